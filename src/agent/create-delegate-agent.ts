@@ -1,0 +1,98 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { StructuredToolInterface } from "@langchain/core/tools";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { createAgent, createMiddleware, SystemMessage } from "langchain";
+import type { AccountStatus } from "../auth/agent-auth.js";
+import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
+import { IdentitySchema } from "../auth/identity.js";
+import { buildConnectorTools, type ToolBinding } from "../connectors/build-tools.js";
+import type { ConnectorDefinition } from "../connectors/connector-tool.js";
+import type { RetryPolicy } from "../connectors/provider-client.js";
+import type { ConnectionNames, ConnectorId } from "../connectors/registry.js";
+import { type Logger, noopLogger } from "../logger.js";
+import { createAuthorizationMiddleware, type ToolAuditRecord } from "./authorization-middleware.js";
+import { renderSystemPrompt } from "./system-prompt.js";
+
+export interface DelegateAgentOptions {
+  model: BaseChatModel;
+  auth: CachedAgentAuth;
+  connectors: readonly ConnectorDefinition[];
+  connectionNames: ConnectionNames;
+  checkpointer: BaseCheckpointSaver;
+  /** The system prompt template (`prompts/system.md`), already loaded. */
+  promptTemplate: string;
+  timeZone: string;
+  baseUrls?: Partial<Record<ConnectorId, string>>;
+  retry?: RetryPolicy;
+  /** Extra tools with their bindings (Scalekit-hosted catalog tools). */
+  extraTools?: { tools: StructuredToolInterface[]; bindings: ReadonlyMap<string, ToolBinding> };
+  now?: () => Date;
+  logger?: Logger;
+  onToolAudit?: (record: ToolAuditRecord) => void;
+}
+
+/**
+ * Builds Delegate's graph: langchain `createAgent` (each tool call its own task) with the
+ * authorization middleware and a system prompt that carries the date, the time zone and which
+ * connectors this user has connected, refreshed before every model call.
+ */
+export function createDelegateAgent(options: DelegateAgentOptions) {
+  const logger = options.logger ?? noopLogger;
+  const now = options.now ?? (() => new Date());
+  const built = buildConnectorTools({
+    connectors: options.connectors,
+    auth: options.auth,
+    connectionNames: options.connectionNames,
+    timeZone: options.timeZone,
+    now,
+    ...(options.baseUrls ? { baseUrls: options.baseUrls } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+  });
+  const tools = [...built.tools, ...(options.extraTools?.tools ?? [])];
+  const bindings = new Map<string, ToolBinding>([...built.bindings, ...(options.extraTools?.bindings ?? [])]);
+  const enabled = options.connectors.map((connector) => connector.id);
+
+  const systemPrompt = createMiddleware({
+    name: "DelegateSystemPrompt",
+    contextSchema: IdentitySchema,
+    wrapModelCall: async (request, handler) => {
+      const identity = IdentitySchema.parse(request.runtime.context);
+      let statuses: Map<ConnectorId, AccountStatus> | undefined;
+      try {
+        const byConnection = await options.auth.getStatuses(
+          identity,
+          enabled.map((id) => options.connectionNames[id]),
+        );
+        statuses = new Map(enabled.map((id) => [id, byConnection.get(options.connectionNames[id])?.status ?? "NOT_FOUND"]));
+      } catch (error) {
+        // Planning without statuses is fine; the gate still checks before any tool runs.
+        logger.debug({ error: (error as Error).message }, "connection status unavailable for the prompt");
+      }
+      const prompt = renderSystemPrompt(options.promptTemplate, {
+        now: now(),
+        timeZone: options.timeZone,
+        connectors: enabled,
+        ...(statuses ? { statuses } : {}),
+      });
+      return handler({ ...request, systemMessage: new SystemMessage(prompt) });
+    },
+  });
+
+  const authorization = createAuthorizationMiddleware({
+    auth: options.auth,
+    bindings,
+    logger,
+    ...(options.onToolAudit ? { onToolAudit: options.onToolAudit } : {}),
+  });
+
+  const agent = createAgent({
+    model: options.model,
+    tools,
+    contextSchema: IdentitySchema,
+    middleware: [authorization, systemPrompt],
+    checkpointer: options.checkpointer,
+  });
+  return { agent, bindings, tools };
+}
+
+export type DelegateAgent = ReturnType<typeof createDelegateAgent>["agent"];

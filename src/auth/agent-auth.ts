@@ -1,0 +1,73 @@
+import type { Identity } from "./identity.js";
+
+/**
+ * Connected-account status as Delegate sees it. The Scalekit SDK reports a numeric enum; the
+ * adapter converts it once, so nothing else ever compares numbers to names. `NOT_FOUND` means
+ * no account exists yet for this user and connection.
+ */
+export type AccountStatus =
+  | "ACTIVE"
+  | "EXPIRED"
+  | "PENDING_AUTH"
+  | "PENDING_VERIFICATION"
+  | "DISCONNECTED"
+  | "NOT_FOUND";
+
+export interface ConnectionState {
+  connection: string;
+  status: AccountStatus;
+  accountId?: string;
+}
+
+export interface AuthorizationLink {
+  url: string;
+  expiresAt: Date;
+}
+
+/** A provider access token. Secret: never log, checkpoint, or hand to the model. */
+export interface Credentials {
+  accessToken: string;
+  expiresAt?: Date;
+  scopes: readonly string[];
+}
+
+export interface ExecuteToolRequest {
+  identity: Identity;
+  connection: string;
+  toolName: string;
+  input: Record<string, unknown>;
+}
+
+export interface ExecuteToolResult {
+  data: Record<string, unknown>;
+  executionId: string;
+}
+
+/** A tool hosted by Scalekit (catalog mode). */
+export interface HostedToolDefinition {
+  name: string;
+  description: string;
+  connection: string;
+  /** JSON Schema of the input. */
+  inputSchema: Record<string, unknown>;
+  readOnly?: boolean;
+}
+
+/**
+ * The authorization port. Its Scalekit adapter is the only importer of `@scalekit-sdk/node`;
+ * tests and embedders may supply their own.
+ */
+export interface AgentAuth {
+  /** Statuses of a set of connections for one user, in one list call. */
+  getStatuses(identity: Identity, connections: readonly string[]): Promise<Map<string, ConnectionState>>;
+  /** Gets the account, creating it (PENDING_AUTH) when missing. */
+  ensureAccount(identity: Identity, connection: string): Promise<ConnectionState>;
+  /** A fresh authorization (magic) link and when it stops working. */
+  getAuthorizationLink(identity: Identity, connection: string): Promise<AuthorizationLink>;
+  /** The provider access token of an ACTIVE account. Throws AUTHORIZATION_REQUIRED otherwise. */
+  getCredentials(identity: Identity, connection: string): Promise<Credentials>;
+  executeTool(request: ExecuteToolRequest): Promise<ExecuteToolResult>;
+  listTools(identity: Identity, connections: readonly string[]): Promise<HostedToolDefinition[]>;
+  /** Removes the user's account for a connection (used by `/disconnect`). */
+  disconnect(identity: Identity, connection: string): Promise<void>;
+}

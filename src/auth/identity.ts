@@ -1,0 +1,19 @@
+import { z } from "zod";
+
+/**
+ * The end user the agent acts for. It travels in LangGraph's `context` on every invoke and
+ * resume; no tool schema carries it, so the model can never choose whose account is used.
+ */
+export const IdentitySchema = z.object({
+  userId: z.string().min(1, "userId must not be empty").max(256),
+  organizationId: z.string().min(1).max(256).optional(),
+});
+export type Identity = z.infer<typeof IdentitySchema>;
+
+/**
+ * The Scalekit connected-account `identifier` for an identity. Organisation-scoped users get a
+ * prefixed identifier so the same user id in two organisations never shares an account.
+ */
+export function scalekitIdentifier(identity: Identity): string {
+  return identity.organizationId ? `${identity.organizationId}/${identity.userId}` : identity.userId;
+}

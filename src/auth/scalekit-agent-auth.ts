@@ -1,0 +1,314 @@
+/**
+ * The Scalekit adapter of the AgentAuth port: the only module that imports
+ * `@scalekit-sdk/node`. It converts the SDK's numeric statuses and protobuf timestamps into
+ * plain values and its exceptions (and the raw AxiosError of a wrong secret) into DelegateErrors.
+ */
+import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { ScalekitClient, isToolException } from "@scalekit-sdk/node";
+import { ConnectorStatus } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
+import { DelegateError } from "../errors.js";
+import type {
+  AccountStatus,
+  AgentAuth,
+  AuthorizationLink,
+  ConnectionState,
+  Credentials,
+  ExecuteToolRequest,
+  ExecuteToolResult,
+  HostedToolDefinition,
+} from "./agent-auth.js";
+import { type Identity, scalekitIdentifier } from "./identity.js";
+
+export interface ScalekitSettings {
+  environmentUrl: string;
+  clientId: string;
+  /** Secret: never logged or put in an error message. */
+  clientSecret: string;
+  /** Control-plane deadline per attempt (the SDK's `timeoutMs`). */
+  timeoutMs?: number;
+}
+
+const STATUS_NAMES: Readonly<Record<number, AccountStatus>> = {
+  [ConnectorStatus.ACTIVE]: "ACTIVE",
+  [ConnectorStatus.EXPIRED]: "EXPIRED",
+  [ConnectorStatus.PENDING_AUTH]: "PENDING_AUTH",
+  [ConnectorStatus.PENDING_VERIFICATION]: "PENDING_VERIFICATION",
+  [ConnectorStatus.DISCONNECTED]: "DISCONNECTED",
+};
+
+function statusName(status: number): AccountStatus {
+  // UNSPECIFIED is treated as needing authorization: only an explicit ACTIVE lets a tool run.
+  return STATUS_NAMES[status] ?? "PENDING_AUTH";
+}
+
+export class ScalekitAgentAuth implements AgentAuth {
+  readonly #client: ScalekitClient;
+  readonly #host: string;
+
+  constructor(settings: ScalekitSettings) {
+    this.#client = new ScalekitClient(settings.environmentUrl, settings.clientId, settings.clientSecret, {
+      timeoutMs: settings.timeoutMs ?? 20_000,
+    });
+    this.#host = new URL(settings.environmentUrl).host;
+  }
+
+  async getStatuses(identity: Identity, connections: readonly string[]): Promise<Map<string, ConnectionState>> {
+    const statuses = new Map<string, ConnectionState>();
+    for (const connection of connections) statuses.set(connection, { connection, status: "NOT_FOUND" });
+    if (connections.length === 0) return statuses;
+    const response = await this.#call("list connected accounts", undefined, () =>
+      this.#client.connectedAccounts.listConnectedAccounts({
+        identifier: scalekitIdentifier(identity),
+        connectionNames: [...connections],
+        pageSize: 100,
+      }),
+    );
+    for (const account of response.connectedAccounts) {
+      if (!statuses.has(account.connector)) continue;
+      statuses.set(account.connector, {
+        connection: account.connector,
+        status: statusName(account.status),
+        accountId: account.id,
+      });
+    }
+    return statuses;
+  }
+
+  async ensureAccount(identity: Identity, connection: string): Promise<ConnectionState> {
+    const response = await this.#call("get or create the connected account", connection, () =>
+      this.#client.connectedAccounts.getOrCreateConnectedAccount({
+        connector: connection,
+        identifier: scalekitIdentifier(identity),
+      }),
+    );
+    const account = response.connectedAccount;
+    return { connection, status: account ? statusName(account.status) : "NOT_FOUND", ...(account ? { accountId: account.id } : {}) };
+  }
+
+  async getAuthorizationLink(identity: Identity, connection: string): Promise<AuthorizationLink> {
+    const request = () =>
+      this.#client.connectedAccounts.getMagicLinkForConnectedAccount({
+        connector: connection,
+        identifier: scalekitIdentifier(identity),
+      });
+    let response: Awaited<ReturnType<typeof request>>;
+    try {
+      response = await request();
+    } catch (error) {
+      if (!isNotFound(error)) throw this.#map(error, "create an authorization link", connection);
+      // No account yet: create it (PENDING_AUTH), then ask again.
+      await this.ensureAccount(identity, connection);
+      response = await this.#call("create an authorization link", connection, request);
+    }
+    return {
+      url: response.link,
+      // Scalekit documents no fixed lifetime; assume a short one when it sends none.
+      expiresAt: response.expiry ? timestampDate(response.expiry) : new Date(Date.now() + 5 * 60_000),
+    };
+  }
+
+  async getCredentials(identity: Identity, connection: string): Promise<Credentials> {
+    let response: Awaited<ReturnType<ScalekitClient["connectedAccounts"]["getConnectedAccountByIdentifier"]>>;
+    try {
+      response = await this.#client.connectedAccounts.getConnectedAccountByIdentifier({
+        connector: connection,
+        identifier: scalekitIdentifier(identity),
+      });
+    } catch (error) {
+      if (isNotFound(error)) throw authorizationRequired(connection, "NOT_FOUND");
+      throw this.#map(error, "fetch the connected account", connection);
+    }
+    const account = response.connectedAccount;
+    const status = account ? statusName(account.status) : "NOT_FOUND";
+    if (!account || status !== "ACTIVE") throw authorizationRequired(connection, status);
+    const details = account.authorizationDetails?.details;
+    if (details?.case !== "oauthToken" || !details.value.accessToken) {
+      throw new DelegateError(
+        "SCALEKIT_ERROR",
+        `The ${connection} connection is not an OAuth connection with an access token; Delegate's connector tools need OAuth.`,
+        { details: { connection } },
+      );
+    }
+    return {
+      accessToken: details.value.accessToken,
+      scopes: [...details.value.scopes],
+      ...(account.tokenExpiresAt ? { expiresAt: timestampDate(account.tokenExpiresAt) } : {}),
+    };
+  }
+
+  async executeTool(request: ExecuteToolRequest): Promise<ExecuteToolResult> {
+    const response = await this.#call(`run the tool ${request.toolName}`, request.connection, () =>
+      this.#client.tools.executeTool({
+        toolName: request.toolName,
+        identifier: scalekitIdentifier(request.identity),
+        connector: request.connection,
+        params: request.input,
+      }),
+    );
+    return { data: (response.data ?? {}) as Record<string, unknown>, executionId: response.executionId };
+  }
+
+  async listTools(identity: Identity, connections: readonly string[]): Promise<HostedToolDefinition[]> {
+    const definitions: HostedToolDefinition[] = [];
+    for (const connection of connections) {
+      const response = await this.#call("list tools", connection, () =>
+        this.#client.tools.listTools({ filter: { connector: connection, identifier: scalekitIdentifier(identity) }, pageSize: 100 }),
+      );
+      for (const tool of response.tools) {
+        const definition = toHostedTool(tool.definition, connection);
+        if (definition) definitions.push(definition);
+      }
+    }
+    return definitions;
+  }
+
+  async disconnect(identity: Identity, connection: string): Promise<void> {
+    try {
+      await this.#client.connectedAccounts.deleteConnectedAccount({
+        connector: connection,
+        identifier: scalekitIdentifier(identity),
+      });
+    } catch (error) {
+      if (!isNotFound(error)) throw this.#map(error, "disconnect the account", connection);
+    }
+  }
+
+  /** Verifies a Scalekit (Standard Webhooks) signature; false on any mismatch. */
+  verifyWebhook(secret: string, headers: Record<string, string>, body: string): boolean {
+    try {
+      return this.#client.verifyWebhookPayload(secret, headers, body);
+    } catch {
+      return false;
+    }
+  }
+
+  async #call<T>(action: string, connection: string | undefined, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (error) {
+      throw this.#map(error, action, connection);
+    }
+  }
+
+  #map(error: unknown, action: string, connection: string | undefined): DelegateError {
+    return mapScalekitError(error, { action, connection, host: this.#host });
+  }
+}
+
+/** Verifies a Scalekit webhook without credentials (verification needs only the signing secret). */
+export function verifyScalekitWebhook(secret: string, headers: Record<string, string>, body: string): boolean {
+  try {
+    return new ScalekitClient("http://127.0.0.1", "webhook-verifier", "unused").verifyWebhookPayload(secret, headers, body);
+  } catch {
+    return false;
+  }
+}
+
+function authorizationRequired(connection: string, status: AccountStatus): DelegateError {
+  return new DelegateError("AUTHORIZATION_REQUIRED", `The ${connection} account is not connected (status ${status}).`, {
+    details: { connection, status },
+  });
+}
+
+function grpcStatus(error: unknown): number | undefined {
+  const value = (error as { grpcStatus?: unknown }).grpcStatus;
+  return typeof value === "number" ? value : undefined;
+}
+
+function isNotFound(error: unknown): boolean {
+  return grpcStatus(error) === 5;
+}
+
+interface MapContext {
+  action: string;
+  connection?: string | undefined;
+  host: string;
+}
+
+/**
+ * Scalekit failure → DelegateError. Tool errors are checked first: a tool-level Unauthenticated
+ * means the provider token was rejected (re-authorize), while a plain Unauthenticated means our
+ * own client credentials are wrong.
+ */
+export function mapScalekitError(error: unknown, context: MapContext): DelegateError {
+  if (DelegateError.isInstance(error)) return error;
+  const details: Record<string, unknown> = { action: context.action };
+  if (context.connection) details.connection = context.connection;
+  const axios = error as { isAxiosError?: boolean; response?: { status?: number }; code?: string };
+  if (axios.isAxiosError) {
+    const status = axios.response?.status;
+    if (status === 401 || status === 400 || status === 403) {
+      return new DelegateError(
+        "SCALEKIT_CREDENTIALS_INVALID",
+        `Scalekit at ${context.host} rejected Delegate's client credentials (HTTP ${status}). Check SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET in your .env against Dashboard → Developers → API credentials.`,
+        { details: { ...details, status } },
+      );
+    }
+    return new DelegateError(
+      "SCALEKIT_UNAVAILABLE",
+      `Scalekit at ${context.host} could not be reached to ${context.action}${axios.code ? ` (${axios.code})` : ""}. Check SCALEKIT_ENV_URL and your network, then try again.`,
+      { details },
+    );
+  }
+  if (isToolException(error)) {
+    details.toolErrorCode = error.toolErrorCode;
+    details.executionId = error.executionId;
+    if (grpcStatus(error) === 16) {
+      return new DelegateError(
+        "PROVIDER_TOKEN_REJECTED",
+        `The provider rejected the ${context.connection ?? ""} account's token (${error.toolErrorMessage}); it needs to be reconnected.`,
+        { details },
+      );
+    }
+    return new DelegateError("TOOL_FAILED", `The tool failed: ${error.toolErrorMessage || error.toolErrorCode}`, {
+      details: { ...details, grpcStatus: grpcStatus(error) },
+    });
+  }
+  const code = grpcStatus(error);
+  const message = (error as Error)?.message ?? String(error);
+  switch (code) {
+    case 16:
+      return new DelegateError(
+        "SCALEKIT_CREDENTIALS_INVALID",
+        `Scalekit at ${context.host} did not accept Delegate's credentials. Check SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET.`,
+        { details },
+      );
+    case 5:
+      if (context.connection) {
+        return new DelegateError(
+          "CONNECTION_NOT_CONFIGURED",
+          `Scalekit has no connection named "${context.connection}". Create it in Dashboard → AgentKit → Connections, or map the connector to your connection name with DELEGATE_CONNECTIONS (e.g. google-calendar=my-gcal).`,
+          { details },
+        );
+      }
+      return new DelegateError("SCALEKIT_ERROR", `Scalekit could not ${context.action}: ${message}`, { details });
+    case 14:
+    case 4:
+    case 1:
+      return new DelegateError(
+        "SCALEKIT_UNAVAILABLE",
+        `Scalekit at ${context.host} is unavailable; it could not ${context.action} after retrying (${message}). Try again in a moment.`,
+        { details },
+      );
+    default:
+      return new DelegateError("SCALEKIT_ERROR", `Scalekit could not ${context.action}: ${message}`, {
+        details: { ...details, grpcStatus: code },
+      });
+  }
+}
+
+function toHostedTool(definition: unknown, connection: string): HostedToolDefinition | undefined {
+  if (typeof definition !== "object" || definition === null) return undefined;
+  const record = definition as Record<string, unknown>;
+  if (typeof record.name !== "string") return undefined;
+  const schema = record.input_schema;
+  const annotations = record.annotations as Record<string, unknown> | undefined;
+  return {
+    name: record.name,
+    description: typeof record.description === "string" ? record.description : record.name,
+    connection,
+    inputSchema:
+      typeof schema === "object" && schema !== null ? (schema as Record<string, unknown>) : { type: "object", properties: {} },
+    ...(typeof annotations?.read_only_hint === "boolean" ? { readOnly: annotations.read_only_hint } : {}),
+  };
+}

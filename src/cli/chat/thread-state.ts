@@ -1,0 +1,35 @@
+import { randomBytes } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+
+/** Remembers each user's last thread in `<dataDir>/chat-state.json`, so `delegate chat` continues it. */
+export class ThreadState {
+  readonly #path: string;
+
+  constructor(dataDir: string) {
+    this.#path = join(dataDir, "chat-state.json");
+  }
+
+  lastThread(userId: string): string | undefined {
+    return this.#read().lastThread?.[userId];
+  }
+
+  remember(userId: string, threadId: string): void {
+    const state = this.#read();
+    state.lastThread = { ...state.lastThread, [userId]: threadId };
+    mkdirSync(dirname(this.#path), { recursive: true });
+    writeFileSync(this.#path, `${JSON.stringify(state, null, 2)}\n`);
+  }
+
+  #read(): { lastThread?: Record<string, string> } {
+    try {
+      return JSON.parse(readFileSync(this.#path, "utf8"));
+    } catch {
+      return {};
+    }
+  }
+}
+
+export function newThreadId(): string {
+  return `t-${randomBytes(4).toString("hex")}`;
+}

@@ -1,0 +1,86 @@
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import pino from "pino";
+import type { Logger } from "../logger.js";
+
+/** Paths pino censors wherever they appear in a log object. */
+const REDACT_PATHS = [
+  "accessToken",
+  "refreshToken",
+  "clientSecret",
+  "apiKey",
+  "authorization",
+  "token",
+  "*.accessToken",
+  "*.refreshToken",
+  "*.clientSecret",
+  "*.apiKey",
+  "*.authorization",
+  "*.token",
+  "headers.authorization",
+];
+
+/** Free-text patterns of secrets that path redaction cannot see. */
+const SECRET_PATTERNS: RegExp[] = [
+  /\b(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi,
+  /\b(sk-[A-Za-z0-9_-]{8,})/g,
+  /\b(ya29\.[A-Za-z0-9._-]+)/g,
+  /\b(xox[abpr]-[A-Za-z0-9-]+)/g,
+  /\b(whsec_[A-Za-z0-9+/=]+)/g,
+  /(client_secret=)[^&\s]+/gi,
+];
+
+export function scrubSecrets(text: string, extra: readonly string[] = []): string {
+  let out = text;
+  for (const secret of extra) if (secret.length >= 6) out = out.split(secret).join("[redacted]");
+  for (const pattern of SECRET_PATTERNS) {
+    out = out.replace(pattern, (_match, prefix: string) =>
+      prefix && /^(Bearer\s+|client_secret=)$/i.test(prefix) ? `${prefix}[redacted]` : "[redacted]",
+    );
+  }
+  return out;
+}
+
+export interface FileLogger extends Logger {
+  path: string;
+  flush(): void;
+}
+
+/**
+ * The CLI's logger: JSON lines in `<dataDir>/logs/delegate.log`, never on stdout (which carries
+ * the chat or transcript). Secrets are redacted by path and by pattern, and any string listed in
+ * `secrets` (the configured client secret and API key) is removed from every message.
+ */
+export function createFileLogger(dataDir: string, level: string, secrets: readonly string[]): FileLogger {
+  const dir = join(dataDir, "logs");
+  mkdirSync(dir, { recursive: true });
+  const path = join(dir, "delegate.log");
+  const destination = pino.destination({ dest: path, sync: true, mkdir: true });
+  const base = pino(
+    {
+      level: level === "silent" ? "silent" : level,
+      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
+      hooks: {
+        logMethod(args, method) {
+          const scrubbed = args.map((arg) =>
+            typeof arg === "string"
+              ? scrubSecrets(arg, secrets)
+              : arg && typeof arg === "object"
+                ? JSON.parse(scrubSecrets(JSON.stringify(arg), secrets))
+                : arg,
+          );
+          method.apply(this, scrubbed as Parameters<typeof method>);
+        },
+      },
+    },
+    destination,
+  );
+  return {
+    path,
+    error: (object, message) => base.error(object, message),
+    warn: (object, message) => base.warn(object, message),
+    info: (object, message) => base.info(object, message),
+    debug: (object, message) => base.debug(object, message),
+    flush: () => destination.flushSync(),
+  };
+}

@@ -1,0 +1,94 @@
+import { readFileSync } from "node:fs";
+import { userInfo } from "node:os";
+import { config as loadDotenv } from "dotenv";
+import { loadConfig } from "../config/env-config.js";
+import { DelegateError, errorMessage } from "../errors.js";
+import { createFileLogger, scrubSecrets } from "./logging.js";
+import { SANDBOX_HELP, sandboxCommand } from "./sandbox-command.js";
+import { UsageError } from "./usage-error.js";
+
+const HELP = `Delegate — an agent that acts in your Gmail, Google Calendar, Slack, Notion and Outlook.
+
+Usage:
+  delegate chat [--user ID] [--thread ID] [--new] [--auto-approve] [--no-open]
+  delegate sandbox [--port N] [--json] [--webhook-url URL]
+  delegate --help | --version
+
+Configuration comes from the environment and .env (see .env.example).
+Without SCALEKIT_ENV_URL everything runs on the local sandbox; without OPENAI_API_KEY or
+OPENAI_BASE_URL the offline demo model answers.`;
+
+type Command = (argv: string[], context: CommandContext) => Promise<number>;
+
+export interface CommandContext {
+  config: ReturnType<typeof loadConfig>;
+  logger: ReturnType<typeof createFileLogger>;
+  defaultUser: string;
+}
+
+async function loadCommand(name: string): Promise<Command | undefined> {
+  switch (name) {
+    case "chat":
+      return (await import("./chat/chat-command.js")).chatCommand;
+    default:
+      return undefined;
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (!command || command === "--help" || command === "-h" || command === "help") {
+    console.log(HELP);
+    return command ? 0 : 2;
+  }
+  if (command === "--version" || command === "-v") {
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    console.log(pkg.version);
+    return 0;
+  }
+  loadDotenv({ quiet: true });
+  let secrets: string[] = [];
+  try {
+    const config = loadConfig(process.env);
+    secrets = [config.scalekit?.clientSecret, config.openai?.apiKey].filter((value): value is string => !!value);
+    if (command === "sandbox") {
+      if (rest.includes("--help") || rest.includes("-h")) {
+        console.log(SANDBOX_HELP);
+        return 0;
+      }
+      return await sandboxCommand(rest, config);
+    }
+    const run = await loadCommand(command);
+    if (!run) throw new UsageError(`Unknown command "${command}". Run "delegate --help".`);
+    const logger = createFileLogger(config.dataDir, config.logLevel, secrets);
+    const defaultUser = config.userId ?? safeUserName();
+    return await run(rest, { config, logger, defaultUser });
+  } catch (error) {
+    return reportFatal(error, secrets);
+  }
+}
+
+function safeUserName(): string {
+  try {
+    return userInfo().username || "me";
+  } catch {
+    return "me";
+  }
+}
+
+/** One clear line for mistakes a person can fix; no stack traces. */
+function reportFatal(error: unknown, secrets: string[]): number {
+  if (error instanceof UsageError) {
+    console.error(`delegate: ${error.message}`);
+    return 2;
+  }
+  if (DelegateError.isInstance(error)) {
+    console.error(`delegate: ${scrubSecrets(error.message, secrets)}`);
+    return error.code === "CONFIG_INVALID" ? 2 : 1;
+  }
+  console.error(`delegate: internal error: ${scrubSecrets(errorMessage(error), secrets)}`);
+  return 1;
+}
+
+const exitCode = await main(process.argv.slice(2));
+process.exitCode = exitCode;

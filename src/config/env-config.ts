@@ -1,0 +1,186 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { z } from "zod";
+import { DelegateError } from "../errors.js";
+import { CONNECTOR_IDS, type ConnectorId, isConnectorId } from "../connectors/registry.js";
+
+/** Delegate's configuration, resolved from the environment (the CLI loads `.env` first). */
+export interface DelegateConfig {
+  /** `sandbox` when SCALEKIT_ENV_URL is unset: everything runs against local emulators. */
+  mode: "sandbox" | "scalekit";
+  scalekit?: { environmentUrl: string; clientId: string; clientSecret: string };
+  /** Undefined means the offline demo model. */
+  openai?: { apiKey?: string; baseUrl?: string; model: string };
+  userId?: string;
+  connectionOverrides: Partial<Record<ConnectorId, string>>;
+  enabledConnectors: ConnectorId[];
+  dataDir: string;
+  logLevel: "silent" | "error" | "warn" | "info" | "debug";
+  timeZone: string;
+}
+
+export const DEFAULT_OPENAI_MODEL = "gpt-4.1-mini";
+
+const optionalText = z
+  .string()
+  .transform((value) => value.trim())
+  .optional()
+  .transform((value) => (value === "" ? undefined : value));
+
+const url = (name: string) =>
+  optionalText.refine((value) => value === undefined || /^https?:\/\/[^\s/]+/.test(value), {
+    message: `${name} must be an http(s) URL, e.g. https://your-env.scalekit.dev`,
+  });
+
+const EnvSchema = z.object({
+  SCALEKIT_ENV_URL: url("SCALEKIT_ENV_URL"),
+  SCALEKIT_CLIENT_ID: optionalText,
+  SCALEKIT_CLIENT_SECRET: optionalText,
+  OPENAI_API_KEY: optionalText,
+  OPENAI_BASE_URL: url("OPENAI_BASE_URL"),
+  OPENAI_MODEL: optionalText,
+  DELEGATE_USER: optionalText,
+  DELEGATE_CONNECTIONS: optionalText,
+  DELEGATE_CONNECTORS: optionalText,
+  DELEGATE_DATA_DIR: optionalText,
+  DELEGATE_LOG_LEVEL: optionalText.pipe(z.enum(["silent", "error", "warn", "info", "debug"]).optional()),
+  DELEGATE_TIMEZONE: optionalText,
+});
+
+/**
+ * Reads and validates the environment in one pass. Every problem is collected into one
+ * CONFIG_INVALID error that names the variable and the fix; secret values are never echoed.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): DelegateConfig {
+  const parsed = EnvSchema.safeParse(pick(env));
+  const problems: string[] = [];
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const name = String(issue.path[0]);
+      problems.push(
+        name === "DELEGATE_LOG_LEVEL"
+          ? "DELEGATE_LOG_LEVEL must be one of silent, error, warn, info, debug."
+          : issue.message.includes(name)
+            ? issue.message
+            : `${name}: ${issue.message}`,
+      );
+    }
+    throw configError(problems);
+  }
+  const values = parsed.data;
+
+  let scalekit: DelegateConfig["scalekit"];
+  const scalekitSet = [values.SCALEKIT_ENV_URL, values.SCALEKIT_CLIENT_ID, values.SCALEKIT_CLIENT_SECRET];
+  if (scalekitSet.some((value) => value !== undefined)) {
+    if (!values.SCALEKIT_ENV_URL) {
+      problems.push(
+        "SCALEKIT_ENV_URL is missing: set it to your Scalekit environment URL (Dashboard → Developers → Settings), or unset SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET to use the sandbox.",
+      );
+    }
+    if (!values.SCALEKIT_CLIENT_ID) {
+      problems.push("SCALEKIT_CLIENT_ID is missing: copy the client id from Dashboard → Developers → API credentials.");
+    }
+    if (!values.SCALEKIT_CLIENT_SECRET) {
+      problems.push(
+        "SCALEKIT_CLIENT_SECRET is missing: copy the client secret from Dashboard → Developers → API credentials into .env (never pass it as an argument).",
+      );
+    }
+    if (values.SCALEKIT_ENV_URL && values.SCALEKIT_CLIENT_ID && values.SCALEKIT_CLIENT_SECRET) {
+      scalekit = {
+        environmentUrl: values.SCALEKIT_ENV_URL,
+        clientId: values.SCALEKIT_CLIENT_ID,
+        clientSecret: values.SCALEKIT_CLIENT_SECRET,
+      };
+    }
+  }
+
+  const connectionOverrides = parseConnections(values.DELEGATE_CONNECTIONS, problems);
+  const enabledConnectors = parseConnectors(values.DELEGATE_CONNECTORS, problems);
+
+  const timeZone = values.DELEGATE_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  if (!isValidTimeZone(timeZone)) {
+    problems.push(`DELEGATE_TIMEZONE "${timeZone}" is not an IANA time zone; use a name such as Europe/Berlin.`);
+  }
+
+  if (problems.length > 0) throw configError(problems);
+
+  const openai =
+    values.OPENAI_API_KEY || values.OPENAI_BASE_URL
+      ? {
+          model: values.OPENAI_MODEL ?? DEFAULT_OPENAI_MODEL,
+          ...(values.OPENAI_API_KEY ? { apiKey: values.OPENAI_API_KEY } : {}),
+          ...(values.OPENAI_BASE_URL ? { baseUrl: values.OPENAI_BASE_URL } : {}),
+        }
+      : undefined;
+
+  return {
+    mode: scalekit ? "scalekit" : "sandbox",
+    ...(scalekit ? { scalekit } : {}),
+    ...(openai ? { openai } : {}),
+    ...(values.DELEGATE_USER ? { userId: values.DELEGATE_USER } : {}),
+    connectionOverrides,
+    enabledConnectors,
+    dataDir: values.DELEGATE_DATA_DIR ?? join(homedir(), ".delegate"),
+    logLevel: values.DELEGATE_LOG_LEVEL ?? "info",
+    timeZone,
+  };
+}
+
+function pick(env: Record<string, string | undefined>): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const key of Object.keys(EnvSchema.shape)) out[key] = env[key];
+  return out;
+}
+
+function configError(problems: string[]): DelegateError {
+  return new DelegateError(
+    "CONFIG_INVALID",
+    `Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`,
+    { details: { problems } },
+  );
+}
+
+/** `google-calendar=my-gcal,slack=team-slack` → overrides; unknown connectors are problems. */
+function parseConnections(value: string | undefined, problems: string[]): Partial<Record<ConnectorId, string>> {
+  const overrides: Partial<Record<ConnectorId, string>> = {};
+  if (!value) return overrides;
+  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+    const [connector, connection, ...rest] = entry.split("=").map((part) => part.trim());
+    if (!connector || !connection || rest.length > 0) {
+      problems.push(
+        `DELEGATE_CONNECTIONS entry "${entry}" is not connector=connection, e.g. DELEGATE_CONNECTIONS=google-calendar=my-gcal.`,
+      );
+    } else if (!isConnectorId(connector)) {
+      problems.push(`DELEGATE_CONNECTIONS names unknown connector "${connector}"; known: ${CONNECTOR_IDS.join(", ")}.`);
+    } else if (!/^[A-Za-z0-9_.-]+$/.test(connection)) {
+      problems.push(`DELEGATE_CONNECTIONS connection name "${connection}" may only hold letters, digits, "-", "_" and ".".`);
+    } else {
+      overrides[connector] = connection;
+    }
+  }
+  return overrides;
+}
+
+/** `gmail,slack` enables those; `-notion` disables one; unset enables all. */
+function parseConnectors(value: string | undefined, problems: string[]): ConnectorId[] {
+  if (!value) return [...CONNECTOR_IDS];
+  const entries = value.split(",").map((part) => part.trim()).filter(Boolean);
+  const unknown = entries.map((entry) => entry.replace(/^-/, "")).filter((entry) => !isConnectorId(entry));
+  if (unknown.length > 0) {
+    problems.push(`DELEGATE_CONNECTORS names unknown connector(s) ${unknown.map((u) => `"${u}"`).join(", ")}; known: ${CONNECTOR_IDS.join(", ")}.`);
+    return [];
+  }
+  const excluded = entries.filter((entry) => entry.startsWith("-")).map((entry) => entry.slice(1));
+  const included = entries.filter((entry) => !entry.startsWith("-"));
+  const base = included.length > 0 ? included : [...CONNECTOR_IDS];
+  return CONNECTOR_IDS.filter((id) => base.includes(id) && !excluded.includes(id));
+}
+
+function isValidTimeZone(timeZone: string): boolean {
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,72 @@
+import { type StructuredToolInterface, tool } from "@langchain/core/tools";
+import type { AgentAuth } from "../auth/agent-auth.js";
+import { IdentitySchema } from "../auth/identity.js";
+import type { ConnectorDefinition } from "./connector-tool.js";
+import { ProviderClient, type RetryPolicy } from "./provider-client.js";
+import type { ConnectionNames, ConnectorId } from "./registry.js";
+
+/** Which connection a tool needs; the authorization gate reads this before any tool runs. */
+export interface ToolBinding {
+  toolName: string;
+  connector: ConnectorId;
+  connection: string;
+  sideEffect: boolean;
+}
+
+export interface BuildToolsOptions {
+  connectors: readonly ConnectorDefinition[];
+  auth: AgentAuth;
+  connectionNames: ConnectionNames;
+  baseUrls?: Partial<Record<ConnectorId, string>>;
+  retry?: RetryPolicy;
+  timeZone: string;
+  now?: () => Date;
+}
+
+export interface BuiltTools {
+  tools: StructuredToolInterface[];
+  bindings: Map<string, ToolBinding>;
+}
+
+/**
+ * Turns connector definitions into LangChain tools. Each call reads the user from the run's
+ * `context` (never from the model's arguments), fetches the user's token through the cached
+ * port, and returns compact JSON without any credential in it.
+ */
+export function buildConnectorTools(options: BuildToolsOptions): BuiltTools {
+  const tools: StructuredToolInterface[] = [];
+  const bindings = new Map<string, ToolBinding>();
+  const now = options.now ?? (() => new Date());
+  for (const connector of options.connectors) {
+    const connection = options.connectionNames[connector.id];
+    const baseUrl = options.baseUrls?.[connector.id] ?? connector.defaultBaseUrl;
+    for (const spec of connector.tools) {
+      bindings.set(spec.name, {
+        toolName: spec.name,
+        connector: connector.id,
+        connection,
+        sideEffect: spec.sideEffect ?? false,
+      });
+      tools.push(
+        tool(
+          async (input: Record<string, unknown>, config: { context?: unknown; signal?: AbortSignal }) => {
+            const identity = IdentitySchema.parse(config.context);
+            const credentials = await options.auth.getCredentials(identity, connection);
+            const http = new ProviderClient({
+              connector: connector.id,
+              baseUrl,
+              accessToken: credentials.accessToken,
+              ...(options.retry ? { retry: options.retry } : {}),
+              ...(connector.interpretBody ? { interpretBody: connector.interpretBody } : {}),
+              ...(config.signal ? { signal: config.signal } : {}),
+            });
+            const result = await spec.run(input, { http, timeZone: options.timeZone, now: now() });
+            return JSON.stringify(result ?? { ok: true });
+          },
+          { name: spec.name, description: spec.description, schema: spec.schema },
+        ) as unknown as StructuredToolInterface,
+      );
+    }
+  }
+  return { tools, bindings };
+}

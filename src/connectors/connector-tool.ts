@@ -1,0 +1,37 @@
+import type { z } from "zod";
+import type { BodyInterpreter, ProviderClient } from "./provider-client.js";
+import type { ConnectorId } from "./registry.js";
+
+/** What a connector tool's implementation receives besides its validated input. */
+export interface ToolCallContext {
+  /** A client bound to the user's token for this call. */
+  http: ProviderClient;
+  /** The user's IANA time zone, for interpreting and rendering times. */
+  timeZone: string;
+  now: Date;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a tool list mixes schemas of every shape
+export type AnyObjectSchema = z.ZodObject<any>;
+
+export interface ConnectorToolSpec<S extends AnyObjectSchema = AnyObjectSchema> {
+  name: string;
+  description: string;
+  schema: S;
+  /** True for tools that change something (send, create, delete). */
+  sideEffect?: boolean;
+  run(input: z.infer<S>, context: ToolCallContext): Promise<unknown>;
+}
+
+/** Declares a tool with its input type inferred from its schema. */
+export function connectorTool<S extends AnyObjectSchema>(spec: ConnectorToolSpec<S>): ConnectorToolSpec {
+  return spec as unknown as ConnectorToolSpec;
+}
+
+export interface ConnectorDefinition {
+  id: ConnectorId;
+  /** The provider's public API base URL; overridable (the sandbox points it at its emulator). */
+  defaultBaseUrl: string;
+  interpretBody?: BodyInterpreter;
+  tools: readonly ConnectorToolSpec[];
+}

@@ -1,0 +1,119 @@
+import { z } from "zod";
+import { isIsoDateTime } from "../shared/time.js";
+
+const ISO_HINT =
+  "ISO 8601 date-time such as 2025-06-12T14:00 (no offset = the user's time zone) or a date such as 2025-06-12";
+
+function isoDateTime(description: string) {
+  return z
+    .string()
+    .trim()
+    .refine(isIsoDateTime, { message: `must be an ${ISO_HINT}` })
+    .describe(description);
+}
+
+const eventId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1024)
+  .describe("The event's id, as returned by google_calendar_list_events.");
+const attendees = z
+  .array(z.email())
+  .max(100)
+  .describe("Guest email addresses to invite; they receive an invitation.");
+
+export const ListEventsSchema = z.object({
+  time_min: isoDateTime(
+    `Start of the range (${ISO_HINT}). A bare date means the start of that day. Defaults to now.`,
+  ).optional(),
+  time_max: isoDateTime(
+    "End of the range. A bare date includes that whole day. Defaults to the end of time_min's day when time_min is a bare date, otherwise 7 days after the start.",
+  ).optional(),
+  query: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("Free-text filter on title, description, location and guests."),
+  max_results: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(25)
+    .describe("Maximum number of events to return (1–50)."),
+});
+
+export const CreateEventSchema = z
+  .object({
+    title: z.string().trim().min(1).max(500).describe("The event title."),
+    start: isoDateTime(`When the event starts (${ISO_HINT}). A bare date creates an all-day event.`),
+    end: isoDateTime(
+      "When the event ends; for all-day events the last day (inclusive). Give end or duration_minutes, not both.",
+    ).optional(),
+    duration_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional()
+      .describe("Length in minutes when end is not given (default 30)."),
+    attendees: attendees.optional(),
+    location: z
+      .string()
+      .trim()
+      .max(1000)
+      .optional()
+      .describe("Where the event happens (address, room or link)."),
+    description: z.string().max(8000).optional().describe("Notes or agenda shown in the event."),
+  })
+  .refine((input) => input.end === undefined || input.duration_minutes === undefined, {
+    message: "give either end or duration_minutes, not both",
+    path: ["duration_minutes"],
+  });
+
+export const UpdateEventSchema = z
+  .object({
+    event_id: eventId,
+    title: z.string().trim().min(1).max(500).optional().describe("New title."),
+    start: isoDateTime(
+      `New start (${ISO_HINT}). Without end, the event keeps its length. A bare date makes it all-day.`,
+    ).optional(),
+    end: isoDateTime("New end; for all-day events the last day (inclusive).").optional(),
+    location: z.string().trim().max(1000).optional().describe("New location; an empty string clears it."),
+    description: z.string().max(8000).optional().describe("New description; an empty string clears it."),
+    attendees: attendees
+      .optional()
+      .describe(
+        "The complete new guest list (replaces the current one; include existing guests to keep them).",
+      ),
+  })
+  .refine(
+    (input) =>
+      [input.title, input.start, input.end, input.location, input.description, input.attendees].some(
+        (value) => value !== undefined,
+      ),
+    { message: "give at least one field to change" },
+  );
+
+export const DeleteEventSchema = z.object({ event_id: eventId });
+
+export const FindFreeTimeSchema = z.object({
+  time_min: isoDateTime(`Start of the search range (${ISO_HINT}). A bare date means the start of that day.`),
+  time_max: isoDateTime("End of the search range. A bare date includes that whole day."),
+  duration_minutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(12 * 60)
+    .default(30)
+    .describe("Minimum length of a free slot in minutes (default 30)."),
+  working_hours_only: z
+    .boolean()
+    .default(true)
+    .describe(
+      "Only 09:00–18:00 on weekdays in the user's time zone (default true); false searches any time.",
+    ),
+});

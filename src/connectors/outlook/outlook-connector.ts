@@ -1,0 +1,372 @@
+import { DelegateError } from "../../errors.js";
+import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
+import {
+  addDays,
+  formatInZone,
+  formatUtc,
+  isDateOnly,
+  parseDateTime,
+  resolveTimeRange,
+  type TimeRange,
+} from "../shared/time.js";
+import {
+  CALENDAR_VIEW_PATH,
+  EVENTS_PATH,
+  eventPath,
+  type GraphAttendee,
+  type GraphCollection,
+  type GraphDateTimeZone,
+  type GraphEvent,
+  type GraphMessage,
+  MESSAGES_PATH,
+  messagePath,
+  SEND_MAIL_PATH,
+} from "./api.js";
+import { compactEvent, compactMessage, detailedMessage } from "./format.js";
+import { parseGraphDateTime, toGraphDateTime } from "./graph-time.js";
+import {
+  CreateEventSchema,
+  DeleteEventSchema,
+  GetMessageSchema,
+  ListEventsSchema,
+  SearchMessagesSchema,
+  SendMessageSchema,
+  UpdateEventSchema,
+} from "./schemas.js";
+import { planMessageQuery } from "./search.js";
+
+const DEFAULT_DURATION_MINUTES = 30;
+const MAX_PAGES = 5;
+const EVENT_FIELDS = [
+  "id",
+  "subject",
+  "start",
+  "end",
+  "isAllDay",
+  "isCancelled",
+  "location",
+  "attendees",
+  "organizer",
+  "isOnlineMeeting",
+  "onlineMeeting",
+  "onlineMeetingUrl",
+  "webLink",
+].join(",");
+const MESSAGE_FIELDS = [
+  "id",
+  "conversationId",
+  "subject",
+  "from",
+  "toRecipients",
+  "ccRecipients",
+  "receivedDateTime",
+  "body",
+  "bodyPreview",
+  "isRead",
+  "importance",
+  "hasAttachments",
+  "webLink",
+].join(",");
+
+function invalid(message: string): DelegateError {
+  return new DelegateError("TOOL_FAILED", `Invalid arguments: ${message}`, {
+    details: { connector: "outlook" },
+  });
+}
+
+function range(resolve: () => TimeRange): TimeRange {
+  try {
+    return resolve();
+  } catch (error) {
+    throw invalid((error as Error).message);
+  }
+}
+
+const date = (text: string) => text.trim().slice(0, 10);
+const midnight = (day: string, timeZone: string): GraphDateTimeZone => ({
+  dateTime: `${day}T00:00:00`,
+  timeZone,
+});
+const toRecipients = (addresses: readonly string[] | undefined) =>
+  (addresses ?? []).map((address) => ({ emailAddress: { address } }));
+
+interface EventTimes {
+  start: GraphDateTimeZone;
+  end: GraphDateTimeZone;
+  isAllDay: boolean;
+}
+
+function newEventTimes(
+  input: { start: string; end?: string | undefined; duration_minutes?: number | undefined },
+  timeZone: string,
+): EventTimes {
+  if (isDateOnly(input.start)) {
+    if (input.end !== undefined && !isDateOnly(input.end))
+      throw invalid("an all-day event (start is a date) needs end as a date too");
+    const lastDay = input.end === undefined ? date(input.start) : date(input.end);
+    if (lastDay < date(input.start)) throw invalid("end must not be before start");
+    return {
+      start: midnight(date(input.start), timeZone),
+      end: midnight(addDays(lastDay, 1), timeZone),
+      isAllDay: true,
+    };
+  }
+  if (input.end !== undefined && isDateOnly(input.end))
+    throw invalid("end must be a date-time when start is a date-time");
+  const start = parseDateTime(input.start, timeZone);
+  const end =
+    input.end !== undefined
+      ? parseDateTime(input.end, timeZone)
+      : new Date(start.getTime() + (input.duration_minutes ?? DEFAULT_DURATION_MINUTES) * 60_000);
+  if (end.getTime() <= start.getTime()) throw invalid("end must be after start");
+  return { start: toGraphDateTime(start, timeZone), end: toGraphDateTime(end, timeZone), isAllDay: false };
+}
+
+/** The patched times, keeping the event's length when only its start moves. */
+function movedEventTimes(
+  current: GraphEvent,
+  input: { start?: string | undefined; end?: string | undefined },
+  timeZone: string,
+): Partial<EventTimes> {
+  const wasAllDay = current.isAllDay === true;
+  const currentStart = wasAllDay ? current.start.dateTime.slice(0, 10) : "";
+  const currentEnd = wasAllDay ? current.end.dateTime.slice(0, 10) : "";
+  if (input.start !== undefined && isDateOnly(input.start)) {
+    if (input.end !== undefined && !isDateOnly(input.end))
+      throw invalid("an all-day start needs a date as end");
+    const days = wasAllDay
+      ? Math.max(
+          1,
+          Math.round(
+            (Date.parse(`${currentEnd}T00:00:00Z`) - Date.parse(`${currentStart}T00:00:00Z`)) / 86_400_000,
+          ),
+        )
+      : 1;
+    const endDay = input.end !== undefined ? addDays(date(input.end), 1) : addDays(date(input.start), days);
+    if (endDay <= date(input.start)) throw invalid("end must not be before start");
+    return { start: midnight(date(input.start), timeZone), end: midnight(endDay, timeZone), isAllDay: true };
+  }
+  const span = { start: parseGraphDateTime(current.start), end: parseGraphDateTime(current.end) };
+  if (input.start !== undefined) {
+    if (input.end !== undefined && isDateOnly(input.end))
+      throw invalid("end must be a date-time when start is one");
+    const start = parseDateTime(input.start, timeZone);
+    const length =
+      wasAllDay || !span.start || !span.end
+        ? DEFAULT_DURATION_MINUTES * 60_000
+        : span.end.getTime() - span.start.getTime();
+    const end =
+      input.end !== undefined ? parseDateTime(input.end, timeZone) : new Date(start.getTime() + length);
+    if (end.getTime() <= start.getTime()) throw invalid("end must be after start");
+    return { start: toGraphDateTime(start, timeZone), end: toGraphDateTime(end, timeZone), isAllDay: false };
+  }
+  if (input.end === undefined) return {};
+  if (wasAllDay) {
+    if (!isDateOnly(input.end)) throw invalid("this is an all-day event; give end as a date");
+    const endDay = addDays(date(input.end), 1);
+    if (endDay <= currentStart) throw invalid("end must not be before the event's start");
+    return { end: midnight(endDay, timeZone) };
+  }
+  if (isDateOnly(input.end)) throw invalid("this is a timed event; give end as a date-time");
+  const end = parseDateTime(input.end, timeZone);
+  if (span.start && end.getTime() <= span.start.getTime())
+    throw invalid("end must be after the event's start");
+  return { end: toGraphDateTime(end, timeZone) };
+}
+
+/** Keeps each staying attendee's type (required/optional/resource). */
+function mergeAttendees(
+  current: readonly GraphAttendee[] | undefined,
+  emails: readonly string[],
+): GraphAttendee[] {
+  const known = new Map(
+    (current ?? []).map((attendee) => [attendee.emailAddress?.address?.toLowerCase() ?? "", attendee]),
+  );
+  return emails.map((address) => {
+    const existing = known.get(address.toLowerCase());
+    return { emailAddress: existing?.emailAddress ?? { address }, type: existing?.type ?? "required" };
+  });
+}
+
+/** A `@odata.nextLink` is absolute; the client's base URL may be a sandbox, so keep only path and query. */
+function relativeLink(link: string): string {
+  const url = new URL(link);
+  return `${url.pathname}${url.search}`;
+}
+
+const searchMessages = connectorTool({
+  name: "outlook_search_messages",
+  description:
+    "Search the user's Outlook mailbox, newest first: free text, a sender, and/or unread only. With no arguments it lists the latest messages.",
+  schema: SearchMessagesSchema,
+  async run(input, { http, timeZone }) {
+    const plan = planMessageQuery(input);
+    const page = await http.request<GraphCollection<GraphMessage>>({
+      path: MESSAGES_PATH,
+      query: plan.query,
+    });
+    let messages = page.value ?? [];
+    if (plan.unreadLocally) messages = messages.filter((message) => message.isRead === false);
+    const more =
+      messages.length > input.max_results || (!plan.unreadLocally && Boolean(page["@odata.nextLink"]));
+    return {
+      messages: messages.slice(0, input.max_results).map((message) => compactMessage(message, timeZone)),
+      ...(more ? { more: true } : {}),
+    };
+  },
+});
+
+const getMessage = connectorTool({
+  name: "outlook_get_message",
+  description: "Read one Outlook message: sender, recipients, subject, date and the body as plain text.",
+  schema: GetMessageSchema,
+  async run(input, { http, timeZone }) {
+    const message = await http.request<GraphMessage>({
+      path: messagePath(input.message_id),
+      query: { $select: MESSAGE_FIELDS },
+    });
+    return detailedMessage(message, timeZone);
+  },
+});
+
+const sendMessage = connectorTool({
+  name: "outlook_send_message",
+  description: "Send a plain-text email from the user's Outlook account; a copy is saved in Sent Items.",
+  schema: SendMessageSchema,
+  sideEffect: true,
+  async run(input, { http }) {
+    await http.request({
+      method: "POST",
+      path: SEND_MAIL_PATH,
+      body: {
+        message: {
+          subject: input.subject,
+          body: { contentType: "Text", content: input.body },
+          toRecipients: toRecipients(input.to),
+          ...(input.cc?.length ? { ccRecipients: toRecipients(input.cc) } : {}),
+          ...(input.bcc?.length ? { bccRecipients: toRecipients(input.bcc) } : {}),
+        },
+        saveToSentItems: true,
+      },
+    });
+    return { sent: true, to: input.to, subject: input.subject };
+  },
+});
+
+const listEvents = connectorTool({
+  name: "outlook_list_events",
+  description:
+    "List the user's Outlook calendar events between start and end (default: today through the next 7 days), including each occurrence of recurring meetings. Use a bare date such as 2025-06-12 as start to get that whole day.",
+  schema: ListEventsSchema,
+  async run(input, { http, timeZone, now }) {
+    const { start, end } = range(() =>
+      resolveTimeRange({
+        start: input.start,
+        end: input.end,
+        timeZone,
+        now,
+        defaultStart: "start-of-today",
+        defaultDays: 7,
+      }),
+    );
+    const events: GraphEvent[] = [];
+    let request: { path: string; query?: Record<string, string | number> } = {
+      path: CALENDAR_VIEW_PATH,
+      query: {
+        startDateTime: formatUtc(start),
+        endDateTime: formatUtc(end),
+        $top: input.max_results,
+        $orderby: "start/dateTime",
+        $select: EVENT_FIELDS,
+      },
+    };
+    // Graph may page server-side below $top, so follow nextLink until enough events arrive.
+    let next: string | undefined;
+    for (let pages = 0; pages < MAX_PAGES; pages++) {
+      const page: GraphCollection<GraphEvent> = await http.request<GraphCollection<GraphEvent>>(request);
+      events.push(...(page.value ?? []));
+      next = page["@odata.nextLink"];
+      if (!next || events.length >= input.max_results) break;
+      request = { path: relativeLink(next) };
+    }
+    const more = events.length > input.max_results || next !== undefined;
+    return {
+      time_zone: timeZone,
+      from: formatInZone(start, timeZone),
+      to: formatInZone(end, timeZone),
+      events: events.slice(0, input.max_results).map((event) => compactEvent(event, timeZone)),
+      ...(more ? { more: true } : {}),
+    };
+  },
+});
+
+const createEvent = connectorTool({
+  name: "outlook_create_event",
+  description:
+    "Create an event on the user's Outlook calendar and invite attendees, optionally with a Teams link. Give end or duration_minutes (default 30 minutes); a bare date as start makes an all-day event.",
+  schema: CreateEventSchema,
+  sideEffect: true,
+  async run(input, { http, timeZone }) {
+    const body: Record<string, unknown> = { subject: input.subject, ...newEventTimes(input, timeZone) };
+    if (input.attendees?.length) {
+      body.attendees = input.attendees.map((address) => ({ emailAddress: { address }, type: "required" }));
+    }
+    if (input.location) body.location = { displayName: input.location };
+    if (input.body) body.body = { contentType: "text", content: input.body };
+    if (input.online_meeting)
+      Object.assign(body, { isOnlineMeeting: true, onlineMeetingProvider: "teamsForBusiness" });
+    const created = await http.request<GraphEvent>({ method: "POST", path: EVENTS_PATH, body });
+    return compactEvent(created, timeZone);
+  },
+});
+
+const updateEvent = connectorTool({
+  name: "outlook_update_event",
+  description:
+    "Change an event on the user's Outlook calendar: subject, time, location, notes, attendees or Teams link. Moving only the start keeps the event's length; attendees are notified.",
+  schema: UpdateEventSchema,
+  sideEffect: true,
+  async run(input, { http, timeZone }) {
+    const patch: Record<string, unknown> = {};
+    if (input.subject !== undefined) patch.subject = input.subject;
+    if (input.location !== undefined) patch.location = { displayName: input.location };
+    if (input.body !== undefined) patch.body = { contentType: "text", content: input.body };
+    if (input.online_meeting !== undefined) {
+      patch.isOnlineMeeting = input.online_meeting;
+      if (input.online_meeting) patch.onlineMeetingProvider = "teamsForBusiness";
+    }
+    if (input.start !== undefined || input.end !== undefined || input.attendees !== undefined) {
+      const current = await http.request<GraphEvent>({
+        path: eventPath(input.event_id),
+        query: { $select: "start,end,isAllDay,attendees" },
+      });
+      Object.assign(patch, movedEventTimes(current, input, timeZone));
+      if (input.attendees !== undefined) patch.attendees = mergeAttendees(current.attendees, input.attendees);
+    }
+    const updated = await http.request<GraphEvent>({
+      method: "PATCH",
+      path: eventPath(input.event_id),
+      body: patch,
+    });
+    return compactEvent(updated, timeZone);
+  },
+});
+
+const deleteEvent = connectorTool({
+  name: "outlook_delete_event",
+  description:
+    "Delete an event from the user's Outlook calendar; if the user organized it, attendees get a cancellation.",
+  schema: DeleteEventSchema,
+  sideEffect: true,
+  async run(input, { http }) {
+    await http.request({ method: "DELETE", path: eventPath(input.event_id) });
+    return { deleted: true, event_id: input.event_id };
+  },
+});
+
+/** Outlook mail and calendar through Microsoft Graph v1.0 (one connection for both). */
+export const outlookConnector: ConnectorDefinition = {
+  id: "outlook",
+  defaultBaseUrl: "https://graph.microsoft.com",
+  tools: [searchMessages, getMessage, sendMessage, listEvents, createEvent, updateEvent, deleteEvent],
+};

@@ -1,0 +1,136 @@
+import { z } from "zod";
+import { isIsoDateTime } from "../shared/time.js";
+
+const ISO_HINT =
+  "ISO 8601 date-time such as 2025-06-12T14:00 (no offset = the user's time zone) or a date such as 2025-06-12";
+
+function isoDateTime(description: string) {
+  return z
+    .string()
+    .trim()
+    .refine(isIsoDateTime, { message: `must be an ${ISO_HINT}` })
+    .describe(description);
+}
+
+const emails = (description: string) => z.array(z.email()).max(100).describe(description);
+const eventId = z
+  .string()
+  .trim()
+  .min(1)
+  .max(1024)
+  .describe("The event's id, as returned by outlook_list_events.");
+
+export const SearchMessagesSchema = z.object({
+  query: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe(
+      "Free-text search over sender, subject and body (Outlook search syntax such as subject:budget also works).",
+    ),
+  from: z
+    .string()
+    .trim()
+    .min(1)
+    .max(200)
+    .optional()
+    .describe("Only mail from this sender: an email address, or a name or part of one."),
+  unread_only: z.boolean().optional().describe("Only unread messages."),
+  max_results: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(10)
+    .describe("Maximum number of messages (1–50, default 10)."),
+});
+
+export const GetMessageSchema = z.object({
+  message_id: z
+    .string()
+    .trim()
+    .min(1)
+    .max(1024)
+    .describe("The message's id, as returned by outlook_search_messages."),
+});
+
+export const SendMessageSchema = z.object({
+  to: emails("Recipient email addresses.").min(1),
+  cc: emails("Cc email addresses.").optional(),
+  bcc: emails("Bcc email addresses.").optional(),
+  subject: z.string().trim().min(1).max(500).describe("Subject line."),
+  body: z.string().min(1).max(50_000).describe("Plain-text message body."),
+});
+
+export const ListEventsSchema = z.object({
+  start: isoDateTime(
+    `Start of the range (${ISO_HINT}). A bare date means the start of that day. Defaults to the start of today.`,
+  ).optional(),
+  end: isoDateTime(
+    "End of the range. A bare date includes that whole day. Defaults to the end of start's day when start is a bare date, otherwise 7 days after the start.",
+  ).optional(),
+  max_results: z
+    .number()
+    .int()
+    .min(1)
+    .max(50)
+    .default(25)
+    .describe("Maximum number of events (1–50, default 25)."),
+});
+
+export const CreateEventSchema = z
+  .object({
+    subject: z.string().trim().min(1).max(500).describe("The event title."),
+    start: isoDateTime(`When the event starts (${ISO_HINT}). A bare date creates an all-day event.`),
+    end: isoDateTime(
+      "When it ends; for all-day events the last day (inclusive). Give end or duration_minutes, not both.",
+    ).optional(),
+    duration_minutes: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 60)
+      .optional()
+      .describe("Length in minutes when end is not given (default 30)."),
+    attendees: emails("Attendee email addresses; they receive an invitation.").optional(),
+    location: z.string().trim().max(1000).optional().describe("Room or address."),
+    body: z.string().max(8000).optional().describe("Plain-text agenda or notes."),
+    online_meeting: z.boolean().optional().describe("Add a Microsoft Teams meeting link."),
+  })
+  .refine((input) => input.end === undefined || input.duration_minutes === undefined, {
+    message: "give either end or duration_minutes, not both",
+    path: ["duration_minutes"],
+  });
+
+export const UpdateEventSchema = z
+  .object({
+    event_id: eventId,
+    subject: z.string().trim().min(1).max(500).optional().describe("New title."),
+    start: isoDateTime(
+      `New start (${ISO_HINT}). Without end, the event keeps its length. A bare date makes it all-day.`,
+    ).optional(),
+    end: isoDateTime("New end; for all-day events the last day (inclusive).").optional(),
+    location: z.string().trim().max(1000).optional().describe("New location; an empty string clears it."),
+    body: z.string().max(8000).optional().describe("New plain-text notes (replaces the current body)."),
+    attendees: emails(
+      "The complete new attendee list (replaces the current one; include existing attendees to keep them).",
+    ).optional(),
+    online_meeting: z.boolean().optional().describe("True to add a Teams meeting link."),
+  })
+  .refine(
+    (input) =>
+      [
+        input.subject,
+        input.start,
+        input.end,
+        input.location,
+        input.body,
+        input.attendees,
+        input.online_meeting,
+      ].some((value) => value !== undefined),
+    { message: "give at least one field to change" },
+  );
+
+export const DeleteEventSchema = z.object({ event_id: eventId });

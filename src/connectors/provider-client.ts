@@ -1,0 +1,180 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { DelegateError } from "../errors.js";
+import { CONNECTORS, type ConnectorId } from "./registry.js";
+
+export interface RetryPolicy {
+  /** Retries after the first attempt for 429 and 5xx answers and network failures. */
+  maxRetries: number;
+  initialDelayMs: number;
+  maxDelayMs: number;
+}
+
+export const DEFAULT_RETRY: RetryPolicy = { maxRetries: 3, initialDelayMs: 250, maxDelayMs: 8_000 };
+
+type QueryValue = string | number | boolean | undefined | readonly string[];
+
+export interface ProviderRequest {
+  method?: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
+  path: string;
+  query?: Record<string, QueryValue>;
+  body?: unknown;
+}
+
+/**
+ * How a provider reports a failure inside a 2xx answer (Slack's `{ok:false}`), translated to
+ * the HTTP status it means so one mapping serves every provider.
+ */
+export interface ProviderFailure {
+  status: number;
+  message: string;
+  scope?: string;
+  retryAfterMs?: number;
+}
+
+export type BodyInterpreter = (status: number, body: unknown) => ProviderFailure | undefined;
+
+export interface ProviderClientOptions {
+  connector: ConnectorId;
+  baseUrl: string;
+  /** Secret. Sent only in the Authorization header; scrubbed from every error message. */
+  accessToken: string;
+  retry?: RetryPolicy;
+  interpretBody?: BodyInterpreter;
+  signal?: AbortSignal;
+}
+
+/**
+ * A minimal REST client for one provider call with the user's token: retries 429/5xx with
+ * backoff honouring Retry-After, and maps failures to Delegate's typed errors. A 401 becomes
+ * PROVIDER_TOKEN_REJECTED, which the agent turns into re-authorization.
+ */
+export class ProviderClient {
+  readonly #options: ProviderClientOptions;
+  readonly #retry: RetryPolicy;
+
+  constructor(options: ProviderClientOptions) {
+    this.#options = options;
+    this.#retry = options.retry ?? DEFAULT_RETRY;
+  }
+
+  async request<T = unknown>(request: ProviderRequest): Promise<T> {
+    const url = this.#url(request);
+    const method = request.method ?? "GET";
+    for (let attempt = 0; ; attempt++) {
+      let failure: ProviderFailure;
+      try {
+        const response = await fetch(url, {
+          method,
+          headers: {
+            authorization: `Bearer ${this.#options.accessToken}`,
+            accept: "application/json",
+            ...(request.body === undefined ? {} : { "content-type": "application/json" }),
+          },
+          body: request.body === undefined ? undefined : JSON.stringify(request.body),
+          signal: this.#options.signal,
+        });
+        const body = await readBody(response);
+        const interpreted = this.#options.interpretBody?.(response.status, body);
+        if (response.ok && !interpreted) return body as T;
+        failure = interpreted ?? describeHttpFailure(response, body);
+      } catch (error) {
+        if (this.#options.signal?.aborted) throw error;
+        failure = { status: 0, message: `could not reach the provider (${(error as Error).message})` };
+      }
+      const retryable = failure.status === 0 || failure.status === 429 || failure.status >= 500;
+      if (!retryable || attempt >= this.#retry.maxRetries) throw this.#toError(failure, method, request.path);
+      await sleep(this.#delay(attempt, failure.retryAfterMs), undefined, { signal: this.#options.signal });
+    }
+  }
+
+  #delay(attempt: number, retryAfterMs: number | undefined): number {
+    if (retryAfterMs !== undefined) return Math.min(retryAfterMs, this.#retry.maxDelayMs);
+    const base = Math.min(this.#retry.initialDelayMs * 2 ** attempt, this.#retry.maxDelayMs);
+    return base / 2 + Math.random() * (base / 2);
+  }
+
+  #url(request: ProviderRequest): string {
+    const url = new URL(this.#options.baseUrl.replace(/\/+$/, "") + request.path);
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value === undefined) continue;
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, item);
+      else url.searchParams.set(key, String(value));
+    }
+    return url.toString();
+  }
+
+  #toError(failure: ProviderFailure, method: string, path: string): DelegateError {
+    const connector = CONNECTORS[this.#options.connector];
+    const message = this.#scrub(failure.message);
+    const details = { connector: connector.id, status: failure.status, method, path: path.split("?")[0] };
+    if (failure.status === 401) {
+      return new DelegateError(
+        "PROVIDER_TOKEN_REJECTED",
+        `${connector.displayName} rejected the access token (${message}); the account needs to be reconnected.`,
+        { details },
+      );
+    }
+    if (failure.status === 403 && failure.scope) {
+      return new DelegateError(
+        "PROVIDER_ERROR",
+        `${connector.displayName} refused the request: the connection lacks the scope "${failure.scope}". Reconnect ${connector.displayName} with that scope enabled in the Scalekit dashboard.`,
+        { details: { ...details, scope: failure.scope } },
+      );
+    }
+    const what =
+      failure.status === 404
+        ? "was not found"
+        : failure.status === 429
+          ? "is rate-limiting requests; try again later"
+          : failure.status >= 500 || failure.status === 0
+            ? "is unavailable right now"
+            : "refused the request";
+    return new DelegateError("PROVIDER_ERROR", `${connector.displayName} ${what}: ${message}`, { details });
+  }
+
+  #scrub(text: string): string {
+    return text.split(this.#options.accessToken).join("[redacted]").slice(0, 500);
+  }
+}
+
+async function readBody(response: Response): Promise<unknown> {
+  const text = await response.text();
+  if (!text) return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** Reads the failure out of Google, Microsoft Graph, Notion and generic error bodies. */
+function describeHttpFailure(response: Response, body: unknown): ProviderFailure {
+  const failure: ProviderFailure = { status: response.status, message: extractMessage(body) ?? response.statusText };
+  const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
+  if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
+  const scope = /scope="([^"]+)"/.exec(response.headers.get("www-authenticate") ?? "")?.[1];
+  if (scope) failure.scope = scope;
+  return failure;
+}
+
+function extractMessage(body: unknown): string | undefined {
+  if (typeof body === "string") return body.slice(0, 300);
+  if (typeof body !== "object" || body === null) return undefined;
+  const record = body as Record<string, unknown>;
+  const error = record.error;
+  if (typeof error === "object" && error !== null) {
+    const message = (error as Record<string, unknown>).message;
+    if (typeof message === "string") return message;
+  }
+  if (typeof error === "string") return error;
+  if (typeof record.message === "string") return record.message;
+  return undefined;
+}
+
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}

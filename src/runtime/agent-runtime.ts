@@ -1,0 +1,676 @@
+import { randomUUID } from "node:crypto";
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import { type BaseCheckpointSaver, Command } from "@langchain/langgraph";
+import { AIMessage, HumanMessage, ToolMessage } from "langchain";
+import { type AuthorizationRequest, isAuthorizationInterrupt } from "../agent/authorization-request.js";
+import { createDelegateAgent, type DelegateAgent } from "../agent/create-delegate-agent.js";
+import { createChatModel, type OpenAIModelSettings } from "../agent/model.js";
+import type { ToolAuditRecord } from "../agent/authorization-middleware.js";
+import { loadPromptTemplate } from "../agent/system-prompt.js";
+import type { AgentAuth, AccountStatus, AuthorizationLink } from "../auth/agent-auth.js";
+import { CachedAgentAuth, type CacheOptions } from "../auth/cached-agent-auth.js";
+import { type Identity, IdentitySchema, scalekitIdentifier } from "../auth/identity.js";
+import { ScalekitAgentAuth, type ScalekitSettings, verifyScalekitWebhook } from "../auth/scalekit-agent-auth.js";
+import { ALL_CONNECTORS } from "../connectors/index.js";
+import type { RetryPolicy } from "../connectors/provider-client.js";
+import {
+  CONNECTOR_IDS,
+  CONNECTORS,
+  type ConnectorId,
+  connectionNames as resolveConnectionNames,
+} from "../connectors/registry.js";
+import { DelegateError, errorMessage, isDelegateError } from "../errors.js";
+import { type Logger, noopLogger } from "../logger.js";
+import { AuthorizationWatcher, DEFAULT_POLL, type PollSettings } from "./authorization-watcher.js";
+import { openStorage, type Storage } from "./storage.js";
+import { EventChannel } from "./event-channel.js";
+import { EventTranslator } from "./event-translator.js";
+import type { RuntimeEvent } from "./events.js";
+import type { PendingAuthorization, ThreadRegistry } from "./thread-registry.js";
+
+export interface AgentRuntimeOptions {
+  /** A LangChain chat model, OpenAI settings, or omitted for the offline demo model. */
+  model?: BaseChatModel | OpenAIModelSettings;
+  /** Scalekit credentials; ignored when `agentAuth` is given. */
+  scalekit?: ScalekitSettings;
+  /** Any AgentAuth implementation (wins over `scalekit`). */
+  agentAuth?: AgentAuth;
+  /** A LangGraph checkpointer; when set, pending authorizations live in `databaseUrl` (default in-memory). */
+  checkpointer?: BaseCheckpointSaver;
+  /** SQLite file path (default `.delegate/delegate.sqlite`), or `:memory:`. */
+  databaseUrl?: string;
+  /** Connectors to enable (default all). */
+  connectors?: readonly ConnectorId[];
+  /** Connector → Scalekit connection name overrides, e.g. `{ "google-calendar": "my-gcal" }`. */
+  connections?: Partial<Record<ConnectorId, string>>;
+  /** Provider API base URLs, e.g. the sandbox's provider emulator. */
+  providerBaseUrls?: Partial<Record<ConnectorId, string>>;
+  logger?: Logger;
+  poll?: Partial<PollSettings>;
+  /** How long a thread waits for authorization before its blocked calls are cancelled. Default 10 min. */
+  authorizationTimeoutMs?: number;
+  /** Called for every runtime event of every thread. Must not throw; never receives secrets. */
+  onEvent?: (event: RuntimeEvent) => void;
+  /** Audit hook: "tool X ran as user U on connection C with outcome O". */
+  onToolAudit?: (record: ToolAuditRecord) => void;
+  /** Scalekit webhook signing secret (`whsec_…`) for `handleWebhook`. */
+  webhookSecret?: string;
+  /** IANA time zone the agent reasons in. Default: the process's. */
+  timeZone?: string;
+  /** Path of the system prompt template. Default `prompts/system.md`. */
+  promptPath?: string;
+  cache?: CacheOptions;
+  retry?: RetryPolicy;
+  now?: () => Date;
+}
+
+export interface ThreadRef {
+  userId: string;
+  organizationId?: string;
+  threadId: string;
+}
+
+export interface SendInput extends ThreadRef {
+  text: string;
+  /**
+   * Keep the stream open while the turn waits for authorization and deliver the auto-resumed
+   * run's events (default true). With false the stream ends at `authorization-required`.
+   */
+  waitForAuthorization?: boolean;
+}
+
+export interface ThreadMessageView {
+  role: "user" | "assistant" | "tool";
+  text: string;
+  toolCalls?: { id: string; name: string; args: Record<string, unknown> }[];
+  toolCallId?: string;
+  toolName?: string;
+  status?: "success" | "error";
+}
+
+export interface PendingAuthorizationView {
+  threadId: string;
+  userId: string;
+  organizationId?: string;
+  connections: string[];
+  requests: AuthorizationRequest[];
+  reason: "not_connected" | "token_rejected";
+  createdAt: string;
+  deadline: string;
+}
+
+export interface ThreadView {
+  threadId: string;
+  userId: string;
+  messages: ThreadMessageView[];
+  pendingAuthorization?: PendingAuthorizationView;
+}
+
+export interface ConnectionOverview {
+  connector: ConnectorId;
+  displayName: string;
+  connection: string;
+  status: AccountStatus;
+}
+
+export interface WebhookResult {
+  status: 200 | 202 | 400 | 401;
+  resumedThreads: string[];
+}
+
+export interface AgentRuntime {
+  readonly info: { modelLabel: string; offlineModel: boolean; connectors: ConnectorId[] };
+  /** The cached authorization port, for status checks that should not hit Scalekit when warm. */
+  readonly auth: CachedAgentAuth;
+  send(input: SendInput): AsyncIterable<RuntimeEvent>;
+  /** Checks the connections now and resumes if they are ACTIVE (else the thread keeps waiting). */
+  resume(input: ThreadRef): AsyncIterable<RuntimeEvent>;
+  /** Cancels a pending authorization: the blocked calls get error results and the model explains. */
+  cancel(input: ThreadRef): AsyncIterable<RuntimeEvent>;
+  getThread(input: ThreadRef): Promise<ThreadView>;
+  listPendingAuthorizations(filter?: { userId?: string }): Promise<PendingAuthorizationView[]>;
+  /** Verifies a Scalekit webhook and resumes threads it unblocks. Answer with the returned status. */
+  handleWebhook(input: { headers: Record<string, string | string[] | undefined>; body: string }): Promise<WebhookResult>;
+  /** Every enabled connector's status for a user. */
+  listConnections(identity: Identity): Promise<ConnectionOverview[]>;
+  /** An authorization link for one connector (creating the account when needed). */
+  connect(identity: Identity, connector: ConnectorId): Promise<AuthorizationLink & { status: AccountStatus }>;
+  disconnect(identity: Identity, connector: ConnectorId): Promise<void>;
+  /** Listen to one thread's events (including auto-resumed runs). Returns an unsubscribe function. */
+  subscribe(threadId: string, listener: (event: RuntimeEvent) => void): () => void;
+  close(): Promise<void>;
+}
+
+const LEASE_MS = 120_000;
+
+/**
+ * Creates the runtime that embedders, the REPL and scripted runs share: threads owned by users,
+ * typed events, durable pending authorizations and exactly-once automatic resume.
+ */
+export async function createAgentRuntime(options: AgentRuntimeOptions = {}): Promise<AgentRuntime> {
+  const logger = options.logger ?? noopLogger;
+  const now = options.now ?? (() => new Date());
+  const timeZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const enabled = [...(options.connectors ?? CONNECTOR_IDS)];
+  const unknown = enabled.filter((id) => !CONNECTOR_IDS.includes(id));
+  if (unknown.length > 0) {
+    throw new DelegateError("CONFIG_INVALID", `Unknown connector(s): ${unknown.join(", ")}. Known: ${CONNECTOR_IDS.join(", ")}.`);
+  }
+  const baseAuth =
+    options.agentAuth ??
+    (options.scalekit
+      ? new ScalekitAgentAuth(options.scalekit)
+      : (() => {
+          throw new DelegateError(
+            "CONFIG_INVALID",
+            "createAgentRuntime needs `scalekit` settings or an `agentAuth`. For local development start the sandbox with startSandbox() and pass its settings.",
+          );
+        })());
+  const auth = baseAuth instanceof CachedAgentAuth ? baseAuth : new CachedAgentAuth(baseAuth, options.cache);
+  const names = resolveConnectionNames(options.connections);
+  const storage: Storage = await openStorage({
+    ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
+    ...(options.databaseUrl ? { databaseUrl: options.databaseUrl } : {}),
+  });
+  const registry: ThreadRegistry = storage.registry;
+  const modelChoice =
+    options.model && "invoke" in options.model
+      ? { model: options.model, label: options.model.getName(), offline: false }
+      : createChatModel(options.model as OpenAIModelSettings | undefined, { timeZone, now });
+  const promptTemplate = await loadPromptTemplate(options.promptPath);
+  const { agent } = createDelegateAgent({
+    model: modelChoice.model,
+    auth,
+    connectors: ALL_CONNECTORS.filter((connector) => enabled.includes(connector.id)),
+    connectionNames: names,
+    checkpointer: storage.checkpointer,
+    promptTemplate,
+    timeZone,
+    now,
+    logger,
+    ...(options.providerBaseUrls ? { baseUrls: options.providerBaseUrls } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.onToolAudit ? { onToolAudit: options.onToolAudit } : {}),
+  });
+  const runtime = new Runtime({
+    agent,
+    auth,
+    registry,
+    storage,
+    logger,
+    names,
+    enabled,
+    timeoutMs: options.authorizationTimeoutMs ?? 10 * 60_000,
+    poll: { ...DEFAULT_POLL, ...options.poll },
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.webhookSecret ? { webhookSecret: options.webhookSecret } : {}),
+    info: { modelLabel: modelChoice.label, offlineModel: modelChoice.offline, connectors: enabled },
+  });
+  runtime.start();
+  return runtime;
+}
+
+interface RuntimeDeps {
+  agent: DelegateAgent;
+  auth: CachedAgentAuth;
+  registry: ThreadRegistry;
+  storage: Storage;
+  logger: Logger;
+  names: ReturnType<typeof resolveConnectionNames>;
+  enabled: ConnectorId[];
+  timeoutMs: number;
+  poll: PollSettings;
+  onEvent?: (event: RuntimeEvent) => void;
+  webhookSecret?: string;
+  info: AgentRuntime["info"];
+}
+
+type RunInput = { messages: HumanMessage[] } | Command;
+
+class Runtime implements AgentRuntime {
+  readonly info: AgentRuntime["info"];
+  readonly auth: CachedAgentAuth;
+  readonly #deps: RuntimeDeps;
+  readonly #owner = `runtime-${randomUUID()}`;
+  readonly #listeners = new Map<string, Set<(event: RuntimeEvent) => void>>();
+  readonly #locks = new Map<string, Promise<void>>();
+  readonly #background = new Set<Promise<void>>();
+  readonly #watcher: AuthorizationWatcher;
+  #closed = false;
+
+  constructor(deps: RuntimeDeps) {
+    this.#deps = deps;
+    this.info = deps.info;
+    this.auth = deps.auth;
+    this.#watcher = new AuthorizationWatcher({
+      registry: deps.registry,
+      auth: deps.auth,
+      poll: deps.poll,
+      logger: deps.logger,
+      now: Date.now,
+      onReady: async (pending) => {
+        await this.#startResume(pending, { action: "recheck" }, "poll");
+      },
+      onExpired: async (pending) => {
+        await this.#startResume(pending, { action: "cancel" }, "timeout");
+      },
+    });
+  }
+
+  start(): void {
+    this.#watcher.start();
+  }
+
+  send(input: SendInput): AsyncIterable<RuntimeEvent> {
+    const wait = input.waitForAuthorization ?? true;
+    const channel = this.#channel(input.threadId, (event) =>
+      event.type === "turn-end" || (!wait && event.type === "authorization-required"),
+    );
+    const run = async () => {
+      const identity = this.#identity(input);
+      if (!input.text.trim()) throw new DelegateError("CONFIG_INVALID", "The message text is empty.");
+      await this.#authorize(input.threadId, identity, true);
+      await this.#withLock(input.threadId, async () => {
+        if (await this.#deps.registry.getPending(input.threadId)) {
+          throw new DelegateError(
+            "THREAD_BUSY",
+            "This thread is waiting for an account to be connected. Finish connecting, or cancel the authorization, before sending a new message.",
+            { details: { threadId: input.threadId } },
+          );
+        }
+        await this.#run(input.threadId, identity, { messages: [new HumanMessage(input.text)] });
+      });
+    };
+    this.#track(run().catch((error: unknown) => channel.fail(error)));
+    return channel;
+  }
+
+  resume(input: ThreadRef): AsyncIterable<RuntimeEvent> {
+    return this.#control(input, { action: "recheck" }, "manual");
+  }
+
+  cancel(input: ThreadRef): AsyncIterable<RuntimeEvent> {
+    return this.#control(input, { action: "cancel" }, "manual");
+  }
+
+  async getThread(input: ThreadRef): Promise<ThreadView> {
+    const identity = this.#identity(input);
+    const record = await this.#authorize(input.threadId, identity, false);
+    const snapshot = await this.#deps.agent.graph.getState({ configurable: { thread_id: input.threadId } });
+    const values = (snapshot.values ?? {}) as { messages?: unknown[] };
+    const pending = await this.#deps.registry.getPending(input.threadId);
+    return {
+      threadId: input.threadId,
+      userId: record.userId,
+      messages: (values.messages ?? []).flatMap(viewMessage),
+      ...(pending ? { pendingAuthorization: viewPending(pending) } : {}),
+    };
+  }
+
+  async listPendingAuthorizations(filter: { userId?: string } = {}): Promise<PendingAuthorizationView[]> {
+    const pending = await this.#deps.registry.listPending();
+    return pending.filter((item) => !filter.userId || item.identity.userId === filter.userId).map(viewPending);
+  }
+
+  async handleWebhook(input: {
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }): Promise<WebhookResult> {
+    if (!this.#deps.webhookSecret) return { status: 401, resumedThreads: [] };
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(input.headers)) {
+      if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+    }
+    if (!verifyScalekitWebhook(this.#deps.webhookSecret, headers, input.body)) return { status: 401, resumedThreads: [] };
+    let event: { type?: string; data?: { identifier?: string; connection_name?: string; status?: string } };
+    try {
+      event = JSON.parse(input.body);
+    } catch {
+      return { status: 400, resumedThreads: [] };
+    }
+    const data = event.data;
+    if (!event.type?.startsWith("connected_account.") || !data?.identifier) return { status: 202, resumedThreads: [] };
+    const pending = (await this.#deps.registry.listPending()).filter(
+      (item) =>
+        item.state === "waiting" &&
+        item.identifier === data.identifier &&
+        (!data.connection_name || item.connections.includes(data.connection_name)),
+    );
+    const resumed: string[] = [];
+    for (const item of pending) {
+      for (const connection of item.connections) this.#deps.auth.invalidate(item.identity, connection);
+      if (data.status !== "ACTIVE") continue;
+      const statuses = await this.#deps.auth.getStatuses(item.identity, item.connections);
+      if (item.connections.every((connection) => statuses.get(connection)?.status === "ACTIVE")) {
+        if (await this.#startResume(item, { action: "recheck" }, "webhook")) resumed.push(item.threadId);
+      }
+    }
+    return { status: 200, resumedThreads: resumed };
+  }
+
+  async listConnections(identity: Identity): Promise<ConnectionOverview[]> {
+    const parsed = IdentitySchema.parse(identity);
+    const connections = this.#deps.enabled.map((id) => this.#deps.names[id]);
+    const statuses = await this.#deps.auth.getStatuses(parsed, connections);
+    return this.#deps.enabled.map((id) => ({
+      connector: id,
+      displayName: CONNECTORS[id].displayName,
+      connection: this.#deps.names[id],
+      status: statuses.get(this.#deps.names[id])?.status ?? "NOT_FOUND",
+    }));
+  }
+
+  async connect(identity: Identity, connector: ConnectorId): Promise<AuthorizationLink & { status: AccountStatus }> {
+    const parsed = IdentitySchema.parse(identity);
+    const connection = this.#connection(connector);
+    let state = (await this.#deps.auth.getStatuses(parsed, [connection])).get(connection);
+    if (!state || state.status === "NOT_FOUND") state = await this.#deps.auth.ensureAccount(parsed, connection);
+    const link = await this.#deps.auth.getAuthorizationLink(parsed, connection);
+    return { ...link, status: state.status };
+  }
+
+  async disconnect(identity: Identity, connector: ConnectorId): Promise<void> {
+    await this.#deps.auth.disconnect(IdentitySchema.parse(identity), this.#connection(connector));
+  }
+
+  subscribe(threadId: string, listener: (event: RuntimeEvent) => void): () => void {
+    const set = this.#listeners.get(threadId) ?? new Set();
+    set.add(listener);
+    this.#listeners.set(threadId, set);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0) this.#listeners.delete(threadId);
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#watcher.stop();
+    await Promise.allSettled([...this.#background]);
+    await this.#deps.storage.close();
+  }
+
+  // ---- internals -------------------------------------------------------------------------
+
+  #connection(connector: ConnectorId): string {
+    if (!this.#deps.enabled.includes(connector)) {
+      throw new DelegateError(
+        "UNKNOWN_CONNECTOR",
+        `Unknown or disabled connector "${connector}". Enabled: ${this.#deps.enabled.join(", ")}.`,
+      );
+    }
+    return this.#deps.names[connector];
+  }
+
+  #identity(ref: ThreadRef): Identity {
+    const parsed = IdentitySchema.safeParse({ userId: ref.userId, organizationId: ref.organizationId });
+    if (!parsed.success) throw new DelegateError("CONFIG_INVALID", "userId must be a non-empty string.");
+    if (!ref.threadId || typeof ref.threadId !== "string") {
+      throw new DelegateError("CONFIG_INVALID", "threadId must be a non-empty string.");
+    }
+    return parsed.data;
+  }
+
+  /** The owner check every thread operation goes through. */
+  async #authorize(threadId: string, identity: Identity, create: boolean) {
+    const existing = await this.#deps.registry.getThread(threadId);
+    if (existing) {
+      if (existing.userId !== identity.userId || (existing.organizationId ?? "") !== (identity.organizationId ?? "")) {
+        throw new DelegateError("THREAD_FORBIDDEN", "This thread belongs to another user.", { details: { threadId } });
+      }
+      return existing;
+    }
+    if (!create) throw new DelegateError("THREAD_NOT_FOUND", `No thread "${threadId}".`, { details: { threadId } });
+    return this.#deps.registry.ensureThread(threadId, identity);
+  }
+
+  #control(input: ThreadRef, value: { action: "recheck" | "cancel" }, via: "manual"): AsyncIterable<RuntimeEvent> {
+    const channel = this.#channel(input.threadId, (event) => event.type === "turn-end" || event.type === "authorization-required");
+    const run = async () => {
+      const identity = this.#identity(input);
+      await this.#authorize(input.threadId, identity, false);
+      const pending = await this.#deps.registry.getPending(input.threadId);
+      if (!pending) {
+        throw new DelegateError("THREAD_NOT_FOUND", "This thread is not waiting for an authorization.", {
+          details: { threadId: input.threadId },
+        });
+      }
+      if (value.action === "recheck") {
+        for (const connection of pending.connections) this.#deps.auth.invalidate(identity, connection);
+      }
+      const started = await this.#startResume(pending, value, via);
+      if (!started) {
+        throw new DelegateError("THREAD_BUSY", "This thread is already being resumed.", {
+          details: { threadId: input.threadId },
+        });
+      }
+    };
+    this.#track(run().catch((error: unknown) => channel.fail(error)));
+    return channel;
+  }
+
+  /**
+   * Claims the thread (the exactly-once guard) and runs the resume in the background.
+   * Returns false when another caller already claimed it.
+   */
+  async #startResume(
+    pending: PendingAuthorization,
+    value: { action: "recheck" | "cancel" },
+    via: "poll" | "webhook" | "manual" | "timeout",
+  ): Promise<boolean> {
+    if (this.#closed) return false;
+    if (!(await this.#deps.registry.claim(pending.threadId, this.#owner, LEASE_MS))) return false;
+    const threadId = pending.threadId;
+    const task = this.#withLock(threadId, async () => {
+      if (via === "timeout") {
+        this.#publish({ type: "authorization-expired", threadId, connections: pending.connections });
+      } else if (value.action === "cancel") {
+        this.#publish({ type: "authorization-cancelled", threadId, connections: pending.connections });
+      }
+      const snapshot = await this.#deps.agent.graph.getState({ configurable: { thread_id: threadId } });
+      const ids = (snapshot.tasks ?? []).flatMap((task) =>
+        task.result === undefined ? (task.interrupts ?? []).map((item) => item.id).filter(Boolean) : [],
+      ) as string[];
+      if (ids.length === 0) {
+        // Nothing is actually waiting in the checkpoint (e.g. finished elsewhere): forget it.
+        await this.#deps.registry.clearPending(threadId);
+        this.#publish({ type: "turn-end", threadId, status: "completed" });
+        return;
+      }
+      if (value.action === "recheck") {
+        const statuses = await this.#deps.auth.getStatuses(pending.identity, pending.connections);
+        const active = pending.connections.filter((connection) => statuses.get(connection)?.status === "ACTIVE");
+        if (active.length > 0) {
+          this.#publish({
+            type: "authorization-completed",
+            threadId,
+            connections: active,
+            via: via === "timeout" ? "manual" : via,
+          });
+        }
+      }
+      const resume = Object.fromEntries(ids.map((id) => [id, value]));
+      await this.#run(threadId, pending.identity, new Command({ resume }), pending);
+    }).catch(async (error: unknown) => {
+      await this.#deps.registry.release(threadId, this.#owner);
+      this.#deps.logger.error({ threadId, error: errorMessage(error) }, "resume failed");
+      this.#publish({ type: "error", threadId, code: codeOf(error), message: errorMessage(error) });
+    });
+    this.#track(task);
+    return true;
+  }
+
+  /** One graph run; its events go to the thread's listeners and the onEvent hook. */
+  async #run(threadId: string, identity: Identity, input: RunInput, previous?: PendingAuthorization): Promise<void> {
+    const translator = new EventTranslator(threadId);
+    try {
+      const stream = await this.#deps.agent.stream(input as never, {
+        configurable: { thread_id: threadId },
+        context: identity,
+        streamMode: ["messages", "updates"],
+      });
+      for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
+        for (const event of translator.translate(mode, chunk)) this.#publish(event);
+      }
+    } catch (error) {
+      await this.#deps.registry.clearPending(threadId);
+      const code = codeOf(error);
+      this.#deps.logger.error({ threadId, code, error: errorMessage(error) }, "turn failed");
+      this.#publish({ type: "error", threadId, code, message: describeRunError(error) });
+      this.#publish({ type: "turn-end", threadId, status: "failed" });
+      return;
+    }
+    const authorizations = translator.summary.interrupts.map((item) => item.value).filter(isAuthorizationInterrupt);
+    if (authorizations.length > 0) {
+      const requests = mergeRequests(authorizations.flatMap((item) => item.requests));
+      const first = authorizations[0]!;
+      const createdAt = previous?.createdAt ?? Date.now();
+      const deadlineAt = previous?.deadlineAt ?? Date.now() + this.#deps.timeoutMs;
+      const connections = requests.map((request) => request.connection);
+      await this.#deps.registry.putPending({
+        threadId,
+        identity,
+        identifier: scalekitIdentifier(identity),
+        connections,
+        requests,
+        reason: first.reason,
+        createdAt,
+        deadlineAt,
+      });
+      this.#publish({
+        type: "authorization-required",
+        threadId,
+        requests,
+        message: first.message,
+        reason: first.reason,
+        deadline: new Date(deadlineAt).toISOString(),
+      });
+      this.#watcher.wake();
+      return;
+    }
+    await this.#deps.registry.clearPending(threadId);
+    this.#publish({
+      type: "turn-end",
+      threadId,
+      status: "completed",
+      ...(translator.summary.lastText ? { text: translator.summary.lastText } : {}),
+    });
+  }
+
+  #channel(threadId: string, isLast: (event: RuntimeEvent) => boolean): EventChannel<RuntimeEvent> {
+    let unsubscribe: () => void = () => {};
+    const channel = new EventChannel<RuntimeEvent>(() => unsubscribe());
+    unsubscribe = this.subscribe(threadId, (event) => {
+      channel.push(event);
+      if (isLast(event)) channel.end();
+    });
+    return channel;
+  }
+
+  #publish(event: RuntimeEvent): void {
+    for (const listener of [...(this.#listeners.get(event.threadId) ?? [])]) {
+      try {
+        listener(event);
+      } catch (error) {
+        this.#deps.logger.warn({ error: errorMessage(error) }, "event listener threw");
+      }
+    }
+    try {
+      this.#deps.onEvent?.(event);
+    } catch (error) {
+      this.#deps.logger.warn({ error: errorMessage(error) }, "onEvent hook threw");
+    }
+  }
+
+  /** Runs one operation per thread at a time in this process. */
+  async #withLock(threadId: string, run: () => Promise<void>): Promise<void> {
+    const previous = this.#locks.get(threadId) ?? Promise.resolve();
+    const current = previous.then(run, run);
+    const settled = current.catch(() => {});
+    this.#locks.set(threadId, settled);
+    try {
+      await current;
+    } finally {
+      if (this.#locks.get(threadId) === settled) this.#locks.delete(threadId);
+    }
+  }
+
+  #track(promise: Promise<unknown>): void {
+    const tracked = promise.then(
+      () => {},
+      () => {},
+    );
+    this.#background.add(tracked);
+    void tracked.finally(() => this.#background.delete(tracked));
+  }
+}
+
+/** Several interrupts (parallel re-authorizations) become one list, one entry per connection. */
+function mergeRequests(requests: AuthorizationRequest[]): AuthorizationRequest[] {
+  const merged = new Map<string, AuthorizationRequest>();
+  for (const request of requests) {
+    const existing = merged.get(request.connection);
+    if (existing) existing.toolCallIds = [...new Set([...existing.toolCallIds, ...request.toolCallIds])];
+    else merged.set(request.connection, { ...request, toolCallIds: [...request.toolCallIds] });
+  }
+  return [...merged.values()];
+}
+
+function viewPending(pending: PendingAuthorization): PendingAuthorizationView {
+  return {
+    threadId: pending.threadId,
+    userId: pending.identity.userId,
+    ...(pending.identity.organizationId ? { organizationId: pending.identity.organizationId } : {}),
+    connections: pending.connections,
+    requests: pending.requests,
+    reason: pending.reason,
+    createdAt: new Date(pending.createdAt).toISOString(),
+    deadline: new Date(pending.deadlineAt).toISOString(),
+  };
+}
+
+function viewMessage(message: unknown): ThreadMessageView[] {
+  if (HumanMessage.isInstance(message)) return [{ role: "user", text: message.text }];
+  if (AIMessage.isInstance(message)) {
+    const calls = (message.tool_calls ?? []).map((call) => ({
+      id: call.id ?? "",
+      name: call.name,
+      args: call.args as Record<string, unknown>,
+    }));
+    return [{ role: "assistant", text: message.text, ...(calls.length > 0 ? { toolCalls: calls } : {}) }];
+  }
+  if (ToolMessage.isInstance(message)) {
+    return [
+      {
+        role: "tool",
+        text: typeof message.content === "string" ? message.content : JSON.stringify(message.content),
+        toolCallId: message.tool_call_id,
+        ...(message.name ? { toolName: message.name } : {}),
+        status: message.status === "error" ? "error" : "success",
+      },
+    ];
+  }
+  return [];
+}
+
+function codeOf(error: unknown): string {
+  if (isDelegateError(error)) return error.code;
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === "number" || (error as { name?: string })?.name?.includes("OpenAI")) return "MODEL_UNAVAILABLE";
+  return "INTERNAL";
+}
+
+function describeRunError(error: unknown): string {
+  if (isDelegateError(error)) return error.message;
+  const status = (error as { status?: unknown })?.status;
+  if (typeof status === "number") {
+    return `The model provider answered HTTP ${status} after retries (${errorMessage(error).slice(0, 200)}). Your message is kept; try again in a moment.`;
+  }
+  const cause = errorMessage(error);
+  if (/ECONNREFUSED|fetch failed|Connection error|ENOTFOUND|timed? ?out/i.test(cause)) {
+    return `The model could not be reached (${cause.slice(0, 200)}). Your message is kept; check OPENAI_BASE_URL or your network and try again.`;
+  }
+  return `The turn failed: ${cause.slice(0, 300)}`;
+}
+

@@ -1,0 +1,151 @@
+import type { AgentAuth } from "../auth/agent-auth.js";
+import { errorMessage } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { PendingAuthorization, ThreadRegistry } from "./thread-registry.js";
+
+export interface PollSettings {
+  /** First check after a thread starts waiting. Default 500 ms. */
+  initialIntervalMs: number;
+  /** Longest gap between checks of one thread. Default 5 s. */
+  maxIntervalMs: number;
+  /** Growth of the gap after each check that finds nothing. Default 1.5. */
+  backoff: number;
+}
+
+export const DEFAULT_POLL: PollSettings = { initialIntervalMs: 500, maxIntervalMs: 5_000, backoff: 1.5 };
+
+export interface WatcherOptions {
+  registry: ThreadRegistry;
+  auth: AgentAuth;
+  poll: PollSettings;
+  logger: Logger;
+  now: () => number;
+  /** Every connection of the thread is ACTIVE. */
+  onReady(pending: PendingAuthorization): Promise<void>;
+  /** The thread waited past its deadline. */
+  onExpired(pending: PendingAuthorization): Promise<void>;
+}
+
+/**
+ * Polls the status of every waiting thread's connections: batched per user (one list call for
+ * all of a user's waiting threads) and adaptive per thread (fast at first, backing off). It
+ * reads the registry each round, so it also picks up threads another process left waiting.
+ */
+export class AuthorizationWatcher {
+  readonly #options: WatcherOptions;
+  readonly #schedule = new Map<string, { next: number; interval: number }>();
+  #timer: NodeJS.Timeout | undefined;
+  #running = false;
+  #stopped = false;
+  #ticking: Promise<void> | undefined;
+
+  constructor(options: WatcherOptions) {
+    this.#options = options;
+  }
+
+  start(): void {
+    this.#arm(0);
+  }
+
+  /** Check soon: a thread has just started waiting. */
+  wake(): void {
+    if (!this.#stopped) this.#arm(0);
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    await this.#ticking;
+  }
+
+  #arm(delayMs: number): void {
+    if (this.#stopped) return;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = setTimeout(() => {
+      this.#timer = undefined;
+      if (this.#running) {
+        this.#arm(50);
+        return;
+      }
+      this.#ticking = this.#tick().finally(() => {
+        this.#ticking = undefined;
+      });
+    }, delayMs);
+    // An idle watcher must not keep an embedding process alive.
+    this.#timer.unref();
+  }
+
+  async #tick(): Promise<void> {
+    this.#running = true;
+    const { poll, now } = this.#options;
+    let nextDelay = poll.maxIntervalMs;
+    try {
+      const pending = (await this.#options.registry.listPending()).filter((item) => item.state === "waiting");
+      const live = new Set(pending.map((item) => item.threadId));
+      for (const threadId of this.#schedule.keys()) if (!live.has(threadId)) this.#schedule.delete(threadId);
+
+      const due: PendingAuthorization[] = [];
+      for (const item of pending) {
+        if (item.deadlineAt <= now()) {
+          this.#schedule.delete(item.threadId);
+          await this.#safe(() => this.#options.onExpired(item));
+          continue;
+        }
+        const slot = this.#schedule.get(item.threadId) ?? { next: now(), interval: poll.initialIntervalMs };
+        this.#schedule.set(item.threadId, slot);
+        if (slot.next <= now()) due.push(item);
+      }
+
+      const byUser = new Map<string, PendingAuthorization[]>();
+      for (const item of due) byUser.set(item.identifier, [...(byUser.get(item.identifier) ?? []), item]);
+      await Promise.all(
+        [...byUser.values()].map(async (items) => {
+          const first = items[0];
+          if (!first) return;
+          const connections = [...new Set(items.flatMap((item) => item.connections))];
+          let statuses: Awaited<ReturnType<AgentAuth["getStatuses"]>>;
+          try {
+            statuses = await this.#options.auth.getStatuses(first.identity, connections);
+          } catch (error) {
+            this.#options.logger.warn({ error: errorMessage(error) }, "authorization poll failed");
+            for (const item of items) this.#backOff(item.threadId);
+            return;
+          }
+          for (const item of items) {
+            const ready = item.connections.every((connection) => statuses.get(connection)?.status === "ACTIVE");
+            if (ready) {
+              this.#schedule.delete(item.threadId);
+              await this.#safe(() => this.#options.onReady(item));
+            } else {
+              this.#backOff(item.threadId);
+            }
+          }
+        }),
+      );
+
+      for (const slot of this.#schedule.values()) nextDelay = Math.min(nextDelay, Math.max(0, slot.next - now()));
+      for (const item of pending) nextDelay = Math.min(nextDelay, Math.max(0, item.deadlineAt - now()));
+    } catch (error) {
+      this.#options.logger.error({ error: errorMessage(error) }, "authorization watcher failed");
+    } finally {
+      this.#running = false;
+    }
+    this.#arm(Math.max(10, nextDelay));
+  }
+
+  #backOff(threadId: string): void {
+    const slot = this.#schedule.get(threadId);
+    if (!slot) return;
+    const { poll, now } = this.#options;
+    slot.next = now() + slot.interval;
+    slot.interval = Math.min(slot.interval * poll.backoff, poll.maxIntervalMs);
+  }
+
+  async #safe(run: () => Promise<void>): Promise<void> {
+    try {
+      await run();
+    } catch (error) {
+      this.#options.logger.error({ error: errorMessage(error) }, "resuming a thread failed");
+    }
+  }
+}

@@ -1,0 +1,110 @@
+import { AIMessage, AIMessageChunk, type BaseMessage, ToolMessage } from "langchain";
+import { type AuthorizationInterrupt, isAuthorizationInterrupt } from "../agent/authorization-request.js";
+import type { RuntimeEvent } from "./events.js";
+
+const PREVIEW_LIMIT = 400;
+
+/** An interrupt as LangGraph streams it. */
+export interface StreamedInterrupt {
+  id?: string;
+  value: unknown;
+}
+
+/** What one run of the graph produced, besides the events. */
+export interface RunSummary {
+  interrupts: StreamedInterrupt[];
+  authorization?: AuthorizationInterrupt;
+  lastText?: string;
+}
+
+/**
+ * Turns LangGraph `["messages", "updates"]` stream chunks into runtime events. Tokens come from
+ * `messages` mode (model node only); whole messages, tool calls and results from `updates`.
+ */
+export class EventTranslator {
+  readonly #threadId: string;
+  readonly #seenToolCalls = new Set<string>();
+  readonly #seenResults = new Set<string>();
+  readonly summary: RunSummary = { interrupts: [] };
+
+  constructor(threadId: string) {
+    this.#threadId = threadId;
+  }
+
+  translate(mode: string, chunk: unknown): RuntimeEvent[] {
+    if (mode === "messages") return this.#fromMessages(chunk);
+    if (mode === "updates") return this.#fromUpdates(chunk);
+    return [];
+  }
+
+  #fromMessages(chunk: unknown): RuntimeEvent[] {
+    if (!Array.isArray(chunk)) return [];
+    const [message, metadata] = chunk as [unknown, { langgraph_node?: string } | undefined];
+    if (metadata?.langgraph_node !== "model_request") return [];
+    if (!AIMessageChunk.isInstance(message)) return [];
+    const text = message.text;
+    return text ? [{ type: "text-delta", threadId: this.#threadId, text }] : [];
+  }
+
+  #fromUpdates(chunk: unknown): RuntimeEvent[] {
+    if (typeof chunk !== "object" || chunk === null) return [];
+    const events: RuntimeEvent[] = [];
+    for (const [node, update] of Object.entries(chunk as Record<string, unknown>)) {
+      if (node === "__interrupt__") {
+        for (const item of (update as StreamedInterrupt[]) ?? []) {
+          this.summary.interrupts.push(item);
+          if (isAuthorizationInterrupt(item.value)) this.summary.authorization = item.value;
+        }
+        continue;
+      }
+      for (const part of Array.isArray(update) ? update : [update]) {
+        const messages = (part as { messages?: unknown } | undefined)?.messages;
+        if (!Array.isArray(messages)) continue;
+        for (const message of messages as BaseMessage[]) events.push(...this.#fromMessage(message));
+      }
+    }
+    return events;
+  }
+
+  #fromMessage(message: BaseMessage): RuntimeEvent[] {
+    const events: RuntimeEvent[] = [];
+    if (AIMessage.isInstance(message)) {
+      const text = message.text;
+      if (text) {
+        this.summary.lastText = text;
+        events.push({
+          type: "message",
+          threadId: this.#threadId,
+          role: "assistant",
+          text,
+          ...(message.id ? { messageId: message.id } : {}),
+        });
+      }
+      for (const call of message.tool_calls ?? []) {
+        const id = call.id ?? "";
+        if (this.#seenToolCalls.has(id)) continue;
+        this.#seenToolCalls.add(id);
+        events.push({
+          type: "tool-call",
+          threadId: this.#threadId,
+          toolCallId: id,
+          toolName: call.name,
+          args: call.args as Record<string, unknown>,
+        });
+      }
+    } else if (ToolMessage.isInstance(message)) {
+      if (this.#seenResults.has(message.tool_call_id)) return events;
+      this.#seenResults.add(message.tool_call_id);
+      const content = typeof message.content === "string" ? message.content : JSON.stringify(message.content);
+      events.push({
+        type: "tool-result",
+        threadId: this.#threadId,
+        toolCallId: message.tool_call_id,
+        toolName: message.name ?? "",
+        status: message.status === "error" ? "error" : "success",
+        preview: content.length > PREVIEW_LIMIT ? `${content.slice(0, PREVIEW_LIMIT)}…` : content,
+      });
+    }
+    return events;
+  }
+}

@@ -1,0 +1,41 @@
+import type { AuthorizationRequest } from "../agent/authorization-request.js";
+
+/**
+ * Events of a conversation turn, shared by the embedded API, the REPL and scripted runs.
+ * Every event names its thread; none ever carries a token or secret.
+ */
+export type RuntimeEvent =
+  | { type: "text-delta"; threadId: string; text: string }
+  | { type: "message"; threadId: string; role: "assistant"; text: string; messageId?: string }
+  | { type: "tool-call"; threadId: string; toolCallId: string; toolName: string; args: Record<string, unknown> }
+  | {
+      type: "tool-result";
+      threadId: string;
+      toolCallId: string;
+      toolName: string;
+      status: "success" | "error";
+      /** The result the model sees, shortened for display. */
+      preview: string;
+    }
+  | {
+      type: "authorization-required";
+      threadId: string;
+      requests: AuthorizationRequest[];
+      message: string;
+      reason: "not_connected" | "token_rejected";
+      /** When Delegate stops waiting and cancels the blocked calls. */
+      deadline: string;
+    }
+  | { type: "authorization-completed"; threadId: string; connections: string[]; via: "poll" | "webhook" | "manual" }
+  | { type: "authorization-expired"; threadId: string; connections: string[] }
+  | { type: "authorization-cancelled"; threadId: string; connections: string[] }
+  | { type: "error"; threadId: string; code: string; message: string }
+  | {
+      type: "turn-end";
+      threadId: string;
+      /** `waiting` when the turn paused for authorization and the caller chose not to wait. */
+      status: "completed" | "waiting" | "failed";
+      text?: string;
+    };
+
+export type RuntimeEventType = RuntimeEvent["type"];

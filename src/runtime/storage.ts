@@ -1,0 +1,50 @@
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
+import Database from "better-sqlite3";
+import { DelegateError } from "../errors.js";
+import { SqliteThreadRegistry, type ThreadRegistry } from "./thread-registry.js";
+
+export interface Storage {
+  checkpointer: BaseCheckpointSaver;
+  registry: ThreadRegistry;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_DATABASE_PATH = ".delegate/delegate.sqlite";
+
+/**
+ * Opens the checkpoints and the thread registry in one SQLite database, so a pending
+ * authorization and the checkpoint it belongs to are always stored together.
+ */
+export async function openStorage(options: { checkpointer?: BaseCheckpointSaver; databaseUrl?: string }): Promise<Storage> {
+  const url = options.databaseUrl ?? (options.checkpointer ? ":memory:" : DEFAULT_DATABASE_PATH);
+  if (/^postgres(ql)?:\/\//.test(url)) {
+    throw new DelegateError(
+      "CONFIG_INVALID",
+      "PostgreSQL databaseUrl is not supported yet; pass a SQLite file path, or a PostgresSaver as `checkpointer`.",
+    );
+  }
+  const path = url.startsWith("file:") ? url.slice("file:".length) : url;
+  if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+  let db: Database.Database;
+  try {
+    db = new Database(path);
+  } catch (error) {
+    throw new DelegateError("CONFIG_INVALID", `Cannot open the database at ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  db.pragma("journal_mode = WAL");
+  db.pragma("busy_timeout = 5000");
+  const checkpointer = options.checkpointer ?? new SqliteSaver(db);
+  const registry = new SqliteThreadRegistry(db);
+  return {
+    checkpointer,
+    registry,
+    async close() {
+      db.close();
+    },
+  };
+}

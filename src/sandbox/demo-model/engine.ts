@@ -1,0 +1,153 @@
+import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { zonedDateTime } from "./dates.js";
+import { helpText, isGreeting } from "./help.js";
+import type { DemoContext, Outcome, Plan, Reply } from "./plan.js";
+import { route } from "./router.js";
+import { CONNECTOR_NAMES, connectorOfTool, finalAnswer } from "./summarize.js";
+import { normalizeRequest } from "./text.js";
+
+export interface DemoToolCall {
+  id: string;
+  name: string;
+  args: Record<string, unknown>;
+}
+
+/** One reply of the demo model: a text, and tool calls when it acts. */
+export interface DemoReply {
+  text: string;
+  toolCalls: DemoToolCall[];
+}
+
+interface Step {
+  calls: DemoToolCall[];
+  outcomes: Outcome[];
+}
+
+export function demoContext(now: Date, timeZone: string): DemoContext {
+  return { now, timeZone, today: zonedDateTime(now, timeZone).date };
+}
+
+function messageText(message: BaseMessage): string {
+  return typeof message.content === "string" ? message.content : message.text;
+}
+
+/** A tool result as the demo model understands it: JSON data, or an error text. */
+function toOutcome(call: DemoToolCall, message: ToolMessage): Outcome {
+  const content = messageText(message).trim();
+  const failed = (error: string): Outcome => ({ ...call, ok: false, data: undefined, error: error.replace(/^Error:\s*/i, "") });
+  if (message.status === "error") return failed(content || "the tool failed");
+  let data: unknown;
+  try {
+    data = JSON.parse(content);
+  } catch {
+    return failed(content || "the tool returned nothing");
+  }
+  const error = data && typeof data === "object" ? (data as Record<string, unknown>).error : undefined;
+  if (typeof error === "string") return failed(error);
+  if (error && typeof error === "object") {
+    const message = (error as Record<string, unknown>).message;
+    return failed(typeof message === "string" ? message : JSON.stringify(error));
+  }
+  return { ...call, ok: true, data };
+}
+
+/** The tool-calling messages after the request, each with the results that answered its calls. */
+function stepsOf(messages: readonly BaseMessage[]): Step[] {
+  const steps: Step[] = [];
+  const results = new Map<string, ToolMessage>();
+  for (const message of messages) {
+    if (ToolMessage.isInstance(message)) results.set(message.tool_call_id, message);
+  }
+  for (const message of messages) {
+    if (!AIMessage.isInstance(message) || !message.tool_calls?.length) continue;
+    const calls = message.tool_calls.map((call, index) => ({
+      id: call.id ?? `missing_${index}`,
+      name: call.name,
+      args: (call.args ?? {}) as Record<string, unknown>,
+    }));
+    const outcomes = calls.flatMap((call) => {
+      const result = results.get(call.id);
+      return result ? [toOutcome(call, result)] : [];
+    });
+    steps.push({ calls, outcomes });
+  }
+  return steps;
+}
+
+function textReply(text: string): DemoReply {
+  return { text, toolCalls: [] };
+}
+
+/** Turns a plan into tool calls, refusing tools that are not bound to the model. */
+function emit(plan: Plan, messageCount: number, bound: ReadonlySet<string> | undefined): DemoReply {
+  const missing = plan.calls.filter((call) => !bound?.has(call.name)).map((call) => call.name);
+  if (missing.length) {
+    const services = [...new Set(missing.map((name) => connectorOfTool(name)))].map((id) => (id ? CONNECTOR_NAMES[id] : "those"));
+    return textReply(
+      `I'd use ${[...new Set(missing)].join(", ")} for that, but ${missing.length === 1 ? "that tool isn't" : "those tools aren't"} available in this session (${services.join(", ")} ${services.length === 1 ? "is" : "are"} not enabled). (offline demo model)`,
+    );
+  }
+  return {
+    text: plan.lead,
+    // The message count only grows within a conversation, so these ids never repeat in it.
+    toolCalls: plan.calls.map((call, index) => ({ id: `call_${messageCount}_${index}`, name: call.name, args: call.args })),
+  };
+}
+
+function fromReply(reply: Reply | null, messageCount: number, bound: ReadonlySet<string> | undefined): DemoReply | undefined {
+  if (!reply) return undefined;
+  return reply.kind === "text" ? textReply(reply.text) : emit(reply, messageCount, bound);
+}
+
+/**
+ * Decides the demo model's next message from the conversation alone. The model keeps no state:
+ * a multi-step request is replayed from the last human message, step by step, against the tool
+ * calls already in the history, to find where it stands.
+ */
+export function respond(messages: readonly BaseMessage[], context: DemoContext, bound: ReadonlySet<string> | undefined): DemoReply {
+  let humanAt = -1;
+  messages.forEach((message, index) => {
+    if (HumanMessage.isInstance(message)) humanAt = index;
+  });
+  const human = messages[humanAt];
+  if (!human) return textReply(helpText("greeting"));
+  const request = messageText(human);
+  const after = messages.slice(humanAt + 1);
+
+  if (!after.length) {
+    if (isGreeting(normalizeRequest(request))) return textReply(helpText("greeting"));
+    return fromReply(route(request, context), messages.length, bound) ?? textReply(helpText("unmatched"));
+  }
+  if (!ToolMessage.isInstance(messages.at(-1))) return textReply(helpText("unmatched"));
+
+  const steps = stepsOf(after);
+  const turn = steps.flatMap((step) => step.outcomes);
+  let reply: Reply | null = route(request, context);
+  let quiet = new Set<string>();
+  for (const [index, step] of steps.entries()) {
+    // The history must be what this plan produced; otherwise just report the results.
+    const names = step.calls.map((call) => call.name).join(",");
+    if (reply?.kind !== "plan" || reply.calls.map((call) => call.name).join(",") !== names) {
+      reply = null;
+      quiet = new Set();
+      break;
+    }
+    const planned: Plan = reply;
+    step.calls.forEach((call, position) => {
+      if (planned.calls[position]?.quiet) quiet.add(call.id);
+    });
+    const failed = step.outcomes.some((outcome) => !outcome.ok);
+    const isLast = index === steps.length - 1;
+    if (failed) {
+      reply = null;
+      break;
+    }
+    reply = planned.next?.(step.outcomes, context) ?? null;
+    if (!isLast && !reply) break;
+  }
+
+  const next = fromReply(reply, messages.length, bound);
+  if (next) return next;
+  const shown = turn.filter((outcome) => !(outcome.ok && quiet.has(outcome.id)));
+  return textReply(finalAnswer(shown, turn, context));
+}

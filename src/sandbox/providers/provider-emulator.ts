@@ -1,0 +1,53 @@
+import type { ConnectorId } from "../../connectors/registry.js";
+import type { TokenGrant } from "../token-grants.js";
+
+/** A provider request after the shared server has authenticated its bearer token. */
+export interface ProviderHttpRequest {
+  method: string;
+  /** Path without the query string, e.g. `/gmail/v1/users/me/messages`. */
+  path: string;
+  query: URLSearchParams;
+  /** Parsed JSON body (or the raw string when it is not JSON); undefined when empty. */
+  body: unknown;
+  grant: TokenGrant;
+}
+
+export interface ProviderHttpResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+/**
+ * One provider's stand-in (Gmail, Calendar, Slack, Notion, Graph). It owns a path prefix on the
+ * shared provider server and per-user seeded data keyed by the grant's identifier.
+ */
+export interface ProviderEmulator {
+  connector: ConnectorId;
+  /** Paths this emulator serves, e.g. `/gmail/v1/`. Prefixes of different emulators never overlap. */
+  pathPrefixes: readonly string[];
+  /** The answer this provider gives to a missing, unknown, expired or revoked token. */
+  unauthorized(): ProviderHttpResponse;
+  /** The answer for a token that lacks `scope`. */
+  insufficientScope(scope: string): ProviderHttpResponse;
+  /** The scope a request needs, or undefined when any granted scope will do. */
+  requiredScope?(request: Omit<ProviderHttpRequest, "grant">): string | undefined;
+  handle(request: ProviderHttpRequest): Promise<ProviderHttpResponse> | ProviderHttpResponse;
+}
+
+/** A JSON error answer in Google's shape, shared by the Gmail and Calendar emulators. */
+export function googleError(status: number, message: string, reason: string): ProviderHttpResponse {
+  const statusNames: Record<number, string> = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+  };
+  return {
+    status,
+    body: { error: { code: status, message, status: statusNames[status] ?? "UNKNOWN", errors: [{ reason, message }] } },
+  };
+}

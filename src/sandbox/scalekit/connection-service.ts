@@ -1,0 +1,42 @@
+import { timestampFromMs } from "@bufbuild/protobuf/wkt";
+import type { ServiceImpl } from "@connectrpc/connect";
+import {
+  ConnectionService,
+  ConnectionStatus,
+  ConnectionType,
+} from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connections/connections_pb.js";
+import type { AccountStore } from "./account-store.js";
+import { paginate } from "./pagination.js";
+
+export { ConnectionService };
+
+/** `actions.listConnections`: the configured connections, all enabled OAuth connections. */
+export function connectionService(
+  store: AccountStore,
+  startedAt: number,
+): Partial<ServiceImpl<typeof ConnectionService>> {
+  return {
+    async listAppConnections(request) {
+      const provider = request.provider?.toLowerCase() ?? "";
+      const matches = store
+        .connections()
+        .filter((connection) => !provider || connection.provider.toLowerCase() === provider);
+      const page = paginate(matches, request.pageSize, request.pageToken);
+      return {
+        connections: page.items.map((connection) => ({
+          id: connection.id,
+          type: ConnectionType.OAUTH,
+          status: ConnectionStatus.COMPLETED,
+          enabled: true,
+          providerKey: connection.provider.toLowerCase(),
+          keyId: connection.name,
+          uiButtonTitle: connection.displayName,
+          createdAt: timestampFromMs(startedAt),
+        })),
+        totalSize: matches.length,
+        nextPageToken: page.nextPageToken,
+        prevPageToken: page.prevPageToken,
+      };
+    },
+  };
+}

@@ -1,0 +1,154 @@
+/** Self-contained HTML pages for the magic-link flow: inline CSS, no scripts, no external assets. */
+
+const PRODUCT = "Delegate sandbox";
+
+export function escapeHtml(value: string): string {
+  return value
+    .replaceAll("&", "&amp;")
+    .replaceAll("<", "&lt;")
+    .replaceAll(">", "&gt;")
+    .replaceAll('"', "&quot;")
+    .replaceAll("'", "&#39;");
+}
+
+export interface ConsentPageInput {
+  displayName: string;
+  identifier: string;
+  scopes: readonly string[];
+  /** The magic link itself: the form posts back to it. */
+  actionUrl: string;
+  expiresAt: Date;
+}
+
+export function renderConsentPage(input: ConsentPageInput): string {
+  const name = escapeHtml(input.displayName);
+  const scopes =
+    input.scopes.length === 0
+      ? `<p class="muted">No specific permissions are requested.</p>`
+      : `<ul class="scopes">${input.scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join("")}</ul>`;
+  return layout({
+    title: `Connect ${input.displayName}`,
+    body: `
+      <h1>Connect ${name}</h1>
+      <p>Delegate is asking to act in <strong>${name}</strong> on behalf of
+        <strong class="user">${escapeHtml(input.identifier)}</strong>.</p>
+      <h2>Requested permissions</h2>
+      ${scopes}
+      <form method="post" action="${escapeHtml(input.actionUrl)}">
+        <div class="actions">
+          <button type="submit" id="deny" name="decision" value="deny" class="secondary">Deny</button>
+          <button type="submit" id="allow" name="decision" value="allow" class="primary">Allow</button>
+        </div>
+      </form>
+      <p class="muted small">This link works once and expires at
+        <time datetime="${escapeHtml(input.expiresAt.toISOString())}">${escapeHtml(input.expiresAt.toUTCString())}</time>.</p>`,
+  });
+}
+
+export function renderConnectedPage(displayName: string, identifier?: string): string {
+  const who = identifier === undefined ? "" : ` for <strong>${escapeHtml(identifier)}</strong>`;
+  return layout({
+    title: "Connected",
+    tone: "success",
+    body: `
+      <h1>Connected</h1>
+      <p><strong>${escapeHtml(displayName)}</strong> is now connected${who}.</p>
+      <p>You can close this tab and return to the conversation.</p>`,
+  });
+}
+
+export function renderDeniedPage(displayName: string): string {
+  return layout({
+    title: "Access denied",
+    tone: "error",
+    body: `
+      <h1>Access denied</h1>
+      <p>You denied access to <strong>${escapeHtml(displayName)}</strong>. Nothing was connected.</p>
+      <p>If that was a mistake, ask the agent for a new link.</p>`,
+  });
+}
+
+export type UnusableLinkReason = "expired" | "used" | "orphaned" | "unknown";
+
+export function renderUnusableLinkPage(reason: UnusableLinkReason): string {
+  const text: Record<UnusableLinkReason, { heading: string; detail: string }> = {
+    expired: {
+      heading: "This link has expired",
+      detail: "Authorization links are only valid for a short time.",
+    },
+    used: { heading: "This link was already used", detail: "Each authorization link works only once." },
+    orphaned: {
+      heading: "This link is no longer valid",
+      detail: "The account it was issued for no longer exists.",
+    },
+    unknown: { heading: "Link not found", detail: "This authorization link is not recognised." },
+  };
+  const { heading, detail } = text[reason];
+  return layout({
+    title: heading,
+    tone: "error",
+    body: `
+      <h1>${escapeHtml(heading)}</h1>
+      <p>${escapeHtml(detail)}</p>
+      <p>Ask the agent for a new link to continue.</p>`,
+  });
+}
+
+export function renderBadRequestPage(message: string): string {
+  return layout({
+    title: "Bad request",
+    tone: "error",
+    body: `<h1>Bad request</h1><p>${escapeHtml(message)}</p>`,
+  });
+}
+
+function layout({ title, body, tone }: { title: string; body: string; tone?: "success" | "error" }): string {
+  const accent = tone === "success" ? "#15803d" : tone === "error" ? "#b91c1c" : "#4f46e5";
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeHtml(title)} — ${PRODUCT}</title>
+<style>
+  :root { color-scheme: light dark; --accent: ${accent}; }
+  * { box-sizing: border-box; }
+  body { margin: 0; min-height: 100vh; display: grid; place-items: center; padding: 24px;
+    font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
+    background: #f4f4f7; color: #1f2330; }
+  main { width: 100%; max-width: 440px; background: #fff; border-radius: 14px; padding: 32px;
+    box-shadow: 0 1px 3px rgb(0 0 0 / 8%), 0 12px 32px rgb(0 0 0 / 8%); border-top: 4px solid var(--accent); }
+  .badge { display: inline-block; font-size: 12px; letter-spacing: .04em; text-transform: uppercase;
+    color: #5b6170; background: #eef0f5; border-radius: 999px; padding: 2px 10px; margin-bottom: 12px; }
+  h1 { font-size: 22px; margin: 0 0 12px; }
+  h2 { font-size: 14px; margin: 20px 0 8px; color: #5b6170; text-transform: uppercase; letter-spacing: .04em; }
+  .user { word-break: break-all; }
+  .scopes { margin: 0; padding-left: 20px; }
+  .scopes code { font-size: 13px; word-break: break-all; }
+  .actions { display: flex; gap: 12px; justify-content: flex-end; margin-top: 24px; }
+  button { font: inherit; font-weight: 600; border-radius: 8px; padding: 10px 20px; cursor: pointer; border: 1px solid transparent; }
+  .primary { background: var(--accent); color: #fff; }
+  .secondary { background: transparent; color: #1f2330; border-color: #c9ccd6; }
+  button:focus-visible { outline: 3px solid #a5b4fc; outline-offset: 2px; }
+  .muted { color: #5b6170; }
+  .small { font-size: 13px; margin-top: 20px; }
+  footer { margin-top: 24px; font-size: 12px; color: #8a90a0; }
+  @media (prefers-color-scheme: dark) {
+    body { background: #14161c; color: #e6e8ee; }
+    main { background: #1d2029; }
+    .badge { background: #2a2e3a; color: #b4b9c6; }
+    .secondary { color: #e6e8ee; border-color: #3b4050; }
+    .muted, h2 { color: #a0a6b4; }
+  }
+</style>
+</head>
+<body>
+<main>
+<span class="badge">${PRODUCT}</span>
+${body}
+<footer>A local stand-in for Scalekit's hosted authorization page. Nothing leaves this machine.</footer>
+</main>
+</body>
+</html>
+`;
+}

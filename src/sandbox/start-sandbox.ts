@@ -1,0 +1,85 @@
+import {
+  CONNECTOR_IDS,
+  CONNECTORS,
+  type ConnectorId,
+  connectionNames as resolveConnectionNames,
+} from "../connectors/registry.js";
+import { createGmailEmulator } from "./providers/gmail-emulator.js";
+import { createGoogleCalendarEmulator } from "./providers/google-calendar-emulator.js";
+import { createNotionEmulator } from "./providers/notion-emulator.js";
+import { createOutlookEmulator } from "./providers/outlook-emulator.js";
+import type { ProviderEmulator } from "./providers/provider-emulator.js";
+import { type ProviderServer, startProviderServer } from "./providers/provider-server.js";
+import { createSlackEmulator } from "./providers/slack-emulator.js";
+import { type ScalekitEmulator, type ScalekitEmulatorOptions, startScalekitEmulator } from "./scalekit/index.js";
+
+export interface SandboxOptions extends Omit<ScalekitEmulatorOptions, "connections" | "now"> {
+  /** Connector → connection name overrides, as in DELEGATE_CONNECTIONS. */
+  connections?: Partial<Record<ConnectorId, string>>;
+  /** Port of the provider emulators (default any free port). */
+  providerPort?: number;
+  now?: () => Date;
+}
+
+/** The embedded default: a Scalekit emulator and every provider emulator on loopback. */
+export interface Sandbox {
+  scalekit: ScalekitEmulator;
+  providers: ProviderServer;
+  /** What `createAgentRuntime({ scalekit })` needs. */
+  settings: { environmentUrl: string; clientId: string; clientSecret: string };
+  providerBaseUrls: Record<ConnectorId, string>;
+  webhookSecret: string;
+  /** Connection name per connector, overrides applied. */
+  connectionNames: Record<ConnectorId, string>;
+  close(): Promise<void>;
+}
+
+export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
+  const { connections, providerPort, now, ...emulatorOptions } = options;
+  const names = resolveConnectionNames(connections);
+  const clock = now ?? (() => new Date());
+  const scalekit = await startScalekitEmulator({
+    ...emulatorOptions,
+    now: () => clock().getTime(),
+    connections: Object.fromEntries(
+      CONNECTOR_IDS.map((id) => [
+        names[id],
+        { displayName: CONNECTORS[id].displayName, provider: id.toUpperCase().replace("-", "_"), scopes: [...CONNECTORS[id].scopes] },
+      ]),
+    ),
+  });
+  const emulators: ProviderEmulator[] = [
+    createGmailEmulator({ now: clock }),
+    createGoogleCalendarEmulator({ now: clock }),
+    createSlackEmulator({ now: clock }),
+    createNotionEmulator({ now: clock }),
+    createOutlookEmulator({ now: clock }),
+  ];
+  let providers: ProviderServer;
+  try {
+    providers = await startProviderServer({
+      tokens: scalekit.tokens,
+      emulators,
+      connectionNames: names,
+      ...(providerPort !== undefined ? { port: providerPort } : {}),
+    });
+  } catch (error) {
+    await scalekit.close();
+    throw error;
+  }
+  const providerBaseUrls = Object.fromEntries(CONNECTOR_IDS.map((id) => [id, providers.url])) as Record<
+    ConnectorId,
+    string
+  >;
+  return {
+    scalekit,
+    providers,
+    settings: { environmentUrl: scalekit.url, clientId: scalekit.clientId, clientSecret: scalekit.clientSecret },
+    providerBaseUrls,
+    webhookSecret: scalekit.webhookSecret,
+    connectionNames: { ...names },
+    async close() {
+      await Promise.allSettled([providers.close(), scalekit.close()]);
+    },
+  };
+}
