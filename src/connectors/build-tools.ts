@@ -58,6 +58,7 @@ export function buildConnectorTools(options: BuildToolsOptions): BuiltTools {
               accessToken: credentials.accessToken,
               ...(options.retry ? { retry: options.retry } : {}),
               ...(connector.interpretBody ? { interpretBody: connector.interpretBody } : {}),
+              ...(connector.headers ? { headers: connector.headers } : {}),
               ...(config.signal ? { signal: config.signal } : {}),
             });
             const result = await spec.run(input, { http, timeZone: options.timeZone, now: now() });

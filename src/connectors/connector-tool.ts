@@ -33,5 +33,7 @@ export interface ConnectorDefinition {
   /** The provider's public API base URL; overridable (the sandbox points it at its emulator). */
   defaultBaseUrl: string;
   interpretBody?: BodyInterpreter;
+  /** Headers every request to this provider needs (e.g. Notion's API version). */
+  headers?: Readonly<Record<string, string>>;
   tools: readonly ConnectorToolSpec[];
 }

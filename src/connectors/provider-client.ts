@@ -40,6 +40,8 @@ export interface ProviderClientOptions {
   accessToken: string;
   retry?: RetryPolicy;
   interpretBody?: BodyInterpreter;
+  /** Extra headers sent with every request (never the authorization header). */
+  headers?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
 }
 
@@ -66,6 +68,7 @@ export class ProviderClient {
         const response = await fetch(url, {
           method,
           headers: {
+            ...this.#options.headers,
             authorization: `Bearer ${this.#options.accessToken}`,
             accept: "application/json",
             ...(request.body === undefined ? {} : { "content-type": "application/json" }),

@@ -31,7 +31,15 @@ export const CONNECTORS: Readonly<Record<ConnectorId, ConnectorInfo>> = {
     id: "slack",
     displayName: "Slack",
     defaultConnection: "slack",
-    scopes: ["channels:read", "channels:history", "chat:write", "search:read", "users:read"],
+    scopes: [
+      "channels:read",
+      "channels:history",
+      "groups:read",
+      "groups:history",
+      "chat:write",
+      "search:read",
+      "users:read",
+    ],
   },
   notion: {
     id: "notion",

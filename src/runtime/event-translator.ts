@@ -103,8 +103,34 @@ export class EventTranslator {
         toolName: message.name ?? "",
         status: message.status === "error" ? "error" : "success",
         preview: content.length > PREVIEW_LIMIT ? `${content.slice(0, PREVIEW_LIMIT)}…` : content,
+        summary: summarizeResult(content, message.status === "error"),
       });
     }
     return events;
   }
+}
+
+/** "6 messages", "sent", or the first line of an error: enough for a one-line activity log. */
+export function summarizeResult(content: string, isError: boolean): string {
+  const firstLine = (text: string) => {
+    const line = (text.split("\n")[0] ?? "").replace(/^Error:\s*/, "");
+    return line.length > 140 ? `${line.slice(0, 139)}…` : line;
+  };
+  if (isError) return firstLine(content);
+  try {
+    const value = JSON.parse(content) as unknown;
+    if (Array.isArray(value)) return `${value.length} items`;
+    if (value && typeof value === "object") {
+      const record = value as Record<string, unknown>;
+      for (const [key, item] of Object.entries(record)) {
+        if (Array.isArray(item)) return `${item.length} ${item.length === 1 ? key.replace(/s$/, "") : key}`;
+      }
+      if (record.deleted === true) return "deleted";
+      if (record.sent === true) return "sent";
+      return "done";
+    }
+  } catch {
+    // Plain-text results are summarized by their first line.
+  }
+  return firstLine(content) || "done";
 }

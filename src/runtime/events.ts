@@ -16,6 +16,8 @@ export type RuntimeEvent =
       status: "success" | "error";
       /** The result the model sees, shortened for display. */
       preview: string;
+      /** A few words on the outcome, e.g. "6 messages" or the error. */
+      summary: string;
     }
   | {
       type: "authorization-required";

@@ -12,7 +12,6 @@ import type { Sandbox } from "../../sandbox/index.js";
 import {
   authorizationLines,
   describeCall,
-  describeOutcome,
   joinNames,
   link,
   type TerminalStyle,
@@ -107,6 +106,8 @@ export class ChatRepl {
   #onLine(raw: string): void {
     const line = raw.trim();
     if (this.#exiting) return;
+    // Piped input is not echoed by a terminal; show what is being sent.
+    if (!this.#style.tty && line && !this.#turn) this.#print(`you › ${line}`);
     if (this.#turn) {
       if (!line) return;
       if (this.#waiting && (line === "/cancel" || line === "/open" || line === "/help")) {
@@ -116,6 +117,7 @@ export class ChatRepl {
         return;
       }
       this.#held.push(line);
+      if (!this.#style.tty && !this.#waiting) return;
       this.#print(
         this.#style.colors.dim(
           this.#waiting
@@ -219,7 +221,7 @@ export class ChatRepl {
         this.#endLine();
         const call = this.#calls.get(event.toolCallId);
         const mark = event.status === "success" ? colors.green("✓") : colors.red("✗");
-        const outcome = describeOutcome(event.preview, event.status);
+        const outcome = event.summary;
         this.#print(`  ${mark} ${colors.dim(describeCall(event.toolName, call?.args))} ${colors.dim("→")} ${event.status === "error" ? colors.red(outcome) : outcome}`);
         return;
       }
@@ -482,7 +484,7 @@ export class ChatRepl {
   }
 
   #prompt(): void {
-    if (this.#exiting || this.#inputClosed) return;
+    if (this.#exiting || this.#inputClosed || !this.#style.tty) return;
     this.#rl.prompt();
   }
 

@@ -57,24 +57,6 @@ export function describeCall(name: string, args: Record<string, unknown> | undef
   return `${name}(${shorten(parts.join(", "), 90)})`;
 }
 
-/** What a tool result amounts to, in a few words. */
-export function describeOutcome(preview: string, status: "success" | "error"): string {
-  if (status === "error") return shorten(preview.replace(/^Error:\s*/, "").split("\n")[0] ?? "", 120);
-  try {
-    const value = JSON.parse(preview) as unknown;
-    if (value && typeof value === "object") {
-      for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-        if (Array.isArray(item)) return `${item.length} ${key}`;
-      }
-      return "done";
-    }
-  } catch {
-    // Truncated or plain-text results fall through.
-  }
-  const match = /^\{"(\w+)":\[/.exec(preview);
-  return match ? `${match[1]} received` : "done";
-}
-
 function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

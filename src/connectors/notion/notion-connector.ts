@@ -255,6 +255,8 @@ const queryDatabaseTool = connectorTool({
 export const notionConnector: ConnectorDefinition = {
   id: "notion",
   defaultBaseUrl: "https://api.notion.com",
+  // Notion refuses requests without an API version.
+  headers: { "Notion-Version": "2022-06-28" },
   interpretBody: interpretNotionBody,
   tools: [searchTool, getPageTool, createPageTool, appendToPageTool, queryDatabaseTool],
 };
