@@ -236,6 +236,8 @@ class Runtime implements AgentRuntime {
   readonly #locks = new Map<string, Promise<void>>();
   readonly #background = new Set<Promise<void>>();
   readonly #watcher: AuthorizationWatcher;
+  /** Connections already announced as connected, per waiting thread. */
+  readonly #announced = new Map<string, Set<string>>();
   #closed = false;
 
   constructor(deps: RuntimeDeps) {
@@ -251,6 +253,7 @@ class Runtime implements AgentRuntime {
       onReady: async (pending) => {
         await this.#startResume(pending, { action: "recheck" }, "poll");
       },
+      onProgress: (pending, active) => this.#reportProgress(pending.threadId, active, "poll"),
       onExpired: async (pending) => {
         await this.#startResume(pending, { action: "cancel" }, "timeout");
       },
@@ -481,14 +484,7 @@ class Runtime implements AgentRuntime {
       if (value.action === "recheck") {
         const statuses = await this.#deps.auth.getStatuses(pending.identity, pending.connections);
         const active = pending.connections.filter((connection) => statuses.get(connection)?.status === "ACTIVE");
-        if (active.length > 0) {
-          this.#publish({
-            type: "authorization-completed",
-            threadId,
-            connections: active,
-            via: via === "timeout" ? "manual" : via,
-          });
-        }
+        this.#reportProgress(threadId, active, via === "timeout" ? "manual" : via);
       }
       const resume = Object.fromEntries(ids.map((id) => [id, value]));
       await this.#run(threadId, pending.identity, new Command({ resume }), pending);
@@ -550,12 +546,23 @@ class Runtime implements AgentRuntime {
       return;
     }
     await this.#deps.registry.clearPending(threadId);
+    this.#announced.delete(threadId);
     this.#publish({
       type: "turn-end",
       threadId,
       status: "completed",
       ...(translator.summary.lastText ? { text: translator.summary.lastText } : {}),
     });
+  }
+
+  /** Announces newly connected accounts of a waiting thread, each once. */
+  #reportProgress(threadId: string, active: string[], via: "poll" | "webhook" | "manual"): void {
+    const announced = this.#announced.get(threadId) ?? new Set<string>();
+    const fresh = active.filter((connection) => !announced.has(connection));
+    if (fresh.length === 0) return;
+    for (const connection of fresh) announced.add(connection);
+    this.#announced.set(threadId, announced);
+    this.#publish({ type: "authorization-completed", threadId, connections: fresh, via });
   }
 
   #channel(threadId: string, isLast: (event: RuntimeEvent) => boolean): EventChannel<RuntimeEvent> {

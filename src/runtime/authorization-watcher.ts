@@ -22,6 +22,8 @@ export interface WatcherOptions {
   now: () => number;
   /** Every connection of the thread is ACTIVE. */
   onReady(pending: PendingAuthorization): Promise<void>;
+  /** Some, not all, of the thread's connections are ACTIVE now. */
+  onProgress?(pending: PendingAuthorization, active: string[]): void;
   /** The thread waited past its deadline. */
   onExpired(pending: PendingAuthorization): Promise<void>;
 }
@@ -91,7 +93,11 @@ export class AuthorizationWatcher {
           await this.#safe(() => this.#options.onExpired(item));
           continue;
         }
-        const slot = this.#schedule.get(item.threadId) ?? { next: now(), interval: poll.initialIntervalMs };
+        // The first check comes one initial interval after the thread started waiting.
+        const slot = this.#schedule.get(item.threadId) ?? {
+          next: now() + poll.initialIntervalMs,
+          interval: poll.initialIntervalMs,
+        };
         this.#schedule.set(item.threadId, slot);
         if (slot.next <= now()) due.push(item);
       }
@@ -117,6 +123,8 @@ export class AuthorizationWatcher {
               this.#schedule.delete(item.threadId);
               await this.#safe(() => this.#options.onReady(item));
             } else {
+              const active = item.connections.filter((connection) => statuses.get(connection)?.status === "ACTIVE");
+              if (active.length > 0) this.#options.onProgress?.(item, active);
               this.#backOff(item.threadId);
             }
           }

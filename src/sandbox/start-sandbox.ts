@@ -25,6 +25,8 @@ export interface SandboxOptions extends Omit<ScalekitEmulatorOptions, "connectio
 export interface Sandbox {
   scalekit: ScalekitEmulator;
   providers: ProviderServer;
+  /** Each provider emulator, for inspecting what tools did (e.g. `gmail.inspect(userId)`). */
+  emulators: SandboxEmulators;
   /** What `createAgentRuntime({ scalekit })` needs. */
   settings: { environmentUrl: string; clientId: string; clientSecret: string };
   providerBaseUrls: Record<ConnectorId, string>;
@@ -32,6 +34,14 @@ export interface Sandbox {
   /** Connection name per connector, overrides applied. */
   connectionNames: Record<ConnectorId, string>;
   close(): Promise<void>;
+}
+
+export interface SandboxEmulators {
+  gmail: ReturnType<typeof createGmailEmulator>;
+  googleCalendar: ReturnType<typeof createGoogleCalendarEmulator>;
+  slack: ReturnType<typeof createSlackEmulator>;
+  notion: ReturnType<typeof createNotionEmulator>;
+  outlook: ReturnType<typeof createOutlookEmulator>;
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
@@ -48,13 +58,14 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       ]),
     ),
   });
-  const emulators: ProviderEmulator[] = [
-    createGmailEmulator({ now: clock }),
-    createGoogleCalendarEmulator({ now: clock }),
-    createSlackEmulator({ now: clock }),
-    createNotionEmulator({ now: clock }),
-    createOutlookEmulator({ now: clock }),
-  ];
+  const typed: SandboxEmulators = {
+    gmail: createGmailEmulator({ now: clock }),
+    googleCalendar: createGoogleCalendarEmulator({ now: clock }),
+    slack: createSlackEmulator({ now: clock }),
+    notion: createNotionEmulator({ now: clock }),
+    outlook: createOutlookEmulator({ now: clock }),
+  };
+  const emulators: ProviderEmulator[] = Object.values(typed);
   let providers: ProviderServer;
   try {
     providers = await startProviderServer({
@@ -74,6 +85,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   return {
     scalekit,
     providers,
+    emulators: typed,
     settings: { environmentUrl: scalekit.url, clientId: scalekit.clientId, clientSecret: scalekit.clientSecret },
     providerBaseUrls,
     webhookSecret: scalekit.webhookSecret,

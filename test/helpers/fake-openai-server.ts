@@ -5,7 +5,7 @@
  * fragments as they do from the real API.
  */
 import { randomUUID } from "node:crypto";
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
 
 export interface OpenAIToolCall {
@@ -114,7 +114,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     return { error: { status: 400, message: "fake-openai: no scripted reply left and no responder set" } };
   }
 
-  function complete(body: ParsedRequestBody, reply: { text?: string; toolCalls?: ScriptedToolCall[] }, response: ServerResponse) {
+  function complete(
+    body: ParsedRequestBody,
+    reply: { text?: string; toolCalls?: ScriptedToolCall[] },
+    response: ServerResponse,
+  ) {
     completions += 1;
     // A unique id per completion: LangGraph's reducer would otherwise replace one AI message with the next.
     const id = `chatcmpl-fake-${completions}-${randomUUID().slice(0, 8)}`;
@@ -158,7 +162,11 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       return;
     }
 
-    response.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
+    response.writeHead(200, {
+      "content-type": "text/event-stream",
+      "cache-control": "no-cache",
+      connection: "keep-alive",
+    });
     const chunk = (delta: Record<string, unknown>, finish: string | null = null) =>
       response.write(
         `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] })}\n\n`,
@@ -166,14 +174,20 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     chunk({ role: "assistant", content: "" });
     for (const piece of tokens(text)) chunk({ content: piece });
     toolCalls.forEach((call, index) => {
-      chunk({ tool_calls: [{ index, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } }] });
+      chunk({
+        tool_calls: [
+          { index, id: call.id, type: "function", function: { name: call.function.name, arguments: "" } },
+        ],
+      });
       for (const part of fragments(call.function.arguments, chunkSize)) {
         chunk({ tool_calls: [{ index, function: { arguments: part } }] });
       }
     });
     chunk({}, finishReason);
     if (body.stream_options?.include_usage) {
-      response.write(`data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`);
+      response.write(
+        `data: ${JSON.stringify({ id, object: "chat.completion.chunk", created, model, choices: [], usage })}\n\n`,
+      );
     }
     response.write("data: [DONE]\n\n");
     response.end();
@@ -182,7 +196,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const path = new URL(request.url ?? "/", "http://localhost").pathname.replace(/\/+$/, "");
     if (request.method === "GET" && path === "/v1/models") {
-      sendJson(response, 200, { object: "list", data: [{ id: "test-model", object: "model", created: 0, owned_by: "fake" }] });
+      sendJson(response, 200, {
+        object: "list",
+        data: [{ id: "test-model", object: "model", created: 0, owned_by: "fake" }],
+      });
       return;
     }
     if (request.method !== "POST" || path !== "/v1/chat/completions") {
@@ -212,7 +229,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
 
   const server: Server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent) sendError(response, 500, `fake-openai: ${error instanceof Error ? error.message : String(error)}`);
+      if (!response.headersSent)
+        sendError(response, 500, `fake-openai: ${error instanceof Error ? error.message : String(error)}`);
       else response.end();
     });
   });
@@ -272,7 +290,8 @@ export function assertValidOpenAIConversation(messages: readonly OpenAIMessage[]
     if (message.role === "assistant" && message.tool_calls?.length) {
       pending = new Map();
       for (const call of message.tool_calls) {
-        if (pending.has(call.id)) throw new Error(`Invalid conversation: messages[${index}] repeats tool_call id "${call.id}".`);
+        if (pending.has(call.id))
+          throw new Error(`Invalid conversation: messages[${index}] repeats tool_call id "${call.id}".`);
         pending.set(call.id, index);
       }
     }

@@ -5,6 +5,7 @@ import {
   formatInZone,
   formatUtc,
   isDateOnly,
+  isValidTimeZone,
   parseDateTime,
   resolveTimeRange,
   startOfDate,
@@ -60,10 +61,11 @@ function timed(instant: Date, timeZone: string): GoogleEventTime {
 
 /** The instants an existing event occupies, reading all-day dates in the user's zone. */
 function eventSpan(event: GoogleEvent, timeZone: string): { start: Date; end: Date } {
-  const read = (time: GoogleEventTime) =>
-    time.date
-      ? startOfDate(time.date, timeZone)
-      : parseDateTime(time.dateTime ?? "", time.timeZone ?? timeZone);
+  const read = (time: GoogleEventTime) => {
+    if (time.date) return startOfDate(time.date, timeZone);
+    const zone = time.timeZone && isValidTimeZone(time.timeZone) ? time.timeZone : timeZone;
+    return parseDateTime(time.dateTime ?? "", zone);
+  };
   return { start: read(event.start), end: read(event.end) };
 }
 
@@ -250,7 +252,7 @@ const deleteEvent = connectorTool({
 const findFreeTime = connectorTool({
   name: "google_calendar_find_free_time",
   description:
-    "Find free slots of at least duration_minutes on the user's primary Google Calendar between time_min and time_max, by default only 09:00–18:00 on weekdays in the user's time zone. Slots are whole free gaps; pick a start inside one.",
+    "Find free slots of at least duration_minutes on the user's primary Google Calendar between time_min and time_max, by default only 09:00–18:00 on weekdays in the user's time zone (set working_hours_only=false for evenings or weekends). Slots are whole free gaps; pick a start inside one.",
   schema: FindFreeTimeSchema,
   async run(input, { http, timeZone, now }) {
     const requested = range(() =>

@@ -49,7 +49,14 @@ export function planMessageQuery(input: MessageSearchInput): MessageQueryPlan {
   const from = input.from?.trim() ?? "";
   const exactSender = /^[^\s@]+@[^\s@]+$/.test(from);
   if (query || (from && !exactSender)) {
-    const terms = [from ? `from:${kqlTerm(from)}` : "", query].filter(Boolean);
+    // One from: term per word, so "Morgan Lee" needs both words in the sender, not Lee anywhere.
+    const senderTerms = from
+      ? kqlTerm(from)
+          .split(" ")
+          .filter(Boolean)
+          .map((word) => `from:${word}`)
+      : [];
+    const terms = [...senderTerms, query].filter(Boolean);
     return {
       query: {
         $search: `"${terms.join(" AND ")}"`,

@@ -69,7 +69,9 @@ export function addMinutes(at: LocalDateTime, minutes: number): LocalDateTime {
 
 /** Minutes from `a` to `b`, both wall-clock times. */
 export function minutesBetween(a: LocalDateTime, b: LocalDateTime): number {
-  return Math.round((toUtc(b.date, b.hour, b.minute).getTime() - toUtc(a.date, a.hour, a.minute).getTime()) / 60_000);
+  return Math.round(
+    (toUtc(b.date, b.hour, b.minute).getTime() - toUtc(a.date, a.hour, a.minute).getTime()) / 60_000,
+  );
 }
 
 /** 0 = Sunday … 6 = Saturday. */
@@ -113,15 +115,20 @@ export function describeDay(date: PlainDate, today: PlainDate): string {
  * Reads a datetime a tool returned: a date ("2026-11-26"), a local datetime, a datetime with an
  * offset (converted to the user's zone), or Graph's `{ dateTime, timeZone }` object.
  */
-export function parseWhen(value: unknown, timeZone: string): { date: PlainDate; time?: TimeOfDay } | undefined {
+export function parseWhen(
+  value: unknown,
+  timeZone: string,
+): { date: PlainDate; time?: TimeOfDay } | undefined {
   if (value && typeof value === "object") {
     const record = value as Record<string, unknown>;
     return parseWhen(record.dateTime ?? record.date_time ?? record.date, timeZone);
   }
   if (typeof value !== "string") return undefined;
   const dateOnly = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
-  if (dateOnly) return { date: { year: Number(dateOnly[1]), month: Number(dateOnly[2]), day: Number(dateOnly[3]) } };
-  const local = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(value);
+  if (dateOnly)
+    return { date: { year: Number(dateOnly[1]), month: Number(dateOnly[2]), day: Number(dateOnly[3]) } };
+  const local =
+    /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::\d{2}(?:\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/i.exec(value);
   if (local && !local[6]) {
     return {
       date: { year: Number(local[1]), month: Number(local[2]), day: Number(local[3]) },
@@ -167,18 +174,33 @@ export function parseDayRange(text: string, today: PlainDate): DayRange | undefi
   const nextMonday = addDays(today, daysToMonday);
   match = /\b(?:for\s+|in\s+)?(?:this|the\s+rest\s+of\s+the)\s+week\b/i.exec(text);
   if (match) {
-    return { start: today, end: nextMonday, label: `this week (${formatDay(today)} – ${formatDay(addDays(nextMonday, -1))})`, matched: match[0] };
+    return {
+      start: today,
+      end: nextMonday,
+      label: `this week (${formatDay(today)} – ${formatDay(addDays(nextMonday, -1))})`,
+      matched: match[0],
+    };
   }
   match = /\b(?:for\s+)?next\s+week\b/i.exec(text);
   if (match) {
     const end = addDays(nextMonday, 7);
-    return { start: nextMonday, end, label: `next week (${formatDay(nextMonday)} – ${formatDay(addDays(end, -1))})`, matched: match[0] };
+    return {
+      start: nextMonday,
+      end,
+      label: `next week (${formatDay(nextMonday)} – ${formatDay(addDays(end, -1))})`,
+      matched: match[0],
+    };
   }
   match = /\b(?:for\s+|on\s+)?this\s+weekend\b/i.exec(text);
   if (match) {
     const saturday = addDays(today, (6 - weekdayOf(today) + 7) % 7);
     const start = weekdayOf(today) === 0 ? today : saturday;
-    return { start, end: addDays(saturday, 2), label: `this weekend (${formatDay(start)} – ${formatDay(addDays(saturday, 1))})`, matched: match[0] };
+    return {
+      start,
+      end: addDays(saturday, 2),
+      label: `this weekend (${formatDay(start)} – ${formatDay(addDays(saturday, 1))})`,
+      matched: match[0],
+    };
   }
   match = new RegExp(`\\b(?:on\\s+)?(this\\s+|next\\s+)?(${WEEKDAY_PATTERN})\\b`, "i").exec(text);
   if (match) {
@@ -199,7 +221,7 @@ export function parseTimeOfDay(text: string): (TimeOfDay & { matched: string }) 
   if (match) return { hour: /midnight/i.test(match[1] ?? "") ? 0 : 12, minute: 0, matched: match[0] };
   match = /\b(?:at\s+)?(\d{1,2})(?::(\d{2}))?\s*(am|pm|a\.m\.|p\.m\.)(?=$|[\s,.;!?])/i.exec(text);
   if (match) {
-    const hour = Number(match[1]) % 12 + (/^p/i.test(match[3] ?? "") ? 12 : 0);
+    const hour = (Number(match[1]) % 12) + (/^p/i.test(match[3] ?? "") ? 12 : 0);
     return { hour, minute: Number(match[2] ?? 0), matched: match[0] };
   }
   match = /\bat\s+(\d{1,2})(?::(\d{2}))?\b/i.exec(text);

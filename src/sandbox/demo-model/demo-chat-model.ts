@@ -89,7 +89,14 @@ export class DemoChatModel extends BaseChatModel {
     for (const piece of pieces.length || toolCalls.length ? pieces : [""]) {
       const chunk = new ChatGenerationChunk({ text: piece, message: new AIMessageChunk({ content: piece }) });
       yield chunk;
-      await runManager?.handleLLMNewToken(piece, { prompt: 0, completion: 0 }, undefined, undefined, undefined, { chunk });
+      await runManager?.handleLLMNewToken(
+        piece,
+        { prompt: 0, completion: 0 },
+        undefined,
+        undefined,
+        undefined,
+        { chunk },
+      );
     }
     if (toolCalls.length) {
       const chunk = new ChatGenerationChunk({
@@ -107,7 +114,9 @@ export class DemoChatModel extends BaseChatModel {
         }),
       });
       yield chunk;
-      await runManager?.handleLLMNewToken("", { prompt: 0, completion: 0 }, undefined, undefined, undefined, { chunk });
+      await runManager?.handleLLMNewToken("", { prompt: 0, completion: 0 }, undefined, undefined, undefined, {
+        chunk,
+      });
     }
   }
 }

@@ -34,7 +34,12 @@ function messageText(message: BaseMessage): string {
 /** A tool result as the demo model understands it: JSON data, or an error text. */
 function toOutcome(call: DemoToolCall, message: ToolMessage): Outcome {
   const content = messageText(message).trim();
-  const failed = (error: string): Outcome => ({ ...call, ok: false, data: undefined, error: error.replace(/^Error:\s*/i, "") });
+  const failed = (error: string): Outcome => ({
+    ...call,
+    ok: false,
+    data: undefined,
+    error: error.replace(/^Error:\s*/i, ""),
+  });
   if (message.status === "error") return failed(content || "the tool failed");
   let data: unknown;
   try {
@@ -82,7 +87,9 @@ function textReply(text: string): DemoReply {
 function emit(plan: Plan, messageCount: number, bound: ReadonlySet<string> | undefined): DemoReply {
   const missing = plan.calls.filter((call) => !bound?.has(call.name)).map((call) => call.name);
   if (missing.length) {
-    const services = [...new Set(missing.map((name) => connectorOfTool(name)))].map((id) => (id ? CONNECTOR_NAMES[id] : "those"));
+    const services = [...new Set(missing.map((name) => connectorOfTool(name)))].map((id) =>
+      id ? CONNECTOR_NAMES[id] : "those",
+    );
     return textReply(
       `I'd use ${[...new Set(missing)].join(", ")} for that, but ${missing.length === 1 ? "that tool isn't" : "those tools aren't"} available in this session (${services.join(", ")} ${services.length === 1 ? "is" : "are"} not enabled). (offline demo model)`,
     );
@@ -90,11 +97,19 @@ function emit(plan: Plan, messageCount: number, bound: ReadonlySet<string> | und
   return {
     text: plan.lead,
     // The message count only grows within a conversation, so these ids never repeat in it.
-    toolCalls: plan.calls.map((call, index) => ({ id: `call_${messageCount}_${index}`, name: call.name, args: call.args })),
+    toolCalls: plan.calls.map((call, index) => ({
+      id: `call_${messageCount}_${index}`,
+      name: call.name,
+      args: call.args,
+    })),
   };
 }
 
-function fromReply(reply: Reply | null, messageCount: number, bound: ReadonlySet<string> | undefined): DemoReply | undefined {
+function fromReply(
+  reply: Reply | null,
+  messageCount: number,
+  bound: ReadonlySet<string> | undefined,
+): DemoReply | undefined {
   if (!reply) return undefined;
   return reply.kind === "text" ? textReply(reply.text) : emit(reply, messageCount, bound);
 }
@@ -104,7 +119,11 @@ function fromReply(reply: Reply | null, messageCount: number, bound: ReadonlySet
  * a multi-step request is replayed from the last human message, step by step, against the tool
  * calls already in the history, to find where it stands.
  */
-export function respond(messages: readonly BaseMessage[], context: DemoContext, bound: ReadonlySet<string> | undefined): DemoReply {
+export function respond(
+  messages: readonly BaseMessage[],
+  context: DemoContext,
+  bound: ReadonlySet<string> | undefined,
+): DemoReply {
   let humanAt = -1;
   messages.forEach((message, index) => {
     if (HumanMessage.isInstance(message)) humanAt = index;

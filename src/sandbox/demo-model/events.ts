@@ -1,4 +1,4 @@
-import { type PlainDate, type TimeOfDay, describeDay, formatDay, formatTime, parseWhen } from "./dates.js";
+import { describeDay, formatDay, formatTime, type PlainDate, parseWhen, type TimeOfDay } from "./dates.js";
 import { asRecords, field, listIn, stringIn } from "./plan.js";
 
 /** A calendar event as the Google Calendar and Outlook tools return it, read defensively. */
@@ -14,7 +14,9 @@ export interface DemoEvent {
 
 function attendeeText(value: unknown): string | undefined {
   if (typeof value === "string") return value;
-  return stringIn(value, "email", "address", "name") ?? stringIn(field(value, "emailAddress"), "address", "name");
+  return (
+    stringIn(value, "email", "address", "name") ?? stringIn(field(value, "emailAddress"), "address", "name")
+  );
 }
 
 export function readEvents(data: unknown, timeZone: string): DemoEvent[] {
@@ -28,7 +30,11 @@ export function readEvents(data: unknown, timeZone: string): DemoEvent[] {
       allDay: record.all_day === true || record.isAllDay === true || (!!start && !start.time),
       attendees: asRecords(record.attendees)
         .map(attendeeText)
-        .concat(Array.isArray(record.attendees) ? record.attendees.filter((a): a is string => typeof a === "string") : [])
+        .concat(
+          Array.isArray(record.attendees)
+            ? record.attendees.filter((a): a is string => typeof a === "string")
+            : [],
+        )
         .filter((a): a is string => !!a),
     };
     const id = stringIn(record, "id", "event_id");

@@ -22,7 +22,11 @@ export function helpText(kind: "unmatched" | "greeting"): string {
       ? "Hi! I'm Delegate (offline demo model): no language model is configured, so I understand a fixed set of requests."
       : "Sorry, I didn't understand that (offline demo model). No language model is configured, so Delegate is running its offline demo model, which understands a fixed set of requests.";
   const sections = SECTIONS.map(
-    ([title, examples]) => `${title}:\n${examples.slice(0, PER_SECTION).map((example) => `- ${example}`).join("\n")}`,
+    ([title, examples]) =>
+      `${title}:\n${examples
+        .slice(0, PER_SECTION)
+        .map((example) => `- ${example}`)
+        .join("\n")}`,
   );
   return [opening, "Try one of these:", ...sections, CONFIGURE_REAL_MODEL].join("\n\n");
 }

@@ -61,7 +61,11 @@ export function outcomeOf(outcomes: readonly Outcome[], toolName: string): Outco
 }
 
 /** Tries matchers in order. */
-export function firstMatch(matchers: readonly Matcher[], request: string, context: DemoContext): Reply | null {
+export function firstMatch(
+  matchers: readonly Matcher[],
+  request: string,
+  context: DemoContext,
+): Reply | null {
   for (const matcher of matchers) {
     const reply = matcher(request, context);
     if (reply) return reply;

@@ -3,7 +3,16 @@ import * as googleCalendar from "./intents/google-calendar.js";
 import * as notion from "./intents/notion.js";
 import * as outlook from "./intents/outlook.js";
 import * as slack from "./intents/slack.js";
-import { type DemoContext, type FollowUp, type Matcher, type Plan, type Reply, firstMatch, plan, text } from "./plan.js";
+import {
+  type DemoContext,
+  type FollowUp,
+  firstMatch,
+  type Matcher,
+  type Plan,
+  plan,
+  type Reply,
+  text,
+} from "./plan.js";
 import { shareSummary } from "./summarize.js";
 import { normalizeRequest, quotedRanges } from "./text.js";
 
@@ -21,7 +30,8 @@ const MATCHERS: Matcher[] = [
 ];
 
 /** Where a request may join two requests: "?", ";", ", then", "then", "and". */
-const SEPARATOR = /\s*[?;!]\s+|\.\s+|\s*,\s*(?:and\s+)?(?:then\s+)?|\s+(?:and\s+)?then\s+|\s+and\s+(?:also\s+)?|\s+also\s+/gi;
+const SEPARATOR =
+  /\s*[?;!]\s+|\.\s+|\s*,\s*(?:and\s+)?(?:then\s+)?|\s+(?:and\s+)?then\s+|\s+and\s+(?:also\s+)?|\s+also\s+/gi;
 
 function matchOne(request: string, context: DemoContext): Reply | null {
   const normalized = normalizeRequest(request);
@@ -30,7 +40,8 @@ function matchOne(request: string, context: DemoContext): Reply | null {
 
 /** Runs two plans side by side: both first calls in one message, both follow-ups after. */
 function parallel(first: Plan, second: Plan): Plan {
-  if (!first.next && !second.next) return plan(`${first.lead} ${second.lead}`, [...first.calls, ...second.calls]);
+  if (!first.next && !second.next)
+    return plan(`${first.lead} ${second.lead}`, [...first.calls, ...second.calls]);
   const next: FollowUp = (outcomes, context) => {
     const replies = [first.next?.(outcomes, context) ?? null, second.next?.(outcomes, context) ?? null];
     const plans = replies.filter((reply): reply is Plan => reply?.kind === "plan");
@@ -52,7 +63,9 @@ function thenShare(first: Plan, channel: string): Plan {
     if (inner?.kind === "text") return text(`${inner.text}\nSo I didn't post anything to ${channel}.`);
     const summary = shareSummary(outcomes, outcomes, context);
     if (!summary) return text(`There was nothing to post to ${channel}.`);
-    return plan(`Now posting a summary to ${channel}.`, [{ name: "slack_post_message", args: { channel, text: summary } }]);
+    return plan(`Now posting a summary to ${channel}.`, [
+      { name: "slack_post_message", args: { channel, text: summary } },
+    ]);
   };
   return plan(first.lead, first.calls, next);
 }

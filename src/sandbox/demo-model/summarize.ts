@@ -1,6 +1,15 @@
-import { type PlainDate, addDays, describeDay, formatDay, formatTime, minutesBetween, parseWhen, sameDate } from "./dates.js";
+import {
+  addDays,
+  describeDay,
+  formatDay,
+  formatTime,
+  minutesBetween,
+  type PlainDate,
+  parseWhen,
+  sameDate,
+} from "./dates.js";
 import { eventLine, eventMoment, readEvents } from "./events.js";
-import { type DemoConnector, type DemoContext, type Outcome, field, listIn, stringIn } from "./plan.js";
+import { type DemoConnector, type DemoContext, field, listIn, type Outcome, stringIn } from "./plan.js";
 import { clip, joinNames, truncate } from "./text.js";
 
 /** "user" writes to the person; "share" writes a post for others (a Slack summary). */
@@ -50,7 +59,11 @@ function personName(value: unknown): string {
     return (named?.[1] ?? value).trim();
   }
   if (Array.isArray(value)) return value.map(personName).filter(Boolean).join(", ");
-  return stringIn(value, "name", "email", "address") ?? stringIn(field(value, "emailAddress"), "name", "address") ?? "unknown sender";
+  return (
+    stringIn(value, "name", "email", "address") ??
+    stringIn(field(value, "emailAddress"), "name", "address") ??
+    "unknown sender"
+  );
 }
 
 function recipients(value: unknown): string {
@@ -110,10 +123,13 @@ const mailSearch: Summarizer = (outcome, env) => {
   const messages = listIn(outcome.data, "messages", "items", "value");
   const terms = mailSearchTerms(outcome);
   const kind = `${terms.unread ? "unread " : ""}${label} message`;
-  const filters = [terms.from ? `from ${terms.from}` : "", terms.text ? `matching "${terms.text}"` : ""].filter(Boolean).join(" ");
+  const filters = [terms.from ? `from ${terms.from}` : "", terms.text ? `matching "${terms.text}"` : ""]
+    .filter(Boolean)
+    .join(" ");
   const what = filters ? ` ${filters}` : "";
   if (!messages.length) {
-    if (terms.unread && !filters) return env.audience === "user" ? `You have no unread ${label} messages.` : "No unread email.";
+    if (terms.unread && !filters)
+      return env.audience === "user" ? `You have no unread ${label} messages.` : "No unread email.";
     return `I found no ${kind}s${what}.`;
   }
   const lines = messages.map((message) => {
@@ -142,7 +158,9 @@ const mailGet: Summarizer = (outcome, env) => {
   const lines = [
     `From: ${personName(field(data, "from"))}`,
     `Subject: ${stringIn(data, "subject") ?? "(no subject)"}`,
-    date ? `Date: ${describeDay(date.date, env.context.today)}${date.time ? ` at ${formatTime(date.time)}` : ""}` : "",
+    date
+      ? `Date: ${describeDay(date.date, env.context.today)}${date.time ? ` at ${formatTime(date.time)}` : ""}`
+      : "",
   ].filter(Boolean);
   const body = clip(messageBody(data), 800);
   return `Here's the email:\n${lines.join("\n")}${body ? `\n\n${body}` : ""}`;
@@ -165,8 +183,12 @@ function rangeLabel(minValue: unknown, maxValue: unknown, env: Env): { label: st
   const max = parseWhen(maxValue, env.context.timeZone);
   if (!min) return { label: "the requested time", multiDay: true };
   if (!max) return { label: `from ${describeDay(min.date, env.context.today)}`, multiDay: true };
-  const lastDay: PlainDate = max.time && (max.time.hour || max.time.minute) ? max.date : addDays(max.date, -1);
-  if (sameDate(min.date, lastDay) || minutesBetween({ date: min.date, hour: 0, minute: 0 }, { date: lastDay, hour: 0, minute: 0 }) <= 0) {
+  const lastDay: PlainDate =
+    max.time && (max.time.hour || max.time.minute) ? max.date : addDays(max.date, -1);
+  if (
+    sameDate(min.date, lastDay) ||
+    minutesBetween({ date: min.date, hour: 0, minute: 0 }, { date: lastDay, hour: 0, minute: 0 }) <= 0
+  ) {
     return { label: describeDay(min.date, env.context.today), multiDay: false };
   }
   return { label: `${formatDay(min.date)} – ${formatDay(lastDay)}`, multiDay: true };
@@ -195,19 +217,31 @@ const eventList: Summarizer = (outcome, env) => {
 };
 
 const eventCreated: Summarizer = (outcome, env) => {
-  const title = stringIn(outcome.data, "title", "subject", "summary") ?? stringIn(outcome.args, "title", "subject") ?? "the event";
+  const title =
+    stringIn(outcome.data, "title", "subject", "summary") ??
+    stringIn(outcome.args, "title", "subject") ??
+    "the event";
   const start = parseWhen(field(outcome.data, "start") ?? outcome.args.start, env.context.timeZone);
-  const when = start ? ` for ${describeDay(start.date, env.context.today)}${start.time ? ` at ${formatTime(start.time)}` : ""}` : "";
-  const minutes = typeof outcome.args.duration_minutes === "number" ? ` (${outcome.args.duration_minutes} min)` : "";
-  const attendees = Array.isArray(outcome.args.attendees) && outcome.args.attendees.length ? ` with ${recipients(outcome.args.attendees)}` : "";
+  const when = start
+    ? ` for ${describeDay(start.date, env.context.today)}${start.time ? ` at ${formatTime(start.time)}` : ""}`
+    : "";
+  const minutes =
+    typeof outcome.args.duration_minutes === "number" ? ` (${outcome.args.duration_minutes} min)` : "";
+  const attendees =
+    Array.isArray(outcome.args.attendees) && outcome.args.attendees.length
+      ? ` with ${recipients(outcome.args.attendees)}`
+      : "";
   const where = outcome.name.startsWith("outlook_") ? " in Outlook" : "";
   return `Scheduled "${title}"${when}${minutes}${attendees}${where}.`;
 };
 
 const eventUpdated: Summarizer = (outcome, env) => {
-  const title = titleById(env, outcome.args.event_id) ?? stringIn(outcome.data, "title", "subject") ?? "the event";
+  const title =
+    titleById(env, outcome.args.event_id) ?? stringIn(outcome.data, "title", "subject") ?? "the event";
   const start = parseWhen(field(outcome.data, "start") ?? outcome.args.start, env.context.timeZone);
-  const when = start ? ` to ${describeDay(start.date, env.context.today)}${start.time ? ` at ${formatTime(start.time)}` : ""}` : "";
+  const when = start
+    ? ` to ${describeDay(start.date, env.context.today)}${start.time ? ` at ${formatTime(start.time)}` : ""}`
+    : "";
   return `Moved "${title}"${when}.`;
 };
 
@@ -219,7 +253,8 @@ const eventDeleted: Summarizer = (outcome, env) => {
 
 const freeTime: Summarizer = (outcome, env) => {
   const { label } = rangeLabel(outcome.args.time_min, outcome.args.time_max, env);
-  const minutes = typeof outcome.args.duration_minutes === "number" ? `${outcome.args.duration_minutes}-minute ` : "";
+  const minutes =
+    typeof outcome.args.duration_minutes === "number" ? `${outcome.args.duration_minutes}-minute ` : "";
   const zone = stringIn(outcome.data, "time_zone") ?? env.context.timeZone;
   const slots = listIn(outcome.data, "slots", "free").map((slot) => {
     const start = parseWhen(slot.start, zone);
@@ -234,14 +269,19 @@ const freeTime: Summarizer = (outcome, env) => {
 
 // ── Slack ────────────────────────────────────────────────────────────────────
 
-const hash = (name: string): string => (name.startsWith("#") || /^[CGD][A-Z0-9]{6,}$/.test(name) ? name : `#${name}`);
+const hash = (name: string): string =>
+  name.startsWith("#") || /^[CGD][A-Z0-9]{6,}$/.test(name) ? name : `#${name}`;
 
 const slackChannels: Summarizer = (outcome, env) => {
   const channels = listIn(outcome.data, "channels", "items");
   if (!channels.length) return "I found no Slack channels.";
   const lines = channels.map((channel) => {
-    const about = stringIn(channel, "topic", "purpose") ?? stringIn(field(channel, "topic"), "value") ?? stringIn(field(channel, "purpose"), "value");
-    const members = typeof channel.num_members === "number" ? ` (${plural(channel.num_members, "member")})` : "";
+    const about =
+      stringIn(channel, "topic", "purpose") ??
+      stringIn(field(channel, "topic"), "value") ??
+      stringIn(field(channel, "purpose"), "value");
+    const members =
+      typeof channel.num_members === "number" ? ` (${plural(channel.num_members, "member")})` : "";
     return `${hash(stringIn(channel, "name", "id") ?? "?")}${about ? ` — ${truncate(about, 80)}` : ""}${members}`;
   });
   return `Your Slack channels:\n${bulletList(lines, env)}`;
@@ -252,10 +292,13 @@ function slackAuthor(message: Record<string, unknown>): string {
 }
 
 const slackRead: Summarizer = (outcome, env) => {
-  const name = stringIn(field(outcome.data, "channel"), "name") ?? stringIn(outcome.args, "channel") ?? "the channel";
+  const name =
+    stringIn(field(outcome.data, "channel"), "name") ?? stringIn(outcome.args, "channel") ?? "the channel";
   const messages = listIn(outcome.data, "messages");
   if (!messages.length) return `Nothing new in ${hash(name)}.`;
-  const lines = messages.map((message) => `${slackAuthor(message)}: ${truncate(stringIn(message, "text") ?? "", 160)}`);
+  const lines = messages.map(
+    (message) => `${slackAuthor(message)}: ${truncate(stringIn(message, "text") ?? "", 160)}`,
+  );
   return `Latest in ${hash(name)}:\n${bulletList(lines, env)}`;
 };
 
@@ -284,7 +327,10 @@ const slackUsers: Summarizer = (outcome, env) => {
     const real = stringIn(user, "real_name", "display_name") ?? stringIn(field(user, "profile"), "real_name");
     const handle = stringIn(user, "name");
     const title = stringIn(user, "title") ?? stringIn(field(user, "profile"), "title");
-    const name = real && handle && real !== handle ? `${real} (@${handle})` : (real ?? (handle ? `@${handle}` : "someone"));
+    const name =
+      real && handle && real !== handle
+        ? `${real} (@${handle})`
+        : (real ?? (handle ? `@${handle}` : "someone"));
     return `${name}${title ? ` — ${title}` : ""}`;
   });
   return `People in your Slack workspace (${users.length}):\n${bulletList(lines, env)}`;
@@ -343,7 +389,10 @@ const notionQuery: Summarizer = (outcome, env) => {
   if (!rows.length) return `Nothing in "${database}"${filter}.`;
   const lines = rows.map((row) => {
     const properties = field(row, "properties");
-    const title = stringIn(row, "title", "name", "Name") ?? stringIn(properties, "Name", "Title", "title") ?? "(untitled)";
+    const title =
+      stringIn(row, "title", "name", "Name") ??
+      stringIn(properties, "Name", "Title", "title") ??
+      "(untitled)";
     const status = stringIn(row, "status", "Status") ?? stringIn(properties, "Status", "status");
     const owner = stringIn(row, "owner", "Owner") ?? stringIn(properties, "Owner", "owner");
     const details = [filter ? "" : status, owner].filter(Boolean).join(", ");
@@ -421,7 +470,8 @@ export function isDeclinedAuthorization(error: string): boolean {
   return /\b(?:declin\w*|cancell?(?:ed|ing)?|denied|refused|rejected)\b/i.test(error);
 }
 
-const NEEDS_CONNECTION = /\b(?:not\s+connected|authori[sz]\w*|unauthori[sz]ed|expired|revoked|reconnect|401)\b/i;
+const NEEDS_CONNECTION =
+  /\b(?:not\s+connected|authori[sz]\w*|unauthori[sz]ed|expired|revoked|reconnect|401)\b/i;
 
 function explainFailures(failures: readonly Outcome[]): string {
   const lines: string[] = [];
@@ -432,7 +482,9 @@ function explainFailures(failures: readonly Outcome[]): string {
     const service = connector ? CONNECTOR_NAMES[connector] : "the service";
     const error = failure.error ?? "unknown error";
     if (isDeclinedAuthorization(error)) {
-      lines.push(`I didn't ${action}: ${service} isn't connected because the authorization was declined, so nothing was done.`);
+      lines.push(
+        `I didn't ${action}: ${service} isn't connected because the authorization was declined, so nothing was done.`,
+      );
       if (connector) connect.add(connector);
     } else {
       lines.push(`I couldn't ${action}: ${truncate(error, 240)}`);
@@ -449,16 +501,26 @@ function explainFailures(failures: readonly Outcome[]): string {
 }
 
 /** The final answer of a turn: each result for a person, then what went wrong. */
-export function finalAnswer(shown: readonly Outcome[], turn: readonly Outcome[], context: DemoContext): string {
+export function finalAnswer(
+  shown: readonly Outcome[],
+  turn: readonly Outcome[],
+  context: DemoContext,
+): string {
   const env: Env = { context, turn, audience: "user" };
-  const parts = shown.filter((outcome) => outcome.ok).map((outcome) => (SUMMARIZERS[outcome.name] ?? genericSummary)(outcome, env));
+  const parts = shown
+    .filter((outcome) => outcome.ok)
+    .map((outcome) => (SUMMARIZERS[outcome.name] ?? genericSummary)(outcome, env));
   const failures = shown.filter((outcome) => !outcome.ok);
   if (failures.length) parts.push(explainFailures(failures));
   return parts.join("\n\n") || "Done.";
 }
 
 /** A post for others summarizing results ("Calendar for tomorrow: • …"). */
-export function shareSummary(outcomes: readonly Outcome[], turn: readonly Outcome[], context: DemoContext): string {
+export function shareSummary(
+  outcomes: readonly Outcome[],
+  turn: readonly Outcome[],
+  context: DemoContext,
+): string {
   const env: Env = { context, turn, audience: "share" };
   return outcomes
     .filter((outcome) => outcome.ok)

@@ -1,6 +1,7 @@
 /** Small string helpers shared by the intent matchers and the summaries. */
 
-const POLITE_PREFIX = /^(?:(?:hey|hi|ok|okay)\s+(?:delegate\s*)?[,!]?\s*)?(?:please\s+|can you\s+|could you\s+|would you\s+)*/i;
+const POLITE_PREFIX =
+  /^(?:(?:hey|hi|ok|okay)\s+(?:delegate\s*)?[,!]?\s*)?(?:please\s+|can you\s+|could you\s+|would you\s+)*/i;
 
 /** Straight quotes, single spaces, no polite prefix or trailing punctuation. */
 export function normalizeRequest(text: string): string {

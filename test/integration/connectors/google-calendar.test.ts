@@ -64,7 +64,12 @@ function tool(name: string) {
 // biome-ignore lint/suspicious/noExplicitAny: tool results are inspected structurally
 async function call(name: string, input: unknown, token = ALICE, retry = NO_RETRY): Promise<any> {
   const spec = tool(name);
-  const http = new ProviderClient({ connector: "google-calendar", baseUrl: server.url, accessToken: token, retry });
+  const http = new ProviderClient({
+    connector: "google-calendar",
+    baseUrl: server.url,
+    accessToken: token,
+    retry,
+  });
   return spec.run(spec.schema.parse(input), { http, timeZone: TZ, now: NOW });
 }
 
@@ -128,7 +133,14 @@ describe("google_calendar_list_events", () => {
 
   it("shows all-day events as inclusive dates and truncates long descriptions", async () => {
     const holiday = await call("google_calendar_list_events", { time_min: "2025-06-19" });
-    expect(holiday.events).toEqual([expect.objectContaining({ title: "Company holiday", start: "2025-06-19", end: "2025-06-19", all_day: true })]);
+    expect(holiday.events).toEqual([
+      expect.objectContaining({
+        title: "Company holiday",
+        start: "2025-06-19",
+        end: "2025-06-19",
+        all_day: true,
+      }),
+    ]);
     const past = await call("google_calendar_list_events", { time_min: "2025-06-10", query: "planning" });
     const planning = (past.events as Listed[])[0];
     expect(planning?.title).toBe("Quarterly planning");
@@ -137,10 +149,20 @@ describe("google_calendar_list_events", () => {
   });
 
   it("filters by free text and caps the number of results", async () => {
-    const dana = await call("google_calendar_list_events", { time_min: "2025-06-08", time_max: "2025-06-21", query: "dana" });
-    expect((dana.events as Listed[]).every((event) => JSON.stringify(event).toLowerCase().includes("dana"))).toBe(true);
+    const dana = await call("google_calendar_list_events", {
+      time_min: "2025-06-08",
+      time_max: "2025-06-21",
+      query: "dana",
+    });
+    expect(
+      (dana.events as Listed[]).every((event) => JSON.stringify(event).toLowerCase().includes("dana")),
+    ).toBe(true);
     expect((dana.events as Listed[]).map((event) => event.title)).toContain("1:1 with Dana");
-    const capped = await call("google_calendar_list_events", { time_min: "2025-06-08", time_max: "2025-06-22", max_results: 3 });
+    const capped = await call("google_calendar_list_events", {
+      time_min: "2025-06-08",
+      time_max: "2025-06-22",
+      max_results: 3,
+    });
     expect(capped.events).toHaveLength(3);
     expect(capped.more).toBe(true);
   });
@@ -173,11 +195,19 @@ describe("google_calendar_create_event", () => {
     expect(stored).toMatchObject({ start: { dateTime: "2025-06-13T12:00:00-04:00", timeZone: TZ } });
     const listed = await call("google_calendar_list_events", { time_min: "2025-06-13" });
     expect((listed.events as Listed[]).map((event) => event.id)).toContain(created.id);
-    expect(server.requests.some((request) => request.method === "POST" && request.path.includes("sendUpdates=all"))).toBe(true);
+    expect(
+      server.requests.some(
+        (request) => request.method === "POST" && request.path.includes("sendUpdates=all"),
+      ),
+    ).toBe(true);
   });
 
   it("creates all-day events from bare dates and honours explicit offsets", async () => {
-    const offsite = await call("google_calendar_create_event", { title: "Offsite", start: "2025-06-16", end: "2025-06-17" });
+    const offsite = await call("google_calendar_create_event", {
+      title: "Offsite",
+      start: "2025-06-16",
+      end: "2025-06-17",
+    });
     expect(offsite).toMatchObject({ start: "2025-06-16", end: "2025-06-17", all_day: true });
     expect(emulator.inspect("alice").events.find((event) => event.id === offsite.id)).toMatchObject({
       start: { date: "2025-06-16" },
@@ -201,7 +231,11 @@ describe("google_calendar_create_event", () => {
       }),
     ).toThrow(/either end or duration_minutes/);
     const error = await failure(
-      call("google_calendar_create_event", { title: "x", start: "2025-06-13T10:00", end: "2025-06-13T09:00" }),
+      call("google_calendar_create_event", {
+        title: "x",
+        start: "2025-06-13T10:00",
+        end: "2025-06-13T09:00",
+      }),
     );
     expect(isDelegateError(error, "TOOL_FAILED")).toBe(true);
     expect(emulator.inspect("alice").events.some((event) => event.summary === "x")).toBe(false);
@@ -230,12 +264,19 @@ describe("google_calendar_update_event and google_calendar_delete_event", () => 
       attendees: { email: string; responseStatus: string }[];
     };
     // Dana had accepted; keeping her on the list must keep her answer.
-    expect(stored.attendees.find((attendee) => attendee.email === "dana@example.com")?.responseStatus).toBe("accepted");
+    expect(stored.attendees.find((attendee) => attendee.email === "dana@example.com")?.responseStatus).toBe(
+      "accepted",
+    );
   });
 
   it("changes only the end of a timed event and clears a location", async () => {
-    const lunch = (await call("google_calendar_list_events", { time_min: "2025-06-12", query: "Lunch" })).events[0] as Listed;
-    const updated = await call("google_calendar_update_event", { event_id: lunch.id, end: "2025-06-12T14:00", location: "" });
+    const lunch = (await call("google_calendar_list_events", { time_min: "2025-06-12", query: "Lunch" }))
+      .events[0] as Listed;
+    const updated = await call("google_calendar_update_event", {
+      event_id: lunch.id,
+      end: "2025-06-12T14:00",
+      location: "",
+    });
     expect(updated.start).toBe("2025-06-12T12:30:00-04:00");
     expect(updated.end).toBe("2025-06-12T14:00:00-04:00");
     expect(updated.location).toBeUndefined();
@@ -243,10 +284,15 @@ describe("google_calendar_update_event and google_calendar_delete_event", () => 
 
   it("deletes an event, after which it is gone and cannot be changed", async () => {
     const created = await call("google_calendar_create_event", { title: "Temp", start: "2025-06-13T08:00" });
-    expect(await call("google_calendar_delete_event", { event_id: created.id })).toEqual({ deleted: true, event_id: created.id });
+    expect(await call("google_calendar_delete_event", { event_id: created.id })).toEqual({
+      deleted: true,
+      event_id: created.id,
+    });
     expect(emulator.inspect("alice").events.some((event) => event.id === created.id)).toBe(false);
     expect(emulator.inspect("alice").deletedIds).toContain(created.id);
-    const error = await failure(call("google_calendar_update_event", { event_id: created.id, title: "again" }));
+    const error = await failure(
+      call("google_calendar_update_event", { event_id: created.id, title: "again" }),
+    );
     expect(isDelegateError(error, "PROVIDER_ERROR")).toBe(true);
     expect((error as Error).message).toMatch(/not found/);
     const again = await failure(call("google_calendar_delete_event", { event_id: created.id }));
@@ -254,7 +300,9 @@ describe("google_calendar_update_event and google_calendar_delete_event", () => 
   });
 
   it("answers 404 for an unknown id as PROVIDER_ERROR", async () => {
-    const error = await failure(call("google_calendar_update_event", { event_id: "doesnotexist123", start: "2025-06-12T10:00" }));
+    const error = await failure(
+      call("google_calendar_update_event", { event_id: "doesnotexist123", start: "2025-06-12T10:00" }),
+    );
     expect(isDelegateError(error, "PROVIDER_ERROR")).toBe(true);
     expect((error as { details: { status: number } }).details.status).toBe(404);
   });
@@ -294,8 +342,15 @@ describe("google_calendar_find_free_time", () => {
   });
 
   it("counts an event created through the tools as busy", async () => {
-    await call("google_calendar_create_event", { title: "Focus", start: "2025-06-12T13:30", end: "2025-06-12T15:00" });
-    const result = await call("google_calendar_find_free_time", { time_min: "2025-06-12T12:00", time_max: "2025-06-12T18:00" });
+    await call("google_calendar_create_event", {
+      title: "Focus",
+      start: "2025-06-12T13:30",
+      end: "2025-06-12T15:00",
+    });
+    const result = await call("google_calendar_find_free_time", {
+      time_min: "2025-06-12T12:00",
+      time_max: "2025-06-12T18:00",
+    });
     expect(result.slots).toEqual([
       { start: "2025-06-12T12:00:00-04:00", end: "2025-06-12T12:30:00-04:00" },
       { start: "2025-06-12T15:45:00-04:00", end: "2025-06-12T18:00:00-04:00" },
@@ -305,7 +360,10 @@ describe("google_calendar_find_free_time", () => {
 
 describe("isolation and failures", () => {
   it("keeps each user's calendar separate", async () => {
-    const created = await call("google_calendar_create_event", { title: "Alice only", start: "2025-06-13T09:00" });
+    const created = await call("google_calendar_create_event", {
+      title: "Alice only",
+      start: "2025-06-13T09:00",
+    });
     const bobs = await call("google_calendar_list_events", { time_min: "2025-06-13" }, BOB);
     expect((bobs.events as Listed[]).some((event) => event.title === "Alice only")).toBe(false);
     const error = await failure(call("google_calendar_delete_event", { event_id: created.id }, BOB));
@@ -331,7 +389,10 @@ describe("isolation and failures", () => {
   });
 
   it("retries a 429 after Retry-After and then succeeds", async () => {
-    server.failNext(EVENTS, 1, { ...googleError(429, "Rate Limit Exceeded", "rateLimitExceeded"), headers: { "retry-after": "0" } });
+    server.failNext(EVENTS, 1, {
+      ...googleError(429, "Rate Limit Exceeded", "rateLimitExceeded"),
+      headers: { "retry-after": "0" },
+    });
     const result = await call("google_calendar_list_events", { time_min: "2025-06-12" }, ALICE, FAST_RETRY);
     expect(result.events.length).toBeGreaterThan(0);
     expect(server.requests.map((request) => request.status)).toEqual([429, 200]);
@@ -340,7 +401,12 @@ describe("isolation and failures", () => {
   it("gives up on repeated 5xx with PROVIDER_ERROR", async () => {
     server.failNext("/calendar/v3/freeBusy", 5, googleError(503, "Backend Error", "backendError"));
     const error = await failure(
-      call("google_calendar_find_free_time", { time_min: "2025-06-12", time_max: "2025-06-13" }, ALICE, FAST_RETRY),
+      call(
+        "google_calendar_find_free_time",
+        { time_min: "2025-06-12", time_max: "2025-06-13" },
+        ALICE,
+        FAST_RETRY,
+      ),
     );
     expect(isDelegateError(error, "PROVIDER_ERROR")).toBe(true);
     expect((error as Error).message).toMatch(/unavailable/);
@@ -359,7 +425,10 @@ describe("isolation and failures", () => {
 
 describe("emulator wire behaviour", () => {
   const get = (path: string, token = ALICE, init: RequestInit = {}) =>
-    fetch(`${server.url}${path}`, { ...init, headers: { authorization: `Bearer ${token}`, "content-type": "application/json" } });
+    fetch(`${server.url}${path}`, {
+      ...init,
+      headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    });
 
   it("requires offsets on timeMin and singleEvents for startTime ordering, like Google", async () => {
     const noOffset = await get(`${EVENTS}?timeMin=2025-06-12T00:00:00`);
@@ -375,13 +444,19 @@ describe("emulator wire behaviour", () => {
     expect(await unauthorized.json()).toMatchObject({ error: { status: "UNAUTHENTICATED" } });
     const forbidden = await get(EVENTS, READONLY);
     expect(forbidden.status).toBe(403);
-    expect(forbidden.headers.get("www-authenticate")).toContain(`error="insufficient_scope", scope="${SCOPE}"`);
+    expect(forbidden.headers.get("www-authenticate")).toContain(
+      `error="insufficient_scope", scope="${SCOPE}"`,
+    );
   });
 
   it("rejects an empty time range and answers 410 for a second delete", async () => {
     const empty = await get(EVENTS, ALICE, {
       method: "POST",
-      body: JSON.stringify({ summary: "x", start: { dateTime: "2025-06-12T10:00:00Z" }, end: { dateTime: "2025-06-12T10:00:00Z" } }),
+      body: JSON.stringify({
+        summary: "x",
+        start: { dateTime: "2025-06-12T10:00:00Z" },
+        end: { dateTime: "2025-06-12T10:00:00Z" },
+      }),
     });
     expect(empty.status).toBe(400);
     expect(await empty.json()).toMatchObject({ error: { errors: [{ reason: "timeRangeEmpty" }] } });

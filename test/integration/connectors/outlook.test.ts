@@ -2,7 +2,10 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { outlookConnector } from "../../../src/connectors/outlook/outlook-connector.js";
 import { ProviderClient, type RetryPolicy } from "../../../src/connectors/provider-client.js";
 import { isDelegateError } from "../../../src/errors.js";
-import { createOutlookEmulator, type OutlookEmulator } from "../../../src/sandbox/providers/outlook-emulator.js";
+import {
+  createOutlookEmulator,
+  type OutlookEmulator,
+} from "../../../src/sandbox/providers/outlook-emulator.js";
 import { type ProviderServer, startProviderServer } from "../../../src/sandbox/providers/provider-server.js";
 import type { TokenGrant, TokenVerifier } from "../../../src/sandbox/token-grants.js";
 
@@ -44,7 +47,11 @@ let emulator: OutlookEmulator;
 let server: ProviderServer;
 
 async function start(pageSizeLimit?: number) {
-  emulator = createOutlookEmulator({ now: () => NOW, timeZone: TZ, ...(pageSizeLimit ? { pageSizeLimit } : {}) });
+  emulator = createOutlookEmulator({
+    now: () => NOW,
+    timeZone: TZ,
+    ...(pageSizeLimit ? { pageSizeLimit } : {}),
+  });
   server = await startProviderServer({ tokens: new MapTokenVerifier(), emulators: [emulator] });
 }
 
@@ -150,9 +157,17 @@ describe("outlook_search_messages", () => {
       "Northwind outage: customer escalation",
     ]);
     const byName = await call("outlook_search_messages", { from: "Alex" });
-    expect((byName.messages as Message[]).every((message) => message.from?.startsWith("Alex Chen"))).toBe(true);
+    expect((byName.messages as Message[]).every((message) => message.from?.startsWith("Alex Chen"))).toBe(
+      true,
+    );
     expect(byName.messages).toHaveLength(2);
     expect(lastQuery()).toContain('$search="from:Alex"');
+    // Alex's reply quotes "From: Morgan Lee" in its body; only Morgan's own mail may match.
+    const byFullName = await call("outlook_search_messages", { from: "Morgan Lee" });
+    expect((byFullName.messages as Message[]).map((message) => message.from)).toEqual([
+      "Morgan Lee <morgan@contoso.com>",
+      "Morgan Lee <morgan@contoso.com>",
+    ]);
   });
 
   it("keeps a conversation's messages under one conversation_id", async () => {
@@ -166,7 +181,9 @@ describe("outlook_search_messages", () => {
 describe("outlook_get_message", () => {
   it("returns headers and the HTML body as plain text", async () => {
     const list = await call("outlook_search_messages", { query: "Fabrikam renewal" });
-    const quote = (list.messages as Message[]).find((message) => message.subject.startsWith("Fabrikam renewal"));
+    const quote = (list.messages as Message[]).find((message) =>
+      message.subject.startsWith("Fabrikam renewal"),
+    );
     const message = await call("outlook_get_message", { message_id: quote?.id });
     expect(message).toMatchObject({
       id: quote?.id,
@@ -211,13 +228,18 @@ describe("outlook_send_message", () => {
       body: { contentType: "text", content: "Hi Morgan,\nSlides attached by noon.\nAlice" },
     });
     const found = await call("outlook_search_messages", { query: "Roadmap slides" });
-    expect((found.messages as Message[])[0]).toMatchObject({ subject: "Roadmap slides", from: "Alice Wong <alice.wong@contoso.com>" });
+    expect((found.messages as Message[])[0]).toMatchObject({
+      subject: "Roadmap slides",
+      from: "Alice Wong <alice.wong@contoso.com>",
+    });
     expect(server.requests.find((request) => request.path === "/v1.0/me/sendMail")?.status).toBe(202);
   });
 
   it("rejects a message without recipients before calling Graph", () => {
     expect(() => tool("outlook_send_message").schema.parse({ to: [], subject: "x", body: "y" })).toThrow();
-    expect(() => tool("outlook_send_message").schema.parse({ to: ["not an email"], subject: "x", body: "y" })).toThrow();
+    expect(() =>
+      tool("outlook_send_message").schema.parse({ to: ["not an email"], subject: "x", body: "y" }),
+    ).toThrow();
   });
 });
 
@@ -233,7 +255,10 @@ describe("outlook_list_events", () => {
     ]);
     expect(events[0]?.online_meeting_url).toMatch(/^https:\/\/teams\.microsoft\.com\/l\/meetup-join\//);
     expect(events[0]?.organizer).toBe("Morgan Lee <morgan@contoso.com>");
-    expect(events[1]).toMatchObject({ location: "Conference Room 4B", attendees: ["jordan.patel@contoso.com", "morgan@contoso.com"] });
+    expect(events[1]).toMatchObject({
+      location: "Conference Room 4B",
+      attendees: ["jordan.patel@contoso.com", "morgan@contoso.com"],
+    });
     expect(lastQuery()).toContain("startDateTime=2025-06-12T04:00:00Z&endDateTime=2025-06-13T04:00:00Z");
   });
 
@@ -247,17 +272,28 @@ describe("outlook_list_events", () => {
     expect(subjects).toHaveLength(8);
     const offsite = await call("outlook_list_events", { start: "2025-06-20" });
     expect(offsite.events).toEqual([
-      expect.objectContaining({ subject: "Team offsite", start: "2025-06-20", end: "2025-06-20", all_day: true }),
+      expect.objectContaining({
+        subject: "Team offsite",
+        start: "2025-06-20",
+        end: "2025-06-20",
+        all_day: true,
+      }),
     ]);
   });
 
   it("follows @odata.nextLink when Graph pages below $top, and reports more", async () => {
     await server.close();
     await start(3);
-    const week = await call("outlook_list_events", { start: "2025-06-10", end: "2025-06-21", max_results: 8 });
+    const week = await call("outlook_list_events", {
+      start: "2025-06-10",
+      end: "2025-06-21",
+      max_results: 8,
+    });
     expect(week.events).toHaveLength(8);
     expect(week.more).toBe(true);
-    expect(server.requests.filter((request) => request.path.startsWith("/v1.0/me/calendarView"))).toHaveLength(3);
+    expect(
+      server.requests.filter((request) => request.path.startsWith("/v1.0/me/calendarView")),
+    ).toHaveLength(3);
   });
 });
 
@@ -282,13 +318,20 @@ describe("outlook_create_event, outlook_update_event, outlook_delete_event", () 
     });
     expect(created.online_meeting_url).toMatch(/^https:\/\/teams\.microsoft\.com\//);
     const stored = emulator.inspect("acme/alice.wong").events.find((event) => event.id === created.id);
-    expect(stored).toMatchObject({ originalStartTimeZone: TZ, start: { dateTime: "2025-06-13T13:00:00.0000000", timeZone: "UTC" } });
+    expect(stored).toMatchObject({
+      originalStartTimeZone: TZ,
+      start: { dateTime: "2025-06-13T13:00:00.0000000", timeZone: "UTC" },
+    });
     const listed = await call("outlook_list_events", { start: "2025-06-13" });
     expect((listed.events as Event[]).map((event) => event.id)).toContain(created.id);
   });
 
   it("creates all-day events from bare dates", async () => {
-    const created = await call("outlook_create_event", { subject: "Out of office", start: "2025-06-16", end: "2025-06-17" });
+    const created = await call("outlook_create_event", {
+      subject: "Out of office",
+      start: "2025-06-16",
+      end: "2025-06-17",
+    });
     expect(created).toMatchObject({ start: "2025-06-16", end: "2025-06-17", all_day: true });
     const stored = emulator.inspect("acme/alice.wong").events.find((event) => event.id === created.id);
     expect(stored).toMatchObject({ isAllDay: true, end: { dateTime: "2025-06-18T00:00:00.0000000" } });
@@ -296,8 +339,17 @@ describe("outlook_create_event, outlook_update_event, outlook_delete_event", () 
 
   it("moves an event keeping its length, and changes only the end when asked", async () => {
     const sync = ((await call("outlook_list_events", { start: "2025-06-12" })).events as Event[])[0] as Event;
-    const moved = await call("outlook_update_event", { event_id: sync.id, start: "2025-06-12T11:15", subject: "Sync with Morgan" });
-    expect(moved).toMatchObject({ id: sync.id, subject: "Sync with Morgan", start: "2025-06-12T11:15:00-04:00", end: "2025-06-12T11:45:00-04:00" });
+    const moved = await call("outlook_update_event", {
+      event_id: sync.id,
+      start: "2025-06-12T11:15",
+      subject: "Sync with Morgan",
+    });
+    expect(moved).toMatchObject({
+      id: sync.id,
+      subject: "Sync with Morgan",
+      start: "2025-06-12T11:15:00-04:00",
+      end: "2025-06-12T11:45:00-04:00",
+    });
     const longer = await call("outlook_update_event", { event_id: sync.id, end: "2025-06-12T12:00" });
     expect(longer).toMatchObject({ start: "2025-06-12T11:15:00-04:00", end: "2025-06-12T12:00:00-04:00" });
     const withGuests = await call("outlook_update_event", {
@@ -310,8 +362,13 @@ describe("outlook_create_event, outlook_update_event, outlook_delete_event", () 
   });
 
   it("deletes an event; a second delete is a 404", async () => {
-    const laptop = ((await call("outlook_list_events", { start: "2025-06-12" })).events as Event[])[2] as Event;
-    expect(await call("outlook_delete_event", { event_id: laptop.id })).toEqual({ deleted: true, event_id: laptop.id });
+    const laptop = (
+      (await call("outlook_list_events", { start: "2025-06-12" })).events as Event[]
+    )[2] as Event;
+    expect(await call("outlook_delete_event", { event_id: laptop.id })).toEqual({
+      deleted: true,
+      event_id: laptop.id,
+    });
     expect(emulator.inspect("acme/alice.wong").deletedEventIds).toContain(laptop.id);
     const after = await call("outlook_list_events", { start: "2025-06-12" });
     expect((after.events as Event[]).map((event) => event.id)).not.toContain(laptop.id);
@@ -327,7 +384,9 @@ describe("isolation and failures", () => {
     const bobs = await call("outlook_search_messages", { query: "Alice only" }, BOB);
     expect(bobs.messages).toEqual([]);
     expect(emulator.inspect("acme/bob").sent).toEqual([]);
-    const aliceEvent = ((await call("outlook_list_events", { start: "2025-06-12" })).events as Event[])[0] as Event;
+    const aliceEvent = (
+      (await call("outlook_list_events", { start: "2025-06-12" })).events as Event[]
+    )[0] as Event;
     const error = await failure(call("outlook_delete_event", { event_id: aliceEvent.id }, BOB));
     expect(isDelegateError(error, "PROVIDER_ERROR")).toBe(true);
     expect(emulator.inspect("acme/alice.wong").events.some((event) => event.id === aliceEvent.id)).toBe(true);
@@ -359,7 +418,9 @@ describe("isolation and failures", () => {
     server.failNext("/v1.0/me/messages", 1, {
       status: 429,
       headers: { "retry-after": "0" },
-      body: { error: { code: "ApplicationThrottled", message: "Application is over its MailboxConcurrency limit." } },
+      body: {
+        error: { code: "ApplicationThrottled", message: "Application is over its MailboxConcurrency limit." },
+      },
     });
     const result = await call("outlook_search_messages", { unread_only: true }, ALICE, FAST_RETRY);
     expect(result.messages.length).toBeGreaterThan(0);
@@ -389,7 +450,8 @@ describe("isolation and failures", () => {
 });
 
 describe("emulator wire behaviour", () => {
-  const get = (path: string, token = ALICE) => fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
+  const get = (path: string, token = ALICE) =>
+    fetch(`${server.url}${path}`, { headers: { authorization: `Bearer ${token}` } });
 
   it("refuses $search with $orderby and an $orderby the $filter does not start with, like Graph", async () => {
     const searchOrder = await get(`/v1.0/me/messages?$search="budget"&$orderby=receivedDateTime desc`);

@@ -24,14 +24,18 @@ describe("parseDateTime", () => {
   it("reads a date-time without offset as a wall time in the given zone", () => {
     expect(parseDateTime("2025-06-12T09:30", NY).toISOString()).toBe("2025-06-12T13:30:00.000Z");
     expect(parseDateTime("2025-01-12T09:30:00", NY).toISOString()).toBe("2025-01-12T14:30:00.000Z");
-    expect(parseDateTime("2025-06-12T09:30:00", "Asia/Kolkata").toISOString()).toBe("2025-06-12T04:00:00.000Z");
+    expect(parseDateTime("2025-06-12T09:30:00", "Asia/Kolkata").toISOString()).toBe(
+      "2025-06-12T04:00:00.000Z",
+    );
   });
 
   it("honours an explicit offset or Z regardless of the zone", () => {
     expect(parseDateTime("2025-06-12T09:30:00+02:00", NY).toISOString()).toBe("2025-06-12T07:30:00.000Z");
     expect(parseDateTime("2025-06-12T09:30:00Z", NY).toISOString()).toBe("2025-06-12T09:30:00.000Z");
     expect(parseDateTime("2025-06-12T09:30:00.250-0530", NY).toISOString()).toBe("2025-06-12T15:00:00.250Z");
-    expect(parseDateTime("2025-06-12T13:30:00.0000000", "UTC").toISOString()).toBe("2025-06-12T13:30:00.000Z");
+    expect(parseDateTime("2025-06-12T13:30:00.0000000", "UTC").toISOString()).toBe(
+      "2025-06-12T13:30:00.000Z",
+    );
   });
 
   it("reads a bare date as the start of that day in the zone", () => {
@@ -93,7 +97,13 @@ describe("formatting", () => {
   });
 
   it("reports wall clock, weekday, offset and local date", () => {
-    expect(wallClock(instant, "Asia/Tokyo")).toMatchObject({ year: 2025, month: 6, day: 12, hour: 22, weekday: 4 });
+    expect(wallClock(instant, "Asia/Tokyo")).toMatchObject({
+      year: 2025,
+      month: 6,
+      day: 12,
+      hour: 22,
+      weekday: 4,
+    });
     expect(offsetMinutes(instant, NY)).toBe(-240);
     expect(formatDate(new Date("2025-06-12T02:00:00Z"), NY)).toBe("2025-06-11");
     expect(formatInZone(startOfDay(instant, "Asia/Tokyo"), "Asia/Tokyo")).toBe("2025-06-12T00:00:00+09:00");
@@ -120,7 +130,13 @@ describe("resolveTimeRange", () => {
   });
 
   it("treats a bare start date alone as that whole day, and a bare end date inclusively", () => {
-    const day = resolveTimeRange({ start: "2025-06-12", timeZone: NY, now, defaultStart: "now", defaultDays: 7 });
+    const day = resolveTimeRange({
+      start: "2025-06-12",
+      timeZone: NY,
+      now,
+      defaultStart: "now",
+      defaultDays: 7,
+    });
     expect(formatInZone(day.start, NY)).toBe("2025-06-12T00:00:00-04:00");
     expect(formatInZone(day.end, NY)).toBe("2025-06-13T00:00:00-04:00");
     const span = resolveTimeRange({

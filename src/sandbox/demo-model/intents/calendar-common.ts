@@ -1,11 +1,11 @@
 import {
-  type DayRange,
-  type LocalDateTime,
   addDays,
   addMinutes,
+  type DayRange,
   describeDay,
   formatTime,
   isoLocal,
+  type LocalDateTime,
   minutesBetween,
   parseDayRange,
   parseDuration,
@@ -15,7 +15,7 @@ import {
   zonedDateTime,
 } from "../dates.js";
 import { type DemoEvent, eventHaystack, eventLine, eventMoment, readEvents } from "../events.js";
-import { type DemoContext, type Matcher, type Outcome, type Reply, plan, text } from "../plan.js";
+import { type DemoContext, type Matcher, type Outcome, plan, type Reply, text } from "../plan.js";
 import { capitalize, findEmails, joinNames, nameFromEmail, unquote } from "../text.js";
 
 /** How one calendar provider names its tools and arguments; Google Calendar and Outlook share the phrasing. */
@@ -28,7 +28,12 @@ export interface CalendarProvider {
   deleteTool: string;
   freeTool?: string;
   listArgs(start: string, end: string): Record<string, unknown>;
-  createArgs(event: { title: string; start: string; durationMinutes: number; attendees: string[] }): Record<string, unknown>;
+  createArgs(event: {
+    title: string;
+    start: string;
+    durationMinutes: number;
+    attendees: string[];
+  }): Record<string, unknown>;
   updateArgs(eventId: string, start: string, end: string): Record<string, unknown>;
 }
 
@@ -38,20 +43,45 @@ const TITLE_STOP = new RegExp(
   "i",
 );
 const MEAL = /\b(?:lunch|dinner|breakfast|brunch)\b/i;
-const STOP_WORDS = new Set(["my", "the", "a", "an", "with", "and", "on", "at", "in", "for", "of", "to", "our", "meeting", "event", "appointment", "calendar"]);
+const STOP_WORDS = new Set([
+  "my",
+  "the",
+  "a",
+  "an",
+  "with",
+  "and",
+  "on",
+  "at",
+  "in",
+  "for",
+  "of",
+  "to",
+  "our",
+  "meeting",
+  "event",
+  "appointment",
+  "calendar",
+]);
 
 function eventTitle(rest: string, attendees: readonly string[]): string {
-  const named = /\b(?:called|titled|named)\s+(?:(['"])(.+?)\1|(.+?)(?=\s+(?:with|tomorrow|today|tonight|on|at|next|this|for|from)\b|$))/i.exec(rest);
+  const named =
+    /\b(?:called|titled|named)\s+(?:(['"])(.+?)\1|(.+?)(?=\s+(?:with|tomorrow|today|tonight|on|at|next|this|for|from)\b|$))/i.exec(
+      rest,
+    );
   let title = named ? (named[2] ?? named[3] ?? "") : rest.replace(/^(?:a|an|the|my|our)\s+/i, "");
   if (!named) title = title.split(TITLE_STOP)[0] ?? "";
   title = unquote(title.replace(/[\s,]+(?:with|and)?$/i, "").trim()) || "Meeting";
   title = capitalize(title);
-  if (attendees.length && !/\bwith\b/i.test(title)) title += ` with ${joinNames(attendees.map(nameFromEmail))}`;
+  if (attendees.length && !/\bwith\b/i.test(title))
+    title += ` with ${joinNames(attendees.map(nameFromEmail))}`;
   return title;
 }
 
 /** Words that identify an event in "cancel my lunch with Sam tomorrow". */
-function describedEvent(rest: string, range: DayRange | undefined): { description: string; keywords: string[] } {
+function describedEvent(
+  rest: string,
+  range: DayRange | undefined,
+): { description: string; keywords: string[] } {
   let description = range ? rest.replace(range.matched, " ") : rest;
   description = description
     .replace(/\b(?:from|on|in)\s+(?:my\s+)?calendar\b/gi, " ")
@@ -65,21 +95,35 @@ function describedEvent(rest: string, range: DayRange | undefined): { descriptio
   return { description: unquote(description) || "event", keywords };
 }
 
-function findEvents(outcomes: readonly Outcome[], provider: CalendarProvider, context: DemoContext, keywords: string[]): DemoEvent[] {
+function findEvents(
+  outcomes: readonly Outcome[],
+  provider: CalendarProvider,
+  context: DemoContext,
+  keywords: string[],
+): DemoEvent[] {
   const listed = outcomes.find((outcome) => outcome.name === provider.listTool && outcome.ok);
   return readEvents(listed?.data, context.timeZone).filter((event) =>
     keywords.every((keyword) => eventHaystack(event).includes(keyword)),
   );
 }
 
-function lookupRange(range: DayRange | undefined, context: DemoContext): { start: string; end: string; label: string } {
+function lookupRange(
+  range: DayRange | undefined,
+  context: DemoContext,
+): { start: string; end: string; label: string } {
   if (range) return { start: startOfDay(range.start), end: startOfDay(range.end), label: range.label };
-  return { start: startOfDay(context.today), end: startOfDay(addDays(context.today, 14)), label: "in the next two weeks" };
+  return {
+    start: startOfDay(context.today),
+    end: startOfDay(addDays(context.today, 14)),
+    label: "in the next two weeks",
+  };
 }
 
 function ambiguous(events: readonly DemoEvent[], what: string, label: string, verb: string): Reply {
   const lines = events.map((event) => `- ${eventLine(event, true)}`).join("\n");
-  return text(`I found ${events.length} events matching "${what}" ${label}:\n${lines}\nWhich one should I ${verb}? Nothing has been changed.`);
+  return text(
+    `I found ${events.length} events matching "${what}" ${label}:\n${lines}\nWhich one should I ${verb}? Nothing has been changed.`,
+  );
 }
 
 export function calendarMatchers(provider: CalendarProvider): Matcher[] {
@@ -93,7 +137,9 @@ export function calendarMatchers(provider: CalendarProvider): Matcher[] {
     const attendees = findEmails(rest);
     const title = eventTitle(rest, attendees);
     if (!time) {
-      return text(`What time should "${title}" start? For example: "schedule lunch with sam@example.com tomorrow at noon".`);
+      return text(
+        `What time should "${title}" start? For example: "schedule lunch with sam@example.com tomorrow at noon".`,
+      );
     }
     const nowLocal = zonedDateTime(context.now, context.timeZone);
     const passedToday = time.hour * 60 + time.minute <= nowLocal.hour * 60 + nowLocal.minute;
@@ -102,9 +148,15 @@ export function calendarMatchers(provider: CalendarProvider): Matcher[] {
     const durationMinutes = parseDuration(rest)?.minutes ?? (MEAL.test(title) ? 60 : 30);
     const start = isoLocal({ date, hour: time.hour, minute: time.minute });
     const guests = attendees.length ? ` with ${attendees.join(", ")}` : "";
-    return plan(`I'll schedule "${title}" for ${describeDay(date, context.today)} at ${formatTime(time)}${guests}.`, [
-      { name: provider.createTool, args: provider.createArgs({ title, start, durationMinutes, attendees }) },
-    ]);
+    return plan(
+      `I'll schedule "${title}" for ${describeDay(date, context.today)} at ${formatTime(time)}${guests}.`,
+      [
+        {
+          name: provider.createTool,
+          args: provider.createArgs({ title, start, durationMinutes, attendees }),
+        },
+      ],
+    );
   };
 
   const free: Matcher = (request, context) => {
@@ -127,7 +179,12 @@ export function calendarMatchers(provider: CalendarProvider): Matcher[] {
     return plan(`Looking for a free ${minutes}-minute slot ${range.label}.`, [
       {
         name: freeTool,
-        args: { time_min: timeMin, time_max: startOfDay(range.end), duration_minutes: minutes, working_hours_only: true },
+        args: {
+          time_min: timeMin,
+          time_max: startOfDay(range.end),
+          duration_minutes: minutes,
+          working_hours_only: true,
+        },
       },
     ]);
   };
@@ -144,7 +201,10 @@ export function calendarMatchers(provider: CalendarProvider): Matcher[] {
       (outcomes, ctx) => {
         const matches = findEvents(outcomes, provider, ctx, keywords);
         const [event] = matches;
-        if (!event) return text(`I couldn't find "${description}" on your ${provider.label} ${window.label}, so nothing was cancelled.`);
+        if (!event)
+          return text(
+            `I couldn't find "${description}" on your ${provider.label} ${window.label}, so nothing was cancelled.`,
+          );
         if (matches.length > 1) return ambiguous(matches, description, window.label, "cancel");
         if (!event.id) return text(`"${event.title}" has no id I can use, so nothing was cancelled.`);
         return plan(`Found it: "${event.title}" ${eventMoment(event, ctx.today)}. Cancelling it.`, [
@@ -171,22 +231,35 @@ export function calendarMatchers(provider: CalendarProvider): Matcher[] {
       (outcomes, ctx) => {
         const matches = findEvents(outcomes, provider, ctx, keywords);
         const [event] = matches;
-        if (!event) return text(`I couldn't find "${description}" on your ${provider.label} ${window.label}, so nothing was moved.`);
+        if (!event)
+          return text(
+            `I couldn't find "${description}" on your ${provider.label} ${window.label}, so nothing was moved.`,
+          );
         if (matches.length > 1) return ambiguous(matches, description, window.label, "move");
         if (!event.id || !event.start?.time || event.allDay) {
-          return text(`"${event.title}" is an all-day event or has no time I can change, so nothing was moved.`);
+          return text(
+            `"${event.title}" is an all-day event or has no time I can change, so nothing was moved.`,
+          );
         }
         const oldStart: LocalDateTime = { date: event.start.date, ...event.start.time };
-        const oldEnd: LocalDateTime | undefined = event.end?.time ? { date: event.end.date, ...event.end.time } : undefined;
+        const oldEnd: LocalDateTime | undefined = event.end?.time
+          ? { date: event.end.date, ...event.end.time }
+          : undefined;
         const duration = oldEnd ? Math.max(minutesBetween(oldStart, oldEnd), 1) : 30;
         const start: LocalDateTime = {
           date: newRange?.start ?? oldStart.date,
           hour: newTime?.hour ?? oldStart.hour,
           minute: newTime?.minute ?? oldStart.minute,
         };
-        return plan(`Found it: "${event.title}" ${eventMoment(event, ctx.today)}. Moving it to ${describeDay(start.date, ctx.today)} at ${formatTime(start)}.`, [
-          { name: provider.updateTool, args: provider.updateArgs(event.id, isoLocal(start), isoLocal(addMinutes(start, duration))) },
-        ]);
+        return plan(
+          `Found it: "${event.title}" ${eventMoment(event, ctx.today)}. Moving it to ${describeDay(start.date, ctx.today)} at ${formatTime(start)}.`,
+          [
+            {
+              name: provider.updateTool,
+              args: provider.updateArgs(event.id, isoLocal(start), isoLocal(addMinutes(start, duration))),
+            },
+          ],
+        );
       },
     );
   };

@@ -1,4 +1,4 @@
-import { type Matcher, firstMatch } from "../plan.js";
+import { firstMatch, type Matcher } from "../plan.js";
 import { type CalendarProvider, calendarMatchers } from "./calendar-common.js";
 
 /** Documented requests the offline demo model understands for Google Calendar. */

@@ -1,4 +1,4 @@
-import { type Matcher, type Reply, listIn, plan, stringIn, text } from "../plan.js";
+import { listIn, type Matcher, plan, type Reply, stringIn, text } from "../plan.js";
 import { capitalize, findEmails, singularizeWord, stripArticles, truncate, unquote } from "../text.js";
 
 /** How one mail provider names its tools and arguments; Gmail and Outlook share the phrasing. */
@@ -8,7 +8,12 @@ export interface MailProvider {
   getTool: string;
   sendTool: string;
   draftTool?: string;
-  searchArgs(search: { text?: string; from?: string; unread?: boolean; max: number }): Record<string, unknown>;
+  searchArgs(search: {
+    text?: string;
+    from?: string;
+    unread?: boolean;
+    max: number;
+  }): Record<string, unknown>;
 }
 
 export interface ComposedEmail {
@@ -44,8 +49,10 @@ export function parseComposition(rest: string): ComposedEmail | { problem: strin
   return cc.length ? { to, cc, subject, body } : { to, subject, body };
 }
 
-const COMPOSE_VERB = /^(?:send\s+(?:an?\s+)?(?:e-?mail|mail|message)\s+to|e-?mail|mail|write\s+(?:an?\s+)?(?:e-?mail\s+)?to)\s+(.+)$/i;
-const DRAFT_VERB = /^(?:draft|prepare|create|write)\s+(?:an?\s+)?(?:draft|draft\s+e-?mail|e-?mail\s+draft|draft\s+message)?\s*(?:e-?mail\s+)?to\s+(.+)$/i;
+const COMPOSE_VERB =
+  /^(?:send\s+(?:an?\s+)?(?:e-?mail|mail|message)\s+to|e-?mail|mail|write\s+(?:an?\s+)?(?:e-?mail\s+)?to)\s+(.+)$/i;
+const DRAFT_VERB =
+  /^(?:draft|prepare|create|write)\s+(?:an?\s+)?(?:draft|draft\s+e-?mail|e-?mail\s+draft|draft\s+message)?\s*(?:e-?mail\s+)?to\s+(.+)$/i;
 const DRAFT_START = /^(?:draft\b|(?:prepare|create|write)\s+(?:an?\s+)?(?:e-?mail\s+)?draft\b)/i;
 
 function composeArgs(email: ComposedEmail): Record<string, unknown> {
@@ -67,7 +74,8 @@ export function composeMatchers(provider: MailProvider): Matcher[] {
   const send: Matcher = (request) => {
     if (DRAFT_START.test(request)) return null;
     const rest = COMPOSE_VERB.exec(request)?.[1];
-    if (!rest) return null;
+    // "send a message to #general" is for Slack.
+    if (!rest || rest.startsWith("#")) return null;
     const email = parseComposition(rest);
     if ("problem" in email) return text(email.problem);
     return plan(`I'll send the email to ${email.to.join(", ")} from ${provider.label}.`, [
@@ -100,7 +108,13 @@ export function readMatchers(provider: MailProvider): Matcher[] {
     const who = displaySender(match[1]);
     return plan(
       `Looking for the latest email from ${who} in ${provider.label}.`,
-      [{ name: provider.searchTool, args: provider.searchArgs({ from: senderToken(match[1]), max: 1 }), quiet: true }],
+      [
+        {
+          name: provider.searchTool,
+          args: provider.searchArgs({ from: senderToken(match[1]), max: 1 }),
+          quiet: true,
+        },
+      ],
       (outcomes): Reply => {
         const found = outcomes.find((outcome) => outcome.name === provider.searchTool && outcome.ok);
         const first = listIn(found?.data, "messages", "items", "value")[0];
@@ -113,7 +127,9 @@ export function readMatchers(provider: MailProvider): Matcher[] {
   const unread: Matcher = (request) => {
     const mailWord = /\b(?:e-?mails?|mail|inbox|messages?)\b/i.test(request);
     const unreadAsked = /\bunread\b/i.test(request) && mailWord;
-    const check = /^(?:check|show|read)\s+(?:me\s+)?(?:my\s+)?(?:new\s+)?(?:e-?mails?|mail|inbox)$/i.test(request);
+    const check = /^(?:check|show|read)\s+(?:me\s+)?(?:my\s+)?(?:new\s+)?(?:e-?mails?|mail|inbox)$/i.test(
+      request,
+    );
     const anyNew = /^(?:do\s+i\s+have\s+any|any)\s+new\s+(?:e-?mails?|mail|messages)$/i.test(request);
     if (!unreadAsked && !check && !anyNew) return null;
     return plan(`Let me check your unread ${provider.label} messages.`, [
@@ -122,8 +138,12 @@ export function readMatchers(provider: MailProvider): Matcher[] {
   };
   const search: Matcher = (request) => {
     const match =
-      /^(?:search|look|dig)\s+(?:through\s+|in\s+)?(?:my\s+)?(?:e-?mails?|mail|inbox|mailbox)\s+for\s+(.+)$/i.exec(request) ??
-      /^find\s+(?:my\s+|the\s+|any\s+)?(?:e-?mails?|mails?|messages)\s+(?:about|mentioning|with|on|regarding|containing)\s+(.+)$/i.exec(request);
+      /^(?:search|look|dig)\s+(?:through\s+|in\s+)?(?:my\s+)?(?:e-?mails?|mail|inbox|mailbox)\s+for\s+(.+)$/i.exec(
+        request,
+      ) ??
+      /^find\s+(?:my\s+|the\s+|any\s+)?(?:e-?mails?|mails?|messages)\s+(?:about|mentioning|with|on|regarding|containing)\s+(.+)$/i.exec(
+        request,
+      );
     if (!match?.[1]) return null;
     const query = singularizeWord(stripArticles(unquote(match[1])));
     return plan(`Searching your ${provider.label} for "${query}".`, [
@@ -131,9 +151,10 @@ export function readMatchers(provider: MailProvider): Matcher[] {
     ]);
   };
   const fromSomeone: Matcher = (request) => {
-    const match = /^(?:show|find|list|get|search)\s+(?:me\s+)?(?:my\s+|the\s+|all\s+)?(?:e-?mails?|mails?|messages)\s+from\s+(.+)$/i.exec(
-      request,
-    );
+    const match =
+      /^(?:show|find|list|get|search)\s+(?:me\s+)?(?:my\s+|the\s+|all\s+)?(?:e-?mails?|mails?|messages)\s+from\s+(.+)$/i.exec(
+        request,
+      );
     if (!match?.[1]) return null;
     return plan(`Searching your ${provider.label} for email from ${displaySender(match[1])}.`, [
       { name: provider.searchTool, args: provider.searchArgs({ from: senderToken(match[1]), max: 10 }) },

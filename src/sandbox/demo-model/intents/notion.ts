@@ -1,4 +1,14 @@
-import { type FollowUp, type Matcher, type Outcome, type Reply, firstMatch, listIn, plan, stringIn, text } from "../plan.js";
+import {
+  type FollowUp,
+  firstMatch,
+  listIn,
+  type Matcher,
+  type Outcome,
+  plan,
+  type Reply,
+  stringIn,
+  text,
+} from "../plan.js";
 import { capitalize, unquote } from "../text.js";
 
 /** Documented requests the offline demo model understands for Notion. */
@@ -19,7 +29,11 @@ interface Found {
 }
 
 /** The search result that best matches a name: exact title, then containing it, then the first of the type. */
-function bestResult(outcomes: readonly Outcome[], type: "page" | "database", name: string): Found | undefined {
+function bestResult(
+  outcomes: readonly Outcome[],
+  type: "page" | "database",
+  name: string,
+): Found | undefined {
   const search = outcomes.find((outcome) => outcome.name === "notion_search" && outcome.ok);
   const wanted = name.toLowerCase();
   const results = listIn(search?.data, "results", "pages", "items")
@@ -37,7 +51,12 @@ function bestResult(outcomes: readonly Outcome[], type: "page" | "database", nam
 }
 
 /** Search for a page or database by name, then act on the best match. */
-function findThen(type: "page" | "database", name: string, lead: string, act: (found: Found) => Reply): Reply {
+function findThen(
+  type: "page" | "database",
+  name: string,
+  lead: string,
+  act: (found: Found) => Reply,
+): Reply {
   const next: FollowUp = (outcomes) => {
     const found = bestResult(outcomes, type, name);
     return found ? act(found) : text(`I couldn't find a Notion ${type} called "${name}".`);
@@ -55,11 +74,16 @@ const createPage: Matcher = (request) => {
   const parent = match[2] ? unquote(match[2]) : undefined;
   const content = match[3] ? capitalize(unquote(match[3])) : undefined;
   if (!parent || /^notion$/i.test(parent)) {
-    return text(`Which page should "${title}" go under? For example: "create a Notion page called ${title} under Team Handbook".`);
+    return text(
+      `Which page should "${title}" go under? For example: "create a Notion page called ${title} under Team Handbook".`,
+    );
   }
   return findThen("page", parent, `Looking for the "${parent}" page in Notion.`, (found) =>
     plan(`Creating "${title}" under "${found.title || parent}".`, [
-      { name: "notion_create_page", args: { parent_page_id: found.id, title, ...(content ? { content } : {}) } },
+      {
+        name: "notion_create_page",
+        args: { parent_page_id: found.id, title, ...(content ? { content } : {}) },
+      },
     ]),
   );
 };
@@ -69,18 +93,26 @@ const append: Matcher = (request) => {
     `^(?:add|append|write|jot|put)\\s+(?:down\\s+)?(?:a\\s+note|a\\s+line|an?\\s+entry|a\\s+to-?do|a\\s+bullet|this|that)?\\s*(?:to|in|on|into)\\s+${OWNER}(.+?)(?:\\s+page)?${IN_NOTION}\\s*(?:saying|that\\s+says|with|:)\\s*(.+)$`,
     "i",
   ).exec(request);
-  const quoted = new RegExp(`^(?:add|append|write|put)\\s+(['"])(.+)\\1\\s+(?:to|in|on|into)\\s+${OWNER}(.+?)(?:\\s+page)?${IN_NOTION}$`, "i").exec(request);
+  const quoted = new RegExp(
+    `^(?:add|append|write|put)\\s+(['"])(.+)\\1\\s+(?:to|in|on|into)\\s+${OWNER}(.+?)(?:\\s+page)?${IN_NOTION}$`,
+    "i",
+  ).exec(request);
   const page = saying?.[1] ?? quoted?.[3];
   const raw = saying?.[2] ?? quoted?.[2];
   if (!page || !raw) return null;
   const content = capitalize(unquote(raw));
   return findThen("page", page, `Looking for the "${page}" page in Notion.`, (found) =>
-    plan(`Adding your note to "${found.title || page}".`, [{ name: "notion_append_to_page", args: { page_id: found.id, content } }]),
+    plan(`Adding your note to "${found.title || page}".`, [
+      { name: "notion_append_to_page", args: { page_id: found.id, content } },
+    ]),
   );
 };
 
 const whichWithStatus: Matcher = (request) => {
-  const match = new RegExp(`^(?:which|what)\\s+(.+?)\\s+(?:are|is)\\s+(?:currently\\s+|still\\s+)?(.+?)${IN_NOTION}$`, "i").exec(request);
+  const match = new RegExp(
+    `^(?:which|what)\\s+(.+?)\\s+(?:are|is)\\s+(?:currently\\s+|still\\s+)?(.+?)${IN_NOTION}$`,
+    "i",
+  ).exec(request);
   const things = match?.[1];
   const status = match?.[2];
   if (!things || !status) return null;
@@ -94,17 +126,25 @@ const whichWithStatus: Matcher = (request) => {
 };
 
 const listDatabase: Matcher = (request) => {
-  const match = new RegExp(`^(?:show|list|open)\\s+(?:me\\s+)?(?:all\\s+)?${OWNER}(.+?)\\s+database${IN_NOTION}$`, "i").exec(request);
+  const match = new RegExp(
+    `^(?:show|list|open)\\s+(?:me\\s+)?(?:all\\s+)?${OWNER}(.+?)\\s+database${IN_NOTION}$`,
+    "i",
+  ).exec(request);
   const name = match?.[1];
   if (!name) return null;
   const database = capitalize(name);
   return findThen("database", database, `Looking for your ${database} database in Notion.`, (found) =>
-    plan(`Reading "${found.title || database}".`, [{ name: "notion_query_database", args: { database_id: found.id } }]),
+    plan(`Reading "${found.title || database}".`, [
+      { name: "notion_query_database", args: { database_id: found.id } },
+    ]),
   );
 };
 
 const showPage: Matcher = (request) => {
-  const match = new RegExp(`^(?:show|open|read|get|display|pull\\s+up)\\s+(?:me\\s+)?${OWNER}(.+?)(?:\\s+page)?${IN_NOTION}$`, "i").exec(request);
+  const match = new RegExp(
+    `^(?:show|open|read|get|display|pull\\s+up)\\s+(?:me\\s+)?${OWNER}(.+?)(?:\\s+page)?${IN_NOTION}$`,
+    "i",
+  ).exec(request);
   const name = match?.[1] ? unquote(match[1]) : undefined;
   if (!name) return null;
   return findThen("page", name, `Looking for the "${name}" page in Notion.`, (found) =>
@@ -114,8 +154,10 @@ const showPage: Matcher = (request) => {
 
 const find: Matcher = (request) => {
   const match =
-    new RegExp(`^(?:find|search\\s+for|look\\s+up|look\\s+for|where(?:'s|\\s+is))\\s+${OWNER}(.+?)${IN_NOTION}$`, "i").exec(request) ??
-    /^search\s+(?:in\s+)?notion\s+for\s+(.+)$/i.exec(request);
+    new RegExp(
+      `^(?:find|search\\s+for|look\\s+up|look\\s+for|where(?:'s|\\s+is))\\s+${OWNER}(.+?)${IN_NOTION}$`,
+      "i",
+    ).exec(request) ?? /^search\s+(?:in\s+)?notion\s+for\s+(.+)$/i.exec(request);
   const query = match?.[1] ? unquote(match[1]) : undefined;
   if (!query) return null;
   return plan(`Searching Notion for "${query}".`, [{ name: "notion_search", args: { query } }]);

@@ -1,6 +1,6 @@
-import { type Matcher, firstMatch } from "../plan.js";
+import { firstMatch, type Matcher } from "../plan.js";
 import { type CalendarProvider, calendarMatchers } from "./calendar-common.js";
-import { type MailProvider, composeMatchers, readMatchers } from "./mail-common.js";
+import { composeMatchers, type MailProvider, readMatchers } from "./mail-common.js";
 
 /** Documented requests the offline demo model understands for Outlook mail and calendar. */
 export const examples: string[] = [
@@ -45,6 +45,7 @@ const outlookCalendar: CalendarProvider = {
 /** "in Outlook", "an Outlook email", "Outlook calendar" → the same request without the product name. */
 function withoutOutlook(request: string): string {
   return request
+    .replace(/^(search|look|dig)\s+(?:through\s+|in\s+)?(?:my\s+)?outlook\b/i, "$1 my mail")
     .replace(/\boutlook\s+(?=(?:mail|e-?mails?|messages?|inbox|calendar|meetings?|events?)\b)/gi, "")
     .replace(/\s+(?:in|on|from|via|using|with|through)\s+(?:my\s+)?outlook\b/gi, "")
     .replace(/\boutlook\b\s*:?\s*/gi, "")
@@ -53,8 +54,13 @@ function withoutOutlook(request: string): string {
 }
 
 // Writing first, then calendar (its verbs are specific), then reading mail.
-const all = [...composeMatchers(outlookMail), ...calendarMatchers(outlookCalendar), ...readMatchers(outlookMail)];
+const all = [
+  ...composeMatchers(outlookMail),
+  ...calendarMatchers(outlookCalendar),
+  ...readMatchers(outlookMail),
+];
 
 export const matchers: Matcher[] = [
-  (request, context) => (/\boutlook\b/i.test(request) ? firstMatch(all, withoutOutlook(request), context) : null),
+  (request, context) =>
+    /\boutlook\b/i.test(request) ? firstMatch(all, withoutOutlook(request), context) : null,
 ];

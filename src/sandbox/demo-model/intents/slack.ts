@@ -12,8 +12,12 @@ export const examples: string[] = [
 
 const CHANNEL = "(#[\\w.-]+)";
 const ON_SLACK = "(?:\\s+(?:on|in|via)\\s+slack)?";
-const SHARE_OBJECT = "(?:it|that|this|them|those|these|(?:a|the)\\s+summary(?:\\s+of\\s+(?:it|that|them|this))?)";
-const SHARE = new RegExp(`^(?:and\\s+)?(?:then\\s+)?(?:post|send|share|put|forward)\\s+${SHARE_OBJECT}\\s+(?:to|in|on|with)\\s+${CHANNEL}${ON_SLACK}$`, "i");
+const SHARE_OBJECT =
+  "(?:it|that|this|them|those|these|(?:a|the)\\s+summary(?:\\s+of\\s+(?:it|that|them|this))?)";
+const SHARE = new RegExp(
+  `^(?:and\\s+)?(?:then\\s+)?(?:post|send|share|put|forward)\\s+${SHARE_OBJECT}\\s+(?:to|in|on|with)\\s+${CHANNEL}${ON_SLACK}$`,
+  "i",
+);
 
 /**
  * "post it to #team": a request that needs the result of the clause before it. Returns the
@@ -24,17 +28,27 @@ export function matchShare(request: string): string | undefined {
 }
 
 const post: Matcher = (request) => {
-  const quoted = new RegExp(`^(?:post|send|say|write|share)\\s+(?:a\\s+message\\s+)?(['"])(.+)\\1\\s+(?:to|in|on)\\s+${CHANNEL}${ON_SLACK}$`, "i").exec(request);
-  const saying = new RegExp(`^(?:post|send|write)\\s+(?:a\\s+)?(?:slack\\s+)?message\\s+(?:to|in)\\s+${CHANNEL}${ON_SLACK}\\s+(?:saying|that\\s+says)\\s+(.+)$`, "i").exec(
+  const quoted = new RegExp(
+    `^(?:post|send|say|write|share)\\s+(?:a\\s+message\\s+)?(['"])(.+)\\1\\s+(?:to|in|on)\\s+${CHANNEL}${ON_SLACK}$`,
+    "i",
+  ).exec(request);
+  const saying = new RegExp(
+    `^(?:post|send|write)\\s+(?:a\\s+)?(?:slack\\s+)?message\\s+(?:to|in)\\s+${CHANNEL}${ON_SLACK}\\s+(?:saying|that\\s+says)\\s+(.+)$`,
+    "i",
+  ).exec(request);
+  const tell = new RegExp(`^(?:tell|let)\\s+${CHANNEL}\\s+(?:know\\s+)?(?:that\\s+)?(.+)$`, "i").exec(
     request,
   );
-  const tell = new RegExp(`^(?:tell|let)\\s+${CHANNEL}\\s+(?:know\\s+)?(?:that\\s+)?(.+)$`, "i").exec(request);
-  const plain = new RegExp(`^(?:post|say)\\s+(.+?)\\s+(?:to|in)\\s+${CHANNEL}${ON_SLACK}$`, "i").exec(request);
+  const plain = new RegExp(`^(?:post|say)\\s+(.+?)\\s+(?:to|in)\\s+${CHANNEL}${ON_SLACK}$`, "i").exec(
+    request,
+  );
   const channel = quoted?.[3] ?? saying?.[1] ?? tell?.[1] ?? plain?.[2];
   const message = quoted?.[2] ?? saying?.[2] ?? tell?.[2] ?? plain?.[1];
   if (!channel || !message) return null;
   const body = unquote(message);
-  return plan(`I'll post "${body}" to ${channel} on Slack.`, [{ name: "slack_post_message", args: { channel, text: body } }]);
+  return plan(`I'll post "${body}" to ${channel} on Slack.`, [
+    { name: "slack_post_message", args: { channel, text: body } },
+  ]);
 };
 
 const listChannels: Matcher = (request) => {
@@ -52,7 +66,9 @@ const readChannel: Matcher = (request) => {
   ).exec(request);
   const channel = match?.[1];
   if (!channel) return null;
-  return plan(`Let me read the latest messages in ${channel}.`, [{ name: "slack_read_channel", args: { channel, limit: 10 } }]);
+  return plan(`Let me read the latest messages in ${channel}.`, [
+    { name: "slack_read_channel", args: { channel, limit: 10 } },
+  ]);
 };
 
 const search: Matcher = (request) => {
@@ -62,14 +78,18 @@ const search: Matcher = (request) => {
   const raw = match?.[1];
   if (!raw) return null;
   const query = singularizeWord(stripArticles(unquote(raw)));
-  return plan(`Searching Slack for "${query}".`, [{ name: "slack_search_messages", args: { query, count: 10 } }]);
+  return plan(`Searching Slack for "${query}".`, [
+    { name: "slack_search_messages", args: { query, count: 10 } },
+  ]);
 };
 
 const listUsers: Matcher = (request) => {
   const asked =
     /\bwho(?:'s|\s+is|\s+are)\s+(?:on|in)\s+(?:our\s+|the\s+|my\s+)?slack\b/i.test(request) ||
     /\bslack\s+(?:users|members|people|team\s+members|workspace\s+members)\b/i.test(request) ||
-    /^(?:list|show)\s+(?:me\s+)?(?:the\s+|all\s+)?(?:users|members|people)\s+(?:on|in)\s+slack$/i.test(request);
+    /^(?:list|show)\s+(?:me\s+)?(?:the\s+|all\s+)?(?:users|members|people)\s+(?:on|in)\s+slack$/i.test(
+      request,
+    );
   if (!asked) return null;
   return plan("Let me list the people in your Slack workspace.", [{ name: "slack_list_users", args: {} }]);
 };
