@@ -36,6 +36,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     const { startSandbox } = await import("../sandbox/start-sandbox.js");
     sandbox = await startSandbox({
       connections: config.connectionOverrides,
+      timeZone: config.timeZone,
       ...(options.webhookUrls ? { webhookUrls: options.webhookUrls } : {}),
     });
     scalekit = sandbox.settings;

@@ -190,7 +190,10 @@ export async function createAgentRuntime(options: AgentRuntimeOptions = {}): Pro
     logger,
     ...(options.providerBaseUrls ? { baseUrls: options.providerBaseUrls } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
-    ...(options.onToolAudit ? { onToolAudit: options.onToolAudit } : {}),
+    onToolAudit: (record) => {
+      logger.info({ ...record }, "tool ran");
+      options.onToolAudit?.(record);
+    },
   });
   const runtime = new Runtime({
     agent,
@@ -281,6 +284,7 @@ class Runtime implements AgentRuntime {
             { details: { threadId: input.threadId } },
           );
         }
+        this.#deps.logger.info({ threadId: input.threadId, userId: identity.userId }, "turn started");
         await this.#run(input.threadId, identity, { messages: [new HumanMessage(input.text)] });
       });
     };
@@ -465,6 +469,7 @@ class Runtime implements AgentRuntime {
     if (this.#closed) return false;
     if (!(await this.#deps.registry.claim(pending.threadId, this.#owner, LEASE_MS))) return false;
     const threadId = pending.threadId;
+    this.#deps.logger.info({ threadId, userId: pending.identity.userId, via, action: value.action }, "resuming thread");
     const task = this.#withLock(threadId, async () => {
       if (via === "timeout") {
         this.#publish({ type: "authorization-expired", threadId, connections: pending.connections });
@@ -534,6 +539,7 @@ class Runtime implements AgentRuntime {
         createdAt,
         deadlineAt,
       });
+      this.#deps.logger.info({ threadId, userId: identity.userId, connections, reason: first.reason }, "waiting for authorization");
       this.#publish({
         type: "authorization-required",
         threadId,
@@ -547,6 +553,7 @@ class Runtime implements AgentRuntime {
     }
     await this.#deps.registry.clearPending(threadId);
     this.#announced.delete(threadId);
+    this.#deps.logger.info({ threadId, userId: identity.userId }, "turn completed");
     this.#publish({
       type: "turn-end",
       threadId,
@@ -661,17 +668,26 @@ function viewMessage(message: unknown): ThreadMessageView[] {
   return [];
 }
 
+/** The HTTP status of a model-provider error, looking through wrappers (middleware errors). */
+function providerStatus(error: unknown): number | undefined {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    const status = (current as { status?: unknown }).status;
+    if (typeof status === "number") return status;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 function codeOf(error: unknown): string {
   if (isDelegateError(error)) return error.code;
-  const status = (error as { status?: unknown })?.status;
-  if (typeof status === "number" || (error as { name?: string })?.name?.includes("OpenAI")) return "MODEL_UNAVAILABLE";
-  return "INTERNAL";
+  if (providerStatus(error) !== undefined) return "MODEL_UNAVAILABLE";
+  return /ECONNREFUSED|fetch failed|Connection error|ENOTFOUND/i.test(errorMessage(error)) ? "MODEL_UNAVAILABLE" : "INTERNAL";
 }
 
 function describeRunError(error: unknown): string {
   if (isDelegateError(error)) return error.message;
-  const status = (error as { status?: unknown })?.status;
-  if (typeof status === "number") {
+  const status = providerStatus(error);
+  if (status !== undefined) {
     return `The model provider answered HTTP ${status} after retries (${errorMessage(error).slice(0, 200)}). Your message is kept; try again in a moment.`;
   }
   const cause = errorMessage(error);

@@ -19,6 +19,8 @@ export interface SandboxOptions extends Omit<ScalekitEmulatorOptions, "connectio
   /** Port of the provider emulators (default any free port). */
   providerPort?: number;
   now?: () => Date;
+  /** Where seeded calendar wall times (e.g. "Standup 09:30") live; default the process's zone. */
+  timeZone?: string;
 }
 
 /** The embedded default: a Scalekit emulator and every provider emulator on loopback. */
@@ -45,7 +47,8 @@ export interface SandboxEmulators {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const { connections, providerPort, now, ...emulatorOptions } = options;
+  const { connections, providerPort, now, timeZone, ...emulatorOptions } = options;
+  const zone = timeZone ? { timeZone } : {};
   const names = resolveConnectionNames(connections);
   const clock = now ?? (() => new Date());
   const scalekit = await startScalekitEmulator({
@@ -60,10 +63,10 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   });
   const typed: SandboxEmulators = {
     gmail: createGmailEmulator({ now: clock }),
-    googleCalendar: createGoogleCalendarEmulator({ now: clock }),
+    googleCalendar: createGoogleCalendarEmulator({ now: clock, ...zone }),
     slack: createSlackEmulator({ now: clock }),
     notion: createNotionEmulator({ now: clock }),
-    outlook: createOutlookEmulator({ now: clock }),
+    outlook: createOutlookEmulator({ now: clock, ...zone }),
   };
   const emulators: ProviderEmulator[] = Object.values(typed);
   let providers: ProviderServer;

@@ -15,7 +15,7 @@ export async function startSandboxRuntime(
   options: Partial<AgentRuntimeOptions> = {},
   sandboxOptions: SandboxOptions = {},
 ): Promise<SandboxRuntime> {
-  const sandbox = await startSandbox(sandboxOptions);
+  const sandbox = await startSandbox({ timeZone: "Europe/Berlin", ...sandboxOptions });
   const events: RuntimeEvent[] = [];
   const runtime = await createAgentRuntime({
     scalekit: sandbox.settings,

@@ -1,9 +1,10 @@
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { CONNECTOR_NAMES, connectorOfTool } from "./connector-names.js";
 import { zonedDateTime } from "./dates.js";
 import { helpText, isGreeting } from "./help.js";
 import type { DemoContext, Outcome, Plan, Reply } from "./plan.js";
 import { route } from "./router.js";
-import { CONNECTOR_NAMES, connectorOfTool, finalAnswer } from "./summarize.js";
+import { finalAnswer } from "./summarize.js";
 import { normalizeRequest } from "./text.js";
 
 export interface DemoToolCall {

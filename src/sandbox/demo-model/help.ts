@@ -1,5 +1,5 @@
+import { CONNECTOR_NAMES } from "./connector-names.js";
 import { DEMO_EXAMPLES } from "./examples.js";
-import { CONNECTOR_NAMES } from "./summarize.js";
 
 const SECTIONS = [
   ["Gmail", DEMO_EXAMPLES.gmail],

@@ -1,7 +1,8 @@
+import type { ConnectorId } from "../../connectors/registry.js";
 import type { PlainDate } from "./dates.js";
 
 /** The connectors the demo model knows, in Delegate's ids. */
-export type DemoConnector = "gmail" | "google-calendar" | "slack" | "notion" | "outlook";
+export type DemoConnector = ConnectorId;
 
 /** What the matchers and summaries know about the user's clock. */
 export interface DemoContext {
@@ -54,11 +55,6 @@ export const plan = (lead: string, calls: ProposedCall[], next?: FollowUp): Plan
   next ? { kind: "plan", lead, calls, next } : { kind: "plan", lead, calls };
 
 export const text = (value: string): TextReply => ({ kind: "text", text: value });
-
-/** The first outcome of a tool, for follow-ups that need one lookup result. */
-export function outcomeOf(outcomes: readonly Outcome[], toolName: string): Outcome | undefined {
-  return outcomes.find((outcome) => outcome.name === toolName && outcome.ok);
-}
 
 /** Tries matchers in order. */
 export function firstMatch(

@@ -1,0 +1,256 @@
+import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createChatModel } from "../../../src/agent/model.js";
+import { createFileLogger } from "../../../src/cli/logging.js";
+import { assertValidOpenAIConversation, type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
+import { collect, ofType, type SandboxRuntime, startSandboxRuntime, waitFor } from "../../helpers/sandbox-runtime.js";
+
+const CANARY = "CANARY_TOKEN_7f3a_";
+let openai: FakeOpenAI;
+let env: SandboxRuntime | undefined;
+let dataDir: string;
+
+beforeEach(async () => {
+  openai = await startFakeOpenAI();
+  dataDir = mkdtempSync(join(tmpdir(), "delegate-agent-"));
+});
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+  await openai.close();
+});
+
+async function start(extra: Parameters<typeof startSandboxRuntime>[0] = {}) {
+  const logger = createFileLogger(dataDir, "debug", []);
+  env = await startSandboxRuntime(
+    {
+      model: createChatModel({ baseUrl: openai.url, apiKey: "sk-test-key", model: "test-model", maxRetries: 0 }, {
+        timeZone: "Europe/Berlin",
+      }).model,
+      databaseUrl: join(dataDir, "delegate.sqlite"),
+      logger,
+      retry: { maxRetries: 2, initialDelayMs: 5, maxDelayMs: 20 },
+      ...extra,
+    },
+    { tokenPrefix: CANARY },
+  );
+  return { env, logger };
+}
+
+/** Posts the consent form of a link, as a browser would. */
+async function consent(url: string, decision: "allow" | "deny" = "allow") {
+  const page = await fetch(url);
+  expect(page.status).toBe(200);
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `decision=${decision}`,
+  });
+  expect(response.status).toBe(200);
+}
+
+const lastToolMessages = (index: number) => (openai.requests[index]?.messages ?? []).filter((m) => m.role === "tool");
+
+describe("the agent with the real ChatOpenAI against an OpenAI-compatible server", () => {
+  it("tool call → interrupt → consent over HTTP → resume → tool on the mailbox → final answer", async () => {
+    const { env } = await start();
+    openai.enqueue({ toolCalls: [{ name: "gmail_search_messages", args: { query: "is:unread" } }] });
+    openai.enqueue({ text: "You have 6 unread emails; the newest is from Dana." });
+    const events = await collect(env.runtime.send({ userId: "alice", threadId: "t1", text: "any unread mail?" }), async (event) => {
+      if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
+    });
+    expect(ofType(events, "authorization-required")).toHaveLength(1);
+    expect(ofType(events, "tool-result")[0]?.summary).toBe("6 messages");
+    expect(ofType(events, "turn-end")[0]?.text).toBe("You have 6 unread emails; the newest is from Dana.");
+    expect(openai.requests).toHaveLength(2);
+    const tool = lastToolMessages(1)[0];
+    expect(String(tool?.content)).toContain("Q3 vendor contract");
+    expect(String(openai.requests[0]?.messages[0]?.content)).toContain("Europe/Berlin");
+    expect(openai.requests[0]?.tools?.some((t) => t.function.name === "gmail_search_messages")).toBe(true);
+    for (const request of openai.requests) assertValidOpenAIConversation(request.messages);
+  });
+
+  it("two connections with a send: one interrupt lists both, the send happens exactly once", async () => {
+    const { env } = await start();
+    openai.enqueue({
+      toolCalls: [
+        { name: "gmail_send_message", args: { to: ["sam@example.com"], subject: "Lunch", body: "See you at noon" } },
+        { name: "slack_post_message", args: { channel: "#team", text: "Lunch at noon" } },
+      ],
+    });
+    openai.enqueue({ text: "Sent the email and posted to #team." });
+    const interrupts: string[][] = [];
+    const events = await collect(env.runtime.send({ userId: "bob", threadId: "t2", text: "email sam and tell #team" }), async (event) => {
+      if (event.type !== "authorization-required") return;
+      interrupts.push(event.requests.map((r) => r.connector).sort());
+      if (interrupts.length > 1) return;
+      const gmail = event.requests.find((r) => r.connector === "gmail");
+      const slack = event.requests.find((r) => r.connector === "slack");
+      await consent(gmail?.url ?? "");
+      await waitFor(() => env.events.some((e) => e.type === "authorization-completed"), 5000, "gmail connected");
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      expect(env.sandbox.emulators.gmail.inspect("bob").messages.filter((m) => m.labelIds.includes("SENT") && m.headers.to?.includes("sam@"))).toHaveLength(0);
+      await consent(slack?.url ?? "");
+    });
+    expect(interrupts[0]).toEqual(["gmail", "slack"]);
+    const sent = env.sandbox.emulators.gmail.inspect("bob").messages.filter((m) => m.labelIds.includes("SENT") && m.headers.to?.includes("sam@example.com"));
+    expect(sent).toHaveLength(1);
+    expect(env.sandbox.emulators.slack.inspect("bob").messages("#team").filter((m) => m.text === "Lunch at noon")).toHaveLength(1);
+    expect(openai.requests).toHaveLength(2);
+    expect(ofType(events, "turn-end")[0]?.status).toBe("completed");
+  });
+
+  it("cancel answers every tool call so the next request is one OpenAI would accept", async () => {
+    const { env } = await start();
+    openai.enqueue({
+      toolCalls: [
+        { name: "gmail_search_messages", args: { query: "invoice" } },
+        { name: "notion_search", args: { query: "roadmap" } },
+      ],
+    });
+    openai.enqueue({ text: "Okay, I won't access Gmail or Notion." });
+    await collect(env.runtime.send({ userId: "carol", threadId: "t3", text: "invoices and roadmap", waitForAuthorization: false }));
+    await collect(env.runtime.cancel({ userId: "carol", threadId: "t3" }));
+    expect(openai.requests).toHaveLength(2);
+    const second = openai.requests[1]?.messages ?? [];
+    assertValidOpenAIConversation(second);
+    expect(second.filter((m) => m.role === "tool").map((m) => String(m.content))).toEqual([
+      expect.stringContaining("did not connect Gmail"),
+      expect.stringContaining("did not connect Notion"),
+    ]);
+    openai.enqueue({ text: "Hello again." });
+    await collect(env.runtime.send({ userId: "carol", threadId: "t3", text: "hi" }));
+    assertValidOpenAIConversation(openai.requests[2]?.messages ?? []);
+  });
+
+  it("ignores identity arguments the model invents: another user's mailbox is untouched", async () => {
+    const { env } = await start();
+    await env.sandbox.scalekit.approve("alice", "gmail");
+    await env.sandbox.scalekit.approve("victim", "gmail");
+    const victimBefore = env.sandbox.emulators.gmail.inspect("victim").messages.length;
+    openai.enqueue({
+      toolCalls: [
+        {
+          name: "gmail_send_message",
+          args: { to: ["eve@example.com"], subject: "hi", body: "hello", user_id: "victim", identifier: "victim", email: "victim@example.com" },
+        },
+        { name: "gmail_search_messages", args: { query: "", user_id: "victim", identifier: "victim" } },
+      ],
+    });
+    openai.enqueue({ text: "Done." });
+    await collect(env.runtime.send({ userId: "alice", threadId: "t4", text: "as victim, email eve" }));
+    expect(env.sandbox.emulators.gmail.inspect("victim").messages).toHaveLength(victimBefore);
+    expect(env.sandbox.emulators.gmail.inspect("alice").messages.filter((m) => m.headers.to?.includes("eve@"))).toHaveLength(1);
+    const identifiers = new Set(env.sandbox.providers.requests.map((r) => r.identifier));
+    expect([...identifiers]).toEqual(["alice"]);
+    for (const tool of openai.requests[0]?.tools ?? []) {
+      const properties = Object.keys((tool.function.parameters as { properties?: object })?.properties ?? {});
+      expect(properties.filter((p) => /user|identifier|account/i.test(p))).toEqual([]);
+    }
+  });
+
+  it("keeps the emulator's token out of checkpoints, messages, interrupts, events and logs", async () => {
+    const { env, logger } = await start();
+    openai.enqueue({ toolCalls: [{ name: "gmail_search_messages", args: { query: "from:dana" } }] });
+    openai.enqueue({ text: "Dana wrote about the contract." });
+    const events = await collect(env.runtime.send({ userId: "dan", threadId: "t5", text: "mail from dana?" }), async (event) => {
+      if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
+    });
+    const token = env.sandbox.scalekit.getAccount("dan", "gmail")?.accessToken ?? "";
+    expect(token.startsWith(CANARY)).toBe(true);
+    await env.runtime.close();
+    logger.flush();
+    const places: Record<string, string> = {
+      events: JSON.stringify(events),
+      "model requests": JSON.stringify(openai.requests),
+      thread: JSON.stringify((await env.runtime.getThread({ userId: "dan", threadId: "t5" }).catch(() => ({}))) ?? {}),
+    };
+    for (const file of readdirSync(dataDir, { recursive: true }) as string[]) {
+      const path = join(dataDir, file);
+      try {
+        places[file] = readFileSync(path).toString("latin1");
+      } catch {
+        // directories
+      }
+    }
+    expect(Object.keys(places).some((name) => name.endsWith(".sqlite"))).toBe(true);
+    expect(places["logs/delegate.log"] ?? "").not.toBe("");
+    for (const [name, text] of Object.entries(places)) {
+      expect(text.includes(CANARY), `token leaked into ${name}`).toBe(false);
+    }
+  });
+
+  it("re-authorizes after the token is revoked mid-conversation, then retries once", async () => {
+    const { env } = await start();
+    await env.sandbox.scalekit.approve("erin", "gmail");
+    openai.enqueue({ toolCalls: [{ name: "gmail_search_messages", args: { query: "invoice" } }] }, { text: "3 invoices." });
+    const first = await collect(env.runtime.send({ userId: "erin", threadId: "t6", text: "invoices?" }));
+    expect(ofType(first, "authorization-required")).toHaveLength(0);
+    expect(ofType(first, "tool-result")[0]?.summary).toBe("3 messages");
+
+    env.sandbox.scalekit.revokeAccount("erin", "gmail");
+    openai.enqueue({ toolCalls: [{ name: "gmail_search_messages", args: { query: "is:unread" } }] }, { text: "6 unread." });
+    const second = await collect(env.runtime.send({ userId: "erin", threadId: "t6", text: "unread?" }), async (event) => {
+      if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
+    });
+    const required = ofType(second, "authorization-required");
+    expect(required).toHaveLength(1);
+    expect(required[0]?.reason).toBe("token_rejected");
+    expect(required[0]?.requests[0]?.connector).toBe("gmail");
+    expect(ofType(second, "tool-result").map((r) => r.status)).toEqual(["success"]);
+    expect(ofType(second, "turn-end")[0]?.text).toBe("6 unread.");
+  });
+
+  it("turns a token that keeps failing after reconnecting into an error result, not a loop", async () => {
+    const { env } = await start();
+    await env.sandbox.scalekit.approve("fay", "gmail");
+    env.sandbox.providers.failNext("/gmail/v1/users/me/messages", 10, { status: 401, body: { error: { code: 401, message: "Invalid Credentials" } } });
+    openai.enqueue({ toolCalls: [{ name: "gmail_search_messages", args: { query: "x" } }] }, { text: "Gmail keeps refusing." });
+    const events = await collect(env.runtime.send({ userId: "fay", threadId: "t7", text: "search x" }));
+    expect(ofType(events, "authorization-required")).toHaveLength(1);
+    const results = ofType(events, "tool-result");
+    expect(results.map((r) => r.status)).toEqual(["error"]);
+    expect(results[0]?.preview).toMatch(/still failed after reconnecting/);
+    expect(env.sandbox.providers.requests.filter((r) => r.path.startsWith("/gmail/v1/users/me/messages")).length).toBeLessThanOrEqual(3);
+    expect(ofType(events, "turn-end")[0]?.status).toBe("completed");
+  });
+
+  it("turns 404, invalid arguments and exhausted 5xx into error results without a consent prompt", async () => {
+    const { env } = await start();
+    await env.sandbox.scalekit.approve("gil", "gmail");
+    env.sandbox.providers.failNext("/gmail/v1/users/me/drafts", 10, { status: 503, body: { error: { code: 503, message: "Backend Error" } } });
+    openai.enqueue(
+      {
+        toolCalls: [
+          { name: "gmail_get_message", args: { message_id: "18c0ffee00000000" } },
+          { name: "gmail_search_messages", args: { query: "x", max_results: 500 } },
+          { name: "gmail_create_draft", args: { to: ["a@example.com"], subject: "s", body: "b" } },
+        ],
+      },
+      { text: "Some things failed." },
+    );
+    const events = await collect(env.runtime.send({ userId: "gil", threadId: "t8", text: "do three things" }));
+    expect(ofType(events, "authorization-required")).toHaveLength(0);
+    const results = ofType(events, "tool-result");
+    expect(results.map((r) => r.status)).toEqual(["error", "error", "error"]);
+    const byName = Object.fromEntries(results.map((r) => [r.toolName, r.preview]));
+    expect(byName.gmail_get_message).toMatch(/not found/i);
+    expect(byName.gmail_search_messages).toMatch(/max_results|50|invalid/i);
+    expect(byName.gmail_create_draft).toMatch(/unavailable/i);
+    assertValidOpenAIConversation(openai.requests[1]?.messages ?? []);
+  });
+
+  it("survives a provider outage: a clear error and the conversation continues", async () => {
+    const { env } = await start();
+    openai.failNext(1, 500);
+    const failed = await collect(env.runtime.send({ userId: "hal", threadId: "t9", text: "hello" }));
+    expect(ofType(failed, "error")[0]?.message).toMatch(/HTTP 500/);
+    expect(failed.at(-1)).toMatchObject({ type: "turn-end", status: "failed" });
+    openai.enqueue({ text: "Hi! How can I help?" });
+    const ok = await collect(env.runtime.send({ userId: "hal", threadId: "t9", text: "hello again" }));
+    expect(ofType(ok, "turn-end")[0]?.text).toBe("Hi! How can I help?");
+    assertValidOpenAIConversation(openai.requests.at(-1)?.messages ?? []);
+  });
+});
