@@ -1,7 +1,7 @@
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { AIMessage, createMiddleware, ToolMessage } from "langchain";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
-import { type Identity, IdentitySchema } from "../auth/identity.js";
+import { type Identity, type IdentityResolver, IdentitySchema, identityFromContext } from "../auth/identity.js";
 import type { ToolBinding } from "../connectors/build-tools.js";
 import { CONNECTORS } from "../connectors/registry.js";
 import { errorMessage, isDelegateError } from "../errors.js";
@@ -27,6 +27,8 @@ export interface AuthorizationMiddlewareOptions {
   bindings: ReadonlyMap<string, ToolBinding>;
   logger: Logger;
   onToolAudit?: (record: ToolAuditRecord) => void;
+  /** Default: the run's `context`. */
+  resolveIdentity?: IdentityResolver;
 }
 
 interface ToolCallLike {
@@ -48,17 +50,18 @@ interface ToolCallLike {
  */
 export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOptions) {
   const { auth, bindings, logger } = options;
+  const resolveIdentity = options.resolveIdentity ?? identityFromContext;
 
   return createMiddleware({
     name: "DelegateAuthorization",
     // Middleware only sees the context fields its own schema declares.
-    contextSchema: IdentitySchema,
+    contextSchema: options.resolveIdentity ? IdentitySchema.partial() : IdentitySchema,
     afterModel: {
       canJumpTo: ["model"],
       hook: async (state, runtime) => {
         const last = state.messages.at(-1);
         if (!last || !AIMessage.isInstance(last) || !last.tool_calls?.length) return undefined;
-        const identity = IdentitySchema.parse(runtime.context);
+        const identity = resolveIdentity(runtime.context);
         const calls = last.tool_calls;
         const needs = groupNeeds(calls, bindings);
         if (needs.length === 0) return undefined;
@@ -91,7 +94,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
     },
     wrapToolCall: async (request, handler) => {
       const call = request.toolCall;
-      const identity = IdentitySchema.parse(request.runtime.context);
+      const identity = resolveIdentity(request.runtime.context);
       const binding = bindings.get(call.name);
       const started = Date.now();
       let retriedAfterReconnect = false;

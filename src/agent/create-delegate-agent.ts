@@ -4,7 +4,7 @@ import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { createAgent, createMiddleware, SystemMessage } from "langchain";
 import type { AccountStatus } from "../auth/agent-auth.js";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
-import { IdentitySchema } from "../auth/identity.js";
+import { type Identity, IdentitySchema, identityFromContext } from "../auth/identity.js";
 import { buildConnectorTools, type ToolBinding } from "../connectors/build-tools.js";
 import type { ConnectorDefinition } from "../connectors/connector-tool.js";
 import type { RetryPolicy } from "../connectors/provider-client.js";
@@ -18,7 +18,8 @@ export interface DelegateAgentOptions {
   auth: CachedAgentAuth;
   connectors: readonly ConnectorDefinition[];
   connectionNames: ConnectionNames;
-  checkpointer: BaseCheckpointSaver;
+  /** Omitted when the host (e.g. LangGraph's server) attaches its own. */
+  checkpointer?: BaseCheckpointSaver;
   /** The system prompt template (`prompts/system.md`), already loaded. */
   promptTemplate: string;
   timeZone: string;
@@ -29,6 +30,11 @@ export interface DelegateAgentOptions {
   now?: () => Date;
   logger?: Logger;
   onToolAudit?: (record: ToolAuditRecord) => void;
+  /**
+   * A fixed identity for every run, for hosts that authenticate the caller themselves (the
+   * LangGraph server). Then `context` is not consulted, so a caller cannot pick another user.
+   */
+  identity?: Identity;
 }
 
 /**
@@ -38,6 +44,9 @@ export interface DelegateAgentOptions {
  */
 export function createDelegateAgent(options: DelegateAgentOptions) {
   const logger = options.logger ?? noopLogger;
+  const fixed = options.identity ? IdentitySchema.parse(options.identity) : undefined;
+  const resolveIdentity = fixed ? () => fixed : identityFromContext;
+  const contextSchema = fixed ? IdentitySchema.partial() : IdentitySchema;
   const now = options.now ?? (() => new Date());
   const built = buildConnectorTools({
     connectors: options.connectors,
@@ -45,6 +54,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     connectionNames: options.connectionNames,
     timeZone: options.timeZone,
     now,
+    resolveIdentity,
     ...(options.baseUrls ? { baseUrls: options.baseUrls } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
   });
@@ -54,9 +64,9 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
 
   const systemPrompt = createMiddleware({
     name: "DelegateSystemPrompt",
-    contextSchema: IdentitySchema,
+    contextSchema,
     wrapModelCall: async (request, handler) => {
-      const identity = IdentitySchema.parse(request.runtime.context);
+      const identity = resolveIdentity(request.runtime.context);
       let statuses: Map<ConnectorId, AccountStatus> | undefined;
       try {
         const byConnection = await options.auth.getStatuses(
@@ -82,15 +92,16 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     auth: options.auth,
     bindings,
     logger,
+    ...(fixed ? { resolveIdentity } : {}),
     ...(options.onToolAudit ? { onToolAudit: options.onToolAudit } : {}),
   });
 
   const agent = createAgent({
     model: options.model,
     tools,
-    contextSchema: IdentitySchema,
+    contextSchema,
     middleware: [authorization, systemPrompt],
-    checkpointer: options.checkpointer,
+    ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
   });
   return { agent, bindings, tools };
 }

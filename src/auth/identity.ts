@@ -17,3 +17,8 @@ export type Identity = z.infer<typeof IdentitySchema>;
 export function scalekitIdentifier(identity: Identity): string {
   return identity.organizationId ? `${identity.organizationId}/${identity.userId}` : identity.userId;
 }
+
+/** Where a run's identity comes from: the run's `context`, unless the host fixed it (server auth). */
+export type IdentityResolver = (context: unknown) => Identity;
+
+export const identityFromContext: IdentityResolver = (context) => IdentitySchema.parse(context);

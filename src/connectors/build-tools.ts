@@ -1,6 +1,6 @@
 import { type StructuredToolInterface, tool } from "@langchain/core/tools";
 import type { AgentAuth } from "../auth/agent-auth.js";
-import { IdentitySchema } from "../auth/identity.js";
+import { type IdentityResolver, identityFromContext } from "../auth/identity.js";
 import type { ConnectorDefinition } from "./connector-tool.js";
 import { ProviderClient, type RetryPolicy } from "./provider-client.js";
 import type { ConnectionNames, ConnectorId } from "./registry.js";
@@ -21,6 +21,7 @@ export interface BuildToolsOptions {
   retry?: RetryPolicy;
   timeZone: string;
   now?: () => Date;
+  resolveIdentity?: IdentityResolver;
 }
 
 export interface BuiltTools {
@@ -37,6 +38,7 @@ export function buildConnectorTools(options: BuildToolsOptions): BuiltTools {
   const tools: StructuredToolInterface[] = [];
   const bindings = new Map<string, ToolBinding>();
   const now = options.now ?? (() => new Date());
+  const resolveIdentity = options.resolveIdentity ?? identityFromContext;
   for (const connector of options.connectors) {
     const connection = options.connectionNames[connector.id];
     const baseUrl = options.baseUrls?.[connector.id] ?? connector.defaultBaseUrl;
@@ -50,7 +52,7 @@ export function buildConnectorTools(options: BuildToolsOptions): BuiltTools {
       tools.push(
         tool(
           async (input: Record<string, unknown>, config: { context?: unknown; signal?: AbortSignal }) => {
-            const identity = IdentitySchema.parse(config.context);
+            const identity = resolveIdentity(config.context);
             const credentials = await options.auth.getCredentials(identity, connection);
             const http = new ProviderClient({
               connector: connector.id,
