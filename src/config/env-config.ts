@@ -17,6 +17,12 @@ export interface DelegateConfig {
   dataDir: string;
   logLevel: "silent" | "error" | "warn" | "info" | "debug";
   timeZone: string;
+  /** One base URL for every connector's provider API (e.g. the providerUrl of `delegate sandbox --json`). */
+  providerBaseUrl?: string;
+  /** `token=user,…` for the LangGraph server's bearer auth (parsed in src/server). */
+  serverTokens?: string;
+  /** Opt-in: LangGraph Studio requests without a token act as this user (local development only). */
+  serverStudioUser?: string;
 }
 
 export const DEFAULT_OPENAI_MODEL = "gpt-4.1-mini";
@@ -45,6 +51,9 @@ const EnvSchema = z.object({
   DELEGATE_DATA_DIR: optionalText,
   DELEGATE_LOG_LEVEL: optionalText.pipe(z.enum(["silent", "error", "warn", "info", "debug"]).optional()),
   DELEGATE_TIMEZONE: optionalText,
+  DELEGATE_PROVIDER_BASE_URL: url("DELEGATE_PROVIDER_BASE_URL"),
+  DELEGATE_SERVER_TOKENS: optionalText,
+  DELEGATE_SERVER_STUDIO_USER: optionalText,
 });
 
 /**
@@ -123,6 +132,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     dataDir: values.DELEGATE_DATA_DIR ?? join(homedir(), ".delegate"),
     logLevel: values.DELEGATE_LOG_LEVEL ?? "info",
     timeZone,
+    ...(values.DELEGATE_PROVIDER_BASE_URL ? { providerBaseUrl: values.DELEGATE_PROVIDER_BASE_URL } : {}),
+    ...(values.DELEGATE_SERVER_TOKENS ? { serverTokens: values.DELEGATE_SERVER_TOKENS } : {}),
+    ...(values.DELEGATE_SERVER_STUDIO_USER ? { serverStudioUser: values.DELEGATE_SERVER_STUDIO_USER } : {}),
   };
 }
 

@@ -1,0 +1,89 @@
+/**
+ * The LangGraph server's auth handler (`langgraph.json` → `"auth": { "path": "./src/server/auth.ts:auth" }`).
+ *
+ * - **Authentication**: a static bearer-token table, `DELEGATE_SERVER_TOKENS=token=user,…`
+ *   (a user may be `organization/user`). Clients send `Authorization: Bearer <token>`; the
+ *   `X-Api-Key: <token>` header is accepted too, because that is what Agent Chat UI's
+ *   "API key" field sends. On the sandbox the default table is `dev-alice=alice,dev-bob=bob`.
+ *   A missing or unknown token is a 401.
+ * - **Authorization**: every thread, run and cron is stamped `metadata.owner = <user>` when it is
+ *   created and filtered by that owner afterwards, so a user can neither see nor resume another
+ *   user's thread. Store items live under a namespace that starts with the user.
+ */
+import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
+import type { Identity } from "../auth/identity.js";
+import { serverLogger } from "./server-logger.js";
+import { serverSettings } from "./server-settings.js";
+import { toServerUser } from "./server-user.js";
+
+const settings = serverSettings();
+if (settings.tokens.size === 0) {
+  serverLogger().warn(
+    {},
+    "DELEGATE_SERVER_TOKENS is not set and Scalekit is not the sandbox: every request will be refused (401). Set DELEGATE_SERVER_TOKENS=token=user,…",
+  );
+}
+
+const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="delegate"' };
+
+function unauthorized(message: string): HTTPException {
+  return new HTTPException(401, { message, headers: CHALLENGE });
+}
+
+/** The presented token: `Authorization: Bearer <token>`, else `X-Api-Key: <token>`. */
+function presentedToken(request: Request): string | undefined {
+  const authorization = request.headers.get("authorization");
+  if (authorization) {
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+    if (!match) throw unauthorized('Malformed Authorization header: expected "Bearer <token>".');
+    return match[1];
+  }
+  const apiKey = request.headers.get("x-api-key")?.trim();
+  return apiKey ? apiKey : undefined;
+}
+
+export const auth = new Auth()
+  .authenticate(async (request: Request) => {
+    const token = presentedToken(request);
+    let identity: Identity | undefined;
+    if (token !== undefined) {
+      identity = settings.tokens.lookup(token);
+      if (!identity) throw unauthorized("Unknown bearer token.");
+    } else if (settings.studioUser && request.headers.get("x-auth-scheme") === "langsmith") {
+      identity = settings.studioUser;
+    } else {
+      throw unauthorized(
+        "Missing bearer token: send Authorization: Bearer <token> (tokens are configured with DELEGATE_SERVER_TOKENS).",
+      );
+    }
+    return toServerUser(identity);
+  })
+  // Threads, runs and crons: stamp the owner on create, filter by owner on everything.
+  .on("*", ({ value, user }) => {
+    if (typeof value === "object" && value !== null && "metadata" in value) {
+      const withMetadata = value as { metadata?: Record<string, unknown> | null };
+      withMetadata.metadata = { ...(withMetadata.metadata ?? {}), owner: user.identity };
+    }
+    return { owner: user.identity };
+  })
+  // Assistants are configuration (the graph's system assistant has no owner): anyone may read
+  // and search them; created ones are owned, and only their owner may change or delete them.
+  .on("assistants", ({ action, value, user }) => {
+    if (action === "read" || action === "search") return true;
+    if (action === "create") {
+      const created = value as { metadata?: Record<string, unknown> | null };
+      created.metadata = { ...(created.metadata ?? {}), owner: user.identity };
+      return true;
+    }
+    return { owner: user.identity };
+  })
+  // The store: a user's items live under a namespace that starts with the user.
+  .on("store", ({ value, user }) => {
+    const scoped = value as { namespace?: string[] | null };
+    if (!scoped.namespace || scoped.namespace.length === 0) {
+      scoped.namespace = [user.identity];
+    } else if (scoped.namespace[0] !== user.identity) {
+      throw new HTTPException(403, { message: "Store namespaces must start with your user id." });
+    }
+    return true;
+  });

@@ -1,0 +1,65 @@
+/**
+ * Delegate's graph for LangGraph's own server (`langgraph.json` → `delegate`). The server calls
+ * this factory for every run (and to read state or draw the graph) with the run's config; it
+ * builds the same agent the REPL and the embedded runtime use (same authorization gate,
+ * connectors and prompt), acting for the server's authenticated user.
+ */
+import type { RunnableConfig } from "@langchain/core/runnables";
+import { createDelegateAgent } from "../agent/create-delegate-agent.js";
+import type { AgentAuth } from "../auth/agent-auth.js";
+import { CachedAgentAuth } from "../auth/cached-agent-auth.js";
+import type { Identity } from "../auth/identity.js";
+import { DelegateError } from "../errors.js";
+import { serverEnvironment } from "./server-environment.js";
+import { identityFromServerUser } from "./server-user.js";
+
+/** The second argument LangGraph's server passes to graph factories. */
+export interface GraphFactoryRuntime {
+  accessContext?: string;
+}
+
+/**
+ * The graph factory. Identity comes only from `config.configurable.langgraph_auth_user`, which
+ * the server fills from the auth handler (`src/server/auth.ts`) and which carries a proof that
+ * this process issued it. A run's `context` (e.g. `{ userId: "bob" }`) is ignored.
+ */
+export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRuntime) => {
+  const environment = await serverEnvironment();
+  const identity = identityFromServerUser(config?.configurable?.langgraph_auth_user);
+  if (!identity && runtime?.accessContext === "threads.create_run") {
+    throw new DelegateError(
+      "THREAD_FORBIDDEN",
+      "This run has no authenticated Delegate user. Start the server with the auth handler from langgraph.json and send a bearer token (see DELEGATE_SERVER_TOKENS).",
+    );
+  }
+  const { agent } = createDelegateAgent({
+    model: environment.model,
+    // Without a verified user (reading state, drawing the graph) nothing may reach an account.
+    auth: identity ? environment.auth : UNAUTHENTICATED_AUTH,
+    connectors: environment.connectors,
+    connectionNames: environment.connectionNames,
+    promptTemplate: environment.promptTemplate,
+    timeZone: environment.timeZone,
+    identity: identity ?? UNAUTHENTICATED_IDENTITY,
+    logger: environment.logger,
+    ...(environment.baseUrls ? { baseUrls: environment.baseUrls } : {}),
+    onToolAudit: (record) => environment.logger.info({ ...record }, "tool ran"),
+  });
+  return agent;
+};
+
+const UNAUTHENTICATED_IDENTITY: Identity = { userId: "unauthenticated" };
+
+function refuse(): never {
+  throw new DelegateError("THREAD_FORBIDDEN", "No authenticated Delegate user: connected accounts are not available.");
+}
+
+const UNAUTHENTICATED_AUTH = new CachedAgentAuth({
+  getStatuses: async () => refuse(),
+  ensureAccount: async () => refuse(),
+  getAuthorizationLink: async () => refuse(),
+  getCredentials: async () => refuse(),
+  executeTool: async () => refuse(),
+  listTools: async () => refuse(),
+  disconnect: async () => refuse(),
+} satisfies AgentAuth);
