@@ -12,6 +12,7 @@ const HELP = `Delegate — an agent that acts in your Gmail, Google Calendar, Sl
 Usage:
   delegate chat [--user ID] [--thread ID] [--new] [--auto-approve] [--no-open]
   delegate sandbox [--port N] [--json] [--webhook-url URL]
+  delegate run <file…|-> [--model offline|openai] [--format pretty|jsonl] [--on-auth approve|deny|wait|fail]
   delegate --help | --version
 
 Configuration comes from the environment and .env (see .env.example).
@@ -30,6 +31,8 @@ async function loadCommand(name: string): Promise<Command | undefined> {
   switch (name) {
     case "chat":
       return (await import("./chat/chat-command.js")).chatCommand;
+    case "run":
+      return (await import("./run/run-command.js")).runCommand;
     default:
       return undefined;
   }

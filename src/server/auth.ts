@@ -61,8 +61,9 @@ export const auth = new Auth()
   // Threads, runs and crons: stamp the owner on create, filter by owner on everything.
   .on("*", ({ value, user }) => {
     if (typeof value === "object" && value !== null && "metadata" in value) {
-      const withMetadata = value as { metadata?: Record<string, unknown> | null };
-      withMetadata.metadata = { ...(withMetadata.metadata ?? {}), owner: user.identity };
+      const stamped = value as { metadata?: Record<string, unknown> | null };
+      stamped.metadata ??= {};
+      stamped.metadata.owner = user.identity;
     }
     return { owner: user.identity };
   })
@@ -72,7 +73,8 @@ export const auth = new Auth()
     if (action === "read" || action === "search") return true;
     if (action === "create") {
       const created = value as { metadata?: Record<string, unknown> | null };
-      created.metadata = { ...(created.metadata ?? {}), owner: user.identity };
+      created.metadata ??= {};
+      created.metadata.owner = user.identity;
       return true;
     }
     return { owner: user.identity };

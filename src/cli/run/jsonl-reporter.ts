@@ -1,0 +1,77 @@
+import type { AuthorizationNeeded, Reporter, RunSummary, ScriptResult, ScriptStart } from "./reporter.js";
+import type { RecordedEvent } from "./run-record.js";
+import type { SourceLocation } from "./script-loader.js";
+import { isUserTurn, type Turn } from "./script-schema.js";
+
+type Write = (text: string) => void;
+
+/**
+ * One JSON object per line: `script`, `turn`, every runtime event (with `file` and 1-based
+ * `turn`; `text-delta` is left out because `message` carries the whole text), `note`, `check`,
+ * `result` per script, then `summary` — or `authorization-needed` when `--on-auth fail` stops.
+ */
+export class JsonlReporter implements Reporter {
+  readonly #write: Write;
+
+  constructor(write: Write) {
+    this.#write = write;
+  }
+
+  scriptStart(start: ScriptStart): void {
+    this.#emit({ type: "script", ...start });
+  }
+
+  turnStart(file: string, index: number, turn: Turn, location: SourceLocation): void {
+    this.#emit(
+      isUserTurn(turn)
+        ? { type: "turn", file, turn: index + 1, ...location, kind: "user", text: turn.user }
+        : {
+            type: "turn",
+            file,
+            turn: index + 1,
+            ...location,
+            kind: "auth",
+            action: turn.auth,
+            ...(turn.connectors ? { connectors: turn.connectors } : {}),
+          },
+    );
+  }
+
+  event(file: string, recorded: RecordedEvent): void {
+    if (recorded.event.type === "text-delta") return;
+    this.#emit({ ...recorded.event, file, turn: recorded.turn + 1 });
+  }
+
+  note(file: string, turn: number, text: string): void {
+    this.#emit({ type: "note", file, turn: turn + 1, text });
+  }
+
+  scriptEnd(result: ScriptResult): void {
+    for (const check of result.checks) {
+      this.#emit({
+        type: "check",
+        file: check.file,
+        turn: check.turn + 1,
+        line: check.line,
+        column: check.column,
+        description: check.description,
+        status: check.met ? "met" : "failed",
+        ...(check.met ? {} : { expected: check.expected, actual: check.actual }),
+      });
+    }
+    const failed = result.checks.filter((check) => !check.met).length;
+    this.#emit({ type: "result", file: result.file, met: result.checks.length - failed, failed });
+  }
+
+  summary(summary: RunSummary): void {
+    this.#emit({ type: "summary", ...summary });
+  }
+
+  authorizationNeeded(needed: AuthorizationNeeded): void {
+    this.#emit(needed);
+  }
+
+  #emit(value: object): void {
+    this.#write(`${JSON.stringify(value)}\n`);
+  }
+}

@@ -1,0 +1,162 @@
+import { readFile } from "node:fs/promises";
+import { parseArgs } from "node:util";
+import type { DelegateConfig } from "../../config/env-config.js";
+import { terminalStyle } from "../chat/render.js";
+import type { CommandContext } from "../main.js";
+import { UsageError } from "../usage-error.js";
+import { JsonlReporter } from "./jsonl-reporter.js";
+import { PrettyReporter } from "./pretty-reporter.js";
+import type { Reporter, RunSummary } from "./reporter.js";
+import { formatProblem, type LoadedScript, loadScript, type ScriptProblem } from "./script-loader.js";
+import { runScript, SANDBOX_ONLY_ACTIONS } from "./script-runner.js";
+import { isUserTurn, MODEL_CHOICES, type ModelChoice, ON_AUTH_POLICIES } from "./script-schema.js";
+
+export const RUN_HELP = `Usage: delegate run <file…|-> [--model offline|openai] [--format pretty|jsonl] [--on-auth approve|deny|wait|fail]
+
+Runs scripted conversations (YAML or JSON; "-" reads one from stdin), each on its own runtime
+and sandbox, then checks their expectations.
+
+  --model offline|openai   overrides the scripts' model (default: each script's, else offline)
+  --format pretty|jsonl    a readable transcript (default) or one JSON event per line
+  --on-auth POLICY         what to do when a turn needs an authorization no auth turn handles:
+                           approve (sandbox default), deny, wait (default against Scalekit), fail
+
+Exit codes: 0 all expectations met · 1 an expectation failed · 2 invalid script or usage ·
+3 --on-auth fail stopped at an authorization (its connections and links are printed as JSON).`;
+
+const EXIT_FAILED = 1;
+const EXIT_INVALID = 2;
+const EXIT_AUTHORIZATION = 3;
+
+export async function runCommand(argv: string[], context: CommandContext): Promise<number> {
+  let values: { model?: string; format?: string; "on-auth"?: string; help?: boolean };
+  let positionals: string[];
+  try {
+    ({ values, positionals } = parseArgs({
+      args: argv,
+      options: {
+        model: { type: "string" },
+        format: { type: "string" },
+        "on-auth": { type: "string" },
+        help: { type: "boolean", short: "h" },
+      },
+      strict: true,
+      allowPositionals: true,
+    }));
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. Run "delegate run --help".`);
+  }
+  if (values.help) {
+    console.log(RUN_HELP);
+    return 0;
+  }
+  const { config, logger } = context;
+  const model = choice(values.model, MODEL_CHOICES, "--model");
+  const format = choice(values.format, ["pretty", "jsonl"] as const, "--format") ?? "pretty";
+  const onAuth = choice(values["on-auth"], ON_AUTH_POLICIES, "--on-auth") ?? (config.mode === "sandbox" ? "approve" : "wait");
+  if (positionals.length === 0) throw new UsageError('Name at least one script, or "-" to read one from stdin. Run "delegate run --help".');
+  if (positionals.filter((file) => file === "-").length > 1) throw new UsageError('"-" (stdin) can be given only once.');
+  if (model === "openai" && !config.openai) {
+    throw new UsageError("--model openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) in the environment or .env.");
+  }
+  if (onAuth === "approve" && config.mode !== "sandbox") {
+    throw new UsageError(
+      "--on-auth approve only works on the sandbox; against a real Scalekit environment use --on-auth wait and consent in the browser, or --on-auth fail.",
+    );
+  }
+
+  const loaded: LoadedScript[] = [];
+  const problems: ScriptProblem[] = [];
+  for (const file of positionals) {
+    const name = file === "-" ? "<stdin>" : file;
+    let text: string;
+    try {
+      text = file === "-" ? await readStdin() : await readFile(file, "utf8");
+    } catch (error) {
+      console.error(`delegate: cannot read ${name}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+      return EXIT_INVALID;
+    }
+    const result = loadScript(text, name);
+    if (!result.ok) {
+      problems.push(...result.problems);
+      continue;
+    }
+    const fit = environmentProblems(result.loaded, config, model);
+    if (fit.length > 0) problems.push(...fit);
+    else loaded.push(result.loaded);
+  }
+  if (problems.length > 0) {
+    for (const problem of problems) console.error(formatProblem(problem));
+    const files = new Set(problems.map((problem) => problem.file)).size;
+    console.error(`${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} script${files === 1 ? "" : "s"}; nothing was run.`);
+    return EXIT_INVALID;
+  }
+
+  const write = (text: string) => {
+    process.stdout.write(text);
+  };
+  const reporter: Reporter =
+    format === "jsonl" ? new JsonlReporter(write) : new PrettyReporter(write, terminalStyle(process.stdout, process.env));
+  const summary: RunSummary = { scripts: 0, passed: 0, met: 0, failed: 0 };
+  for (const script of loaded) {
+    const outcome = await runScript({
+      loaded: script,
+      config,
+      logger,
+      model: model ?? script.script.model,
+      onAuth,
+      reporter,
+    });
+    if (outcome.authorizationNeeded) {
+      reporter.authorizationNeeded(outcome.authorizationNeeded);
+      return EXIT_AUTHORIZATION;
+    }
+    reporter.scriptEnd(outcome.result);
+    const failed = outcome.result.checks.filter((check) => !check.met).length;
+    summary.scripts += 1;
+    summary.passed += failed === 0 ? 1 : 0;
+    summary.met += outcome.result.checks.length - failed;
+    summary.failed += failed;
+  }
+  reporter.summary(summary);
+  return summary.failed > 0 ? EXIT_FAILED : 0;
+}
+
+/** Problems a valid script has with this environment, at the place in the script they are about. */
+function environmentProblems(loaded: LoadedScript, config: DelegateConfig, model: ModelChoice | undefined): ScriptProblem[] {
+  const { script, file } = loaded;
+  const problems: ScriptProblem[] = [];
+  const at = (path: (string | number)[], message: string) => problems.push({ file, ...loaded.locate(path), message });
+  if (model === undefined && script.model === "openai" && !config.openai) {
+    at(["model"], 'model "openai" needs OPENAI_API_KEY (or OPENAI_BASE_URL) in the environment or .env; or run with --model offline');
+  }
+  const enabled = new Set<string>(config.enabledConnectors);
+  script.sandbox?.connected.forEach((connector, index) => {
+    if (!enabled.has(connector)) at(["sandbox", "connected", index], `connector "${connector}" is disabled by DELEGATE_CONNECTORS`);
+  });
+  script.turns.forEach((turn, index) => {
+    if (isUserTurn(turn)) return;
+    turn.connectors?.forEach((connector, position) => {
+      if (!enabled.has(connector)) at(["turns", index, "connectors", position], `connector "${connector}" is disabled by DELEGATE_CONNECTORS`);
+    });
+    if (config.mode !== "sandbox" && SANDBOX_ONLY_ACTIONS.has(turn.auth)) {
+      at(
+        ["turns", index, "auth"],
+        `\`${turn.auth}\` needs the sandbox: against a real Scalekit environment a person consents in the browser; use \`wait\` (or \`cancel\`)`,
+      );
+    }
+  });
+  return problems;
+}
+
+function choice<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+  if (value === undefined) return undefined;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw new UsageError(`${flag} must be one of ${allowed.join(", ")}, got "${value}".`);
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  return Buffer.concat(chunks).toString("utf8");
+}
