@@ -24,6 +24,9 @@ if (settings.tokens.size === 0) {
   );
 }
 
+/** Stands for an anonymous `GET /ok`; it carries no Delegate identity, so it can run nothing. */
+const HEALTH_CHECK_USER = { identity: "anonymous-health-check", permissions: [] as string[], is_authenticated: false };
+
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="delegate"' };
 
 function unauthorized(message: string): HTTPException {
@@ -44,6 +47,8 @@ function presentedToken(request: Request): string | undefined {
 
 export const auth = new Auth()
   .authenticate(async (request: Request) => {
+    // The liveness probe answers without credentials (it reveals nothing and runs nothing).
+    if (request.method === "GET" && new URL(request.url).pathname === "/ok") return HEALTH_CHECK_USER;
     const token = presentedToken(request);
     let identity: Identity | undefined;
     if (token !== undefined) {

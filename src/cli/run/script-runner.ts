@@ -308,7 +308,9 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
     await session.close();
   }
 
-  const checks = evaluate(script, record).map((check) => ({ ...check, file, ...loaded.locate(check.path) }));
+  const checks = evaluate(script, record)
+    .map((check) => ({ ...check, file, ...loaded.locate(check.path) }))
+    .sort((a, b) => a.turn - b.turn || a.line - b.line || a.column - b.column);
   const result: ScriptResult = { file, checks };
   return { result, record, ...(authorizationNeeded ? { authorizationNeeded } : {}) };
 }
