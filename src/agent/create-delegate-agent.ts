@@ -25,6 +25,11 @@ export interface DelegateAgentOptions {
   timeZone: string;
   baseUrls?: Partial<Record<ConnectorId, string>>;
   retry?: RetryPolicy;
+  /**
+   * Build the connectors' own REST tools (default). False in catalog mode, where `extraTools`
+   * carries Scalekit-hosted tools and `connectors` only says what is enabled.
+   */
+  directTools?: boolean;
   /** Extra tools with their bindings (Scalekit-hosted catalog tools). */
   extraTools?: { tools: StructuredToolInterface[]; bindings: ReadonlyMap<string, ToolBinding> };
   now?: () => Date;
@@ -49,7 +54,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
   const contextSchema = fixed ? IdentitySchema.partial() : IdentitySchema;
   const now = options.now ?? (() => new Date());
   const built = buildConnectorTools({
-    connectors: options.connectors,
+    connectors: options.directTools === false ? [] : options.connectors,
     auth: options.auth,
     connectionNames: options.connectionNames,
     timeZone: options.timeZone,

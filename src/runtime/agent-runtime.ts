@@ -11,6 +11,7 @@ import type { AgentAuth, AccountStatus, AuthorizationLink } from "../auth/agent-
 import { CachedAgentAuth, type CacheOptions } from "../auth/cached-agent-auth.js";
 import { type Identity, IdentitySchema, scalekitIdentifier } from "../auth/identity.js";
 import { ScalekitAgentAuth, type ScalekitSettings, verifyScalekitWebhook } from "../auth/scalekit-agent-auth.js";
+import { loadCatalogTools } from "../connectors/catalog.js";
 import { ALL_CONNECTORS } from "../connectors/index.js";
 import type { RetryPolicy } from "../connectors/provider-client.js";
 import {
@@ -39,6 +40,11 @@ export interface AgentRuntimeOptions {
   checkpointer?: BaseCheckpointSaver;
   /** SQLite file path (default `.delegate/delegate.sqlite`), or `:memory:`. */
   databaseUrl?: string;
+  /**
+   * `direct` (default): Delegate's own connector tools call the provider APIs with the user's
+   * token. `catalog`: the tools Scalekit hosts for the enabled connections, run by Scalekit.
+   */
+  tools?: "direct" | "catalog";
   /** Connectors to enable (default all). */
   connectors?: readonly ConnectorId[];
   /** Connector → Scalekit connection name overrides, e.g. `{ "google-calendar": "my-gcal" }`. */
@@ -178,6 +184,15 @@ export async function createAgentRuntime(options: AgentRuntimeOptions = {}): Pro
       ? { model: options.model, label: options.model.getName(), offline: false }
       : createChatModel(options.model as OpenAIModelSettings | undefined, { timeZone, now });
   const promptTemplate = await loadPromptTemplate(options.promptPath);
+  const catalog =
+    options.tools === "catalog"
+      ? await loadCatalogTools({
+          auth,
+          connectionNames: names,
+          connectors: enabled,
+          listingIdentity: { userId: "delegate-catalog" },
+        })
+      : undefined;
   const { agent } = createDelegateAgent({
     model: modelChoice.model,
     auth,
@@ -190,6 +205,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions = {}): Pro
     logger,
     ...(options.providerBaseUrls ? { baseUrls: options.providerBaseUrls } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
+    ...(catalog ? { directTools: false, extraTools: catalog } : {}),
     onToolAudit: (record) => {
       logger.info({ ...record }, "tool ran");
       options.onToolAudit?.(record);

@@ -4,6 +4,7 @@ import {
   type ConnectorId,
   connectionNames as resolveConnectionNames,
 } from "../connectors/registry.js";
+import { createHostedCatalog } from "./hosted-catalog.js";
 import { createGmailEmulator } from "./providers/gmail-emulator.js";
 import { createGoogleCalendarEmulator } from "./providers/google-calendar-emulator.js";
 import { createNotionEmulator } from "./providers/notion-emulator.js";
@@ -81,6 +82,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     await scalekit.close();
     throw error;
   }
+  // Scalekit-hosted tools (catalog mode) call the same provider emulators with the user's token.
+  scalekit.setHostedTools(createHostedCatalog(providers.url, names));
   const providerBaseUrls = Object.fromEntries(CONNECTOR_IDS.map((id) => [id, providers.url])) as Record<
     ConnectorId,
     string

@@ -25,7 +25,11 @@ if (settings.tokens.size === 0) {
 }
 
 /** Stands for an anonymous `GET /ok`; it carries no Delegate identity, so it can run nothing. */
-const HEALTH_CHECK_USER = { identity: "anonymous-health-check", permissions: [] as string[], is_authenticated: false };
+const HEALTH_CHECK_USER = {
+  identity: "anonymous-health-check",
+  permissions: [] as string[],
+  is_authenticated: false,
+};
 
 const CHALLENGE = { "WWW-Authenticate": 'Bearer realm="delegate"' };
 

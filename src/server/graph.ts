@@ -51,7 +51,10 @@ export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRu
 const UNAUTHENTICATED_IDENTITY: Identity = { userId: "unauthenticated" };
 
 function refuse(): never {
-  throw new DelegateError("THREAD_FORBIDDEN", "No authenticated Delegate user: connected accounts are not available.");
+  throw new DelegateError(
+    "THREAD_FORBIDDEN",
+    "No authenticated Delegate user: connected accounts are not available.",
+  );
 }
 
 const UNAUTHENTICATED_AUTH = new CachedAgentAuth({

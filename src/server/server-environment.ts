@@ -69,7 +69,10 @@ async function buildEnvironment(): Promise<ServerEnvironment> {
         scalekitEmulator: sandbox.settings.environmentUrl,
         providerEmulators: sandbox.providers.url,
         users: settings.tokens.users,
-        tokens: settings.tokenSource === "sandbox-default" ? "dev-alice, dev-bob (DELEGATE_SERVER_TOKENS unset)" : "DELEGATE_SERVER_TOKENS",
+        tokens:
+          settings.tokenSource === "sandbox-default"
+            ? "dev-alice, dev-bob (DELEGATE_SERVER_TOKENS unset)"
+            : "DELEGATE_SERVER_TOKENS",
       },
       "Delegate runs on the local sandbox (SCALEKIT_ENV_URL unset): authorization links open the emulator's consent page",
     );

@@ -34,7 +34,9 @@ export function parseTokenTable(value: string): TokenTable {
       const user = separator > 0 ? entry.slice(separator + 1).trim() : "";
       const where = `DELEGATE_SERVER_TOKENS entry ${index + 1}`;
       if (!token || !user) {
-        problems.push(`${where} is not token=user, e.g. DELEGATE_SERVER_TOKENS=s3cret-a=alice,s3cret-b=acme/bob.`);
+        problems.push(
+          `${where} is not token=user, e.g. DELEGATE_SERVER_TOKENS=s3cret-a=alice,s3cret-b=acme/bob.`,
+        );
         return;
       }
       if (/\s/.test(token)) {

@@ -57,8 +57,10 @@ describe("examples/embedded-server.ts", () => {
     await server.sandbox.scalekit.flushWebhooks();
     expect(server.sandbox.scalekit.webhookDeliveries.some((d) => d.url.endsWith("/webhooks/scalekit") && d.status === 200)).toBe(true);
 
-    const thread = await (await fetch(`${url}/threads/t-1`, { headers: { "x-user-id": "alice" } })).json();
-    expect(thread.messages.map((m: { role: string }) => m.role)).toEqual(["user", "assistant", "tool", "assistant"]);
+    const thread = (await (await fetch(`${url}/threads/t-1`, { headers: { "x-user-id": "alice" } })).json()) as {
+      messages: { role: string }[];
+    };
+    expect(thread.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "assistant"]);
     const other = await fetch(`${url}/threads/t-1`, { headers: { "x-user-id": "mallory" } });
     expect(other.status).toBe(403);
     const forged = await fetch(`${url}/webhooks/scalekit`, { method: "POST", body: "{}", headers: { "webhook-id": "x" } });

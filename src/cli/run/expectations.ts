@@ -87,7 +87,7 @@ function checkTurn(expect: Expectations, context: Context): CheckResult[] {
     });
   };
 
-  const calls = of(context.events, "tool-call");
+  const calls = callsIn(context);
   expect.tools?.forEach((tool, index) => {
     const outcome = checkTool(tool, calls, context.record);
     result(["tools", index], `calls ${describeTool(tool)}`, outcome);
@@ -248,6 +248,16 @@ function previousLink(record: RunRecord, before: number, connector: string): str
     if (request) return request.url;
   }
   return undefined;
+}
+
+/**
+ * The tool calls a span covers: those the model asked for in it, and those that ran in it
+ * (a call asked for before an authorization runs after the approval, in the approval's span).
+ */
+function callsIn(context: Context): Recorded<"tool-call">[] {
+  const inSpan = new Set(context.events.map((item) => item.seq));
+  const ranHere = new Set(of(context.events, "tool-result").map((item) => item.event.toolCallId));
+  return of(context.record.events, "tool-call").filter((item) => inSpan.has(item.seq) || ranHere.has(item.event.toolCallId));
 }
 
 function of<T extends RuntimeEvent["type"]>(events: RecordedEvent[], type: T): Recorded<T>[] {

@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, type Node, parseDocument } from "yaml";
+import { isMap, isPair, isScalar, isSeq, type Node, parseDocument, Scalar, visit } from "yaml";
 import { type JsonPath, pathKey, readJson } from "./json-source.js";
 import { describeIssues, type PathProblem } from "./schema-issues.js";
 import { type Script, ScriptSchema } from "./script-schema.js";
@@ -48,6 +48,7 @@ export function loadScript(text: string, file: string, format: ScriptFormat = de
   };
 
   let value: unknown;
+  const lexical: ScriptProblem[] = [];
   let locateOffset: (path: JsonPath, target: "value" | "key") => number;
   if (format === "json") {
     const read = readJson(text);
@@ -71,6 +72,19 @@ export function loadScript(text: string, file: string, format: ScriptFormat = de
       };
     }
     value = document.toJS({ maxAliasCount: 100 });
+    // `user: what's new in #engineering` silently loses "#engineering" to a YAML comment.
+    visit(document, {
+      Scalar(_, node) {
+        if (node.type !== Scalar.PLAIN || typeof node.value !== "string" || !node.comment || !/^\S/.test(node.comment)) return;
+        const hidden = `#${node.comment.split(/\s/)[0]}`;
+        lexical.push(
+          at(
+            node.range ? text.indexOf("#", node.range[1]) : 0,
+            `"${hidden}" starts a YAML comment here, so this value ends at ${JSON.stringify(node.value)}; put the whole value in quotes`,
+          ),
+        );
+      },
+    });
     const root = document.contents as Node | null;
     locateOffset = (path, target) => {
       for (let depth = path.length; depth >= 0; depth -= 1) {
@@ -85,10 +99,13 @@ export function loadScript(text: string, file: string, format: ScriptFormat = de
     return { ok: false, problems: [at(0, "the script is empty: it needs at least `user:` and `turns:`")] };
   }
   const parsed = ScriptSchema.safeParse(value);
-  if (!parsed.success) {
-    const problems = describeIssues(parsed.error.issues, value, ScriptSchema).map((problem: PathProblem) =>
-      at(locateOffset(problem.path, problem.at), problem.message),
-    );
+  if (!parsed.success || lexical.length > 0) {
+    const problems = [
+      ...lexical,
+      ...(parsed.success ? [] : describeIssues(parsed.error.issues, value, ScriptSchema)).map((problem: PathProblem) =>
+        at(locateOffset(problem.path, problem.at), problem.message),
+      ),
+    ];
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
     return { ok: false, problems };
   }

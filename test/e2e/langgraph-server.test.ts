@@ -1,0 +1,422 @@
+/**
+ * Delegate behind LangGraph's own server (`@langchain/langgraph-api` startServer, the same code
+ * `langgraphjs dev` runs), driven by the official `@langchain/langgraph-sdk` Client with bearer
+ * tokens. The server runs in a child process (`node --import tsx`, which loads the `.ts` graph
+ * and auth handler) and points at a sandbox started here, so the test can complete consent and
+ * inspect the emulators.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Client } from "@langchain/langgraph-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
+
+const REPO = resolve(import.meta.dirname, "../..");
+const TOKENS = { alice: "tok-alice-7f3a", bob: "tok-bob-91c2" };
+
+// Runs in the child: the programmatic server with the graphs and auth from langgraph.json.
+const LAUNCHER = `
+import { startServer } from "@langchain/langgraph-api/server";
+const options = JSON.parse(process.argv.at(-1));
+const { cleanup } = await startServer(options);
+const stop = async () => { await cleanup(); process.exit(0); };
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);
+`;
+
+interface StreamChunk {
+  event: string;
+  data: unknown;
+}
+
+interface SerializedMessage {
+  type?: string;
+  content?: unknown;
+  tool_calls?: unknown[];
+  tool_call_id?: string;
+  status?: string;
+}
+
+interface AuthorizationValue {
+  type: string;
+  requests: { connector: string; connection: string; status: string; url: string; toolCallIds: string[] }[];
+  message: string;
+  description: string;
+  reason: string;
+}
+
+interface RunningServer {
+  apiUrl: string;
+  log(): string;
+  stop(): Promise<void>;
+}
+
+const OFFLINE_ENV = {
+  LANGSMITH_TRACING: "false",
+  LANGCHAIN_TRACING_V2: "false",
+  LANGGRAPH_CLI_NO_ANALYTICS: "1",
+  BROWSER: "none",
+};
+
+async function freePort(): Promise<number> {
+  return await new Promise((resolvePort, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const address = probe.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      probe.close(() => resolvePort(port));
+    });
+  });
+}
+
+function client(token?: string, url = apiUrl): Client {
+  return new Client({
+    apiUrl: url,
+    apiKey: null,
+    callerOptions: { maxRetries: 0 },
+    ...(token ? { defaultHeaders: { Authorization: `Bearer ${token}` } } : {}),
+  });
+}
+
+async function collect(stream: AsyncIterable<StreamChunk>): Promise<StreamChunk[]> {
+  const chunks: StreamChunk[] = [];
+  for await (const chunk of stream) chunks.push(chunk);
+  return chunks;
+}
+
+function interruptsOf(chunks: StreamChunk[]): AuthorizationValue[] {
+  return chunks.flatMap((chunk) => {
+    if (chunk.event !== "updates") return [];
+    const update = chunk.data as { __interrupt__?: { value: AuthorizationValue }[] };
+    return (update.__interrupt__ ?? []).map((entry) => entry.value);
+  });
+}
+
+function errorsOf(chunks: StreamChunk[]): unknown[] {
+  return chunks.filter((chunk) => chunk.event === "error").map((chunk) => chunk.data);
+}
+
+function text(message: SerializedMessage | undefined): string {
+  if (!message) return "";
+  if (typeof message.content === "string") return message.content;
+  return JSON.stringify(message.content);
+}
+
+async function messagesOf(api: Client, threadId: string): Promise<SerializedMessage[]> {
+  const state = await api.threads.getState<{ messages: SerializedMessage[] }>(threadId);
+  return state.values.messages;
+}
+
+async function statusOf(error: unknown): Promise<number | undefined> {
+  return (error as { status?: number }).status;
+}
+
+async function expectHttpError(promise: Promise<unknown>, statuses: number[]): Promise<void> {
+  let caught: unknown;
+  try {
+    await promise;
+  } catch (error) {
+    caught = error;
+  }
+  expect(caught, "expected the request to fail").toBeDefined();
+  expect(statuses).toContain(await statusOf(caught));
+}
+
+const userMessage = (content: string) => ({ messages: [{ role: "user", content }] });
+
+/**
+ * Starts the server in a child process with exactly `env` (plus PATH/HOME and the offline
+ * switches), state in a fresh temp directory, and waits until `GET /ok` answers.
+ */
+async function startLangGraphServer(env: Record<string, string>): Promise<RunningServer> {
+  const workDir = await mkdtemp(join(tmpdir(), "delegate-langgraph-"));
+  const port = await freePort();
+  const apiUrl = `http://127.0.0.1:${port}`;
+  const options = {
+    port,
+    nWorkers: 2,
+    host: "127.0.0.1",
+    // A temp cwd keeps `.langgraph_api/` state out of the repository; graph paths are absolute.
+    cwd: workDir,
+    graphs: { delegate: `${join(REPO, "src/server/graph.ts")}:delegate` },
+    auth: { path: `${join(REPO, "src/server/auth.ts")}:auth`, disable_studio_auth: true },
+  };
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--input-type=module", "-e", LAUNCHER, JSON.stringify(options)],
+    {
+      cwd: REPO,
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...OFFLINE_ENV, ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let log = "";
+  child.stdout?.on("data", (data: Buffer) => {
+    log += data.toString();
+  });
+  child.stderr?.on("data", (data: Buffer) => {
+    log += data.toString();
+  });
+  const stop = async () => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once("exit", done));
+      process.kill(child.pid, "SIGTERM");
+      await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000))]);
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
+    }
+    await rm(workDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) {
+      await stop();
+      throw new Error(`server exited early:\n${log}`);
+    }
+    const ok = await fetch(`${apiUrl}/ok`).then(
+      (response) => response.status === 200,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`server not ready after 30 s:\n${log}`);
+    }
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+  return { apiUrl, log: () => log, stop };
+}
+
+let sandbox: Sandbox;
+let server: RunningServer | undefined;
+let apiUrl: string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ timeZone: "Europe/Berlin" });
+  server = await startLangGraphServer({
+    SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
+    SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
+    SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
+    DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
+    DELEGATE_SERVER_TOKENS: `${TOKENS.alice}=alice,${TOKENS.bob}=bob`,
+    DELEGATE_TIMEZONE: "Europe/Berlin",
+  });
+  apiUrl = server.apiUrl;
+});
+
+afterAll(async () => {
+  await server?.stop();
+  await sandbox?.close();
+});
+
+describe("Delegate on LangGraph's server", () => {
+  const alice = () => client(TOKENS.alice);
+  const bob = () => client(TOKENS.bob);
+  let aliceThread: string;
+  let link: string;
+
+  it("refuses requests without a known bearer token", async () => {
+    const anonymous = await fetch(`${apiUrl}/threads/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: "{}",
+    });
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    await expectHttpError(client("not-a-token").threads.search(), [401]);
+    // Studio's header alone is not a credential (disable_studio_auth, no DELEGATE_SERVER_STUDIO_USER).
+    const studio = await fetch(`${apiUrl}/threads/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-auth-scheme": "langsmith" },
+      body: "{}",
+    });
+    expect(studio.status).toBe(401);
+  });
+
+  it("user A streams a run that needs Gmail and sees the authorization interrupt with its link", async () => {
+    const thread = await alice().threads.create();
+    aliceThread = thread.thread_id;
+    expect(thread.metadata).toMatchObject({ owner: "alice" });
+
+    const chunks = await collect(
+      alice().runs.stream(aliceThread, "delegate", {
+        input: userMessage("show my unread email"),
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect(errorsOf(chunks)).toEqual([]);
+    const [value] = interruptsOf(chunks);
+    expect(value).toMatchObject({ type: "authorization_required", reason: "not_connected" });
+    expect(value?.requests).toHaveLength(1);
+    const request = value!.requests[0]!;
+    expect(request).toMatchObject({ connector: "gmail", connection: "gmail", status: "PENDING_AUTH" });
+    expect(request.url.startsWith(`${sandbox.settings.environmentUrl}/magicLink/`)).toBe(true);
+    expect(value!.description).toContain(request.url);
+    link = request.url;
+
+    // The interrupt is checkpointed unchanged and the thread waits on it.
+    const stored = await alice().threads.get(aliceThread);
+    expect(stored.status).toBe("interrupted");
+    const state = await alice().threads.getState(aliceThread);
+    expect(state.tasks.flatMap((task) => task.interrupts.map((entry) => entry.value))).toEqual([value]);
+    // The account was created for alice (the authenticated user), nothing ran.
+    expect(sandbox.scalekit.getAccount("alice", "gmail")?.status).toBe("PENDING_AUTH");
+    expect(sandbox.emulators.gmail).toBeDefined();
+  });
+
+  it("user B can neither see nor resume A's thread", async () => {
+    await expectHttpError(bob().threads.get(aliceThread), [404]);
+    await expectHttpError(bob().threads.getState(aliceThread), [404]);
+    const bobsThreads = await bob().threads.search({ limit: 100 });
+    expect(bobsThreads.map((thread) => thread.thread_id)).not.toContain(aliceThread);
+
+    let resumeFailed = false;
+    try {
+      await collect(
+        bob().runs.stream(aliceThread, "delegate", {
+          command: { resume: { action: "cancel" } },
+          streamMode: ["updates"],
+        }) as AsyncIterable<StreamChunk>,
+      );
+    } catch (error) {
+      resumeFailed = true;
+      expect(await statusOf(error)).toBe(404);
+    }
+    expect(resumeFailed).toBe(true);
+    await expectHttpError(
+      bob().runs.create(aliceThread, "delegate", { command: { resume: { action: "cancel" } } }),
+      [404],
+    );
+    // A's thread is untouched: still waiting on the same interrupt.
+    expect((await alice().threads.get(aliceThread)).status).toBe("interrupted");
+  });
+
+  it("after consent, resuming with recheck runs the tool and answers", async () => {
+    const consent = await fetch(link, { method: "POST", body: new URLSearchParams({ decision: "allow" }) });
+    expect(consent.status).toBe(200);
+    expect(sandbox.scalekit.getAccount("alice", "gmail")?.status).toBe("ACTIVE");
+
+    const chunks = await collect(
+      alice().runs.stream(aliceThread, "delegate", {
+        command: { resume: { action: "recheck" } },
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect(errorsOf(chunks)).toEqual([]);
+    expect(interruptsOf(chunks)).toEqual([]);
+
+    const messages = await messagesOf(alice(), aliceThread);
+    const toolResult = messages.find((message) => message.type === "tool");
+    expect(toolResult?.status).not.toBe("error");
+    expect(text(toolResult)).toContain("Q3 vendor contract");
+    const answer = messages.at(-1);
+    expect(answer?.type).toBe("ai");
+    expect(answer?.tool_calls ?? []).toEqual([]);
+    expect(text(answer)).toContain("Q3 vendor contract");
+    expect((await alice().threads.get(aliceThread)).status).toBe("idle");
+  });
+
+  it("acts as the authenticated user whatever the run's context or configurable claims", async () => {
+    // Bob claims to be alice (who is connected): he still gets his own authorization request.
+    const bobThread = await bob().threads.create();
+    const bobChunks = await collect(
+      bob().runs.stream(bobThread.thread_id, "delegate", {
+        input: userMessage("show my unread email"),
+        context: { userId: "alice" },
+        config: {
+          configurable: { langgraph_auth_user: { identity: "alice", delegate: { userId: "alice" } } },
+        },
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect(errorsOf(bobChunks)).toEqual([]);
+    const [bobValue] = interruptsOf(bobChunks);
+    expect(bobValue?.requests[0]?.connector).toBe("gmail");
+    expect(bobValue?.requests[0]?.url).not.toBe(link);
+    expect(sandbox.scalekit.getAccount("bob", "gmail")?.status).toBe("PENDING_AUTH");
+    expect(sandbox.scalekit.getAccount("alice", "gmail")?.status).toBe("ACTIVE");
+
+    // Alice claims to be bob (who is not connected): she reads her own mail without an interrupt.
+    const aliceOther = await alice().threads.create();
+    const aliceChunks = await collect(
+      alice().runs.stream(aliceOther.thread_id, "delegate", {
+        input: userMessage("show my unread email"),
+        context: { userId: "bob" },
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect(errorsOf(aliceChunks)).toEqual([]);
+    expect(interruptsOf(aliceChunks)).toEqual([]);
+    expect(text((await messagesOf(alice(), aliceOther.thread_id)).at(-1))).toContain("Q3 vendor contract");
+  });
+
+  it("cancel on a second thread answers the blocked call and explains", async () => {
+    const thread = await alice().threads.create();
+    const first = await collect(
+      alice().runs.stream(thread.thread_id, "delegate", {
+        input: userMessage("what's on my calendar today?"),
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    const [value] = interruptsOf(first);
+    expect(value?.requests.map((request) => request.connector)).toEqual(["google-calendar"]);
+
+    const second = await collect(
+      alice().runs.stream(thread.thread_id, "delegate", {
+        command: { resume: { action: "cancel" } },
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect(errorsOf(second)).toEqual([]);
+    expect(interruptsOf(second)).toEqual([]);
+
+    const messages = await messagesOf(alice(), thread.thread_id);
+    const calls = messages.flatMap((message) => (message.tool_calls ?? []) as { id: string }[]);
+    const answered = new Set(messages.filter((m) => m.type === "tool").map((m) => m.tool_call_id));
+    expect(calls.every((call) => answered.has(call.id))).toBe(true);
+    expect(messages.find((message) => message.type === "tool")?.status).toBe("error");
+    const answer = messages.at(-1);
+    expect(answer?.type).toBe("ai");
+    expect(text(answer)).toMatch(/Google Calendar/);
+    expect((await alice().threads.get(thread.thread_id)).status).toBe("idle");
+    expect(sandbox.scalekit.getAccount("alice", "googlecalendar")?.status).not.toBe("ACTIVE");
+  });
+});
+
+describe("with nothing configured (npm run serve offline)", () => {
+  let offline: RunningServer | undefined;
+
+  afterAll(async () => {
+    await offline?.stop();
+  });
+
+  it("starts its own sandbox and accepts the default dev tokens", async () => {
+    offline = await startLangGraphServer({ DELEGATE_TIMEZONE: "Europe/Berlin" });
+    const devAlice = client("dev-alice", offline.apiUrl);
+    const devBob = client("dev-bob", offline.apiUrl);
+    const thread = await devAlice.threads.create();
+    const chunks = await collect(
+      devAlice.runs.stream(thread.thread_id, "delegate", {
+        input: userMessage("show my unread email"),
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    const url = interruptsOf(chunks)[0]?.requests[0]?.url;
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/magicLink\//);
+    expect(offline.log()).toContain("Delegate runs on the local sandbox");
+    await expectHttpError(devBob.threads.get(thread.thread_id), [404]);
+
+    const consent = await fetch(url!, { method: "POST", body: new URLSearchParams({ decision: "allow" }) });
+    expect(consent.status).toBe(200);
+    await collect(
+      devAlice.runs.stream(thread.thread_id, "delegate", {
+        command: { resume: { action: "recheck" } },
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect(text((await messagesOf(devAlice, thread.thread_id)).at(-1))).toContain("Q3 vendor contract");
+  });
+});
