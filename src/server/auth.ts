@@ -5,7 +5,9 @@
  *   (a user may be `organization/user`). Clients send `Authorization: Bearer <token>`; the
  *   `X-Api-Key: <token>` header is accepted too, because that is what Agent Chat UI's
  *   "API key" field sends. On the sandbox the default table is `dev-alice=alice,dev-bob=bob`.
- *   A missing or unknown token is a 401.
+ *   A missing or unknown token is a 401. LangGraph Studio's own header (`x-auth-scheme:
+ *   langsmith`) is not a credential (`disable_studio_auth` in langgraph.json) unless
+ *   DELEGATE_SERVER_STUDIO_USER opts in for local development.
  * - **Authorization**: every thread, run and cron is stamped `metadata.owner = <user>` when it is
  *   created and filtered by that owner afterwards, so a user can neither see nor resume another
  *   user's thread. Store items live under a namespace that starts with the user.
@@ -37,35 +39,48 @@ function unauthorized(message: string): HTTPException {
   return new HTTPException(401, { message, headers: CHALLENGE });
 }
 
-/** The presented token: `Authorization: Bearer <token>`, else `X-Api-Key: <token>`. */
-function presentedToken(request: Request): string | undefined {
+/** Where LangGraph Studio is served from; browsers set `Origin`, web pages cannot forge it. */
+const STUDIO_ORIGIN = /^https:\/\/([a-z0-9-]+\.)*smith\.langchain\.com$/;
+
+function bearerToken(authorization: string): string {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
+  if (!match?.[1]) throw unauthorized('Malformed Authorization header: expected "Bearer <token>".');
+  return match[1];
+}
+
+function lookup(token: string): Identity {
+  const identity = settings.tokens.lookup(token);
+  if (!identity) throw unauthorized("Unknown bearer token.");
+  return identity;
+}
+
+/**
+ * Who a request stands for: `Authorization: Bearer <token>`; else, for LangGraph Studio
+ * (`x-auth-scheme: langsmith` from a smith.langchain.com page), DELEGATE_SERVER_STUDIO_USER when
+ * it is set; else `X-Api-Key: <token>` (Agent Chat UI's "API key" field). Anything else is a 401.
+ */
+function authenticateRequest(request: Request): Identity {
   const authorization = request.headers.get("authorization");
-  if (authorization) {
-    const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-    if (!match) throw unauthorized('Malformed Authorization header: expected "Bearer <token>".');
-    return match[1];
+  if (authorization) return lookup(bearerToken(authorization));
+  if (request.headers.get("x-auth-scheme") === "langsmith") {
+    const origin = request.headers.get("origin");
+    if (settings.studioUser && (origin === null || STUDIO_ORIGIN.test(origin))) return settings.studioUser;
+    throw unauthorized(
+      "LangGraph Studio requests need a bearer token (Authorization: Bearer <token>), or set DELEGATE_SERVER_STUDIO_USER for local development.",
+    );
   }
   const apiKey = request.headers.get("x-api-key")?.trim();
-  return apiKey ? apiKey : undefined;
+  if (apiKey) return lookup(apiKey);
+  throw unauthorized(
+    "Missing bearer token: send Authorization: Bearer <token> (tokens are configured with DELEGATE_SERVER_TOKENS).",
+  );
 }
 
 export const auth = new Auth()
   .authenticate(async (request: Request) => {
     // The liveness probe answers without credentials (it reveals nothing and runs nothing).
     if (request.method === "GET" && new URL(request.url).pathname === "/ok") return HEALTH_CHECK_USER;
-    const token = presentedToken(request);
-    let identity: Identity | undefined;
-    if (token !== undefined) {
-      identity = settings.tokens.lookup(token);
-      if (!identity) throw unauthorized("Unknown bearer token.");
-    } else if (settings.studioUser && request.headers.get("x-auth-scheme") === "langsmith") {
-      identity = settings.studioUser;
-    } else {
-      throw unauthorized(
-        "Missing bearer token: send Authorization: Bearer <token> (tokens are configured with DELEGATE_SERVER_TOKENS).",
-      );
-    }
-    return toServerUser(identity);
+    return toServerUser(authenticateRequest(request));
   })
   // Threads, runs and crons: stamp the owner on create, filter by owner on everything.
   .on("*", ({ value, user }) => {

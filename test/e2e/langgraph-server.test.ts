@@ -5,7 +5,7 @@
  * and auth handler) and points at a sandbox started here, so the test can complete consent and
  * inspect the emulators.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -394,7 +394,10 @@ describe("with nothing configured (npm run serve offline)", () => {
   });
 
   it("starts its own sandbox and accepts the default dev tokens", async () => {
-    offline = await startLangGraphServer({ DELEGATE_TIMEZONE: "Europe/Berlin" });
+    offline = await startLangGraphServer({
+      DELEGATE_TIMEZONE: "Europe/Berlin",
+      DELEGATE_SERVER_STUDIO_USER: "alice",
+    });
     const devAlice = client("dev-alice", offline.apiUrl);
     const devBob = client("dev-bob", offline.apiUrl);
     const thread = await devAlice.threads.create();
@@ -418,5 +421,18 @@ describe("with nothing configured (npm run serve offline)", () => {
       }) as AsyncIterable<StreamChunk>,
     );
     expect(text((await messagesOf(devAlice, thread.thread_id)).at(-1))).toContain("Q3 vendor contract");
+
+    // DELEGATE_SERVER_STUDIO_USER=alice: Studio's header acts as alice, but only from Studio's origin.
+    const studioSearch = (origin: string) =>
+      fetch(`${offline?.apiUrl}/threads/search`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "x-auth-scheme": "langsmith", origin },
+        body: "{}",
+      });
+    const fromStudio = await studioSearch("https://smith.langchain.com");
+    expect(fromStudio.status).toBe(200);
+    const studioThreads = (await fromStudio.json()) as { thread_id: string }[];
+    expect(studioThreads.map((entry) => entry.thread_id)).toContain(thread.thread_id);
+    expect((await studioSearch("https://evil.example")).status).toBe(401);
   });
 });

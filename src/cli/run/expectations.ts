@@ -73,7 +73,11 @@ interface Context {
 
 function checkTurn(expect: Expectations, context: Context): CheckResult[] {
   const results: CheckResult[] = [];
-  const result = (path: JsonPath, description: string, outcome: { met: boolean; expected?: string; actual?: string }) => {
+  const result = (
+    path: JsonPath,
+    description: string,
+    outcome: { met: boolean; expected?: string; actual?: string },
+  ) => {
     const notRun = context.incomplete && !outcome.met;
     results.push({
       turn: context.turn,
@@ -82,7 +86,9 @@ function checkTurn(expect: Expectations, context: Context): CheckResult[] {
       met: outcome.met,
       ...(outcome.expected !== undefined ? { expected: outcome.expected } : {}),
       ...(outcome.actual !== undefined || notRun
-        ? { actual: `${outcome.actual ?? ""}${notRun ? `${outcome.actual ? " " : ""}(the run stopped before this turn finished)` : ""}` }
+        ? {
+            actual: `${outcome.actual ?? ""}${notRun ? `${outcome.actual ? " " : ""}(the run stopped before this turn finished)` : ""}`,
+          }
         : {}),
     });
   };
@@ -101,16 +107,22 @@ function checkTurn(expect: Expectations, context: Context): CheckResult[] {
     });
   });
   if (expect.interrupt !== undefined) {
-    result(["interrupt"], describeInterruptExpectation(expect.interrupt), checkInterrupt(expect.interrupt, context));
+    result(
+      ["interrupt"],
+      describeInterruptExpectation(expect.interrupt),
+      checkInterrupt(expect.interrupt, context),
+    );
   }
   if (expect.reply) {
     const reply = of(context.events, "message")
       .map((item) => item.event.text)
       .join("\n");
-    const actual = reply ? show(reply, 600) : "no reply";
+    const actual = reply ? (reply.length > 600 ? `${reply.slice(0, 599)}…` : reply) : "no reply";
     const contains = expect.reply.contains === undefined ? [] : [expect.reply.contains].flat();
     contains.forEach((text, index) => {
-      const path = Array.isArray(expect.reply?.contains) ? ["reply", "contains", index] : ["reply", "contains"];
+      const path = Array.isArray(expect.reply?.contains)
+        ? ["reply", "contains", index]
+        : ["reply", "contains"];
       result(path, `reply contains ${JSON.stringify(text)}`, {
         met: containsText(reply, text),
         expected: `a reply containing ${JSON.stringify(text)}`,
@@ -119,7 +131,9 @@ function checkTurn(expect: Expectations, context: Context): CheckResult[] {
     });
     const absent = expect.reply.not_contains === undefined ? [] : [expect.reply.not_contains].flat();
     absent.forEach((text, index) => {
-      const path = Array.isArray(expect.reply?.not_contains) ? ["reply", "not_contains", index] : ["reply", "not_contains"];
+      const path = Array.isArray(expect.reply?.not_contains)
+        ? ["reply", "not_contains", index]
+        : ["reply", "not_contains"];
       result(path, `reply does not contain ${JSON.stringify(text)}`, {
         met: !containsText(reply, text),
         expected: `a reply without ${JSON.stringify(text)}`,
@@ -174,13 +188,17 @@ function checkTool(
           item.event.type === "tool-result" && item.event.toolCallId === call.event.toolCallId,
       );
       if (outcome?.event.status !== spec.result) {
-        reasons.push(`${describeCall(call.event)}\n  result: expected ${spec.result}, got ${outcome ? `${outcome.event.status} (${outcome.event.summary})` : "no result"}`);
+        reasons.push(
+          `${describeCall(call.event)}\n  result: expected ${spec.result}, got ${outcome ? `${outcome.event.status} (${outcome.event.summary})` : "no result"}`,
+        );
         continue;
       }
     }
     return { met: true, expected, actual: describeCall(call.event) };
   }
-  const others = calls.filter((call) => call.event.toolName !== spec.name).map((call) => describeCall(call.event));
+  const others = calls
+    .filter((call) => call.event.toolName !== spec.name)
+    .map((call) => describeCall(call.event));
   const actual = [...reasons, ...others].join("\n") || "no tool was called";
   return { met: false, expected, actual };
 }
@@ -212,10 +230,15 @@ function describeInterrupt(event: EventOf<"authorization-required">): string {
     .join(" ")}`;
 }
 
-function checkInterrupt(expected: InterruptExpectation, context: Context): { met: boolean; expected: string; actual: string } {
+function checkInterrupt(
+  expected: InterruptExpectation,
+  context: Context,
+): { met: boolean; expected: string; actual: string } {
   const interrupts = of(context.events, "authorization-required");
-  const actual = interrupts.map((item) => describeInterrupt(item.event)).join("\n") || "no authorization was asked for";
-  if (expected === false) return { met: interrupts.length === 0, expected: "no authorization request", actual };
+  const actual =
+    interrupts.map((item) => describeInterrupt(item.event)).join("\n") || "no authorization was asked for";
+  if (expected === false)
+    return { met: interrupts.length === 0, expected: "no authorization request", actual };
   const wanted = [...new Set(expected.connectors)].sort();
   const description = `one authorization request for exactly [${wanted.join(", ")}]${expected.reason ? ` (${expected.reason})` : ""}${
     expected.new_links ? " with links that differ from the previous request's" : ""
@@ -257,7 +280,9 @@ function previousLink(record: RunRecord, before: number, connector: string): str
 function callsIn(context: Context): Recorded<"tool-call">[] {
   const inSpan = new Set(context.events.map((item) => item.seq));
   const ranHere = new Set(of(context.events, "tool-result").map((item) => item.event.toolCallId));
-  return of(context.record.events, "tool-call").filter((item) => inSpan.has(item.seq) || ranHere.has(item.event.toolCallId));
+  return of(context.record.events, "tool-call").filter(
+    (item) => inSpan.has(item.seq) || ranHere.has(item.event.toolCallId),
+  );
 }
 
 function of<T extends RuntimeEvent["type"]>(events: RecordedEvent[], type: T): Recorded<T>[] {

@@ -54,7 +54,8 @@ export function readJson(text: string): JsonReadResult {
       if (char === "\\") {
         const next = text[index + 1];
         if (next === "u") {
-          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(index + 2, index + 6))) fail("invalid \\u escape in a string");
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(index + 2, index + 6)))
+            fail("invalid \\u escape in a string");
           index += 6;
           continue;
         }
@@ -75,7 +76,9 @@ export function readJson(text: string): JsonReadResult {
     if (char === "{") return readObject(path);
     if (char === "[") return readArray(path);
     if (char === '"') return readString();
-    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(text.slice(index, index + 400));
+    const literal = /^(?:true|false|null|-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?)/.exec(
+      text.slice(index, index + 400),
+    );
     if (!literal) return fail(`expected a value, found ${describe(index)}`);
     index += literal[0].length;
     return JSON.parse(literal[0]);

@@ -35,7 +35,9 @@ export function mismatch(expected: unknown, actual: unknown, where: string): str
     return `${where}: expected to match ${regex}, got ${show(actual)}`;
   }
   if (matcher?.kind === "contains") {
-    return containsText(actual, matcher.text) ? undefined : `${where}: expected to contain ${JSON.stringify(matcher.text)}, got ${show(actual)}`;
+    return containsText(actual, matcher.text)
+      ? undefined
+      : `${where}: expected to contain ${JSON.stringify(matcher.text)}, got ${show(actual)}`;
   }
   if (isPlainObject(expected)) {
     if (!isPlainObject(actual)) return `${where}: expected a mapping, got ${show(actual)}`;
@@ -56,7 +58,9 @@ export function mismatch(expected: unknown, actual: unknown, where: string): str
     }
     return undefined;
   }
-  return Object.is(expected, actual) ? undefined : `${where}: expected ${show(expected)}, got ${show(actual)}`;
+  return Object.is(expected, actual)
+    ? undefined
+    : `${where}: expected ${show(expected)}, got ${show(actual)}`;
 }
 
 export function containsText(actual: unknown, text: string): boolean {

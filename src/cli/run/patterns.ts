@@ -9,7 +9,8 @@ export function compilePattern(source: string): RegExp | string {
   const body = slashed ? slashed[1]! : source;
   const flags = slashed ? slashed[2]! : "";
   if (body === "") return "the regular expression is empty";
-  if (/[gy]/.test(flags)) return `flag "${flags.match(/[gy]/)![0]}" is not allowed in a matcher (use i, m, s or u)`;
+  if (/[gy]/.test(flags))
+    return `flag "${flags.match(/[gy]/)![0]}" is not allowed in a matcher (use i, m, s or u)`;
   try {
     return new RegExp(body, flags);
   } catch (error) {

@@ -1,5 +1,12 @@
 import { authorizationLines, describeCall, type TerminalStyle } from "../chat/render.js";
-import type { AuthorizationNeeded, LocatedCheck, Reporter, RunSummary, ScriptResult, ScriptStart } from "./reporter.js";
+import type {
+  AuthorizationNeeded,
+  LocatedCheck,
+  Reporter,
+  RunSummary,
+  ScriptResult,
+  ScriptStart,
+} from "./reporter.js";
 import type { RecordedEvent } from "./run-record.js";
 import type { SourceLocation } from "./script-loader.js";
 import { isUserTurn, type Turn } from "./script-schema.js";
@@ -36,7 +43,9 @@ export class PrettyReporter implements Reporter {
     const where = colors.dim(`(line ${location.line})`);
     if (isUserTurn(turn)) {
       this.#line("");
-      this.#line(`${number} ${colors.bold(colors.cyan("you ›"))} ${indentRest(turn.user, "      ")} ${where}`);
+      this.#line(
+        `${number} ${colors.bold(colors.cyan("you ›"))} ${indentRest(turn.user, "      ")} ${where}`,
+      );
     } else {
       const target = turn.connectors ? ` ${turn.connectors.join(", ")}` : "";
       this.#line(`${number} ${colors.magenta(`auth › ${turn.auth}${target}`)} ${where}`);
@@ -47,7 +56,9 @@ export class PrettyReporter implements Reporter {
     const { colors } = this.#style;
     switch (event.type) {
       case "message":
-        this.#line(`${INDENT}${colors.green("delegate ›")} ${indentRest(event.text, `${INDENT}           `)}`);
+        this.#line(
+          `${INDENT}${colors.green("delegate ›")} ${indentRest(event.text, `${INDENT}           `)}`,
+        );
         return;
       case "tool-call":
         this.#line(`${INDENT}${colors.dim("→")} ${describeCall(event.toolName, event.args)}`);
@@ -97,7 +108,10 @@ export class PrettyReporter implements Reporter {
     if (result.checks.length === 0) this.#line(colors.dim("  (none)"));
     for (const check of result.checks) this.#check(check);
     const met = result.checks.length - failed.length;
-    const verdict = failed.length === 0 ? colors.green(`${met} met`) : `${met} met, ${colors.red(`${failed.length} failed`)}`;
+    const verdict =
+      failed.length === 0
+        ? colors.green(`${met} met`)
+        : `${met} met, ${colors.red(`${failed.length} failed`)}`;
     this.#line(`  ${verdict}`);
     this.#line("");
   }
@@ -115,7 +129,11 @@ export class PrettyReporter implements Reporter {
 
   authorizationNeeded(needed: AuthorizationNeeded): void {
     const names = needed.connections.map((connection) => connection.connector).join(", ");
-    this.#line(this.#style.colors.yellow(`Authorization needed in turn ${needed.turn} (${names}); stopped by --on-auth fail:`));
+    this.#line(
+      this.#style.colors.yellow(
+        `Authorization needed in turn ${needed.turn} (${names}); stopped by --on-auth fail:`,
+      ),
+    );
     this.#write(`${JSON.stringify(needed)}\n`);
   }
 
@@ -125,8 +143,10 @@ export class PrettyReporter implements Reporter {
     const mark = check.met ? colors.green("✓") : colors.red("✗");
     this.#line(`  ${mark} turn ${check.turn + 1}: ${check.description}  ${where}`);
     if (check.met) return;
-    if (check.expected !== undefined) this.#line(`      ${colors.green(`- expected: ${indentRest(check.expected, "                  ")}`)}`);
-    if (check.actual !== undefined) this.#line(`      ${colors.red(`+ actual:   ${indentRest(check.actual, "                  ")}`)}`);
+    if (check.expected !== undefined)
+      this.#line(`      ${colors.green(`- expected: ${indentRest(check.expected, "                  ")}`)}`);
+    if (check.actual !== undefined)
+      this.#line(`      ${colors.red(`+ actual:   ${indentRest(check.actual, "                  ")}`)}`);
   }
 
   #line(text: string): void {

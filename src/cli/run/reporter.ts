@@ -1,6 +1,6 @@
 import type { AuthorizationRequest } from "../../agent/authorization-request.js";
-import type { SourceLocation } from "./script-loader.js";
 import type { CheckResult, RecordedEvent } from "./run-record.js";
+import type { SourceLocation } from "./script-loader.js";
 import type { Turn } from "./script-schema.js";
 
 export interface ScriptStart {

@@ -53,11 +53,19 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
   const { config, logger } = context;
   const model = choice(values.model, MODEL_CHOICES, "--model");
   const format = choice(values.format, ["pretty", "jsonl"] as const, "--format") ?? "pretty";
-  const onAuth = choice(values["on-auth"], ON_AUTH_POLICIES, "--on-auth") ?? (config.mode === "sandbox" ? "approve" : "wait");
-  if (positionals.length === 0) throw new UsageError('Name at least one script, or "-" to read one from stdin. Run "delegate run --help".');
-  if (positionals.filter((file) => file === "-").length > 1) throw new UsageError('"-" (stdin) can be given only once.');
+  const onAuth =
+    choice(values["on-auth"], ON_AUTH_POLICIES, "--on-auth") ??
+    (config.mode === "sandbox" ? "approve" : "wait");
+  if (positionals.length === 0)
+    throw new UsageError(
+      'Name at least one script, or "-" to read one from stdin. Run "delegate run --help".',
+    );
+  if (positionals.filter((file) => file === "-").length > 1)
+    throw new UsageError('"-" (stdin) can be given only once.');
   if (model === "openai" && !config.openai) {
-    throw new UsageError("--model openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) in the environment or .env.");
+    throw new UsageError(
+      "--model openai needs OPENAI_API_KEY (or OPENAI_BASE_URL for an OpenAI-compatible server) in the environment or .env.",
+    );
   }
   if (onAuth === "approve" && config.mode !== "sandbox") {
     throw new UsageError(
@@ -73,7 +81,9 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
     try {
       text = file === "-" ? await readStdin() : await readFile(file, "utf8");
     } catch (error) {
-      console.error(`delegate: cannot read ${name}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+      console.error(
+        `delegate: cannot read ${name}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`,
+      );
       return EXIT_INVALID;
     }
     const result = loadScript(text, name);
@@ -88,7 +98,9 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
   if (problems.length > 0) {
     for (const problem of problems) console.error(formatProblem(problem));
     const files = new Set(problems.map((problem) => problem.file)).size;
-    console.error(`${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} script${files === 1 ? "" : "s"}; nothing was run.`);
+    console.error(
+      `${problems.length} problem${problems.length === 1 ? "" : "s"} in ${files} script${files === 1 ? "" : "s"}; nothing was run.`,
+    );
     return EXIT_INVALID;
   }
 
@@ -96,7 +108,9 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
     process.stdout.write(text);
   };
   const reporter: Reporter =
-    format === "jsonl" ? new JsonlReporter(write) : new PrettyReporter(write, terminalStyle(process.stdout, process.env));
+    format === "jsonl"
+      ? new JsonlReporter(write)
+      : new PrettyReporter(write, terminalStyle(process.stdout, process.env));
   const summary: RunSummary = { scripts: 0, passed: 0, met: 0, failed: 0 };
   for (const script of loaded) {
     const outcome = await runScript({
@@ -123,33 +137,49 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
 }
 
 /** Problems a valid script has with this environment, at the place in the script they are about. */
-function environmentProblems(loaded: LoadedScript, config: DelegateConfig, model: ModelChoice | undefined): ScriptProblem[] {
-  const { script, file } = loaded;
+function environmentProblems(
+  loaded: LoadedScript,
+  config: DelegateConfig,
+  model: ModelChoice | undefined,
+): ScriptProblem[] {
+  const { script } = loaded;
   const problems: ScriptProblem[] = [];
-  const at = (path: (string | number)[], message: string) => problems.push({ file, ...loaded.locate(path), message });
+  const at = (path: (string | number)[], message: string) => problems.push(loaded.problem(path, message));
   if (model === undefined && script.model === "openai" && !config.openai) {
-    at(["model"], 'model "openai" needs OPENAI_API_KEY (or OPENAI_BASE_URL) in the environment or .env; or run with --model offline');
+    at(
+      ["model"],
+      'model "openai" needs OPENAI_API_KEY (or OPENAI_BASE_URL) in the environment or .env; or run with --model offline',
+    );
   }
   const enabled = new Set<string>(config.enabledConnectors);
   script.sandbox?.connected.forEach((connector, index) => {
-    if (!enabled.has(connector)) at(["sandbox", "connected", index], `connector "${connector}" is disabled by DELEGATE_CONNECTORS`);
+    if (!enabled.has(connector))
+      at(["sandbox", "connected", index], `connector "${connector}" is disabled by DELEGATE_CONNECTORS`);
   });
   script.turns.forEach((turn, index) => {
     if (isUserTurn(turn)) return;
     turn.connectors?.forEach((connector, position) => {
-      if (!enabled.has(connector)) at(["turns", index, "connectors", position], `connector "${connector}" is disabled by DELEGATE_CONNECTORS`);
+      if (!enabled.has(connector))
+        at(
+          ["turns", index, "connectors", position],
+          `connector "${connector}" is disabled by DELEGATE_CONNECTORS`,
+        );
     });
     if (config.mode !== "sandbox" && SANDBOX_ONLY_ACTIONS.has(turn.auth)) {
       at(
         ["turns", index, "auth"],
-        `\`${turn.auth}\` needs the sandbox: against a real Scalekit environment a person consents in the browser; use \`wait\` (or \`cancel\`)`,
+        `\`${turn.auth}\` needs the sandbox (it drives the local Scalekit emulator); against a real Scalekit environment the person acts in the browser: use \`wait\`, \`recheck\` or \`cancel\``,
       );
     }
   });
   return problems;
 }
 
-function choice<T extends string>(value: string | undefined, allowed: readonly T[], flag: string): T | undefined {
+function choice<T extends string>(
+  value: string | undefined,
+  allowed: readonly T[],
+  flag: string,
+): T | undefined {
   if (value === undefined) return undefined;
   if ((allowed as readonly string[]).includes(value)) return value as T;
   throw new UsageError(`${flag} must be one of ${allowed.join(", ")}, got "${value}".`);
@@ -157,6 +187,7 @@ function choice<T extends string>(value: string | undefined, allowed: readonly T
 
 async function readStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
+  for await (const chunk of process.stdin)
+    chunks.push(typeof chunk === "string" ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString("utf8");
 }

@@ -15,9 +15,15 @@ type Schema = z.core.$ZodType;
 /** Friendlier words for unions whose every branch refused the value's kind. */
 const UNION_HINTS: { test: (path: JsonPath) => boolean; text: string }[] = [
   { test: (path) => path.at(-2) === "tools", text: "a tool name, or { name, args?, result? }" },
-  { test: (path) => path.at(-1) === "interrupt", text: "false (no authorization asked for) or { connectors: [...] }" },
+  {
+    test: (path) => path.at(-1) === "interrupt",
+    text: "false (no authorization asked for) or { connectors: [...] }",
+  },
   { test: (path) => path.at(-1) === "error", text: "true or { code?, contains? }" },
-  { test: (path) => path.at(-1) === "contains" || path.at(-1) === "not_contains", text: "a string or a list of strings" },
+  {
+    test: (path) => path.at(-1) === "contains" || path.at(-1) === "not_contains",
+    text: "a string or a list of strings",
+  },
   { test: (path) => path.at(-2) === "turns", text: "{ user: <message> } or { auth: <action> }" },
 ];
 
@@ -37,7 +43,13 @@ export function describeIssues(issues: readonly Issue[], input: unknown, schema:
   });
 }
 
-function collect(issues: readonly Issue[], input: unknown, schema: Schema, base: JsonPath, out: PathProblem[]): void {
+function collect(
+  issues: readonly Issue[],
+  input: unknown,
+  schema: Schema,
+  base: JsonPath,
+  out: PathProblem[],
+): void {
   for (const issue of issues) {
     const path = [...base, ...issue.path.map(toSegment)];
     const value = valueAt(input, path);
@@ -65,7 +77,11 @@ function collect(issues: readonly Issue[], input: unknown, schema: Schema, base:
             message: `${label(path.slice(0, -1))}: missing "${path.at(-1)}" (${expectedWord(issue.expected)})`,
           });
         } else {
-          out.push({ path, at: "value", message: `${label(path)}: expected ${expectedWord(issue.expected)}, got ${describeValue(value)}` });
+          out.push({
+            path,
+            at: "value",
+            message: `${label(path)}: expected ${expectedWord(issue.expected)}, got ${describeValue(value)}`,
+          });
         }
         break;
       }
@@ -82,7 +98,11 @@ function collect(issues: readonly Issue[], input: unknown, schema: Schema, base:
       case "invalid_union": {
         const branches = unionOptions(schemaAt(schema, relative, valueAt(input, base), false));
         if (path.at(-2) === "turns" && isObject(value) && "user" in value && "auth" in value) {
-          out.push({ path, at: "value", message: `${label(path)}: a turn is either a message (user:) or an authorization action (auth:), not both` });
+          out.push({
+            path,
+            at: "value",
+            message: `${label(path)}: a turn is either a message (user:) or an authorization action (auth:), not both`,
+          });
           break;
         }
         const chosen = chooseBranch(issue.errors, value, path);
@@ -92,8 +112,18 @@ function collect(issues: readonly Issue[], input: unknown, schema: Schema, base:
           const hint = UNION_HINTS.find((candidate) => candidate.test(path))?.text;
           const expected =
             hint ??
-            [...new Set(issue.errors.flatMap((branch) => branch.filter((item) => item.path.length === 0).map(branchWord)))].join(" or ");
-          out.push({ path, at: "value", message: `${label(path)}: expected ${expected}, got ${describeValue(value)}` });
+            [
+              ...new Set(
+                issue.errors.flatMap((branch) =>
+                  branch.filter((item) => item.path.length === 0).map(branchWord),
+                ),
+              ),
+            ].join(" or ");
+          out.push({
+            path,
+            at: "value",
+            message: `${label(path)}: expected ${expected}, got ${describeValue(value)}`,
+          });
         }
         break;
       }
@@ -112,7 +142,11 @@ function collect(issues: readonly Issue[], input: unknown, schema: Schema, base:
  * The branch the author meant: for a turn, the one named by its `user`/`auth` key; otherwise a
  * branch that accepted the value's kind (no problem at its root), preferring the fewest problems.
  */
-function chooseBranch(errors: readonly (readonly Issue[])[], value: unknown, path: JsonPath): number | undefined {
+function chooseBranch(
+  errors: readonly (readonly Issue[])[],
+  value: unknown,
+  path: JsonPath,
+): number | undefined {
   if (path.at(-2) === "turns" && isObject(value)) {
     const hasUser = "user" in value;
     const hasAuth = "auth" in value;
@@ -139,7 +173,11 @@ function sizeMessage(issue: Extract<Issue, { code: "too_small" | "too_big" }>, v
     case "array":
       return more ? `needs at least ${bound} item${bound === 1 ? "" : "s"}` : `has more than ${bound} items`;
     case "string":
-      return more ? (bound === 1 ? "must not be empty" : `needs at least ${bound} characters`) : `is longer than ${bound} characters`;
+      return more
+        ? bound === 1
+          ? "must not be empty"
+          : `needs at least ${bound} characters`
+        : `is longer than ${bound} characters`;
     case "number":
       return `${describeValue(value)} must be ${more ? (issue.inclusive ? "at least" : "greater than") : issue.inclusive ? "at most" : "less than"} ${bound}`;
     default:
@@ -149,7 +187,8 @@ function sizeMessage(issue: Extract<Issue, { code: "too_small" | "too_big" }>, v
 
 function branchWord(issue: Issue): string {
   if (issue.code === "invalid_type") return expectedWord(issue.expected);
-  if (issue.code === "invalid_value") return issue.values.map((option) => JSON.stringify(option)).join(" or ");
+  if (issue.code === "invalid_value")
+    return issue.values.map((option) => JSON.stringify(option)).join(" or ");
   return "a valid value";
 }
 
@@ -184,7 +223,11 @@ export function describeValue(value: unknown): string {
 /** `turns[2].expect.tools[0]` — the path as a reader would write it. */
 export function label(path: JsonPath): string {
   if (path.length === 0) return "script";
-  return path.reduce<string>((text, segment) => (typeof segment === "number" ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment), "");
+  return path.reduce<string>(
+    (text, segment) =>
+      typeof segment === "number" ? `${text}[${segment}]` : text ? `${text}.${segment}` : segment,
+    "",
+  );
 }
 
 function toSegment(segment: PropertyKey): string | number {
@@ -224,7 +267,10 @@ function unwrap(schema: Schema | undefined): Schema | undefined {
   let current = schema;
   for (let depth = 0; current && depth < 10; depth += 1) {
     const d = def(current);
-    if ((d.type === "optional" || d.type === "default" || d.type === "nullable" || d.type === "prefault") && d.innerType) {
+    if (
+      (d.type === "optional" || d.type === "default" || d.type === "nullable" || d.type === "prefault") &&
+      d.innerType
+    ) {
       current = d.innerType;
     } else if (d.type === "pipe" && d.in) {
       current = d.in;
@@ -237,7 +283,8 @@ function unwrap(schema: Schema | undefined): Schema | undefined {
 
 /** The schema at a path, resolving unions by the value actually written there. */
 function schemaAt(schema: Schema, path: JsonPath, input: unknown, resolveLast = true): Schema | undefined {
-  let current: Schema | undefined = path.length > 0 || resolveLast ? resolve(unwrap(schema), input) : unwrap(schema);
+  let current: Schema | undefined =
+    path.length > 0 || resolveLast ? resolve(unwrap(schema), input) : unwrap(schema);
   let value = input;
   for (const [index, segment] of path.entries()) {
     if (!current) return undefined;

@@ -22,6 +22,8 @@ export interface LoadedScript {
   script: Script;
   /** Where the value at a path (e.g. `["turns", 2, "expect", "tools", 0]`) is written. */
   locate(path: JsonPath): SourceLocation;
+  /** A problem about the value at a path, e.g. one this environment has with a valid script. */
+  problem(path: JsonPath, message: string): ScriptProblem;
 }
 
 export type LoadResult = { ok: true; loaded: LoadedScript } | { ok: false; problems: ScriptProblem[] };
@@ -40,7 +42,11 @@ export function detectFormat(file: string, text: string): ScriptFormat {
  * Parses and validates a script. Every problem (syntax or schema) comes back with the line
  * and column it is at, one problem per entry, never a stack trace.
  */
-export function loadScript(text: string, file: string, format: ScriptFormat = detectFormat(file, text)): LoadResult {
+export function loadScript(
+  text: string,
+  file: string,
+  format: ScriptFormat = detectFormat(file, text),
+): LoadResult {
   const lines = lineStarts(text);
   const at = (offset: number, message: string): ScriptProblem => {
     const location = position(lines, offset);
@@ -58,7 +64,8 @@ export function loadScript(text: string, file: string, format: ScriptFormat = de
     locateOffset = (path, target) => {
       for (let depth = path.length; depth >= 0; depth -= 1) {
         const key = pathKey(path.slice(0, depth));
-        const offset = depth === path.length && target === "key" ? positions.key.get(key) : positions.value.get(key);
+        const offset =
+          depth === path.length && target === "key" ? positions.key.get(key) : positions.value.get(key);
         if (offset !== undefined) return offset;
       }
       return 0;
@@ -68,14 +75,22 @@ export function loadScript(text: string, file: string, format: ScriptFormat = de
     if (document.errors.length > 0) {
       return {
         ok: false,
-        problems: document.errors.map((error) => at(error.pos[0], `invalid YAML: ${yamlMessage(error.message)}`)),
+        problems: document.errors.map((error) =>
+          at(error.pos[0], `invalid YAML: ${yamlMessage(error.message)}`),
+        ),
       };
     }
     value = document.toJS({ maxAliasCount: 100 });
     // `user: what's new in #engineering` silently loses "#engineering" to a YAML comment.
     visit(document, {
       Scalar(_, node) {
-        if (node.type !== Scalar.PLAIN || typeof node.value !== "string" || !node.comment || !/^\S/.test(node.comment)) return;
+        if (
+          node.type !== Scalar.PLAIN ||
+          typeof node.value !== "string" ||
+          !node.comment ||
+          !/^\S/.test(node.comment)
+        )
+          return;
         const hidden = `#${node.comment.split(/\s/)[0]}`;
         lexical.push(
           at(
@@ -102,8 +117,8 @@ export function loadScript(text: string, file: string, format: ScriptFormat = de
   if (!parsed.success || lexical.length > 0) {
     const problems = [
       ...lexical,
-      ...(parsed.success ? [] : describeIssues(parsed.error.issues, value, ScriptSchema)).map((problem: PathProblem) =>
-        at(locateOffset(problem.path, problem.at), problem.message),
+      ...(parsed.success ? [] : describeIssues(parsed.error.issues, value, ScriptSchema)).map(
+        (problem: PathProblem) => at(locateOffset(problem.path, problem.at), problem.message),
       ),
     ];
     problems.sort((a, b) => a.line - b.line || a.column - b.column);
@@ -115,6 +130,7 @@ export function loadScript(text: string, file: string, format: ScriptFormat = de
       file,
       script: parsed.data,
       locate: (path) => position(lines, locateOffset(path, "value")),
+      problem: (path, message) => at(locateOffset(path, "value"), message),
     },
   };
 }
@@ -134,7 +150,9 @@ function yamlNodeAt(root: Node | null, path: JsonPath, target: "value" | "key"):
     const segment = path[index];
     const last = index === path.length - 1;
     if (isMap(current)) {
-      const pair = current.items.find((item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment));
+      const pair = current.items.find(
+        (item) => isPair(item) && isScalar(item.key) && String(item.key.value) === String(segment),
+      );
       if (!pair) return undefined;
       if (last && target === "key") return pair.key as Node;
       current = pair.value;

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import type { AuthorizationRequest } from "../../agent/authorization-request.js";
 import { type Identity, scalekitIdentifier } from "../../auth/identity.js";
-import { type ConnectorId, connectionNames } from "../../connectors/registry.js";
 import type { DelegateConfig } from "../../config/env-config.js";
+import { type ConnectorId, connectionNames } from "../../connectors/registry.js";
 import { errorMessage } from "../../errors.js";
 import type { Logger } from "../../logger.js";
 import type { RuntimeEvent } from "../../runtime/events.js";
@@ -60,7 +60,8 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
   const stepTimeoutMs = options.stepTimeoutMs ?? 120_000;
   const sandboxMode = config.mode === "sandbox";
   const { openai, ...baseConfig } = config;
-  const sessionConfig: DelegateConfig = options.model === "openai" && openai ? { ...baseConfig, openai } : baseConfig;
+  const sessionConfig: DelegateConfig =
+    options.model === "openai" && openai ? { ...baseConfig, openai } : baseConfig;
   const authorizationTimeoutMs = (script.authorization_timeout ?? (sandboxMode ? 60 : 600)) * 1000;
 
   const session: Session = await openSession({
@@ -74,7 +75,10 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
     },
   });
   const { runtime, sandbox } = session;
-  const identity: Identity = { userId: script.user, ...(script.organization ? { organizationId: script.organization } : {}) };
+  const identity: Identity = {
+    userId: script.user,
+    ...(script.organization ? { organizationId: script.organization } : {}),
+  };
   const identifier = scalekitIdentifier(identity);
   const names = sandbox?.connectionNames ?? connectionNames(config.connectionOverrides);
   const threadId = `run-${randomUUID()}`;
@@ -82,7 +86,11 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
 
   const record: RunRecord = { events: [], turnsRun: 0 };
   let currentTurn = 0;
-  let waiters: { from: number; test: (event: RuntimeEvent) => boolean; resolve: (item: RecordedEvent) => void }[] = [];
+  let waiters: {
+    from: number;
+    test: (event: RuntimeEvent) => boolean;
+    resolve: (item: RecordedEvent) => void;
+  }[] = [];
   const unsubscribe = runtime.subscribe(threadId, (event) => {
     const recorded: RecordedEvent = { seq: record.events.length, turn: currentTurn, event };
     record.events.push(recorded);
@@ -110,7 +118,8 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
       };
       waiters.push({ from, test, resolve: done });
     });
-  const settles = (event: RuntimeEvent) => event.type === "turn-end" || event.type === "authorization-required";
+  const settles = (event: RuntimeEvent) =>
+    event.type === "turn-end" || event.type === "authorization-required";
 
   /** Waits until the thread stops running: the turn ended or it asks for authorization. */
   const settle = async (from: number, timeoutMs: number, what: string) => {
@@ -125,7 +134,10 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
   const drain = async (stream: AsyncIterable<RuntimeEvent>, what: string) => {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new StopRun(`${what} did not finish within ${Math.round(stepTimeoutMs / 1000)} s`)), stepTimeoutMs);
+      timer = setTimeout(
+        () => reject(new StopRun(`${what} did not finish within ${Math.round(stepTimeoutMs / 1000)} s`)),
+        stepTimeoutMs,
+      );
     });
     try {
       await Promise.race([
@@ -166,8 +178,11 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
     return sandbox.scalekit;
   };
   const allActive = (waiting: Pending) =>
-    waiting.requests.every((request) => emulator().getAccount(identifier, request.connection)?.status === "ACTIVE");
-  const deadlineWait = (waiting: Pending) => Math.max(1_000, Date.parse(waiting.deadline) - Date.now()) + stepTimeoutMs;
+    waiting.requests.every(
+      (request) => emulator().getAccount(identifier, request.connection)?.status === "ACTIVE",
+    );
+  const deadlineWait = (waiting: Pending) =>
+    Math.max(1_000, Date.parse(waiting.deadline) - Date.now()) + stepTimeoutMs;
 
   const approve = async (connectors: string[], waiting: Pending | undefined) => {
     const from = nextSeq();
@@ -193,7 +208,8 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
         await approve(targets(turn, waiting), waiting);
         return;
       case "deny":
-        for (const connector of targets(turn, waiting)) await emulator().deny(identifier, connectionOf(connector));
+        for (const connector of targets(turn, waiting))
+          await emulator().deny(identifier, connectionOf(connector));
         return;
       case "expire": {
         for (const connector of targets(turn, waiting)) {
@@ -239,8 +255,14 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
           await approve(connectors, waiting);
           break;
         case "deny":
-          reporter.note(file, currentTurn, `--on-auth deny: refusing ${connectors.join(", ")} and cancelling`);
-          if (sandbox) for (const request of waiting.requests) await sandbox.scalekit.deny(identifier, request.connection);
+          reporter.note(
+            file,
+            currentTurn,
+            `--on-auth deny: refusing ${connectors.join(", ")} and cancelling`,
+          );
+          if (sandbox)
+            for (const request of waiting.requests)
+              await sandbox.scalekit.deny(identifier, request.connection);
           await cancel();
           break;
         case "wait":
@@ -249,7 +271,10 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
           break;
       }
     }
-    if (pending()) throw new StopRun(`still waiting for authorization after ${MAX_POLICY_ROUNDS} rounds of --on-auth ${options.onAuth}`);
+    if (pending())
+      throw new StopRun(
+        `still waiting for authorization after ${MAX_POLICY_ROUNDS} rounds of --on-auth ${options.onAuth}`,
+      );
   };
 
   let authorizationNeeded: AuthorizationNeeded | undefined;
@@ -264,16 +289,24 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
       connected: script.sandbox?.connected ?? [],
     });
     if (sandbox) {
-      for (const connector of script.sandbox?.connected ?? []) await sandbox.scalekit.approve(identifier, connectionOf(connector));
+      for (const connector of script.sandbox?.connected ?? [])
+        await sandbox.scalekit.approve(identifier, connectionOf(connector));
     } else if (script.sandbox?.connected.length) {
-      reporter.note(file, 0, "sandbox.connected is ignored against Scalekit: the user's real connections are used");
+      reporter.note(
+        file,
+        0,
+        "sandbox.connected is ignored against Scalekit: the user's real connections are used",
+      );
     }
     for (const [index, turn] of script.turns.entries()) {
       currentTurn = index;
       reporter.turnStart(file, index, turn, loaded.locate(["turns", index]));
       if (isUserTurn(turn)) {
         if (pending()) await applyPolicy();
-        await drain(runtime.send({ ...ref, text: turn.user, waitForAuthorization: false }), `turn ${index + 1}`);
+        await drain(
+          runtime.send({ ...ref, text: turn.user, waitForAuthorization: false }),
+          `turn ${index + 1}`,
+        );
       } else {
         await runAuthTurn(turn);
       }

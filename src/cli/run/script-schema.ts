@@ -36,7 +36,11 @@ const ArgExpectation = z.json().superRefine((value, ctx) => {
   if ("matches" in value) {
     const pattern = value.matches;
     if (typeof pattern !== "string") {
-      ctx.addIssue({ code: "custom", path: ["matches"], message: "`matches` needs a regular expression string" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["matches"],
+        message: "`matches` needs a regular expression string",
+      });
       return;
     }
     const compiled = compilePattern(pattern);
@@ -74,9 +78,13 @@ const ReplyExpectation = z
     not_contains: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
     matches: Pattern.optional(),
   })
-  .refine((value) => value.contains !== undefined || value.matches !== undefined || value.not_contains !== undefined, {
-    message: "`reply` needs `contains`, `not_contains` or `matches`",
-  });
+  .refine(
+    (value) =>
+      value.contains !== undefined || value.matches !== undefined || value.not_contains !== undefined,
+    {
+      message: "`reply` needs `contains`, `not_contains` or `matches`",
+    },
+  );
 
 const ErrorExpectation = z.union([
   z.literal(true),
@@ -104,7 +112,11 @@ export const AuthTurnSchema = z
   })
   .superRefine((turn, ctx) => {
     if (turn.auth === "revoke" && !turn.connectors) {
-      ctx.addIssue({ code: "custom", path: ["auth"], message: "`revoke` needs `connectors`, e.g. connectors: [gmail]" });
+      ctx.addIssue({
+        code: "custom",
+        path: ["auth"],
+        message: "`revoke` needs `connectors`, e.g. connectors: [gmail]",
+      });
     }
     if (turn.connectors && (turn.auth === "cancel" || turn.auth === "wait" || turn.auth === "recheck")) {
       ctx.addIssue({
