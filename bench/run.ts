@@ -75,8 +75,15 @@ try {
   // 2. Concurrent look-ups share one call.
   const fresh = new CachedAgentAuth(direct);
   sandbox.scalekit.calls.reset();
-  await Promise.all(Array.from({ length: 50 }, () => fresh.getStatuses({ userId: "bench-burst" }, connections)));
-  rows.push({ name: "50 concurrent look-ups, one user", value: sandbox.scalekit.calls.count("ListConnectedAccounts"), unit: "calls", target: "1" });
+  await Promise.all(
+    Array.from({ length: 50 }, () => fresh.getStatuses({ userId: "bench-burst" }, connections)),
+  );
+  rows.push({
+    name: "50 concurrent look-ups, one user",
+    value: sandbox.scalekit.calls.count("ListConnectedAccounts"),
+    unit: "calls",
+    target: "1",
+  });
 
   // 3. A whole turn with the offline model (connected user) vs the provider call it makes.
   const runtime = await createAgentRuntime({
@@ -86,7 +93,10 @@ try {
     timeZone: "UTC",
     webhookSecret: sandbox.webhookSecret,
   });
-  const collect = async (stream: AsyncIterable<RuntimeEvent>, onEvent?: (e: RuntimeEvent) => Promise<void>) => {
+  const collect = async (
+    stream: AsyncIterable<RuntimeEvent>,
+    onEvent?: (e: RuntimeEvent) => Promise<void>,
+  ) => {
     for await (const event of stream) await onEvent?.(event);
   };
   const credentials = await direct.getCredentials(user, "gmail");
@@ -116,24 +126,34 @@ try {
           const s = createServer(async (req, res) => {
             const chunks: Buffer[] = [];
             for await (const chunk of req) chunks.push(chunk as Buffer);
-            const result = await runtime.handleWebhook({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+            const result = await runtime.handleWebhook({
+              headers: req.headers,
+              body: Buffer.concat(chunks).toString("utf8"),
+            });
             res.writeHead(result.status).end();
           });
-          return new Promise<import("node:http").Server>((resolve) => s.listen(0, "127.0.0.1", () => resolve(s)));
+          return new Promise<import("node:http").Server>((resolve) =>
+            s.listen(0, "127.0.0.1", () => resolve(s)),
+          );
         })
       : undefined;
-    const hook = server ? `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}/` : undefined;
+    const hook = server
+      ? `http://127.0.0.1:${(server.address() as import("node:net").AddressInfo).port}/`
+      : undefined;
     if (hook) sandbox.scalekit.addWebhookUrl(hook);
     for (let i = 0; i < count; i++) {
       const who = `${threadPrefix}-${i}`;
       let approvedAt = 0;
-      await collect(runtime.send({ userId: who, threadId: who, text: "show my unread email" }), async (event) => {
-        if (event.type === "authorization-required") {
-          approvedAt = performance.now();
-          await sandbox.scalekit.approve(who, "gmail");
-        }
-        if (event.type === "authorization-completed") samples.push(performance.now() - approvedAt);
-      });
+      await collect(
+        runtime.send({ userId: who, threadId: who, text: "show my unread email" }),
+        async (event) => {
+          if (event.type === "authorization-required") {
+            approvedAt = performance.now();
+            await sandbox.scalekit.approve(who, "gmail");
+          }
+          if (event.type === "authorization-completed") samples.push(performance.now() - approvedAt);
+        },
+      );
     }
     if (hook) sandbox.scalekit.removeWebhookUrl(hook);
     server?.close();
@@ -155,8 +175,17 @@ try {
 }
 
 const header = ["benchmark", "value", "unit", "baseline", "ratio", "target"];
-const table = rows.map((row) => [row.name, String(row.value), row.unit, row.baseline === undefined ? "" : String(row.baseline), row.ratio === undefined ? "" : `${row.ratio}×`, row.target ?? ""]);
-const widths = header.map((title, column) => Math.max(title.length, ...table.map((line) => (line[column] ?? "").length)));
+const table = rows.map((row) => [
+  row.name,
+  String(row.value),
+  row.unit,
+  row.baseline === undefined ? "" : String(row.baseline),
+  row.ratio === undefined ? "" : `${row.ratio}×`,
+  row.target ?? "",
+]);
+const widths = header.map((title, column) =>
+  Math.max(title.length, ...table.map((line) => (line[column] ?? "").length)),
+);
 const format = (line: string[]) => line.map((cell, column) => cell.padEnd(widths[column] ?? 0)).join("  ");
 console.log(format(header));
 console.log(widths.map((width) => "-".repeat(width)).join("  "));

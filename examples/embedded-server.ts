@@ -25,14 +25,19 @@ export interface EmbeddedServer {
   close(): Promise<void>;
 }
 
-export async function startEmbeddedServer(options: { port?: number; databaseUrl?: string } = {}): Promise<EmbeddedServer> {
+export async function startEmbeddedServer(
+  options: { port?: number; databaseUrl?: string } = {},
+): Promise<EmbeddedServer> {
   const sandbox = await startSandbox();
   const runtime = await createAgentRuntime({
     scalekit: sandbox.settings,
     providerBaseUrls: sandbox.providerBaseUrls,
     webhookSecret: sandbox.webhookSecret,
     databaseUrl: options.databaseUrl ?? ":memory:",
-    onToolAudit: (record) => console.log(`[audit] ${record.toolName} as ${record.userId} on ${record.connection ?? "-"}: ${record.outcome}`),
+    onToolAudit: (record) =>
+      console.log(
+        `[audit] ${record.toolName} as ${record.userId} on ${record.connection ?? "-"}: ${record.outcome}`,
+      ),
   });
 
   const server: Server = createServer((req, res) => {
@@ -69,7 +74,9 @@ async function route(runtime: AgentRuntime, req: IncomingMessage, res: ServerRes
   const match = /^\/threads\/([\w.:-]{1,128})(\/messages|\/cancel)?$/.exec(url.pathname);
   const userId = req.headers["x-user-id"];
   if (!match || typeof userId !== "string" || !userId) {
-    sendJson(res, 404, { error: { code: "NOT_FOUND", message: "Unknown route or missing x-user-id header." } });
+    sendJson(res, 404, {
+      error: { code: "NOT_FOUND", message: "Unknown route or missing x-user-id header." },
+    });
     return;
   }
   const ref = { userId, threadId: match[1] as string };
@@ -96,8 +103,13 @@ async function streamEvents(res: ServerResponse, events: AsyncIterable<RuntimeEv
     sendJson(res, statusFor(error), { error: errorBody(error) });
     return;
   }
-  res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache", connection: "keep-alive" });
-  const write = (event: RuntimeEvent) => res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+  res.writeHead(200, {
+    "content-type": "text/event-stream",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+  });
+  const write = (event: RuntimeEvent) =>
+    res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
   try {
     for (let next = first; !next.done; next = await iterator.next()) write(next.value);
   } catch (error) {
@@ -108,11 +120,17 @@ async function streamEvents(res: ServerResponse, events: AsyncIterable<RuntimeEv
 
 function statusFor(error: unknown): number {
   if (!isDelegateError(error)) return 500;
-  return { THREAD_FORBIDDEN: 403, THREAD_NOT_FOUND: 404, THREAD_BUSY: 409, CONFIG_INVALID: 400 }[error.code as string] ?? 502;
+  return (
+    { THREAD_FORBIDDEN: 403, THREAD_NOT_FOUND: 404, THREAD_BUSY: 409, CONFIG_INVALID: 400 }[
+      error.code as string
+    ] ?? 502
+  );
 }
 
 function errorBody(error: unknown) {
-  return isDelegateError(error) ? { code: error.code, message: error.message } : { code: "INTERNAL", message: "Internal error" };
+  return isDelegateError(error)
+    ? { code: error.code, message: error.message }
+    : { code: "INTERNAL", message: "Internal error" };
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {
@@ -127,7 +145,9 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   const server = await startEmbeddedServer({ port: Number(process.env.PORT ?? 8787) });
-  console.log(`Delegate embedded example on ${server.url} (sandbox Scalekit at ${server.sandbox.settings.environmentUrl})`);
+  console.log(
+    `Delegate embedded example on ${server.url} (sandbox Scalekit at ${server.sandbox.settings.environmentUrl})`,
+  );
   const stop = async () => {
     await server.close();
     process.exit(0);

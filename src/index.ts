@@ -2,20 +2,8 @@
  * Delegate's public API. Everything exported here is supported surface; anything else under
  * `src/` is internal. The sandbox (emulators, demo model) lives on the `delegate/sandbox` subpath.
  */
-export {
-  type AgentRuntime,
-  type AgentRuntimeOptions,
-  type ConnectionOverview,
-  createAgentRuntime,
-  type PendingAuthorizationView,
-  type SendInput,
-  type ThreadMessageView,
-  type ThreadRef,
-  type ThreadView,
-  type WebhookResult,
-} from "./runtime/agent-runtime.js";
-export type { RuntimeEvent, RuntimeEventType } from "./runtime/events.js";
-export type { PollSettings } from "./runtime/authorization-watcher.js";
+
+export type { ToolAuditRecord } from "./agent/authorization-middleware.js";
 export {
   type AuthorizationInterrupt,
   AuthorizationInterruptSchema,
@@ -24,7 +12,6 @@ export {
   type ResumeValue,
   ResumeValueSchema,
 } from "./agent/authorization-request.js";
-export type { ToolAuditRecord } from "./agent/authorization-middleware.js";
 export { createDelegateAgent, type DelegateAgentOptions } from "./agent/create-delegate-agent.js";
 export { createChatModel, type OpenAIModelSettings } from "./agent/model.js";
 export type {
@@ -39,11 +26,29 @@ export type {
 } from "./auth/agent-auth.js";
 export { CachedAgentAuth, type CacheOptions } from "./auth/cached-agent-auth.js";
 export { type Identity, IdentitySchema, scalekitIdentifier } from "./auth/identity.js";
-export { ScalekitAgentAuth, type ScalekitSettings, verifyScalekitWebhook } from "./auth/scalekit-agent-auth.js";
-export { ALL_CONNECTORS } from "./connectors/index.js";
-export { CONNECTOR_IDS, CONNECTORS, type ConnectorId, type ConnectorInfo } from "./connectors/registry.js";
-export type { ConnectorDefinition, ConnectorToolSpec } from "./connectors/connector-tool.js";
-export type { RetryPolicy } from "./connectors/provider-client.js";
+export {
+  ScalekitAgentAuth,
+  type ScalekitSettings,
+  verifyScalekitWebhook,
+} from "./auth/scalekit-agent-auth.js";
 export { type DelegateConfig, loadConfig } from "./config/env-config.js";
+export type { ConnectorDefinition, ConnectorToolSpec } from "./connectors/connector-tool.js";
+export { ALL_CONNECTORS } from "./connectors/index.js";
+export type { RetryPolicy } from "./connectors/provider-client.js";
+export { CONNECTOR_IDS, CONNECTORS, type ConnectorId, type ConnectorInfo } from "./connectors/registry.js";
 export { DelegateError, type DelegateErrorCode, isDelegateError } from "./errors.js";
 export { type Logger, noopLogger } from "./logger.js";
+export {
+  type AgentRuntime,
+  type AgentRuntimeOptions,
+  type ConnectionOverview,
+  createAgentRuntime,
+  type PendingAuthorizationView,
+  type SendInput,
+  type ThreadMessageView,
+  type ThreadRef,
+  type ThreadView,
+  type WebhookResult,
+} from "./runtime/agent-runtime.js";
+export type { PollSettings } from "./runtime/authorization-watcher.js";
+export type { RuntimeEvent, RuntimeEventType } from "./runtime/events.js";

@@ -64,7 +64,10 @@ export async function awaitAuthorization(options: AwaitAuthorizationOptions): Pr
   }
 }
 
-export function describe(requests: AuthorizationRequest[], reason: AuthorizationInterrupt["reason"]): AuthorizationInterrupt {
+export function describe(
+  requests: AuthorizationRequest[],
+  reason: AuthorizationInterrupt["reason"],
+): AuthorizationInterrupt {
   const names = joinNames(requests.map((request) => request.displayName));
   const message =
     reason === "token_rejected" ? `Reconnect ${names} to continue.` : `Connect ${names} to continue.`;

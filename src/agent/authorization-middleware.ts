@@ -1,7 +1,12 @@
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { AIMessage, createMiddleware, ToolMessage } from "langchain";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
-import { type Identity, type IdentityResolver, IdentitySchema, identityFromContext } from "../auth/identity.js";
+import {
+  type Identity,
+  type IdentityResolver,
+  IdentitySchema,
+  identityFromContext,
+} from "../auth/identity.js";
 import type { ToolBinding } from "../connectors/build-tools.js";
 import { CONNECTORS } from "../connectors/registry.js";
 import { errorMessage, isDelegateError } from "../errors.js";
@@ -75,7 +80,9 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
           // model can tell the person what happened.
           logger.warn({ code: codeOf(error), userId: identity.userId }, "authorization check failed");
           return {
-            messages: calls.map((call) => errorMessage_(call, `Could not check the connection: ${errorMessage(error)}`)),
+            messages: calls.map((call) =>
+              errorMessage_(call, `Could not check the connection: ${errorMessage(error)}`),
+            ),
             jumpTo: "model" as const,
           };
         }
@@ -102,17 +109,26 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
         try {
           const result = await handler(request);
           const failed = ToolMessage.isInstance(result) && result.status === "error";
-          audit(options, identity, call, failed ? "error" : "success", failed ? "TOOL_FAILED" : undefined, Date.now() - started);
+          audit(
+            options,
+            identity,
+            call,
+            failed ? "error" : "success",
+            failed ? "TOOL_FAILED" : undefined,
+            Date.now() - started,
+          );
           return result;
         } catch (error) {
           if (isGraphBubbleUp(error)) throw error;
           const needsReconnect =
             binding !== undefined &&
-            (isDelegateError(error, "PROVIDER_TOKEN_REJECTED") || isDelegateError(error, "AUTHORIZATION_REQUIRED"));
+            (isDelegateError(error, "PROVIDER_TOKEN_REJECTED") ||
+              isDelegateError(error, "AUTHORIZATION_REQUIRED"));
           if (!needsReconnect || retriedAfterReconnect) {
             const code = codeOf(error);
             audit(options, identity, call, "error", code, Date.now() - started);
-            if (code === "INTERNAL") logger.error({ tool: call.name, error: errorMessage(error) }, "tool failed");
+            if (code === "INTERNAL")
+              logger.error({ tool: call.name, error: errorMessage(error) }, "tool failed");
             const text = retriedAfterReconnect
               ? `${errorMessage(error)} This still failed after reconnecting, so the request was not completed.`
               : errorMessage(error);
@@ -150,7 +166,10 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
 }
 
 /** Groups the calls of one AI message by the connection each needs. */
-function groupNeeds(calls: readonly ToolCallLike[], bindings: ReadonlyMap<string, ToolBinding>): AuthorizationNeed[] {
+function groupNeeds(
+  calls: readonly ToolCallLike[],
+  bindings: ReadonlyMap<string, ToolBinding>,
+): AuthorizationNeed[] {
   const needs = new Map<string, AuthorizationNeed>();
   for (const call of calls) {
     const binding = bindings.get(call.name);
@@ -174,7 +193,12 @@ function declinedText(call: ToolCallLike, bindings: ReadonlyMap<string, ToolBind
 }
 
 function errorMessage_(call: ToolCallLike, text: string): ToolMessage {
-  return new ToolMessage({ content: `Error: ${text}`, tool_call_id: call.id ?? "", name: call.name, status: "error" });
+  return new ToolMessage({
+    content: `Error: ${text}`,
+    tool_call_id: call.id ?? "",
+    name: call.name,
+    status: "error",
+  });
 }
 
 function codeOf(error: unknown): string {

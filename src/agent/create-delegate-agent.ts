@@ -78,7 +78,9 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
           identity,
           enabled.map((id) => options.connectionNames[id]),
         );
-        statuses = new Map(enabled.map((id) => [id, byConnection.get(options.connectionNames[id])?.status ?? "NOT_FOUND"]));
+        statuses = new Map(
+          enabled.map((id) => [id, byConnection.get(options.connectionNames[id])?.status ?? "NOT_FOUND"]),
+        );
       } catch (error) {
         // Planning without statuses is fine; the gate still checks before any tool runs.
         logger.debug({ error: (error as Error).message }, "connection status unavailable for the prompt");

@@ -56,7 +56,10 @@ export class CachedAgentAuth implements AgentAuth {
     return this.#inner;
   }
 
-  async getStatuses(identity: Identity, connections: readonly string[]): Promise<Map<string, ConnectionState>> {
+  async getStatuses(
+    identity: Identity,
+    connections: readonly string[],
+  ): Promise<Map<string, ConnectionState>> {
     const result = new Map<string, ConnectionState>();
     const missing: string[] = [];
     for (const connection of connections) {
@@ -90,7 +93,9 @@ export class CachedAgentAuth implements AgentAuth {
     const cacheKey = key(identity, connection);
     const cached = this.#fresh(this.#links, cacheKey);
     if (cached) return cached;
-    const link = await this.#single(`link:${cacheKey}`, () => this.#inner.getAuthorizationLink(identity, connection));
+    const link = await this.#single(`link:${cacheKey}`, () =>
+      this.#inner.getAuthorizationLink(identity, connection),
+    );
     this.#links.set(cacheKey, { value: link, expiresAt: link.expiresAt.getTime() - this.#linkMargin });
     return link;
   }

@@ -4,7 +4,7 @@
  * plain values and its exceptions (and the raw AxiosError of a wrong secret) into DelegateErrors.
  */
 import { timestampDate } from "@bufbuild/protobuf/wkt";
-import { ScalekitClient, isToolException } from "@scalekit-sdk/node";
+import { isToolException, ScalekitClient } from "@scalekit-sdk/node";
 import { ConnectorStatus } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
 import { DelegateError } from "../errors.js";
 import type {
@@ -52,7 +52,10 @@ export class ScalekitAgentAuth implements AgentAuth {
     this.#host = new URL(settings.environmentUrl).host;
   }
 
-  async getStatuses(identity: Identity, connections: readonly string[]): Promise<Map<string, ConnectionState>> {
+  async getStatuses(
+    identity: Identity,
+    connections: readonly string[],
+  ): Promise<Map<string, ConnectionState>> {
     const statuses = new Map<string, ConnectionState>();
     for (const connection of connections) statuses.set(connection, { connection, status: "NOT_FOUND" });
     if (connections.length === 0) return statuses;
@@ -82,7 +85,11 @@ export class ScalekitAgentAuth implements AgentAuth {
       }),
     );
     const account = response.connectedAccount;
-    return { connection, status: account ? statusName(account.status) : "NOT_FOUND", ...(account ? { accountId: account.id } : {}) };
+    return {
+      connection,
+      status: account ? statusName(account.status) : "NOT_FOUND",
+      ...(account ? { accountId: account.id } : {}),
+    };
   }
 
   async getAuthorizationLink(identity: Identity, connection: string): Promise<AuthorizationLink> {
@@ -152,7 +159,10 @@ export class ScalekitAgentAuth implements AgentAuth {
     const definitions: HostedToolDefinition[] = [];
     for (const connection of connections) {
       const response = await this.#call("list tools", connection, () =>
-        this.#client.tools.listTools({ filter: { connector: connection, identifier: scalekitIdentifier(identity) }, pageSize: 100 }),
+        this.#client.tools.listTools({
+          filter: { connector: connection, identifier: scalekitIdentifier(identity) },
+          pageSize: 100,
+        }),
       );
       for (const tool of response.tools) {
         const definition = toHostedTool(tool.definition, connection);
@@ -196,18 +206,30 @@ export class ScalekitAgentAuth implements AgentAuth {
 }
 
 /** Verifies a Scalekit webhook without credentials (verification needs only the signing secret). */
-export function verifyScalekitWebhook(secret: string, headers: Record<string, string>, body: string): boolean {
+export function verifyScalekitWebhook(
+  secret: string,
+  headers: Record<string, string>,
+  body: string,
+): boolean {
   try {
-    return new ScalekitClient("http://127.0.0.1", "webhook-verifier", "unused").verifyWebhookPayload(secret, headers, body);
+    return new ScalekitClient("http://127.0.0.1", "webhook-verifier", "unused").verifyWebhookPayload(
+      secret,
+      headers,
+      body,
+    );
   } catch {
     return false;
   }
 }
 
 function authorizationRequired(connection: string, status: AccountStatus): DelegateError {
-  return new DelegateError("AUTHORIZATION_REQUIRED", `The ${connection} account is not connected (status ${status}).`, {
-    details: { connection, status },
-  });
+  return new DelegateError(
+    "AUTHORIZATION_REQUIRED",
+    `The ${connection} account is not connected (status ${status}).`,
+    {
+      details: { connection, status },
+    },
+  );
 }
 
 function grpcStatus(error: unknown): number | undefined {
@@ -260,9 +282,13 @@ export function mapScalekitError(error: unknown, context: MapContext): DelegateE
         { details },
       );
     }
-    return new DelegateError("TOOL_FAILED", `The tool failed: ${error.toolErrorMessage || error.toolErrorCode}`, {
-      details: { ...details, grpcStatus: grpcStatus(error) },
-    });
+    return new DelegateError(
+      "TOOL_FAILED",
+      `The tool failed: ${error.toolErrorMessage || error.toolErrorCode}`,
+      {
+        details: { ...details, grpcStatus: grpcStatus(error) },
+      },
+    );
   }
   const code = grpcStatus(error);
   const message = (error as Error)?.message ?? String(error);
@@ -281,7 +307,9 @@ export function mapScalekitError(error: unknown, context: MapContext): DelegateE
           { details },
         );
       }
-      return new DelegateError("SCALEKIT_ERROR", `Scalekit could not ${context.action}: ${message}`, { details });
+      return new DelegateError("SCALEKIT_ERROR", `Scalekit could not ${context.action}: ${message}`, {
+        details,
+      });
     case 14:
     case 4:
     case 1:
@@ -308,7 +336,9 @@ function toHostedTool(definition: unknown, connection: string): HostedToolDefini
     description: typeof record.description === "string" ? record.description : record.name,
     connection,
     inputSchema:
-      typeof schema === "object" && schema !== null ? (schema as Record<string, unknown>) : { type: "object", properties: {} },
+      typeof schema === "object" && schema !== null
+        ? (schema as Record<string, unknown>)
+        : { type: "object", properties: {} },
     ...(typeof annotations?.read_only_hint === "boolean" ? { readOnly: annotations.read_only_hint } : {}),
   };
 }

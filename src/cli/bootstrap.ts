@@ -59,7 +59,9 @@ export async function openSession(options: SessionOptions): Promise<Session> {
     return {
       runtime,
       ...(sandbox ? { sandbox } : {}),
-      modeLabel: sandbox ? "sandbox (local Scalekit emulator)" : `Scalekit ${new URL(scalekit.environmentUrl).host}`,
+      modeLabel: sandbox
+        ? "sandbox (local Scalekit emulator)"
+        : `Scalekit ${new URL(scalekit.environmentUrl).host}`,
       async close() {
         await runtime.close();
         await sandbox?.close();

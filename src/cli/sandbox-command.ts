@@ -1,6 +1,6 @@
 import { parseArgs } from "node:util";
-import { startSandbox } from "../sandbox/index.js";
 import type { DelegateConfig } from "../config/env-config.js";
+import { startSandbox } from "../sandbox/index.js";
 import { UsageError } from "./usage-error.js";
 
 export const SANDBOX_HELP = `Usage: delegate sandbox [--port N] [--json] [--webhook-url URL]
@@ -37,7 +37,8 @@ export async function sandboxCommand(argv: string[], config: DelegateConfig): Pr
     throw new UsageError(`--port must be a port number between 0 and 65535, got "${values.port}".`);
   }
   for (const url of values["webhook-url"] ?? []) {
-    if (!/^https?:\/\/\S+$/.test(url)) throw new UsageError(`--webhook-url must be an http(s) URL, got "${url}".`);
+    if (!/^https?:\/\/\S+$/.test(url))
+      throw new UsageError(`--webhook-url must be an http(s) URL, got "${url}".`);
   }
   const sandbox = await startSandbox({
     port,

@@ -152,7 +152,10 @@ async function readBody(response: Response): Promise<unknown> {
 
 /** Reads the failure out of Google, Microsoft Graph, Notion and generic error bodies. */
 function describeHttpFailure(response: Response, body: unknown): ProviderFailure {
-  const failure: ProviderFailure = { status: response.status, message: extractMessage(body) ?? response.statusText };
+  const failure: ProviderFailure = {
+    status: response.status,
+    message: extractMessage(body) ?? response.statusText,
+  };
   const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
   if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
   const scope = /scope="([^"]+)"/.exec(response.headers.get("www-authenticate") ?? "")?.[1];

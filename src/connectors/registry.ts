@@ -19,7 +19,11 @@ export const CONNECTORS: Readonly<Record<ConnectorId, ConnectorInfo>> = {
     id: "gmail",
     displayName: "Gmail",
     defaultConnection: "gmail",
-    scopes: ["https://www.googleapis.com/auth/gmail.readonly", "https://www.googleapis.com/auth/gmail.send", "https://www.googleapis.com/auth/gmail.compose"],
+    scopes: [
+      "https://www.googleapis.com/auth/gmail.readonly",
+      "https://www.googleapis.com/auth/gmail.send",
+      "https://www.googleapis.com/auth/gmail.compose",
+    ],
   },
   "google-calendar": {
     id: "google-calendar",

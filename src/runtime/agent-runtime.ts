@@ -2,15 +2,19 @@ import { randomUUID } from "node:crypto";
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { type BaseCheckpointSaver, Command } from "@langchain/langgraph";
 import { AIMessage, HumanMessage, ToolMessage } from "langchain";
+import type { ToolAuditRecord } from "../agent/authorization-middleware.js";
 import { type AuthorizationRequest, isAuthorizationInterrupt } from "../agent/authorization-request.js";
 import { createDelegateAgent, type DelegateAgent } from "../agent/create-delegate-agent.js";
 import { createChatModel, type OpenAIModelSettings } from "../agent/model.js";
-import type { ToolAuditRecord } from "../agent/authorization-middleware.js";
 import { loadPromptTemplate } from "../agent/system-prompt.js";
-import type { AgentAuth, AccountStatus, AuthorizationLink } from "../auth/agent-auth.js";
+import type { AccountStatus, AgentAuth, AuthorizationLink } from "../auth/agent-auth.js";
 import { CachedAgentAuth, type CacheOptions } from "../auth/cached-agent-auth.js";
 import { type Identity, IdentitySchema, scalekitIdentifier } from "../auth/identity.js";
-import { ScalekitAgentAuth, type ScalekitSettings, verifyScalekitWebhook } from "../auth/scalekit-agent-auth.js";
+import {
+  ScalekitAgentAuth,
+  type ScalekitSettings,
+  verifyScalekitWebhook,
+} from "../auth/scalekit-agent-auth.js";
 import { loadCatalogTools } from "../connectors/catalog.js";
 import { ALL_CONNECTORS } from "../connectors/index.js";
 import type { RetryPolicy } from "../connectors/provider-client.js";
@@ -23,10 +27,10 @@ import {
 import { DelegateError, errorMessage, isDelegateError } from "../errors.js";
 import { type Logger, noopLogger } from "../logger.js";
 import { AuthorizationWatcher, DEFAULT_POLL, type PollSettings } from "./authorization-watcher.js";
-import { openStorage, type Storage } from "./storage.js";
 import { EventChannel } from "./event-channel.js";
 import { EventTranslator } from "./event-translator.js";
 import type { RuntimeEvent } from "./events.js";
+import { openStorage, type Storage } from "./storage.js";
 import type { PendingAuthorization, ThreadRegistry } from "./thread-registry.js";
 
 export interface AgentRuntimeOptions {
@@ -136,7 +140,10 @@ export interface AgentRuntime {
   getThread(input: ThreadRef): Promise<ThreadView>;
   listPendingAuthorizations(filter?: { userId?: string }): Promise<PendingAuthorizationView[]>;
   /** Verifies a Scalekit webhook and resumes threads it unblocks. Answer with the returned status. */
-  handleWebhook(input: { headers: Record<string, string | string[] | undefined>; body: string }): Promise<WebhookResult>;
+  handleWebhook(input: {
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }): Promise<WebhookResult>;
   /** Every enabled connector's status for a user. */
   listConnections(identity: Identity): Promise<ConnectionOverview[]>;
   /** An authorization link for one connector (creating the account when needed). */
@@ -160,7 +167,10 @@ export async function createAgentRuntime(options: AgentRuntimeOptions = {}): Pro
   const enabled = [...(options.connectors ?? CONNECTOR_IDS)];
   const unknown = enabled.filter((id) => !CONNECTOR_IDS.includes(id));
   if (unknown.length > 0) {
-    throw new DelegateError("CONFIG_INVALID", `Unknown connector(s): ${unknown.join(", ")}. Known: ${CONNECTOR_IDS.join(", ")}.`);
+    throw new DelegateError(
+      "CONFIG_INVALID",
+      `Unknown connector(s): ${unknown.join(", ")}. Known: ${CONNECTOR_IDS.join(", ")}.`,
+    );
   }
   const baseAuth =
     options.agentAuth ??
@@ -285,8 +295,9 @@ class Runtime implements AgentRuntime {
 
   send(input: SendInput): AsyncIterable<RuntimeEvent> {
     const wait = input.waitForAuthorization ?? true;
-    const channel = this.#channel(input.threadId, (event) =>
-      event.type === "turn-end" || (!wait && event.type === "authorization-required"),
+    const channel = this.#channel(
+      input.threadId,
+      (event) => event.type === "turn-end" || (!wait && event.type === "authorization-required"),
     );
     const run = async () => {
       const identity = this.#identity(input);
@@ -332,7 +343,9 @@ class Runtime implements AgentRuntime {
 
   async listPendingAuthorizations(filter: { userId?: string } = {}): Promise<PendingAuthorizationView[]> {
     const pending = await this.#deps.registry.listPending();
-    return pending.filter((item) => !filter.userId || item.identity.userId === filter.userId).map(viewPending);
+    return pending
+      .filter((item) => !filter.userId || item.identity.userId === filter.userId)
+      .map(viewPending);
   }
 
   async handleWebhook(input: {
@@ -344,7 +357,8 @@ class Runtime implements AgentRuntime {
     for (const [key, value] of Object.entries(input.headers)) {
       if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
     }
-    if (!verifyScalekitWebhook(this.#deps.webhookSecret, headers, input.body)) return { status: 401, resumedThreads: [] };
+    if (!verifyScalekitWebhook(this.#deps.webhookSecret, headers, input.body))
+      return { status: 401, resumedThreads: [] };
     let event: { type?: string; data?: { identifier?: string; connection_name?: string; status?: string } };
     try {
       event = JSON.parse(input.body);
@@ -352,7 +366,8 @@ class Runtime implements AgentRuntime {
       return { status: 400, resumedThreads: [] };
     }
     const data = event.data;
-    if (!event.type?.startsWith("connected_account.") || !data?.identifier) return { status: 202, resumedThreads: [] };
+    if (!event.type?.startsWith("connected_account.") || !data?.identifier)
+      return { status: 202, resumedThreads: [] };
     const pending = (await this.#deps.registry.listPending()).filter(
       (item) =>
         item.state === "waiting" &&
@@ -383,11 +398,15 @@ class Runtime implements AgentRuntime {
     }));
   }
 
-  async connect(identity: Identity, connector: ConnectorId): Promise<AuthorizationLink & { status: AccountStatus }> {
+  async connect(
+    identity: Identity,
+    connector: ConnectorId,
+  ): Promise<AuthorizationLink & { status: AccountStatus }> {
     const parsed = IdentitySchema.parse(identity);
     const connection = this.#connection(connector);
     let state = (await this.#deps.auth.getStatuses(parsed, [connection])).get(connection);
-    if (!state || state.status === "NOT_FOUND") state = await this.#deps.auth.ensureAccount(parsed, connection);
+    if (!state || state.status === "NOT_FOUND")
+      state = await this.#deps.auth.ensureAccount(parsed, connection);
     const link = await this.#deps.auth.getAuthorizationLink(parsed, connection);
     return { ...link, status: state.status };
   }
@@ -439,17 +458,30 @@ class Runtime implements AgentRuntime {
   async #authorize(threadId: string, identity: Identity, create: boolean) {
     const existing = await this.#deps.registry.getThread(threadId);
     if (existing) {
-      if (existing.userId !== identity.userId || (existing.organizationId ?? "") !== (identity.organizationId ?? "")) {
-        throw new DelegateError("THREAD_FORBIDDEN", "This thread belongs to another user.", { details: { threadId } });
+      if (
+        existing.userId !== identity.userId ||
+        (existing.organizationId ?? "") !== (identity.organizationId ?? "")
+      ) {
+        throw new DelegateError("THREAD_FORBIDDEN", "This thread belongs to another user.", {
+          details: { threadId },
+        });
       }
       return existing;
     }
-    if (!create) throw new DelegateError("THREAD_NOT_FOUND", `No thread "${threadId}".`, { details: { threadId } });
+    if (!create)
+      throw new DelegateError("THREAD_NOT_FOUND", `No thread "${threadId}".`, { details: { threadId } });
     return this.#deps.registry.ensureThread(threadId, identity);
   }
 
-  #control(input: ThreadRef, value: { action: "recheck" | "cancel" }, via: "manual"): AsyncIterable<RuntimeEvent> {
-    const channel = this.#channel(input.threadId, (event) => event.type === "turn-end" || event.type === "authorization-required");
+  #control(
+    input: ThreadRef,
+    value: { action: "recheck" | "cancel" },
+    via: "manual",
+  ): AsyncIterable<RuntimeEvent> {
+    const channel = this.#channel(
+      input.threadId,
+      (event) => event.type === "turn-end" || event.type === "authorization-required",
+    );
     const run = async () => {
       const identity = this.#identity(input);
       await this.#authorize(input.threadId, identity, false);
@@ -485,7 +517,10 @@ class Runtime implements AgentRuntime {
     if (this.#closed) return false;
     if (!(await this.#deps.registry.claim(pending.threadId, this.#owner, LEASE_MS))) return false;
     const threadId = pending.threadId;
-    this.#deps.logger.info({ threadId, userId: pending.identity.userId, via, action: value.action }, "resuming thread");
+    this.#deps.logger.info(
+      { threadId, userId: pending.identity.userId, via, action: value.action },
+      "resuming thread",
+    );
     const task = this.#withLock(threadId, async () => {
       if (via === "timeout") {
         this.#publish({ type: "authorization-expired", threadId, connections: pending.connections });
@@ -504,7 +539,9 @@ class Runtime implements AgentRuntime {
       }
       if (value.action === "recheck") {
         const statuses = await this.#deps.auth.getStatuses(pending.identity, pending.connections);
-        const active = pending.connections.filter((connection) => statuses.get(connection)?.status === "ACTIVE");
+        const active = pending.connections.filter(
+          (connection) => statuses.get(connection)?.status === "ACTIVE",
+        );
         this.#reportProgress(threadId, active, via === "timeout" ? "manual" : via);
       }
       const resume = Object.fromEntries(ids.map((id) => [id, value]));
@@ -519,7 +556,12 @@ class Runtime implements AgentRuntime {
   }
 
   /** One graph run; its events go to the thread's listeners and the onEvent hook. */
-  async #run(threadId: string, identity: Identity, input: RunInput, previous?: PendingAuthorization): Promise<void> {
+  async #run(
+    threadId: string,
+    identity: Identity,
+    input: RunInput,
+    previous?: PendingAuthorization,
+  ): Promise<void> {
     const translator = new EventTranslator(threadId);
     try {
       const stream = await this.#deps.agent.stream(input as never, {
@@ -538,7 +580,9 @@ class Runtime implements AgentRuntime {
       this.#publish({ type: "turn-end", threadId, status: "failed" });
       return;
     }
-    const authorizations = translator.summary.interrupts.map((item) => item.value).filter(isAuthorizationInterrupt);
+    const authorizations = translator.summary.interrupts
+      .map((item) => item.value)
+      .filter(isAuthorizationInterrupt);
     if (authorizations.length > 0) {
       const requests = mergeRequests(authorizations.flatMap((item) => item.requests));
       const first = authorizations[0]!;
@@ -555,7 +599,10 @@ class Runtime implements AgentRuntime {
         createdAt,
         deadlineAt,
       });
-      this.#deps.logger.info({ threadId, userId: identity.userId, connections, reason: first.reason }, "waiting for authorization");
+      this.#deps.logger.info(
+        { threadId, userId: identity.userId, connections, reason: first.reason },
+        "waiting for authorization",
+      );
       this.#publish({
         type: "authorization-required",
         threadId,
@@ -697,7 +744,9 @@ function providerStatus(error: unknown): number | undefined {
 function codeOf(error: unknown): string {
   if (isDelegateError(error)) return error.code;
   if (providerStatus(error) !== undefined) return "MODEL_UNAVAILABLE";
-  return /ECONNREFUSED|fetch failed|Connection error|ENOTFOUND/i.test(errorMessage(error)) ? "MODEL_UNAVAILABLE" : "INTERNAL";
+  return /ECONNREFUSED|fetch failed|Connection error|ENOTFOUND/i.test(errorMessage(error))
+    ? "MODEL_UNAVAILABLE"
+    : "INTERNAL";
 }
 
 function describeRunError(error: unknown): string {
@@ -712,4 +761,3 @@ function describeRunError(error: unknown): string {
   }
   return `The turn failed: ${cause.slice(0, 300)}`;
 }
-

@@ -118,12 +118,16 @@ export class AuthorizationWatcher {
             return;
           }
           for (const item of items) {
-            const ready = item.connections.every((connection) => statuses.get(connection)?.status === "ACTIVE");
+            const ready = item.connections.every(
+              (connection) => statuses.get(connection)?.status === "ACTIVE",
+            );
             if (ready) {
               this.#schedule.delete(item.threadId);
               await this.#safe(() => this.#options.onReady(item));
             } else {
-              const active = item.connections.filter((connection) => statuses.get(connection)?.status === "ACTIVE");
+              const active = item.connections.filter(
+                (connection) => statuses.get(connection)?.status === "ACTIVE",
+              );
               if (active.length > 0) this.#options.onProgress?.(item, active);
               this.#backOff(item.threadId);
             }
@@ -131,7 +135,8 @@ export class AuthorizationWatcher {
         }),
       );
 
-      for (const slot of this.#schedule.values()) nextDelay = Math.min(nextDelay, Math.max(0, slot.next - now()));
+      for (const slot of this.#schedule.values())
+        nextDelay = Math.min(nextDelay, Math.max(0, slot.next - now()));
       for (const item of pending) nextDelay = Math.min(nextDelay, Math.max(0, item.deadlineAt - now()));
     } catch (error) {
       this.#options.logger.error({ error: errorMessage(error) }, "authorization watcher failed");

@@ -7,7 +7,13 @@ import type { AuthorizationRequest } from "../agent/authorization-request.js";
 export type RuntimeEvent =
   | { type: "text-delta"; threadId: string; text: string }
   | { type: "message"; threadId: string; role: "assistant"; text: string; messageId?: string }
-  | { type: "tool-call"; threadId: string; toolCallId: string; toolName: string; args: Record<string, unknown> }
+  | {
+      type: "tool-call";
+      threadId: string;
+      toolCallId: string;
+      toolName: string;
+      args: Record<string, unknown>;
+    }
   | {
       type: "tool-result";
       threadId: string;
@@ -28,7 +34,12 @@ export type RuntimeEvent =
       /** When Delegate stops waiting and cancels the blocked calls. */
       deadline: string;
     }
-  | { type: "authorization-completed"; threadId: string; connections: string[]; via: "poll" | "webhook" | "manual" }
+  | {
+      type: "authorization-completed";
+      threadId: string;
+      connections: string[];
+      via: "poll" | "webhook" | "manual";
+    }
   | { type: "authorization-expired"; threadId: string; connections: string[] }
   | { type: "authorization-cancelled"; threadId: string; connections: string[] }
   | { type: "error"; threadId: string; code: string; message: string }

@@ -18,7 +18,10 @@ export const DEFAULT_DATABASE_PATH = ".delegate/delegate.sqlite";
  * Opens the checkpoints and the thread registry in one SQLite database, so a pending
  * authorization and the checkpoint it belongs to are always stored together.
  */
-export async function openStorage(options: { checkpointer?: BaseCheckpointSaver; databaseUrl?: string }): Promise<Storage> {
+export async function openStorage(options: {
+  checkpointer?: BaseCheckpointSaver;
+  databaseUrl?: string;
+}): Promise<Storage> {
   const url = options.databaseUrl ?? (options.checkpointer ? ":memory:" : DEFAULT_DATABASE_PATH);
   if (/^postgres(ql)?:\/\//.test(url)) {
     throw new DelegateError(
@@ -32,9 +35,13 @@ export async function openStorage(options: { checkpointer?: BaseCheckpointSaver;
   try {
     db = new Database(path);
   } catch (error) {
-    throw new DelegateError("CONFIG_INVALID", `Cannot open the database at ${path}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    throw new DelegateError(
+      "CONFIG_INVALID",
+      `Cannot open the database at ${path}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
   db.pragma("journal_mode = WAL");
   db.pragma("busy_timeout = 5000");

@@ -200,7 +200,10 @@ function toThread(row: ThreadRow): ThreadRecord {
 function toPending(row: PendingRow): PendingAuthorization {
   return {
     threadId: row.thread_id,
-    identity: { userId: row.user_id, ...(row.organization_id ? { organizationId: row.organization_id } : {}) },
+    identity: {
+      userId: row.user_id,
+      ...(row.organization_id ? { organizationId: row.organization_id } : {}),
+    },
     identifier: row.identifier,
     connections: JSON.parse(row.connections) as string[],
     requests: JSON.parse(row.requests) as AuthorizationRequest[],

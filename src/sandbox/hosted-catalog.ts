@@ -8,7 +8,12 @@ import { type HostedTool, HostedToolError } from "./scalekit/index.js";
  * that API is the sandbox's provider emulator, so the tools see the same seeded data.
  */
 export function createHostedCatalog(providerUrl: string, names: ConnectionNames): HostedTool[] {
-  const call = async (accessToken: string, method: string, path: string, body?: unknown): Promise<unknown> => {
+  const call = async (
+    accessToken: string,
+    method: string,
+    path: string,
+    body?: unknown,
+  ): Promise<unknown> => {
     const response = await fetch(`${providerUrl}${path}`, {
       method,
       headers: {
@@ -19,16 +24,28 @@ export function createHostedCatalog(providerUrl: string, names: ConnectionNames)
     });
     const text = await response.text();
     const parsed = text ? (JSON.parse(text) as unknown) : {};
-    const slackError = (parsed as { ok?: boolean; error?: string }).ok === false ? (parsed as { error?: string }).error : undefined;
+    const slackError =
+      (parsed as { ok?: boolean; error?: string }).ok === false
+        ? (parsed as { error?: string }).error
+        : undefined;
     if (response.status === 401 || slackError === "invalid_auth" || slackError === "token_revoked") {
-      throw new HostedToolError(Code.Unauthenticated, "UNAUTHORIZED", "The provider rejected the access token.");
+      throw new HostedToolError(
+        Code.Unauthenticated,
+        "UNAUTHORIZED",
+        "The provider rejected the access token.",
+      );
     }
     if (response.status === 404 || slackError?.endsWith("_not_found")) {
       throw new HostedToolError(Code.NotFound, "NOT_FOUND", `Not found: ${slackError ?? path}`);
     }
-    if (response.status === 429) throw new HostedToolError(Code.ResourceExhausted, "RATE_LIMITED", "Rate limited by the provider.");
+    if (response.status === 429)
+      throw new HostedToolError(Code.ResourceExhausted, "RATE_LIMITED", "Rate limited by the provider.");
     if (!response.ok || slackError) {
-      throw new HostedToolError(Code.InvalidArgument, "PROVIDER_ERROR", `The provider refused the request: ${slackError ?? response.status}`);
+      throw new HostedToolError(
+        Code.InvalidArgument,
+        "PROVIDER_ERROR",
+        `The provider refused the request: ${slackError ?? response.status}`,
+      );
     }
     return parsed;
   };
@@ -45,26 +62,46 @@ export function createHostedCatalog(providerUrl: string, names: ConnectionNames)
       provider: "GMAIL",
       definition: {
         name: "gmail_fetch_mails",
-        description: "Fetch emails from the user's Gmail inbox, optionally filtered with a Gmail search query.",
+        description:
+          "Fetch emails from the user's Gmail inbox, optionally filtered with a Gmail search query.",
         input_schema: object({
           query: { type: "string", description: "Gmail search query, e.g. is:unread or from:dana" },
-          max_results: { type: "integer", description: "How many emails to return (1-50)", minimum: 1, maximum: 50 },
+          max_results: {
+            type: "integer",
+            description: "How many emails to return (1-50)",
+            minimum: 1,
+            maximum: 50,
+          },
         }),
         annotations: { read_only_hint: true },
       },
       async execute({ accessToken, params }) {
-        const query = new URLSearchParams({ q: String(params.query ?? ""), maxResults: String(params.max_results ?? 10) });
+        const query = new URLSearchParams({
+          q: String(params.query ?? ""),
+          maxResults: String(params.max_results ?? 10),
+        });
         const list = (await call(accessToken, "GET", `/gmail/v1/users/me/messages?${query}`)) as {
           messages?: { id: string }[];
         };
         const messages = await Promise.all(
           (list.messages ?? []).map(async ({ id }) => {
-            const message = (await call(accessToken, "GET", `/gmail/v1/users/me/messages/${id}?format=metadata`)) as {
+            const message = (await call(
+              accessToken,
+              "GET",
+              `/gmail/v1/users/me/messages/${id}?format=metadata`,
+            )) as {
               snippet?: string;
               payload?: { headers?: { name: string; value: string }[] };
             };
-            const header = (name: string) => message.payload?.headers?.find((h) => h.name.toLowerCase() === name)?.value;
-            return { id, from: header("from"), subject: header("subject"), date: header("date"), snippet: message.snippet };
+            const header = (name: string) =>
+              message.payload?.headers?.find((h) => h.name.toLowerCase() === name)?.value;
+            return {
+              id,
+              from: header("from"),
+              subject: header("subject"),
+              date: header("date"),
+              snippet: message.snippet,
+            };
           }),
         );
         return { messages };
@@ -139,10 +176,16 @@ export function createHostedCatalog(providerUrl: string, names: ConnectionNames)
         annotations: { read_only_hint: true },
       },
       async execute({ accessToken, params }) {
-        const result = (await call(accessToken, "GET", `/api/conversations.list?limit=${Number(params.limit ?? 100)}`)) as {
+        const result = (await call(
+          accessToken,
+          "GET",
+          `/api/conversations.list?limit=${Number(params.limit ?? 100)}`,
+        )) as {
           channels?: { id: string; name: string }[];
         };
-        return { channels: (result.channels ?? []).map((channel) => ({ id: channel.id, name: channel.name })) };
+        return {
+          channels: (result.channels ?? []).map((channel) => ({ id: channel.id, name: channel.name })),
+        };
       },
     },
     {
@@ -151,7 +194,10 @@ export function createHostedCatalog(providerUrl: string, names: ConnectionNames)
       definition: {
         name: "notion_page_search",
         description: "Search pages in the user's Notion workspace by title.",
-        input_schema: object({ query: { type: "string" }, page_size: { type: "integer", minimum: 1, maximum: 50 } }),
+        input_schema: object({
+          query: { type: "string" },
+          page_size: { type: "integer", minimum: 1, maximum: 50 },
+        }),
         annotations: { read_only_hint: true },
       },
       async execute({ accessToken, params }) {
@@ -159,7 +205,13 @@ export function createHostedCatalog(providerUrl: string, names: ConnectionNames)
           query: params.query ?? "",
           page_size: params.page_size ?? 10,
         })) as { results?: { id: string; object: string; url?: string }[] };
-        return { results: (result.results ?? []).map((item) => ({ id: item.id, object: item.object, url: item.url })) };
+        return {
+          results: (result.results ?? []).map((item) => ({
+            id: item.id,
+            object: item.object,
+            url: item.url,
+          })),
+        };
       },
     },
   ];

@@ -2,8 +2,12 @@
  * `delegate/sandbox`: the local, wire-compatible stand-ins Delegate runs on without credentials.
  * Never imported by the root entry point.
  */
-export { DemoChatModel, DEMO_EXAMPLES } from "./demo-model/index.js";
-export type { ProviderEmulator, ProviderHttpRequest, ProviderHttpResponse } from "./providers/provider-emulator.js";
+export { DEMO_EXAMPLES, DemoChatModel } from "./demo-model/index.js";
+export type {
+  ProviderEmulator,
+  ProviderHttpRequest,
+  ProviderHttpResponse,
+} from "./providers/provider-emulator.js";
 export { type ProviderServer, startProviderServer } from "./providers/provider-server.js";
 export * from "./scalekit/index.js";
 export { type Sandbox, type SandboxOptions, startSandbox } from "./start-sandbox.js";

@@ -12,7 +12,11 @@ import { createOutlookEmulator } from "./providers/outlook-emulator.js";
 import type { ProviderEmulator } from "./providers/provider-emulator.js";
 import { type ProviderServer, startProviderServer } from "./providers/provider-server.js";
 import { createSlackEmulator } from "./providers/slack-emulator.js";
-import { type ScalekitEmulator, type ScalekitEmulatorOptions, startScalekitEmulator } from "./scalekit/index.js";
+import {
+  type ScalekitEmulator,
+  type ScalekitEmulatorOptions,
+  startScalekitEmulator,
+} from "./scalekit/index.js";
 
 export interface SandboxOptions extends Omit<ScalekitEmulatorOptions, "connections" | "now"> {
   /** Connector → connection name overrides, as in DELEGATE_CONNECTIONS. */
@@ -58,7 +62,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     connections: Object.fromEntries(
       CONNECTOR_IDS.map((id) => [
         names[id],
-        { displayName: CONNECTORS[id].displayName, provider: id.toUpperCase().replace("-", "_"), scopes: [...CONNECTORS[id].scopes] },
+        {
+          displayName: CONNECTORS[id].displayName,
+          provider: id.toUpperCase().replace("-", "_"),
+          scopes: [...CONNECTORS[id].scopes],
+        },
       ]),
     ),
   });
@@ -92,7 +100,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     scalekit,
     providers,
     emulators: typed,
-    settings: { environmentUrl: scalekit.url, clientId: scalekit.clientId, clientSecret: scalekit.clientSecret },
+    settings: {
+      environmentUrl: scalekit.url,
+      clientId: scalekit.clientId,
+      clientSecret: scalekit.clientSecret,
+    },
     providerBaseUrls,
     webhookSecret: scalekit.webhookSecret,
     connectionNames: { ...names },

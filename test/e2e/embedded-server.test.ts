@@ -8,7 +8,10 @@ afterEach(async () => {
 });
 
 /** Reads a server-sent-event response, calling `onEvent` for each event as it arrives. */
-async function readEvents(response: Response, onEvent: (type: string, data: Record<string, unknown>) => Promise<void> | void) {
+async function readEvents(
+  response: Response,
+  onEvent: (type: string, data: Record<string, unknown>) => Promise<void> | void,
+) {
   const events: { type: string; data: Record<string, unknown> }[] = [];
   const decoder = new TextDecoder();
   let buffer = "";
@@ -55,15 +58,25 @@ describe("examples/embedded-server.ts", () => {
     expect(types.at(-1)).toBe("turn-end");
     expect(String(events.at(-1)?.data.text)).toContain("Dana Whitfield");
     await server.sandbox.scalekit.flushWebhooks();
-    expect(server.sandbox.scalekit.webhookDeliveries.some((d) => d.url.endsWith("/webhooks/scalekit") && d.status === 200)).toBe(true);
+    expect(
+      server.sandbox.scalekit.webhookDeliveries.some(
+        (d) => d.url.endsWith("/webhooks/scalekit") && d.status === 200,
+      ),
+    ).toBe(true);
 
-    const thread = (await (await fetch(`${url}/threads/t-1`, { headers: { "x-user-id": "alice" } })).json()) as {
+    const thread = (await (
+      await fetch(`${url}/threads/t-1`, { headers: { "x-user-id": "alice" } })
+    ).json()) as {
       messages: { role: string }[];
     };
     expect(thread.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "assistant"]);
     const other = await fetch(`${url}/threads/t-1`, { headers: { "x-user-id": "mallory" } });
     expect(other.status).toBe(403);
-    const forged = await fetch(`${url}/webhooks/scalekit`, { method: "POST", body: "{}", headers: { "webhook-id": "x" } });
+    const forged = await fetch(`${url}/webhooks/scalekit`, {
+      method: "POST",
+      body: "{}",
+      headers: { "webhook-id": "x" },
+    });
     expect(forged.status).toBe(401);
   });
 });

@@ -132,7 +132,7 @@ const userMessage = (content: string) => ({ messages: [{ role: "user", content }
  * Starts the server in a child process with exactly `env` (plus PATH/HOME and the offline
  * switches), state in a fresh temp directory, and waits until `GET /ok` answers.
  */
-async function startLangGraphServer(env: Record<string, string>): Promise<RunningServer> {
+async function startLangGraphServer(env: Record<string, string>, withAuth = true): Promise<RunningServer> {
   const workDir = await mkdtemp(join(tmpdir(), "delegate-langgraph-"));
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
@@ -143,7 +143,9 @@ async function startLangGraphServer(env: Record<string, string>): Promise<Runnin
     // A temp cwd keeps `.langgraph_api/` state out of the repository; graph paths are absolute.
     cwd: workDir,
     graphs: { delegate: `${join(REPO, "src/server/graph.ts")}:delegate` },
-    auth: { path: `${join(REPO, "src/server/auth.ts")}:auth`, disable_studio_auth: true },
+    ...(withAuth
+      ? { auth: { path: `${join(REPO, "src/server/auth.ts")}:auth`, disable_studio_auth: true } }
+      : {}),
   };
   const child = spawn(
     process.execPath,
@@ -434,5 +436,33 @@ describe("with nothing configured (npm run serve offline)", () => {
     const studioThreads = (await fromStudio.json()) as { thread_id: string }[];
     expect(studioThreads.map((entry) => entry.thread_id)).toContain(thread.thread_id);
     expect((await studioSearch("https://evil.example")).status).toBe(401);
+  });
+});
+
+describe("without the auth handler (misconfigured server)", () => {
+  let bare: RunningServer | undefined;
+
+  afterAll(async () => {
+    await bare?.stop();
+  });
+
+  it("refuses to run rather than trust a client-supplied user or context", async () => {
+    bare = await startLangGraphServer({ DELEGATE_TIMEZONE: "Europe/Berlin" }, false);
+    const anyone = client(undefined, bare.apiUrl);
+    const thread = await anyone.threads.create();
+    const chunks = await collect(
+      anyone.runs.stream(thread.thread_id, "delegate", {
+        input: userMessage("show my unread email"),
+        context: { userId: "alice" },
+        config: {
+          configurable: {
+            langgraph_auth_user: { identity: "alice", delegate: { userId: "alice", proof: "forged" } },
+          },
+        },
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect(interruptsOf(chunks)).toEqual([]);
+    expect(JSON.stringify(errorsOf(chunks))).toContain("no authenticated Delegate user");
   });
 });

@@ -59,7 +59,11 @@ export function ofType<T extends RuntimeEvent["type"]>(events: RuntimeEvent[], t
 }
 
 /** Resolves once `predicate` holds, polling every 10 ms. */
-export async function waitFor(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000, what = "condition") {
+export async function waitFor(
+  predicate: () => boolean | Promise<boolean>,
+  timeoutMs = 10_000,
+  what = "condition",
+) {
   const deadline = Date.now() + timeoutMs;
   while (!(await predicate())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -72,14 +72,9 @@ export function loadScript(
     };
   } else {
     const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, strict: true });
-    if (document.errors.length > 0) {
-      return {
-        ok: false,
-        problems: document.errors.map((error) =>
-          at(error.pos[0], `invalid YAML: ${yamlMessage(error.message)}`),
-        ),
-      };
-    }
+    const [first] = document.errors;
+    // Only the first syntax error: the ones after it are mostly its echoes.
+    if (first) return { ok: false, problems: [at(first.pos[0], `invalid YAML: ${yamlMessage(first.message)}`)] };
     value = document.toJS({ maxAliasCount: 100 });
     // `user: what's new in #engineering` silently loses "#engineering" to a YAML comment.
     visit(document, {

@@ -48,6 +48,13 @@ export function googleError(status: number, message: string, reason: string): Pr
   };
   return {
     status,
-    body: { error: { code: status, message, status: statusNames[status] ?? "UNKNOWN", errors: [{ reason, message }] } },
+    body: {
+      error: {
+        code: status,
+        message,
+        status: statusNames[status] ?? "UNKNOWN",
+        errors: [{ reason, message }],
+      },
+    },
   };
 }

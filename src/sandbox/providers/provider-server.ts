@@ -1,6 +1,9 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import { type ConnectionNames, connectionNames as defaultConnectionNames } from "../../connectors/registry.js";
+import {
+  type ConnectionNames,
+  connectionNames as defaultConnectionNames,
+} from "../../connectors/registry.js";
 import type { TokenVerifier } from "../token-grants.js";
 import type { ProviderEmulator, ProviderHttpResponse } from "./provider-emulator.js";
 
@@ -45,10 +48,13 @@ export async function startProviderServer(options: ProviderServerOptions): Promi
   const route = (path: string) =>
     options.emulators.find((emulator) => emulator.pathPrefixes.some((prefix) => path.startsWith(prefix)));
 
-  const handle = async (req: IncomingMessage): Promise<{ response: ProviderHttpResponse; identifier?: string }> => {
+  const handle = async (
+    req: IncomingMessage,
+  ): Promise<{ response: ProviderHttpResponse; identifier?: string }> => {
     const url = new URL(req.url ?? "/", "http://sandbox");
     const emulator = route(url.pathname);
-    if (!emulator) return { response: { status: 404, body: { error: `no emulator serves ${url.pathname}` } } };
+    if (!emulator)
+      return { response: { status: 404, body: { error: `no emulator serves ${url.pathname}` } } };
     const fault = faults.find((f) => url.pathname.startsWith(f.pathPrefix) && f.count > 0);
     if (fault) {
       fault.count--;
@@ -56,7 +62,8 @@ export async function startProviderServer(options: ProviderServerOptions): Promi
     }
     const token = /^Bearer (.+)$/i.exec(req.headers.authorization ?? "")?.[1];
     const grant = token ? options.tokens.verify(token) : undefined;
-    if (!grant || grant.connection !== names[emulator.connector]) return { response: emulator.unauthorized() };
+    if (!grant || grant.connection !== names[emulator.connector])
+      return { response: emulator.unauthorized() };
     const body = await readJson(req);
     const request = { method: req.method ?? "GET", path: url.pathname, query: url.searchParams, body };
     const scope = emulator.requiredScope?.(request);
@@ -69,7 +76,12 @@ export async function startProviderServer(options: ProviderServerOptions): Promi
   const server = createServer((req, res) => {
     handle(req)
       .then(({ response, identifier }) => {
-        requests.push({ method: req.method ?? "GET", path: req.url ?? "/", status: response.status, identifier });
+        requests.push({
+          method: req.method ?? "GET",
+          path: req.url ?? "/",
+          status: response.status,
+          identifier,
+        });
         send(res, response);
       })
       .catch((error: unknown) => {
@@ -81,7 +93,9 @@ export async function startProviderServer(options: ProviderServerOptions): Promi
     sockets.add(socket);
     socket.on("close", () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
+  );
   const { port } = server.address() as AddressInfo;
 
   return {

@@ -17,13 +17,20 @@ afterEach(async () => {
 async function start() {
   env = await startSandboxRuntime({
     tools: "catalog",
-    model: createChatModel({ baseUrl: openai.url, apiKey: "sk-test", model: "m", maxRetries: 0 }, { timeZone: "UTC" }).model,
+    model: createChatModel(
+      { baseUrl: openai.url, apiKey: "sk-test", model: "m", maxRetries: 0 },
+      { timeZone: "UTC" },
+    ).model,
   });
   return env;
 }
 
 const consent = (url: string) =>
-  fetch(url, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "decision=allow" });
+  fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: "decision=allow",
+  });
 
 describe("catalog mode: Scalekit-hosted tools", () => {
   it("lists the hosted tools as the model's tools, with their JSON schemas", async () => {
@@ -44,10 +51,16 @@ describe("catalog mode: Scalekit-hosted tools", () => {
 
   it("runs a hosted tool behind the same gate: interrupt, consent, executeTool on the seeded data", async () => {
     const env = await start();
-    openai.enqueue({ toolCalls: [{ name: "gmail_fetch_mails", args: { query: "invoice", max_results: 5 } }] }, { text: "Three invoices." });
-    const events = await collect(env.runtime.send({ userId: "ben", threadId: "c2", text: "invoices?" }), async (event) => {
-      if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
-    });
+    openai.enqueue(
+      { toolCalls: [{ name: "gmail_fetch_mails", args: { query: "invoice", max_results: 5 } }] },
+      { text: "Three invoices." },
+    );
+    const events = await collect(
+      env.runtime.send({ userId: "ben", threadId: "c2", text: "invoices?" }),
+      async (event) => {
+        if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
+      },
+    );
     expect(ofType(events, "authorization-required")[0]?.requests.map((r) => r.connection)).toEqual(["gmail"]);
     const result = ofType(events, "tool-result")[0];
     expect(result?.status).toBe("success");
@@ -59,7 +72,10 @@ describe("catalog mode: Scalekit-hosted tools", () => {
   it("reports a tool-level error to the model, and re-authorizes when Scalekit says the token is unauthorized", async () => {
     const env = await start();
     await env.sandbox.scalekit.approve("cy", "slack");
-    openai.enqueue({ toolCalls: [{ name: "slack_send_message", args: { channel: "#no-such-channel", text: "hi" } }] }, { text: "No such channel." });
+    openai.enqueue(
+      { toolCalls: [{ name: "slack_send_message", args: { channel: "#no-such-channel", text: "hi" } }] },
+      { text: "No such channel." },
+    );
     const failed = await collect(env.runtime.send({ userId: "cy", threadId: "c3", text: "post hi" }));
     expect(ofType(failed, "authorization-required")).toHaveLength(0);
     expect(ofType(failed, "tool-result")[0]?.status).toBe("error");
@@ -68,26 +84,46 @@ describe("catalog mode: Scalekit-hosted tools", () => {
     env.sandbox.scalekit.revokeAccount("cy", "slack");
     env.runtime.auth.invalidate({ userId: "cy" }, "slack");
     // The cache no longer vouches for Slack, so the gate asks before anything runs.
-    openai.enqueue({ toolCalls: [{ name: "slack_send_message", args: { channel: "#team", text: "catalog hello" } }] }, { text: "Posted." });
-    const again = await collect(env.runtime.send({ userId: "cy", threadId: "c3", text: "post to team" }), async (event) => {
-      if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
-    });
+    openai.enqueue(
+      { toolCalls: [{ name: "slack_send_message", args: { channel: "#team", text: "catalog hello" } }] },
+      { text: "Posted." },
+    );
+    const again = await collect(
+      env.runtime.send({ userId: "cy", threadId: "c3", text: "post to team" }),
+      async (event) => {
+        if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
+      },
+    );
     expect(ofType(again, "authorization-required")).toHaveLength(1);
     expect(ofType(again, "tool-result")[0]?.status).toBe("success");
-    expect(env.sandbox.emulators.slack.inspect("cy").messages("#team").filter((m) => m.text === "catalog hello")).toHaveLength(1);
+    expect(
+      env.sandbox.emulators.slack
+        .inspect("cy")
+        .messages("#team")
+        .filter((m) => m.text === "catalog hello"),
+    ).toHaveLength(1);
   });
 
   it("turns a token Scalekit rejects mid-call into a re-authorization interrupt", async () => {
     const env = await start();
     await env.sandbox.scalekit.approve("dee", "gmail");
-    openai.enqueue({ toolCalls: [{ name: "gmail_fetch_mails", args: { query: "is:unread" } }] }, { text: "One." });
+    openai.enqueue(
+      { toolCalls: [{ name: "gmail_fetch_mails", args: { query: "is:unread" } }] },
+      { text: "One." },
+    );
     await collect(env.runtime.send({ userId: "dee", threadId: "c4", text: "unread" }));
     // Revoked at Scalekit while the cache still says ACTIVE: ExecuteTool answers unauthorized.
     env.sandbox.scalekit.revokeAccount("dee", "gmail");
-    openai.enqueue({ toolCalls: [{ name: "gmail_fetch_mails", args: { query: "is:unread" } }] }, { text: "Two." });
-    const events = await collect(env.runtime.send({ userId: "dee", threadId: "c4", text: "unread again" }), async (event) => {
-      if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
-    });
+    openai.enqueue(
+      { toolCalls: [{ name: "gmail_fetch_mails", args: { query: "is:unread" } }] },
+      { text: "Two." },
+    );
+    const events = await collect(
+      env.runtime.send({ userId: "dee", threadId: "c4", text: "unread again" }),
+      async (event) => {
+        if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
+      },
+    );
     expect(ofType(events, "authorization-required")[0]?.reason).toBe("token_rejected");
     expect(ofType(events, "tool-result").map((r) => r.status)).toEqual(["success"]);
   });

@@ -4,8 +4,18 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createChatModel } from "../../../src/agent/model.js";
 import { createFileLogger } from "../../../src/cli/logging.js";
-import { assertValidOpenAIConversation, type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
-import { collect, ofType, type SandboxRuntime, startSandboxRuntime, waitFor } from "../../helpers/sandbox-runtime.js";
+import {
+  assertValidOpenAIConversation,
+  type FakeOpenAI,
+  startFakeOpenAI,
+} from "../../helpers/fake-openai-server.js";
+import {
+  collect,
+  ofType,
+  type SandboxRuntime,
+  startSandboxRuntime,
+  waitFor,
+} from "../../helpers/sandbox-runtime.js";
 
 const CANARY = "CANARY_TOKEN_7f3a_";
 let openai: FakeOpenAI;
@@ -26,9 +36,12 @@ async function start(extra: Parameters<typeof startSandboxRuntime>[0] = {}) {
   const logger = createFileLogger(dataDir, "debug", []);
   env = await startSandboxRuntime(
     {
-      model: createChatModel({ baseUrl: openai.url, apiKey: "sk-test-key", model: "test-model", maxRetries: 0 }, {
-        timeZone: "Europe/Berlin",
-      }).model,
+      model: createChatModel(
+        { baseUrl: openai.url, apiKey: "sk-test-key", model: "test-model", maxRetries: 0 },
+        {
+          timeZone: "Europe/Berlin",
+        },
+      ).model,
       databaseUrl: join(dataDir, "delegate.sqlite"),
       logger,
       retry: { maxRetries: 2, initialDelayMs: 5, maxDelayMs: 20 },
@@ -51,16 +64,20 @@ async function consent(url: string, decision: "allow" | "deny" = "allow") {
   expect(response.status).toBe(200);
 }
 
-const lastToolMessages = (index: number) => (openai.requests[index]?.messages ?? []).filter((m) => m.role === "tool");
+const lastToolMessages = (index: number) =>
+  (openai.requests[index]?.messages ?? []).filter((m) => m.role === "tool");
 
 describe("the agent with the real ChatOpenAI against an OpenAI-compatible server", () => {
   it("tool call → interrupt → consent over HTTP → resume → tool on the mailbox → final answer", async () => {
     const { env } = await start();
     openai.enqueue({ toolCalls: [{ name: "gmail_search_messages", args: { query: "is:unread" } }] });
     openai.enqueue({ text: "You have 6 unread emails; the newest is from Dana." });
-    const events = await collect(env.runtime.send({ userId: "alice", threadId: "t1", text: "any unread mail?" }), async (event) => {
-      if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
-    });
+    const events = await collect(
+      env.runtime.send({ userId: "alice", threadId: "t1", text: "any unread mail?" }),
+      async (event) => {
+        if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
+      },
+    );
     expect(ofType(events, "authorization-required")).toHaveLength(1);
     expect(ofType(events, "tool-result")[0]?.summary).toBe("6 messages");
     expect(ofType(events, "turn-end")[0]?.text).toBe("You have 6 unread emails; the newest is from Dana.");
@@ -76,28 +93,49 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
     const { env } = await start();
     openai.enqueue({
       toolCalls: [
-        { name: "gmail_send_message", args: { to: ["sam@example.com"], subject: "Lunch", body: "See you at noon" } },
+        {
+          name: "gmail_send_message",
+          args: { to: ["sam@example.com"], subject: "Lunch", body: "See you at noon" },
+        },
         { name: "slack_post_message", args: { channel: "#team", text: "Lunch at noon" } },
       ],
     });
     openai.enqueue({ text: "Sent the email and posted to #team." });
     const interrupts: string[][] = [];
-    const events = await collect(env.runtime.send({ userId: "bob", threadId: "t2", text: "email sam and tell #team" }), async (event) => {
-      if (event.type !== "authorization-required") return;
-      interrupts.push(event.requests.map((r) => r.connector).sort());
-      if (interrupts.length > 1) return;
-      const gmail = event.requests.find((r) => r.connector === "gmail");
-      const slack = event.requests.find((r) => r.connector === "slack");
-      await consent(gmail?.url ?? "");
-      await waitFor(() => env.events.some((e) => e.type === "authorization-completed"), 5000, "gmail connected");
-      await new Promise((resolve) => setTimeout(resolve, 150));
-      expect(env.sandbox.emulators.gmail.inspect("bob").messages.filter((m) => m.labelIds.includes("SENT") && m.headers.to?.includes("sam@"))).toHaveLength(0);
-      await consent(slack?.url ?? "");
-    });
+    const events = await collect(
+      env.runtime.send({ userId: "bob", threadId: "t2", text: "email sam and tell #team" }),
+      async (event) => {
+        if (event.type !== "authorization-required") return;
+        interrupts.push(event.requests.map((r) => r.connector).sort());
+        if (interrupts.length > 1) return;
+        const gmail = event.requests.find((r) => r.connector === "gmail");
+        const slack = event.requests.find((r) => r.connector === "slack");
+        await consent(gmail?.url ?? "");
+        await waitFor(
+          () => env.events.some((e) => e.type === "authorization-completed"),
+          5000,
+          "gmail connected",
+        );
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        expect(
+          env.sandbox.emulators.gmail
+            .inspect("bob")
+            .messages.filter((m) => m.labelIds.includes("SENT") && m.headers.to?.includes("sam@")),
+        ).toHaveLength(0);
+        await consent(slack?.url ?? "");
+      },
+    );
     expect(interrupts[0]).toEqual(["gmail", "slack"]);
-    const sent = env.sandbox.emulators.gmail.inspect("bob").messages.filter((m) => m.labelIds.includes("SENT") && m.headers.to?.includes("sam@example.com"));
+    const sent = env.sandbox.emulators.gmail
+      .inspect("bob")
+      .messages.filter((m) => m.labelIds.includes("SENT") && m.headers.to?.includes("sam@example.com"));
     expect(sent).toHaveLength(1);
-    expect(env.sandbox.emulators.slack.inspect("bob").messages("#team").filter((m) => m.text === "Lunch at noon")).toHaveLength(1);
+    expect(
+      env.sandbox.emulators.slack
+        .inspect("bob")
+        .messages("#team")
+        .filter((m) => m.text === "Lunch at noon"),
+    ).toHaveLength(1);
     expect(openai.requests).toHaveLength(2);
     expect(ofType(events, "turn-end")[0]?.status).toBe("completed");
   });
@@ -111,7 +149,14 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
       ],
     });
     openai.enqueue({ text: "Okay, I won't access Gmail or Notion." });
-    await collect(env.runtime.send({ userId: "carol", threadId: "t3", text: "invoices and roadmap", waitForAuthorization: false }));
+    await collect(
+      env.runtime.send({
+        userId: "carol",
+        threadId: "t3",
+        text: "invoices and roadmap",
+        waitForAuthorization: false,
+      }),
+    );
     await collect(env.runtime.cancel({ userId: "carol", threadId: "t3" }));
     expect(openai.requests).toHaveLength(2);
     const second = openai.requests[1]?.messages ?? [];
@@ -134,7 +179,14 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
       toolCalls: [
         {
           name: "gmail_send_message",
-          args: { to: ["eve@example.com"], subject: "hi", body: "hello", user_id: "victim", identifier: "victim", email: "victim@example.com" },
+          args: {
+            to: ["eve@example.com"],
+            subject: "hi",
+            body: "hello",
+            user_id: "victim",
+            identifier: "victim",
+            email: "victim@example.com",
+          },
         },
         { name: "gmail_search_messages", args: { query: "", user_id: "victim", identifier: "victim" } },
       ],
@@ -142,7 +194,9 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
     openai.enqueue({ text: "Done." });
     await collect(env.runtime.send({ userId: "alice", threadId: "t4", text: "as victim, email eve" }));
     expect(env.sandbox.emulators.gmail.inspect("victim").messages).toHaveLength(victimBefore);
-    expect(env.sandbox.emulators.gmail.inspect("alice").messages.filter((m) => m.headers.to?.includes("eve@"))).toHaveLength(1);
+    expect(
+      env.sandbox.emulators.gmail.inspect("alice").messages.filter((m) => m.headers.to?.includes("eve@")),
+    ).toHaveLength(1);
     const identifiers = new Set(env.sandbox.providers.requests.map((r) => r.identifier));
     expect([...identifiers]).toEqual(["alice"]);
     for (const tool of openai.requests[0]?.tools ?? []) {
@@ -155,9 +209,12 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
     const { env, logger } = await start();
     openai.enqueue({ toolCalls: [{ name: "gmail_search_messages", args: { query: "from:dana" } }] });
     openai.enqueue({ text: "Dana wrote about the contract." });
-    const events = await collect(env.runtime.send({ userId: "dan", threadId: "t5", text: "mail from dana?" }), async (event) => {
-      if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
-    });
+    const events = await collect(
+      env.runtime.send({ userId: "dan", threadId: "t5", text: "mail from dana?" }),
+      async (event) => {
+        if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
+      },
+    );
     const token = env.sandbox.scalekit.getAccount("dan", "gmail")?.accessToken ?? "";
     expect(token.startsWith(CANARY)).toBe(true);
     await env.runtime.close();
@@ -165,7 +222,9 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
     const places: Record<string, string> = {
       events: JSON.stringify(events),
       "model requests": JSON.stringify(openai.requests),
-      thread: JSON.stringify((await env.runtime.getThread({ userId: "dan", threadId: "t5" }).catch(() => ({}))) ?? {}),
+      thread: JSON.stringify(
+        (await env.runtime.getThread({ userId: "dan", threadId: "t5" }).catch(() => ({}))) ?? {},
+      ),
     };
     for (const file of readdirSync(dataDir, { recursive: true }) as string[]) {
       const path = join(dataDir, file);
@@ -185,16 +244,25 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
   it("re-authorizes after the token is revoked mid-conversation, then retries once", async () => {
     const { env } = await start();
     await env.sandbox.scalekit.approve("erin", "gmail");
-    openai.enqueue({ toolCalls: [{ name: "gmail_search_messages", args: { query: "invoice" } }] }, { text: "3 invoices." });
+    openai.enqueue(
+      { toolCalls: [{ name: "gmail_search_messages", args: { query: "invoice" } }] },
+      { text: "3 invoices." },
+    );
     const first = await collect(env.runtime.send({ userId: "erin", threadId: "t6", text: "invoices?" }));
     expect(ofType(first, "authorization-required")).toHaveLength(0);
     expect(ofType(first, "tool-result")[0]?.summary).toBe("3 messages");
 
     env.sandbox.scalekit.revokeAccount("erin", "gmail");
-    openai.enqueue({ toolCalls: [{ name: "gmail_search_messages", args: { query: "is:unread" } }] }, { text: "6 unread." });
-    const second = await collect(env.runtime.send({ userId: "erin", threadId: "t6", text: "unread?" }), async (event) => {
-      if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
-    });
+    openai.enqueue(
+      { toolCalls: [{ name: "gmail_search_messages", args: { query: "is:unread" } }] },
+      { text: "6 unread." },
+    );
+    const second = await collect(
+      env.runtime.send({ userId: "erin", threadId: "t6", text: "unread?" }),
+      async (event) => {
+        if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
+      },
+    );
     const required = ofType(second, "authorization-required");
     expect(required).toHaveLength(1);
     expect(required[0]?.reason).toBe("token_rejected");
@@ -206,21 +274,32 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
   it("turns a token that keeps failing after reconnecting into an error result, not a loop", async () => {
     const { env } = await start();
     await env.sandbox.scalekit.approve("fay", "gmail");
-    env.sandbox.providers.failNext("/gmail/v1/users/me/messages", 10, { status: 401, body: { error: { code: 401, message: "Invalid Credentials" } } });
-    openai.enqueue({ toolCalls: [{ name: "gmail_search_messages", args: { query: "x" } }] }, { text: "Gmail keeps refusing." });
+    env.sandbox.providers.failNext("/gmail/v1/users/me/messages", 10, {
+      status: 401,
+      body: { error: { code: 401, message: "Invalid Credentials" } },
+    });
+    openai.enqueue(
+      { toolCalls: [{ name: "gmail_search_messages", args: { query: "x" } }] },
+      { text: "Gmail keeps refusing." },
+    );
     const events = await collect(env.runtime.send({ userId: "fay", threadId: "t7", text: "search x" }));
     expect(ofType(events, "authorization-required")).toHaveLength(1);
     const results = ofType(events, "tool-result");
     expect(results.map((r) => r.status)).toEqual(["error"]);
     expect(results[0]?.preview).toMatch(/still failed after reconnecting/);
-    expect(env.sandbox.providers.requests.filter((r) => r.path.startsWith("/gmail/v1/users/me/messages")).length).toBeLessThanOrEqual(3);
+    expect(
+      env.sandbox.providers.requests.filter((r) => r.path.startsWith("/gmail/v1/users/me/messages")).length,
+    ).toBeLessThanOrEqual(3);
     expect(ofType(events, "turn-end")[0]?.status).toBe("completed");
   });
 
   it("turns 404, invalid arguments and exhausted 5xx into error results without a consent prompt", async () => {
     const { env } = await start();
     await env.sandbox.scalekit.approve("gil", "gmail");
-    env.sandbox.providers.failNext("/gmail/v1/users/me/drafts", 10, { status: 503, body: { error: { code: 503, message: "Backend Error" } } });
+    env.sandbox.providers.failNext("/gmail/v1/users/me/drafts", 10, {
+      status: 503,
+      body: { error: { code: 503, message: "Backend Error" } },
+    });
     openai.enqueue(
       {
         toolCalls: [
@@ -231,7 +310,9 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
       },
       { text: "Some things failed." },
     );
-    const events = await collect(env.runtime.send({ userId: "gil", threadId: "t8", text: "do three things" }));
+    const events = await collect(
+      env.runtime.send({ userId: "gil", threadId: "t8", text: "do three things" }),
+    );
     expect(ofType(events, "authorization-required")).toHaveLength(0);
     const results = ofType(events, "tool-result");
     expect(results.map((r) => r.status)).toEqual(["error", "error", "error"]);

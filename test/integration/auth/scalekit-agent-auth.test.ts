@@ -104,12 +104,21 @@ describe("ScalekitAgentAuth against the emulator (real ScalekitClient)", () => {
       {
         connection: "gmail",
         provider: "GMAIL",
-        definition: { name: "gmail_fetch_mails", description: "Fetch mails", input_schema: { type: "object" } },
+        definition: {
+          name: "gmail_fetch_mails",
+          description: "Fetch mails",
+          input_schema: { type: "object" },
+        },
         execute: async () => ({ ok: true }),
       },
     ]);
     await emulator.approve(user.userId, "gmail");
-    const result = await auth.executeTool({ identity: user, connection: "gmail", toolName: "gmail_fetch_mails", input: {} });
+    const result = await auth.executeTool({
+      identity: user,
+      connection: "gmail",
+      toolName: "gmail_fetch_mails",
+      input: {},
+    });
     expect(result.data).toEqual({ ok: true });
     emulator.revokeAccount(user.userId, "gmail");
     const error = await auth
@@ -135,7 +144,11 @@ describe("ScalekitAgentAuth against the emulator (real ScalekitClient)", () => {
 
   it("maps a wrong client secret to SCALEKIT_CREDENTIALS_INVALID without echoing it", async () => {
     const secret = "sks_wrong_secret_CANARY_1234567890";
-    const wrong = new ScalekitAgentAuth({ environmentUrl: emulator.url, clientId: emulator.clientId, clientSecret: secret });
+    const wrong = new ScalekitAgentAuth({
+      environmentUrl: emulator.url,
+      clientId: emulator.clientId,
+      clientSecret: secret,
+    });
     const error = await wrong.getStatuses(nextUser(), ["gmail"]).catch((e: unknown) => e);
     expect(isDelegateError(error, "SCALEKIT_CREDENTIALS_INVALID")).toBe(true);
     expect((error as Error).message).toContain("SCALEKIT_CLIENT_SECRET");
@@ -180,7 +193,9 @@ describe("CachedAgentAuth", () => {
     const statuses = await Promise.all(Array.from({ length: 50 }, () => cached.getStatuses(user, ["gmail"])));
     expect(statuses.every((map) => map.get("gmail")?.status === "ACTIVE")).toBe(true);
     expect(emulator.calls.count("ListConnectedAccounts")).toBe(1);
-    const credentials = await Promise.all(Array.from({ length: 50 }, () => cached.getCredentials(user, "gmail")));
+    const credentials = await Promise.all(
+      Array.from({ length: 50 }, () => cached.getCredentials(user, "gmail")),
+    );
     expect(new Set(credentials.map((c) => c.accessToken)).size).toBe(1);
     expect(emulator.calls.count("GetConnectedAccountAuth")).toBe(1);
   });

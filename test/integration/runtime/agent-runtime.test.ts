@@ -2,7 +2,13 @@ import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { isDelegateError } from "../../../src/errors.js";
-import { collect, ofType, type SandboxRuntime, startSandboxRuntime, waitFor } from "../../helpers/sandbox-runtime.js";
+import {
+  collect,
+  ofType,
+  type SandboxRuntime,
+  startSandboxRuntime,
+  waitFor,
+} from "../../helpers/sandbox-runtime.js";
 
 const COMBO = "email sam@example.com about lunch saying see you at noon and post 'lunch at noon' to #team";
 
@@ -17,15 +23,21 @@ const sentTo = (e: SandboxRuntime, user: string, address: string) =>
     .inspect(user)
     .messages.filter((m) => m.labelIds.includes("SENT") && (m.headers.to ?? "").includes(address));
 const teamPosts = (e: SandboxRuntime, user: string, text: string) =>
-  e.sandbox.emulators.slack.inspect(user).messages("#team").filter((m) => m.text.includes(text));
+  e.sandbox.emulators.slack
+    .inspect(user)
+    .messages("#team")
+    .filter((m) => m.text.includes(text));
 
 describe("createAgentRuntime on the sandbox", () => {
   it("interrupts once, auto-resumes when the account becomes ACTIVE, and finishes the turn", async () => {
     env = await startSandboxRuntime();
     const e = env;
-    const events = await collect(e.runtime.send({ userId: "alice", threadId: "t-basic", text: "show my unread email" }), async (event) => {
-      if (event.type === "authorization-required") await e.sandbox.scalekit.approve("alice", "gmail");
-    });
+    const events = await collect(
+      e.runtime.send({ userId: "alice", threadId: "t-basic", text: "show my unread email" }),
+      async (event) => {
+        if (event.type === "authorization-required") await e.sandbox.scalekit.approve("alice", "gmail");
+      },
+    );
     const types = events.map((event) => event.type);
     expect(ofType(events, "authorization-required")).toHaveLength(1);
     const [required] = ofType(events, "authorization-required");
@@ -44,34 +56,48 @@ describe("createAgentRuntime on the sandbox", () => {
     env = await startSandboxRuntime();
     const e = env;
     const required: string[][] = [];
-    const events = await collect(e.runtime.send({ userId: "bob", threadId: "t-combo", text: COMBO }), async (event) => {
-      if (event.type !== "authorization-required") return;
-      required.push(event.requests.map((r) => r.connection).sort());
-      if (required.length === 1) {
-        await e.sandbox.scalekit.approve("bob", "gmail");
-        // Gmail alone is not enough: nothing may run until Slack is connected too.
-        await waitFor(() => e.events.some((ev) => ev.type === "authorization-completed"), 5000, "gmail progress");
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        expect(sentTo(e, "bob", "sam@example.com")).toHaveLength(0);
-        // A manual recheck re-raises the interrupt with only what is still missing.
-        const recheck = await collect(e.runtime.resume({ userId: "bob", threadId: "t-combo" }));
-        expect(ofType(recheck, "authorization-required")[0]?.requests.map((r) => r.connection)).toEqual(["slack"]);
-        expect(sentTo(e, "bob", "sam@example.com")).toHaveLength(0);
-        await e.sandbox.scalekit.approve("bob", "slack");
-      }
-    });
+    const events = await collect(
+      e.runtime.send({ userId: "bob", threadId: "t-combo", text: COMBO }),
+      async (event) => {
+        if (event.type !== "authorization-required") return;
+        required.push(event.requests.map((r) => r.connection).sort());
+        if (required.length === 1) {
+          await e.sandbox.scalekit.approve("bob", "gmail");
+          // Gmail alone is not enough: nothing may run until Slack is connected too.
+          await waitFor(
+            () => e.events.some((ev) => ev.type === "authorization-completed"),
+            5000,
+            "gmail progress",
+          );
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          expect(sentTo(e, "bob", "sam@example.com")).toHaveLength(0);
+          // A manual recheck re-raises the interrupt with only what is still missing.
+          const recheck = await collect(e.runtime.resume({ userId: "bob", threadId: "t-combo" }));
+          expect(ofType(recheck, "authorization-required")[0]?.requests.map((r) => r.connection)).toEqual([
+            "slack",
+          ]);
+          expect(sentTo(e, "bob", "sam@example.com")).toHaveLength(0);
+          await e.sandbox.scalekit.approve("bob", "slack");
+        }
+      },
+    );
     expect(required[0]).toEqual(["gmail", "slack"]);
     expect(required.slice(1).every((connections) => connections.join() === "slack")).toBe(true);
     expect(sentTo(e, "bob", "sam@example.com")).toHaveLength(1);
     expect(teamPosts(e, "bob", "lunch at noon")).toHaveLength(1);
     expect(ofType(events, "tool-result").map((r) => r.status)).toEqual(["success", "success"]);
-    expect(ofType(events, "authorization-completed").map((ev) => ev.connections)).toEqual([["gmail"], ["slack"]]);
+    expect(ofType(events, "authorization-completed").map((ev) => ev.connections)).toEqual([
+      ["gmail"],
+      ["slack"],
+    ]);
   });
 
   it("cancel answers every blocked call, the model explains, and the thread stays usable", async () => {
     env = await startSandboxRuntime();
     const e = env;
-    const first = await collect(e.runtime.send({ userId: "carol", threadId: "t-cancel", text: COMBO, waitForAuthorization: false }));
+    const first = await collect(
+      e.runtime.send({ userId: "carol", threadId: "t-cancel", text: COMBO, waitForAuthorization: false }),
+    );
     expect(first.at(-1)?.type).toBe("authorization-required");
     const cancelled = await collect(e.runtime.cancel({ userId: "carol", threadId: "t-cancel" }));
     expect(ofType(cancelled, "authorization-cancelled")).toHaveLength(1);
@@ -87,14 +113,23 @@ describe("createAgentRuntime on the sandbox", () => {
     expect(thread.pendingAuthorization).toBeUndefined();
 
     await e.sandbox.scalekit.approve("carol", "gmail");
-    const next = await collect(e.runtime.send({ userId: "carol", threadId: "t-cancel", text: "search my email for invoices" }));
+    const next = await collect(
+      e.runtime.send({ userId: "carol", threadId: "t-cancel", text: "search my email for invoices" }),
+    );
     expect(ofType(next, "tool-result")[0]?.summary).toBe("3 messages");
   });
 
   it("keeps threads to their owner", async () => {
     env = await startSandboxRuntime();
     const e = env;
-    await collect(e.runtime.send({ userId: "dave", threadId: "t-owned", text: "show my unread email", waitForAuthorization: false }));
+    await collect(
+      e.runtime.send({
+        userId: "dave",
+        threadId: "t-owned",
+        text: "show my unread email",
+        waitForAuthorization: false,
+      }),
+    );
     for (const attempt of [
       () => e.runtime.getThread({ userId: "mallory", threadId: "t-owned" }),
       () => collect(e.runtime.resume({ userId: "mallory", threadId: "t-owned" })),
@@ -104,16 +139,25 @@ describe("createAgentRuntime on the sandbox", () => {
       const error = await attempt().catch((err: unknown) => err);
       expect(isDelegateError(error, "THREAD_FORBIDDEN")).toBe(true);
     }
-    expect((await e.runtime.getThread({ userId: "dave", threadId: "t-owned" })).pendingAuthorization?.connections).toEqual(["gmail"]);
+    expect(
+      (await e.runtime.getThread({ userId: "dave", threadId: "t-owned" })).pendingAuthorization?.connections,
+    ).toEqual(["gmail"]);
   });
 
   it("refuses a new message while the thread waits, without touching the thread", async () => {
     env = await startSandboxRuntime();
     const e = env;
-    await collect(e.runtime.send({ userId: "erin", threadId: "t-busy", text: "show my unread email", waitForAuthorization: false }));
-    const error = await collect(e.runtime.send({ userId: "erin", threadId: "t-busy", text: "search my email for invoices" })).catch(
-      (err: unknown) => err,
+    await collect(
+      e.runtime.send({
+        userId: "erin",
+        threadId: "t-busy",
+        text: "show my unread email",
+        waitForAuthorization: false,
+      }),
     );
+    const error = await collect(
+      e.runtime.send({ userId: "erin", threadId: "t-busy", text: "search my email for invoices" }),
+    ).catch((err: unknown) => err);
     expect(isDelegateError(error, "THREAD_BUSY")).toBe(true);
     const thread = await e.runtime.getThread({ userId: "erin", threadId: "t-busy" });
     expect(thread.messages.filter((m) => m.role === "user")).toHaveLength(1);
@@ -122,19 +166,30 @@ describe("createAgentRuntime on the sandbox", () => {
   it("times out a wait with error results and an authorization-expired event, leaving the thread usable", async () => {
     env = await startSandboxRuntime({ authorizationTimeoutMs: 300 });
     const e = env;
-    const events = await collect(e.runtime.send({ userId: "fay", threadId: "t-timeout", text: "show my unread email" }));
+    const events = await collect(
+      e.runtime.send({ userId: "fay", threadId: "t-timeout", text: "show my unread email" }),
+    );
     expect(ofType(events, "authorization-expired")).toHaveLength(1);
     expect(ofType(events, "tool-result")[0]?.status).toBe("error");
     expect(events.at(-1)?.type).toBe("turn-end");
     await e.sandbox.scalekit.approve("fay", "gmail");
-    const next = await collect(e.runtime.send({ userId: "fay", threadId: "t-timeout", text: "show my unread email" }));
+    const next = await collect(
+      e.runtime.send({ userId: "fay", threadId: "t-timeout", text: "show my unread email" }),
+    );
     expect(ofType(next, "tool-result")[0]?.status).toBe("success");
   });
 
   it("regenerates an expired link on recheck", async () => {
     env = await startSandboxRuntime({ poll: { initialIntervalMs: 60_000, maxIntervalMs: 60_000 } });
     const e = env;
-    const first = await collect(e.runtime.send({ userId: "gus", threadId: "t-link", text: "show my unread email", waitForAuthorization: false }));
+    const first = await collect(
+      e.runtime.send({
+        userId: "gus",
+        threadId: "t-link",
+        text: "show my unread email",
+        waitForAuthorization: false,
+      }),
+    );
     const oldUrl = ofType(first, "authorization-required")[0]?.requests[0]?.url;
     e.sandbox.scalekit.expireLinks("gus", "gmail");
     // The runtime's cached link is still "fresh" by its own clock; a lapsed link answers 410.
@@ -153,19 +208,34 @@ describe("createAgentRuntime on the sandbox", () => {
     const server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      const result = await e.runtime.handleWebhook({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      const result = await e.runtime.handleWebhook({
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
       res.writeHead(result.status).end();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    e.sandbox.scalekit.addWebhookUrl(`http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/scalekit`);
+    e.sandbox.scalekit.addWebhookUrl(
+      `http://127.0.0.1:${(server.address() as AddressInfo).port}/webhooks/scalekit`,
+    );
     const forged = await e.runtime.handleWebhook({
-      headers: { "webhook-id": "evt_1", "webhook-timestamp": String(Math.floor(Date.now() / 1000)), "webhook-signature": "v1,AAAA" },
-      body: JSON.stringify({ type: "connected_account.status_updated", data: { identifier: "hal", status: "ACTIVE" } }),
+      headers: {
+        "webhook-id": "evt_1",
+        "webhook-timestamp": String(Math.floor(Date.now() / 1000)),
+        "webhook-signature": "v1,AAAA",
+      },
+      body: JSON.stringify({
+        type: "connected_account.status_updated",
+        data: { identifier: "hal", status: "ACTIVE" },
+      }),
     });
     expect(forged.status).toBe(401);
-    const events = await collect(e.runtime.send({ userId: "hal", threadId: "t-hook", text: "show my unread email" }), async (event) => {
-      if (event.type === "authorization-required") await e.sandbox.scalekit.approve("hal", "gmail");
-    });
+    const events = await collect(
+      e.runtime.send({ userId: "hal", threadId: "t-hook", text: "show my unread email" }),
+      async (event) => {
+        if (event.type === "authorization-required") await e.sandbox.scalekit.approve("hal", "gmail");
+      },
+    );
     expect(ofType(events, "authorization-completed")[0]?.via).toBe("webhook");
     expect(ofType(events, "tool-result")[0]?.status).toBe("success");
     expect(e.sandbox.scalekit.webhookDeliveries.some((delivery) => delivery.status === 200)).toBe(true);

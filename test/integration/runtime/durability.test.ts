@@ -10,7 +10,11 @@ import { createChatModel } from "../../../src/agent/model.js";
 import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
-import { type FakeOpenAI, type ParsedRequestBody, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
+import {
+  type FakeOpenAI,
+  type ParsedRequestBody,
+  startFakeOpenAI,
+} from "../../helpers/fake-openai-server.js";
 import { collect, waitFor } from "../../helpers/sandbox-runtime.js";
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
@@ -24,14 +28,25 @@ function emailingModel(openai: FakeOpenAI) {
     const last = body.messages.at(-1);
     if (last?.role === "tool") return { text: "Sent." };
     const who = String(last?.content ?? "").match(/for (\S+)/)?.[1] ?? "unknown";
-    return { toolCalls: [{ name: "gmail_send_message", args: { to: ["sam@example.com"], subject: `Lunch ${who}`, body: "See you at noon" } }] };
+    return {
+      toolCalls: [
+        {
+          name: "gmail_send_message",
+          args: { to: ["sam@example.com"], subject: `Lunch ${who}`, body: "See you at noon" },
+        },
+      ],
+    };
   });
 }
 
 const requestsFor = (openai: FakeOpenAI, user: string) =>
-  openai.requests.filter((request) => request.messages.some((m) => m.role === "user" && String(m.content) === `email sam for ${user}`));
+  openai.requests.filter((request) =>
+    request.messages.some((m) => m.role === "user" && String(m.content) === `email sam for ${user}`),
+  );
 const sentCount = (sandbox: Sandbox, user: string) =>
-  sandbox.emulators.gmail.inspect(user).messages.filter((m) => m.labelIds.includes("SENT") && m.headers.to?.includes("sam@example.com")).length;
+  sandbox.emulators.gmail
+    .inspect(user)
+    .messages.filter((m) => m.labelIds.includes("SENT") && m.headers.to?.includes("sam@example.com")).length;
 
 describe("durability and exactly-once resume", () => {
   it("resumes each thread exactly once when a webhook and a poll race, 100 times", async () => {
@@ -47,7 +62,10 @@ describe("durability and exactly-once resume", () => {
         scalekit: sandbox.settings,
         providerBaseUrls: sandbox.providerBaseUrls,
         webhookSecret: sandbox.webhookSecret,
-        model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }, { timeZone: "UTC" }).model,
+        model: createChatModel(
+          { baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 },
+          { timeZone: "UTC" },
+        ).model,
         databaseUrl,
         timeZone: "UTC",
         poll: { ...poll, backoff: 1 },
@@ -61,7 +79,10 @@ describe("durability and exactly-once resume", () => {
     const server: Server = createServer(async (req, res) => {
       const chunks: Buffer[] = [];
       for await (const chunk of req) chunks.push(chunk as Buffer);
-      const result = await a.handleWebhook({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
+      const result = await a.handleWebhook({
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
       res.writeHead(result.status).end();
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -71,7 +92,9 @@ describe("durability and exactly-once resume", () => {
     const raceOnce = async (i: number) => {
       const user = `racer-${i}`;
       const threadId = `t-race-${i}`;
-      await collect(a.send({ userId: user, threadId, text: `email sam for ${user}`, waitForAuthorization: false }));
+      await collect(
+        a.send({ userId: user, threadId, text: `email sam for ${user}`, waitForAuthorization: false }),
+      );
       await sandbox.scalekit.approve(user, "gmail");
       await waitFor(
         () => events.some((event) => event.threadId === threadId && event.type === "turn-end"),
@@ -87,11 +110,16 @@ describe("durability and exactly-once resume", () => {
     for (let i = 0; i < 100; i++) {
       const user = `racer-${i}`;
       const threadId = `t-race-${i}`;
-      const completed = events.filter((event) => event.threadId === threadId && event.type === "authorization-completed");
+      const completed = events.filter(
+        (event) => event.threadId === threadId && event.type === "authorization-completed",
+      );
       expect(completed, threadId).toHaveLength(1);
       const via = (completed[0] as Extract<RuntimeEvent, { type: "authorization-completed" }>).via;
       if (via === "poll" || via === "webhook") vias[via]++;
-      expect(events.filter((event) => event.threadId === threadId && event.type === "turn-end"), threadId).toHaveLength(1);
+      expect(
+        events.filter((event) => event.threadId === threadId && event.type === "turn-end"),
+        threadId,
+      ).toHaveLength(1);
       expect(sentCount(sandbox, user), user).toBe(1);
       expect(requestsFor(openai, user), user).toHaveLength(2);
     }
@@ -147,14 +175,24 @@ describe("durability and exactly-once resume", () => {
       onEvent: (event) => events.push(event),
     });
     cleanups.push(() => runtime.close());
-    const users = Array.from({ length: 200 }, (_, i) => ({ userId: `crowd-${i}`, token: `zq${i}x${(i * 7919) % 1000}` }));
+    const users = Array.from({ length: 200 }, (_, i) => ({
+      userId: `crowd-${i}`,
+      token: `zq${i}x${(i * 7919) % 1000}`,
+    }));
     // Half are connected up front; the other half go through consent while the rest run.
     for (const user of users.slice(0, 100)) await sandbox.scalekit.approve(user.userId, "gmail");
     const streams = await Promise.all(
       users.map((user) =>
-        collect(runtime.send({ userId: user.userId, threadId: `t-${user.userId}`, text: `search my email for ${user.token}` }), async (event) => {
-          if (event.type === "authorization-required") await sandbox.scalekit.approve(user.userId, "gmail");
-        }),
+        collect(
+          runtime.send({
+            userId: user.userId,
+            threadId: `t-${user.userId}`,
+            text: `search my email for ${user.token}`,
+          }),
+          async (event) => {
+            if (event.type === "authorization-required") await sandbox.scalekit.approve(user.userId, "gmail");
+          },
+        ),
       ),
     );
     users.forEach((user, i) => {
@@ -163,15 +201,21 @@ describe("durability and exactly-once resume", () => {
       for (const event of stream) {
         expect(event.threadId).toBe(`t-${user.userId}`);
         const text = JSON.stringify(event);
-        for (const other of users) if (other !== user) expect(text.includes(other.token), `${user.userId} saw ${other.token}`).toBe(false);
+        for (const other of users)
+          if (other !== user)
+            expect(text.includes(other.token), `${user.userId} saw ${other.token}`).toBe(false);
       }
       const call = stream.find((event) => event.type === "tool-call");
       expect(JSON.stringify(call)).toContain(user.token);
-      expect((stream.find((event) => event.type === "turn-end") as { text?: string }).text).toContain(user.token);
+      expect((stream.find((event) => event.type === "turn-end") as { text?: string }).text).toContain(
+        user.token,
+      );
     });
     // At the provider, every search for a user's token carried that user's token grant.
     for (const user of users) {
-      const searches = sandbox.providers.requests.filter((request) => request.path.includes(`q=${user.token}`));
+      const searches = sandbox.providers.requests.filter((request) =>
+        request.path.includes(`q=${user.token}`),
+      );
       expect(searches.length, user.userId).toBeGreaterThan(0);
       expect(new Set(searches.map((request) => request.identifier))).toEqual(new Set([user.userId]));
     }
@@ -179,13 +223,20 @@ describe("durability and exactly-once resume", () => {
 });
 
 function child(config: Record<string, unknown>) {
-  const process_: ChildProcess = spawn(process.execPath, ["--import", "tsx", "test/fixtures/runtime-child.ts", JSON.stringify(config)], {
-    cwd: process.cwd(),
-    stdio: ["ignore", "pipe", "pipe"],
-    env: { ...process.env, SCALEKIT_ENV_URL: "", OPENAI_API_KEY: "" },
-  });
+  const process_: ChildProcess = spawn(
+    process.execPath,
+    ["--import", "tsx", "test/fixtures/runtime-child.ts", JSON.stringify(config)],
+    {
+      cwd: process.cwd(),
+      stdio: ["ignore", "pipe", "pipe"],
+      env: { ...process.env, SCALEKIT_ENV_URL: "", OPENAI_API_KEY: "" },
+    },
+  );
   const lines: Record<string, unknown>[] = [];
-  const waiters: { match: (line: Record<string, unknown>) => boolean; resolve: (line: Record<string, unknown>) => void }[] = [];
+  const waiters: {
+    match: (line: Record<string, unknown>) => boolean;
+    resolve: (line: Record<string, unknown>) => void;
+  }[] = [];
   let stderr = "";
   process_.stderr?.on("data", (chunk) => {
     stderr += String(chunk);
@@ -211,7 +262,13 @@ function child(config: Record<string, unknown>) {
       const found = lines.find(match);
       if (found) return Promise.resolve(found);
       return new Promise<Record<string, unknown>>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`child timed out; lines: ${JSON.stringify(lines)}; stderr: ${stderr.slice(-2000)}`)), timeoutMs);
+        const timer = setTimeout(
+          () =>
+            reject(
+              new Error(`child timed out; lines: ${JSON.stringify(lines)}; stderr: ${stderr.slice(-2000)}`),
+            ),
+          timeoutMs,
+        );
         waiters.push({
           match,
           resolve: (line) => {

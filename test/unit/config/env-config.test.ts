@@ -36,12 +36,19 @@ describe("loadConfig", () => {
       DELEGATE_TIMEZONE: "Europe/Berlin",
     });
     expect(config.mode).toBe("scalekit");
-    expect(config.scalekit).toEqual({ environmentUrl: "https://acme.scalekit.dev", clientId: "skc_1", clientSecret: "sks_1" });
+    expect(config.scalekit).toEqual({
+      environmentUrl: "https://acme.scalekit.dev",
+      clientId: "skc_1",
+      clientSecret: "sks_1",
+    });
     expect(config.openai).toEqual({ baseUrl: "http://127.0.0.1:11434/v1", model: "llama3.1" });
     expect(config.userId).toBe("alice");
     expect(config.dataDir).toBe("/tmp/delegate-test");
     expect(config.timeZone).toBe("Europe/Berlin");
-    expect(loadConfig({ OPENAI_API_KEY: "sk-x" }).openai).toEqual({ apiKey: "sk-x", model: DEFAULT_OPENAI_MODEL });
+    expect(loadConfig({ OPENAI_API_KEY: "sk-x" }).openai).toEqual({
+      apiKey: "sk-x",
+      model: DEFAULT_OPENAI_MODEL,
+    });
   });
 
   it("names every missing Scalekit variable in one error and never echoes the secret", () => {
@@ -74,7 +81,10 @@ describe("loadConfig", () => {
   });
 
   it("parses connection overrides and connector selection", () => {
-    const config = loadConfig({ DELEGATE_CONNECTIONS: "google-calendar=my-gcal, slack=team_slack", DELEGATE_CONNECTORS: "-notion" });
+    const config = loadConfig({
+      DELEGATE_CONNECTIONS: "google-calendar=my-gcal, slack=team_slack",
+      DELEGATE_CONNECTORS: "-notion",
+    });
     expect(config.connectionOverrides).toEqual({ "google-calendar": "my-gcal", slack: "team_slack" });
     expect(config.enabledConnectors).toEqual(["gmail", "google-calendar", "slack", "outlook"]);
     expect(loadConfig({ DELEGATE_CONNECTORS: "gmail,slack" }).enabledConnectors).toEqual(["gmail", "slack"]);

@@ -1,0 +1,160 @@
+import { describe, expect, it } from "vitest";
+import { formatProblem, loadScript, type ScriptProblem } from "../../../src/cli/run/script-loader.js";
+
+function problems(text: string, file = "s.yaml"): ScriptProblem[] {
+  const result = loadScript(text, file);
+  if (result.ok) throw new Error(`expected problems, the script loaded: ${JSON.stringify(result.loaded.script)}`);
+  return result.problems;
+}
+
+function only(text: string, file = "s.yaml"): ScriptProblem {
+  const found = problems(text, file);
+  expect(found.map((problem) => `${problem.line}:${problem.column} ${problem.message}`)).toHaveLength(1);
+  return found[0]!;
+}
+
+const VALID = `name: demo
+user: alice
+sandbox:
+  connected: [gmail]
+turns:
+  - user: show my unread email
+    expect:
+      tools:
+        - gmail_search_messages
+        - name: gmail_get_message
+          args: { message_id: { matches: "^[0-9a-f]+$" }, max: 3 }
+          result: success
+      not_tools: [gmail_send_message]
+      interrupt: false
+      reply: { contains: [unread, Gmail], matches: "/messages/i" }
+  - auth: revoke
+    connectors: [gmail]
+  - auth: approve
+    expect:
+      interrupt: { connectors: [gmail, slack], reason: token_rejected, new_links: true }
+`;
+
+describe("loadScript", () => {
+  it("loads a valid YAML script with defaults and locates its parts", () => {
+    const result = loadScript(VALID, "demo.yaml");
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join("\n"));
+    const { script, locate } = result.loaded;
+    expect(script.user).toBe("alice");
+    expect(script.model).toBe("offline");
+    expect(script.sandbox?.connected).toEqual(["gmail"]);
+    expect(script.turns).toHaveLength(3);
+    expect(locate(["turns", 1])).toEqual({ line: 16, column: 5 });
+    expect(locate(["turns", 0, "expect", "tools", 1])).toEqual({ line: 10, column: 11 });
+    expect(locate(["turns", 2, "expect", "interrupt"])).toEqual({ line: 20, column: 18 });
+  });
+
+  it("reads JSON with the same shape and locates its values", () => {
+    const json = `{
+  "user": "alice",
+  "turns": [
+    { "user": "hi", "expect": { "reply": { "contains": "hello" } } }
+  ]
+}`;
+    const result = loadScript(json, "demo.json");
+    if (!result.ok) throw new Error(result.problems.map(formatProblem).join("\n"));
+    expect(result.loaded.script.turns[0]).toEqual({ user: "hi", expect: { reply: { contains: "hello" } } });
+    expect(result.loaded.locate(["turns", 0, "expect", "reply"])).toEqual({ line: 4, column: 42 });
+  });
+
+  it("reports an unknown key at the key, with a suggestion and the allowed keys", () => {
+    const problem = only("user: alice\nturns:\n  - user: hi\n    expct: {}\n");
+    expect(problem).toMatchObject({ file: "s.yaml", line: 4, column: 5 });
+    expect(problem.message).toBe('turns[0]: unknown key "expct" (did you mean "expect"?); allowed: user, expect');
+  });
+
+  it("reports an unknown top-level key", () => {
+    const problem = only("user: alice\nmodle: offline\nturns:\n  - user: hi\n");
+    expect(problem).toMatchObject({ line: 2, column: 1 });
+    expect(problem.message).toContain('unknown key "modle" (did you mean "model"?)');
+  });
+
+  it("reports a wrong type at the value", () => {
+    const problem = only("user: alice\nturns:\n  - user: hi\n    expect:\n      not_tools: gmail_send_message\n");
+    expect(problem).toMatchObject({ line: 5, column: 18 });
+    expect(problem.message).toBe('turns[0].expect.not_tools: expected a list, got "gmail_send_message"');
+  });
+
+  it("reports missing turns at the document", () => {
+    const problem = only("user: alice\n");
+    expect(problem).toMatchObject({ line: 1, column: 1 });
+    expect(problem.message).toBe('script: missing "turns" (a list)');
+  });
+
+  it("reports an empty turn list and an empty file", () => {
+    expect(only("user: alice\nturns: []\n").message).toBe("turns: a script needs at least one turn");
+    expect(only("").message).toContain("the script is empty");
+  });
+
+  it("reports broken YAML with its position", () => {
+    const problem = only("user: alice\nturns:\n  - user: hi\n   bad: [1\n");
+    expect(problem.message).toMatch(/^invalid YAML: /);
+    expect(problem.line).toBeGreaterThanOrEqual(4);
+  });
+
+  it("reports duplicate YAML keys", () => {
+    const problem = only("user: alice\nuser: bob\nturns:\n  - user: hi\n");
+    expect(problem).toMatchObject({ line: 2, column: 1 });
+    expect(problem.message).toMatch(/unique/);
+  });
+
+  it("reports broken JSON at the offending character", () => {
+    const problem = only('{\n  "user": "alice",\n  "turns": [\n    { "user": "hi" },\n  ]\n}\n', "s.json");
+    expect(problem).toMatchObject({ file: "s.json", line: 5, column: 3 });
+    expect(problem.message).toBe('invalid JSON: expected a value, found "]"');
+  });
+
+  it("reports JSON schema problems at their key", () => {
+    const problem = only('{\n  "user": "alice",\n  "turns": [\n    { "user": "hi", "bogus": 1 }\n  ]\n}\n', "s.json");
+    expect(problem).toMatchObject({ line: 4, column: 21 });
+    expect(problem.message).toContain('unknown key "bogus"');
+  });
+
+  it("picks the turn kind the author meant", () => {
+    expect(only("user: a\nturns:\n  - auth: aprove\n").message).toBe(
+      'turns[0].auth: "aprove" is not one of approve, deny, cancel, wait, expire, revoke, recheck (did you mean "approve"?)',
+    );
+    expect(only("user: a\nturns:\n  - user: 5\n").message).toBe("turns[0].user: expected a string, got number 5");
+    expect(only("user: a\nturns:\n  - user: hi\n    auth: approve\n").message).toContain("not both");
+    expect(only("user: a\nturns:\n  - {}\n").message).toContain("{ user: <message> } or { auth: <action> }");
+  });
+
+  it("checks auth turn rules, connectors and regular expressions", () => {
+    expect(only("user: a\nturns:\n  - auth: revoke\n").message).toContain("`revoke` needs `connectors`");
+    expect(only("user: a\nturns:\n  - auth: cancel\n    connectors: [gmail]\n").message).toContain("remove `connectors`");
+    const typo = only("user: a\nsandbox: { connected: [slak] }\nturns:\n  - user: hi\n");
+    expect(typo).toMatchObject({ line: 2, column: 24 });
+    expect(typo.message).toContain('(did you mean "slack"?)');
+    const regex = only('user: a\nturns:\n  - user: hi\n    expect: { reply: { matches: "(" } }\n');
+    expect(regex.message).toMatch(/^turns\[0\]\.expect\.reply\.matches: invalid regular expression/);
+    const argRegex = only('user: a\nturns:\n  - user: hi\n    expect: { tools: [{ name: x, args: { q: { matches: "[" } } }] }\n');
+    expect(argRegex.message).toMatch(/args\.q\.matches: invalid regular expression/);
+  });
+
+  it("explains a message cut short by a YAML comment", () => {
+    const problem = only("user: a\nturns:\n  - user: what's new in #engineering\n");
+    expect(problem).toMatchObject({ line: 3, column: 25 });
+    expect(problem.message).toContain('"#engineering" starts a YAML comment');
+    // A spaced comment after a value is an ordinary comment.
+    expect(loadScript("user: a\nturns:\n  - user: hi # greet\n", "s.yaml").ok).toBe(true);
+  });
+
+  it("reports every problem once, in file order", () => {
+    const found = problems("user: 3\nturns:\n  - user: hi\n    extra: 1\n  - auth: nope\n");
+    expect(found.map((problem) => problem.line)).toEqual([1, 4, 5]);
+  });
+
+  it("formats a problem as file:line:column with a caret", () => {
+    const text = formatProblem(only("user: alice\nturns:\n  - user: hi\n    expct: {}\n"));
+    expect(text.split("\n")).toEqual([
+      's.yaml:4:5: turns[0]: unknown key "expct" (did you mean "expect"?); allowed: user, expect',
+      "      expct: {}",
+      "      ^",
+    ]);
+  });
+});
