@@ -1,4 +1,4 @@
-import { isMap, isPair, isScalar, isSeq, type Node, parseDocument, Scalar, visit } from "yaml";
+import { isMap, isPair, isScalar, isSeq, type Node, Parser, parseDocument, Scalar, visit } from "yaml";
 import { type JsonPath, pathKey, readJson } from "./json-source.js";
 import { describeIssues, type PathProblem } from "./schema-issues.js";
 import { type Script, ScriptSchema } from "./script-schema.js";
@@ -74,7 +74,11 @@ export function loadScript(
     const document = parseDocument(text, { prettyErrors: false, uniqueKeys: true, strict: true });
     const [first] = document.errors;
     // Only the first syntax error: the ones after it are mostly its echoes.
-    if (first) return { ok: false, problems: [at(first.pos[0], `invalid YAML: ${yamlMessage(first.message)}`)] };
+    if (first) {
+      const offset =
+        first.code === "MISSING_CHAR" ? (openingQuote(text, first.pos[0]) ?? first.pos[0]) : first.pos[0];
+      return { ok: false, problems: [at(offset, `invalid YAML: ${yamlMessage(first.message)}`)] };
+    }
     value = document.toJS({ maxAliasCount: 100 });
     // `user: what's new in #engineering` silently loses "#engineering" to a YAML comment.
     visit(document, {
@@ -158,6 +162,32 @@ function yamlNodeAt(root: Node | null, path: JsonPath, target: "value" | "key"):
     }
   }
   return (current ?? undefined) as Node | undefined;
+}
+
+/** Where an unterminated quoted value starts (YAML reports the end of the input). */
+function openingQuote(text: string, before: number): number | undefined {
+  let found: number | undefined;
+  const walk = (node: unknown): void => {
+    if (!node || typeof node !== "object") return;
+    if (Array.isArray(node)) {
+      for (const item of node) walk(item);
+      return;
+    }
+    const token = node as { type?: unknown; offset?: unknown; source?: unknown };
+    if (
+      typeof token.type === "string" &&
+      token.type.endsWith("quoted-scalar") &&
+      typeof token.offset === "number" &&
+      typeof token.source === "string" &&
+      token.offset < before &&
+      !token.source.trimEnd().endsWith(token.source[0] ?? "")
+    ) {
+      found = token.offset;
+    }
+    for (const value of Object.values(node)) walk(value);
+  };
+  for (const token of new Parser().parse(text)) walk(token);
+  return found;
 }
 
 /** YAML's own messages, without the position suffix (we print our own). */

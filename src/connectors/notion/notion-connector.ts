@@ -1,7 +1,7 @@
 import { DelegateError, isDelegateError } from "../../errors.js";
 import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
 import type { ProviderClient } from "../provider-client.js";
-import { formatInZone } from "./format.js";
+import { formatInZoneOrUtc as formatInZone } from "../shared/time.js";
 import { markdownToBlocks } from "./markdown.js";
 import {
   appendChildren,

@@ -309,3 +309,21 @@ export function zonedAddDays(instant: Date, days: number, timeZone: string): Dat
     timeZone,
   );
 }
+
+/**
+ * `formatInZone` for reads that must not fail: an unknown zone falls back to UTC, which is
+ * still unambiguous.
+ */
+export function formatInZoneOrUtc(instant: Date, timeZone: string): string {
+  try {
+    return formatInZone(instant, timeZone);
+  } catch {
+    return formatUtc(instant);
+  }
+}
+
+/** Cuts long texts so one item cannot flood the model's context. */
+export function truncateText(text: string, max: number): { text: string; truncated: boolean } {
+  if (text.length <= max) return { text, truncated: false };
+  return { text: `${text.slice(0, max - 1)}…`, truncated: true };
+}

@@ -1,7 +1,8 @@
 import { isDelegateError } from "../../errors.js";
 import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
 import type { ProviderClient } from "../provider-client.js";
-import { slackTsToIso, truncate } from "./format.js";
+import { truncateText as truncate } from "../shared/time.js";
+import { slackTsToIso } from "./format.js";
 import {
   listChannelsSchema,
   listUsersSchema,

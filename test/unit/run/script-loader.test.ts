@@ -3,7 +3,8 @@ import { formatProblem, loadScript, type ScriptProblem } from "../../../src/cli/
 
 function problems(text: string, file = "s.yaml"): ScriptProblem[] {
   const result = loadScript(text, file);
-  if (result.ok) throw new Error(`expected problems, the script loaded: ${JSON.stringify(result.loaded.script)}`);
+  if (result.ok)
+    throw new Error(`expected problems, the script loaded: ${JSON.stringify(result.loaded.script)}`);
   return result.problems;
 }
 
@@ -65,7 +66,9 @@ describe("loadScript", () => {
   it("reports an unknown key at the key, with a suggestion and the allowed keys", () => {
     const problem = only("user: alice\nturns:\n  - user: hi\n    expct: {}\n");
     expect(problem).toMatchObject({ file: "s.yaml", line: 4, column: 5 });
-    expect(problem.message).toBe('turns[0]: unknown key "expct" (did you mean "expect"?); allowed: user, expect');
+    expect(problem.message).toBe(
+      'turns[0]: unknown key "expct" (did you mean "expect"?); allowed: user, expect',
+    );
   });
 
   it("reports an unknown top-level key", () => {
@@ -75,7 +78,9 @@ describe("loadScript", () => {
   });
 
   it("reports a wrong type at the value", () => {
-    const problem = only("user: alice\nturns:\n  - user: hi\n    expect:\n      not_tools: gmail_send_message\n");
+    const problem = only(
+      "user: alice\nturns:\n  - user: hi\n    expect:\n      not_tools: gmail_send_message\n",
+    );
     expect(problem).toMatchObject({ line: 5, column: 18 });
     expect(problem.message).toBe('turns[0].expect.not_tools: expected a list, got "gmail_send_message"');
   });
@@ -110,7 +115,10 @@ describe("loadScript", () => {
   });
 
   it("reports JSON schema problems at their key", () => {
-    const problem = only('{\n  "user": "alice",\n  "turns": [\n    { "user": "hi", "bogus": 1 }\n  ]\n}\n', "s.json");
+    const problem = only(
+      '{\n  "user": "alice",\n  "turns": [\n    { "user": "hi", "bogus": 1 }\n  ]\n}\n',
+      "s.json",
+    );
     expect(problem).toMatchObject({ line: 4, column: 21 });
     expect(problem.message).toContain('unknown key "bogus"');
   });
@@ -119,20 +127,26 @@ describe("loadScript", () => {
     expect(only("user: a\nturns:\n  - auth: aprove\n").message).toBe(
       'turns[0].auth: "aprove" is not one of approve, deny, cancel, wait, expire, revoke, recheck (did you mean "approve"?)',
     );
-    expect(only("user: a\nturns:\n  - user: 5\n").message).toBe("turns[0].user: expected a string, got number 5");
+    expect(only("user: a\nturns:\n  - user: 5\n").message).toBe(
+      "turns[0].user: expected a string, got number 5",
+    );
     expect(only("user: a\nturns:\n  - user: hi\n    auth: approve\n").message).toContain("not both");
     expect(only("user: a\nturns:\n  - {}\n").message).toContain("{ user: <message> } or { auth: <action> }");
   });
 
   it("checks auth turn rules, connectors and regular expressions", () => {
     expect(only("user: a\nturns:\n  - auth: revoke\n").message).toContain("`revoke` needs `connectors`");
-    expect(only("user: a\nturns:\n  - auth: cancel\n    connectors: [gmail]\n").message).toContain("remove `connectors`");
+    expect(only("user: a\nturns:\n  - auth: cancel\n    connectors: [gmail]\n").message).toContain(
+      "remove `connectors`",
+    );
     const typo = only("user: a\nsandbox: { connected: [slak] }\nturns:\n  - user: hi\n");
     expect(typo).toMatchObject({ line: 2, column: 24 });
     expect(typo.message).toContain('(did you mean "slack"?)');
     const regex = only('user: a\nturns:\n  - user: hi\n    expect: { reply: { matches: "(" } }\n');
     expect(regex.message).toMatch(/^turns\[0\]\.expect\.reply\.matches: invalid regular expression/);
-    const argRegex = only('user: a\nturns:\n  - user: hi\n    expect: { tools: [{ name: x, args: { q: { matches: "[" } } }] }\n');
+    const argRegex = only(
+      'user: a\nturns:\n  - user: hi\n    expect: { tools: [{ name: x, args: { q: { matches: "[" } } }] }\n',
+    );
     expect(argRegex.message).toMatch(/args\.q\.matches: invalid regular expression/);
   });
 
