@@ -5,29 +5,46 @@ export type Colors = ReturnType<typeof createColors>;
 
 export interface TerminalStyle {
   colors: Colors;
-  /** OSC 8 hyperlinks and spinners only on a real terminal. */
+  /**
+   * A person at a terminal (stdin and stdout are both TTYs): prompt, spinner and OSC 8
+   * hyperlinks. Otherwise (piped input or output) the output is plain lines, links on their own.
+   */
   tty: boolean;
+  /** OSC 8 hyperlinks (a TTY whose TERM is not "dumb"). */
+  hyperlinks: boolean;
 }
 
-export function terminalStyle(stream: { isTTY?: boolean }, env: Record<string, string | undefined>): TerminalStyle {
-  const tty = stream.isTTY === true;
-  const color = tty && !("NO_COLOR" in env) && env.TERM !== "dumb";
-  return { colors: createColors(color || "FORCE_COLOR" in env), tty };
+type Env = Record<string, string | undefined>;
+
+/**
+ * Colour only for a person at a terminal, never when NO_COLOR is set to anything non-empty
+ * (https://no-color.org) or TERM is "dumb"; FORCE_COLOR (not "0") forces it, NO_COLOR wins.
+ */
+export function terminalStyle(streams: { input: { isTTY?: boolean }; output: { isTTY?: boolean } }, env: Env): TerminalStyle {
+  const tty = streams.input.isTTY === true && streams.output.isTTY === true;
+  const dumb = env.TERM === "dumb";
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
+  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false";
+  const color = !noColor && (forced || (tty && !dumb));
+  return { colors: createColors(color), tty, hyperlinks: tty && !dumb };
 }
 
-/** An OSC 8 hyperlink on a TTY (clickable, shows the URL), else the plain URL. */
+/** An OSC 8 hyperlink on a TTY (its text is the URL itself, so it reads the same without OSC 8), else the plain URL. */
 export function link(style: TerminalStyle, url: string, text = url): string {
-  if (!style.tty) return url;
+  if (!style.hyperlinks) return url;
   return `\u001b]8;;${url}\u0007${text}\u001b]8;;\u0007`;
 }
 
 export function authorizationLines(style: TerminalStyle, requests: readonly AuthorizationRequest[]): string[] {
   const { colors } = style;
   const lines: string[] = [];
+  const width = Math.max(...requests.map((request) => request.displayName.length));
   for (const request of requests) {
     const expires = formatTime(request.expiresAt);
     if (style.tty) {
-      lines.push(`  ${colors.bold(request.displayName)}  ${colors.cyan(link(style, request.url))}  ${colors.dim(`(link expires ${expires})`)}`);
+      lines.push(
+        `  ${colors.bold(request.displayName.padEnd(width))}  ${colors.cyan(link(style, request.url))}  ${colors.dim(`(link expires ${expires})`)}`,
+      );
     } else {
       // Without a TTY the link stands on its own line so scripts can pick it up.
       lines.push(`${request.displayName} (link expires ${expires}):`);
@@ -43,6 +60,22 @@ export function formatTime(iso: string): string {
   return date.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
 }
 
+/** 65 s → "1:05". */
+export function formatElapsed(ms: number): string {
+  const seconds = Math.max(0, Math.floor(ms / 1000));
+  return `${Math.floor(seconds / 60)}:${String(seconds % 60).padStart(2, "0")}`;
+}
+
+/** 1 → "1 second", 600 → "10 minutes", 90 → "1 min 30 s". */
+export function formatDuration(ms: number): string {
+  const seconds = Math.max(1, Math.round(ms / 1000));
+  if (seconds < 60) return `${seconds} second${seconds === 1 ? "" : "s"}`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  if (rest === 0) return `${minutes} minute${minutes === 1 ? "" : "s"}`;
+  return `${minutes} min ${rest} s`;
+}
+
 export function joinNames(names: readonly string[]): string {
   const unique = [...new Set(names)];
   if (unique.length <= 1) return unique[0] ?? "";
@@ -53,10 +86,23 @@ export function joinNames(names: readonly string[]): string {
 export function describeCall(name: string, args: Record<string, unknown> | undefined): string {
   const parts = Object.entries(args ?? {})
     .filter(([, value]) => value !== undefined && value !== null && value !== "")
-    .map(([key, value]) => `${key}: ${shorten(typeof value === "string" ? JSON.stringify(value) : JSON.stringify(value), 40)}`);
+    .map(([key, value]) => `${key}: ${shorten(JSON.stringify(value) ?? String(value), 40)}`);
   return `${name}(${shorten(parts.join(", "), 90)})`;
+}
+
+/** One line, at most `max` characters. */
+export function oneLine(text: string, max: number): string {
+  return shorten(text.replace(/\s+/g, " ").trim(), max);
 }
 
 function shorten(text: string, max: number): string {
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point
+const ESCAPES = /\u001b\][^\u0007]*\u0007|\u001b\[[0-9;?]*[ -/]*[@-~]/g;
+
+/** Visible width of a string on a terminal (escape sequences removed; one column per code point). */
+export function visibleWidth(text: string): number {
+  return [...text.replace(ESCAPES, "")].length;
 }
