@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, it } from "vitest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 let dataDir: string;
@@ -70,8 +70,8 @@ afterAll(() => {
   rmSync(scripts, { recursive: true, force: true });
 });
 
-describe("delegate run", () => {
-  it("runs every example offline and meets all their expectations", async () => {
+describe.concurrent("delegate run", () => {
+  it("runs every example offline and meets all their expectations", async ({ expect }) => {
     const examples = readdirSync(join(ROOT, "examples"))
       .filter((name) => name.endsWith(".yaml"))
       .map((name) => join("examples", name));
@@ -86,7 +86,7 @@ describe("delegate run", () => {
     expect(run.stdout).toContain("delegate ›");
   });
 
-  it("exits 1 and shows expected versus actual when an expectation fails", async () => {
+  it("exits 1 and shows expected versus actual when an expectation fails", async ({ expect }) => {
     const file = write(
       "failing.yaml",
       `user: alice
@@ -112,7 +112,7 @@ turns:
     expect(run.stdout).toContain("1 met, 1 failed");
   });
 
-  it("exits 2 with one located error per invalid script and runs nothing", async () => {
+  it("exits 2 with one located error per invalid script and runs nothing", async ({ expect }) => {
     const files = {
       unknownKey: write("unknown-key.yaml", "user: alice\nturns:\n  - user: hi\n    expct: {}\n"),
       wrongType: write(
@@ -138,7 +138,9 @@ turns:
     expect(run.stderr).not.toMatch(/\n\s+at /);
   });
 
-  it("exits 3 with the connections and links as JSON when --on-auth fail meets an authorization", async () => {
+  it("exits 3 with the connections and links as JSON when --on-auth fail meets an authorization", async ({
+    expect,
+  }) => {
     const file = write(
       "needs-auth.yaml",
       "user: alice\nturns:\n  - user: \"email sam@example.com about lunch saying see you at noon and post 'lunch at noon' to #team\"\n",
@@ -154,7 +156,7 @@ turns:
     }
   });
 
-  it("reads a script from stdin and writes one JSON event per line", async () => {
+  it("reads a script from stdin and writes one JSON event per line", async ({ expect }) => {
     const script = `user: bob
 turns:
   - user: list my Slack channels
@@ -191,7 +193,7 @@ turns:
     expect(events.at(-1)).toMatchObject({ scripts: 1, passed: 1, met: 2, failed: 0 });
   });
 
-  it("refuses what needs settings or the sandbox, with clear messages", async () => {
+  it("refuses what needs settings or the sandbox, with clear messages", async ({ expect }) => {
     const openai = await delegateRun([join("examples", "slack.yaml"), "--model", "openai"]);
     expect(openai.code).toBe(2);
     expect(openai.stderr).toBe(
