@@ -82,7 +82,22 @@ export function describe(
     ...lines,
     'The conversation resumes by itself once the account is connected. Resume with {"action":"recheck"} to check now or {"action":"cancel"} to skip.',
   ].join("\n");
-  return { type: "authorization_required", requests, message, reason, description };
+  return {
+    type: "authorization_required",
+    requests,
+    message,
+    reason,
+    description,
+    action_requests: requests.map((request) => ({
+      name: `connect_${request.connector.replace(/-/g, "_")}`,
+      args: { url: request.url, expiresAt: request.expiresAt },
+      description: `${reason === "token_rejected" ? "Reconnect" : "Connect"} ${request.displayName}: open ${request.url}, then approve to continue (reject to skip).`,
+    })),
+    review_configs: requests.map((request) => ({
+      action_name: `connect_${request.connector.replace(/-/g, "_")}`,
+      allowed_decisions: ["approve", "reject"],
+    })),
+  };
 }
 
 function joinNames(names: string[]): string {

@@ -188,8 +188,7 @@ function groupNeeds(
 function declinedText(call: ToolCallLike, bindings: ReadonlyMap<string, ToolBinding>): string {
   const binding = bindings.get(call.name);
   const name = binding ? CONNECTORS[binding.connector].displayName : "the account";
-  const command = binding ? ` with /connect ${binding.connector}` : "";
-  return `Authorization was cancelled: the user did not connect ${name}, so ${call.name} did not run and nothing was changed. They can connect it later${command} and ask again.`;
+  return `Authorization was cancelled: the user did not connect ${name}, so ${call.name} did not run and nothing was changed. They can connect ${name} later and ask again.`;
 }
 
 function errorMessage_(call: ToolCallLike, text: string): ToolMessage {

@@ -23,6 +23,16 @@ export const AuthorizationInterruptSchema = z.object({
   reason: z.enum(["not_connected", "token_rejected"]),
   /** For generic interrupt UIs (Agent Inbox / Agent Chat UI): a readable description. */
   description: z.string(),
+  /**
+   * The same request in the human-in-the-loop shape generic UIs render (Agent Chat UI): one
+   * action per connection. "approve" resumes with a recheck, "reject" cancels.
+   */
+  action_requests: z
+    .array(z.object({ name: z.string(), args: z.record(z.string(), z.unknown()), description: z.string() }))
+    .optional(),
+  review_configs: z
+    .array(z.object({ action_name: z.string(), allowed_decisions: z.array(z.string()) }))
+    .optional(),
 });
 export type AuthorizationInterrupt = z.infer<typeof AuthorizationInterruptSchema>;
 
@@ -37,6 +47,12 @@ export type ResumeValue = z.infer<typeof ResumeValueSchema>;
 export function parseResumeValue(value: unknown): ResumeValue {
   const parsed = ResumeValueSchema.safeParse(value);
   if (parsed.success) return parsed.data;
+  // Human-in-the-loop UIs answer with decisions; any reject means "do not connect".
+  const decisions = (value as { decisions?: unknown } | null)?.decisions;
+  if (Array.isArray(decisions)) {
+    const rejected = decisions.some((decision) => (decision as { type?: unknown } | null)?.type === "reject");
+    return { action: rejected ? "cancel" : "recheck" };
+  }
   // Plain strings are accepted for convenience ("cancel" / "recheck").
   if (value === "cancel") return { action: "cancel" };
   return { action: "recheck" };

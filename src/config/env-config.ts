@@ -1,8 +1,8 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { DelegateError } from "../errors.js";
 import { CONNECTOR_IDS, type ConnectorId, isConnectorId } from "../connectors/registry.js";
+import { DelegateError } from "../errors.js";
 
 /** Delegate's configuration, resolved from the environment (the CLI loads `.env` first). */
 export interface DelegateConfig {
@@ -87,7 +87,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       );
     }
     if (!values.SCALEKIT_CLIENT_ID) {
-      problems.push("SCALEKIT_CLIENT_ID is missing: copy the client id from Dashboard → Developers → API credentials.");
+      problems.push(
+        "SCALEKIT_CLIENT_ID is missing: copy the client id from Dashboard → Developers → API credentials.",
+      );
     }
     if (!values.SCALEKIT_CLIENT_SECRET) {
       problems.push(
@@ -108,7 +110,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 
   const timeZone = values.DELEGATE_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!isValidTimeZone(timeZone)) {
-    problems.push(`DELEGATE_TIMEZONE "${timeZone}" is not an IANA time zone; use a name such as Europe/Berlin.`);
+    problems.push(
+      `DELEGATE_TIMEZONE "${timeZone}" is not an IANA time zone; use a name such as Europe/Berlin.`,
+    );
   }
 
   if (problems.length > 0) throw configError(problems);
@@ -153,19 +157,29 @@ function configError(problems: string[]): DelegateError {
 }
 
 /** `google-calendar=my-gcal,slack=team-slack` → overrides; unknown connectors are problems. */
-function parseConnections(value: string | undefined, problems: string[]): Partial<Record<ConnectorId, string>> {
+function parseConnections(
+  value: string | undefined,
+  problems: string[],
+): Partial<Record<ConnectorId, string>> {
   const overrides: Partial<Record<ConnectorId, string>> = {};
   if (!value) return overrides;
-  for (const entry of value.split(",").map((part) => part.trim()).filter(Boolean)) {
+  for (const entry of value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean)) {
     const [connector, connection, ...rest] = entry.split("=").map((part) => part.trim());
     if (!connector || !connection || rest.length > 0) {
       problems.push(
         `DELEGATE_CONNECTIONS entry "${entry}" is not connector=connection, e.g. DELEGATE_CONNECTIONS=google-calendar=my-gcal.`,
       );
     } else if (!isConnectorId(connector)) {
-      problems.push(`DELEGATE_CONNECTIONS names unknown connector "${connector}"; known: ${CONNECTOR_IDS.join(", ")}.`);
+      problems.push(
+        `DELEGATE_CONNECTIONS names unknown connector "${connector}"; known: ${CONNECTOR_IDS.join(", ")}.`,
+      );
     } else if (!/^[A-Za-z0-9_.-]+$/.test(connection)) {
-      problems.push(`DELEGATE_CONNECTIONS connection name "${connection}" may only hold letters, digits, "-", "_" and ".".`);
+      problems.push(
+        `DELEGATE_CONNECTIONS connection name "${connection}" may only hold letters, digits, "-", "_" and ".".`,
+      );
     } else {
       overrides[connector] = connection;
     }
@@ -176,10 +190,15 @@ function parseConnections(value: string | undefined, problems: string[]): Partia
 /** `gmail,slack` enables those; `-notion` disables one; unset enables all. */
 function parseConnectors(value: string | undefined, problems: string[]): ConnectorId[] {
   if (!value) return [...CONNECTOR_IDS];
-  const entries = value.split(",").map((part) => part.trim()).filter(Boolean);
+  const entries = value
+    .split(",")
+    .map((part) => part.trim())
+    .filter(Boolean);
   const unknown = entries.map((entry) => entry.replace(/^-/, "")).filter((entry) => !isConnectorId(entry));
   if (unknown.length > 0) {
-    problems.push(`DELEGATE_CONNECTORS names unknown connector(s) ${unknown.map((u) => `"${u}"`).join(", ")}; known: ${CONNECTOR_IDS.join(", ")}.`);
+    problems.push(
+      `DELEGATE_CONNECTORS names unknown connector(s) ${unknown.map((u) => `"${u}"`).join(", ")}; known: ${CONNECTOR_IDS.join(", ")}.`,
+    );
     return [];
   }
   const excluded = entries.filter((entry) => entry.startsWith("-")).map((entry) => entry.slice(1));

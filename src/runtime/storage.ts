@@ -23,12 +23,7 @@ export async function openStorage(options: {
   databaseUrl?: string;
 }): Promise<Storage> {
   const url = options.databaseUrl ?? (options.checkpointer ? ":memory:" : DEFAULT_DATABASE_PATH);
-  if (/^postgres(ql)?:\/\//.test(url)) {
-    throw new DelegateError(
-      "CONFIG_INVALID",
-      "PostgreSQL databaseUrl is not supported yet; pass a SQLite file path, or a PostgresSaver as `checkpointer`.",
-    );
-  }
+  if (/^postgres(ql)?:\/\//.test(url)) return openPostgresStorage(url, options.checkpointer);
   const path = url.startsWith("file:") ? url.slice("file:".length) : url;
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
   let db: Database.Database;
@@ -54,4 +49,35 @@ export async function openStorage(options: {
       db.close();
     },
   };
+}
+
+/** Checkpoints (PostgresSaver) and the registry in one PostgreSQL database, shared by replicas. */
+async function openPostgresStorage(url: string, checkpointer?: BaseCheckpointSaver): Promise<Storage> {
+  const [{ default: pg }, { PostgresSaver }, { PostgresThreadRegistry }] = await Promise.all([
+    import("pg"),
+    import("@langchain/langgraph-checkpoint-postgres"),
+    import("./postgres-thread-registry.js"),
+  ]);
+  const pool = new pg.Pool({ connectionString: url, max: 10 });
+  try {
+    const saver = checkpointer ?? new PostgresSaver(pool);
+    if (saver instanceof PostgresSaver) await saver.setup();
+    const registry = await PostgresThreadRegistry.open(pool);
+    return {
+      checkpointer: saver,
+      registry,
+      async close() {
+        await pool.end();
+      },
+    };
+  } catch (error) {
+    await pool.end().catch(() => {});
+    throw new DelegateError(
+      "CONFIG_INVALID",
+      `Cannot open the PostgreSQL database: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
+  }
 }

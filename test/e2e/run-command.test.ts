@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
+import { startFakeOpenAI } from "../helpers/fake-openai-server.js";
 
 const ROOT = join(import.meta.dirname, "..", "..");
 let dataDir: string;
@@ -209,5 +210,35 @@ turns:
     expect(scalekit.code).toBe(2);
     expect(scalekit.stderr).toContain("examples/gmail.yaml:12:11: `approve` needs the sandbox");
     expect(scalekit.stderr).not.toContain("sks_x");
+  });
+
+  it("uses the OpenAI settings with --model openai", async ({ expect }) => {
+    const fake = await startFakeOpenAI();
+    try {
+      fake.enqueue(
+        { toolCalls: [{ name: "slack_list_channels", args: {} }] },
+        { text: "Your channels include #general and #team." },
+      );
+      const script = `user: carol
+sandbox: { connected: [slack] }
+turns:
+  - user: which Slack channels am I in?
+    expect:
+      tools: [{ name: slack_list_channels, result: success }]
+      reply: { contains: "#team" }
+`;
+      const run = await delegateRun(["-", "--model", "openai"], {
+        stdin: script,
+        env: { OPENAI_API_KEY: "sk-test-run", OPENAI_BASE_URL: fake.url },
+      });
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      expect(run.stdout).toContain("2 met");
+      expect(run.stdout).not.toContain("sk-test-run");
+      expect(fake.requests.length).toBe(2);
+      expect(fake.requests[0]?.messages.at(-1)?.content).toBe("which Slack channels am I in?");
+    } finally {
+      await fake.close();
+    }
   });
 });

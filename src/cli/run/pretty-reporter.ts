@@ -1,4 +1,3 @@
-import { authorizationLines, describeCall, type TerminalStyle } from "../chat/render.js";
 import type {
   AuthorizationNeeded,
   LocatedCheck,
@@ -8,6 +7,7 @@ import type {
   ScriptStart,
 } from "./reporter.js";
 import type { RecordedEvent } from "./run-record.js";
+import { type Colors, describeCall } from "./run-style.js";
 import type { SourceLocation } from "./script-loader.js";
 import { isUserTurn, type Turn } from "./script-schema.js";
 
@@ -18,15 +18,15 @@ const INDENT = "    ";
 /** A readable transcript of each script, then its expectations: met, or failed with a diff. */
 export class PrettyReporter implements Reporter {
   readonly #write: Write;
-  readonly #style: TerminalStyle;
+  readonly #colors: Colors;
 
-  constructor(write: Write, style: TerminalStyle) {
+  constructor(write: Write, colors: Colors) {
     this.#write = write;
-    this.#style = style;
+    this.#colors = colors;
   }
 
   scriptStart(start: ScriptStart): void {
-    const { colors } = this.#style;
+    const colors = this.#colors;
     const title = start.name ? `${start.file} — ${start.name}` : start.file;
     this.#line(colors.bold(`━━ ${title}`));
     const who = start.organization ? `${start.user} (${start.organization})` : start.user;
@@ -38,7 +38,7 @@ export class PrettyReporter implements Reporter {
   }
 
   turnStart(_file: string, index: number, turn: Turn, location: SourceLocation): void {
-    const { colors } = this.#style;
+    const colors = this.#colors;
     const number = colors.dim(`[${index + 1}]`);
     const where = colors.dim(`(line ${location.line})`);
     if (isUserTurn(turn)) {
@@ -53,7 +53,7 @@ export class PrettyReporter implements Reporter {
   }
 
   event(_file: string, { event }: RecordedEvent): void {
-    const { colors } = this.#style;
+    const colors = this.#colors;
     switch (event.type) {
       case "message":
         this.#line(
@@ -71,8 +71,12 @@ export class PrettyReporter implements Reporter {
       case "authorization-required": {
         const names = event.requests.map((request) => request.displayName).join(", ");
         this.#line(`${INDENT}${colors.yellow("⚿ authorization needed")} (${event.reason}): ${names}`);
-        for (const line of authorizationLines({ ...this.#style, tty: false }, event.requests)) {
-          this.#line(`${INDENT}  ${colors.dim(line)}`);
+        for (const request of event.requests) {
+          // The link stands alone on its line so it can be copied or picked up by a script.
+          this.#line(
+            `${INDENT}  ${colors.dim(`${request.displayName} (${request.status}, link expires ${request.expiresAt}):`)}`,
+          );
+          this.#line(`${INDENT}  ${colors.cyan(request.url)}`);
         }
         return;
       }
@@ -97,11 +101,11 @@ export class PrettyReporter implements Reporter {
   }
 
   note(_file: string, _turn: number, text: string): void {
-    this.#line(`${INDENT}${this.#style.colors.dim(`· ${text}`)}`);
+    this.#line(`${INDENT}${this.#colors.dim(`· ${text}`)}`);
   }
 
   scriptEnd(result: ScriptResult): void {
-    const { colors } = this.#style;
+    const colors = this.#colors;
     const failed = result.checks.filter((check) => !check.met);
     this.#line("");
     this.#line(colors.bold(`Expectations — ${result.file}`));
@@ -118,7 +122,7 @@ export class PrettyReporter implements Reporter {
 
   summary(summary: RunSummary): void {
     if (summary.scripts < 2) return;
-    const { colors } = this.#style;
+    const colors = this.#colors;
     const failedScripts = summary.scripts - summary.passed;
     this.#line(
       colors.bold(
@@ -130,7 +134,7 @@ export class PrettyReporter implements Reporter {
   authorizationNeeded(needed: AuthorizationNeeded): void {
     const names = needed.connections.map((connection) => connection.connector).join(", ");
     this.#line(
-      this.#style.colors.yellow(
+      this.#colors.yellow(
         `Authorization needed in turn ${needed.turn} (${names}); stopped by --on-auth fail:`,
       ),
     );
@@ -138,7 +142,7 @@ export class PrettyReporter implements Reporter {
   }
 
   #check(check: LocatedCheck): void {
-    const { colors } = this.#style;
+    const colors = this.#colors;
     const where = colors.dim(`${check.file}:${check.line}:${check.column}`);
     const mark = check.met ? colors.green("✓") : colors.red("✗");
     this.#line(`  ${mark} turn ${check.turn + 1}: ${check.description}  ${where}`);

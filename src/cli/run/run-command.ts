@@ -1,12 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { DelegateConfig } from "../../config/env-config.js";
-import { terminalStyle } from "../chat/render.js";
 import type { CommandContext } from "../main.js";
 import { UsageError } from "../usage-error.js";
 import { JsonlReporter } from "./jsonl-reporter.js";
 import { PrettyReporter } from "./pretty-reporter.js";
 import type { Reporter, RunSummary } from "./reporter.js";
+import { transcriptColors } from "./run-style.js";
 import { formatProblem, type LoadedScript, loadScript, type ScriptProblem } from "./script-loader.js";
 import { runScript, SANDBOX_ONLY_ACTIONS } from "./script-runner.js";
 import { isUserTurn, MODEL_CHOICES, type ModelChoice, ON_AUTH_POLICIES } from "./script-schema.js";
@@ -110,7 +110,7 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
   const reporter: Reporter =
     format === "jsonl"
       ? new JsonlReporter(write)
-      : new PrettyReporter(write, terminalStyle(process.stdout, process.env));
+      : new PrettyReporter(write, transcriptColors(process.stdout, process.env));
   const summary: RunSummary = { scripts: 0, passed: 0, met: 0, failed: 0 };
   for (const script of loaded) {
     const outcome = await runScript({
@@ -120,6 +120,8 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
       model: model ?? script.script.model,
       onAuth,
       reporter,
+      // The transcript already shows the links; JSON lines may be going to a program.
+      ...(format === "jsonl" ? { tellPerson: (text: string) => console.error(`delegate: ${text}`) } : {}),
     });
     if (outcome.authorizationNeeded) {
       reporter.authorizationNeeded(outcome.authorizationNeeded);

@@ -22,6 +22,8 @@ export interface RunScriptOptions {
   /** What to do with an authorization request no `auth` turn handles. */
   onAuth: OnAuthPolicy;
   reporter: Reporter;
+  /** Also shows the person what to do when a turn waits for their consent (e.g. on stderr). */
+  tellPerson?: (text: string) => void;
   /** Longest a user turn, a cancel or a resumed run may take. Default 120 s. */
   stepTimeoutMs?: number;
 }
@@ -192,11 +194,11 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
   const cancel = async () => drain(runtime.cancel(ref), "cancelling the authorization");
   const wait = async (waiting: Pending) => {
     if (!sandboxMode) {
-      reporter.note(
-        file,
-        currentTurn,
-        `waiting for consent — open ${waiting.requests.map((request) => `${request.displayName}: ${request.url}`).join(" · ")}`,
-      );
+      const text = `waiting for consent (up to ${Math.round((Date.parse(waiting.deadline) - Date.now()) / 1000)} s) — open ${waiting.requests
+        .map((request) => `${request.displayName}: ${request.url}`)
+        .join(" · ")}`;
+      reporter.note(file, currentTurn, text);
+      options.tellPerson?.(text);
     }
     await settle(nextSeq(), deadlineWait(waiting), "waiting for authorization");
   };
@@ -310,8 +312,10 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
       } else {
         await runAuthTurn(turn);
       }
+      // --on-auth resolves what no auth turn will: before the next message, and at the end
+      // after a message (a script that ends with an auth turn leaves the thread as it is).
       const next = script.turns[index + 1];
-      if (!next || isUserTurn(next)) await applyPolicy();
+      if (next ? isUserTurn(next) : isUserTurn(turn)) await applyPolicy();
       record.turnsRun = index + 1;
     }
   } catch (error) {
