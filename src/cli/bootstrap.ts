@@ -1,5 +1,6 @@
 import { join } from "node:path";
 import type { DelegateConfig } from "../config/env-config.js";
+import { CONNECTOR_IDS } from "../connectors/registry.js";
 import type { Logger } from "../logger.js";
 import { type AgentRuntime, type AgentRuntimeOptions, createAgentRuntime } from "../runtime/agent-runtime.js";
 import type { Sandbox } from "../sandbox/index.js";
@@ -30,7 +31,10 @@ export async function openSession(options: SessionOptions): Promise<Session> {
   const { config, logger } = options;
   let sandbox: Sandbox | undefined;
   let scalekit = config.scalekit;
-  let providerBaseUrls: AgentRuntimeOptions["providerBaseUrls"];
+  // A standalone sandbox (`delegate sandbox`) or a proxy can stand in for the providers' APIs.
+  let providerBaseUrls: AgentRuntimeOptions["providerBaseUrls"] = config.providerBaseUrl
+    ? Object.fromEntries(CONNECTOR_IDS.map((id) => [id, config.providerBaseUrl as string]))
+    : undefined;
   let webhookSecret: string | undefined;
   if (!scalekit) {
     const { startSandbox } = await import("../sandbox/start-sandbox.js");
@@ -49,6 +53,7 @@ export async function openSession(options: SessionOptions): Promise<Session> {
       ...(config.openai ? { model: config.openai } : {}),
       databaseUrl: options.databasePath ?? join(config.dataDir, "delegate.sqlite"),
       connectors: config.enabledConnectors,
+      tools: config.tools,
       connections: config.connectionOverrides,
       timeZone: config.timeZone,
       logger,

@@ -19,6 +19,8 @@ export interface DelegateConfig {
   timeZone: string;
   /** One base URL for every connector's provider API (e.g. the providerUrl of `delegate sandbox --json`). */
   providerBaseUrl?: string;
+  /** `direct` (Delegate's connector tools) or `catalog` (Scalekit-hosted tools). */
+  tools: "direct" | "catalog";
   /** `token=user,…` for the LangGraph server's bearer auth (parsed in src/server). */
   serverTokens?: string;
   /** Opt-in: LangGraph Studio requests without a token act as this user (local development only). */
@@ -52,6 +54,7 @@ const EnvSchema = z.object({
   DELEGATE_LOG_LEVEL: optionalText.pipe(z.enum(["silent", "error", "warn", "info", "debug"]).optional()),
   DELEGATE_TIMEZONE: optionalText,
   DELEGATE_PROVIDER_BASE_URL: url("DELEGATE_PROVIDER_BASE_URL"),
+  DELEGATE_TOOLS: optionalText.pipe(z.enum(["direct", "catalog"]).optional()),
   DELEGATE_SERVER_TOKENS: optionalText,
   DELEGATE_SERVER_STUDIO_USER: optionalText,
 });
@@ -69,9 +72,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       problems.push(
         name === "DELEGATE_LOG_LEVEL"
           ? "DELEGATE_LOG_LEVEL must be one of silent, error, warn, info, debug."
-          : issue.message.includes(name)
-            ? issue.message
-            : `${name}: ${issue.message}`,
+          : name === "DELEGATE_TOOLS"
+            ? "DELEGATE_TOOLS must be direct (Delegate's connector tools) or catalog (Scalekit-hosted tools)."
+            : issue.message.includes(name)
+              ? issue.message
+              : `${name}: ${issue.message}`,
       );
     }
     throw configError(problems);
@@ -137,6 +142,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: values.DELEGATE_LOG_LEVEL ?? "info",
     timeZone,
     ...(values.DELEGATE_PROVIDER_BASE_URL ? { providerBaseUrl: values.DELEGATE_PROVIDER_BASE_URL } : {}),
+    tools: values.DELEGATE_TOOLS ?? "direct",
     ...(values.DELEGATE_SERVER_TOKENS ? { serverTokens: values.DELEGATE_SERVER_TOKENS } : {}),
     ...(values.DELEGATE_SERVER_STUDIO_USER ? { serverStudioUser: values.DELEGATE_SERVER_STUDIO_USER } : {}),
   };

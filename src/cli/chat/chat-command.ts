@@ -1,6 +1,8 @@
+import { homedir } from "node:os";
 import { parseArgs } from "node:util";
-import type { CommandContext } from "../main.js";
+import { DelegateError, errorMessage } from "../../errors.js";
 import { openSession } from "../bootstrap.js";
+import type { CommandContext } from "../main.js";
 import { UsageError } from "../usage-error.js";
 import { ChatRepl } from "./chat-repl.js";
 import { terminalStyle } from "./render.js";
@@ -8,25 +10,33 @@ import { newThreadId, ThreadState } from "./thread-state.js";
 
 export const CHAT_HELP = `Usage: delegate chat [--user ID] [--thread ID] [--new] [--auto-approve] [--open] [--auth-timeout SECONDS]
 
-  --user ID             act as this user (default: DELEGATE_USER, else your OS user name)
-  --thread ID           continue this thread (default: your last thread)
-  --new                 start a new thread
-  --auto-approve        complete consent by itself (sandbox only; for demos and CI)
-  --open                open authorization links in your browser (only on a terminal)
-  --auth-timeout SEC    how long to wait for a connection (default 600)`;
+  -u, --user ID           act as this user (default: DELEGATE_USER, else your OS user name)
+  -t, --thread ID         continue this thread, including a pending authorization
+                          (default: your last thread)
+      --new               start a new thread
+      --auto-approve      complete consent by itself (sandbox only; for demos and CI)
+      --open              open authorization links in your browser (only at a terminal)
+      --auth-timeout SEC  how long to wait for a connection before giving up (default 600)
+  -h, --help              this help
 
-export async function chatCommand(argv: string[], context: CommandContext): Promise<number> {
-  let values: {
-    user?: string;
-    thread?: string;
-    new?: boolean;
-    "auto-approve"?: boolean;
-    open?: boolean;
-    "auth-timeout"?: string;
-    help?: boolean;
-  };
+Threads and the log (logs/delegate.log) live in DELEGATE_DATA_DIR (default ~/.delegate).
+At a terminal: a spinner while waiting for a connection, Ctrl+C or /cancel to stop waiting,
+Ctrl+D to quit. With piped input or output: plain lines, no colour, each link on its own
+line; Delegate still waits for consent after the input ends. Type /help inside for commands.`;
+
+type ChatFlags = {
+  user?: string;
+  thread?: string;
+  new?: boolean;
+  "auto-approve"?: boolean;
+  open?: boolean;
+  "auth-timeout"?: string;
+  help?: boolean;
+};
+
+function parseFlags(argv: string[]): ChatFlags {
   try {
-    ({ values } = parseArgs({
+    return parseArgs({
       args: argv,
       options: {
         user: { type: "string", short: "u" },
@@ -39,10 +49,14 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
       },
       strict: true,
       allowPositionals: false,
-    }));
+    }).values;
   } catch (error) {
-    throw new UsageError(`${(error as Error).message}. Run "delegate chat --help".`);
+    throw new UsageError(`${errorMessage(error).replace(/\.$/, "")}. Run "delegate chat --help".`);
   }
+}
+
+export async function chatCommand(argv: string[], context: CommandContext): Promise<number> {
+  const values = parseFlags(argv);
   if (values.help) {
     console.log(CHAT_HELP);
     return 0;
@@ -50,31 +64,40 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   const { config, logger } = context;
   if (values["auto-approve"] && config.mode !== "sandbox") {
     throw new UsageError(
-      "--auto-approve only works on the sandbox; against a real Scalekit environment, open the printed link to give consent.",
+      `--auto-approve only works on the sandbox; SCALEKIT_ENV_URL points at a real Scalekit environment (${hostOf(config.scalekit?.environmentUrl)}), where consent must be given by opening the printed link.`,
     );
   }
   if (values.new && values.thread) throw new UsageError("Use either --thread ID or --new, not both.");
   const userId = (values.user ?? context.defaultUser).trim();
-  if (!userId || userId.length > 256) throw new UsageError("--user must be a non-empty id of at most 256 characters.");
+  if (!userId || userId.length > 256)
+    throw new UsageError("--user must be a non-empty id of at most 256 characters.");
   if (values.thread !== undefined && !/^[\w.:-]{1,128}$/.test(values.thread)) {
     throw new UsageError("--thread must be 1-128 letters, digits, '.', ':', '_' or '-'.");
   }
-  const timeoutSeconds = values["auth-timeout"] === undefined ? 600 : Number(values["auth-timeout"]);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0) {
-    throw new UsageError(`--auth-timeout must be a positive number of seconds, got "${values["auth-timeout"]}".`);
+  const rawTimeout = values["auth-timeout"];
+  const timeoutSeconds = rawTimeout === undefined ? 600 : Number(rawTimeout);
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 7 * 24 * 3600) {
+    throw new UsageError(
+      `--auth-timeout must be a number of seconds between 1 and 604800, got "${rawTimeout}".`,
+    );
   }
 
+  const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
+  const style = terminalStyle({ input: process.stdin, output: process.stdout }, process.env);
   const state = new ThreadState(config.dataDir);
   const threadId = values.thread ?? (values.new ? undefined : state.lastThread(userId)) ?? newThreadId();
   state.remember(userId, threadId);
 
+  const logPath = (logger as { path?: string }).path;
   const session = await openSession({
     config,
     logger,
     overrides: { authorizationTimeoutMs: timeoutSeconds * 1000 },
   });
-  const style = terminalStyle(process.stdout, process.env);
-  const interactive = process.stdout.isTTY === true && process.stdin.isTTY === true;
+  const examples = session.runtime.info.offlineModel ? await demoExamples() : [];
+  const notes: string[] = [];
+  if (values.open && !interactive)
+    notes.push("(--open is ignored without a terminal: open the printed link yourself)");
   const repl = new ChatRepl({
     runtime: session.runtime,
     ...(session.sandbox ? { sandbox: session.sandbox } : {}),
@@ -84,25 +107,83 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
     output: process.stdout,
     style,
     modeLabel: session.modeLabel,
+    dataDir: tildify(config.dataDir),
     autoApprove: values["auto-approve"] === true,
-    ...(interactive && values.open
-      ? {
-          openUrl: async (url: string) => {
-            const { default: open } = await import("open");
-            await open(url);
-          },
-        }
-      : {}),
+    autoOpen: values.open === true && interactive,
+    ...(interactive ? { openUrl: openInBrowser } : {}),
+    authTimeoutMs: timeoutSeconds * 1000,
+    examples,
+    notes,
     onThread: (identity, id) => state.remember(identity.userId, id),
+    logger,
+    ...(logPath ? { logPath } : {}),
   });
-  // Without a TTY, readline does not see Ctrl+C; route the signal to the same handler.
-  const onSignal = () => process.stdin.isTTY || repl.interrupt();
+
+  // Without a TTY readline does not see Ctrl+C: route the signal to the same handler. A second
+  // one while shutting down leaves at once.
+  const onSignal = () => {
+    if (repl.exiting) process.exit(130);
+    repl.interrupt();
+  };
+  // Last resort: a failure nobody caught is logged with its stack and reported in one line.
+  const onCrash = (error: unknown) => {
+    logger.error(
+      { error: errorMessage(error), stack: error instanceof Error ? error.stack : undefined },
+      "chat crashed",
+    );
+    (logger as { flush?: () => void }).flush?.();
+    process.stderr.write(
+      `delegate: internal error: ${errorMessage(error).split("\n")[0]}${logPath ? ` (details in ${logPath})` : ""}\n`,
+    );
+    process.exit(1);
+  };
   process.on("SIGINT", onSignal);
+  process.on("uncaughtException", onCrash);
+  process.on("unhandledRejection", onCrash);
   try {
-    await repl.run();
+    return await repl.run();
+  } catch (error) {
+    if (DelegateError.isInstance(error) || error instanceof UsageError) throw error;
+    logger.error(
+      { error: errorMessage(error), stack: error instanceof Error ? error.stack : undefined },
+      "chat failed",
+    );
+    throw new DelegateError(
+      "INTERNAL",
+      `${errorMessage(error)}${logPath ? ` (details in ${logPath})` : ""}`,
+      { cause: error },
+    );
   } finally {
     process.off("SIGINT", onSignal);
-    await session.close();
+    await session
+      .close()
+      .catch((error: unknown) => logger.warn({ error: errorMessage(error) }, "closing the session failed"));
+    process.off("uncaughtException", onCrash);
+    process.off("unhandledRejection", onCrash);
   }
-  return 0;
+}
+
+async function openInBrowser(url: string): Promise<void> {
+  const { default: open } = await import("open");
+  await open(url);
+}
+
+async function demoExamples(): Promise<string[]> {
+  const { DEMO_EXAMPLES } = await import("../../sandbox/demo-model/examples.js");
+  return [DEMO_EXAMPLES.gmail[0], DEMO_EXAMPLES["google-calendar"][0], DEMO_EXAMPLES.slack[2]].filter(
+    (example): example is string => typeof example === "string",
+  );
+}
+
+function hostOf(url: string | undefined): string {
+  try {
+    return url ? new URL(url).host : "unknown";
+  } catch {
+    return url ?? "unknown";
+  }
+}
+
+function tildify(path: string): string {
+  const home = homedir();
+  return home && (path === home || path.startsWith(`${home}/`)) ? `~${path.slice(home.length)}` : path;
 }

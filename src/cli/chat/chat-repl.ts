@@ -118,6 +118,8 @@ export class ChatRepl {
   #streamed = false;
   #atLineStart = true;
   #lastLinks: string[] = [];
+  /** Connection name → display name, from every request seen. */
+  #displayNames = new Map<string, string>();
   #calls = new Map<string, { name: string; args: Record<string, unknown> }>();
   #done: (() => void) | undefined;
 
@@ -218,7 +220,12 @@ export class ChatRepl {
       this.#exit();
       return;
     }
-    if (waiting && command !== undefined && WHILE_WAITING.has(command) && !(command === "user" && line.includes(" "))) {
+    if (
+      waiting &&
+      command !== undefined &&
+      WHILE_WAITING.has(command) &&
+      !(command === "user" && line.includes(" "))
+    ) {
       this.#print(this.#style.tty ? colors.dim(`you › ${line}`) : `you › ${line}`);
       if (command === "cancel") this.#cancelWait();
       else void this.#slash(line);
@@ -357,7 +364,9 @@ export class ChatRepl {
       case "authorization-expired": {
         this.#stopIndicator();
         const names = this.#namesOf(event.connections);
-        const limit = this.#options.authTimeoutMs ? ` (the limit is ${formatDuration(this.#options.authTimeoutMs)})` : "";
+        const limit = this.#options.authTimeoutMs
+          ? ` (the limit is ${formatDuration(this.#options.authTimeoutMs)})`
+          : "";
         this.#print(
           colors.yellow(
             `Timed out: ${names} was not connected in time${limit}, so that part of the request was not done. This thread goes on — connect with /connect and ask again whenever you are ready.`,
@@ -389,6 +398,7 @@ export class ChatRepl {
   #onAuthorizationRequired(requests: AuthorizationRequest[], message: string): void {
     const { colors } = this.#style;
     this.#waitSince ??= Date.now();
+    for (const request of requests) this.#displayNames.set(request.connection, request.displayName);
     const names = joinNames(requests.map((request) => request.displayName));
     this.#waiting = { requests, names, indicator: false, cancelling: false };
     this.#lastLinks = requests.map((request) => request.url);
@@ -398,9 +408,11 @@ export class ChatRepl {
       const sandbox = this.#options.sandbox;
       this.#print(colors.dim("(--auto-approve: completing consent in the sandbox)"));
       for (const request of requests) {
-        void sandbox.scalekit.approve(scalekitIdentifier(this.#identity), request.connection).catch((error: unknown) => {
-          this.#print(colors.red(`! auto-approve failed: ${errorMessage(error)}`));
-        });
+        void sandbox.scalekit
+          .approve(scalekitIdentifier(this.#identity), request.connection)
+          .catch((error: unknown) => {
+            this.#print(colors.red(`! auto-approve failed: ${errorMessage(error)}`));
+          });
       }
     } else if (this.#options.autoOpen) {
       void this.#openLinks(this.#lastLinks);
@@ -433,6 +445,7 @@ export class ChatRepl {
       listener.end();
       return;
     }
+    for (const request of pending.requests) this.#displayNames.set(request.connection, request.displayName);
     const names = joinNames(pending.requests.map((request) => request.displayName));
     const asked = [...view.messages].reverse().find((message) => message.role === "user");
     this.#print(
@@ -462,7 +475,8 @@ export class ChatRepl {
     try {
       const view = await this.#options.runtime.getThread(this.#ref());
       for (const message of view.messages) {
-        for (const call of message.toolCalls ?? []) this.#calls.set(call.id, { name: call.name, args: call.args });
+        for (const call of message.toolCalls ?? [])
+          this.#calls.set(call.id, { name: call.name, args: call.args });
       }
       return view;
     } catch (error) {
@@ -489,7 +503,8 @@ export class ChatRepl {
       }
     } catch (error) {
       // Busy or no longer waiting: the connection arrived at the same moment; that run goes on.
-      if (!isDelegateError(error, "THREAD_BUSY") && !isDelegateError(error, "THREAD_NOT_FOUND")) this.#error(error);
+      if (!isDelegateError(error, "THREAD_BUSY") && !isDelegateError(error, "THREAD_NOT_FOUND"))
+        this.#error(error);
     }
   }
 
@@ -537,7 +552,9 @@ export class ChatRepl {
           const connector = this.#connectorArg(args[0]);
           if (!connector) return;
           const name = CONNECTORS[connector].displayName;
-          const status = (await runtime.listConnections(this.#identity)).find((item) => item.connector === connector)?.status;
+          const status = (await runtime.listConnections(this.#identity)).find(
+            (item) => item.connector === connector,
+          )?.status;
           if (status === "NOT_FOUND") {
             this.#print(`${name} is not connected.`);
             return;
@@ -549,7 +566,9 @@ export class ChatRepl {
         case "user": {
           const next = args.join(" ").trim();
           if (!next) {
-            this.#print(`User: ${colors.bold(this.#identity.userId)} (Scalekit identifier "${scalekitIdentifier(this.#identity)}")`);
+            this.#print(
+              `User: ${colors.bold(this.#identity.userId)} (Scalekit identifier "${scalekitIdentifier(this.#identity)}")`,
+            );
             return;
           }
           if (next.length > 256) {
@@ -560,7 +579,9 @@ export class ChatRepl {
           this.#threadId = newThreadId();
           this.#options.onThread?.(this.#identity, this.#threadId);
           this.#refreshPrompt();
-          this.#print(`Now acting as ${colors.bold(this.#identity.userId)} on a new thread ${colors.bold(this.#threadId)}.`);
+          this.#print(
+            `Now acting as ${colors.bold(this.#identity.userId)} on a new thread ${colors.bold(this.#threadId)}.`,
+          );
           return;
         }
         case "new":
@@ -569,7 +590,9 @@ export class ChatRepl {
           this.#print(`New thread ${colors.bold(this.#threadId)}.`);
           return;
         case "thread":
-          this.#print(`Thread ${colors.bold(this.#threadId)} — continue it later with: delegate chat --thread ${this.#threadId}`);
+          this.#print(
+            `Thread ${colors.bold(this.#threadId)} — continue it later with: delegate chat --thread ${this.#threadId}`,
+          );
           return;
         case "open":
           if (this.#lastLinks.length === 0) {
@@ -595,7 +618,9 @@ export class ChatRepl {
     const overview = await runtime.listConnections(this.#identity);
     // Links for every connector that is not connected, fetched together.
     const links = await Promise.all(
-      overview.map(async (item) => (item.status === "ACTIVE" ? undefined : runtime.connect(this.#identity, item.connector))),
+      overview.map(async (item) =>
+        item.status === "ACTIVE" ? undefined : runtime.connect(this.#identity, item.connector),
+      ),
     );
     const width = Math.max(...overview.map((item) => item.displayName.length));
     this.#print(`Connections of ${this.#identity.userId}:`);
@@ -634,15 +659,22 @@ export class ChatRepl {
     const { runtime } = this.#options;
     const label = (text: string) => colors.dim(text.padEnd(7));
     const count = view?.messages.filter((message) => message.role !== "tool").length ?? 0;
-    const threadNote = count > 0 ? colors.dim(` (continued, ${count} message${count === 1 ? "" : "s"} so far)`) : colors.dim(" (new)");
-    this.#print(colors.bold("Delegate") + colors.dim(" — acts in your Gmail, Google Calendar, Slack, Notion and Outlook"));
+    const threadNote =
+      count > 0
+        ? colors.dim(` (continued, ${count} message${count === 1 ? "" : "s"} so far)`)
+        : colors.dim(" (new)");
+    this.#print(
+      colors.bold("Delegate") +
+        colors.dim(" — acts in your Gmail, Google Calendar, Slack, Notion and Outlook"),
+    );
     this.#print(`  ${label("mode")} ${this.#options.modeLabel}`);
     this.#print(`  ${label("model")} ${runtime.info.modelLabel}`);
     this.#print(`  ${label("user")} ${this.#identity.userId}`);
     this.#print(`  ${label("thread")} ${this.#threadId}${threadNote}`);
     if (this.#options.dataDir) this.#print(`  ${label("data")} ${this.#options.dataDir}`);
     const examples = this.#options.examples ?? [];
-    if (examples.length > 0) this.#print(colors.dim(`Try: ${examples.map((example) => `"${example}"`).join(", ")}`));
+    if (examples.length > 0)
+      this.#print(colors.dim(`Try: ${examples.map((example) => `"${example}"`).join(", ")}`));
     this.#print(colors.dim("Type a request, or /help. Ctrl+D to quit."));
   }
 
@@ -661,15 +693,17 @@ export class ChatRepl {
         return;
       }
     }
-    this.#print(this.#style.colors.dim(`(opened ${urls.length === 1 ? "the link" : "the links"} in your browser)`));
+    this.#print(
+      this.#style.colors.dim(`(opened ${urls.length === 1 ? "the link" : "the links"} in your browser)`),
+    );
   }
 
   #namesOf(connections: readonly string[]): string {
-    const requests = this.#waiting?.requests ?? [];
     const names = connections.map(
       (connection) =>
-        requests.find((request) => request.connection === connection)?.displayName ??
-        Object.values(CONNECTORS).find((connector) => connector.id === connection)?.displayName ??
+        this.#displayNames.get(connection) ??
+        Object.values(CONNECTORS).find((connector) => connector.defaultConnection === connection)
+          ?.displayName ??
         connection,
     );
     return joinNames(names);
@@ -828,6 +862,7 @@ export class ChatRepl {
     if (this.#exiting) return;
     const waiting = this.#waiting;
     this.#stopIndicator();
+    this.#exiting = true;
     if (waiting && !waiting.cancelling) {
       this.#print(
         this.#style.colors.yellow(
@@ -836,9 +871,10 @@ export class ChatRepl {
       );
     } else if (this.#style.tty) {
       this.#endLine();
-      this.#print(this.#style.colors.dim(`Bye. Continue this thread with: delegate chat --thread ${this.#threadId}`));
+      this.#print(
+        this.#style.colors.dim(`Bye. Continue this thread with: delegate chat --thread ${this.#threadId}`),
+      );
     }
-    this.#exiting = true;
     this.#exitCode = code;
     this.#rl?.close();
     this.#done?.();

@@ -20,7 +20,10 @@ type Env = Record<string, string | undefined>;
  * Colour only for a person at a terminal, never when NO_COLOR is set to anything non-empty
  * (https://no-color.org) or TERM is "dumb"; FORCE_COLOR (not "0") forces it, NO_COLOR wins.
  */
-export function terminalStyle(streams: { input: { isTTY?: boolean }; output: { isTTY?: boolean } }, env: Env): TerminalStyle {
+export function terminalStyle(
+  streams: { input: { isTTY?: boolean }; output: { isTTY?: boolean } },
+  env: Env,
+): TerminalStyle {
   const tty = streams.input.isTTY === true && streams.output.isTTY === true;
   const dumb = env.TERM === "dumb";
   const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
@@ -35,7 +38,10 @@ export function link(style: TerminalStyle, url: string, text = url): string {
   return `\u001b]8;;${url}\u0007${text}\u001b]8;;\u0007`;
 }
 
-export function authorizationLines(style: TerminalStyle, requests: readonly AuthorizationRequest[]): string[] {
+export function authorizationLines(
+  style: TerminalStyle,
+  requests: readonly AuthorizationRequest[],
+): string[] {
   const { colors } = style;
   const lines: string[] = [];
   const width = Math.max(...requests.map((request) => request.displayName.length));
