@@ -64,8 +64,10 @@ const EnvSchema = z.object({
  * CONFIG_INVALID error that names the variable and the fix; secret values are never echoed.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env): DelegateConfig {
-  const parsed = EnvSchema.safeParse(pick(env));
+  const raw = pick(env);
+  let parsed = EnvSchema.safeParse(raw);
   const problems: string[] = [];
+  const invalid = new Set<string>();
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const name = String(issue.path[0]);
@@ -78,15 +80,19 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
               ? issue.message
               : `${name}: ${issue.message}`,
       );
+      // Drop the invalid value and keep checking the rest, so one error lists every problem.
+      raw[name] = undefined;
+      invalid.add(name);
     }
-    throw configError(problems);
+    parsed = EnvSchema.safeParse(raw);
+    if (!parsed.success) throw configError(problems);
   }
   const values = parsed.data;
 
   let scalekit: DelegateConfig["scalekit"];
   const scalekitSet = [values.SCALEKIT_ENV_URL, values.SCALEKIT_CLIENT_ID, values.SCALEKIT_CLIENT_SECRET];
   if (scalekitSet.some((value) => value !== undefined)) {
-    if (!values.SCALEKIT_ENV_URL) {
+    if (!values.SCALEKIT_ENV_URL && !invalid.has("SCALEKIT_ENV_URL")) {
       problems.push(
         "SCALEKIT_ENV_URL is missing: set it to your Scalekit environment URL (Dashboard → Developers → Settings), or unset SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET to use the sandbox.",
       );
