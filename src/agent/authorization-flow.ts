@@ -13,7 +13,7 @@ export interface AuthorizationNeed {
   toolCallIds: string[];
 }
 
-export type AuthorizationOutcome = "authorized" | "cancelled";
+export type AuthorizationOutcome = "authorized" | "cancelled" | "timed_out";
 
 export interface AwaitAuthorizationOptions {
   auth: CachedAgentAuth;
@@ -60,7 +60,7 @@ export async function awaitAuthorization(options: AwaitAuthorizationOptions): Pr
       });
     }
     const resume = parseResumeValue(interrupt(describe(requests, options.reason)));
-    if (resume.action === "cancel") return "cancelled";
+    if (resume.action === "cancel") return resume.reason === "timeout" ? "timed_out" : "cancelled";
   }
 }
 

@@ -93,7 +93,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
           .filter((call) => blocked.has(call.id ?? ""))
           .map((call) => {
             audit(options, identity, call, "declined", "AUTHORIZATION_DECLINED", 0);
-            return errorMessage_(call, declinedText(call, bindings));
+            return errorMessage_(call, declinedText(call, bindings, outcome));
           });
         // When some calls of the batch need nothing, let them run; otherwise go back to the model.
         return messages.length === calls.length ? { messages, jumpTo: "model" as const } : { messages };
@@ -154,9 +154,9 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
             audit(options, identity, call, "error", codeOf(lookupError), Date.now() - started);
             return errorMessage_(call, `Could not reconnect: ${errorMessage(lookupError)}`);
           }
-          if (outcome === "cancelled") {
+          if (outcome !== "authorized") {
             audit(options, identity, call, "declined", "AUTHORIZATION_DECLINED", Date.now() - started);
-            return errorMessage_(call, declinedText(call, bindings));
+            return errorMessage_(call, declinedText(call, bindings, outcome));
           }
           retriedAfterReconnect = true;
         }
@@ -185,10 +185,18 @@ function groupNeeds(
   return [...needs.values()];
 }
 
-function declinedText(call: ToolCallLike, bindings: ReadonlyMap<string, ToolBinding>): string {
+function declinedText(
+  call: ToolCallLike,
+  bindings: ReadonlyMap<string, ToolBinding>,
+  outcome: "cancelled" | "timed_out",
+): string {
   const binding = bindings.get(call.name);
   const name = binding ? CONNECTORS[binding.connector].displayName : "the account";
-  return `Authorization was cancelled: the user did not connect ${name}, so ${call.name} did not run and nothing was changed. They can connect ${name} later and ask again.`;
+  const why =
+    outcome === "timed_out"
+      ? `Authorization timed out: ${name} was not connected in time`
+      : `Authorization was cancelled: the user did not connect ${name}`;
+  return `${why}, so ${call.name} did not run and nothing was changed. They can connect ${name} later and ask again.`;
 }
 
 function errorMessage_(call: ToolCallLike, text: string): ToolMessage {

@@ -41,7 +41,11 @@ export function isAuthorizationInterrupt(value: unknown): value is Authorization
 }
 
 /** What a caller resumes the interrupt with. Anything else is treated as `recheck`. */
-export const ResumeValueSchema = z.object({ action: z.enum(["recheck", "cancel"]) });
+export const ResumeValueSchema = z.object({
+  action: z.enum(["recheck", "cancel"]),
+  /** Why a cancel happened, so the model can say so: the person declined, or the wait timed out. */
+  reason: z.enum(["declined", "timeout"]).optional(),
+});
 export type ResumeValue = z.infer<typeof ResumeValueSchema>;
 
 export function parseResumeValue(value: unknown): ResumeValue {

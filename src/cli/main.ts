@@ -45,7 +45,9 @@ export async function main(argv: string[]): Promise<number> {
     return command ? 0 : 2;
   }
   if (command === "--version" || command === "-v") {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version: string };
+    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+      version: string;
+    };
     console.log(pkg.version);
     return 0;
   }
@@ -53,7 +55,9 @@ export async function main(argv: string[]): Promise<number> {
   let secrets: string[] = [];
   try {
     const config = loadConfig(process.env);
-    secrets = [config.scalekit?.clientSecret, config.openai?.apiKey].filter((value): value is string => !!value);
+    secrets = [config.scalekit?.clientSecret, config.openai?.apiKey].filter(
+      (value): value is string => !!value,
+    );
     if (command === "sandbox") {
       if (rest.includes("--help") || rest.includes("-h")) {
         console.log(SANDBOX_HELP);

@@ -3,7 +3,11 @@ import type { BaseChatModel } from "@langchain/core/language_models/chat_models"
 import { type BaseCheckpointSaver, Command } from "@langchain/langgraph";
 import { AIMessage, HumanMessage, ToolMessage } from "langchain";
 import type { ToolAuditRecord } from "../agent/authorization-middleware.js";
-import { type AuthorizationRequest, isAuthorizationInterrupt } from "../agent/authorization-request.js";
+import {
+  type AuthorizationRequest,
+  isAuthorizationInterrupt,
+  type ResumeValue,
+} from "../agent/authorization-request.js";
 import { createDelegateAgent, type DelegateAgent } from "../agent/create-delegate-agent.js";
 import { createChatModel, type OpenAIModelSettings } from "../agent/model.js";
 import { loadPromptTemplate } from "../agent/system-prompt.js";
@@ -284,7 +288,7 @@ class Runtime implements AgentRuntime {
       },
       onProgress: (pending, active) => this.#reportProgress(pending.threadId, active, "poll"),
       onExpired: async (pending) => {
-        await this.#startResume(pending, { action: "cancel" }, "timeout");
+        await this.#startResume(pending, { action: "cancel", reason: "timeout" }, "timeout");
       },
     });
   }
@@ -473,11 +477,7 @@ class Runtime implements AgentRuntime {
     return this.#deps.registry.ensureThread(threadId, identity);
   }
 
-  #control(
-    input: ThreadRef,
-    value: { action: "recheck" | "cancel" },
-    via: "manual",
-  ): AsyncIterable<RuntimeEvent> {
+  #control(input: ThreadRef, value: ResumeValue, via: "manual"): AsyncIterable<RuntimeEvent> {
     const channel = this.#channel(
       input.threadId,
       (event) => event.type === "turn-end" || event.type === "authorization-required",
@@ -492,7 +492,11 @@ class Runtime implements AgentRuntime {
         });
       }
       if (value.action === "recheck") {
-        for (const connection of pending.connections) this.#deps.auth.invalidate(identity, connection);
+        // An explicit recheck looks again at Scalekit and hands out fresh links.
+        for (const connection of pending.connections) {
+          this.#deps.auth.invalidate(identity, connection);
+          this.#deps.auth.forgetLink(identity, connection);
+        }
       }
       const started = await this.#startResume(pending, value, via);
       if (!started) {
@@ -511,7 +515,7 @@ class Runtime implements AgentRuntime {
    */
   async #startResume(
     pending: PendingAuthorization,
-    value: { action: "recheck" | "cancel" },
+    value: ResumeValue,
     via: "poll" | "webhook" | "manual" | "timeout",
   ): Promise<boolean> {
     if (this.#closed) return false;
@@ -526,6 +530,12 @@ class Runtime implements AgentRuntime {
         this.#publish({ type: "authorization-expired", threadId, connections: pending.connections });
       } else if (value.action === "cancel") {
         this.#publish({ type: "authorization-cancelled", threadId, connections: pending.connections });
+      }
+      // A cancelled or timed-out request's links are spent (or may have been used to refuse);
+      // the next request for these connections gets fresh ones.
+      if (value.action === "cancel") {
+        for (const connection of pending.connections)
+          this.#deps.auth.forgetLink(pending.identity, connection);
       }
       const snapshot = await this.#deps.agent.graph.getState({ configurable: { thread_id: threadId } });
       const ids = (snapshot.tasks ?? []).flatMap((task) =>

@@ -11,7 +11,10 @@ const CLI = ["--import", "tsx", "src/cli/main.ts"];
 
 /** The environment of a fresh shell: no Scalekit or OpenAI settings, a private data dir. */
 function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, DELEGATE_DATA_DIR: mkdtempSync(join(tmpdir(), "delegate-cli-")) };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    DELEGATE_DATA_DIR: mkdtempSync(join(tmpdir(), "delegate-cli-")),
+  };
   for (const key of Object.keys(env)) if (/^(SCALEKIT_|OPENAI_)/.test(key)) delete env[key];
   return { ...env, ...extra };
 }
@@ -31,16 +34,36 @@ describe("delegate sandbox", () => {
           resolve(text);
         });
       });
-      const info = JSON.parse(line) as { url: string; clientId: string; clientSecret: string; webhookSecret: string };
+      const info = JSON.parse(line) as {
+        url: string;
+        clientId: string;
+        clientSecret: string;
+        webhookSecret: string;
+      };
       expect(Object.keys(info)).toEqual(expect.arrayContaining(["url", "clientId", "clientSecret"]));
       const client = new ScalekitClient(info.url, info.clientId, info.clientSecret);
-      const created = await client.connectedAccounts.getOrCreateConnectedAccount({ connector: "gmail", identifier: "cli-user" });
+      const created = await client.connectedAccounts.getOrCreateConnectedAccount({
+        connector: "gmail",
+        identifier: "cli-user",
+      });
       expect(created.connectedAccount?.status).toBe(3);
-      const link = await client.connectedAccounts.getMagicLinkForConnectedAccount({ connector: "gmail", identifier: "cli-user" });
-      await fetch(link.link, { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, body: "decision=allow" });
+      const link = await client.connectedAccounts.getMagicLinkForConnectedAccount({
+        connector: "gmail",
+        identifier: "cli-user",
+      });
+      await fetch(link.link, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "decision=allow",
+      });
       const hook = await receiver.next(10_000);
-      expect(client.verifyWebhookPayload(info.webhookSecret, hook.headers as Record<string, string>, hook.body)).toBe(true);
-      expect(JSON.parse(hook.body)).toMatchObject({ type: "connected_account.status_updated", data: { status: "ACTIVE" } });
+      expect(
+        client.verifyWebhookPayload(info.webhookSecret, hook.headers as Record<string, string>, hook.body),
+      ).toBe(true);
+      expect(JSON.parse(hook.body)).toMatchObject({
+        type: "connected_account.status_updated",
+        data: { status: "ACTIVE" },
+      });
     } finally {
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
@@ -50,7 +73,10 @@ describe("delegate sandbox", () => {
   }, 60_000);
 
   it("rejects a bad port with one line and exit code 2", () => {
-    const result = spawnSync(process.execPath, [...CLI, "sandbox", "--port", "99999"], { env: cleanEnv(), encoding: "utf8" });
+    const result = spawnSync(process.execPath, [...CLI, "sandbox", "--port", "99999"], {
+      env: cleanEnv(),
+      encoding: "utf8",
+    });
     expect(result.status).toBe(2);
     expect(result.stderr.trim().split("\n")).toHaveLength(1);
     expect(result.stderr).toContain("--port");

@@ -16,10 +16,13 @@ describe.skipIf(!openai)("live: a real model on the sandbox", () => {
       const events = await collect(
         env.runtime.send({ userId: "live-user", threadId: "live-1", text: "Show my unread email." }),
         async (event) => {
-          if (event.type === "authorization-required") await env.sandbox.scalekit.approve("live-user", "gmail");
+          if (event.type === "authorization-required")
+            await env.sandbox.scalekit.approve("live-user", "gmail");
         },
       );
-      expect(ofType(events, "tool-call").some((call) => call.toolName === "gmail_search_messages")).toBe(true);
+      expect(ofType(events, "tool-call").some((call) => call.toolName === "gmail_search_messages")).toBe(
+        true,
+      );
       expect(ofType(events, "turn-end")[0]?.status).toBe("completed");
     } finally {
       await env.close();

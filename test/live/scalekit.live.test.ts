@@ -9,10 +9,15 @@ import { loadConfig } from "../../src/config/env-config.js";
 
 const config = loadConfig(process.env);
 const scalekit = config.scalekit;
-if (!scalekit) console.log("live Scalekit tests skipped: set SCALEKIT_ENV_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET to run them");
+if (!scalekit)
+  console.log(
+    "live Scalekit tests skipped: set SCALEKIT_ENV_URL, SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET to run them",
+  );
 
 describe.skipIf(!scalekit)("live: Scalekit Agent Auth", () => {
-  const auth = new ScalekitAgentAuth(scalekit ?? { environmentUrl: "http://unused", clientId: "-", clientSecret: "-" });
+  const auth = new ScalekitAgentAuth(
+    scalekit ?? { environmentUrl: "http://unused", clientId: "-", clientSecret: "-" },
+  );
   const user = { userId: `delegate-live-${randomUUID()}` };
 
   it("walks get-or-create → PENDING_AUTH → link, then cleans up", async () => {

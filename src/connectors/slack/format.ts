@@ -5,4 +5,3 @@ export function slackTsToIso(ts: string, timeZone: string): string | undefined {
   const seconds = Number(ts);
   return Number.isFinite(seconds) ? formatInZoneOrUtc(new Date(seconds * 1000), timeZone) : undefined;
 }
-

@@ -20,12 +20,18 @@ describe("the authorization_required interrupt", () => {
     expect(value.message).toBe("Connect Google Calendar to continue.");
     expect(value.description).toContain(request.url);
     expect(value.action_requests).toEqual([
-      expect.objectContaining({ name: "connect_google_calendar", args: { url: request.url, expiresAt: request.expiresAt } }),
+      expect.objectContaining({
+        name: "connect_google_calendar",
+        args: { url: request.url, expiresAt: request.expiresAt },
+      }),
     ]);
-    expect(value.review_configs).toEqual([{ action_name: "connect_google_calendar", allowed_decisions: ["approve", "reject"] }]);
-    expect(describeInterrupt([request, { ...request, connector: "slack", displayName: "Slack" }], "token_rejected").message).toBe(
-      "Reconnect Google Calendar and Slack to continue.",
-    );
+    expect(value.review_configs).toEqual([
+      { action_name: "connect_google_calendar", allowed_decisions: ["approve", "reject"] },
+    ]);
+    expect(
+      describeInterrupt([request, { ...request, connector: "slack", displayName: "Slack" }], "token_rejected")
+        .message,
+    ).toBe("Reconnect Google Calendar and Slack to continue.");
   });
 
   it("accepts resume values from the runtime, scripts and generic UIs", () => {
@@ -33,7 +39,9 @@ describe("the authorization_required interrupt", () => {
     expect(parseResumeValue({ action: "recheck" })).toEqual({ action: "recheck" });
     expect(parseResumeValue("cancel")).toEqual({ action: "cancel" });
     expect(parseResumeValue({ decisions: [{ type: "approve" }] })).toEqual({ action: "recheck" });
-    expect(parseResumeValue({ decisions: [{ type: "approve" }, { type: "reject" }] })).toEqual({ action: "cancel" });
+    expect(parseResumeValue({ decisions: [{ type: "approve" }, { type: "reject" }] })).toEqual({
+      action: "cancel",
+    });
     expect(parseResumeValue(null)).toEqual({ action: "recheck" });
   });
 });
