@@ -151,6 +151,8 @@ export class ChatRepl {
     // Listen before anything can resume this thread (the runtime's watcher is already running).
     const earlier = this.#listen();
     let view: ThreadView | undefined;
+    const checking = this.#style.tty ? `Connecting to ${this.#options.modeLabel}…` : "";
+    if (checking) this.#options.output.write(this.#style.colors.dim(checking));
     try {
       // One status look-up up front: an unreachable Scalekit or wrong credentials end here
       // with one line, rather than in the middle of the first request.
@@ -159,6 +161,11 @@ export class ChatRepl {
     } catch (error) {
       earlier.end();
       throw error;
+    } finally {
+      if (checking) {
+        cursorTo(this.#options.output, 0);
+        clearScreenDown(this.#options.output);
+      }
     }
     const rl = createInterface({
       input: this.#options.input,
@@ -235,7 +242,7 @@ export class ChatRepl {
     if (waiting) {
       this.#print(
         colors.dim(
-          `(held: "${oneLine(line, 60)}" will be sent once ${waiting.names} is connected or you /cancel; sending it now would leave the waiting request unanswered)`,
+          `(held until ${waiting.names} is connected or you /cancel — one request at a time: "${oneLine(line, 60)}")`,
         ),
       );
     } else if (this.#style.tty) {
@@ -344,10 +351,12 @@ export class ChatRepl {
         const call = this.#calls.get(event.toolCallId);
         const ok = event.status === "success";
         const mark = ok ? colors.green("✓") : colors.red("✗");
-        const outcome = oneLine(event.summary, 140);
-        this.#print(
-          `  ${mark} ${colors.dim(describeCall(event.toolName || call?.name || "tool", call?.args))} ${colors.dim("→")} ${ok ? outcome : colors.red(outcome)}`,
-        );
+        const head = `  ${mark} ${colors.dim(describeCall(event.toolName || call?.name || "tool", call?.args))} ${colors.dim("→")} `;
+        // One line per call: on a terminal the outcome is cut to fit the width.
+        const columns = this.#options.output.columns ?? 0;
+        const room = this.#style.tty && columns > 0 ? columns - visibleWidth(head) - 1 : 140;
+        const outcome = oneLine(event.summary, Math.max(24, Math.min(140, room)));
+        this.#print(`${head}${ok ? outcome : colors.red(outcome)}`);
         return;
       }
       case "authorization-required":

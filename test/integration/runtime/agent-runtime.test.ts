@@ -171,10 +171,18 @@ describe("createAgentRuntime on the sandbox", () => {
     );
     expect(ofType(events, "authorization-expired")).toHaveLength(1);
     expect(ofType(events, "tool-result")[0]?.status).toBe("error");
+    expect(ofType(events, "tool-result")[0]?.preview).toMatch(/timed out/);
+    expect(ofType(events, "turn-end")[0]?.text).toMatch(/in time/);
     expect(events.at(-1)?.type).toBe("turn-end");
-    await e.sandbox.scalekit.approve("fay", "gmail");
+    const firstLink = ofType(events, "authorization-required")[0]?.requests[0]?.url;
+    // The spent link is not offered again.
     const next = await collect(
       e.runtime.send({ userId: "fay", threadId: "t-timeout", text: "show my unread email" }),
+      async (event) => {
+        if (event.type !== "authorization-required") return;
+        expect(event.requests[0]?.url).not.toBe(firstLink);
+        await e.sandbox.scalekit.approve("fay", "gmail");
+      },
     );
     expect(ofType(next, "tool-result")[0]?.status).toBe("success");
   });
