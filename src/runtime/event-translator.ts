@@ -110,6 +110,19 @@ export class EventTranslator {
   }
 }
 
+/** Result keys that hold the items a tool found (not e.g. a message's labels), with their singular. */
+const COLLECTIONS: Readonly<Record<string, string>> = {
+  messages: "message",
+  events: "event",
+  channels: "channel",
+  users: "user",
+  results: "result",
+  matches: "match",
+  slots: "slot",
+  pages: "page",
+  threads: "thread",
+};
+
 /** "6 messages", "sent", or the first line of an error: enough for a one-line activity log. */
 export function summarizeResult(content: string, isError: boolean): string {
   const firstLine = (text: string) => {
@@ -123,7 +136,8 @@ export function summarizeResult(content: string, isError: boolean): string {
     if (value && typeof value === "object") {
       const record = value as Record<string, unknown>;
       for (const [key, item] of Object.entries(record)) {
-        if (Array.isArray(item)) return `${item.length} ${item.length === 1 ? key.replace(/s$/, "") : key}`;
+        const singular = COLLECTIONS[key];
+        if (Array.isArray(item) && singular) return `${item.length} ${item.length === 1 ? singular : key}`;
       }
       if (record.deleted === true) return "deleted";
       if (record.sent === true) return "sent";
