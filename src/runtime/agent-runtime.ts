@@ -1,162 +1,54 @@
 import { randomUUID } from "node:crypto";
-import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { type BaseCheckpointSaver, Command } from "@langchain/langgraph";
-import { AIMessage, HumanMessage, ToolMessage } from "langchain";
-import type { ToolAuditRecord } from "../agent/authorization-middleware.js";
-import {
-  type AuthorizationRequest,
-  isAuthorizationInterrupt,
-  type ResumeValue,
-} from "../agent/authorization-request.js";
+import { Command } from "@langchain/langgraph";
+import { HumanMessage } from "langchain";
+import { isAuthorizationInterrupt, type ResumeValue } from "../agent/authorization-request.js";
 import { createDelegateAgent, type DelegateAgent } from "../agent/create-delegate-agent.js";
 import { createChatModel, type OpenAIModelSettings } from "../agent/model.js";
 import { loadPromptTemplate } from "../agent/system-prompt.js";
-import type { AccountStatus, AgentAuth, AuthorizationLink } from "../auth/agent-auth.js";
-import { CachedAgentAuth, type CacheOptions } from "../auth/cached-agent-auth.js";
+import type { AccountStatus, AuthorizationLink } from "../auth/agent-auth.js";
+import { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import { type Identity, IdentitySchema, scalekitIdentifier } from "../auth/identity.js";
-import {
-  ScalekitAgentAuth,
-  type ScalekitSettings,
-  verifyScalekitWebhook,
-} from "../auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth, verifyScalekitWebhook } from "../auth/scalekit-agent-auth.js";
 import { loadCatalogTools } from "../connectors/catalog.js";
 import { ALL_CONNECTORS } from "../connectors/index.js";
-import type { RetryPolicy } from "../connectors/provider-client.js";
 import {
   CONNECTOR_IDS,
   CONNECTORS,
   type ConnectorId,
   connectionNames as resolveConnectionNames,
 } from "../connectors/registry.js";
-import { DelegateError, errorMessage, isDelegateError } from "../errors.js";
+import { DelegateError, errorMessage } from "../errors.js";
 import { type Logger, noopLogger } from "../logger.js";
 import { AuthorizationWatcher, DEFAULT_POLL, type PollSettings } from "./authorization-watcher.js";
 import { EventChannel } from "./event-channel.js";
 import { EventTranslator } from "./event-translator.js";
 import type { RuntimeEvent } from "./events.js";
+import { codeOf, describeRunError } from "./run-errors.js";
+import type {
+  AgentRuntime,
+  AgentRuntimeOptions,
+  ConnectionOverview,
+  PendingAuthorizationView,
+  SendInput,
+  ThreadRef,
+  ThreadView,
+  WebhookResult,
+} from "./runtime-types.js";
 import { openStorage, type Storage } from "./storage.js";
 import type { PendingAuthorization, ThreadRegistry } from "./thread-registry.js";
+import { mergeRequests, viewMessage, viewPending } from "./thread-views.js";
 
-export interface AgentRuntimeOptions {
-  /** A LangChain chat model, OpenAI settings, or omitted for the offline demo model. */
-  model?: BaseChatModel | OpenAIModelSettings;
-  /** Scalekit credentials; ignored when `agentAuth` is given. */
-  scalekit?: ScalekitSettings;
-  /** Any AgentAuth implementation (wins over `scalekit`). */
-  agentAuth?: AgentAuth;
-  /** A LangGraph checkpointer; when set, pending authorizations live in `databaseUrl` (default in-memory). */
-  checkpointer?: BaseCheckpointSaver;
-  /** SQLite file path (default `.delegate/delegate.sqlite`), or `:memory:`. */
-  databaseUrl?: string;
-  /**
-   * `direct` (default): Delegate's own connector tools call the provider APIs with the user's
-   * token. `catalog`: the tools Scalekit hosts for the enabled connections, run by Scalekit.
-   */
-  tools?: "direct" | "catalog";
-  /** Connectors to enable (default all). */
-  connectors?: readonly ConnectorId[];
-  /** Connector → Scalekit connection name overrides, e.g. `{ "google-calendar": "my-gcal" }`. */
-  connections?: Partial<Record<ConnectorId, string>>;
-  /** Provider API base URLs, e.g. the sandbox's provider emulator. */
-  providerBaseUrls?: Partial<Record<ConnectorId, string>>;
-  logger?: Logger;
-  poll?: Partial<PollSettings>;
-  /** How long a thread waits for authorization before its blocked calls are cancelled. Default 10 min. */
-  authorizationTimeoutMs?: number;
-  /** Called for every runtime event of every thread. Must not throw; never receives secrets. */
-  onEvent?: (event: RuntimeEvent) => void;
-  /** Audit hook: "tool X ran as user U on connection C with outcome O". */
-  onToolAudit?: (record: ToolAuditRecord) => void;
-  /** Scalekit webhook signing secret (`whsec_…`) for `handleWebhook`. */
-  webhookSecret?: string;
-  /** IANA time zone the agent reasons in. Default: the process's. */
-  timeZone?: string;
-  /** Path of the system prompt template. Default `prompts/system.md`. */
-  promptPath?: string;
-  cache?: CacheOptions;
-  retry?: RetryPolicy;
-  now?: () => Date;
-}
-
-export interface ThreadRef {
-  userId: string;
-  organizationId?: string;
-  threadId: string;
-}
-
-export interface SendInput extends ThreadRef {
-  text: string;
-  /**
-   * Keep the stream open while the turn waits for authorization and deliver the auto-resumed
-   * run's events (default true). With false the stream ends at `authorization-required`.
-   */
-  waitForAuthorization?: boolean;
-}
-
-export interface ThreadMessageView {
-  role: "user" | "assistant" | "tool";
-  text: string;
-  toolCalls?: { id: string; name: string; args: Record<string, unknown> }[];
-  toolCallId?: string;
-  toolName?: string;
-  status?: "success" | "error";
-}
-
-export interface PendingAuthorizationView {
-  threadId: string;
-  userId: string;
-  organizationId?: string;
-  connections: string[];
-  requests: AuthorizationRequest[];
-  reason: "not_connected" | "token_rejected";
-  createdAt: string;
-  deadline: string;
-}
-
-export interface ThreadView {
-  threadId: string;
-  userId: string;
-  messages: ThreadMessageView[];
-  pendingAuthorization?: PendingAuthorizationView;
-}
-
-export interface ConnectionOverview {
-  connector: ConnectorId;
-  displayName: string;
-  connection: string;
-  status: AccountStatus;
-}
-
-export interface WebhookResult {
-  status: 200 | 202 | 400 | 401;
-  resumedThreads: string[];
-}
-
-export interface AgentRuntime {
-  readonly info: { modelLabel: string; offlineModel: boolean; connectors: ConnectorId[] };
-  /** The cached authorization port, for status checks that should not hit Scalekit when warm. */
-  readonly auth: CachedAgentAuth;
-  send(input: SendInput): AsyncIterable<RuntimeEvent>;
-  /** Checks the connections now and resumes if they are ACTIVE (else the thread keeps waiting). */
-  resume(input: ThreadRef): AsyncIterable<RuntimeEvent>;
-  /** Cancels a pending authorization: the blocked calls get error results and the model explains. */
-  cancel(input: ThreadRef): AsyncIterable<RuntimeEvent>;
-  getThread(input: ThreadRef): Promise<ThreadView>;
-  listPendingAuthorizations(filter?: { userId?: string }): Promise<PendingAuthorizationView[]>;
-  /** Verifies a Scalekit webhook and resumes threads it unblocks. Answer with the returned status. */
-  handleWebhook(input: {
-    headers: Record<string, string | string[] | undefined>;
-    body: string;
-  }): Promise<WebhookResult>;
-  /** Every enabled connector's status for a user. */
-  listConnections(identity: Identity): Promise<ConnectionOverview[]>;
-  /** An authorization link for one connector (creating the account when needed). */
-  connect(identity: Identity, connector: ConnectorId): Promise<AuthorizationLink & { status: AccountStatus }>;
-  disconnect(identity: Identity, connector: ConnectorId): Promise<void>;
-  /** Listen to one thread's events (including auto-resumed runs). Returns an unsubscribe function. */
-  subscribe(threadId: string, listener: (event: RuntimeEvent) => void): () => void;
-  close(): Promise<void>;
-}
+export type {
+  AgentRuntime,
+  AgentRuntimeOptions,
+  ConnectionOverview,
+  PendingAuthorizationView,
+  SendInput,
+  ThreadMessageView,
+  ThreadRef,
+  ThreadView,
+  WebhookResult,
+} from "./runtime-types.js";
 
 const LEASE_MS = 120_000;
 
@@ -691,83 +583,4 @@ class Runtime implements AgentRuntime {
     this.#background.add(tracked);
     void tracked.finally(() => this.#background.delete(tracked));
   }
-}
-
-/** Several interrupts (parallel re-authorizations) become one list, one entry per connection. */
-function mergeRequests(requests: AuthorizationRequest[]): AuthorizationRequest[] {
-  const merged = new Map<string, AuthorizationRequest>();
-  for (const request of requests) {
-    const existing = merged.get(request.connection);
-    if (existing) existing.toolCallIds = [...new Set([...existing.toolCallIds, ...request.toolCallIds])];
-    else merged.set(request.connection, { ...request, toolCallIds: [...request.toolCallIds] });
-  }
-  return [...merged.values()];
-}
-
-function viewPending(pending: PendingAuthorization): PendingAuthorizationView {
-  return {
-    threadId: pending.threadId,
-    userId: pending.identity.userId,
-    ...(pending.identity.organizationId ? { organizationId: pending.identity.organizationId } : {}),
-    connections: pending.connections,
-    requests: pending.requests,
-    reason: pending.reason,
-    createdAt: new Date(pending.createdAt).toISOString(),
-    deadline: new Date(pending.deadlineAt).toISOString(),
-  };
-}
-
-function viewMessage(message: unknown): ThreadMessageView[] {
-  if (HumanMessage.isInstance(message)) return [{ role: "user", text: message.text }];
-  if (AIMessage.isInstance(message)) {
-    const calls = (message.tool_calls ?? []).map((call) => ({
-      id: call.id ?? "",
-      name: call.name,
-      args: call.args as Record<string, unknown>,
-    }));
-    return [{ role: "assistant", text: message.text, ...(calls.length > 0 ? { toolCalls: calls } : {}) }];
-  }
-  if (ToolMessage.isInstance(message)) {
-    return [
-      {
-        role: "tool",
-        text: typeof message.content === "string" ? message.content : JSON.stringify(message.content),
-        toolCallId: message.tool_call_id,
-        ...(message.name ? { toolName: message.name } : {}),
-        status: message.status === "error" ? "error" : "success",
-      },
-    ];
-  }
-  return [];
-}
-
-/** The HTTP status of a model-provider error, looking through wrappers (middleware errors). */
-function providerStatus(error: unknown): number | undefined {
-  for (let current = error, depth = 0; current && depth < 5; depth++) {
-    const status = (current as { status?: unknown }).status;
-    if (typeof status === "number") return status;
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-function codeOf(error: unknown): string {
-  if (isDelegateError(error)) return error.code;
-  if (providerStatus(error) !== undefined) return "MODEL_UNAVAILABLE";
-  return /ECONNREFUSED|fetch failed|Connection error|ENOTFOUND/i.test(errorMessage(error))
-    ? "MODEL_UNAVAILABLE"
-    : "INTERNAL";
-}
-
-function describeRunError(error: unknown): string {
-  if (isDelegateError(error)) return error.message;
-  const status = providerStatus(error);
-  if (status !== undefined) {
-    return `The model provider answered HTTP ${status} after retries (${errorMessage(error).slice(0, 200)}). Your message is kept; try again in a moment.`;
-  }
-  const cause = errorMessage(error);
-  if (/ECONNREFUSED|fetch failed|Connection error|ENOTFOUND|timed? ?out/i.test(cause)) {
-    return `The model could not be reached (${cause.slice(0, 200)}). Your message is kept; check OPENAI_BASE_URL or your network and try again.`;
-  }
-  return `The turn failed: ${cause.slice(0, 300)}`;
 }

@@ -89,11 +89,16 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   state.remember(userId, threadId);
 
   const logPath = (logger as { path?: string }).path;
-  const session = await openSession({
-    config,
-    logger,
-    overrides: { authorizationTimeoutMs: timeoutSeconds * 1000 },
-  });
+  let session: Awaited<ReturnType<typeof openSession>>;
+  try {
+    session = await openSession({
+      config,
+      logger,
+      overrides: { authorizationTimeoutMs: timeoutSeconds * 1000 },
+    });
+  } catch (error) {
+    throw logged(error, logger, logPath, "chat could not start");
+  }
   const examples = session.runtime.info.offlineModel ? await demoExamples() : [];
   const notes: string[] = [];
   if (values.open && !interactive)
@@ -143,16 +148,7 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   try {
     return await repl.run();
   } catch (error) {
-    if (DelegateError.isInstance(error) || error instanceof UsageError) throw error;
-    logger.error(
-      { error: errorMessage(error), stack: error instanceof Error ? error.stack : undefined },
-      "chat failed",
-    );
-    throw new DelegateError(
-      "INTERNAL",
-      `${errorMessage(error)}${logPath ? ` (details in ${logPath})` : ""}`,
-      { cause: error },
-    );
+    throw logged(error, logger, logPath, "chat stopped");
   } finally {
     process.off("SIGINT", onSignal);
     await session
@@ -161,6 +157,35 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
     process.off("uncaughtException", onCrash);
     process.off("unhandledRejection", onCrash);
   }
+}
+
+/**
+ * Records a failure in the log file (secrets are redacted there) and returns what to throw:
+ * errors a person can act on as they are (one line from main), anything else as an internal
+ * error that points at the log, where its stack is.
+ */
+function logged(
+  error: unknown,
+  logger: CommandContext["logger"],
+  logPath: string | undefined,
+  message: string,
+): unknown {
+  if (DelegateError.isInstance(error) && error.code !== "INTERNAL") {
+    logger.warn({ code: error.code, error: error.message }, message);
+    return error;
+  }
+  if (error instanceof UsageError) return error;
+  logger.error(
+    { error: errorMessage(error), stack: error instanceof Error ? error.stack : undefined },
+    message,
+  );
+  return new DelegateError(
+    "INTERNAL",
+    `${errorMessage(error).split("\n")[0]}${logPath ? ` (details in ${logPath})` : ""}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 async function openInBrowser(url: string): Promise<void> {

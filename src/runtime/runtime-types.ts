@@ -1,0 +1,135 @@
+import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
+import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { ToolAuditRecord } from "../agent/authorization-middleware.js";
+import type { AuthorizationRequest } from "../agent/authorization-request.js";
+import type { OpenAIModelSettings } from "../agent/model.js";
+import type { AccountStatus, AgentAuth, AuthorizationLink } from "../auth/agent-auth.js";
+import type { CachedAgentAuth, CacheOptions } from "../auth/cached-agent-auth.js";
+import type { Identity } from "../auth/identity.js";
+import type { ScalekitSettings } from "../auth/scalekit-agent-auth.js";
+import type { RetryPolicy } from "../connectors/provider-client.js";
+import type { ConnectorId } from "../connectors/registry.js";
+import type { Logger } from "../logger.js";
+import type { PollSettings } from "./authorization-watcher.js";
+import type { RuntimeEvent } from "./events.js";
+
+export interface AgentRuntimeOptions {
+  /** A LangChain chat model, OpenAI settings, or omitted for the offline demo model. */
+  model?: BaseChatModel | OpenAIModelSettings;
+  /** Scalekit credentials; ignored when `agentAuth` is given. */
+  scalekit?: ScalekitSettings;
+  /** Any AgentAuth implementation (wins over `scalekit`). */
+  agentAuth?: AgentAuth;
+  /** A LangGraph checkpointer; when set, pending authorizations live in `databaseUrl` (default in-memory). */
+  checkpointer?: BaseCheckpointSaver;
+  /** SQLite file path (default `.delegate/delegate.sqlite`), or `:memory:`. */
+  databaseUrl?: string;
+  /**
+   * `direct` (default): Delegate's own connector tools call the provider APIs with the user's
+   * token. `catalog`: the tools Scalekit hosts for the enabled connections, run by Scalekit.
+   */
+  tools?: "direct" | "catalog";
+  /** Connectors to enable (default all). */
+  connectors?: readonly ConnectorId[];
+  /** Connector → Scalekit connection name overrides, e.g. `{ "google-calendar": "my-gcal" }`. */
+  connections?: Partial<Record<ConnectorId, string>>;
+  /** Provider API base URLs, e.g. the sandbox's provider emulator. */
+  providerBaseUrls?: Partial<Record<ConnectorId, string>>;
+  logger?: Logger;
+  poll?: Partial<PollSettings>;
+  /** How long a thread waits for authorization before its blocked calls are cancelled. Default 10 min. */
+  authorizationTimeoutMs?: number;
+  /** Called for every runtime event of every thread. Must not throw; never receives secrets. */
+  onEvent?: (event: RuntimeEvent) => void;
+  /** Audit hook: "tool X ran as user U on connection C with outcome O". */
+  onToolAudit?: (record: ToolAuditRecord) => void;
+  /** Scalekit webhook signing secret (`whsec_…`) for `handleWebhook`. */
+  webhookSecret?: string;
+  /** IANA time zone the agent reasons in. Default: the process's. */
+  timeZone?: string;
+  /** Path of the system prompt template. Default `prompts/system.md`. */
+  promptPath?: string;
+  cache?: CacheOptions;
+  retry?: RetryPolicy;
+  now?: () => Date;
+}
+
+export interface ThreadRef {
+  userId: string;
+  organizationId?: string;
+  threadId: string;
+}
+
+export interface SendInput extends ThreadRef {
+  text: string;
+  /**
+   * Keep the stream open while the turn waits for authorization and deliver the auto-resumed
+   * run's events (default true). With false the stream ends at `authorization-required`.
+   */
+  waitForAuthorization?: boolean;
+}
+
+export interface ThreadMessageView {
+  role: "user" | "assistant" | "tool";
+  text: string;
+  toolCalls?: { id: string; name: string; args: Record<string, unknown> }[];
+  toolCallId?: string;
+  toolName?: string;
+  status?: "success" | "error";
+}
+
+export interface PendingAuthorizationView {
+  threadId: string;
+  userId: string;
+  organizationId?: string;
+  connections: string[];
+  requests: AuthorizationRequest[];
+  reason: "not_connected" | "token_rejected";
+  createdAt: string;
+  deadline: string;
+}
+
+export interface ThreadView {
+  threadId: string;
+  userId: string;
+  messages: ThreadMessageView[];
+  pendingAuthorization?: PendingAuthorizationView;
+}
+
+export interface ConnectionOverview {
+  connector: ConnectorId;
+  displayName: string;
+  connection: string;
+  status: AccountStatus;
+}
+
+export interface WebhookResult {
+  status: 200 | 202 | 400 | 401;
+  resumedThreads: string[];
+}
+
+export interface AgentRuntime {
+  readonly info: { modelLabel: string; offlineModel: boolean; connectors: ConnectorId[] };
+  /** The cached authorization port, for status checks that should not hit Scalekit when warm. */
+  readonly auth: CachedAgentAuth;
+  send(input: SendInput): AsyncIterable<RuntimeEvent>;
+  /** Checks the connections now and resumes if they are ACTIVE (else the thread keeps waiting). */
+  resume(input: ThreadRef): AsyncIterable<RuntimeEvent>;
+  /** Cancels a pending authorization: the blocked calls get error results and the model explains. */
+  cancel(input: ThreadRef): AsyncIterable<RuntimeEvent>;
+  getThread(input: ThreadRef): Promise<ThreadView>;
+  listPendingAuthorizations(filter?: { userId?: string }): Promise<PendingAuthorizationView[]>;
+  /** Verifies a Scalekit webhook and resumes threads it unblocks. Answer with the returned status. */
+  handleWebhook(input: {
+    headers: Record<string, string | string[] | undefined>;
+    body: string;
+  }): Promise<WebhookResult>;
+  /** Every enabled connector's status for a user. */
+  listConnections(identity: Identity): Promise<ConnectionOverview[]>;
+  /** An authorization link for one connector (creating the account when needed). */
+  connect(identity: Identity, connector: ConnectorId): Promise<AuthorizationLink & { status: AccountStatus }>;
+  disconnect(identity: Identity, connector: ConnectorId): Promise<void>;
+  /** Listen to one thread's events (including auto-resumed runs). Returns an unsubscribe function. */
+  subscribe(threadId: string, listener: (event: RuntimeEvent) => void): () => void;
+  close(): Promise<void>;
+}

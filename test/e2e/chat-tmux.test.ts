@@ -1,0 +1,133 @@
+/**
+ * `delegate chat` at a real terminal (a tmux pane on a private server): link, spinner with
+ * elapsed time, consent over HTTP with no keystroke, auto-resume, /connections, typing while
+ * waiting, Ctrl+C and /cancel, Ctrl+D.
+ */
+import { readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it, onTestFinished } from "vitest";
+import { gmailSeed } from "../../src/sandbox/providers/gmail-seed.js";
+import { cliCommandLine, MAGIC_LINK, submitConsent, tempDataDir } from "../helpers/cli-process.js";
+import { TMUX_PATH, TmuxPane } from "../helpers/tmux.js";
+
+if (!TMUX_PATH) console.log("chat-tmux: skipped, the tmux package is not installed (apt-get install tmux)");
+
+const FIRST_UNREAD = gmailSeed(new Date()).find((mail) => mail.labels.includes("UNREAD"))?.subject ?? "unread";
+const SPINNER = "[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]";
+
+function paneEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: homedir(),
+    TERM: "xterm-256color",
+    LANG: "C.UTF-8",
+    DELEGATE_DATA_DIR: dataDir,
+    ...extra,
+  };
+}
+
+describe.concurrent("delegate chat at a terminal (tmux)", () => {
+  it.skipIf(!TMUX_PATH)(
+    "shows the link and a spinner, resumes after consent without a keystroke, then /connections, Ctrl+C, /cancel and Ctrl+D",
+    async () => {
+      const dataDir = tempDataDir();
+      const raw = join(dataDir, "pane.raw");
+      const pane = TmuxPane.start({
+        command: cliCommandLine(["chat", "--user", "tess"]),
+        env: paneEnv(dataDir),
+        cwd: dataDir,
+        recordTo: raw,
+      });
+      onTestFinished(() => pane.kill());
+      await pane.waitFor(/^you › $/m);
+      expect(pane.capture()).toMatch(/^ {2}user +tess$/m);
+
+      pane.type("show my unread email");
+      pane.press("Enter");
+      const linkRow = new RegExp(`^ {2}Gmail {2}(${MAGIC_LINK.source}) {2}\\(link expires \\d\\d:\\d\\d\\)$`, "m");
+      const screen = await pane.waitFor(linkRow);
+      const url = screen.match(linkRow)?.[1] ?? "";
+      // The spinner is the prompt line, with the elapsed time ticking.
+      await pane.waitFor(new RegExp(`^${SPINNER} Waiting for you to connect Gmail… 0:0\\d \\(Ctrl\\+C or /cancel to cancel\\) › $`, "m"));
+      await pane.waitFor(/Waiting for you to connect Gmail… 0:0[2-9]/);
+      // On the terminal the link is an OSC 8 hyperlink whose text is the URL; tmux shows the text.
+      expect(readFileSync(raw, "latin1")).toContain(`\u001b]8;;${url}\u0007`);
+      expect(pane.capture()).not.toContain("]8;;");
+
+      // Consent over HTTP, no keystroke: it resumes by itself.
+      expect((await submitConsent(url)).status).toBe(200);
+      await pane.waitFor("✓ Gmail connected");
+      await pane.waitFor(/^ {2}✓ gmail_search_messages\(query: "is:unread".*\) → \d+ messages$/m);
+      await pane.waitFor(FIRST_UNREAD);
+      await pane.waitFor(/^you › $/m);
+      expect(pane.capture()).not.toMatch(new RegExp(`${SPINNER} Waiting`));
+
+      pane.type("/connections");
+      pane.press("Enter");
+      await pane.waitFor("Connections of tess:");
+      const connections = await pane.waitFor(/○ Outlook +not connected +http/);
+      expect(connections).toMatch(/^ {2}● Gmail +connected$/m);
+      expect(connections).toMatch(new RegExp(`^ {2}○ Slack +not connected {2}${MAGIC_LINK.source}$`, "m"));
+
+      // A second request waits; what is typed meanwhile stays visible on the spinner line.
+      pane.type("post 'deploy is done' to #team on Slack");
+      pane.press("Enter");
+      await pane.waitFor(/Waiting for you to connect Slack… \d:\d\d/);
+      pane.type("hello there");
+      await pane.waitFor(/Waiting for you to connect Slack… \d:\d\d \(Ctrl\+C or \/cancel to cancel\) › hello there$/m);
+      // Ctrl+C cancels the wait; the agent explains.
+      pane.press("C-c");
+      await pane.waitFor("Cancelled: no longer waiting for Slack.");
+      await pane.waitFor(/^ {2}✗ slack_post_message\(.*\) → Authorization was cancelled/m);
+      await pane.waitFor(/^you › $/m);
+
+      // A third request, cancelled with /cancel.
+      pane.type("what's on my calendar tomorrow");
+      pane.press("Enter");
+      await pane.waitFor(/Waiting for you to connect Google Calendar… \d:\d\d/);
+      pane.type("/cancel");
+      pane.press("Enter");
+      await pane.waitFor("Cancelled: no longer waiting for Google Calendar.");
+      await pane.waitFor(/^ {2}✗ google_calendar_list_events\(.*\) → Authorization was cancelled/m);
+      await pane.waitFor(/^you › $/m);
+      const afterCancel = pane.capture();
+      expect(afterCancel).not.toMatch(/^! /m);
+      expect(afterCancel).toContain("you › /cancel");
+
+      // Ctrl+D leaves cleanly.
+      pane.press("C-d");
+      await pane.waitForExit();
+      expect(pane.deadStatus()).toBe(0);
+      expect(pane.capture()).toMatch(/Bye\. Continue this thread with: delegate chat --thread t-[0-9a-f]+/);
+      // Colour is on at a terminal without NO_COLOR.
+      expect(readFileSync(raw, "latin1")).toMatch(/\u001b\[3\dm/);
+    },
+  );
+
+  it.skipIf(!TMUX_PATH)("NO_COLOR at a terminal: no colour, while the spinner and hyperlinks stay", async () => {
+    const dataDir = tempDataDir();
+    const raw = join(dataDir, "pane.raw");
+    const pane = TmuxPane.start({
+      command: cliCommandLine(["chat", "--user", "nora"]),
+      env: paneEnv(dataDir, { NO_COLOR: "1" }),
+      cwd: dataDir,
+      recordTo: raw,
+    });
+    onTestFinished(() => pane.kill());
+    await pane.waitFor(/^you › $/m);
+    pane.type("show my unread email");
+    pane.press("Enter");
+    await pane.waitFor(new RegExp(`${SPINNER} Waiting for you to connect Gmail… \\d:\\d\\d`));
+    pane.type("/exit");
+    pane.press("Enter");
+    await pane.waitForExit();
+    expect(pane.deadStatus()).toBe(0);
+    // Leaving while a connection is awaited says how to come back to it.
+    expect(pane.capture()).toMatch(/Still waiting for Gmail\. To continue later: delegate chat --thread t-[0-9a-f]+/);
+    const bytes = readFileSync(raw, "latin1");
+    expect(bytes).toContain("\u001b]8;;http://127.0.0.1:");
+    // No SGR colour or style sequences (cursor movement and line clearing are fine).
+    expect(bytes).not.toMatch(/\u001b\[[0-9;]*m/);
+  });
+});
