@@ -81,7 +81,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
           logger.warn({ code: codeOf(error), userId: identity.userId }, "authorization check failed");
           return {
             messages: calls.map((call) =>
-              errorMessage_(call, `Could not check the connection: ${errorMessage(error)}`),
+              errorResult(call, `Could not check the connection: ${errorMessage(error)}`),
             ),
             jumpTo: "model" as const,
           };
@@ -93,7 +93,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
           .filter((call) => blocked.has(call.id ?? ""))
           .map((call) => {
             audit(options, identity, call, "declined", "AUTHORIZATION_DECLINED", 0);
-            return errorMessage_(call, declinedText(call, bindings, outcome));
+            return errorResult(call, declinedText(call, bindings, outcome));
           });
         // When some calls of the batch need nothing, let them run; otherwise go back to the model.
         return messages.length === calls.length ? { messages, jumpTo: "model" as const } : { messages };
@@ -132,7 +132,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
             const text = retriedAfterReconnect
               ? `${errorMessage(error)} This still failed after reconnecting, so the request was not completed.`
               : errorMessage(error);
-            return errorMessage_(call, text);
+            return errorResult(call, text);
           }
           auth.invalidate(identity, binding.connection);
           const need: AuthorizationNeed = {
@@ -152,11 +152,11 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
           } catch (lookupError) {
             if (isGraphBubbleUp(lookupError)) throw lookupError;
             audit(options, identity, call, "error", codeOf(lookupError), Date.now() - started);
-            return errorMessage_(call, `Could not reconnect: ${errorMessage(lookupError)}`);
+            return errorResult(call, `Could not reconnect: ${errorMessage(lookupError)}`);
           }
           if (outcome !== "authorized") {
             audit(options, identity, call, "declined", "AUTHORIZATION_DECLINED", Date.now() - started);
-            return errorMessage_(call, declinedText(call, bindings, outcome));
+            return errorResult(call, declinedText(call, bindings, outcome));
           }
           retriedAfterReconnect = true;
         }
@@ -199,7 +199,7 @@ function declinedText(
   return `${why}, so ${call.name} did not run and nothing was changed. They can connect ${name} later and ask again.`;
 }
 
-function errorMessage_(call: ToolCallLike, text: string): ToolMessage {
+function errorResult(call: ToolCallLike, text: string): ToolMessage {
   return new ToolMessage({
     content: `Error: ${text}`,
     tool_call_id: call.id ?? "",

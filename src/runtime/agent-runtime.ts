@@ -8,7 +8,11 @@ import { loadPromptTemplate } from "../agent/system-prompt.js";
 import type { AccountStatus, AuthorizationLink } from "../auth/agent-auth.js";
 import { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import { type Identity, IdentitySchema, scalekitIdentifier } from "../auth/identity.js";
-import { ScalekitAgentAuth, verifyScalekitWebhook } from "../auth/scalekit-agent-auth.js";
+import {
+  ScalekitAgentAuth,
+  type ScalekitSettings,
+  verifyScalekitWebhook,
+} from "../auth/scalekit-agent-auth.js";
 import { loadCatalogTools } from "../connectors/catalog.js";
 import { ALL_CONNECTORS } from "../connectors/index.js";
 import {
@@ -68,16 +72,13 @@ export async function createAgentRuntime(options: AgentRuntimeOptions = {}): Pro
       `Unknown connector(s): ${unknown.join(", ")}. Known: ${CONNECTOR_IDS.join(", ")}.`,
     );
   }
-  const baseAuth =
-    options.agentAuth ??
-    (options.scalekit
-      ? new ScalekitAgentAuth(options.scalekit)
-      : (() => {
-          throw new DelegateError(
-            "CONFIG_INVALID",
-            "createAgentRuntime needs `scalekit` settings or an `agentAuth`. For local development start the sandbox with startSandbox() and pass its settings.",
-          );
-        })());
+  if (!options.agentAuth && !options.scalekit) {
+    throw new DelegateError(
+      "CONFIG_INVALID",
+      "createAgentRuntime needs `scalekit` settings or an `agentAuth`. For local development start the sandbox with startSandbox() and pass its settings.",
+    );
+  }
+  const baseAuth = options.agentAuth ?? new ScalekitAgentAuth(options.scalekit as ScalekitSettings);
   const auth = baseAuth instanceof CachedAgentAuth ? baseAuth : new CachedAgentAuth(baseAuth, options.cache);
   const names = resolveConnectionNames(options.connections);
   const storage: Storage = await openStorage({
