@@ -74,9 +74,13 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
       const identity = resolveIdentity(request.runtime.context);
       let statuses: Map<ConnectorId, AccountStatus> | undefined;
       try {
-        const byConnection = await options.auth.getStatuses(
-          identity,
-          enabled.map((id) => options.connectionNames[id]),
+        // Best effort with a short deadline: a slow Scalekit must not hold up the model call.
+        const byConnection = await withDeadline(
+          options.auth.getStatuses(
+            identity,
+            enabled.map((id) => options.connectionNames[id]),
+          ),
+          PROMPT_STATUS_DEADLINE_MS,
         );
         statuses = new Map(
           enabled.map((id) => [id, byConnection.get(options.connectionNames[id])?.status ?? "NOT_FOUND"]),
@@ -111,6 +115,16 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
   });
   return { agent, bindings, tools };
+}
+
+const PROMPT_STATUS_DEADLINE_MS = 1_500;
+
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 export type DelegateAgent = ReturnType<typeof createDelegateAgent>["agent"];

@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { isDelegateError } from "../../../src/errors.js";
 import {
@@ -118,6 +119,30 @@ describe("createAgentRuntime on the sandbox", () => {
     );
     expect(ofType(next, "tool-result")[0]?.summary).toBe("3 messages");
   });
+
+  it("survives Scalekit being down: retries, then a clear explanation, and the thread goes on", async () => {
+    env = await startSandboxRuntime();
+    const e = env;
+    // Every look-up fails with Unavailable: the SDK retries, then the gate gives up cleanly.
+    e.sandbox.scalekit.failNext("ListConnectedAccounts", 12, Code.Unavailable);
+    const events = await collect(
+      e.runtime.send({ userId: "sam", threadId: "t-down", text: "show my unread email" }),
+    );
+    expect(ofType(events, "authorization-required")).toHaveLength(0);
+    const result = ofType(events, "tool-result")[0];
+    expect(result?.status).toBe("error");
+    expect(result?.preview).toMatch(/Scalekit .* is unavailable/);
+    expect(ofType(events, "turn-end")[0]).toMatchObject({ status: "completed" });
+    const thread = await e.runtime.getThread({ userId: "sam", threadId: "t-down" });
+    expect(thread.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "assistant"]);
+
+    e.sandbox.scalekit.failNext("ListConnectedAccounts", 0, Code.Unavailable);
+    await e.sandbox.scalekit.approve("sam", "gmail");
+    const next = await collect(
+      e.runtime.send({ userId: "sam", threadId: "t-down", text: "show my unread email" }),
+    );
+    expect(ofType(next, "tool-result")[0]?.status).toBe("success");
+  }, 60_000);
 
   it("keeps threads to their owner", async () => {
     env = await startSandboxRuntime();
