@@ -162,6 +162,8 @@ class Runtime implements AgentRuntime {
   readonly #locks = new Map<string, Promise<void>>();
   readonly #background = new Set<Promise<void>>();
   readonly #watcher: AuthorizationWatcher;
+  /** Threads whose last resume failed: when to try again, and how many failures so far. */
+  readonly #retryAt = new Map<string, { at: number; failures: number }>();
   /** Connections already announced as connected, per waiting thread. */
   readonly #announced = new Map<string, Set<string>>();
   #closed = false;
@@ -412,6 +414,8 @@ class Runtime implements AgentRuntime {
     via: "poll" | "webhook" | "manual" | "timeout",
   ): Promise<boolean> {
     if (this.#closed) return false;
+    const retry = this.#retryAt.get(pending.threadId);
+    if (retry && retry.at > Date.now() && via !== "manual") return false;
     if (!(await this.#deps.registry.claim(pending.threadId, this.#owner, LEASE_MS))) return false;
     const threadId = pending.threadId;
     this.#deps.logger.info(
@@ -449,11 +453,17 @@ class Runtime implements AgentRuntime {
       }
       const resume = Object.fromEntries(ids.map((id) => [id, value]));
       await this.#run(threadId, pending.identity, new Command({ resume }), pending);
-    }).catch(async (error: unknown) => {
-      await this.#deps.registry.release(threadId, this.#owner);
-      this.#deps.logger.error({ threadId, error: errorMessage(error) }, "resume failed");
-      this.#publish({ type: "error", threadId, code: codeOf(error), message: errorMessage(error) });
-    });
+    })
+      .then(() => this.#retryAt.delete(threadId))
+      .catch(async (error: unknown) => {
+        // Keep the thread waiting, but back off (1 s, 2 s, … 60 s) so a persistent failure
+        // does not spin.
+        await this.#deps.registry.release(threadId, this.#owner).catch(() => {});
+        const failures = (this.#retryAt.get(threadId)?.failures ?? 0) + 1;
+        this.#retryAt.set(threadId, { at: Date.now() + Math.min(1000 * 2 ** (failures - 1), 60_000), failures });
+        this.#deps.logger.error({ threadId, error: errorMessage(error) }, "resume failed");
+        this.#publish({ type: "error", threadId, code: codeOf(error), message: errorMessage(error) });
+      });
     this.#track(task);
     return true;
   }

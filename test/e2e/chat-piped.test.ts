@@ -50,252 +50,368 @@ async function closedPort(): Promise<number> {
   return port;
 }
 
+/**
+ * Each test runs one or more CLI processes (each with its own sandbox); a few at a time keeps
+ * a small CI machine responsive, so the output waits stay meaningful.
+ */
+function lanes(count: number) {
+  let active = 0;
+  const queue: Array<() => void> = [];
+  return async <T>(run: () => Promise<T>): Promise<T> => {
+    if (active >= count) await new Promise<void>((resolve) => queue.push(resolve));
+    active += 1;
+    try {
+      return await run();
+    } finally {
+      active -= 1;
+      queue.shift()?.();
+    }
+  };
+}
+const lane = lanes(3);
+
 describe.concurrent("delegate chat with piped input", () => {
-  it("(a) --auto-approve: shows the link on its own line, connects Gmail and lists the seeded unread mail", async () => {
-    expect(UNREAD_SUBJECTS.length).toBeGreaterThan(0);
-    const dataDir = tempDataDir();
-    const result = await runCli(["chat", "--auto-approve", "--user", "alice"], {
-      dataDir,
-      input: "show my unread email\n",
-    });
-    expect(result.stderr).toBe("");
-    expect(result.code).toBe(0);
-    const out = result.stdout;
-    expect(out).toMatch(/^ {2}mode +sandbox/m);
-    expect(out).toMatch(/^ {2}user +alice$/m);
-    expectInOrder(out, ["you › show my unread email", "Connect Gmail to continue:", LINK_LINE, "✓ Gmail connected", GMAIL_TOOL_LINE]);
-    for (const subject of UNREAD_SUBJECTS) expect(out).toContain(subject);
-    // Non-TTY: no spinner frames, no colour, no hyperlink escapes.
-    expect(out).not.toMatch(ANSI_ESCAPE);
-    expect(out).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
-    // The thread is persisted in SQLite under the data directory.
-    expect(existsSync(join(dataDir, "delegate.sqlite"))).toBe(true);
-  });
-
-  it("(b) waits for consent given over HTTP and resumes by itself", async () => {
-    const dataDir = tempDataDir();
-    const cli = spawnCli(["chat", "--user", "bea"], { dataDir });
-    try {
-      cli.writeLine("show my unread email");
-      const [, url] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
-      await cli.waitFor("Waiting for you to connect Gmail…");
-      expect(cli.stdout()).not.toContain("Gmail connected");
-      const consent = await submitConsent(url);
-      expect(consent.status).toBe(200);
-      expect(consent.body).toContain("Connected");
-      // No further input: the watcher notices the ACTIVE account and the answer arrives.
-      await cli.waitFor("✓ Gmail connected");
-      await cli.waitFor(GMAIL_TOOL_LINE);
-      await cli.waitFor(UNREAD_SUBJECTS[0] ?? "unread");
-      cli.endInput();
-      const { code } = await cli.exited;
-      expect(code).toBe(0);
-      expectInOrder(cli.stdout(), [LINK_LINE, "Waiting for you to connect Gmail…", "✓ Gmail connected", GMAIL_TOOL_LINE]);
-      expect(cli.stderr()).toBe("");
-    } finally {
-      cli.kill();
-    }
-  });
-
-  it("(c) /cancel while waiting: the agent explains and the thread stays usable", async () => {
-    const dataDir = tempDataDir();
-    const cli = spawnCli(["chat", "--user", "cyd"], { dataDir });
-    try {
-      cli.writeLine("show my unread email");
-      await cli.waitFor("Waiting for you to connect Gmail…");
-      cli.writeLine("/cancel");
-      await cli.waitFor("Cancelled: no longer waiting for Gmail.");
-      // The blocked call is answered (never left dangling) and the model explains.
-      const failed = await cli.waitFor(/^ {2}✗ gmail_search_messages\(.*\) → Authorization was cancelled.*$/m);
-      const explanation = await cli.waitFor(/^[^\n]*Gmail[^\n]*$/m, { from: (failed.index ?? 0) + failed[0].length });
-      expect(explanation[0]).not.toMatch(/^ {2}[✓✗]/);
-      const before = cli.stdout().length;
-      // The same thread takes the next request.
-      cli.writeLine("show my unread email");
-      const [, url] = (await cli.waitFor(LINK_LINE, { from: before })) as RegExpMatchArray & [string, string];
-      expect((await submitConsent(url)).status).toBe(200);
-      await cli.waitFor(GMAIL_TOOL_LINE, { from: before });
-      await cli.waitFor(UNREAD_SUBJECTS[0] ?? "unread", { from: before });
-      cli.endInput();
-      expect((await cli.exited).code).toBe(0);
-      const out = cli.stdout();
-      expect(out).not.toMatch(/^! /m);
-      expect(out).not.toContain("THREAD_BUSY");
-    } finally {
-      cli.kill();
-    }
-  });
-
-  it("(d) a message typed while waiting is held, then answered after the connection", async () => {
-    const dataDir = tempDataDir();
-    const cli = spawnCli(["chat", "--user", "dee"], { dataDir });
-    try {
-      cli.writeLine("show my unread email");
-      const [, gmailUrl] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
-      await cli.waitFor("Waiting for you to connect Gmail…");
-      cli.writeLine("what's on my calendar tomorrow");
-      await cli.waitFor(`(held until Gmail is connected or you /cancel — one request at a time: "what's on my calendar tomorrow")`);
-      // Nothing about the calendar happens while Gmail is awaited.
-      expect(cli.stdout()).not.toContain("Google Calendar to continue");
-      expect((await submitConsent(gmailUrl)).status).toBe(200);
-      await cli.waitFor(GMAIL_TOOL_LINE);
-      const sent = await cli.waitFor(/^you › what's on my calendar tomorrow$/m);
-      const [, calendarUrl] = (await cli.waitFor(LINK_LINE, { from: sent.index })) as RegExpMatchArray &
-        [string, string];
-      await cli.waitFor("Waiting for you to connect Google Calendar…");
-      expect((await submitConsent(calendarUrl)).status).toBe(200);
-      await cli.waitFor("✓ Google Calendar connected");
-      await cli.waitFor(/^ {2}✓ google_calendar_list_events\(.*\) → .+$/m);
-      cli.endInput();
-      expect((await cli.exited).code).toBe(0);
-      const out = cli.stdout();
-      expectInOrder(out, [
-        "(held until Gmail is connected",
-        "✓ Gmail connected",
-        GMAIL_TOOL_LINE,
-        UNREAD_SUBJECTS[0] ?? "unread",
-        /^you › what's on my calendar tomorrow$/m,
-        "✓ Google Calendar connected",
-      ]);
-      expect(out).not.toMatch(/^! /m);
-    } finally {
-      cli.kill();
-    }
-  });
-
-  it("(e) --auth-timeout: says clearly that it timed out, and the thread can be continued later", async () => {
-    const dataDir = tempDataDir();
-    const first = await runCli(["chat", "--user", "eve", "--auth-timeout", "1"], {
-      dataDir,
-      input: "show my unread email\n",
-    });
-    expect(first.code).toBe(0);
-    expect(first.stderr).toBe("");
-    expectInOrder(first.stdout, [
-      LINK_LINE,
-      "Waiting for you to connect Gmail…",
-      "Timed out: Gmail was not connected in time (the limit is 1 second)",
-      /^ {2}✗ gmail_search_messages\(.*\) → Authorization timed out/m,
-    ]);
-    const threadId = first.stdout.match(/^ {2}thread +(t-[0-9a-f]+)/m)?.[1];
-    expect(threadId).toBeDefined();
-    const later = await runCli(["chat", "--user", "eve", "--thread", threadId ?? "", "--auto-approve"], {
-      dataDir,
-      input: "show my unread email\n",
-    });
-    expect(later.code).toBe(0);
-    expect(later.stdout).toMatch(new RegExp(`^ {2}thread +${threadId} \\(continued`, "m"));
-    expect(later.stdout).toMatch(GMAIL_TOOL_LINE);
-    expect(later.stdout).toContain(UNREAD_SUBJECTS[0] ?? "unread");
-  });
-
-  it("(f) errors a person can cause: one line, no stack trace, non-zero exit where it ends the command", async () => {
-    const dataDir = tempDataDir();
-    const secret = "sk_test_delegate_e2e_SECRET_value";
-    const deadUrl = `http://127.0.0.1:${await closedPort()}`;
-    const [badFlag, badTimeout, unknownConnector, autoApproveReal, unreachable] = await Promise.all([
-      runCli(["chat", "--bogus"], { dataDir }),
-      runCli(["chat", "--auth-timeout", "soon"], { dataDir }),
-      runCli(["chat", "--user", "fay"], { dataDir: tempDataDir(), input: "/connect nosuch\n/disconnect\n" }),
-      runCli(["chat", "--auto-approve"], {
-        dataDir,
-        env: { SCALEKIT_ENV_URL: deadUrl, SCALEKIT_CLIENT_ID: "skc_e2e", SCALEKIT_CLIENT_SECRET: secret },
-      }),
-      runCli(["chat", "--user", "fay"], {
+  it("(a) --auto-approve: shows the link on its own line, connects Gmail and lists the seeded unread mail", () =>
+    lane(async () => {
+      expect(UNREAD_SUBJECTS.length).toBeGreaterThan(0);
+      const dataDir = tempDataDir();
+      const result = await runCli(["chat", "--auto-approve", "--user", "alice"], {
         dataDir,
         input: "show my unread email\n",
-        env: { SCALEKIT_ENV_URL: deadUrl, SCALEKIT_CLIENT_ID: "skc_e2e", SCALEKIT_CLIENT_SECRET: secret },
-      }),
-    ]);
-
-    expect(badFlag.code).toBe(2);
-    expect(badFlag.stdout).toBe("");
-    expect(badFlag.stderr).toMatch(/^delegate: Unknown option '--bogus'\. Run "delegate chat --help"\.\n$/);
-
-    expect(badTimeout.code).toBe(2);
-    expect(badTimeout.stderr).toMatch(/^delegate: --auth-timeout must be a number of seconds[^\n]*"soon"\.\n$/);
-
-    expect(unknownConnector.code).toBe(0);
-    expect(unknownConnector.stderr).toBe("");
-    expect(unknownConnector.stdout).toMatch(
-      /^Unknown connector "nosuch"\. Known: gmail, google-calendar, slack, notion, outlook\.$/m,
-    );
-    expect(unknownConnector.stdout).toMatch(/^Which connector\? One of: gmail/m);
-
-    expect(autoApproveReal.code).toBe(2);
-    expect(autoApproveReal.stdout).toBe("");
-    expect(autoApproveReal.stderr).toMatch(/^delegate: --auto-approve only works on the sandbox;[^\n]*\n$/);
-
-    expect(unreachable.code).toBe(1);
-    expect(unreachable.stdout).toBe("");
-    expect(unreachable.stderr).toMatch(/^delegate: Scalekit at 127\.0\.0\.1:\d+ is unavailable[^\n]*\n$/);
-
-    for (const result of [badFlag, badTimeout, unknownConnector, autoApproveReal, unreachable]) {
-      expect(result.stdout + result.stderr).not.toMatch(STACK_FRAME);
-      expect(result.stdout + result.stderr).not.toContain(secret);
-    }
-    // The failure is in the log file in the data directory, with the secret nowhere.
-    const log = readFileSync(join(dataDir, "logs", "delegate.log"), "utf8");
-    expect(log).toContain("SCALEKIT_UNAVAILABLE");
-    expect(log).not.toContain(secret);
-  });
-
-  it("(g) after a restart, --thread shows a fresh link for the pending authorization and finishes after consent", async () => {
-    const dataDir = tempDataDir();
-    const first = spawnCli(["chat", "--user", "gil"], { dataDir });
-    let firstUrl: string;
-    let threadId: string | undefined;
-    try {
-      first.writeLine("show my unread email");
-      [, firstUrl] = (await first.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
-      await first.waitFor("Waiting for you to connect Gmail…");
-      threadId = first.stdout().match(/^ {2}thread +(t-[0-9a-f]+)/m)?.[1];
-      expect(threadId).toBeDefined();
-    } finally {
-      first.kill("SIGTERM");
-    }
-    await first.exited;
-
-    const second = spawnCli(["chat", "--user", "gil", "--thread", threadId ?? ""], { dataDir });
-    try {
-      await second.waitFor(`This thread is still waiting for you to connect Gmail`);
-      await second.waitFor(`for: "show my unread email"`);
-      const [, url] = (await second.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
-      // The sandbox restarted with fresh state: the old link is gone, a new one is shown.
-      expect(url).not.toBe(firstUrl);
-      await second.waitFor("Waiting for you to connect Gmail…");
-      expect((await submitConsent(url)).status).toBe(200);
-      await second.waitFor("✓ Gmail connected");
-      // The tool line still knows the call's arguments from the checkpoint.
-      await second.waitFor(GMAIL_TOOL_LINE);
-      await second.waitFor(UNREAD_SUBJECTS[0] ?? "unread");
-      second.endInput();
-      expect((await second.exited).code).toBe(0);
-      expect(second.stdout()).toMatch(new RegExp(`^ {2}thread +${threadId} \\(continued`, "m"));
-      expect(second.stderr()).toBe("");
-    } finally {
-      second.kill();
-    }
-  });
-
-  it("(h) NO_COLOR and non-TTY output carry no ANSI escapes (FORCE_COLOR shows the check can see them)", async () => {
-    const input = "/help\n/user\n/connections\n";
-    const [noColor, plain, forced, forcedButNoColor] = await Promise.all([
-      runCli(["chat", "--user", "hal"], { dataDir: tempDataDir(), input, env: { NO_COLOR: "1" } }),
-      runCli(["chat", "--user", "hal"], { dataDir: tempDataDir(), input }),
-      runCli(["chat", "--user", "hal"], { dataDir: tempDataDir(), input, env: { FORCE_COLOR: "1" } }),
-      runCli(["chat", "--user", "hal"], { dataDir: tempDataDir(), input, env: { FORCE_COLOR: "1", NO_COLOR: "1" } }),
-    ]);
-    for (const result of [noColor, plain, forced, forcedButNoColor]) {
+      });
+      expect(result.stderr).toBe("");
       expect(result.code).toBe(0);
-      expect(result.stdout).toContain("Connections of hal:");
-      expect(result.stdout).toContain("/disconnect <connector>");
-    }
-    expect(noColor.stdout).not.toMatch(ANSI_ESCAPE);
-    expect(plain.stdout).not.toMatch(ANSI_ESCAPE);
-    expect(forcedButNoColor.stdout).not.toMatch(ANSI_ESCAPE);
-    expect(forced.stdout).toMatch(ANSI_ESCAPE);
-    // /connections without a TTY: every link on a line of its own.
-    expect(plain.stdout.match(new RegExp(LINK_LINE.source, "gm"))?.length).toBe(5);
-  });
+      const out = result.stdout;
+      expect(out).toMatch(/^ {2}mode +sandbox/m);
+      expect(out).toMatch(/^ {2}user +alice$/m);
+      expectInOrder(out, [
+        "you › show my unread email",
+        "Connect Gmail to continue:",
+        LINK_LINE,
+        "✓ Gmail connected",
+        GMAIL_TOOL_LINE,
+      ]);
+      for (const subject of UNREAD_SUBJECTS) expect(out).toContain(subject);
+      // Non-TTY: no spinner frames, no colour, no hyperlink escapes.
+      expect(out).not.toMatch(ANSI_ESCAPE);
+      expect(out).not.toMatch(/[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]/);
+      // The thread is persisted in SQLite under the data directory.
+      expect(existsSync(join(dataDir, "delegate.sqlite"))).toBe(true);
+    }));
+
+  it("(b) waits for consent given over HTTP and resumes by itself", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const cli = spawnCli(["chat", "--user", "bea"], { dataDir });
+      try {
+        cli.writeLine("show my unread email");
+        const [, url] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
+        await cli.waitFor("Waiting for you to connect Gmail…");
+        expect(cli.stdout()).not.toContain("Gmail connected");
+        const consent = await submitConsent(url);
+        expect(consent.status).toBe(200);
+        expect(consent.body).toContain("Connected");
+        // No further input: the watcher notices the ACTIVE account and the answer arrives.
+        await cli.waitFor("✓ Gmail connected");
+        await cli.waitFor(GMAIL_TOOL_LINE);
+        await cli.waitFor(UNREAD_SUBJECTS[0] ?? "unread");
+        cli.endInput();
+        const { code } = await cli.exited;
+        expect(code).toBe(0);
+        expectInOrder(cli.stdout(), [
+          LINK_LINE,
+          "Waiting for you to connect Gmail…",
+          "✓ Gmail connected",
+          GMAIL_TOOL_LINE,
+        ]);
+        expect(cli.stderr()).toBe("");
+      } finally {
+        cli.kill();
+      }
+    }));
+
+  it("(c) /cancel while waiting: the agent explains and the thread stays usable", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const cli = spawnCli(["chat", "--user", "cyd"], { dataDir });
+      try {
+        cli.writeLine("show my unread email");
+        await cli.waitFor("Waiting for you to connect Gmail…");
+        cli.writeLine("/cancel");
+        await cli.waitFor("Cancelled: no longer waiting for Gmail.");
+        // The blocked call is answered (never left dangling) and the model explains.
+        const failed = await cli.waitFor(
+          /^ {2}✗ gmail_search_messages\(.*\) → Authorization was cancelled.*$/m,
+        );
+        const explanation = await cli.waitFor(/^[^\n]*Gmail[^\n]*$/m, {
+          from: (failed.index ?? 0) + failed[0].length,
+        });
+        expect(explanation[0]).not.toMatch(/^ {2}[✓✗]/);
+        const before = cli.stdout().length;
+        // The same thread takes the next request.
+        cli.writeLine("show my unread email");
+        const [, url] = (await cli.waitFor(LINK_LINE, { from: before })) as RegExpMatchArray &
+          [string, string];
+        expect((await submitConsent(url)).status).toBe(200);
+        await cli.waitFor(GMAIL_TOOL_LINE, { from: before });
+        await cli.waitFor(UNREAD_SUBJECTS[0] ?? "unread", { from: before });
+        cli.endInput();
+        expect((await cli.exited).code).toBe(0);
+        const out = cli.stdout();
+        expect(out).not.toMatch(/^! /m);
+        expect(out).not.toContain("THREAD_BUSY");
+      } finally {
+        cli.kill();
+      }
+    }));
+
+  it("(c2) Ctrl+C (SIGINT) while waiting cancels the wait; another SIGINT with nothing waiting exits with 130", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const cli = spawnCli(["chat", "--user", "cat"], { dataDir });
+      try {
+        cli.writeLine("show my unread email");
+        await cli.waitFor("Waiting for you to connect Gmail…");
+        cli.kill("SIGINT");
+        await cli.waitFor("Cancelled: no longer waiting for Gmail.");
+        const failed = await cli.waitFor(
+          /^ {2}✗ gmail_search_messages\(.*\) → Authorization was cancelled.*$/m,
+        );
+        // The model's explanation follows the failed call.
+        await cli.waitFor(/^[^\n]*Gmail[^\n]*$/m, { from: (failed.index ?? 0) + failed[0].length });
+        cli.kill("SIGINT");
+        const { code } = await cli.exited;
+        expect(code).toBe(130);
+        expect(cli.stderr()).toBe("");
+      } finally {
+        cli.kill();
+      }
+    }));
+
+  it("(i) slash commands: /thread, /new, /user, /disconnect, /exit", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const result = await runCli(["chat", "--user", "ivy", "--auto-approve"], {
+        dataDir,
+        input: [
+          "/thread",
+          "/connect gmail",
+          "/disconnect gmail",
+          "/disconnect gmail",
+          "/new",
+          "/user",
+          "/user zoe",
+          "/frobnicate",
+          "/exit",
+          "show my unread email",
+          "",
+        ].join("\n"),
+      });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe("");
+      const out = result.stdout;
+      const first = out.match(/^ {2}thread +(t-[0-9a-f]+)/m)?.[1];
+      expectInOrder(out, [
+        `Thread ${first} — continue it later with: delegate chat --thread ${first}`,
+        "Open this link to connect Gmail:",
+        LINK_LINE,
+        "✓ Gmail connected (auto-approved in the sandbox)",
+        "Disconnected Gmail.",
+        "Gmail is not connected.",
+        /^New thread t-[0-9a-f]+\.$/m,
+        'User: ivy (Scalekit identifier "ivy")',
+        /^Now acting as zoe on a new thread t-[0-9a-f]+\.$/m,
+        "Unknown command /frobnicate. Type /help for the list.",
+        "you › /exit",
+      ]);
+      // /exit ends the session: the line after it is never sent.
+      expect(out).not.toContain("you › show my unread email");
+    }));
+
+  it("(d) a message typed while waiting is held, then answered after the connection", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const cli = spawnCli(["chat", "--user", "dee"], { dataDir });
+      try {
+        cli.writeLine("show my unread email");
+        const [, gmailUrl] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
+        await cli.waitFor("Waiting for you to connect Gmail…");
+        cli.writeLine("what's on my calendar tomorrow");
+        await cli.waitFor(
+          `(held until Gmail is connected or you /cancel — one request at a time: "what's on my calendar tomorrow")`,
+        );
+        // Nothing about the calendar happens while Gmail is awaited.
+        expect(cli.stdout()).not.toContain("Google Calendar to continue");
+        expect((await submitConsent(gmailUrl)).status).toBe(200);
+        await cli.waitFor(GMAIL_TOOL_LINE);
+        const sent = await cli.waitFor(/^you › what's on my calendar tomorrow$/m);
+        const [, calendarUrl] = (await cli.waitFor(LINK_LINE, { from: sent.index })) as RegExpMatchArray &
+          [string, string];
+        await cli.waitFor("Waiting for you to connect Google Calendar…");
+        expect((await submitConsent(calendarUrl)).status).toBe(200);
+        await cli.waitFor("✓ Google Calendar connected");
+        await cli.waitFor(/^ {2}✓ google_calendar_list_events\(.*\) → .+$/m);
+        cli.endInput();
+        expect((await cli.exited).code).toBe(0);
+        const out = cli.stdout();
+        expectInOrder(out, [
+          "(held until Gmail is connected",
+          "✓ Gmail connected",
+          GMAIL_TOOL_LINE,
+          UNREAD_SUBJECTS[0] ?? "unread",
+          /^you › what's on my calendar tomorrow$/m,
+          "✓ Google Calendar connected",
+        ]);
+        expect(out).not.toMatch(/^! /m);
+      } finally {
+        cli.kill();
+      }
+    }));
+
+  it("(e) --auth-timeout: says clearly that it timed out, and the thread can be continued later", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const first = await runCli(["chat", "--user", "eve", "--auth-timeout", "1"], {
+        dataDir,
+        input: "show my unread email\n",
+      });
+      expect(first.code).toBe(0);
+      expect(first.stderr).toBe("");
+      expectInOrder(first.stdout, [
+        LINK_LINE,
+        "Waiting for you to connect Gmail…",
+        "Timed out: Gmail was not connected in time (the limit is 1 second)",
+        /^ {2}✗ gmail_search_messages\(.*\) → Authorization timed out/m,
+      ]);
+      const threadId = first.stdout.match(/^ {2}thread +(t-[0-9a-f]+)/m)?.[1];
+      expect(threadId).toBeDefined();
+      const later = await runCli(["chat", "--user", "eve", "--thread", threadId ?? "", "--auto-approve"], {
+        dataDir,
+        input: "show my unread email\n",
+      });
+      expect(later.code).toBe(0);
+      expect(later.stdout).toMatch(new RegExp(`^ {2}thread +${threadId} \\(continued`, "m"));
+      expect(later.stdout).toMatch(GMAIL_TOOL_LINE);
+      expect(later.stdout).toContain(UNREAD_SUBJECTS[0] ?? "unread");
+    }));
+
+  it("(f) errors a person can cause: one line, no stack trace, non-zero exit where it ends the command", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const secret = "sk_test_delegate_e2e_SECRET_value";
+      const deadUrl = `http://127.0.0.1:${await closedPort()}`;
+      const real = {
+        SCALEKIT_ENV_URL: deadUrl,
+        SCALEKIT_CLIENT_ID: "skc_e2e",
+        SCALEKIT_CLIENT_SECRET: secret,
+      };
+      // The unreachable Scalekit takes a few seconds of retries: the quick cases run meanwhile, one by one.
+      const unreachableRun = runCli(["chat", "--user", "fay"], {
+        dataDir,
+        input: "show my unread email\n",
+        env: real,
+      });
+      const badFlag = await runCli(["chat", "--bogus"], { dataDir });
+      const badTimeout = await runCli(["chat", "--auth-timeout", "soon"], { dataDir });
+      const unknownConnector = await runCli(["chat", "--user", "fay"], {
+        dataDir: tempDataDir(),
+        input: "/connect nosuch\n/disconnect\n",
+      });
+      const autoApproveReal = await runCli(["chat", "--auto-approve"], { dataDir, env: real });
+      const unreachable = await unreachableRun;
+
+      expect(badFlag.code).toBe(2);
+      expect(badFlag.stdout).toBe("");
+      expect(badFlag.stderr).toMatch(/^delegate: Unknown option '--bogus'\. Run "delegate chat --help"\.\n$/);
+
+      expect(badTimeout.code).toBe(2);
+      expect(badTimeout.stderr).toMatch(
+        /^delegate: --auth-timeout must be a number of seconds[^\n]*"soon"\.\n$/,
+      );
+
+      expect(unknownConnector.code).toBe(0);
+      expect(unknownConnector.stderr).toBe("");
+      expect(unknownConnector.stdout).toMatch(
+        /^Unknown connector "nosuch"\. Known: gmail, google-calendar, slack, notion, outlook\.$/m,
+      );
+      expect(unknownConnector.stdout).toMatch(/^Which connector\? One of: gmail/m);
+
+      expect(autoApproveReal.code).toBe(2);
+      expect(autoApproveReal.stdout).toBe("");
+      expect(autoApproveReal.stderr).toMatch(/^delegate: --auto-approve only works on the sandbox;[^\n]*\n$/);
+
+      expect(unreachable.code).toBe(1);
+      expect(unreachable.stdout).toBe("");
+      expect(unreachable.stderr).toMatch(/^delegate: Scalekit at 127\.0\.0\.1:\d+ is unavailable[^\n]*\n$/);
+
+      for (const result of [badFlag, badTimeout, unknownConnector, autoApproveReal, unreachable]) {
+        expect(result.stdout + result.stderr).not.toMatch(STACK_FRAME);
+        expect(result.stdout + result.stderr).not.toContain(secret);
+      }
+      // The failure is in the log file in the data directory, with the secret nowhere.
+      const log = readFileSync(join(dataDir, "logs", "delegate.log"), "utf8");
+      expect(log).toContain("SCALEKIT_UNAVAILABLE");
+      expect(log).not.toContain(secret);
+    }));
+
+  it("(g) after a restart, --thread shows a fresh link for the pending authorization and finishes after consent", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const first = spawnCli(["chat", "--user", "gil"], { dataDir });
+      let firstUrl: string;
+      let threadId: string | undefined;
+      try {
+        first.writeLine("show my unread email");
+        [, firstUrl] = (await first.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
+        await first.waitFor("Waiting for you to connect Gmail…");
+        threadId = first.stdout().match(/^ {2}thread +(t-[0-9a-f]+)/m)?.[1];
+        expect(threadId).toBeDefined();
+      } finally {
+        first.kill("SIGTERM");
+      }
+      await first.exited;
+
+      const second = spawnCli(["chat", "--user", "gil", "--thread", threadId ?? ""], { dataDir });
+      try {
+        await second.waitFor(`This thread is still waiting for you to connect Gmail`);
+        await second.waitFor(`for: "show my unread email"`);
+        const [, url] = (await second.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
+        // The sandbox restarted with fresh state: the old link is gone, a new one is shown.
+        expect(url).not.toBe(firstUrl);
+        await second.waitFor("Waiting for you to connect Gmail…");
+        expect((await submitConsent(url)).status).toBe(200);
+        await second.waitFor("✓ Gmail connected");
+        // The tool line still knows the call's arguments from the checkpoint.
+        await second.waitFor(GMAIL_TOOL_LINE);
+        await second.waitFor(UNREAD_SUBJECTS[0] ?? "unread");
+        second.endInput();
+        expect((await second.exited).code).toBe(0);
+        expect(second.stdout()).toMatch(new RegExp(`^ {2}thread +${threadId} \\(continued`, "m"));
+        expect(second.stderr()).toBe("");
+      } finally {
+        second.kill();
+      }
+    }));
+
+  it("(h) NO_COLOR and non-TTY output carry no ANSI escapes (FORCE_COLOR shows the check can see them)", () =>
+    lane(async () => {
+      const input = "/help\n/user\n/connections\n";
+      const run = (env: Record<string, string>) =>
+        runCli(["chat", "--user", "hal"], { dataDir: tempDataDir(), input, env });
+      const noColor = await run({ NO_COLOR: "1" });
+      const plain = await run({});
+      const forced = await run({ FORCE_COLOR: "1" });
+      const forcedButNoColor = await run({ FORCE_COLOR: "1", NO_COLOR: "1" });
+      for (const result of [noColor, plain, forced, forcedButNoColor]) {
+        expect(result.code).toBe(0);
+        expect(result.stdout).toContain("Connections of hal:");
+        expect(result.stdout).toContain("/disconnect <connector>");
+      }
+      expect(noColor.stdout).not.toMatch(ANSI_ESCAPE);
+      expect(plain.stdout).not.toMatch(ANSI_ESCAPE);
+      expect(forcedButNoColor.stdout).not.toMatch(ANSI_ESCAPE);
+      expect(forced.stdout).toMatch(ANSI_ESCAPE);
+      // /connections without a TTY: every link on a line of its own.
+      expect(plain.stdout.match(new RegExp(LINK_LINE.source, "gm"))?.length).toBe(5);
+    }));
 });

@@ -6,14 +6,21 @@
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it, onTestFinished } from "vitest";
+import { describe, expect, it } from "vitest";
 import { gmailSeed } from "../../src/sandbox/providers/gmail-seed.js";
 import { cliCommandLine, MAGIC_LINK, submitConsent, tempDataDir } from "../helpers/cli-process.js";
 import { TMUX_PATH, TmuxPane } from "../helpers/tmux.js";
 
 if (!TMUX_PATH) console.log("chat-tmux: skipped, the tmux package is not installed (apt-get install tmux)");
 
-const FIRST_UNREAD = gmailSeed(new Date()).find((mail) => mail.labels.includes("UNREAD"))?.subject ?? "unread";
+const FIRST_UNREAD =
+  gmailSeed(new Date()).find((mail) => mail.labels.includes("UNREAD"))?.subject ?? "unread";
+
+/** Select Graphic Rendition (colour/style) sequences; a foreground colour in particular. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escapes is the point
+const SGR = /\u001b\[[0-9;]*m/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escapes is the point
+const FOREGROUND_COLOUR = /\u001b\[3\dm/;
 const SPINNER = "[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]";
 
 function paneEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
@@ -30,7 +37,7 @@ function paneEnv(dataDir: string, extra: Record<string, string> = {}): Record<st
 describe.concurrent("delegate chat at a terminal (tmux)", () => {
   it.skipIf(!TMUX_PATH)(
     "shows the link and a spinner, resumes after consent without a keystroke, then /connections, Ctrl+C, /cancel and Ctrl+D",
-    async () => {
+    async ({ onTestFinished }) => {
       const dataDir = tempDataDir();
       const raw = join(dataDir, "pane.raw");
       const pane = TmuxPane.start({
@@ -45,11 +52,19 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
 
       pane.type("show my unread email");
       pane.press("Enter");
-      const linkRow = new RegExp(`^ {2}Gmail {2}(${MAGIC_LINK.source}) {2}\\(link expires \\d\\d:\\d\\d\\)$`, "m");
+      const linkRow = new RegExp(
+        `^ {2}Gmail {2}(${MAGIC_LINK.source}) {2}\\(link expires \\d\\d:\\d\\d\\)$`,
+        "m",
+      );
       const screen = await pane.waitFor(linkRow);
       const url = screen.match(linkRow)?.[1] ?? "";
       // The spinner is the prompt line, with the elapsed time ticking.
-      await pane.waitFor(new RegExp(`^${SPINNER} Waiting for you to connect Gmail… 0:0\\d \\(Ctrl\\+C or /cancel to cancel\\) › $`, "m"));
+      await pane.waitFor(
+        new RegExp(
+          `^${SPINNER} Waiting for you to connect Gmail… 0:0\\d \\(Ctrl\\+C or /cancel to cancel\\) › $`,
+          "m",
+        ),
+      );
       await pane.waitFor(/Waiting for you to connect Gmail… 0:0[2-9]/);
       // On the terminal the link is an OSC 8 hyperlink whose text is the URL; tmux shows the text.
       expect(readFileSync(raw, "latin1")).toContain(`\u001b]8;;${url}\u0007`);
@@ -75,7 +90,9 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
       pane.press("Enter");
       await pane.waitFor(/Waiting for you to connect Slack… \d:\d\d/);
       pane.type("hello there");
-      await pane.waitFor(/Waiting for you to connect Slack… \d:\d\d \(Ctrl\+C or \/cancel to cancel\) › hello there$/m);
+      await pane.waitFor(
+        /Waiting for you to connect Slack… \d:\d\d \(Ctrl\+C or \/cancel to cancel\) › hello there$/m,
+      );
       // Ctrl+C cancels the wait; the agent explains.
       pane.press("C-c");
       await pane.waitFor("Cancelled: no longer waiting for Slack.");
@@ -97,37 +114,40 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
 
       // Ctrl+D leaves cleanly.
       pane.press("C-d");
-      await pane.waitForExit();
-      expect(pane.deadStatus()).toBe(0);
+      expect(await pane.waitForExit(), pane.capture()).toBe(0);
       expect(pane.capture()).toMatch(/Bye\. Continue this thread with: delegate chat --thread t-[0-9a-f]+/);
       // Colour is on at a terminal without NO_COLOR.
-      expect(readFileSync(raw, "latin1")).toMatch(/\u001b\[3\dm/);
+      expect(readFileSync(raw, "latin1")).toMatch(FOREGROUND_COLOUR);
     },
   );
 
-  it.skipIf(!TMUX_PATH)("NO_COLOR at a terminal: no colour, while the spinner and hyperlinks stay", async () => {
-    const dataDir = tempDataDir();
-    const raw = join(dataDir, "pane.raw");
-    const pane = TmuxPane.start({
-      command: cliCommandLine(["chat", "--user", "nora"]),
-      env: paneEnv(dataDir, { NO_COLOR: "1" }),
-      cwd: dataDir,
-      recordTo: raw,
-    });
-    onTestFinished(() => pane.kill());
-    await pane.waitFor(/^you › $/m);
-    pane.type("show my unread email");
-    pane.press("Enter");
-    await pane.waitFor(new RegExp(`${SPINNER} Waiting for you to connect Gmail… \\d:\\d\\d`));
-    pane.type("/exit");
-    pane.press("Enter");
-    await pane.waitForExit();
-    expect(pane.deadStatus()).toBe(0);
-    // Leaving while a connection is awaited says how to come back to it.
-    expect(pane.capture()).toMatch(/Still waiting for Gmail\. To continue later: delegate chat --thread t-[0-9a-f]+/);
-    const bytes = readFileSync(raw, "latin1");
-    expect(bytes).toContain("\u001b]8;;http://127.0.0.1:");
-    // No SGR colour or style sequences (cursor movement and line clearing are fine).
-    expect(bytes).not.toMatch(/\u001b\[[0-9;]*m/);
-  });
+  it.skipIf(!TMUX_PATH)(
+    "NO_COLOR at a terminal: no colour, while the spinner and hyperlinks stay",
+    async ({ onTestFinished }) => {
+      const dataDir = tempDataDir();
+      const raw = join(dataDir, "pane.raw");
+      const pane = TmuxPane.start({
+        command: cliCommandLine(["chat", "--user", "nora"]),
+        env: paneEnv(dataDir, { NO_COLOR: "1" }),
+        cwd: dataDir,
+        recordTo: raw,
+      });
+      onTestFinished(() => pane.kill());
+      await pane.waitFor(/^you › $/m);
+      pane.type("show my unread email");
+      pane.press("Enter");
+      await pane.waitFor(new RegExp(`${SPINNER} Waiting for you to connect Gmail… \\d:\\d\\d`));
+      pane.type("/exit");
+      pane.press("Enter");
+      expect(await pane.waitForExit(), pane.capture()).toBe(0);
+      // Leaving while a connection is awaited says how to come back to it.
+      expect(pane.capture()).toMatch(
+        /Still waiting for Gmail\. To continue later: delegate chat --thread t-[0-9a-f]+/,
+      );
+      const bytes = readFileSync(raw, "latin1");
+      expect(bytes).toContain("\u001b]8;;http://127.0.0.1:");
+      // No SGR colour or style sequences (cursor movement and line clearing are fine).
+      expect(bytes).not.toMatch(SGR);
+    },
+  );
 });

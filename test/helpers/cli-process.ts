@@ -63,7 +63,10 @@ export interface CliProcess {
    * Resolves with the first match of `pattern` in stdout after character `from` (default 0);
    * rejects with the output so far when it does not appear in time or the process exits first.
    */
-  waitFor(pattern: RegExp | string, options?: { timeoutMs?: number; from?: number }): Promise<RegExpMatchArray>;
+  waitFor(
+    pattern: RegExp | string,
+    options?: { timeoutMs?: number; from?: number },
+  ): Promise<RegExpMatchArray>;
   /** Resolves when the process has exited. */
   readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends a signal to this process only (by its pid). */
@@ -144,12 +147,20 @@ export function spawnCli(args: readonly string[], options: SpawnCliOptions): Cli
             resolvePromise(match);
           } else if (done) {
             finish();
-            reject(new Error(`the CLI exited before printing ${String(pattern)}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`));
+            reject(
+              new Error(
+                `the CLI exited before printing ${String(pattern)}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`,
+              ),
+            );
           }
         };
         const timer = setTimeout(() => {
           finish();
-          reject(new Error(`timed out after ${timeoutMs} ms waiting for ${String(pattern)}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`));
+          reject(
+            new Error(
+              `timed out after ${timeoutMs} ms waiting for ${String(pattern)}\n--- stdout ---\n${out}\n--- stderr ---\n${err}`,
+            ),
+          );
         }, timeoutMs);
         const finish = () => {
           clearTimeout(timer);
@@ -187,7 +198,10 @@ export async function runCli(
 export const MAGIC_LINK = /http:\/\/127\.0\.0\.1:\d+\/magicLink\/[\w-]+/;
 
 /** Gives (or refuses) consent as the browser form would: POST decision=allow|deny to the link. */
-export async function submitConsent(url: string, decision: "allow" | "deny" = "allow"): Promise<{ status: number; body: string }> {
+export async function submitConsent(
+  url: string,
+  decision: "allow" | "deny" = "allow",
+): Promise<{ status: number; body: string }> {
   const response = await fetch(url, {
     method: "POST",
     headers: { "content-type": "application/x-www-form-urlencoded" },

@@ -7,7 +7,12 @@ import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
 import { shellQuote } from "./cli-process.js";
 
-export const TMUX_PATH = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].find((path) => existsSync(path));
+const EXIT_MARK = "[delegate-test: exited with status";
+const EXIT_PATTERN = /\[delegate-test: exited with status (\d+)\]/;
+
+export const TMUX_PATH = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].find((path) =>
+  existsSync(path),
+);
 
 export interface TmuxStartOptions {
   /** The command line the pane runs (through `sh -c`). */
@@ -37,7 +42,9 @@ export class TmuxPane {
     // `env -i` so the pane sees exactly options.env (the tmux server would otherwise pass on
     // the test process's environment, SCALEKIT_* included).
     const assignments = Object.entries(options.env).map(([key, value]) => shellQuote(`${key}=${value}`));
-    const command = `exec env -i ${assignments.join(" ")} ${options.command}`;
+    // The exit status is printed by the wrapping shell (tmux 3.3 does not report it reliably).
+    const script = `${options.command}; printf '\\n${EXIT_MARK} %s]\\n' "$?"`;
+    const command = `exec env -i ${assignments.join(" ")} sh -c ${shellQuote(script)}`;
     pane.#run([
       "-f",
       "/dev/null",
@@ -86,15 +93,10 @@ export class TmuxPane {
     this.#run(["send-keys", ...keys]);
   }
 
-  /** True once the command in the pane has ended. */
-  dead(): boolean {
-    return this.#run(["display-message", "-p", "#{pane_dead}"]).trim() === "1";
-  }
-
-  /** The exit status of the ended command. */
-  deadStatus(): number | undefined {
-    const value = this.#run(["display-message", "-p", "#{pane_dead_status}"]).trim();
-    return value === "" ? undefined : Number(value);
+  /** The exit status of the command, once it has ended. */
+  exitStatus(): number | undefined {
+    const match = this.capture().match(EXIT_PATTERN);
+    return match ? Number(match[1]) : undefined;
   }
 
   /** Polls the screen until `pattern` appears; rejects with the screen after `timeoutMs`. */
@@ -117,13 +119,17 @@ export class TmuxPane {
     throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${screen}`);
   }
 
-  async waitForExit(timeoutMs = 20_000): Promise<void> {
+  /** Resolves with the exit status once the pane's command has ended. */
+  async waitForExit(timeoutMs = 20_000): Promise<number> {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
-      if (this.dead()) return;
+      const status = this.exitStatus();
+      if (status !== undefined) return status;
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    throw new Error(`the process in the pane did not end within ${timeoutMs} ms; the screen:\n${this.capture()}`);
+    throw new Error(
+      `the process in the pane did not end within ${timeoutMs} ms; the screen:\n${this.capture()}`,
+    );
   }
 
   /** Kills this test's tmux server (and so the pane's process), nothing else. */
@@ -136,6 +142,9 @@ export class TmuxPane {
   }
 
   #run(args: string[]): string {
-    return execFileSync(this.#tmux, ["-u", "-L", this.socket, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return execFileSync(this.#tmux, ["-u", "-L", this.socket, ...args], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
   }
 }

@@ -1,4 +1,11 @@
-import { clearScreenDown, createInterface, cursorTo, type Interface, moveCursor } from "node:readline";
+import {
+  clearLine,
+  clearScreenDown,
+  createInterface,
+  cursorTo,
+  type Interface,
+  moveCursor,
+} from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import type { AuthorizationRequest } from "../../agent/authorization-request.js";
 import { type Identity, scalekitIdentifier } from "../../auth/identity.js";
@@ -162,10 +169,7 @@ export class ChatRepl {
       earlier.end();
       throw error;
     } finally {
-      if (checking) {
-        cursorTo(this.#options.output, 0);
-        clearScreenDown(this.#options.output);
-      }
+      if (checking) this.#clearRows(0);
     }
     const rl = createInterface({
       input: this.#options.input,
@@ -222,17 +226,15 @@ export class ChatRepl {
       return;
     }
     const command = line.startsWith("/") ? (line.slice(1).split(/\s+/)[0] ?? "") : undefined;
-    if (command === "exit" || command === "quit") {
+    // At a terminal /exit leaves at once; piped input is handled in order, so it waits its turn.
+    if ((command === "exit" || command === "quit") && this.#style.tty) {
       this.#print(this.#style.tty ? colors.dim(`you › ${line}`) : `you › ${line}`);
       this.#exit();
       return;
     }
-    if (
-      waiting &&
-      command !== undefined &&
-      WHILE_WAITING.has(command) &&
-      !(command === "user" && line.includes(" "))
-    ) {
+    // Piped: an /exit behind held lines waits for them.
+    const exitLater = (command === "exit" || command === "quit") && this.#held.length > 0;
+    if (waiting && command !== undefined && WHILE_WAITING.has(command) && !exitLater) {
       this.#print(this.#style.tty ? colors.dim(`you › ${line}`) : `you › ${line}`);
       if (command === "cancel") this.#cancelWait();
       else void this.#slash(line);
@@ -265,7 +267,7 @@ export class ChatRepl {
 
   #onInterrupt(): void {
     if (this.#exiting) return;
-    if (this.#waiting) {
+    if (this.#waiting && !this.#waiting.cancelling) {
       if (this.#style.tty && this.#rl && this.#rl.line.length > 0) this.#clearInput();
       this.#cancelWait();
       return;
@@ -351,12 +353,15 @@ export class ChatRepl {
         const call = this.#calls.get(event.toolCallId);
         const ok = event.status === "success";
         const mark = ok ? colors.green("✓") : colors.red("✗");
-        const head = `  ${mark} ${colors.dim(describeCall(event.toolName || call?.name || "tool", call?.args))} ${colors.dim("→")} `;
-        // One line per call: on a terminal the outcome is cut to fit the width.
-        const columns = this.#options.output.columns ?? 0;
-        const room = this.#style.tty && columns > 0 ? columns - visibleWidth(head) - 1 : 140;
-        const outcome = oneLine(event.summary, Math.max(24, Math.min(140, room)));
-        this.#print(`${head}${ok ? outcome : colors.red(outcome)}`);
+        const columns = this.#style.tty ? (this.#options.output.columns ?? 0) : 0;
+        const [described, outcome] = fitToolLine(
+          describeCall(event.toolName || call?.name || "tool", call?.args),
+          oneLine(event.summary, 140),
+          columns,
+        );
+        this.#print(
+          `  ${mark} ${colors.dim(described)} ${colors.dim("→")} ${ok ? outcome : colors.red(outcome)}`,
+        );
         return;
       }
       case "authorization-required":
@@ -817,11 +822,7 @@ export class ChatRepl {
   #hidePrompt(): void {
     const rl = this.#rl;
     if (!this.#promptShown || !rl) return;
-    const output = this.#options.output;
-    const { rows } = rl.getCursorPos();
-    if (rows > 0) moveCursor(output, 0, -rows);
-    cursorTo(output, 0);
-    clearScreenDown(output);
+    this.#clearRows(rl.getCursorPos().rows);
     // readline redraws relative to the row it last drew on; that row is now the cursor's.
     (rl as unknown as { prevRows: number }).prevRows = 0;
     this.#promptShown = false;
@@ -833,10 +834,22 @@ export class ChatRepl {
     const output = this.#options.output;
     const columns = output.columns && output.columns > 0 ? output.columns : 80;
     const rows = Math.max(1, Math.ceil(visibleWidth(this.#promptText + raw) / columns));
-    moveCursor(output, 0, -rows);
-    cursorTo(output, 0);
-    clearScreenDown(output);
+    moveCursor(output, 0, -1);
+    this.#clearRows(rows - 1);
     this.#atLineStart = true;
+  }
+
+  /**
+   * Clears the cursor's row and the `above` rows over it, leaving the cursor at the start of the
+   * topmost. A single row is erased with EL rather than ED, which tmux and some terminals turn
+   * into scrollback when the cursor is at the top of the screen.
+   */
+  #clearRows(above: number): void {
+    const output = this.#options.output;
+    if (above > 0) moveCursor(output, 0, -above);
+    cursorTo(output, 0);
+    if (above > 0) clearScreenDown(output);
+    else clearLine(output, 0);
   }
 
   #clearInput(): void {
@@ -888,6 +901,21 @@ export class ChatRepl {
     this.#rl?.close();
     this.#done?.();
   }
+}
+
+/**
+ * One line per tool call: on a terminal `  ✓ call(args) → outcome` is fitted to the width,
+ * shortening the arguments first and the outcome down to about 40 characters.
+ */
+function fitToolLine(described: string, outcome: string, columns: number): [string, string] {
+  const chrome = 7; // "  ✓ " and " → "
+  const room = columns - 1 - chrome;
+  if (columns <= 0 || described.length + outcome.length <= room) return [described, outcome];
+  const outcomeRoom = Math.max(40, room - described.length);
+  const fittedOutcome = outcome.length > outcomeRoom ? `${outcome.slice(0, outcomeRoom - 1)}…` : outcome;
+  const callRoom = Math.max(20, room - fittedOutcome.length);
+  const fittedCall = described.length > callRoom ? `${described.slice(0, callRoom - 2)}…)` : described;
+  return [fittedCall, fittedOutcome];
 }
 
 function describeStatus(item: ConnectionOverview): string {

@@ -65,7 +65,10 @@ function explainFailures(failures: readonly Outcome[]): string {
     const connector = connectorOfTool(failure.name);
     const service = connector ? CONNECTOR_NAMES[connector] : "the service";
     const error = failure.error ?? "unknown error";
-    if (/authorization timed out/i.test(error)) {
+    if (/authorization was cancelled/i.test(error)) {
+      lines.push(`I didn't ${action}: you cancelled connecting ${service}, so nothing was done.`);
+      if (connector) connect.add(connector);
+    } else if (/authorization timed out/i.test(error)) {
       lines.push(`I didn't ${action}: ${service} wasn't connected in time, so nothing was done.`);
       if (connector) connect.add(connector);
     } else if (isDeclinedAuthorization(error)) {

@@ -25,24 +25,42 @@ export function renderConsentPage(input: ConsentPageInput): string {
   const scopes =
     input.scopes.length === 0
       ? `<p class="muted">No specific permissions are requested.</p>`
-      : `<ul class="scopes">${input.scopes.map((scope) => `<li><code>${escapeHtml(scope)}</code></li>`).join("")}</ul>`;
+      : `<ul class="scopes" aria-labelledby="scopes-heading">${input.scopes.map(renderScope).join("")}</ul>`;
   return layout({
     title: `Connect ${input.displayName}`,
     body: `
       <h1>Connect ${name}</h1>
       <p>Delegate is asking to act in <strong>${name}</strong> on behalf of
         <strong class="user">${escapeHtml(input.identifier)}</strong>.</p>
-      <h2>Requested permissions</h2>
+      <h2 id="scopes-heading">Requested permissions</h2>
       ${scopes}
       <form method="post" action="${escapeHtml(input.actionUrl)}">
-        <div class="actions">
+        <div class="actions" role="group" aria-label="Connect ${name}?">
           <button type="submit" id="deny" name="decision" value="deny" class="secondary">Deny</button>
           <button type="submit" id="allow" name="decision" value="allow" class="primary">Allow</button>
         </div>
       </form>
       <p class="muted small">This link works once and expires at
-        <time datetime="${escapeHtml(input.expiresAt.toISOString())}">${escapeHtml(input.expiresAt.toUTCString())}</time>.</p>`,
+        <time datetime="${escapeHtml(input.expiresAt.toISOString())}">${escapeHtml(formatExpiry(input.expiresAt))}</time>.</p>`,
   });
+}
+
+/** One requested scope, verbatim (the raw HTML holds each scope string whole). */
+function renderScope(scope: string): string {
+  return `<li><code>${escapeHtml(scope)}</code></li>`;
+}
+
+/** "15:12 UTC, Wed 25 Nov 2026": short, unambiguous, no script needed. */
+function formatExpiry(date: Date): string {
+  const time = date.toISOString().slice(11, 16);
+  const day = date.toLocaleDateString("en-GB", {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    timeZone: "UTC",
+  });
+  return `${time} UTC, ${day.replace(",", "")}`;
 }
 
 export function renderConnectedPage(displayName: string, identifier?: string): string {
@@ -116,29 +134,33 @@ function layout({ title, body, tone }: { title: string; body: string; tone?: "su
   body { margin: 0; min-height: 100vh; display: grid; place-items: center; padding: 24px;
     font: 16px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif;
     background: #f4f4f7; color: #1f2330; }
-  main { width: 100%; max-width: 440px; background: #fff; border-radius: 14px; padding: 32px;
+  main { width: 100%; max-width: 480px; background: #fff; border-radius: 14px; padding: 32px;
     box-shadow: 0 1px 3px rgb(0 0 0 / 8%), 0 12px 32px rgb(0 0 0 / 8%); border-top: 4px solid var(--accent); }
   .badge { display: inline-block; font-size: 12px; letter-spacing: .04em; text-transform: uppercase;
     color: #5b6170; background: #eef0f5; border-radius: 999px; padding: 2px 10px; margin-bottom: 12px; }
   h1 { font-size: 22px; margin: 0 0 12px; }
   h2 { font-size: 14px; margin: 20px 0 8px; color: #5b6170; text-transform: uppercase; letter-spacing: .04em; }
-  .user { word-break: break-all; }
+  .user { overflow-wrap: anywhere; }
   .scopes { margin: 0; padding-left: 20px; }
-  .scopes code { font-size: 13px; word-break: break-all; }
+  .scopes li { margin: 2px 0; }
+  .scopes code { font-size: 13px; overflow-wrap: anywhere; }
   .actions { display: flex; gap: 12px; justify-content: flex-end; margin-top: 24px; }
   button { font: inherit; font-weight: 600; border-radius: 8px; padding: 10px 20px; cursor: pointer; border: 1px solid transparent; }
   .primary { background: var(--accent); color: #fff; }
   .secondary { background: transparent; color: #1f2330; border-color: #c9ccd6; }
   button:focus-visible { outline: 3px solid #a5b4fc; outline-offset: 2px; }
+  .primary:hover { filter: brightness(1.1); }
+  .secondary:hover { background: rgb(127 127 127 / 10%); }
+  @media (max-width: 420px) { main { padding: 24px 20px; } .actions { flex-direction: column-reverse; } button { width: 100%; } }
   .muted { color: #5b6170; }
   .small { font-size: 13px; margin-top: 20px; }
-  footer { margin-top: 24px; font-size: 12px; color: #8a90a0; }
+  footer { margin-top: 24px; font-size: 12px; color: #656b7a; }
   @media (prefers-color-scheme: dark) {
     body { background: #14161c; color: #e6e8ee; }
     main { background: #1d2029; }
     .badge { background: #2a2e3a; color: #b4b9c6; }
     .secondary { color: #e6e8ee; border-color: #3b4050; }
-    .muted, h2 { color: #a0a6b4; }
+    .muted, h2, footer { color: #a0a6b4; }
   }
 </style>
 </head>
