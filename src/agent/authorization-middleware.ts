@@ -11,7 +11,12 @@ import type { ToolBinding } from "../connectors/build-tools.js";
 import { CONNECTORS } from "../connectors/registry.js";
 import { errorMessage, isDelegateError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import { type AuthorizationNeed, awaitAuthorization } from "./authorization-flow.js";
+import {
+  type AuthorizationNeed,
+  type AuthorizationOutcome,
+  awaitAuthorization,
+} from "./authorization-flow.js";
+import { HostRunContextSchema, RunContextSchema, runControls } from "./run-context.js";
 
 /** One tool execution, as the audit hook sees it. Never holds a secret. */
 export interface ToolAuditRecord {
@@ -60,7 +65,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
   return createMiddleware({
     name: "DelegateAuthorization",
     // Middleware only sees the context fields its own schema declares.
-    contextSchema: options.resolveIdentity ? IdentitySchema.partial() : IdentitySchema,
+    contextSchema: options.resolveIdentity ? HostRunContextSchema : RunContextSchema,
     afterModel: {
       canJumpTo: ["model"],
       hook: async (state, runtime) => {
@@ -71,9 +76,15 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
         const needs = groupNeeds(calls, bindings);
         if (needs.length === 0) return undefined;
 
-        let outcome: Awaited<ReturnType<typeof awaitAuthorization>>;
+        const controls = runControls(runtime.context);
+        let outcome: AuthorizationOutcome;
         try {
-          outcome = await awaitAuthorization({ auth, identity, needs, reason: "not_connected" });
+          // A cancel decided by the caller wins, even if the accounts got connected meanwhile.
+          outcome = needs.some((need) => need.toolCallIds.some((id) => controls.cancelled.has(id)))
+            ? controls.reason === "timeout"
+              ? "timed_out"
+              : "cancelled"
+            : await awaitAuthorization({ auth, identity, needs, reason: "not_connected" });
         } catch (error) {
           if (isGraphBubbleUp(error)) throw error;
           // Scalekit down or misconfigured: answer the batch so the thread stays valid and the
@@ -104,6 +115,13 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       const identity = resolveIdentity(request.runtime.context);
       const binding = bindings.get(call.name);
       const started = Date.now();
+      const controls = runControls(request.runtime.context);
+      if (controls.cancelled.has(call.id ?? "")) {
+        // This call waited for a reconnection that was cancelled: it must not run on replay.
+        const outcome = controls.reason === "timeout" ? "timed_out" : "cancelled";
+        audit(options, identity, call, "declined", "AUTHORIZATION_DECLINED", 0);
+        return errorResult(call, declinedText(call, bindings, outcome));
+      }
       let retriedAfterReconnect = false;
       for (;;) {
         try {

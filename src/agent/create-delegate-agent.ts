@@ -11,6 +11,7 @@ import type { RetryPolicy } from "../connectors/provider-client.js";
 import type { ConnectionNames, ConnectorId } from "../connectors/registry.js";
 import { type Logger, noopLogger } from "../logger.js";
 import { createAuthorizationMiddleware, type ToolAuditRecord } from "./authorization-middleware.js";
+import { HostRunContextSchema, RunContextSchema } from "./run-context.js";
 import { renderSystemPrompt } from "./system-prompt.js";
 
 export interface DelegateAgentOptions {
@@ -51,7 +52,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
   const logger = options.logger ?? noopLogger;
   const fixed = options.identity ? IdentitySchema.parse(options.identity) : undefined;
   const resolveIdentity = fixed ? () => fixed : identityFromContext;
-  const contextSchema = fixed ? IdentitySchema.partial() : IdentitySchema;
+  const contextSchema = fixed ? HostRunContextSchema : RunContextSchema;
   const now = options.now ?? (() => new Date());
   const built = buildConnectorTools({
     connectors: options.directTools === false ? [] : options.connectors,

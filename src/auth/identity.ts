@@ -4,9 +4,18 @@ import { z } from "zod";
  * The end user the agent acts for. It travels in LangGraph's `context` on every invoke and
  * resume; no tool schema carries it, so the model can never choose whose account is used.
  */
+// "/" separates organisation and user in the Scalekit identifier, so neither part may hold one:
+// otherwise {userId:"acme/bob"} and {organizationId:"acme", userId:"bob"} would share an account.
+const idPart = (name: string) =>
+  z
+    .string()
+    .min(1, `${name} must not be empty`)
+    .max(256)
+    .refine((value) => !value.includes("/"), `${name} must not contain "/"`);
+
 export const IdentitySchema = z.object({
-  userId: z.string().min(1, "userId must not be empty").max(256),
-  organizationId: z.string().min(1).max(256).optional(),
+  userId: idPart("userId"),
+  organizationId: idPart("organizationId").optional(),
 });
 export type Identity = z.infer<typeof IdentitySchema>;
 

@@ -4,6 +4,7 @@ import { HumanMessage } from "langchain";
 import { isAuthorizationInterrupt, type ResumeValue } from "../agent/authorization-request.js";
 import { createDelegateAgent, type DelegateAgent } from "../agent/create-delegate-agent.js";
 import { createChatModel, type OpenAIModelSettings } from "../agent/model.js";
+import type { RunContext } from "../agent/run-context.js";
 import { loadPromptTemplate } from "../agent/system-prompt.js";
 import type { AccountStatus, AuthorizationLink } from "../auth/agent-auth.js";
 import { CachedAgentAuth } from "../auth/cached-agent-auth.js";
@@ -162,6 +163,8 @@ class Runtime implements AgentRuntime {
   readonly #locks = new Map<string, Promise<void>>();
   readonly #background = new Set<Promise<void>>();
   readonly #watcher: AuthorizationWatcher;
+  /** Open event streams, ended on close(). */
+  readonly #channels = new Set<EventChannel<RuntimeEvent>>();
   /** Threads whose last resume failed: when to try again, and how many failures so far. */
   readonly #retryAt = new Map<string, { at: number; failures: number }>();
   /** Connections already announced as connected, per waiting thread. */
@@ -194,7 +197,7 @@ class Runtime implements AgentRuntime {
 
   send(input: SendInput): AsyncIterable<RuntimeEvent> {
     const wait = input.waitForAuthorization ?? true;
-    const channel = this.#channel(
+    const { channel, attach } = this.#channel(
       input.threadId,
       (event) => event.type === "turn-end" || (!wait && event.type === "authorization-required"),
     );
@@ -203,6 +206,8 @@ class Runtime implements AgentRuntime {
       if (!input.text.trim()) throw new DelegateError("CONFIG_INVALID", "The message text is empty.");
       await this.#authorize(input.threadId, identity, true);
       await this.#withLock(input.threadId, async () => {
+        // Listen only once the caller is known to own the thread, and from this run on.
+        attach();
         if (await this.#deps.registry.getPending(input.threadId)) {
           throw new DelegateError(
             "THREAD_BUSY",
@@ -329,6 +334,7 @@ class Runtime implements AgentRuntime {
     this.#closed = true;
     await this.#watcher.stop();
     await Promise.allSettled([...this.#background]);
+    for (const channel of this.#channels) channel.end();
     await this.#deps.storage.close();
   }
 
@@ -357,10 +363,7 @@ class Runtime implements AgentRuntime {
   async #authorize(threadId: string, identity: Identity, create: boolean) {
     const existing = await this.#deps.registry.getThread(threadId);
     if (existing) {
-      if (
-        existing.userId !== identity.userId ||
-        (existing.organizationId ?? "") !== (identity.organizationId ?? "")
-      ) {
+      if (!sameOwner(existing, identity)) {
         throw new DelegateError("THREAD_FORBIDDEN", "This thread belongs to another user.", {
           details: { threadId },
         });
@@ -369,17 +372,26 @@ class Runtime implements AgentRuntime {
     }
     if (!create)
       throw new DelegateError("THREAD_NOT_FOUND", `No thread "${threadId}".`, { details: { threadId } });
-    return this.#deps.registry.ensureThread(threadId, identity);
+    // Two users may create the same new thread id at once: only the row's owner may go on.
+    const record = await this.#deps.registry.ensureThread(threadId, identity);
+    if (!sameOwner(record, identity)) {
+      throw new DelegateError("THREAD_FORBIDDEN", "This thread belongs to another user.", {
+        details: { threadId },
+      });
+    }
+    return record;
   }
 
   #control(input: ThreadRef, value: ResumeValue, via: "manual"): AsyncIterable<RuntimeEvent> {
-    const channel = this.#channel(
+    const { channel, attach } = this.#channel(
       input.threadId,
-      (event) => event.type === "turn-end" || event.type === "authorization-required",
+      (event) =>
+        event.type === "turn-end" || event.type === "authorization-required" || event.type === "error",
     );
     const run = async () => {
       const identity = this.#identity(input);
       await this.#authorize(input.threadId, identity, false);
+      attach();
       const pending = await this.#deps.registry.getPending(input.threadId);
       if (!pending) {
         throw new DelegateError("THREAD_NOT_FOUND", "This thread is not waiting for an authorization.", {
@@ -452,7 +464,14 @@ class Runtime implements AgentRuntime {
         this.#reportProgress(threadId, active, via === "timeout" ? "manual" : via);
       }
       const resume = Object.fromEntries(ids.map((id) => [id, value]));
-      await this.#run(threadId, pending.identity, new Command({ resume }), pending);
+      const controls =
+        value.action === "cancel"
+          ? {
+              cancelledToolCalls: pending.requests.flatMap((request) => request.toolCallIds),
+              cancelReason: value.reason ?? "declined",
+            }
+          : {};
+      await this.#run(threadId, pending.identity, new Command({ resume }), pending, controls);
     })
       .then(() => this.#retryAt.delete(threadId))
       .catch(async (error: unknown) => {
@@ -460,7 +479,10 @@ class Runtime implements AgentRuntime {
         // does not spin.
         await this.#deps.registry.release(threadId, this.#owner).catch(() => {});
         const failures = (this.#retryAt.get(threadId)?.failures ?? 0) + 1;
-        this.#retryAt.set(threadId, { at: Date.now() + Math.min(1000 * 2 ** (failures - 1), 60_000), failures });
+        this.#retryAt.set(threadId, {
+          at: Date.now() + Math.min(1000 * 2 ** (failures - 1), 60_000),
+          failures,
+        });
         this.#deps.logger.error({ threadId, error: errorMessage(error) }, "resume failed");
         this.#publish({ type: "error", threadId, code: codeOf(error), message: errorMessage(error) });
       });
@@ -474,12 +496,13 @@ class Runtime implements AgentRuntime {
     identity: Identity,
     input: RunInput,
     previous?: PendingAuthorization,
+    controls: Omit<RunContext, "userId" | "organizationId"> = {},
   ): Promise<void> {
     const translator = new EventTranslator(threadId);
     try {
       const stream = await this.#deps.agent.stream(input as never, {
         configurable: { thread_id: threadId },
-        context: identity,
+        context: { ...identity, ...controls },
         streamMode: ["messages", "updates"],
       });
       for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
@@ -548,14 +571,21 @@ class Runtime implements AgentRuntime {
     this.#publish({ type: "authorization-completed", threadId, connections: fresh, via });
   }
 
-  #channel(threadId: string, isLast: (event: RuntimeEvent) => boolean): EventChannel<RuntimeEvent> {
+  /** A stream of one thread's events; it receives nothing until `attach()`. */
+  #channel(threadId: string, isLast: (event: RuntimeEvent) => boolean) {
     let unsubscribe: () => void = () => {};
-    const channel = new EventChannel<RuntimeEvent>(() => unsubscribe());
-    unsubscribe = this.subscribe(threadId, (event) => {
-      channel.push(event);
-      if (isLast(event)) channel.end();
+    const channel: EventChannel<RuntimeEvent> = new EventChannel<RuntimeEvent>(() => {
+      unsubscribe();
+      this.#channels.delete(channel);
     });
-    return channel;
+    this.#channels.add(channel);
+    const attach = () => {
+      unsubscribe = this.subscribe(threadId, (event) => {
+        channel.push(event);
+        if (isLast(event)) channel.end();
+      });
+    };
+    return { channel, attach };
   }
 
   #publish(event: RuntimeEvent): void {
@@ -594,4 +624,10 @@ class Runtime implements AgentRuntime {
     this.#background.add(tracked);
     void tracked.finally(() => this.#background.delete(tracked));
   }
+}
+
+function sameOwner(record: { userId: string; organizationId?: string }, identity: Identity): boolean {
+  return (
+    record.userId === identity.userId && (record.organizationId ?? "") === (identity.organizationId ?? "")
+  );
 }

@@ -144,6 +144,56 @@ describe("createAgentRuntime on the sandbox", () => {
     expect(ofType(next, "tool-result")[0]?.status).toBe("success");
   }, 60_000);
 
+  it("honours a cancel even when the accounts got connected in the meantime", async () => {
+    env = await startSandboxRuntime({ poll: { initialIntervalMs: 60_000, maxIntervalMs: 60_000 } });
+    const e = env;
+    await collect(
+      e.runtime.send({ userId: "ivy", threadId: "t-late", text: COMBO, waitForAuthorization: false }),
+    );
+    await e.sandbox.scalekit.approve("ivy", "gmail");
+    await e.sandbox.scalekit.approve("ivy", "slack");
+    const cancelled = await collect(e.runtime.cancel({ userId: "ivy", threadId: "t-late" }));
+    expect(ofType(cancelled, "tool-result").map((r) => r.status)).toEqual(["error", "error"]);
+    expect(sentTo(e, "ivy", "sam@example.com")).toHaveLength(0);
+    expect(teamPosts(e, "ivy", "lunch at noon")).toHaveLength(0);
+
+    // The same for a re-authorization that is cancelled after reconnecting.
+    await e.sandbox.scalekit.approve("ivy", "gmail");
+    e.sandbox.scalekit.revokeAccount("ivy", "gmail");
+    const reauth = await collect(
+      e.runtime.send({
+        userId: "ivy",
+        threadId: "t-late",
+        text: "email sam@example.com about lunch saying see you at noon",
+        waitForAuthorization: false,
+      }),
+    );
+    expect(ofType(reauth, "authorization-required")[0]?.requests.map((r) => r.connection)).toEqual(["gmail"]);
+    await e.sandbox.scalekit.approve("ivy", "gmail");
+    const second = await collect(e.runtime.cancel({ userId: "ivy", threadId: "t-late" }));
+    expect(ofType(second, "tool-result").map((r) => r.status)).toEqual(["error"]);
+    expect(sentTo(e, "ivy", "sam@example.com")).toHaveLength(0);
+  });
+
+  it("does not let a second user take over a thread both create at once, nor see its events", async () => {
+    env = await startSandboxRuntime();
+    const e = env;
+    await e.sandbox.scalekit.approve("jan", "gmail");
+    const results = await Promise.allSettled([
+      collect(e.runtime.send({ userId: "jan", threadId: "t-race-owner", text: "show my unread email" })),
+      collect(
+        e.runtime.send({ userId: "kai", threadId: "t-race-owner", text: "search my email for invoices" }),
+      ),
+    ]);
+    const rejected = results.filter((r) => r.status === "rejected");
+    expect(rejected).toHaveLength(1);
+    expect(isDelegateError((rejected[0] as PromiseRejectedResult).reason, "THREAD_FORBIDDEN")).toBe(true);
+    const thread = await e.runtime.getThread({ userId: "jan", threadId: "t-race-owner" });
+    expect(thread.messages.filter((m) => m.role === "user").map((m) => m.text)).toEqual([
+      "show my unread email",
+    ]);
+  });
+
   it("keeps threads to their owner", async () => {
     env = await startSandboxRuntime();
     const e = env;
