@@ -61,6 +61,7 @@ export function buildConnectorTools(options: BuildToolsOptions): BuiltTools {
               ...(options.retry ? { retry: options.retry } : {}),
               ...(connector.interpretBody ? { interpretBody: connector.interpretBody } : {}),
               ...(connector.headers ? { headers: connector.headers } : {}),
+              sideEffect: spec.sideEffect === true,
               ...(config.signal ? { signal: config.signal } : {}),
             });
             const result = await spec.run(input, { http, timeZone: options.timeZone, now: now() });

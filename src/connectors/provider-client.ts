@@ -27,6 +27,8 @@ export interface ProviderRequest {
 export interface ProviderFailure {
   status: number;
   message: string;
+  /** A network failure before the request left (connection refused, name not resolved). */
+  notSent?: boolean;
   scope?: string;
   retryAfterMs?: number;
 }
@@ -40,6 +42,11 @@ export interface ProviderClientOptions {
   accessToken: string;
   retry?: RetryPolicy;
   interpretBody?: BodyInterpreter;
+  /**
+   * The call changes something (send, create, delete): retry only failures that mean the provider
+   * did not act (429, 502–504, refused connections), so nothing is done twice.
+   */
+  sideEffect?: boolean;
   /** Extra headers sent with every request (never the authorization header). */
   headers?: Readonly<Record<string, string>>;
   signal?: AbortSignal;
@@ -82,9 +89,16 @@ export class ProviderClient {
         failure = interpreted ?? describeHttpFailure(response, body);
       } catch (error) {
         if (this.#options.signal?.aborted) throw error;
-        failure = { status: 0, message: `could not reach the provider (${(error as Error).message})` };
+        const code = (error as { cause?: { code?: string } }).cause?.code;
+        failure = {
+          status: 0,
+          message: `could not reach the provider (${code ?? (error as Error).message})`,
+          notSent: code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN",
+        };
       }
-      const retryable = failure.status === 0 || failure.status === 429 || failure.status >= 500;
+      const retryable = this.#options.sideEffect
+        ? failure.status === 429 || [502, 503, 504].includes(failure.status) || failure.notSent === true
+        : failure.status === 0 || failure.status === 429 || failure.status >= 500;
       if (!retryable || attempt >= this.#retry.maxRetries) throw this.#toError(failure, method, request.path);
       await sleep(this.#delay(attempt, failure.retryAfterMs), undefined, { signal: this.#options.signal });
     }
@@ -132,7 +146,18 @@ export class ProviderClient {
           : failure.status >= 500 || failure.status === 0
             ? "is unavailable right now"
             : "refused the request";
-    return new DelegateError("PROVIDER_ERROR", `${connector.displayName} ${what}: ${message}`, { details });
+    // A failed write may still have happened at the provider: say so rather than invite a retry.
+    const uncertain =
+      this.#options.sideEffect && (failure.status >= 500 || (failure.status === 0 && !failure.notSent))
+        ? " The change may or may not have been applied; check before trying again."
+        : "";
+    return new DelegateError(
+      "PROVIDER_ERROR",
+      `${connector.displayName} ${what}: ${message.replace(/\.$/, "")}.${uncertain}`,
+      {
+        details,
+      },
+    );
   }
 
   #scrub(text: string): string {
