@@ -70,8 +70,10 @@ export class CachedAgentAuth implements AgentAuth {
     if (missing.length === 0) return result;
     missing.sort();
     const generations = missing.map((connection) => this.#gen(key(identity, connection)));
-    const fetched = await this.#single(`statuses:${scalekitIdentifier(identity)}:${missing.join(",")}`, () =>
-      this.#inner.getStatuses(identity, missing),
+    // The generations are part of the key: a look-up that began before an invalidate is not shared.
+    const fetched = await this.#single(
+      `statuses:${scalekitIdentifier(identity)}:${missing.join(",")}:${generations.join(",")}`,
+      () => this.#inner.getStatuses(identity, missing),
     );
     missing.forEach((connection, index) => {
       const state = fetched.get(connection) ?? { connection, status: "NOT_FOUND" as const };
@@ -106,7 +108,7 @@ export class CachedAgentAuth implements AgentAuth {
     if (cached) return cached;
     const generation = this.#gen(cacheKey);
     try {
-      const credentials = await this.#single(`credentials:${cacheKey}`, () =>
+      const credentials = await this.#single(`credentials:${cacheKey}:${generation}`, () =>
         this.#inner.getCredentials(identity, connection),
       );
       if (this.#gen(cacheKey) === generation) {
@@ -140,7 +142,15 @@ export class CachedAgentAuth implements AgentAuth {
 
   /** Forgets what is known about one user's connection (status and credentials). */
   invalidate(identity: Identity, connection: string): void {
-    const cacheKey = key(identity, connection);
+    this.#forget(key(identity, connection));
+  }
+
+  /** Like `invalidate`, for a Scalekit identifier (what webhooks carry). */
+  invalidateIdentifier(identifier: string, connection: string): void {
+    this.#forget(identifierKey(identifier, connection));
+  }
+
+  #forget(cacheKey: string): void {
     this.#statuses.delete(cacheKey);
     this.#credentials.delete(cacheKey);
     this.#generation.set(cacheKey, this.#gen(cacheKey) + 1);
@@ -153,6 +163,7 @@ export class CachedAgentAuth implements AgentAuth {
 
   #rememberStatus(identity: Identity, state: ConnectionState): void {
     const cacheKey = key(identity, state.connection);
+    this.#sweep();
     if (state.status === "ACTIVE") {
       this.#statuses.set(cacheKey, { value: state, expiresAt: this.#now() + this.#statusTtl });
       // A connected account's old link is spent.
@@ -161,6 +172,17 @@ export class CachedAgentAuth implements AgentAuth {
       this.#statuses.delete(cacheKey);
       this.#credentials.delete(cacheKey);
     }
+  }
+
+  /** Drops expired entries once the maps grow, so users who never come back do not pile up. */
+  #sweep(): void {
+    if (this.#statuses.size + this.#credentials.size + this.#links.size < SWEEP_THRESHOLD) return;
+    const now = this.#now();
+    for (const map of [this.#statuses, this.#credentials, this.#links] as Map<string, Entry<unknown>>[]) {
+      for (const [cacheKey, entry] of map) if (entry.expiresAt <= now) map.delete(cacheKey);
+    }
+    // Generations only matter while a look-up for the key may still be in flight.
+    if (this.#inFlight.size === 0) this.#generation.clear();
   }
 
   #fresh<T>(map: Map<string, Entry<T>>, cacheKey: string): T | undefined {
@@ -184,6 +206,12 @@ export class CachedAgentAuth implements AgentAuth {
   }
 }
 
+const SWEEP_THRESHOLD = 10_000;
+
 function key(identity: Identity, connection: string): string {
-  return `${scalekitIdentifier(identity)}\u0000${connection}`;
+  return identifierKey(scalekitIdentifier(identity), connection);
+}
+
+function identifierKey(identifier: string, connection: string): string {
+  return `${identifier}\u0000${connection}`;
 }

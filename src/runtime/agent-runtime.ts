@@ -272,6 +272,8 @@ class Runtime implements AgentRuntime {
     const data = event.data;
     if (!event.type?.startsWith("connected_account.") || !data?.identifier)
       return { status: 202, resumedThreads: [] };
+    // Any change to an account (revoked, expired, reconnected) makes what the cache knows stale.
+    if (data.connection_name) this.#deps.auth.invalidateIdentifier(data.identifier, data.connection_name);
     const pending = (await this.#deps.registry.listPending()).filter(
       (item) =>
         item.state === "waiting" &&
@@ -509,7 +511,11 @@ class Runtime implements AgentRuntime {
         for (const event of translator.translate(mode, chunk)) this.#publish(event);
       }
     } catch (error) {
-      await this.#deps.registry.clearPending(threadId);
+      // If the checkpoint still has an interrupt (the run failed before answering it), the
+      // thread keeps waiting; otherwise the wait, if any, is over.
+      if (await this.#hasPendingInterrupt(threadId)) await this.#deps.registry.release(threadId, this.#owner);
+      else await this.#deps.registry.clearPending(threadId);
+      this.#announced.delete(threadId);
       const code = codeOf(error);
       this.#deps.logger.error({ threadId, code, error: errorMessage(error) }, "turn failed");
       this.#publish({ type: "error", threadId, code, message: describeRunError(error) });
@@ -522,9 +528,15 @@ class Runtime implements AgentRuntime {
     if (authorizations.length > 0) {
       const requests = mergeRequests(authorizations.flatMap((item) => item.requests));
       const first = authorizations[0]!;
-      const createdAt = previous?.createdAt ?? Date.now();
-      const deadlineAt = previous?.deadlineAt ?? Date.now() + this.#deps.timeoutMs;
       const connections = requests.map((request) => request.connection);
+      // A recheck of the same request keeps its deadline; a new kind of request gets a fresh one.
+      const sameRequest =
+        previous !== undefined &&
+        previous.reason === first.reason &&
+        connections.every((connection) => previous.connections.includes(connection));
+      const createdAt = sameRequest ? previous.createdAt : Date.now();
+      const deadlineAt = sameRequest ? previous.deadlineAt : Date.now() + this.#deps.timeoutMs;
+      if (!sameRequest) this.#announced.delete(threadId);
       await this.#deps.registry.putPending({
         threadId,
         identity,
@@ -559,6 +571,17 @@ class Runtime implements AgentRuntime {
       status: "completed",
       ...(translator.summary.lastText ? { text: translator.summary.lastText } : {}),
     });
+  }
+
+  async #hasPendingInterrupt(threadId: string): Promise<boolean> {
+    try {
+      const snapshot = await this.#deps.agent.graph.getState({ configurable: { thread_id: threadId } });
+      return (snapshot.tasks ?? []).some(
+        (task) => task.result === undefined && (task.interrupts ?? []).length > 0,
+      );
+    } catch {
+      return false;
+    }
   }
 
   /** Announces newly connected accounts of a waiting thread, each once. */

@@ -40,6 +40,8 @@ export class AuthorizationWatcher {
   #running = false;
   #stopped = false;
   #ticking: Promise<void> | undefined;
+  /** A wake that arrived during a tick: the next tick comes at once. */
+  #woken = false;
 
   constructor(options: WatcherOptions) {
     this.#options = options;
@@ -51,7 +53,9 @@ export class AuthorizationWatcher {
 
   /** Check soon: a thread has just started waiting. */
   wake(): void {
-    if (!this.#stopped) this.#arm(0);
+    if (this.#stopped) return;
+    if (this.#running) this.#woken = true;
+    else this.#arm(0);
   }
 
   async stop(): Promise<void> {
@@ -143,7 +147,9 @@ export class AuthorizationWatcher {
     } finally {
       this.#running = false;
     }
-    this.#arm(Math.max(10, nextDelay));
+    const woken = this.#woken;
+    this.#woken = false;
+    this.#arm(woken ? 0 : Math.max(10, nextDelay));
   }
 
   #backOff(threadId: string): void {

@@ -223,6 +223,26 @@ describe("CachedAgentAuth", () => {
     expect(emulator.calls.count("ListConnectedAccounts")).toBe(3);
   });
 
+  it("never hands a look-up that began before an invalidate to one that began after it", async () => {
+    const cached = new CachedAgentAuth(auth);
+    const user = nextUser();
+    await emulator.approve(user.userId, "gmail");
+    emulator.setLatency(300, "ListConnectedAccounts");
+    try {
+      const before = cached.getStatuses(user, ["gmail"]);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      emulator.revokeAccount(user.userId, "gmail");
+      cached.invalidate(user, "gmail");
+      const after = await cached.getStatuses(user, ["gmail"]);
+      expect(after.get("gmail")?.status).toBe("DISCONNECTED");
+      await before;
+      // The stale answer of the earlier look-up did not land in the cache either.
+      expect((await cached.getStatuses(user, ["gmail"])).get("gmail")?.status).toBe("DISCONNECTED");
+    } finally {
+      emulator.setLatency(0, "ListConnectedAccounts");
+    }
+  });
+
   it("keeps credentials until 60 s before tokenExpiresAt", async () => {
     let now = Date.now();
     const cached = new CachedAgentAuth(auth, { now: () => now });
