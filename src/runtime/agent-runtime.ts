@@ -181,6 +181,7 @@ class Runtime implements AgentRuntime {
       poll: deps.poll,
       logger: deps.logger,
       now: Date.now,
+      leaseMs: LEASE_MS,
       onReady: async (pending) => {
         await this.#startResume(pending, { action: "recheck" }, "poll");
       },
@@ -436,6 +437,11 @@ class Runtime implements AgentRuntime {
       { threadId, userId: pending.identity.userId, via, action: value.action },
       "resuming thread",
     );
+    // Keep the claim fresh while the resume runs, so no other replica takes it over.
+    const heartbeat = setInterval(() => {
+      void this.#deps.registry.renew(threadId, this.#owner).catch(() => {});
+    }, LEASE_MS / 4);
+    heartbeat.unref();
     const task = this.#withLock(threadId, async () => {
       if (via === "timeout") {
         this.#publish({ type: "authorization-expired", threadId, connections: pending.connections });
@@ -475,6 +481,7 @@ class Runtime implements AgentRuntime {
           : {};
       await this.#run(threadId, pending.identity, new Command({ resume }), pending, controls);
     })
+      .finally(() => clearInterval(heartbeat))
       .then(() => this.#retryAt.delete(threadId))
       .catch(async (error: unknown) => {
         // Keep the thread waiting, but back off (1 s, 2 s, … 60 s) so a persistent failure

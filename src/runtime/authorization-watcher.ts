@@ -20,6 +20,8 @@ export interface WatcherOptions {
   poll: PollSettings;
   logger: Logger;
   now: () => number;
+  /** A `resuming` claim older than this was left by a process that died: pick it up again. */
+  leaseMs: number;
   /** Every connection of the thread is ACTIVE. */
   onReady(pending: PendingAuthorization): Promise<void>;
   /** Some, not all, of the thread's connections are ACTIVE now. */
@@ -86,7 +88,9 @@ export class AuthorizationWatcher {
     const { poll, now } = this.#options;
     let nextDelay = poll.maxIntervalMs;
     try {
-      const pending = (await this.#options.registry.listPending()).filter((item) => item.state === "waiting");
+      const pending = (await this.#options.registry.listPending()).filter(
+        (item) => item.state === "waiting" || (item.claimedAt ?? 0) < now() - this.#options.leaseMs,
+      );
       const live = new Set(pending.map((item) => item.threadId));
       for (const threadId of this.#schedule.keys()) if (!live.has(threadId)) this.#schedule.delete(threadId);
 

@@ -13,6 +13,7 @@ interface PendingRow {
   created_at: string;
   deadline_at: string;
   state: string;
+  claimed_at: string | null;
 }
 
 interface ThreadRow {
@@ -92,7 +93,7 @@ export class PostgresThreadRegistry implements ThreadRegistry {
     return rows.map(toThread);
   }
 
-  async putPending(pending: Omit<PendingAuthorization, "state">): Promise<void> {
+  async putPending(pending: Omit<PendingAuthorization, "state" | "claimedAt">): Promise<void> {
     await this.#pool.query(
       `INSERT INTO delegate_pending_authorizations
          (thread_id, user_id, organization_id, identifier, connections, requests, reason, created_at, deadline_at, state)
@@ -139,6 +140,13 @@ export class PostgresThreadRegistry implements ThreadRegistry {
     return result.rowCount === 1;
   }
 
+  async renew(threadId: string, owner: string): Promise<void> {
+    await this.#pool.query(
+      "UPDATE delegate_pending_authorizations SET claimed_at = $1 WHERE thread_id = $2 AND claimed_by = $3",
+      [this.#now(), threadId, owner],
+    );
+  }
+
   async release(threadId: string, owner: string): Promise<void> {
     await this.#pool.query(
       `UPDATE delegate_pending_authorizations SET state = 'waiting', claimed_by = NULL, claimed_at = NULL
@@ -176,5 +184,6 @@ function toPending(row: PendingRow): PendingAuthorization {
     createdAt: Number(row.created_at),
     deadlineAt: Number(row.deadline_at),
     state: row.state === "resuming" ? "resuming" : "waiting",
+    ...(row.claimed_at !== null ? { claimedAt: Number(row.claimed_at) } : {}),
   };
 }

@@ -22,6 +22,8 @@ export interface PendingAuthorization {
   createdAt: number;
   deadlineAt: number;
   state: "waiting" | "resuming";
+  /** When a resume claimed it (state `resuming`); a claim older than the lease may be taken over. */
+  claimedAt?: number;
 }
 
 /**
@@ -34,11 +36,13 @@ export interface ThreadRegistry {
   /** Records the owner on first use; never changes an existing owner. */
   ensureThread(threadId: string, identity: Identity): Promise<ThreadRecord>;
   listThreads(userId: string): Promise<ThreadRecord[]>;
-  putPending(pending: Omit<PendingAuthorization, "state">): Promise<void>;
+  putPending(pending: Omit<PendingAuthorization, "state" | "claimedAt">): Promise<void>;
   getPending(threadId: string): Promise<PendingAuthorization | undefined>;
   listPending(): Promise<PendingAuthorization[]>;
   /** waiting → resuming (or a resuming claim whose lease lapsed); true for exactly one caller. */
   claim(threadId: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Keeps a claim alive while a long resume runs. */
+  renew(threadId: string, owner: string): Promise<void>;
   /** resuming → waiting, when a resume could not run. */
   release(threadId: string, owner: string): Promise<void>;
   clearPending(threadId: string): Promise<void>;
@@ -55,6 +59,7 @@ interface PendingRow {
   created_at: number;
   deadline_at: number;
   state: string;
+  claimed_at: number | null;
 }
 
 interface ThreadRow {
@@ -125,7 +130,7 @@ export class SqliteThreadRegistry implements ThreadRegistry {
     return rows.map(toThread);
   }
 
-  async putPending(pending: Omit<PendingAuthorization, "state">): Promise<void> {
+  async putPending(pending: Omit<PendingAuthorization, "state" | "claimedAt">): Promise<void> {
     this.#db
       .prepare(
         `INSERT INTO delegate_pending_authorizations
@@ -173,6 +178,14 @@ export class SqliteThreadRegistry implements ThreadRegistry {
     return result.changes === 1;
   }
 
+  async renew(threadId: string, owner: string): Promise<void> {
+    this.#db
+      .prepare(
+        "UPDATE delegate_pending_authorizations SET claimed_at = ? WHERE thread_id = ? AND claimed_by = ?",
+      )
+      .run(this.#now(), threadId, owner);
+  }
+
   async release(threadId: string, owner: string): Promise<void> {
     this.#db
       .prepare(
@@ -211,5 +224,6 @@ function toPending(row: PendingRow): PendingAuthorization {
     createdAt: row.created_at,
     deadlineAt: row.deadline_at,
     state: row.state === "resuming" ? "resuming" : "waiting",
+    ...(row.claimed_at !== null && row.claimed_at !== undefined ? { claimedAt: Number(row.claimed_at) } : {}),
   };
 }

@@ -5,6 +5,7 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
+import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChatModel } from "../../../src/agent/model.js";
 import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
@@ -161,6 +162,44 @@ describe("durability and exactly-once resume", () => {
     expect(openai.requests).toHaveLength(2);
     expect(openai.requests[1]?.messages.at(-1)?.role).toBe("tool");
   }, 60_000);
+
+  it("picks up a thread whose resuming process died mid-claim", async () => {
+    const sandbox = await startSandbox({ timeZone: "UTC" });
+    cleanups.push(() => sandbox.close());
+    const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-lease-")), "delegate.sqlite");
+    const events: RuntimeEvent[] = [];
+    const runtime = await createAgentRuntime({
+      scalekit: sandbox.settings,
+      providerBaseUrls: sandbox.providerBaseUrls,
+      databaseUrl,
+      timeZone: "UTC",
+      poll: { initialIntervalMs: 20, maxIntervalMs: 50, backoff: 1.5 },
+      onEvent: (event) => events.push(event),
+    });
+    cleanups.push(() => runtime.close());
+    await collect(
+      runtime.send({
+        userId: "lea",
+        threadId: "t-lease",
+        text: "show my unread email",
+        waitForAuthorization: false,
+      }),
+    );
+    // Another process claimed the resume long ago and died without finishing it.
+    const db = new Database(databaseUrl);
+    db.prepare(
+      "UPDATE delegate_pending_authorizations SET state = 'resuming', claimed_by = 'dead', claimed_at = 0",
+    ).run();
+    db.close();
+    await sandbox.scalekit.approve("lea", "gmail");
+    await waitFor(
+      () => events.some((event) => event.type === "turn-end"),
+      10_000,
+      "the abandoned thread to finish",
+    );
+    expect(events.find((event) => event.type === "tool-result")).toMatchObject({ status: "success" });
+    expect(await runtime.listPendingAuthorizations()).toEqual([]);
+  }, 30_000);
 
   it("serves 200 users at once and never hands one user's answer to another", async () => {
     const sandbox = await startSandbox({ timeZone: "UTC" });
