@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { Command } from "@langchain/langgraph";
 import { HumanMessage } from "langchain";
 import { isAuthorizationInterrupt, type ResumeValue } from "../agent/authorization-request.js";
@@ -163,6 +163,11 @@ class Runtime implements AgentRuntime {
   readonly #locks = new Map<string, Promise<void>>();
   readonly #background = new Set<Promise<void>>();
   readonly #watcher: AuthorizationWatcher;
+  /**
+   * For threads waiting because a provider rejected a token: fingerprints of the rejected tokens.
+   * An account Scalekit still calls ACTIVE is only ready once its token changed.
+   */
+  readonly #rejectedTokens = new Map<string, Map<string, string>>();
   /** Open event streams, ended on close(). */
   readonly #channels = new Set<EventChannel<RuntimeEvent>>();
   /** Threads whose last resume failed: when to try again, and how many failures so far. */
@@ -183,7 +188,8 @@ class Runtime implements AgentRuntime {
       now: Date.now,
       leaseMs: LEASE_MS,
       onReady: async (pending) => {
-        await this.#startResume(pending, { action: "recheck" }, "poll");
+        if (await this.#tokenStillRejected(pending)) return false;
+        return this.#startResume(pending, { action: "recheck" }, "poll");
       },
       onProgress: (pending, active) => this.#reportProgress(pending.threadId, active, "poll"),
       onExpired: async (pending) => {
@@ -287,6 +293,7 @@ class Runtime implements AgentRuntime {
       if (data.status !== "ACTIVE") continue;
       const statuses = await this.#deps.auth.getStatuses(item.identity, item.connections);
       if (item.connections.every((connection) => statuses.get(connection)?.status === "ACTIVE")) {
+        if (await this.#tokenStillRejected(item)) continue;
         if (await this.#startResume(item, { action: "recheck" }, "webhook")) resumed.push(item.threadId);
       }
     }
@@ -554,6 +561,11 @@ class Runtime implements AgentRuntime {
         createdAt,
         deadlineAt,
       });
+      if (first.reason === "token_rejected") {
+        this.#rejectedTokens.set(threadId, await this.#tokenFingerprints(identity, connections));
+      } else {
+        this.#rejectedTokens.delete(threadId);
+      }
       this.#deps.logger.info(
         { threadId, userId: identity.userId, connections, reason: first.reason },
         "waiting for authorization",
@@ -571,6 +583,7 @@ class Runtime implements AgentRuntime {
     }
     await this.#deps.registry.clearPending(threadId);
     this.#announced.delete(threadId);
+    this.#rejectedTokens.delete(threadId);
     this.#deps.logger.info({ threadId, userId: identity.userId }, "turn completed");
     this.#publish({
       type: "turn-end",
@@ -578,6 +591,28 @@ class Runtime implements AgentRuntime {
       status: "completed",
       ...(translator.summary.lastText ? { text: translator.summary.lastText } : {}),
     });
+  }
+
+  /** Short fingerprints (never the tokens) of the user's current provider tokens. */
+  async #tokenFingerprints(identity: Identity, connections: readonly string[]): Promise<Map<string, string>> {
+    const fingerprints = new Map<string, string>();
+    for (const connection of connections) {
+      try {
+        const credentials = await this.#deps.auth.inner.getCredentials(identity, connection);
+        fingerprints.set(connection, fingerprint(credentials.accessToken));
+      } catch {
+        // Not ACTIVE any more: the ordinary status check decides.
+      }
+    }
+    return fingerprints;
+  }
+
+  /** True while every rejected token is still the one Scalekit hands out. */
+  async #tokenStillRejected(pending: PendingAuthorization): Promise<boolean> {
+    const rejected = this.#rejectedTokens.get(pending.threadId);
+    if (pending.reason !== "token_rejected" || !rejected || rejected.size === 0) return false;
+    const current = await this.#tokenFingerprints(pending.identity, [...rejected.keys()]);
+    return [...rejected].some(([connection, value]) => current.get(connection) === value);
   }
 
   async #hasPendingInterrupt(threadId: string): Promise<boolean> {
@@ -660,4 +695,8 @@ function sameOwner(record: { userId: string; organizationId?: string }, identity
   return (
     record.userId === identity.userId && (record.organizationId ?? "") === (identity.organizationId ?? "")
   );
+}
+
+function fingerprint(secret: string): string {
+  return createHash("sha256").update(secret).digest("hex").slice(0, 16);
 }

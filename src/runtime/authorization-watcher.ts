@@ -23,7 +23,8 @@ export interface WatcherOptions {
   /** A `resuming` claim older than this was left by a process that died: pick it up again. */
   leaseMs: number;
   /** Every connection of the thread is ACTIVE. */
-  onReady(pending: PendingAuthorization): Promise<void>;
+  /** Every connection of the thread is ACTIVE. Resolves false when it is not ready after all. */
+  onReady(pending: PendingAuthorization): Promise<boolean | undefined>;
   /** Some, not all, of the thread's connections are ACTIVE now. */
   onProgress?(pending: PendingAuthorization, active: string[]): void;
   /** The thread waited past its deadline. */
@@ -130,8 +131,12 @@ export class AuthorizationWatcher {
               (connection) => statuses.get(connection)?.status === "ACTIVE",
             );
             if (ready) {
-              this.#schedule.delete(item.threadId);
-              await this.#safe(() => this.#options.onReady(item));
+              let resumed: boolean | undefined;
+              await this.#safe(async () => {
+                resumed = await this.#options.onReady(item);
+              });
+              if (resumed === false) this.#backOff(item.threadId);
+              else this.#schedule.delete(item.threadId);
             } else {
               const active = item.connections.filter(
                 (connection) => statuses.get(connection)?.status === "ACTIVE",

@@ -282,8 +282,20 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
       { toolCalls: [{ name: "gmail_search_messages", args: { query: "x" } }] },
       { text: "Gmail keeps refusing." },
     );
-    const events = await collect(env.runtime.send({ userId: "fay", threadId: "t7", text: "search x" }));
+    const events = await collect(
+      env.runtime.send({ userId: "fay", threadId: "t7", text: "search x" }),
+      async (event) => {
+        if (event.type !== "authorization-required") return;
+        // Scalekit still calls the account ACTIVE, yet the watcher must wait for a reconnect.
+        const requestsBefore = env.sandbox.providers.requests.length;
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        expect(env.sandbox.providers.requests.length).toBe(requestsBefore);
+        expect(ofType(env.events, "authorization-completed")).toHaveLength(0);
+        await consent(event.requests[0]?.url ?? "");
+      },
+    );
     expect(ofType(events, "authorization-required")).toHaveLength(1);
+    expect(ofType(events, "authorization-required")[0]?.reason).toBe("token_rejected");
     const results = ofType(events, "tool-result");
     expect(results.map((r) => r.status)).toEqual(["error"]);
     expect(results[0]?.preview).toMatch(/still failed after reconnecting/);
