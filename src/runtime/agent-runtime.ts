@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from "node:crypto";
 import { Command } from "@langchain/langgraph";
-import { HumanMessage } from "langchain";
+import { AIMessage, HumanMessage } from "langchain";
 import { isAuthorizationInterrupt, type ResumeValue } from "../agent/authorization-request.js";
 import { createDelegateAgent, type DelegateAgent } from "../agent/create-delegate-agent.js";
 import { createChatModel, type OpenAIModelSettings } from "../agent/model.js";
@@ -168,6 +168,9 @@ class Runtime implements AgentRuntime {
    * An account Scalekit still calls ACTIVE is only ready once its token changed.
    */
   readonly #rejectedTokens = new Map<string, Map<string, string>>();
+  /** Threads this process saw pause for authorization, until their turn ends here or elsewhere. */
+  readonly #waitingHere = new Set<string>();
+  #settleTimer: NodeJS.Timeout | undefined;
   /** Open event streams, ended on close(). */
   readonly #channels = new Set<EventChannel<RuntimeEvent>>();
   /** Threads whose last resume failed: when to try again, and how many failures so far. */
@@ -200,6 +203,9 @@ class Runtime implements AgentRuntime {
 
   start(): void {
     this.#watcher.start();
+    // Another replica may resume a thread this one was streaming: notice, and end the stream.
+    this.#settleTimer = setInterval(() => void this.#settleResumedElsewhere(), 2_000);
+    this.#settleTimer.unref();
   }
 
   send(input: SendInput): AsyncIterable<RuntimeEvent> {
@@ -343,6 +349,7 @@ class Runtime implements AgentRuntime {
     if (this.#closed) return;
     this.#closed = true;
     await this.#watcher.stop();
+    clearInterval(this.#settleTimer);
     await Promise.allSettled([...this.#background]);
     for (const channel of this.#channels) channel.end();
     await this.#deps.storage.close();
@@ -593,6 +600,25 @@ class Runtime implements AgentRuntime {
     });
   }
 
+  /** Ends the wait of threads whose turn another process finished (their row is gone). */
+  async #settleResumedElsewhere(): Promise<void> {
+    for (const threadId of [...this.#waitingHere]) {
+      if (this.#locks.has(threadId) || !this.#listeners.has(threadId)) continue;
+      try {
+        if (await this.#deps.registry.getPending(threadId)) continue;
+        if (this.#locks.has(threadId)) continue;
+        const snapshot = await this.#deps.agent.graph.getState({ configurable: { thread_id: threadId } });
+        const messages = ((snapshot.values ?? {}) as { messages?: unknown[] }).messages ?? [];
+        const last = messages.at(-1);
+        const text = AIMessage.isInstance(last) ? last.text : undefined;
+        if (text) this.#publish({ type: "message", threadId, role: "assistant", text });
+        this.#publish({ type: "turn-end", threadId, status: "completed", ...(text ? { text } : {}) });
+      } catch (error) {
+        this.#deps.logger.debug({ threadId, error: errorMessage(error) }, "could not settle a thread");
+      }
+    }
+  }
+
   /** Short fingerprints (never the tokens) of the user's current provider tokens. */
   async #tokenFingerprints(identity: Identity, connections: readonly string[]): Promise<Map<string, string>> {
     const fingerprints = new Map<string, string>();
@@ -654,6 +680,8 @@ class Runtime implements AgentRuntime {
   }
 
   #publish(event: RuntimeEvent): void {
+    if (event.type === "authorization-required") this.#waitingHere.add(event.threadId);
+    if (event.type === "turn-end") this.#waitingHere.delete(event.threadId);
     for (const listener of [...(this.#listeners.get(event.threadId) ?? [])]) {
       try {
         listener(event);

@@ -201,6 +201,33 @@ describe("durability and exactly-once resume", () => {
     expect(await runtime.listPendingAuthorizations()).toEqual([]);
   }, 30_000);
 
+  it("ends a waiting stream on one replica when another replica finishes the turn", async () => {
+    const sandbox = await startSandbox({ timeZone: "UTC" });
+    cleanups.push(() => sandbox.close());
+    const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-fanout-")), "delegate.sqlite");
+    const replica = (initialIntervalMs: number) =>
+      createAgentRuntime({
+        scalekit: sandbox.settings,
+        providerBaseUrls: sandbox.providerBaseUrls,
+        databaseUrl,
+        timeZone: "UTC",
+        poll: { initialIntervalMs, maxIntervalMs: initialIntervalMs, backoff: 1 },
+      });
+    const a = await replica(3_600_000);
+    cleanups.push(() => a.close());
+    const b = await replica(20);
+    cleanups.push(() => b.close());
+    const stream = collect(
+      a.send({ userId: "rex", threadId: "t-fanout", text: "show my unread email" }),
+      async (event) => {
+        if (event.type === "authorization-required") await sandbox.scalekit.approve("rex", "gmail");
+      },
+    );
+    const events = await stream;
+    expect(events.at(-1)).toMatchObject({ type: "turn-end", status: "completed" });
+    expect(String((events.at(-1) as { text?: string }).text)).toContain("unread");
+  }, 30_000);
+
   it("serves 200 users at once and never hands one user's answer to another", async () => {
     const sandbox = await startSandbox({ timeZone: "UTC" });
     cleanups.push(() => sandbox.close());
