@@ -20,7 +20,7 @@ export interface AgentRuntimeOptions {
   scalekit?: ScalekitSettings;
   /** Any AgentAuth implementation (wins over `scalekit`). */
   agentAuth?: AgentAuth;
-  /** A LangGraph checkpointer; when set, pending authorizations live in `databaseUrl` (default in-memory). */
+  /** A LangGraph checkpointer; then `databaseUrl` is required for thread owners and pending authorizations. */
   checkpointer?: BaseCheckpointSaver;
   /** SQLite file path (default `.delegate/delegate.sqlite`), or `:memory:`. */
   databaseUrl?: string;

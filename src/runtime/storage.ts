@@ -22,7 +22,14 @@ export async function openStorage(options: {
   checkpointer?: BaseCheckpointSaver;
   databaseUrl?: string;
 }): Promise<Storage> {
-  const url = options.databaseUrl ?? (options.checkpointer ? ":memory:" : DEFAULT_DATABASE_PATH);
+  if (options.checkpointer && !options.databaseUrl) {
+    // Owners and pending authorizations must outlive the process as the checkpoints do.
+    throw new DelegateError(
+      "CONFIG_INVALID",
+      "With your own `checkpointer`, also pass `databaseUrl` (a SQLite file or PostgreSQL URL) where Delegate keeps thread owners and pending authorizations; use \":memory:\" only in tests.",
+    );
+  }
+  const url = options.databaseUrl ?? DEFAULT_DATABASE_PATH;
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgresStorage(url, options.checkpointer);
   const path = url.startsWith("file:") ? url.slice("file:".length) : url;
   if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
