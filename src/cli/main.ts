@@ -53,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   loadDotenv({ quiet: true });
   let secrets: string[] = [];
+  let logger: ReturnType<typeof createFileLogger> | undefined;
   try {
     const config = loadConfig(process.env);
     secrets = [config.scalekit?.clientSecret, config.openai?.apiKey].filter(
@@ -67,11 +68,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     const run = await loadCommand(command);
     if (!run) throw new UsageError(`Unknown command "${command}". Run "delegate --help".`);
-    const logger = createFileLogger(config.dataDir, config.logLevel, secrets);
+    logger = createFileLogger(config.dataDir, config.logLevel, secrets);
     const defaultUser = config.userId ?? safeUserName();
     return await run(rest, { config, logger, defaultUser });
   } catch (error) {
-    return reportFatal(error, secrets);
+    return reportFatal(error, secrets, logger);
   }
 }
 
@@ -84,7 +85,11 @@ function safeUserName(): string {
 }
 
 /** One clear line for mistakes a person can fix; no stack traces. */
-function reportFatal(error: unknown, secrets: string[]): number {
+function reportFatal(
+  error: unknown,
+  secrets: string[],
+  logger?: ReturnType<typeof createFileLogger>,
+): number {
   if (error instanceof UsageError) {
     console.error(`delegate: ${error.message}`);
     return 2;
@@ -93,7 +98,11 @@ function reportFatal(error: unknown, secrets: string[]): number {
     console.error(`delegate: ${scrubSecrets(error.message, secrets)}`);
     return error.code === "CONFIG_INVALID" ? 2 : 1;
   }
-  console.error(`delegate: internal error: ${scrubSecrets(errorMessage(error), secrets)}`);
+  // Not a mistake a person made: keep the details (redacted) in the log for a bug report.
+  logger?.error({ error: errorMessage(error), stack: (error as Error)?.stack }, "internal error");
+  logger?.flush();
+  const where = logger ? ` (details in ${logger.path})` : "";
+  console.error(`delegate: internal error: ${scrubSecrets(errorMessage(error), secrets)}${where}`);
   return 1;
 }
 
