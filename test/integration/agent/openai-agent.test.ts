@@ -89,6 +89,21 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
     for (const request of openai.requests) assertValidOpenAIConversation(request.messages);
   });
 
+  it("tells the model every turn which connectors this user has connected", async () => {
+    const { env } = await start();
+    await env.sandbox.scalekit.approve("planner", "slack");
+    openai.enqueue({ text: "Hi." }, { text: "Hi again." });
+    await collect(env.runtime.send({ userId: "planner", threadId: "t-plan", text: "hi" }));
+    const system = String(openai.requests[0]?.messages[0]?.content);
+    expect(openai.requests[0]?.messages[0]?.role).toBe("system");
+    expect(system).toContain("- Slack: connected");
+    expect(system).toMatch(/- Gmail: not connected yet/);
+    await env.sandbox.scalekit.approve("planner", "gmail");
+    env.runtime.auth.invalidate({ userId: "planner" }, "gmail");
+    await collect(env.runtime.send({ userId: "planner", threadId: "t-plan", text: "hi" }));
+    expect(String(openai.requests[1]?.messages[0]?.content)).toContain("- Gmail: connected");
+  });
+
   it("two connections with a send: one interrupt lists both, the send happens exactly once", async () => {
     const { env } = await start();
     openai.enqueue({
