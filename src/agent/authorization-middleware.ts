@@ -1,12 +1,7 @@
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { AIMessage, createMiddleware, ToolMessage } from "langchain";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
-import {
-  type Identity,
-  type IdentityResolver,
-  IdentitySchema,
-  identityFromContext,
-} from "../auth/identity.js";
+import { type Identity, type IdentityResolver, identityFromContext } from "../auth/identity.js";
 import type { ToolBinding } from "../connectors/build-tools.js";
 import { CONNECTORS } from "../connectors/registry.js";
 import { errorMessage, isDelegateError } from "../errors.js";

@@ -26,7 +26,7 @@ export async function openStorage(options: {
     // Owners and pending authorizations must outlive the process as the checkpoints do.
     throw new DelegateError(
       "CONFIG_INVALID",
-      "With your own `checkpointer`, also pass `databaseUrl` (a SQLite file or PostgreSQL URL) where Delegate keeps thread owners and pending authorizations; use \":memory:\" only in tests.",
+      'With your own `checkpointer`, also pass `databaseUrl` (a SQLite file or PostgreSQL URL) where Delegate keeps thread owners and pending authorizations; use ":memory:" only in tests.',
     );
   }
   const url = options.databaseUrl ?? DEFAULT_DATABASE_PATH;
