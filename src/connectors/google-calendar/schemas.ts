@@ -1,16 +1,5 @@
 import { z } from "zod";
-import { isIsoDateTime } from "../shared/time.js";
-
-const ISO_HINT =
-  "ISO 8601 date-time such as 2025-06-12T14:00 (no offset = the user's time zone) or a date such as 2025-06-12";
-
-function isoDateTime(description: string) {
-  return z
-    .string()
-    .trim()
-    .refine(isIsoDateTime, { message: `must be an ${ISO_HINT}` })
-    .describe(description);
-}
+import { emailList, eventTiming, ISO_HINT, isoDateTime } from "../shared/schemas.js";
 
 const eventId = z
   .string()
@@ -18,10 +7,7 @@ const eventId = z
   .min(1)
   .max(1024)
   .describe("The event's id, as returned by google_calendar_list_events.");
-const attendees = z
-  .array(z.email())
-  .max(100)
-  .describe("Guest email addresses to invite; they receive an invitation.");
+const attendees = emailList("Guest email addresses to invite; they receive an invitation.");
 
 export const ListEventsSchema = z.object({
   time_min: isoDateTime(
@@ -49,17 +35,7 @@ export const ListEventsSchema = z.object({
 export const CreateEventSchema = z
   .object({
     title: z.string().trim().min(1).max(500).describe("The event title."),
-    start: isoDateTime(`When the event starts (${ISO_HINT}). A bare date creates an all-day event.`),
-    end: isoDateTime(
-      "When the event ends; for all-day events the last day (inclusive). Give end or duration_minutes, not both.",
-    ).optional(),
-    duration_minutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .optional()
-      .describe("Length in minutes when end is not given (default 30)."),
+    ...eventTiming,
     attendees: attendees.optional(),
     location: z
       .string()

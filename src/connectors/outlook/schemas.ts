@@ -1,18 +1,6 @@
 import { z } from "zod";
-import { isIsoDateTime } from "../shared/time.js";
+import { emailList, eventTiming, ISO_HINT, isoDateTime } from "../shared/schemas.js";
 
-const ISO_HINT =
-  "ISO 8601 date-time such as 2025-06-12T14:00 (no offset = the user's time zone) or a date such as 2025-06-12";
-
-function isoDateTime(description: string) {
-  return z
-    .string()
-    .trim()
-    .refine(isIsoDateTime, { message: `must be an ${ISO_HINT}` })
-    .describe(description);
-}
-
-const emails = (description: string) => z.array(z.email()).max(100).describe(description);
 const eventId = z
   .string()
   .trim()
@@ -57,9 +45,9 @@ export const GetMessageSchema = z.object({
 });
 
 export const SendMessageSchema = z.object({
-  to: emails("Recipient email addresses.").min(1),
-  cc: emails("Cc email addresses.").optional(),
-  bcc: emails("Bcc email addresses.").optional(),
+  to: emailList("Recipient email addresses.").min(1),
+  cc: emailList("Cc email addresses.").optional(),
+  bcc: emailList("Bcc email addresses.").optional(),
   subject: z.string().trim().min(1).max(500).describe("Subject line."),
   body: z.string().min(1).max(50_000).describe("Plain-text message body."),
 });
@@ -83,18 +71,8 @@ export const ListEventsSchema = z.object({
 export const CreateEventSchema = z
   .object({
     subject: z.string().trim().min(1).max(500).describe("The event title."),
-    start: isoDateTime(`When the event starts (${ISO_HINT}). A bare date creates an all-day event.`),
-    end: isoDateTime(
-      "When it ends; for all-day events the last day (inclusive). Give end or duration_minutes, not both.",
-    ).optional(),
-    duration_minutes: z
-      .number()
-      .int()
-      .min(1)
-      .max(24 * 60)
-      .optional()
-      .describe("Length in minutes when end is not given (default 30)."),
-    attendees: emails("Attendee email addresses; they receive an invitation.").optional(),
+    ...eventTiming,
+    attendees: emailList("Attendee email addresses; they receive an invitation.").optional(),
     location: z.string().trim().max(1000).optional().describe("Room or address."),
     body: z.string().max(8000).optional().describe("Plain-text agenda or notes."),
     online_meeting: z.boolean().optional().describe("Add a Microsoft Teams meeting link."),
@@ -114,7 +92,7 @@ export const UpdateEventSchema = z
     end: isoDateTime("New end; for all-day events the last day (inclusive).").optional(),
     location: z.string().trim().max(1000).optional().describe("New location; an empty string clears it."),
     body: z.string().max(8000).optional().describe("New plain-text notes (replaces the current body)."),
-    attendees: emails(
+    attendees: emailList(
       "The complete new attendee list (replaces the current one; include existing attendees to keep them).",
     ).optional(),
     online_meeting: z.boolean().optional().describe("True to add a Teams meeting link."),
