@@ -70,3 +70,28 @@ export async function waitFor(
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
+
+/** Submits a magic link's consent form, as a person clicking Allow (or Deny) would. */
+export async function consent(url: string, decision: "allow" | "deny" = "allow"): Promise<Response> {
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: `decision=${decision}`,
+  });
+  if (response.status !== 200) throw new Error(`consent answered ${response.status}`);
+  return response;
+}
+
+/** A sandbox runtime whose model is the real ChatOpenAI against a local OpenAI-compatible server. */
+export async function startOpenAIRuntime(
+  openaiUrl: string,
+  options: Partial<AgentRuntimeOptions> = {},
+  sandboxOptions: SandboxOptions = {},
+): Promise<SandboxRuntime> {
+  const { createChatModel } = await import("../../src/agent/model.js");
+  const { model } = createChatModel(
+    { baseUrl: openaiUrl, apiKey: "sk-test", model: "test-model", maxRetries: 0 },
+    { timeZone: "Europe/Berlin" },
+  );
+  return startSandboxRuntime({ model, ...options }, sandboxOptions);
+}

@@ -1,7 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createChatModel } from "../../../src/agent/model.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
-import { collect, ofType, type SandboxRuntime, startSandboxRuntime } from "../../helpers/sandbox-runtime.js";
+import {
+  collect,
+  consent,
+  ofType,
+  type SandboxRuntime,
+  startOpenAIRuntime,
+} from "../../helpers/sandbox-runtime.js";
 
 let openai: FakeOpenAI;
 let env: SandboxRuntime | undefined;
@@ -15,22 +20,9 @@ afterEach(async () => {
 });
 
 async function start() {
-  env = await startSandboxRuntime({
-    tools: "catalog",
-    model: createChatModel(
-      { baseUrl: openai.url, apiKey: "sk-test", model: "m", maxRetries: 0 },
-      { timeZone: "UTC" },
-    ).model,
-  });
+  env = await startOpenAIRuntime(openai.url, { tools: "catalog" });
   return env;
 }
-
-const consent = (url: string) =>
-  fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: "decision=allow",
-  });
 
 describe("catalog mode: Scalekit-hosted tools", () => {
   it("lists the hosted tools as the model's tools, with their JSON schemas", async () => {

@@ -1,8 +1,13 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createChatModel } from "../../../src/agent/model.js";
 import type { ConnectorId } from "../../../src/connectors/registry.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
-import { collect, ofType, type SandboxRuntime, startSandboxRuntime } from "../../helpers/sandbox-runtime.js";
+import {
+  collect,
+  consent,
+  ofType,
+  type SandboxRuntime,
+  startOpenAIRuntime,
+} from "../../helpers/sandbox-runtime.js";
 
 let openai: FakeOpenAI;
 let env: SandboxRuntime | undefined;
@@ -16,21 +21,9 @@ afterEach(async () => {
 });
 
 async function start() {
-  env = await startSandboxRuntime({
-    model: createChatModel(
-      { baseUrl: openai.url, apiKey: "sk-test", model: "m", maxRetries: 0 },
-      { timeZone: "UTC" },
-    ).model,
-  });
+  env = await startOpenAIRuntime(openai.url, {});
   return env;
 }
-
-const consent = (url: string) =>
-  fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: "decision=allow",
-  });
 
 /** A read-only call per connector, and the Scalekit connection it needs. */
 const READS: Record<ConnectorId, { connection: string; tool: string; args: Record<string, unknown> }> = {

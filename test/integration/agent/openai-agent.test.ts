@@ -2,7 +2,6 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createChatModel } from "../../../src/agent/model.js";
 import { createFileLogger } from "../../../src/cli/logging.js";
 import {
   assertValidOpenAIConversation,
@@ -11,9 +10,10 @@ import {
 } from "../../helpers/fake-openai-server.js";
 import {
   collect,
+  consent,
   ofType,
   type SandboxRuntime,
-  startSandboxRuntime,
+  startOpenAIRuntime,
   waitFor,
 } from "../../helpers/sandbox-runtime.js";
 
@@ -32,16 +32,11 @@ afterEach(async () => {
   await openai.close();
 });
 
-async function start(extra: Parameters<typeof startSandboxRuntime>[0] = {}) {
+async function start(extra: Parameters<typeof startOpenAIRuntime>[1] = {}) {
   const logger = createFileLogger(dataDir, "debug", []);
-  env = await startSandboxRuntime(
+  env = await startOpenAIRuntime(
+    openai.url,
     {
-      model: createChatModel(
-        { baseUrl: openai.url, apiKey: "sk-test-key", model: "test-model", maxRetries: 0 },
-        {
-          timeZone: "Europe/Berlin",
-        },
-      ).model,
       databaseUrl: join(dataDir, "delegate.sqlite"),
       logger,
       retry: { maxRetries: 2, initialDelayMs: 5, maxDelayMs: 20 },
@@ -50,18 +45,6 @@ async function start(extra: Parameters<typeof startSandboxRuntime>[0] = {}) {
     { tokenPrefix: CANARY },
   );
   return { env, logger };
-}
-
-/** Posts the consent form of a link, as a browser would. */
-async function consent(url: string, decision: "allow" | "deny" = "allow") {
-  const page = await fetch(url);
-  expect(page.status).toBe(200);
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: `decision=${decision}`,
-  });
-  expect(response.status).toBe(200);
 }
 
 const lastToolMessages = (index: number) =>
