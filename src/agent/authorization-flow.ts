@@ -80,7 +80,7 @@ export function describe(
       ? `${names} stopped accepting the saved authorization, so Delegate needs you to reconnect before it can continue.`
       : `Delegate needs access to ${names} to do what you asked. Nothing has run yet.`,
     ...lines,
-    'The conversation resumes by itself once the account is connected. Resume with {"action":"recheck"} to check now or {"action":"cancel"} to skip.',
+    'After connecting, continue by resuming with {"action":"recheck"} (Delegate\'s own runtime and chat do this by itself); resume with {"action":"cancel"} to skip.',
   ].join("\n");
   return {
     type: "authorization_required",

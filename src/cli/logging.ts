@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
+import { DelegateError } from "../errors.js";
 import type { Logger } from "../logger.js";
 
 /** Paths pino censors wherever they appear in a log object. */
@@ -53,7 +54,14 @@ export interface FileLogger extends Logger {
  */
 export function createFileLogger(dataDir: string, level: string, secrets: readonly string[]): FileLogger {
   const dir = join(dataDir, "logs");
-  mkdirSync(dir, { recursive: true });
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    throw new DelegateError(
+      "CONFIG_INVALID",
+      `DELEGATE_DATA_DIR "${dataDir}" is not usable (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); point it at a writable folder.`,
+    );
+  }
   const path = join(dir, "delegate.log");
   const destination = pino.destination({ dest: path, sync: true, mkdir: true });
   const base = pino(

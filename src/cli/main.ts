@@ -106,5 +106,13 @@ function reportFatal(
   return 1;
 }
 
+// `delegate … | head` closes the pipe early: that is not an error worth a stack trace.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") process.exit(process.exitCode ?? 0);
+    throw error;
+  });
+}
+
 const exitCode = await main(process.argv.slice(2));
 process.exitCode = exitCode;

@@ -369,7 +369,12 @@ class Runtime implements AgentRuntime {
 
   #identity(ref: ThreadRef): Identity {
     const parsed = IdentitySchema.safeParse({ userId: ref.userId, organizationId: ref.organizationId });
-    if (!parsed.success) throw new DelegateError("CONFIG_INVALID", "userId must be a non-empty string.");
+    if (!parsed.success) {
+      const problems = parsed.error.issues
+        .map((issue) => `${issue.path.join(".")}: ${issue.message}`)
+        .join("; ");
+      throw new DelegateError("CONFIG_INVALID", `Invalid identity (${problems}).`);
+    }
     if (!ref.threadId || typeof ref.threadId !== "string") {
       throw new DelegateError("CONFIG_INVALID", "threadId must be a non-empty string.");
     }

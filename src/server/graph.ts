@@ -32,6 +32,13 @@ export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRu
       "This run has no authenticated Delegate user. Start the server with the auth handler from langgraph.json and send a bearer token (see DELEGATE_SERVER_TOKENS).",
     );
   }
+  if (identity && runtime?.accessContext === "threads.create_run" && !config?.configurable?.thread_id) {
+    // Interrupts and resumes live in a thread's checkpoints: a threadless run cannot wait for consent.
+    throw new DelegateError(
+      "CONFIG_INVALID",
+      "Delegate needs a thread: create one with client.threads.create() and run on it.",
+    );
+  }
   const { agent } = createDelegateAgent({
     model: environment.model,
     // Without a verified user (reading state, drawing the graph) nothing may reach an account.

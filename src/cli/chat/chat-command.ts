@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { parseArgs } from "node:util";
-import { DelegateError, errorMessage } from "../../errors.js";
+import { IdentitySchema } from "../../auth/identity.js";
+import { DelegateError, errorMessage, isDelegateError } from "../../errors.js";
 import { openSession } from "../bootstrap.js";
 import type { CommandContext } from "../main.js";
 import { UsageError } from "../usage-error.js";
@@ -69,14 +70,18 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   }
   if (values.new && values.thread) throw new UsageError("Use either --thread ID or --new, not both.");
   const userId = (values.user ?? context.defaultUser).trim();
-  if (!userId || userId.length > 256)
-    throw new UsageError("--user must be a non-empty id of at most 256 characters.");
+  const validUser = IdentitySchema.shape.userId.safeParse(userId);
+  if (!validUser.success) {
+    throw new UsageError(
+      `--user (or DELEGATE_USER) must be a non-empty id of at most 256 characters without "/": got "${userId.slice(0, 80)}".`,
+    );
+  }
   if (values.thread !== undefined && !/^[\w.:-]{1,128}$/.test(values.thread)) {
     throw new UsageError("--thread must be 1-128 letters, digits, '.', ':', '_' or '-'.");
   }
   const rawTimeout = values["auth-timeout"];
   const timeoutSeconds = rawTimeout === undefined ? 600 : Number(rawTimeout);
-  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds <= 0 || timeoutSeconds > 7 * 24 * 3600) {
+  if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 1 || timeoutSeconds > 7 * 24 * 3600) {
     throw new UsageError(
       `--auth-timeout must be a number of seconds between 1 and 604800, got "${rawTimeout}".`,
     );
@@ -86,7 +91,6 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   const style = terminalStyle({ input: process.stdin, output: process.stdout }, process.env);
   const state = new ThreadState(config.dataDir);
   const threadId = values.thread ?? (values.new ? undefined : state.lastThread(userId)) ?? newThreadId();
-  state.remember(userId, threadId);
 
   const logPath = (logger as { path?: string }).path;
   let session: Awaited<ReturnType<typeof openSession>>;
@@ -99,6 +103,22 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   } catch (error) {
     throw logged(error, logger, logPath, "chat could not start");
   }
+  // Remember the thread only once it is known to be this user's (or new).
+  try {
+    await session.runtime.getThread({ userId, threadId });
+  } catch (error) {
+    if (isDelegateError(error, "THREAD_FORBIDDEN")) {
+      await session.close();
+      throw new UsageError(
+        `Thread ${threadId} belongs to another user. Start a new one with --new, or pick one of yours with --thread ID.`,
+      );
+    }
+    if (!isDelegateError(error, "THREAD_NOT_FOUND")) {
+      await session.close();
+      throw logged(error, logger, logPath, "chat could not start");
+    }
+  }
+  state.remember(userId, threadId);
   const examples = session.runtime.info.offlineModel ? await demoExamples() : [];
   const notes: string[] = [];
   if (values.open && !interactive)

@@ -8,7 +8,7 @@ import {
 } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import type { AuthorizationRequest } from "../../agent/authorization-request.js";
-import { type Identity, scalekitIdentifier } from "../../auth/identity.js";
+import { type Identity, IdentitySchema, scalekitIdentifier } from "../../auth/identity.js";
 import { CONNECTOR_IDS, CONNECTORS, type ConnectorId, isConnectorId } from "../../connectors/registry.js";
 import { DelegateError, errorMessage, isDelegateError } from "../../errors.js";
 import type { Logger } from "../../logger.js";
@@ -25,6 +25,7 @@ import {
   joinNames,
   link,
   oneLine,
+  stripControls,
   type TerminalStyle,
   visibleWidth,
 } from "./render.js";
@@ -336,12 +337,12 @@ export class ChatRepl {
     switch (event.type) {
       case "text-delta":
         this.#stopIndicator();
-        this.#write(event.text);
+        this.#write(stripControls(event.text));
         this.#streamed = true;
         return;
       case "message":
         this.#stopIndicator();
-        if (!this.#streamed) this.#write(event.text);
+        if (!this.#streamed) this.#write(stripControls(event.text));
         this.#endLine();
         this.#streamed = false;
         return;
@@ -355,8 +356,8 @@ export class ChatRepl {
         const mark = ok ? colors.green("✓") : colors.red("✗");
         const columns = this.#style.tty ? (this.#options.output.columns ?? 0) : 0;
         const [described, outcome] = fitToolLine(
-          describeCall(event.toolName || call?.name || "tool", call?.args),
-          oneLine(event.summary, 140),
+          stripControls(describeCall(event.toolName || call?.name || "tool", call?.args)),
+          stripControls(oneLine(event.summary, 140)),
           columns,
         );
         this.#print(
@@ -585,8 +586,8 @@ export class ChatRepl {
             );
             return;
           }
-          if (next.length > 256) {
-            this.#print("A user id has at most 256 characters.");
+          if (!IdentitySchema.shape.userId.safeParse(next).success) {
+            this.#print('A user id has 1–256 characters and no "/".');
             return;
           }
           this.#identity = { userId: next };

@@ -112,3 +112,22 @@ const ESCAPES = /\u001b\][^\u0007]*\u0007|\u001b\[[0-9;?]*[ -/]*[@-~]/g;
 export function visibleWidth(text: string): number {
   return [...text.replace(ESCAPES, "")].length;
 }
+
+/**
+ * Removes terminal control characters (keeping newlines and tabs) from text that came from
+ * outside — an email, a Slack message, the model — so it cannot clear the screen, fake a link
+ * or write the clipboard (OSC 52).
+ */
+export function stripControls(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "");
+}
+
+/** Like `stripControls`, but keeps colour (SGR) sequences, for lines Delegate has styled itself. */
+export function stripControlsKeepColour(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  return text
+    .split(/(\u001b\[[0-9;]*m)/)
+    .map((part, index) => (index % 2 === 1 ? part : stripControls(part)))
+    .join("");
+}

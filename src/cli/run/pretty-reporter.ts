@@ -1,3 +1,4 @@
+import { stripControlsKeepColour } from "../chat/render.js";
 import type {
   AuthorizationNeeded,
   LocatedCheck,
@@ -154,7 +155,8 @@ export class PrettyReporter implements Reporter {
   }
 
   #line(text: string): void {
-    this.#write(`${text}\n`);
+    // Transcript text comes from mail, messages and the model: no control sequences but colour.
+    this.#write(`${stripControlsKeepColour(text)}\n`);
   }
 }
 

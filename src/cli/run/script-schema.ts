@@ -146,8 +146,19 @@ export const ScriptSchema = z.strictObject({
   name: z.string().min(1).optional(),
   description: z.string().optional(),
   /** The end user the agent acts for (the Scalekit identifier). */
-  user: z.string().trim().min(1, "the user id is empty").max(256),
-  organization: z.string().trim().min(1).max(256).optional(),
+  user: z
+    .string()
+    .trim()
+    .min(1, "the user id is empty")
+    .max(256)
+    .refine((value) => !value.includes("/"), 'must not contain "/"; put the organization in `organization:`'),
+  organization: z
+    .string()
+    .trim()
+    .min(1)
+    .max(256)
+    .refine((value) => !value.includes("/"), 'must not contain "/"')
+    .optional(),
   sandbox: z
     .strictObject({
       /** Connectors whose accounts are ACTIVE before the first turn. */

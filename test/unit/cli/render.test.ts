@@ -1,0 +1,22 @@
+import { describe, expect, it } from "vitest";
+import { stripControls, stripControlsKeepColour } from "../../../src/cli/chat/render.js";
+
+describe("terminal output from outside text", () => {
+  it("cannot write the clipboard, clear the screen or fake a link", () => {
+    const hostile =
+      "hi\u001b]52;c;ZXZpbA==\u0007 there\u001b[2J\u001b]8;;https://evil.example\u0007click\u001b]8;;\u0007\r\nok\tdone";
+    const clean = stripControls(hostile);
+    expect(clean).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+    expect(clean).toContain("\n");
+    expect(clean).toContain("\t");
+    expect(clean).toContain("click");
+  });
+
+  it("keeps Delegate's own colours in styled lines", () => {
+    const line = "\u001b[32m✓\u001b[39m reply: \u001b]52;c;eA==\u0007text";
+    const clean = stripControlsKeepColour(line);
+    expect(clean.startsWith("\u001b[32m✓\u001b[39m")).toBe(true);
+    expect(clean).not.toContain("\u001b]");
+    expect(clean).not.toContain("\u0007");
+  });
+});
