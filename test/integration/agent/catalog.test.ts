@@ -1,35 +1,16 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
-import {
-  collect,
-  consent,
-  ofType,
-  type SandboxRuntime,
-  startOpenAIRuntime,
-} from "../../helpers/sandbox-runtime.js";
+import { describe, expect, it } from "vitest";
+import { useOpenAIRuntime } from "../../helpers/openai-fixture.js";
+import { collect, consent, ofType } from "../../helpers/sandbox-runtime.js";
 
-let openai: FakeOpenAI;
-let env: SandboxRuntime | undefined;
-beforeEach(async () => {
-  openai = await startFakeOpenAI();
-});
-afterEach(async () => {
-  await env?.close();
-  env = undefined;
-  await openai.close();
-});
-
-async function start() {
-  env = await startOpenAIRuntime(openai.url, { tools: "catalog" });
-  return env;
-}
+const fixture = useOpenAIRuntime({ tools: "catalog" });
+const start = () => fixture.start();
 
 describe("catalog mode: Scalekit-hosted tools", () => {
   it("lists the hosted tools as the model's tools, with their JSON schemas", async () => {
     const env = await start();
-    openai.enqueue({ text: "Hi." });
+    fixture.openai.enqueue({ text: "Hi." });
     await collect(env.runtime.send({ userId: "ann", threadId: "c1", text: "hi" }));
-    const tools = (openai.requests[0]?.tools ?? []).map((t) => t.function.name).sort();
+    const tools = (fixture.openai.requests[0]?.tools ?? []).map((t) => t.function.name).sort();
     expect(tools).toEqual([
       "gmail_fetch_mails",
       "googlecalendar_list_events",
@@ -37,13 +18,13 @@ describe("catalog mode: Scalekit-hosted tools", () => {
       "slack_list_channels",
       "slack_send_message",
     ]);
-    const send = openai.requests[0]?.tools?.find((t) => t.function.name === "slack_send_message");
+    const send = fixture.openai.requests[0]?.tools?.find((t) => t.function.name === "slack_send_message");
     expect(send?.function.parameters).toMatchObject({ required: ["channel", "text"] });
   });
 
   it("runs a hosted tool behind the same gate: interrupt, consent, executeTool on the seeded data", async () => {
     const env = await start();
-    openai.enqueue(
+    fixture.openai.enqueue(
       { toolCalls: [{ name: "gmail_fetch_mails", args: { query: "invoice", max_results: 5 } }] },
       { text: "Three invoices." },
     );
@@ -57,14 +38,14 @@ describe("catalog mode: Scalekit-hosted tools", () => {
     const result = ofType(events, "tool-result")[0];
     expect(result?.status).toBe("success");
     expect(result?.summary).toBe("3 messages");
-    expect(String(openai.requests[1]?.messages.at(-1)?.content)).toContain("INV-21407");
+    expect(String(fixture.openai.requests[1]?.messages.at(-1)?.content)).toContain("INV-21407");
     expect(env.sandbox.scalekit.calls.count("ExecuteTool")).toBe(1);
   });
 
   it("reports a tool-level error to the model, and re-authorizes when Scalekit says the token is unauthorized", async () => {
     const env = await start();
     await env.sandbox.scalekit.approve("cy", "slack");
-    openai.enqueue(
+    fixture.openai.enqueue(
       { toolCalls: [{ name: "slack_send_message", args: { channel: "#no-such-channel", text: "hi" } }] },
       { text: "No such channel." },
     );
@@ -76,7 +57,7 @@ describe("catalog mode: Scalekit-hosted tools", () => {
     env.sandbox.scalekit.revokeAccount("cy", "slack");
     env.runtime.auth.invalidate({ userId: "cy" }, "slack");
     // The cache no longer vouches for Slack, so the gate asks before anything runs.
-    openai.enqueue(
+    fixture.openai.enqueue(
       { toolCalls: [{ name: "slack_send_message", args: { channel: "#team", text: "catalog hello" } }] },
       { text: "Posted." },
     );
@@ -99,14 +80,14 @@ describe("catalog mode: Scalekit-hosted tools", () => {
   it("turns a token Scalekit rejects mid-call into a re-authorization interrupt", async () => {
     const env = await start();
     await env.sandbox.scalekit.approve("dee", "gmail");
-    openai.enqueue(
+    fixture.openai.enqueue(
       { toolCalls: [{ name: "gmail_fetch_mails", args: { query: "is:unread" } }] },
       { text: "One." },
     );
     await collect(env.runtime.send({ userId: "dee", threadId: "c4", text: "unread" }));
     // Revoked at Scalekit while the cache still says ACTIVE: ExecuteTool answers unauthorized.
     env.sandbox.scalekit.revokeAccount("dee", "gmail");
-    openai.enqueue(
+    fixture.openai.enqueue(
       { toolCalls: [{ name: "gmail_fetch_mails", args: { query: "is:unread" } }] },
       { text: "Two." },
     );

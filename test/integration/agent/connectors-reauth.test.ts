@@ -1,29 +1,10 @@
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { ConnectorId } from "../../../src/connectors/registry.js";
-import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
-import {
-  collect,
-  consent,
-  ofType,
-  type SandboxRuntime,
-  startOpenAIRuntime,
-} from "../../helpers/sandbox-runtime.js";
+import { useOpenAIRuntime } from "../../helpers/openai-fixture.js";
+import { collect, consent, ofType } from "../../helpers/sandbox-runtime.js";
 
-let openai: FakeOpenAI;
-let env: SandboxRuntime | undefined;
-beforeEach(async () => {
-  openai = await startFakeOpenAI();
-});
-afterEach(async () => {
-  await env?.close();
-  env = undefined;
-  await openai.close();
-});
-
-async function start() {
-  env = await startOpenAIRuntime(openai.url, {});
-  return env;
-}
+const fixture = useOpenAIRuntime();
+const start = () => fixture.start();
 
 /** A read-only call per connector, and the Scalekit connection it needs. */
 const READS: Record<ConnectorId, { connection: string; tool: string; args: Record<string, unknown> }> = {
@@ -40,14 +21,20 @@ describe("every connector re-authorizes after its token is revoked", () => {
       const env = await start();
       const user = `reauth-${connector}`;
       await env.sandbox.scalekit.approve(user, read.connection);
-      openai.enqueue({ toolCalls: [{ name: read.tool, args: read.args }] }, { text: "First answer." });
+      fixture.openai.enqueue(
+        { toolCalls: [{ name: read.tool, args: read.args }] },
+        { text: "First answer." },
+      );
       const first = await collect(
         env.runtime.send({ userId: user, threadId: `t-${connector}`, text: "read" }),
       );
       expect(ofType(first, "tool-result")[0]?.status, JSON.stringify(first)).toBe("success");
 
       env.sandbox.scalekit.revokeAccount(user, read.connection);
-      openai.enqueue({ toolCalls: [{ name: read.tool, args: read.args }] }, { text: "Second answer." });
+      fixture.openai.enqueue(
+        { toolCalls: [{ name: read.tool, args: read.args }] },
+        { text: "Second answer." },
+      );
       const second = await collect(
         env.runtime.send({ userId: user, threadId: `t-${connector}`, text: "again" }),
         async (event) => {
@@ -67,7 +54,7 @@ describe("every connector re-authorizes after its token is revoked", () => {
 describe("a batch across connectors", () => {
   it("asks once for Google Calendar and Slack, then posts exactly once", async () => {
     const env = await start();
-    openai.enqueue(
+    fixture.openai.enqueue(
       {
         toolCalls: [
           { name: "google_calendar_list_events", args: {} },
