@@ -92,6 +92,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   }
   // Scalekit-hosted tools (catalog mode) call the same provider emulators with the user's token.
   scalekit.setHostedTools(createHostedCatalog(providers.url, names));
+  scalekit.setProxyTarget(providers.url);
   const providerBaseUrls = Object.fromEntries(CONNECTOR_IDS.map((id) => [id, providers.url])) as Record<
     ConnectorId,
     string

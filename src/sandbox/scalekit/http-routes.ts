@@ -36,6 +36,8 @@ export interface HttpRoutesDependencies {
   credentials: ClientCredentials;
   calls: CallLog;
   faults: FaultInjector;
+  /** Where `/proxy/...` forwards to (the provider emulators), when set. */
+  proxyTarget(): string | undefined;
 }
 
 /** The non-gRPC endpoints: the M2M token endpoint and the magic-link consent flow. */
@@ -62,6 +64,7 @@ async function route(deps: HttpRoutesDependencies, request: NodeRequest, respons
     return sendHtml(response, 200, renderConnectedPage(connection?.displayName ?? "Your account"));
   }
   if (url.pathname === "/health" && method === "GET") return sendJson(response, 200, { ok: true });
+  if (url.pathname.startsWith("/proxy/")) return proxy(deps, url, request, response);
   sendJson(response, 404, { code: "not_found", message: `no route for ${method} ${url.pathname}` });
 }
 
@@ -90,6 +93,57 @@ async function tokenEndpoint(
     expires_in: result.expiresIn,
     scope: "",
   });
+}
+
+/**
+ * `actions.request`: Scalekit calls the provider with the user's token, so the caller never holds
+ * it. Authenticated by the M2M bearer; the account is named by `connection_name` and `identifier`.
+ */
+async function proxy(
+  deps: HttpRoutesDependencies,
+  url: URL,
+  request: NodeRequest,
+  response: Response,
+): Promise<void> {
+  const authorized = deps.credentials.isAuthorized(headerValue(request, "authorization"));
+  deps.calls.record("Proxy", authorized);
+  if (!authorized)
+    return sendJson(response, 401, { code: "unauthenticated", message: "missing or invalid bearer token" });
+  const target = deps.proxyTarget();
+  if (target === undefined)
+    return sendJson(response, 501, { code: "unimplemented", message: "no proxy target set" });
+  const connection = headerValue(request, "connection_name") ?? "";
+  const identifier = headerValue(request, "identifier") ?? "";
+  if (deps.store.connection(connection) === undefined) {
+    return sendJson(response, 404, { code: "not_found", message: `connection "${connection}" not found` });
+  }
+  const account = deps.store.find(identifier, connection);
+  if (account === undefined)
+    return sendJson(response, 404, { code: "not_found", message: "connected account not found" });
+  if (!deps.store.hasLiveToken(account) || account.accessToken === undefined) {
+    return sendJson(response, 401, {
+      code: "unauthenticated",
+      message: "the connected account is not active",
+    });
+  }
+  const body = request.method === "GET" || request.method === "HEAD" ? undefined : await readBody(request);
+  const contentType = headerValue(request, "content-type");
+  const upstream = await fetch(`${target}${url.pathname.slice("/proxy".length)}${url.search}`, {
+    method: request.method ?? "GET",
+    headers: {
+      authorization: `Bearer ${account.accessToken}`,
+      ...(contentType ? { "content-type": contentType } : {}),
+    },
+    ...(body ? { body } : {}),
+  });
+  response.statusCode = upstream.status;
+  response.setHeader("content-type", upstream.headers.get("content-type") ?? "application/json");
+  response.end(await upstream.text());
+}
+
+function headerValue(request: NodeRequest, name: string): string | undefined {
+  const value = request.headers[name];
+  return Array.isArray(value) ? value[0] : value;
 }
 
 async function magicLink(

@@ -133,6 +133,8 @@ export interface ScalekitEmulator {
   /** Resolves once all webhook deliveries started so far have settled. */
   flushWebhooks(): Promise<void>;
   setHostedTools(registry: HostedToolRegistry): void;
+  /** Where `/proxy/...` (the SDK's `actions.request`) forwards, with the account's token. */
+  setProxyTarget(url: string | undefined): void;
 
   /** Destroys open sockets and stops listening; fast even with the SDK's HTTP/2 session open. */
   close(): Promise<void>;
@@ -149,6 +151,7 @@ export async function startScalekitEmulator(
   const host = options.host ?? "127.0.0.1";
   const environmentId = options.environmentId ?? `env_${randomBytes(8).toString("hex")}`;
   let baseUrl = "";
+  let proxyTarget: string | undefined;
   let hostedTools: ReadonlyMap<string, HostedTool> = normalizeRegistry(options.hostedTools);
 
   const webhooks = new WebhookDispatcher({
@@ -182,7 +185,7 @@ export async function startScalekitEmulator(
       router.service(ConnectionService, connectionService(store, now()));
     },
     interceptors: [callGate({ calls, faults, credentials })],
-    fallback: httpRoutes({ store, credentials, calls, faults }),
+    fallback: httpRoutes({ store, credentials, calls, faults, proxyTarget: () => proxyTarget }),
   });
   const server: DualProtocolServer = await listenDualProtocol({
     host,
@@ -279,6 +282,9 @@ export async function startScalekitEmulator(
     },
     setHostedTools(registry) {
       hostedTools = normalizeRegistry(registry);
+    },
+    setProxyTarget(url) {
+      proxyTarget = url?.replace(/\/+$/, "");
     },
 
     close() {
