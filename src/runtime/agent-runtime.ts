@@ -190,10 +190,7 @@ class Runtime implements AgentRuntime {
       logger: deps.logger,
       now: Date.now,
       leaseMs: LEASE_MS,
-      onReady: async (pending) => {
-        if (await this.#tokenStillRejected(pending)) return false;
-        return this.#startResume(pending, { action: "recheck" }, "poll");
-      },
+      onReady: (pending) => this.#resumeConnected(pending, "poll"),
       onProgress: (pending, active) => this.#reportProgress(pending.threadId, active, "poll"),
       onExpired: async (pending) => {
         await this.#startResume(pending, { action: "cancel", reason: "timeout" }, "timeout");
@@ -295,12 +292,14 @@ class Runtime implements AgentRuntime {
     );
     const resumed: string[] = [];
     for (const item of pending) {
-      for (const connection of item.connections) this.#deps.auth.invalidate(item.identity, connection);
+      // Without a connection name the event may concern any of the thread's connections.
+      if (!data.connection_name) {
+        for (const connection of item.connections) this.#deps.auth.invalidate(item.identity, connection);
+      }
       if (data.status !== "ACTIVE") continue;
       const statuses = await this.#deps.auth.getStatuses(item.identity, item.connections);
       if (item.connections.every((connection) => statuses.get(connection)?.status === "ACTIVE")) {
-        if (await this.#tokenStillRejected(item)) continue;
-        if (await this.#startResume(item, { action: "recheck" }, "webhook")) resumed.push(item.threadId);
+        if (await this.#resumeConnected(item, "webhook")) resumed.push(item.threadId);
       }
     }
     return { status: 200, resumedThreads: resumed };
@@ -622,6 +621,12 @@ class Runtime implements AgentRuntime {
         this.#deps.logger.debug({ threadId, error: errorMessage(error) }, "could not settle a thread");
       }
     }
+  }
+
+  /** Resumes a thread whose connections are all ACTIVE, unless a rejected token is unchanged. */
+  async #resumeConnected(pending: PendingAuthorization, via: "poll" | "webhook"): Promise<boolean> {
+    if (await this.#tokenStillRejected(pending)) return false;
+    return this.#startResume(pending, { action: "recheck" }, via);
   }
 
   /** Short fingerprints (never the tokens) of the user's current provider tokens. */

@@ -1,28 +1,14 @@
 import type pg from "pg";
 import type { Identity } from "../auth/identity.js";
-import type { PendingAuthorization, ThreadRecord, ThreadRegistry } from "./thread-registry.js";
-
-interface PendingRow {
-  thread_id: string;
-  user_id: string;
-  organization_id: string | null;
-  identifier: string;
-  connections: string[];
-  requests: PendingAuthorization["requests"];
-  reason: string;
-  created_at: string;
-  deadline_at: string;
-  state: string;
-  claimed_at: string | null;
-}
-
-interface ThreadRow {
-  thread_id: string;
-  user_id: string;
-  organization_id: string | null;
-  created_at: string;
-  updated_at: string;
-}
+import {
+  type PendingAuthorization,
+  type PendingRow,
+  type ThreadRecord,
+  type ThreadRegistry,
+  type ThreadRow,
+  toPending,
+  toThread,
+} from "./thread-registry.js";
 
 /**
  * The thread registry on PostgreSQL, for several processes sharing one database. `claim` is a
@@ -158,32 +144,4 @@ export class PostgresThreadRegistry implements ThreadRegistry {
   async clearPending(threadId: string): Promise<void> {
     await this.#pool.query("DELETE FROM delegate_pending_authorizations WHERE thread_id = $1", [threadId]);
   }
-}
-
-function toThread(row: ThreadRow): ThreadRecord {
-  return {
-    threadId: row.thread_id,
-    userId: row.user_id,
-    ...(row.organization_id ? { organizationId: row.organization_id } : {}),
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at),
-  };
-}
-
-function toPending(row: PendingRow): PendingAuthorization {
-  return {
-    threadId: row.thread_id,
-    identity: {
-      userId: row.user_id,
-      ...(row.organization_id ? { organizationId: row.organization_id } : {}),
-    },
-    identifier: row.identifier,
-    connections: row.connections,
-    requests: row.requests,
-    reason: row.reason === "token_rejected" ? "token_rejected" : "not_connected",
-    createdAt: Number(row.created_at),
-    deadlineAt: Number(row.deadline_at),
-    state: row.state === "resuming" ? "resuming" : "waiting",
-    ...(row.claimed_at !== null ? { claimedAt: Number(row.claimed_at) } : {}),
-  };
 }

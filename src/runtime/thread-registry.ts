@@ -48,26 +48,30 @@ export interface ThreadRegistry {
   clearPending(threadId: string): Promise<void>;
 }
 
-interface PendingRow {
+/**
+ * A stored pending authorization as either database returns it: SQLite gives JSON text and
+ * numbers, PostgreSQL gives parsed JSONB and BIGINTs as strings.
+ */
+export interface PendingRow {
   thread_id: string;
   user_id: string;
   organization_id: string | null;
   identifier: string;
-  connections: string;
-  requests: string;
+  connections: string | string[];
+  requests: string | AuthorizationRequest[];
   reason: string;
-  created_at: number;
-  deadline_at: number;
+  created_at: number | string;
+  deadline_at: number | string;
   state: string;
-  claimed_at: number | null;
+  claimed_at: number | string | null;
 }
 
-interface ThreadRow {
+export interface ThreadRow {
   thread_id: string;
   user_id: string;
   organization_id: string | null;
-  created_at: number;
-  updated_at: number;
+  created_at: number | string;
+  updated_at: number | string;
 }
 
 export class SqliteThreadRegistry implements ThreadRegistry {
@@ -200,17 +204,18 @@ export class SqliteThreadRegistry implements ThreadRegistry {
   }
 }
 
-function toThread(row: ThreadRow): ThreadRecord {
+export function toThread(row: ThreadRow): ThreadRecord {
   return {
     threadId: row.thread_id,
     userId: row.user_id,
     ...(row.organization_id ? { organizationId: row.organization_id } : {}),
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
   };
 }
 
-function toPending(row: PendingRow): PendingAuthorization {
+export function toPending(row: PendingRow): PendingAuthorization {
+  const json = <T>(value: string | T): T => (typeof value === "string" ? (JSON.parse(value) as T) : value);
   return {
     threadId: row.thread_id,
     identity: {
@@ -218,11 +223,11 @@ function toPending(row: PendingRow): PendingAuthorization {
       ...(row.organization_id ? { organizationId: row.organization_id } : {}),
     },
     identifier: row.identifier,
-    connections: JSON.parse(row.connections) as string[],
-    requests: JSON.parse(row.requests) as AuthorizationRequest[],
+    connections: json(row.connections),
+    requests: json(row.requests),
     reason: row.reason === "token_rejected" ? "token_rejected" : "not_connected",
-    createdAt: row.created_at,
-    deadlineAt: row.deadline_at,
+    createdAt: Number(row.created_at),
+    deadlineAt: Number(row.deadline_at),
     state: row.state === "resuming" ? "resuming" : "waiting",
     ...(row.claimed_at !== null && row.claimed_at !== undefined ? { claimedAt: Number(row.claimed_at) } : {}),
   };
