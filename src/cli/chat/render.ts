@@ -1,5 +1,6 @@
 import { createColors } from "picocolors";
 import type { AuthorizationRequest } from "../../agent/authorization-request.js";
+import { truncate } from "../../text.js";
 
 export type Colors = ReturnType<typeof createColors>;
 
@@ -82,11 +83,7 @@ export function formatDuration(ms: number): string {
   return `${minutes} min ${rest} s`;
 }
 
-export function joinNames(names: readonly string[]): string {
-  const unique = [...new Set(names)];
-  if (unique.length <= 1) return unique[0] ?? "";
-  return `${unique.slice(0, -1).join(", ")} and ${unique.at(-1)}`;
-}
+export { joinNames } from "../../text.js";
 
 /** `gmail_search_messages {"query":"is:unread"}` → a compact, single-line call summary. */
 export function describeCall(name: string, args: Record<string, unknown> | undefined): string {
@@ -102,7 +99,7 @@ export function oneLine(text: string, max: number): string {
 }
 
 function shorten(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return truncate(text, max).text;
 }
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point

@@ -2,6 +2,8 @@
  * The MIME work the Gmail tools need: building an RFC 2822 message for `raw`, and reading text
  * out of the part tree that `format=full` returns.
  */
+import libmime from "libmime";
+import { decode as decodeCharset } from "libmime/lib/charset.js";
 import type { GmailHeader, GmailMessagePart } from "./gmail-api.js";
 
 export interface OutgoingMessage {
@@ -47,24 +49,14 @@ function singleLine(value: string): string {
 }
 
 /**
- * RFC 2047 encoding for header text that is not plain ASCII: UTF-8 B-encoded words of at most 75
- * characters, each holding whole characters, folded onto continuation lines.
+ * RFC 2047 encoding for header text that is not plain ASCII: UTF-8 B-encoded words that each hold
+ * whole characters, folded onto continuation lines.
  */
 export function encodeHeaderText(value: string): string {
   const text = singleLine(value);
   if (/^[\x20-\x7e]*$/.test(text) && !text.includes("=?")) return text;
-  const words: string[] = [];
-  let chunk = "";
-  // 45 bytes of UTF-8 become 60 base64 characters, which with `=?UTF-8?B?` and `?=` stays under 75.
-  for (const char of text) {
-    if (Buffer.byteLength(chunk + char, "utf8") > 45) {
-      words.push(chunk);
-      chunk = "";
-    }
-    chunk += char;
-  }
-  if (chunk) words.push(chunk);
-  return words.map((word) => `=?UTF-8?B?${Buffer.from(word, "utf8").toString("base64")}?=`).join(`${CRLF} `);
+  // RFC 2047 caps an encoded word at 75 characters; libmime splits between whole characters.
+  return libmime.encodeWord(text, "B", 75).split(" ").join(`${CRLF} `);
 }
 
 export function base64UrlEncode(text: string): string {
@@ -73,23 +65,7 @@ export function base64UrlEncode(text: string): string {
 
 /** Decodes RFC 2047 encoded words that may remain in header values. */
 export function decodeHeaderText(value: string): string {
-  const word = /=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g;
-  return value
-    .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?[^?]+\?[BbQq]\?[^?]*\?=)/g, "$1")
-    .replace(word, (whole, charset: string, encoding: string, data: string) => {
-      const bytes =
-        encoding.toUpperCase() === "B"
-          ? Buffer.from(data, "base64")
-          : Buffer.from(
-              data
-                .replace(/_/g, " ")
-                .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) =>
-                  String.fromCharCode(Number.parseInt(hex, 16)),
-                ),
-              "latin1",
-            );
-      return decodeBytes(bytes, charset.split("*")[0] ?? "utf-8") ?? whole;
-    });
+  return libmime.decodeWords(value);
 }
 
 export function header(headers: readonly GmailHeader[] | undefined, name: string): string | undefined {
@@ -131,22 +107,10 @@ export function readParts(root: GmailMessagePart | undefined): {
     if (!data) return;
     const charset =
       /charset="?([^";\s]+)"?/i.exec(header(part.headers, "Content-Type") ?? "")?.[1] ?? "utf-8";
-    const text = decodeBytes(Buffer.from(data, "base64url"), charset) ?? "";
+    const text = decodeCharset(Buffer.from(data, "base64url"), charset);
     if (mimeType === "text/plain") body.plain ??= text;
     else body.html ??= text;
   };
   if (root) visit(root);
   return { body, attachments };
-}
-
-function decodeBytes(bytes: Uint8Array, charset: string): string | undefined {
-  try {
-    return new TextDecoder(charset).decode(bytes);
-  } catch {
-    try {
-      return new TextDecoder("utf-8").decode(bytes);
-    } catch {
-      return undefined;
-    }
-  }
 }

@@ -1,10 +1,14 @@
 import { isDelegateError } from "../../errors.js";
+import { truncate } from "../../text.js";
 import { connectorTool } from "../connector-tool.js";
-import { BODY_LIMIT, decodeEntities, htmlToText, toZonedIso, truncate } from "./format.js";
+import { decodeEntities, htmlToText } from "../shared/html.js";
+import { formatInZoneOrUtc } from "../shared/time.js";
 import { type GmailMessage, getMessage, listMessages } from "./gmail-api.js";
 import { header, readParts } from "./mime.js";
 import { getMessageSchema, searchMessagesSchema } from "./schemas.js";
 
+/** The longest message body handed to the model; longer bodies are cut and flagged. */
+const BODY_LIMIT = 6000;
 const SUMMARY_HEADERS = ["From", "To", "Subject", "Date"] as const;
 /** Metadata look-ups run in parallel, but never more than this many at once per search. */
 const FETCH_CONCURRENCY = 5;
@@ -79,7 +83,7 @@ function messageDate(message: GmailMessage, timeZone: string): string {
   const internal = Number(message.internalDate);
   const fromHeader = Date.parse(header(message.payload?.headers, "Date") ?? "");
   const instant = Number.isFinite(internal) && internal > 0 ? internal : fromHeader;
-  return Number.isFinite(instant) ? toZonedIso(new Date(instant), timeZone) : "";
+  return Number.isFinite(instant) ? formatInZoneOrUtc(new Date(instant), timeZone) : "";
 }
 
 function tidyPlain(text: string): string {

@@ -1,3 +1,5 @@
+import { truncate } from "../../text.js";
+import { htmlToText, looksLikeHtml } from "../shared/html.js";
 import { addDays, formatInZone, isValidTimeZone, parseDateTime } from "../shared/time.js";
 import type { GoogleEvent, GoogleEventTime } from "./api.js";
 
@@ -35,18 +37,14 @@ export function compactEvent(event: GoogleEvent, timeZone: string, descriptionLi
   if (event.location) compact.location = event.location;
   const attendees = (event.attendees ?? []).map((attendee) => attendee.email).filter(Boolean);
   if (attendees.length > 0) compact.attendees = attendees;
-  if (event.description) {
-    const text = event.description
-      .replace(/<br\s*\/?>/gi, "\n")
-      .replace(/<[^>]+>/g, "")
-      .trim();
-    if (text.length > descriptionLimit) {
-      compact.description = `${text.slice(0, descriptionLimit)}…`;
-      compact.truncated = true;
-    } else if (text) {
-      compact.description = text;
-    }
-  }
+  // Descriptions edited in Google's web UI arrive as HTML; ones set through the API may be plain.
+  const described = event.description?.trim() ?? "";
+  const description = truncate(
+    looksLikeHtml(described) ? htmlToText(described) : described,
+    descriptionLimit,
+  );
+  if (description.text) compact.description = description.text;
+  if (description.truncated) compact.truncated = true;
   if (event.hangoutLink) compact.meet_link = event.hangoutLink;
   if (event.htmlLink) compact.html_link = event.htmlLink;
   return compact;

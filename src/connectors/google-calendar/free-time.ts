@@ -1,4 +1,4 @@
-import { addDays, atLocalTime, formatDate, startOfDate, wallClock } from "../shared/time.js";
+import { addDays, atLocalTime, dayOfWeek, formatDate, startOfDate } from "../shared/time.js";
 
 export interface Interval {
   start: number;
@@ -50,8 +50,7 @@ function candidateWindows(options: FreeSlotOptions): Interval[] {
   const windows: Interval[] = [];
   let date = formatDate(new Date(range.start), timeZone);
   while (startOfDate(date, timeZone).getTime() < range.end) {
-    const weekday = wallClock(atLocalTime(date, 12, 0, timeZone), timeZone).weekday;
-    if (weekday >= 1 && weekday <= 5) {
+    if (dayOfWeek(date) <= 5) {
       const start = Math.max(range.start, atLocalTime(date, workingHours.startHour, 0, timeZone).getTime());
       const end = Math.min(range.end, atLocalTime(date, workingHours.endHour, 0, timeZone).getTime());
       if (end > start) windows.push({ start, end });

@@ -1,16 +1,14 @@
 import { DelegateError } from "../../errors.js";
 import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
 import {
-  addDays,
-  formatInZone,
-  formatUtc,
-  isDateOnly,
-  isValidTimeZone,
-  parseDateTime,
-  resolveTimeRange,
-  startOfDate,
-  type TimeRange,
-} from "../shared/time.js";
+  type EventBoundary,
+  type EventTimes,
+  invalidArguments,
+  movedEventTimes,
+  newEventTimes,
+  toolTimeRange,
+} from "../shared/calendar.js";
+import { formatInZone, formatUtc, isValidTimeZone, parseDateTime } from "../shared/time.js";
 import {
   EVENTS_PATH,
   eventPath,
@@ -31,108 +29,29 @@ import {
   UpdateEventSchema,
 } from "./schemas.js";
 
-const DEFAULT_DURATION_MINUTES = 30;
 const MAX_FREE_SLOTS = 20;
 const MAX_FREE_BUSY_DAYS = 62;
 const WORKING_HOURS = { startHour: 9, endHour: 18 };
 
-function invalid(message: string): DelegateError {
-  return new DelegateError("TOOL_FAILED", `Invalid arguments: ${message}`, {
-    details: { connector: "google-calendar" },
-  });
+/** Google's `{ date }` for all-day boundaries, `{ dateTime, timeZone }` for timed ones. */
+function toGoogleTime(boundary: EventBoundary, timeZone: string): GoogleEventTime {
+  return boundary.date !== undefined
+    ? { date: boundary.date }
+    : { dateTime: formatInZone(boundary.at, timeZone), timeZone };
 }
 
-/** Runs a range resolution and reports a bad range as the model's mistake, not a crash. */
-function range(resolve: () => TimeRange): TimeRange {
-  try {
-    return resolve();
-  } catch (error) {
-    throw invalid((error as Error).message);
-  }
-}
-
-function date(text: string): string {
-  return text.trim().slice(0, 10);
-}
-
-function timed(instant: Date, timeZone: string): GoogleEventTime {
-  return { dateTime: formatInZone(instant, timeZone), timeZone };
-}
-
-/** The instants an existing event occupies, reading all-day dates in the user's zone. */
-function eventSpan(event: GoogleEvent, timeZone: string): { start: Date; end: Date } {
-  const read = (time: GoogleEventTime) => {
-    if (time.date) return startOfDate(time.date, timeZone);
-    const zone = time.timeZone && isValidTimeZone(time.timeZone) ? time.timeZone : timeZone;
-    return parseDateTime(time.dateTime ?? "", zone);
+function toGoogleTimes(times: Partial<EventTimes>, timeZone: string): Partial<GoogleEvent> {
+  return {
+    ...(times.start ? { start: toGoogleTime(times.start, timeZone) } : {}),
+    ...(times.end ? { end: toGoogleTime(times.end, timeZone) } : {}),
   };
-  return { start: read(event.start), end: read(event.end) };
 }
 
-/** Builds `start`/`end` for a new event from the tool's arguments. */
-function newEventTimes(
-  input: { start: string; end?: string | undefined; duration_minutes?: number | undefined },
-  timeZone: string,
-): { start: GoogleEventTime; end: GoogleEventTime } {
-  if (isDateOnly(input.start)) {
-    if (input.end !== undefined && !isDateOnly(input.end)) {
-      throw invalid("an all-day event (start is a date) needs end as a date too");
-    }
-    const lastDay = input.end === undefined ? date(input.start) : date(input.end);
-    if (lastDay < date(input.start)) throw invalid("end must not be before start");
-    return { start: { date: date(input.start) }, end: { date: addDays(lastDay, 1) } };
-  }
-  if (input.end !== undefined && isDateOnly(input.end)) {
-    throw invalid("end must be a date-time when start is a date-time");
-  }
-  const start = parseDateTime(input.start, timeZone);
-  const end =
-    input.end !== undefined
-      ? parseDateTime(input.end, timeZone)
-      : new Date(start.getTime() + (input.duration_minutes ?? DEFAULT_DURATION_MINUTES) * 60_000);
-  if (end.getTime() <= start.getTime()) throw invalid("end must be after start");
-  return { start: timed(start, timeZone), end: timed(end, timeZone) };
-}
-
-/** Builds the patched `start`/`end`, keeping the event's length when only the start moves. */
-function movedEventTimes(
-  existing: GoogleEvent,
-  input: { start?: string | undefined; end?: string | undefined },
-  timeZone: string,
-): { start?: GoogleEventTime; end?: GoogleEventTime } {
-  const wasAllDay = existing.start.date !== undefined;
-  const span = eventSpan(existing, timeZone);
-  if (input.start !== undefined && isDateOnly(input.start)) {
-    if (input.end !== undefined && !isDateOnly(input.end))
-      throw invalid("an all-day start needs a date as end");
-    const days = wasAllDay
-      ? Math.max(1, Math.round((span.end.getTime() - span.start.getTime()) / 86_400_000))
-      : 1;
-    const endDate = input.end !== undefined ? addDays(date(input.end), 1) : addDays(date(input.start), days);
-    if (endDate <= date(input.start)) throw invalid("end must not be before start");
-    return { start: { date: date(input.start) }, end: { date: endDate } };
-  }
-  if (input.start !== undefined) {
-    if (input.end !== undefined && isDateOnly(input.end))
-      throw invalid("end must be a date-time when start is one");
-    const start = parseDateTime(input.start, timeZone);
-    const length = wasAllDay ? DEFAULT_DURATION_MINUTES * 60_000 : span.end.getTime() - span.start.getTime();
-    const end =
-      input.end !== undefined ? parseDateTime(input.end, timeZone) : new Date(start.getTime() + length);
-    if (end.getTime() <= start.getTime()) throw invalid("end must be after start");
-    return { start: timed(start, timeZone), end: timed(end, timeZone) };
-  }
-  if (input.end === undefined) return {};
-  if (wasAllDay) {
-    if (!isDateOnly(input.end)) throw invalid("this is an all-day event; give end as a date");
-    const endDate = addDays(date(input.end), 1);
-    if (endDate <= (existing.start.date ?? "")) throw invalid("end must not be before the event's start");
-    return { end: { date: endDate } };
-  }
-  if (isDateOnly(input.end)) throw invalid("this is a timed event; give end as a date-time");
-  const end = parseDateTime(input.end, timeZone);
-  if (end.getTime() <= span.start.getTime()) throw invalid("end must be after the event's start");
-  return { end: timed(end, timeZone) };
+/** An existing event's boundaries; a dateTime without offset is a wall time in the event's own zone. */
+function fromGoogleTime(time: GoogleEventTime, timeZone: string): EventBoundary {
+  if (time.date) return { date: time.date };
+  const zone = time.timeZone && isValidTimeZone(time.timeZone) ? time.timeZone : timeZone;
+  return { at: parseDateTime(time.dateTime ?? "", zone) };
 }
 
 /** Keeps guests' response status for people who stay on the list. */
@@ -150,16 +69,14 @@ const listEvents = connectorTool({
     "List events on the user's primary Google Calendar in a time range (default: the next 7 days), optionally filtered by text. Use a bare date such as 2025-06-12 as time_min to get that whole day.",
   schema: ListEventsSchema,
   async run(input, { http, timeZone, now }) {
-    const { start, end } = range(() =>
-      resolveTimeRange({
-        start: input.time_min,
-        end: input.time_max,
-        timeZone,
-        now,
-        defaultStart: "now",
-        defaultDays: 7,
-      }),
-    );
+    const { start, end } = toolTimeRange("google-calendar", {
+      start: input.time_min,
+      end: input.time_max,
+      timeZone,
+      now,
+      defaultStart: "now",
+      defaultDays: 7,
+    });
     const list = await http.request<GoogleEventList>({
       path: EVENTS_PATH,
       query: {
@@ -192,7 +109,10 @@ const createEvent = connectorTool({
   schema: CreateEventSchema,
   sideEffect: true,
   async run(input, { http, timeZone }) {
-    const body: Partial<GoogleEvent> = { summary: input.title, ...newEventTimes(input, timeZone) };
+    const body: Partial<GoogleEvent> = {
+      summary: input.title,
+      ...toGoogleTimes(newEventTimes("google-calendar", input, timeZone), timeZone),
+    };
     if (input.attendees?.length) body.attendees = input.attendees.map((email) => ({ email }));
     if (input.location) body.location = input.location;
     if (input.description) body.description = input.description;
@@ -224,7 +144,14 @@ const updateEvent = connectorTool({
         path: eventPath(input.event_id),
         query: { timeZone },
       });
-      Object.assign(patch, movedEventTimes(current, input, timeZone));
+      const span = {
+        start: fromGoogleTime(current.start, timeZone),
+        end: fromGoogleTime(current.end, timeZone),
+      };
+      Object.assign(
+        patch,
+        toGoogleTimes(movedEventTimes("google-calendar", span, input, timeZone), timeZone),
+      );
       if (input.attendees !== undefined) patch.attendees = mergeAttendees(current.attendees, input.attendees);
     }
     const updated = await http.request<GoogleEvent>({
@@ -255,18 +182,16 @@ const findFreeTime = connectorTool({
     "Find free slots of at least duration_minutes on the user's primary Google Calendar between time_min and time_max, by default only 09:00–18:00 on weekdays in the user's time zone (set working_hours_only=false for evenings or weekends). Slots are whole free gaps; pick a start inside one.",
   schema: FindFreeTimeSchema,
   async run(input, { http, timeZone, now }) {
-    const requested = range(() =>
-      resolveTimeRange({
-        start: input.time_min,
-        end: input.time_max,
-        timeZone,
-        now,
-        defaultStart: "now",
-        defaultDays: 1,
-      }),
-    );
+    const requested = toolTimeRange("google-calendar", {
+      start: input.time_min,
+      end: input.time_max,
+      timeZone,
+      now,
+      defaultStart: "now",
+      defaultDays: 1,
+    });
     if (requested.end.getTime() - requested.start.getTime() > MAX_FREE_BUSY_DAYS * 86_400_000) {
-      throw invalid(`the range may span at most ${MAX_FREE_BUSY_DAYS} days`);
+      throw invalidArguments("google-calendar", `the range may span at most ${MAX_FREE_BUSY_DAYS} days`);
     }
     // Free time in the past is of no use to anyone.
     const start = new Date(Math.max(requested.start.getTime(), now.getTime()));

@@ -1,3 +1,5 @@
+import { truncate } from "../../text.js";
+import { htmlToText } from "../shared/html.js";
 import { addDays, formatInZone } from "../shared/time.js";
 import type { GraphEvent, GraphMessage, GraphRecipient } from "./api.js";
 import { parseGraphDateTime } from "./graph-time.js";
@@ -15,60 +17,6 @@ export function formatRecipient(recipient: GraphRecipient | null | undefined): s
 
 function recipients(list: readonly GraphRecipient[] | undefined): string[] {
   return (list ?? []).map(formatRecipient).filter((value): value is string => value !== undefined);
-}
-
-export function truncate(text: string, limit: number): { text: string; truncated: boolean } {
-  if (text.length <= limit) return { text, truncated: false };
-  return { text: `${text.slice(0, limit)}…`, truncated: true };
-}
-
-const ENTITIES: Readonly<Record<string, string>> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: " ",
-  ndash: "–",
-  mdash: "—",
-  hellip: "…",
-  rsquo: "’",
-  lsquo: "‘",
-  rdquo: "”",
-  ldquo: "“",
-  copy: "©",
-  reg: "®",
-  trade: "™",
-  euro: "€",
-  bull: "•",
-};
-
-/** Readable text from an HTML mail body: drops head/style/script, keeps paragraphs and link targets. */
-export function htmlToText(html: string): string {
-  return html
-    .replace(/<(head|style|script|title)\b[^>]*>[\s\S]*?<\/\1\s*>/gi, "")
-    .replace(/<!--[\s\S]*?-->/g, "")
-    .replace(
-      /<a\b[^>]*?href\s*=\s*["']([^"']+)["'][^>]*>([\s\S]*?)<\/a\s*>/gi,
-      (_, href: string, label: string) => {
-        const text = label.replace(/<[^>]+>/g, "").trim();
-        return !text || text === href || href.startsWith("mailto:") ? text || href : `${text} (${href})`;
-      },
-    )
-    .replace(/<br\s*\/?>/gi, "\n")
-    .replace(/<li\b[^>]*>/gi, "\n• ")
-    .replace(/<\/(p|div|tr|h[1-6]|ul|ol|table|blockquote)\s*>/gi, "\n")
-    .replace(/<[^>]+>/g, "")
-    .replace(/&(#x[0-9a-f]+|#\d+|[a-z]+);/gi, (match, entity: string) => {
-      if (entity.startsWith("#x") || entity.startsWith("#X"))
-        return String.fromCodePoint(Number.parseInt(entity.slice(2), 16));
-      if (entity.startsWith("#")) return String.fromCodePoint(Number.parseInt(entity.slice(1), 10));
-      return ENTITIES[entity.toLowerCase()] ?? match;
-    })
-    .replace(/[ \t\u00a0]+/g, " ")
-    .replace(/ *\n */g, "\n")
-    .replace(/\n{3,}/g, "\n\n")
-    .trim();
 }
 
 function received(message: GraphMessage, timeZone: string): string | undefined {

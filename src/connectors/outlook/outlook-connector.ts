@@ -1,14 +1,12 @@
-import { DelegateError } from "../../errors.js";
 import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
 import {
-  addDays,
-  formatInZone,
-  formatUtc,
-  isDateOnly,
-  parseDateTime,
-  resolveTimeRange,
-  type TimeRange,
-} from "../shared/time.js";
+  type EventBoundary,
+  type EventTimes,
+  movedEventTimes,
+  newEventTimes,
+  toolTimeRange,
+} from "../shared/calendar.js";
+import { formatInZone, formatUtc } from "../shared/time.js";
 import {
   CALENDAR_VIEW_PATH,
   EVENTS_PATH,
@@ -35,7 +33,6 @@ import {
 } from "./schemas.js";
 import { planMessageQuery } from "./search.js";
 
-const DEFAULT_DURATION_MINUTES = 30;
 const MAX_PAGES = 5;
 const EVENT_FIELDS = [
   "id",
@@ -68,110 +65,30 @@ const MESSAGE_FIELDS = [
   "webLink",
 ].join(",");
 
-function invalid(message: string): DelegateError {
-  return new DelegateError("TOOL_FAILED", `Invalid arguments: ${message}`, {
-    details: { connector: "outlook" },
-  });
-}
-
-function range(resolve: () => TimeRange): TimeRange {
-  try {
-    return resolve();
-  } catch (error) {
-    throw invalid((error as Error).message);
-  }
-}
-
-const date = (text: string) => text.trim().slice(0, 10);
-const midnight = (day: string, timeZone: string): GraphDateTimeZone => ({
-  dateTime: `${day}T00:00:00`,
-  timeZone,
-});
 const toRecipients = (addresses: readonly string[] | undefined) =>
   (addresses ?? []).map((address) => ({ emailAddress: { address } }));
 
-interface EventTimes {
-  start: GraphDateTimeZone;
-  end: GraphDateTimeZone;
-  isAllDay: boolean;
+/** Graph's all-day boundaries are midnights in the given zone; timed ones are wall times there. */
+function toGraphTime(boundary: EventBoundary, timeZone: string): GraphDateTimeZone {
+  return boundary.date !== undefined
+    ? { dateTime: `${boundary.date}T00:00:00`, timeZone }
+    : toGraphDateTime(boundary.at, timeZone);
 }
 
-function newEventTimes(
-  input: { start: string; end?: string | undefined; duration_minutes?: number | undefined },
-  timeZone: string,
-): EventTimes {
-  if (isDateOnly(input.start)) {
-    if (input.end !== undefined && !isDateOnly(input.end))
-      throw invalid("an all-day event (start is a date) needs end as a date too");
-    const lastDay = input.end === undefined ? date(input.start) : date(input.end);
-    if (lastDay < date(input.start)) throw invalid("end must not be before start");
-    return {
-      start: midnight(date(input.start), timeZone),
-      end: midnight(addDays(lastDay, 1), timeZone),
-      isAllDay: true,
-    };
-  }
-  if (input.end !== undefined && isDateOnly(input.end))
-    throw invalid("end must be a date-time when start is a date-time");
-  const start = parseDateTime(input.start, timeZone);
-  const end =
-    input.end !== undefined
-      ? parseDateTime(input.end, timeZone)
-      : new Date(start.getTime() + (input.duration_minutes ?? DEFAULT_DURATION_MINUTES) * 60_000);
-  if (end.getTime() <= start.getTime()) throw invalid("end must be after start");
-  return { start: toGraphDateTime(start, timeZone), end: toGraphDateTime(end, timeZone), isAllDay: false };
+function toGraphTimes(times: Partial<EventTimes>, timeZone: string): Record<string, unknown> {
+  if (!times.start) return times.end ? { end: toGraphTime(times.end, timeZone) } : {};
+  return {
+    start: toGraphTime(times.start, timeZone),
+    ...(times.end ? { end: toGraphTime(times.end, timeZone) } : {}),
+    isAllDay: times.start.date !== undefined,
+  };
 }
 
-/** The patched times, keeping the event's length when only its start moves. */
-function movedEventTimes(
-  current: GraphEvent,
-  input: { start?: string | undefined; end?: string | undefined },
-  timeZone: string,
-): Partial<EventTimes> {
-  const wasAllDay = current.isAllDay === true;
-  const currentStart = wasAllDay ? current.start.dateTime.slice(0, 10) : "";
-  const currentEnd = wasAllDay ? current.end.dateTime.slice(0, 10) : "";
-  if (input.start !== undefined && isDateOnly(input.start)) {
-    if (input.end !== undefined && !isDateOnly(input.end))
-      throw invalid("an all-day start needs a date as end");
-    const days = wasAllDay
-      ? Math.max(
-          1,
-          Math.round(
-            (Date.parse(`${currentEnd}T00:00:00Z`) - Date.parse(`${currentStart}T00:00:00Z`)) / 86_400_000,
-          ),
-        )
-      : 1;
-    const endDay = input.end !== undefined ? addDays(date(input.end), 1) : addDays(date(input.start), days);
-    if (endDay <= date(input.start)) throw invalid("end must not be before start");
-    return { start: midnight(date(input.start), timeZone), end: midnight(endDay, timeZone), isAllDay: true };
-  }
-  const span = { start: parseGraphDateTime(current.start), end: parseGraphDateTime(current.end) };
-  if (input.start !== undefined) {
-    if (input.end !== undefined && isDateOnly(input.end))
-      throw invalid("end must be a date-time when start is one");
-    const start = parseDateTime(input.start, timeZone);
-    const length =
-      wasAllDay || !span.start || !span.end
-        ? DEFAULT_DURATION_MINUTES * 60_000
-        : span.end.getTime() - span.start.getTime();
-    const end =
-      input.end !== undefined ? parseDateTime(input.end, timeZone) : new Date(start.getTime() + length);
-    if (end.getTime() <= start.getTime()) throw invalid("end must be after start");
-    return { start: toGraphDateTime(start, timeZone), end: toGraphDateTime(end, timeZone), isAllDay: false };
-  }
-  if (input.end === undefined) return {};
-  if (wasAllDay) {
-    if (!isDateOnly(input.end)) throw invalid("this is an all-day event; give end as a date");
-    const endDay = addDays(date(input.end), 1);
-    if (endDay <= currentStart) throw invalid("end must not be before the event's start");
-    return { end: midnight(endDay, timeZone) };
-  }
-  if (isDateOnly(input.end)) throw invalid("this is a timed event; give end as a date-time");
-  const end = parseDateTime(input.end, timeZone);
-  if (span.start && end.getTime() <= span.start.getTime())
-    throw invalid("end must be after the event's start");
-  return { end: toGraphDateTime(end, timeZone) };
+/** An existing event's boundaries: floating dates when all-day, instants otherwise. */
+function fromGraphTime(time: GraphDateTimeZone, allDay: boolean): EventBoundary | undefined {
+  if (allDay) return { date: time.dateTime.slice(0, 10) };
+  const at = parseGraphDateTime(time);
+  return at ? { at } : undefined;
 }
 
 /** Keeps each staying attendee's type (required/optional/resource). */
@@ -259,16 +176,14 @@ const listEvents = connectorTool({
     "List the user's Outlook calendar events between start and end (default: today through the next 7 days), including each occurrence of recurring meetings. Use a bare date such as 2025-06-12 as start to get that whole day.",
   schema: ListEventsSchema,
   async run(input, { http, timeZone, now }) {
-    const { start, end } = range(() =>
-      resolveTimeRange({
-        start: input.start,
-        end: input.end,
-        timeZone,
-        now,
-        defaultStart: "start-of-today",
-        defaultDays: 7,
-      }),
-    );
+    const { start, end } = toolTimeRange("outlook", {
+      start: input.start,
+      end: input.end,
+      timeZone,
+      now,
+      defaultStart: "start-of-today",
+      defaultDays: 7,
+    });
     const events: GraphEvent[] = [];
     let request: { path: string; query?: Record<string, string | number> } = {
       path: CALENDAR_VIEW_PATH,
@@ -307,7 +222,10 @@ const createEvent = connectorTool({
   schema: CreateEventSchema,
   sideEffect: true,
   async run(input, { http, timeZone }) {
-    const body: Record<string, unknown> = { subject: input.subject, ...newEventTimes(input, timeZone) };
+    const body: Record<string, unknown> = {
+      subject: input.subject,
+      ...toGraphTimes(newEventTimes("outlook", input, timeZone), timeZone),
+    };
     if (input.attendees?.length) {
       body.attendees = input.attendees.map((address) => ({ emailAddress: { address }, type: "required" }));
     }
@@ -340,7 +258,11 @@ const updateEvent = connectorTool({
         path: eventPath(input.event_id),
         query: { $select: "start,end,isAllDay,attendees" },
       });
-      Object.assign(patch, movedEventTimes(current, input, timeZone));
+      const allDay = current.isAllDay === true;
+      const start = fromGraphTime(current.start, allDay);
+      const end = fromGraphTime(current.end, allDay);
+      const span = { ...(start ? { start } : {}), ...(end ? { end } : {}) };
+      Object.assign(patch, toGraphTimes(movedEventTimes("outlook", span, input, timeZone), timeZone));
       if (input.attendees !== undefined) patch.attendees = mergeAttendees(current.attendees, input.attendees);
     }
     const updated = await http.request<GraphEvent>({

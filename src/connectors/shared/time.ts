@@ -1,147 +1,62 @@
 /**
- * Time-zone arithmetic for the calendar connectors, with `Intl` only (no date library is
- * installed). Instants are `Date`s; "wall clock" values are the calendar fields a person in a given
- * IANA zone would read on their clock. Ambiguous and skipped local times resolve like Temporal's
- * `"compatible"` disambiguation: the earlier instant in a fall-back overlap, and the later wall time
- * (the pre-transition offset) in a spring-forward gap.
+ * Time-zone arithmetic for the connectors, wrapped around `temporal-polyfill`. Temporal was chosen
+ * over luxon and @date-fns/tz because it is the standard API (the import becomes the global once
+ * Node ships it), it keeps instants, wall times and plain dates apart as separate types, and its
+ * `"compatible"` disambiguation is exactly what calendars want: the earlier instant in a fall-back
+ * overlap, and a skipped spring-forward wall time moved forward by the gap.
+ *
+ * Instants are `Date`s at this module's edge; dates are `YYYY-MM-DD` texts.
  */
+import { Temporal } from "temporal-polyfill";
 
-export interface WallClock {
-  year: number;
-  /** 1–12. */
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-  millisecond: number;
-  /** 0 = Sunday … 6 = Saturday. */
-  weekday: number;
-}
+/** The ISO 8601 shapes the tools accept: a date, or a date-time with minutes, optionally an offset. */
+const ISO_SHAPE =
+  /^(\d{4}-\d{2}-\d{2})(?:[Tt ](\d{2}:\d{2}(?::\d{2}(?:[.,]\d{1,9})?)?)\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
 
-/** The calendar fields of a local date-time; omitted time fields are zero. */
-export interface WallTime {
-  year: number;
-  month: number;
-  day: number;
-  hour?: number;
-  minute?: number;
-  second?: number;
-  millisecond?: number;
-}
+type Parsed =
+  | { kind: "date"; date: Temporal.PlainDate }
+  | { kind: "local"; wall: Temporal.PlainDateTime }
+  | { kind: "instant"; instant: Temporal.Instant };
 
-/** An ISO 8601 date or date-time, with or without a UTC offset (`Z`, `+02:00`, `+0200`). */
-export const ISO_DATE_TIME_PATTERN =
-  /^(\d{4})-(\d{2})-(\d{2})(?:[Tt ](\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?\s*([Zz]|[+-]\d{2}(?::?\d{2})?)?)?$/;
-
-const DAY_MS = 86_400_000;
-const WEEKDAYS: Record<string, number> = { Sun: 0, Mon: 1, Tue: 2, Wed: 3, Thu: 4, Fri: 5, Sat: 6 };
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatterFor(timeZone: string): Intl.DateTimeFormat {
-  let formatter = formatters.get(timeZone);
-  if (!formatter) {
-    formatter = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "numeric",
-      day: "numeric",
-      hour: "numeric",
-      minute: "numeric",
-      second: "numeric",
-      weekday: "short",
-    });
-    formatters.set(timeZone, formatter);
+/** Reads an accepted ISO text; undefined for other shapes and impossible dates or times. */
+function parse(text: string): Parsed | undefined {
+  const match = ISO_SHAPE.exec(text.trim());
+  if (!match) return undefined;
+  const [, date = "", time, offset] = match;
+  try {
+    if (time === undefined) return { kind: "date", date: Temporal.PlainDate.from(date) };
+    if (offset === undefined) return { kind: "local", wall: Temporal.PlainDateTime.from(`${date}T${time}`) };
+    return { kind: "instant", instant: Temporal.Instant.from(`${date}T${time}${offset}`) };
+  } catch {
+    return undefined;
   }
-  return formatter;
 }
 
-/** True when `Intl` knows the IANA zone (e.g. `Europe/Paris`, `UTC`). */
+const toDate = (instant: Temporal.Instant | Temporal.ZonedDateTime): Date =>
+  new Date(instant.epochMilliseconds);
+
+const zoned = (instant: Date, timeZone: string): Temporal.ZonedDateTime =>
+  Temporal.Instant.fromEpochMilliseconds(instant.getTime()).toZonedDateTimeISO(timeZone);
+
+/** True for an IANA zone the runtime knows (e.g. `Europe/Paris`, `UTC`). */
 export function isValidTimeZone(timeZone: string): boolean {
   if (!timeZone) return false;
   try {
-    formatterFor(timeZone);
+    zoned(new Date(0), timeZone);
     return true;
   } catch {
     return false;
   }
 }
 
-/** The wall clock in `timeZone` at `instant`. */
-export function wallClock(instant: Date, timeZone: string): WallClock {
-  const fields: Record<string, string> = {};
-  for (const part of formatterFor(timeZone).formatToParts(instant)) fields[part.type] = part.value;
-  return {
-    year: Number(fields.year),
-    month: Number(fields.month),
-    day: Number(fields.day),
-    hour: Number(fields.hour),
-    minute: Number(fields.minute),
-    second: Number(fields.second),
-    millisecond: ((instant.getTime() % 1000) + 1000) % 1000,
-    weekday: WEEKDAYS[fields.weekday ?? ""] ?? 0,
-  };
-}
-
-/** The zone's UTC offset at `instant`, in minutes east of UTC (e.g. -240 for New York in summer). */
-export function offsetMinutes(instant: Date, timeZone: string): number {
-  const wall = wallClock(instant, timeZone);
-  const asUtc = Date.UTC(
-    wall.year,
-    wall.month - 1,
-    wall.day,
-    wall.hour,
-    wall.minute,
-    wall.second,
-    wall.millisecond,
-  );
-  return Math.round((asUtc - instant.getTime()) / 60_000);
-}
-
-/** The instant at which the clock in `timeZone` shows `wall`. */
-export function zonedTimeToInstant(wall: WallTime, timeZone: string): Date {
-  const local = Date.UTC(
-    wall.year,
-    wall.month - 1,
-    wall.day,
-    wall.hour ?? 0,
-    wall.minute ?? 0,
-    wall.second ?? 0,
-    wall.millisecond ?? 0,
-  );
-  // The offsets a day either side bracket any transition near this wall time.
-  const before = offsetMinutes(new Date(local - DAY_MS), timeZone);
-  const after = offsetMinutes(new Date(local + DAY_MS), timeZone);
-  const candidates = [local - before * 60_000, local - after * 60_000].sort((a, b) => a - b);
-  const valid = candidates.filter((candidate) => {
-    const offset = offsetMinutes(new Date(candidate), timeZone);
-    return candidate === local - offset * 60_000;
-  });
-  // No valid candidate: the wall time falls in a gap; the pre-transition offset moves it forward.
-  return new Date(valid[0] ?? local - before * 60_000);
-}
-
-function pad(value: number, width = 2): string {
-  return String(Math.abs(value)).padStart(width, "0");
-}
-
-function formatOffset(minutes: number): string {
-  const sign = minutes < 0 ? "-" : "+";
-  return `${sign}${pad(Math.trunc(Math.abs(minutes) / 60))}:${pad(Math.abs(minutes) % 60)}`;
-}
-
-/** `YYYY-MM-DD` of `instant` in `timeZone`. */
-export function formatDate(instant: Date, timeZone: string): string {
-  const wall = wallClock(instant, timeZone);
-  return `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}`;
-}
-
 /** RFC 3339 with the zone's offset, e.g. `2025-06-12T09:30:00-04:00`. */
 export function formatInZone(instant: Date, timeZone: string): string {
-  const wall = wallClock(instant, timeZone);
-  const offset = offsetMinutes(instant, timeZone);
-  return `${pad(wall.year, 4)}-${pad(wall.month)}-${pad(wall.day)}T${pad(wall.hour)}:${pad(wall.minute)}:${pad(wall.second)}${formatOffset(offset)}`;
+  return zoned(instant, timeZone).toString({ timeZoneName: "never", smallestUnit: "second" });
+}
+
+/** `formatInZone` for reads that must not fail: an unknown zone falls back to UTC, still unambiguous. */
+export function formatInZoneOrUtc(instant: Date, timeZone: string): string {
+  return isValidTimeZone(timeZone) ? formatInZone(instant, timeZone) : formatUtc(instant);
 }
 
 /** RFC 3339 in UTC without milliseconds, e.g. `2025-06-12T13:30:00Z`. */
@@ -149,57 +64,19 @@ export function formatUtc(instant: Date): string {
   return `${instant.toISOString().slice(0, 19)}Z`;
 }
 
-export interface ParsedIso {
-  /** True for a bare `YYYY-MM-DD`. */
-  dateOnly: boolean;
-  /** The local calendar fields as written. */
-  wall: Required<WallTime>;
-  /** Minutes east of UTC when the text carries an offset. */
-  offsetMinutes?: number;
-}
-
-/** Splits an ISO 8601 date or date-time into its fields; undefined when it is not one. */
-export function parseIso(text: string): ParsedIso | undefined {
-  const match = ISO_DATE_TIME_PATTERN.exec(text.trim());
-  if (!match) return undefined;
-  const [, year, month, day, hour, minute, second, fraction, offset] = match;
-  const wall = {
-    year: Number(year),
-    month: Number(month),
-    day: Number(day),
-    hour: Number(hour ?? 0),
-    minute: Number(minute ?? 0),
-    second: Number(second ?? 0),
-    millisecond: Number((fraction ?? "").padEnd(3, "0").slice(0, 3)),
-  };
-  if (!isRealWallTime(wall)) return undefined;
-  const parsed: ParsedIso = { dateOnly: hour === undefined, wall };
-  if (offset) parsed.offsetMinutes = parseOffset(offset);
-  return parsed;
-}
-
-function parseOffset(text: string): number {
-  if (text === "Z" || text === "z") return 0;
-  const sign = text.startsWith("-") ? -1 : 1;
-  const digits = text.slice(1).replace(":", "");
-  return sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2) || 0));
-}
-
-function isRealWallTime(wall: Required<WallTime>): boolean {
-  if (wall.month < 1 || wall.month > 12 || wall.day < 1) return false;
-  if (wall.hour > 23 || wall.minute > 59 || wall.second > 59) return false;
-  const daysInMonth = new Date(Date.UTC(wall.year, wall.month, 0)).getUTCDate();
-  return wall.day <= daysInMonth;
+/** `YYYY-MM-DD` of `instant` in `timeZone`. */
+export function formatDate(instant: Date, timeZone: string): string {
+  return zoned(instant, timeZone).toPlainDate().toString();
 }
 
 /** True for a bare `YYYY-MM-DD`. */
 export function isDateOnly(text: string): boolean {
-  return parseIso(text)?.dateOnly ?? false;
+  return parse(text)?.kind === "date";
 }
 
 /** True for any ISO date or date-time `parseDateTime` accepts. */
 export function isIsoDateTime(text: string): boolean {
-  return parseIso(text) !== undefined;
+  return parse(text) !== undefined;
 }
 
 /**
@@ -208,41 +85,37 @@ export function isIsoDateTime(text: string): boolean {
  * @throws RangeError when the text is not an ISO 8601 date or date-time.
  */
 export function parseDateTime(text: string, timeZone: string): Date {
-  const parsed = parseIso(text);
+  const parsed = parse(text);
   if (!parsed) throw new RangeError(`"${text}" is not an ISO 8601 date or date-time`);
-  if (parsed.offsetMinutes === undefined) return zonedTimeToInstant(parsed.wall, timeZone);
-  const { year, month, day, hour, minute, second, millisecond } = parsed.wall;
-  return new Date(
-    Date.UTC(year, month - 1, day, hour, minute, second, millisecond) - parsed.offsetMinutes * 60_000,
-  );
+  if (parsed.kind === "instant") return toDate(parsed.instant);
+  if (parsed.kind === "date") return toDate(parsed.date.toZonedDateTime(timeZone));
+  return toDate(parsed.wall.toZonedDateTime(timeZone));
 }
 
 /** Adds calendar days to a `YYYY-MM-DD` date. */
 export function addDays(date: string, days: number): string {
-  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
-  return new Date(Date.UTC(year, month - 1, day + days)).toISOString().slice(0, 10);
+  return Temporal.PlainDate.from(date).add({ days }).toString();
 }
 
-/** Midnight (or the first existing instant) of a `YYYY-MM-DD` date in `timeZone`. */
+/** 1 = Monday … 7 = Sunday, for a `YYYY-MM-DD` date. */
+export function dayOfWeek(date: string): number {
+  return Temporal.PlainDate.from(date).dayOfWeek;
+}
+
+/** The first instant of a `YYYY-MM-DD` date in `timeZone` (not always midnight). */
 export function startOfDate(date: string, timeZone: string): Date {
-  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
-  return zonedTimeToInstant({ year, month, day }, timeZone);
-}
-
-/** The start of the local day containing `instant`. */
-export function startOfDay(instant: Date, timeZone: string): Date {
-  return startOfDate(formatDate(instant, timeZone), timeZone);
-}
-
-/** The end (exclusive: the next day's start) of the local day containing `instant`. */
-export function endOfDay(instant: Date, timeZone: string): Date {
-  return startOfDate(addDays(formatDate(instant, timeZone), 1), timeZone);
+  return toDate(Temporal.PlainDate.from(date).toZonedDateTime(timeZone));
 }
 
 /** The instant at local `HH:MM` on a `YYYY-MM-DD` date in `timeZone`. */
 export function atLocalTime(date: string, hour: number, minute: number, timeZone: string): Date {
-  const [year, month, day] = date.split("-").map(Number) as [number, number, number];
-  return zonedTimeToInstant({ year, month, day, hour, minute }, timeZone);
+  const wall = Temporal.PlainDate.from(date).toPlainDateTime({ hour, minute });
+  return toDate(wall.toZonedDateTime(timeZone));
+}
+
+/** The same wall-clock time `days` calendar days later (DST-aware, so not always 24 h a day). */
+export function zonedAddDays(instant: Date, days: number, timeZone: string): Date {
+  return toDate(zoned(instant, timeZone).add({ days }));
 }
 
 export interface TimeRangeInput {
@@ -261,6 +134,9 @@ export interface TimeRange {
   end: Date;
 }
 
+/** The day after a bare date, as the exclusive end that makes it inclusive for a person. */
+const dayAfter = (text: string, timeZone: string) => startOfDate(addDays(text.trim(), 1), timeZone);
+
 /**
  * Resolves a tool's optional range arguments: a bare date as `start` means that day's start, a bare
  * date as `end` means the end of that day (inclusive for a person), a bare `start` date alone means
@@ -269,18 +145,17 @@ export interface TimeRange {
  */
 export function resolveTimeRange(input: TimeRangeInput): TimeRange {
   const { timeZone, now } = input;
+  const today = startOfDate(formatDate(now, timeZone), timeZone);
   const start = input.start
     ? parseDateTime(input.start, timeZone)
     : input.defaultStart === "now"
       ? now
-      : startOfDay(now, timeZone);
+      : today;
   let end: Date;
   if (input.end) {
-    end = isDateOnly(input.end)
-      ? startOfDate(addDays(input.end.trim().slice(0, 10), 1), timeZone)
-      : parseDateTime(input.end, timeZone);
+    end = isDateOnly(input.end) ? dayAfter(input.end, timeZone) : parseDateTime(input.end, timeZone);
   } else if (input.start && isDateOnly(input.start)) {
-    end = startOfDate(addDays(input.start.trim().slice(0, 10), 1), timeZone);
+    end = dayAfter(input.start, timeZone);
   } else {
     end = zonedAddDays(start, input.defaultDays, timeZone);
   }
@@ -292,38 +167,7 @@ export function resolveTimeRange(input: TimeRangeInput): TimeRange {
   return { start, end };
 }
 
-/** The same wall-clock time `days` calendar days later (DST-aware, so not always 24 h a day). */
-export function zonedAddDays(instant: Date, days: number, timeZone: string): Date {
-  const wall = wallClock(instant, timeZone);
-  const shifted = new Date(Date.UTC(wall.year, wall.month - 1, wall.day + days));
-  return zonedTimeToInstant(
-    {
-      year: shifted.getUTCFullYear(),
-      month: shifted.getUTCMonth() + 1,
-      day: shifted.getUTCDate(),
-      hour: wall.hour,
-      minute: wall.minute,
-      second: wall.second,
-      millisecond: wall.millisecond,
-    },
-    timeZone,
-  );
-}
-
-/**
- * `formatInZone` for reads that must not fail: an unknown zone falls back to UTC, which is
- * still unambiguous.
- */
-export function formatInZoneOrUtc(instant: Date, timeZone: string): string {
-  try {
-    return formatInZone(instant, timeZone);
-  } catch {
-    return formatUtc(instant);
-  }
-}
-
-/** Cuts long texts so one item cannot flood the model's context. */
-export function truncateText(text: string, max: number): { text: string; truncated: boolean } {
-  if (text.length <= max) return { text, truncated: false };
-  return { text: `${text.slice(0, max - 1)}…`, truncated: true };
+/** Whole calendar days from one `YYYY-MM-DD` date to another (negative when `to` is earlier). */
+export function daysBetween(from: string, to: string): number {
+  return Temporal.PlainDate.from(from).until(Temporal.PlainDate.from(to)).days;
 }

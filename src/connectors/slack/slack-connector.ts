@@ -1,7 +1,7 @@
 import { isDelegateError } from "../../errors.js";
+import { truncate } from "../../text.js";
 import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
 import type { ProviderClient } from "../provider-client.js";
-import { truncateText as truncate } from "../shared/time.js";
 import { slackTsToIso } from "./format.js";
 import {
   listChannelsSchema,

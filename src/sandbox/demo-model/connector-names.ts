@@ -1,4 +1,4 @@
-import { CONNECTORS } from "../../connectors/registry.js";
+import { CONNECTORS } from "../../index.js";
 import type { DemoConnector } from "./plan.js";
 
 /** Display names ("Google Calendar") by connector id. */

@@ -1,4 +1,4 @@
-import type { ConnectorId } from "../../connectors/registry.js";
+import type { ConnectorId } from "../../index.js";
 import type { PlainDate } from "./dates.js";
 
 /** The connectors the demo model knows, in Delegate's ids. */

@@ -1,13 +1,5 @@
 import { randomBytes } from "node:crypto";
 import {
-  formatInZone,
-  formatUtc,
-  isValidTimeZone,
-  parseIso,
-  startOfDate,
-  zonedTimeToInstant,
-} from "../../connectors/shared/time.js";
-import {
   type StoredAttendee,
   type StoredCalendarEvent,
   type StoredPerson,
@@ -20,6 +12,7 @@ import {
   type ProviderHttpRequest,
   type ProviderHttpResponse,
 } from "./provider-emulator.js";
+import { dayStart, knownZone, readStamp, rfc3339, wallToEpoch } from "./zoned-time.js";
 
 export const CALENDAR_SCOPE = "https://www.googleapis.com/auth/calendar";
 const PREFIX = "/calendar/v3/";
@@ -100,12 +93,12 @@ export function createGoogleCalendarEmulator(
   };
 
   const startMs = (time: StoredTime, state: CalendarState) =>
-    time.kind === "timed" ? time.at : startOfDate(time.date, state.timeZone).getTime();
+    time.kind === "timed" ? time.at : dayStart(time.date, state.timeZone);
 
   const renderTime = (time: StoredTime, zone: string) =>
     time.kind === "date"
       ? { date: time.date }
-      : { dateTime: formatInZone(new Date(time.at), zone), timeZone: time.timeZone };
+      : { dateTime: rfc3339(time.at, zone), timeZone: time.timeZone };
 
   const render = (
     event: StoredCalendarEvent,
@@ -150,9 +143,7 @@ export function createGoogleCalendarEmulator(
   const responseZone = (query: URLSearchParams, state: CalendarState): Result<string> => {
     const zone = query.get("timeZone");
     if (zone === null) return { ok: state.timeZone };
-    return isValidTimeZone(zone)
-      ? { ok: zone }
-      : { error: badRequest("Invalid time zone definition.", "invalid") };
+    return knownZone(zone) ? { ok: zone } : { error: badRequest("Invalid time zone definition.", "invalid") };
   };
 
   const listEvents = (request: ProviderHttpRequest, state: CalendarState): ProviderHttpResponse => {
@@ -232,28 +223,21 @@ export function createGoogleCalendarEmulator(
     if (typeof value !== "object" || value === null)
       return { error: badRequest(`Missing ${which} time.`, "required") };
     const time = value as { date?: unknown; dateTime?: unknown; timeZone?: unknown };
-    if (
-      time.timeZone !== undefined &&
-      (typeof time.timeZone !== "string" || !isValidTimeZone(time.timeZone))
-    ) {
+    if (time.timeZone !== undefined && (typeof time.timeZone !== "string" || !knownZone(time.timeZone))) {
       return { error: badRequest(`Invalid time zone definition for ${which} time.`, "invalid") };
     }
     const zone = typeof time.timeZone === "string" ? time.timeZone : undefined;
     if (typeof time.date === "string" && time.dateTime === undefined) {
-      const parsed = parseIso(time.date);
-      if (!parsed?.dateOnly) return { error: badRequest() };
+      if (readStamp(time.date)?.kind !== "date") return { error: badRequest() };
       return { ok: { kind: "date", date: time.date } };
     }
     if (typeof time.dateTime !== "string") return { error: badRequest(`Missing ${which} time.`, "required") };
-    const parsed = parseIso(time.dateTime);
-    if (!parsed || parsed.dateOnly) return { error: badRequest() };
-    if (parsed.offsetMinutes === undefined && !zone) {
+    const stamp = readStamp(time.dateTime);
+    if (!stamp || stamp.kind === "date") return { error: badRequest() };
+    if (stamp.kind === "wall" && !zone) {
       return { error: badRequest(`Missing time zone definition for ${which} time.`, "required") };
     }
-    const at =
-      parsed.offsetMinutes === undefined
-        ? zonedTimeToInstant(parsed.wall, zone ?? state.timeZone).getTime()
-        : (parseRfc3339(time.dateTime) ?? 0);
+    const at = stamp.kind === "wall" ? wallToEpoch(stamp.wall, zone ?? state.timeZone) : stamp.epochMs;
     return { ok: { kind: "timed", at, timeZone: zone ?? state.timeZone } };
   };
 
@@ -389,12 +373,12 @@ export function createGoogleCalendarEmulator(
     if (timeMax <= timeMin) return badRequest("The specified time range is empty.", "timeRangeEmpty");
     let zone: string | undefined;
     if (fields.timeZone !== undefined) {
-      if (typeof fields.timeZone !== "string" || !isValidTimeZone(fields.timeZone)) {
+      if (typeof fields.timeZone !== "string" || !knownZone(fields.timeZone)) {
         return badRequest("Invalid time zone definition.", "invalid");
       }
       zone = fields.timeZone;
     }
-    const format = (at: number) => (zone ? formatInZone(new Date(at), zone) : formatUtc(new Date(at)));
+    const format = (at: number) => rfc3339(at, zone);
     const items = Array.isArray(fields.items) ? fields.items : [];
     const calendarsOut: Record<string, unknown> = {};
     for (const item of items) {
@@ -517,10 +501,8 @@ export function createGoogleCalendarEmulator(
 
 /** An RFC 3339 timestamp, which Google requires to carry an offset. */
 function parseRfc3339(text: string): number | undefined {
-  const parsed = parseIso(text);
-  if (!parsed || parsed.dateOnly || parsed.offsetMinutes === undefined) return undefined;
-  const { year, month, day, hour, minute, second, millisecond } = parsed.wall;
-  return Date.UTC(year, month - 1, day, hour, minute, second, millisecond) - parsed.offsetMinutes * 60_000;
+  const stamp = readStamp(text);
+  return stamp?.kind === "exact" ? stamp.epochMs : undefined;
 }
 
 function safeDecode(segment: string): string {

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { addDays, atLocalTime, formatDate } from "../../connectors/shared/time.js";
+import { localTime, localToday, shiftDate } from "./zoned-time.js";
 
 /** A calendar time as the emulator stores it: an instant with its zone label, or an all-day date. */
 export type StoredTime = { kind: "timed"; at: number; timeZone: string } | { kind: "date"; date: string };
@@ -63,12 +63,12 @@ function instanceSuffix(at: number): string {
  */
 export function seedCalendarEvents(options: CalendarSeedOptions): StoredCalendarEvent[] {
   const { now, timeZone, owner, identifier } = options;
-  const today = formatDate(now, timeZone);
+  const today = localToday(now, timeZone);
   const created = now.getTime() - 30 * 86_400_000;
   const events: StoredCalendarEvent[] = [];
 
   const at = (dayOffset: number, hour: number, minute: number) =>
-    atLocalTime(addDays(today, dayOffset), hour, minute, timeZone).getTime();
+    localTime(shiftDate(today, dayOffset), hour, minute, timeZone);
 
   interface Spec {
     key: string;
@@ -239,13 +239,13 @@ export function seedCalendarEvents(options: CalendarSeedOptions): StoredCalendar
     location: "SFO Terminal 3",
     description: "Confirmation ABC123. Seat 14C.",
   });
-  const holiday = addDays(today, 8);
+  const holiday = shiftDate(today, 8);
   events.push({
     id: seededEventId(identifier, "company-holiday"),
     iCalUID: `${seededEventId(identifier, "company-holiday")}@google.com`,
     summary: "Company holiday",
     start: { kind: "date", date: holiday },
-    end: { kind: "date", date: addDays(holiday, 1) },
+    end: { kind: "date", date: shiftDate(holiday, 1) },
     attendees: [],
     organizer: owner,
     transparency: "transparent",

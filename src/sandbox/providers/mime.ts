@@ -3,6 +3,9 @@
  * tree (as a mail provider does on receipt), and build part trees for seeded mail.
  */
 
+import { compile } from "html-to-text";
+import libmime from "libmime";
+
 export interface MimeHeader {
   name: string;
   value: string;
@@ -67,7 +70,7 @@ function parseHeaders(block: string): MimeHeader[] {
   // Raw 8-bit header bytes are UTF-8 (RFC 6532); encoded words are RFC 2047.
   return headers.map(({ name, value }) => ({
     name,
-    value: decodeEncodedWords(Buffer.from(value.trim(), "latin1").toString("utf8")),
+    value: libmime.decodeWords(Buffer.from(value.trim(), "latin1").toString("utf8")),
   }));
 }
 
@@ -136,27 +139,6 @@ function decodeTransfer(content: string, encoding: string): Buffer {
   return Buffer.from(content, "latin1");
 }
 
-/** Decodes RFC 2047 encoded words; whitespace between adjacent words is dropped, as the RFC says. */
-export function decodeEncodedWords(value: string): string {
-  const word = /=\?([^?]+)\?([BbQq])\?([^?]*)\?=/g;
-  return value
-    .replace(/(=\?[^?]+\?[BbQq]\?[^?]*\?=)\s+(?==\?[^?]+\?[BbQq]\?[^?]*\?=)/g, "$1")
-    .replace(word, (whole, charset: string, encoding: string, data: string) => {
-      const bytes =
-        encoding.toUpperCase() === "B"
-          ? Buffer.from(data, "base64")
-          : Buffer.from(
-              data
-                .replace(/_/g, " ")
-                .replace(/=([0-9A-Fa-f]{2})/g, (_m, hex: string) =>
-                  String.fromCharCode(Number.parseInt(hex, 16)),
-                ),
-              "latin1",
-            );
-      return decodeCharset(bytes, charset.split("*")[0] ?? "utf-8") ?? whole;
-    });
-}
-
 export function decodeCharset(bytes: Uint8Array, charset: string): string | undefined {
   try {
     return new TextDecoder(charset).decode(bytes);
@@ -184,20 +166,18 @@ export function messageText(root: MimePart): string {
   };
   visit(root);
   if (plain?.trim()) return plain;
-  return html ? stripHtml(html) : "";
+  return html ? htmlText(html) : "";
 }
 
-function stripHtml(html: string): string {
-  return html
-    .replace(/<(head|style|script)\b[\s\S]*?<\/\1\s*>/gi, " ")
-    .replace(/<[^>]+>/g, " ")
-    .replace(/&nbsp;/g, " ")
-    .replace(/&amp;/g, "&")
-    .replace(/&lt;/g, "<")
-    .replace(/&gt;/g, ">")
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;/g, "'");
-}
+/** What a mail provider indexes and previews of an HTML body: its words, without link targets. */
+export const htmlText: (html: string) => string = compile({
+  wordwrap: false,
+  selectors: [
+    { selector: "a", options: { ignoreHref: true } },
+    { selector: "img", format: "skip" },
+    { selector: "td", format: "block" },
+  ],
+});
 
 /** Every attachment (a part with a file name) in a part tree. */
 export function attachments(root: MimePart): MimePart[] {

@@ -1,7 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { htmlToText } from "../../connectors/outlook/format.js";
-import { graphZoneToIana } from "../../connectors/outlook/graph-time.js";
-import { formatInZone, parseIso, zonedTimeToInstant } from "../../connectors/shared/time.js";
+import { htmlText } from "./mime.js";
 import {
   type GraphPerson,
   graphId,
@@ -13,6 +11,7 @@ import {
   teamsJoinUrl,
 } from "./outlook-seed.js";
 import type { ProviderEmulator, ProviderHttpRequest, ProviderHttpResponse } from "./provider-emulator.js";
+import { graphWallTime, ianaForGraphZone, readStamp, wallToEpoch } from "./zoned-time.js";
 
 const PREFIX = "/v1.0/me/";
 const GRAPH = "https://graph.microsoft.com/v1.0";
@@ -99,19 +98,12 @@ const itemNotFound = () =>
   graphError(404, "ErrorItemNotFound", "The specified object was not found in the store.");
 const badRequest = (message: string, code = "BadRequest") => graphError(400, code, message);
 
-/** Graph's date-time text: a wall time with seven fractional digits and no offset. */
-function graphDateTime(instant: number, zone: string): string {
-  return `${formatInZone(new Date(instant), zone).slice(0, 19)}.0000000`;
-}
-
 /** An ISO timestamp; without an offset Graph reads it as UTC. */
 function parseUtcDefault(text: string): number | undefined {
-  const parsed = parseIso(text);
-  if (!parsed) return undefined;
-  const { year, month, day, hour, minute, second, millisecond } = parsed.wall;
-  return (
-    Date.UTC(year, month - 1, day, hour, minute, second, millisecond) - (parsed.offsetMinutes ?? 0) * 60_000
-  );
+  const stamp = readStamp(text);
+  if (!stamp) return undefined;
+  if (stamp.kind === "exact") return stamp.epochMs;
+  return stamp.kind === "wall" ? wallToEpoch(stamp.wall, "UTC") : Date.parse(`${stamp.date}T00:00:00Z`);
 }
 
 function person(value: unknown): GraphPerson | undefined {
@@ -250,7 +242,7 @@ function searchMatcher(text: string): (message: StoredMessage) => boolean {
       to: people(message.to),
       cc: people(message.cc),
       subject: message.subject,
-      body: message.bodyType === "html" ? htmlToText(message.body) : message.body,
+      body: message.bodyType === "html" ? htmlText(message.body) : message.body,
     };
     fields.participants = `${fields.from} ${fields.to} ${fields.cc}`;
     fields.recipients = `${fields.to} ${fields.cc}`;
@@ -294,7 +286,7 @@ export function createOutlookEmulator(options: OutlookEmulatorOptions = {}): Out
   };
 
   const renderMessage = (message: StoredMessage): Record<string, unknown> => {
-    const text = message.bodyType === "html" ? htmlToText(message.body) : message.body;
+    const text = message.bodyType === "html" ? htmlText(message.body) : message.body;
     const stamp = new Date(message.received).toISOString().replace(/\.\d{3}Z$/, "Z");
     return {
       "@odata.etag": `W/"CQAAABYAAAB${message.id.slice(8, 20)}"`,
@@ -330,13 +322,13 @@ export function createOutlookEmulator(options: OutlookEmulatorOptions = {}): Out
     mailbox: Mailbox,
     zoneName: string,
   ): Record<string, unknown> => {
-    const zone = graphZoneToIana(zoneName) ?? "UTC";
+    const zone = ianaForGraphZone(zoneName) ?? "UTC";
     const time = (instant: number, date: string | undefined) => ({
-      dateTime: date ? `${date}T00:00:00.0000000` : graphDateTime(instant, zone),
+      dateTime: date ? `${date}T00:00:00.0000000` : graphWallTime(instant, zone),
       timeZone: zoneName,
     });
     const isOrganizer = event.organizer.address === mailbox.owner.address;
-    const text = event.bodyType === "html" ? htmlToText(event.body) : event.body;
+    const text = event.bodyType === "html" ? htmlText(event.body) : event.body;
     return {
       "@odata.etag": `W/"DwAAABYAAAB${event.id.slice(8, 20)}"`,
       id: event.id,
@@ -526,22 +518,19 @@ export function createOutlookEmulator(options: OutlookEmulatorOptions = {}): Out
     if (typeof time?.dateTime !== "string")
       return badRequest(`${which} must be specified.`, "ErrorInvalidRequest");
     const zoneName = typeof time.timeZone === "string" && time.timeZone ? time.timeZone : "UTC";
-    const zone = graphZoneToIana(zoneName);
+    const zone = ianaForGraphZone(zoneName);
     if (!zone) {
       return badRequest(
         `A valid TimeZone value must be specified. The following TimeZone value is not supported: '${zoneName}'.`,
         "TimeZoneNotSupportedException",
       );
     }
-    const parsed = parseIso(time.dateTime);
-    if (!parsed || parsed.dateOnly)
+    const stamp = readStamp(time.dateTime);
+    if (!stamp || stamp.kind === "date")
       return badRequest(
         `Cannot convert the literal '${time.dateTime}' to the expected type 'Edm.DateTimeOffset'.`,
       );
-    const at =
-      parsed.offsetMinutes === undefined
-        ? zonedTimeToInstant(parsed.wall, zone).getTime()
-        : (parseUtcDefault(time.dateTime) ?? 0);
+    const at = stamp.kind === "wall" ? wallToEpoch(stamp.wall, zone) : stamp.epochMs;
     return { at, zone: zoneName, wall: time.dateTime.slice(0, 19) };
   };
 

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { addDays, atLocalTime, formatDate } from "../../connectors/shared/time.js";
+import { localTime, localToday, shiftDate } from "./zoned-time.js";
 
 export interface GraphPerson {
   name?: string;
@@ -213,10 +213,10 @@ export function seedMessages(options: OutlookSeedOptions): StoredMessage[] {
 /** Ten events from yesterday to nine days ahead, three of them tomorrow, in the user's zone. */
 export function seedEvents(options: OutlookSeedOptions): StoredOutlookEvent[] {
   const { now, timeZone, owner, identifier } = options;
-  const today = formatDate(now, timeZone);
+  const today = localToday(now, timeZone);
   const created = now.getTime() - 14 * 86_400_000;
   const at = (day: number, hour: number, minute = 0) =>
-    atLocalTime(addDays(today, day), hour, minute, timeZone).getTime();
+    localTime(shiftDate(today, day), hour, minute, timeZone);
   const event = (
     key: string,
     day: number,
@@ -255,16 +255,16 @@ export function seedEvents(options: OutlookSeedOptions): StoredOutlookEvent[] {
     if (stored.isOnlineMeeting) stored.joinUrl = teamsJoinUrl(id);
     return stored;
   };
-  const offsiteDay = addDays(today, 9);
+  const offsiteDay = shiftDate(today, 9);
   const offsite = event("offsite", 9, [0, 0], 24 * 60, {
     subject: "Team offsite",
     location: "Lakeside Lodge, Redmond",
     attendees: [MORGAN, ALEX, JORDAN],
     body: "<p>Full-day planning offsite. Bus leaves the main campus at 8:15.</p>",
   });
-  offsite.allDay = { startDate: offsiteDay, endDate: addDays(offsiteDay, 1) };
-  offsite.start = atLocalTime(offsiteDay, 0, 0, timeZone).getTime();
-  offsite.end = atLocalTime(addDays(offsiteDay, 1), 0, 0, timeZone).getTime();
+  offsite.allDay = { startDate: offsiteDay, endDate: shiftDate(offsiteDay, 1) };
+  offsite.start = localTime(offsiteDay, 0, 0, timeZone);
+  offsite.end = localTime(shiftDate(offsiteDay, 1), 0, 0, timeZone);
   return [
     event("interview", -1, [10, 0], 60, {
       subject: "Interview: Senior Backend Engineer",

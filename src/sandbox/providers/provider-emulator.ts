@@ -1,4 +1,4 @@
-import type { ConnectorId } from "../../connectors/registry.js";
+import type { ConnectorId } from "../../index.js";
 import type { TokenGrant } from "../token-grants.js";
 
 /** A provider request after the shared server has authenticated its bearer token. */

@@ -1,9 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo, Socket } from "node:net";
-import {
-  type ConnectionNames,
-  connectionNames as defaultConnectionNames,
-} from "../../connectors/registry.js";
+import { CONNECTOR_IDS, CONNECTORS, type ConnectorId } from "../../index.js";
 import type { TokenVerifier } from "../token-grants.js";
 import type { ProviderEmulator, ProviderHttpResponse } from "./provider-emulator.js";
 
@@ -29,7 +26,8 @@ export interface ProviderServer {
 export interface ProviderServerOptions {
   tokens: TokenVerifier;
   emulators: readonly ProviderEmulator[];
-  connectionNames?: ConnectionNames;
+  /** Each connector's Scalekit connection name; Scalekit's default slugs when omitted. */
+  connectionNames?: Readonly<Record<ConnectorId, string>>;
   port?: number;
   host?: string;
 }
@@ -40,7 +38,9 @@ export interface ProviderServerOptions {
  * carries the needed scope, applies injected faults, then hands the request to the emulator.
  */
 export async function startProviderServer(options: ProviderServerOptions): Promise<ProviderServer> {
-  const names = options.connectionNames ?? defaultConnectionNames();
+  const names =
+    options.connectionNames ??
+    Object.fromEntries(CONNECTOR_IDS.map((id) => [id, CONNECTORS[id].defaultConnection]));
   const faults: ProviderFault[] = [];
   const requests: ProviderServer["requests"] = [];
   const sockets = new Set<Socket>();

@@ -1,21 +1,20 @@
 import { describe, expect, it } from "vitest";
 import {
   addDays,
-  endOfDay,
+  atLocalTime,
+  dayOfWeek,
+  daysBetween,
   formatDate,
   formatInZone,
+  formatInZoneOrUtc,
   formatUtc,
   isDateOnly,
   isIsoDateTime,
   isValidTimeZone,
-  offsetMinutes,
   parseDateTime,
   resolveTimeRange,
   startOfDate,
-  startOfDay,
-  wallClock,
   zonedAddDays,
-  zonedTimeToInstant,
 } from "../../../src/connectors/shared/time.js";
 
 const NY = "America/New_York";
@@ -55,21 +54,22 @@ describe("parseDateTime", () => {
 describe("daylight-saving transitions", () => {
   it("moves a skipped wall time forward (spring forward)", () => {
     // 02:30 does not exist in New York on 2025-03-09; the clock jumps from 02:00 EST to 03:00 EDT.
-    const instant = zonedTimeToInstant({ year: 2025, month: 3, day: 9, hour: 2, minute: 30 }, NY);
+    const instant = atLocalTime("2025-03-09", 2, 30, NY);
     expect(formatInZone(instant, NY)).toBe("2025-03-09T03:30:00-04:00");
+    expect(formatInZone(parseDateTime("2025-03-09T02:30", NY), NY)).toBe("2025-03-09T03:30:00-04:00");
   });
 
   it("takes the earlier instant of a repeated wall time (fall back)", () => {
-    const instant = zonedTimeToInstant({ year: 2025, month: 11, day: 2, hour: 1, minute: 30 }, NY);
+    const instant = parseDateTime("2025-11-02T01:30", NY);
     expect(instant.toISOString()).toBe("2025-11-02T05:30:00.000Z");
     expect(formatInZone(instant, NY)).toBe("2025-11-02T01:30:00-04:00");
   });
 
   it("gives 23- and 25-hour days their real length", () => {
-    const spring = startOfDate("2025-03-09", NY);
-    const fall = startOfDate("2025-11-02", NY);
-    expect((endOfDay(spring, NY).getTime() - spring.getTime()) / 3_600_000).toBe(23);
-    expect((endOfDay(fall, NY).getTime() - fall.getTime()) / 3_600_000).toBe(25);
+    const hours = (date: string) =>
+      (startOfDate(addDays(date, 1), NY).getTime() - startOfDate(date, NY).getTime()) / 3_600_000;
+    expect(hours("2025-03-09")).toBe(23);
+    expect(hours("2025-11-02")).toBe(25);
   });
 
   it("keeps the wall time when adding days across a transition", () => {
@@ -96,17 +96,20 @@ describe("formatting", () => {
     expect(formatUtc(instant)).toBe("2025-06-12T13:30:00Z");
   });
 
-  it("reports wall clock, weekday, offset and local date", () => {
-    expect(wallClock(instant, "Asia/Tokyo")).toMatchObject({
-      year: 2025,
-      month: 6,
-      day: 12,
-      hour: 22,
-      weekday: 4,
-    });
-    expect(offsetMinutes(instant, NY)).toBe(-240);
+  it("reports local dates, weekdays and day counts", () => {
+    expect(formatInZone(instant, "Asia/Tokyo")).toBe("2025-06-12T22:30:00+09:00");
+    expect(dayOfWeek("2025-06-12")).toBe(4); // Thursday
+    expect(dayOfWeek("2025-06-15")).toBe(7); // Sunday
+    expect(daysBetween("2025-02-27", "2025-03-02")).toBe(3);
     expect(formatDate(new Date("2025-06-12T02:00:00Z"), NY)).toBe("2025-06-11");
-    expect(formatInZone(startOfDay(instant, "Asia/Tokyo"), "Asia/Tokyo")).toBe("2025-06-12T00:00:00+09:00");
+    expect(formatInZone(startOfDate("2025-06-12", "Asia/Tokyo"), "Asia/Tokyo")).toBe(
+      "2025-06-12T00:00:00+09:00",
+    );
+  });
+
+  it("falls back to UTC for an unknown zone where a read must not fail", () => {
+    expect(formatInZoneOrUtc(instant, "Mars/Olympus_Mons")).toBe("2025-06-12T13:30:00Z");
+    expect(formatInZoneOrUtc(instant, NY)).toBe("2025-06-12T09:30:00-04:00");
   });
 
   it("does calendar arithmetic on dates and validates zones", () => {
