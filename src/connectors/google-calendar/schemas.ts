@@ -1,12 +1,15 @@
 import { z } from "zod";
-import { emailList, eventTiming, ISO_HINT, isoDateTime } from "../shared/schemas.js";
+import {
+  emailList,
+  eventIdArgument,
+  eventUpdate,
+  ISO_HINT,
+  isoDateTime,
+  maxEvents,
+  withEventTiming,
+} from "../shared/schemas.js";
 
-const eventId = z
-  .string()
-  .trim()
-  .min(1)
-  .max(1024)
-  .describe("The event's id, as returned by google_calendar_list_events.");
+const eventId = eventIdArgument("google_calendar_list_events");
 const attendees = emailList("Guest email addresses to invite; they receive an invitation.");
 
 export const ListEventsSchema = z.object({
@@ -23,56 +26,32 @@ export const ListEventsSchema = z.object({
     .max(200)
     .optional()
     .describe("Free-text filter on title, description, location and guests."),
-  max_results: z
-    .number()
-    .int()
-    .min(1)
-    .max(50)
-    .default(25)
-    .describe("Maximum number of events to return (1–50)."),
+  max_results: maxEvents,
 });
 
-export const CreateEventSchema = z
-  .object({
-    title: z.string().trim().min(1).max(500).describe("The event title."),
-    ...eventTiming,
-    attendees: attendees.optional(),
-    location: z
-      .string()
-      .trim()
-      .max(1000)
-      .optional()
-      .describe("Where the event happens (address, room or link)."),
-    description: z.string().max(8000).optional().describe("Notes or agenda shown in the event."),
-  })
-  .refine((input) => input.end === undefined || input.duration_minutes === undefined, {
-    message: "give either end or duration_minutes, not both",
-    path: ["duration_minutes"],
-  });
+export const CreateEventSchema = withEventTiming({
+  title: z.string().trim().min(1).max(500).describe("The event title."),
+  attendees: attendees.optional(),
+  location: z
+    .string()
+    .trim()
+    .max(1000)
+    .optional()
+    .describe("Where the event happens (address, room or link)."),
+  description: z.string().max(8000).optional().describe("Notes or agenda shown in the event."),
+});
 
-export const UpdateEventSchema = z
-  .object({
-    event_id: eventId,
-    title: z.string().trim().min(1).max(500).optional().describe("New title."),
-    start: isoDateTime(
-      `New start (${ISO_HINT}). Without end, the event keeps its length. A bare date makes it all-day.`,
-    ).optional(),
-    end: isoDateTime("New end; for all-day events the last day (inclusive).").optional(),
-    location: z.string().trim().max(1000).optional().describe("New location; an empty string clears it."),
-    description: z.string().max(8000).optional().describe("New description; an empty string clears it."),
-    attendees: attendees
-      .optional()
-      .describe(
-        "The complete new guest list (replaces the current one; include existing guests to keep them).",
-      ),
-  })
-  .refine(
-    (input) =>
-      [input.title, input.start, input.end, input.location, input.description, input.attendees].some(
-        (value) => value !== undefined,
-      ),
-    { message: "give at least one field to change" },
-  );
+export const UpdateEventSchema = eventUpdate({
+  event_id: eventId,
+  title: z.string().trim().min(1).max(500).optional().describe("New title."),
+  location: z.string().trim().max(1000).optional().describe("New location; an empty string clears it."),
+  description: z.string().max(8000).optional().describe("New description; an empty string clears it."),
+  attendees: attendees
+    .optional()
+    .describe(
+      "The complete new guest list (replaces the current one; include existing guests to keep them).",
+    ),
+});
 
 export const DeleteEventSchema = z.object({ event_id: eventId });
 

@@ -1,12 +1,15 @@
 import { z } from "zod";
-import { emailList, eventTiming, ISO_HINT, isoDateTime } from "../shared/schemas.js";
+import {
+  emailList,
+  eventIdArgument,
+  eventUpdate,
+  ISO_HINT,
+  isoDateTime,
+  maxEvents,
+  withEventTiming,
+} from "../shared/schemas.js";
 
-const eventId = z
-  .string()
-  .trim()
-  .min(1)
-  .max(1024)
-  .describe("The event's id, as returned by outlook_list_events.");
+const eventId = eventIdArgument("outlook_list_events");
 
 export const SearchMessagesSchema = z.object({
   query: z
@@ -59,56 +62,26 @@ export const ListEventsSchema = z.object({
   end: isoDateTime(
     "End of the range. A bare date includes that whole day. Defaults to the end of start's day when start is a bare date, otherwise 7 days after the start.",
   ).optional(),
-  max_results: z
-    .number()
-    .int()
-    .min(1)
-    .max(50)
-    .default(25)
-    .describe("Maximum number of events (1–50, default 25)."),
+  max_results: maxEvents,
 });
 
-export const CreateEventSchema = z
-  .object({
-    subject: z.string().trim().min(1).max(500).describe("The event title."),
-    ...eventTiming,
-    attendees: emailList("Attendee email addresses; they receive an invitation.").optional(),
-    location: z.string().trim().max(1000).optional().describe("Room or address."),
-    body: z.string().max(8000).optional().describe("Plain-text agenda or notes."),
-    online_meeting: z.boolean().optional().describe("Add a Microsoft Teams meeting link."),
-  })
-  .refine((input) => input.end === undefined || input.duration_minutes === undefined, {
-    message: "give either end or duration_minutes, not both",
-    path: ["duration_minutes"],
-  });
+export const CreateEventSchema = withEventTiming({
+  subject: z.string().trim().min(1).max(500).describe("The event title."),
+  attendees: emailList("Attendee email addresses; they receive an invitation.").optional(),
+  location: z.string().trim().max(1000).optional().describe("Room or address."),
+  body: z.string().max(8000).optional().describe("Plain-text agenda or notes."),
+  online_meeting: z.boolean().optional().describe("Add a Microsoft Teams meeting link."),
+});
 
-export const UpdateEventSchema = z
-  .object({
-    event_id: eventId,
-    subject: z.string().trim().min(1).max(500).optional().describe("New title."),
-    start: isoDateTime(
-      `New start (${ISO_HINT}). Without end, the event keeps its length. A bare date makes it all-day.`,
-    ).optional(),
-    end: isoDateTime("New end; for all-day events the last day (inclusive).").optional(),
-    location: z.string().trim().max(1000).optional().describe("New location; an empty string clears it."),
-    body: z.string().max(8000).optional().describe("New plain-text notes (replaces the current body)."),
-    attendees: emailList(
-      "The complete new attendee list (replaces the current one; include existing attendees to keep them).",
-    ).optional(),
-    online_meeting: z.boolean().optional().describe("True to add a Teams meeting link."),
-  })
-  .refine(
-    (input) =>
-      [
-        input.subject,
-        input.start,
-        input.end,
-        input.location,
-        input.body,
-        input.attendees,
-        input.online_meeting,
-      ].some((value) => value !== undefined),
-    { message: "give at least one field to change" },
-  );
+export const UpdateEventSchema = eventUpdate({
+  event_id: eventId,
+  subject: z.string().trim().min(1).max(500).optional().describe("New title."),
+  location: z.string().trim().max(1000).optional().describe("New location; an empty string clears it."),
+  body: z.string().max(8000).optional().describe("New plain-text notes (replaces the current body)."),
+  attendees: emailList(
+    "The complete new attendee list (replaces the current one; include existing attendees to keep them).",
+  ).optional(),
+  online_meeting: z.boolean().optional().describe("True to add a Teams meeting link."),
+});
 
 export const DeleteEventSchema = z.object({ event_id: eventId });

@@ -29,3 +29,48 @@ export const eventTiming = {
     .optional()
     .describe("Length in minutes when end is not given (default 30)."),
 };
+
+/** An event id argument, pointing the model at the tool that lists them. */
+export const eventIdArgument = (listTool: string) =>
+  z.string().trim().min(1).max(1024).describe(`The event's id, as returned by ${listTool}.`);
+
+/** A new event's timing (`eventTiming`), with end and duration_minutes exclusive of each other. */
+export function withEventTiming<T extends z.ZodRawShape>(fields: T) {
+  return z
+    .object({ ...fields, ...eventTiming })
+    .refine(
+      ({ end, duration_minutes }: { end?: unknown; duration_minutes?: unknown }) =>
+        end === undefined || duration_minutes === undefined,
+      {
+        message: "give either end or duration_minutes, not both",
+        path: ["duration_minutes"],
+      },
+    );
+}
+
+/** The new start and end of an event being changed. */
+export const eventMove = {
+  start: isoDateTime(
+    `New start (${ISO_HINT}). Without end, the event keeps its length. A bare date makes it all-day.`,
+  ).optional(),
+  end: isoDateTime("New end; for all-day events the last day (inclusive).").optional(),
+};
+
+/** An update schema that refuses a call changing nothing (every field but the id is optional). */
+export function eventUpdate<T extends z.ZodRawShape>(fields: T) {
+  return z
+    .object({ ...fields, ...eventMove })
+    .refine(
+      (input) => Object.entries(input).some(([key, value]) => key !== "event_id" && value !== undefined),
+      { message: "give at least one field to change" },
+    );
+}
+
+/** `max_results` for an event list. */
+export const maxEvents = z
+  .number()
+  .int()
+  .min(1)
+  .max(50)
+  .default(25)
+  .describe("Maximum number of events to return (1–50, default 25).");
