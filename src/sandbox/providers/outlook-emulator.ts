@@ -509,6 +509,39 @@ export function createOutlookEmulator(options: OutlookEmulatorOptions = {}): Out
     return { status: 200, body };
   };
 
+  /** `GET /me/events`: every event, by start; `$filter` on start/end dateTime (UTC) with and. */
+  const listEvents = (request: ProviderHttpRequest, mailbox: Mailbox): ProviderHttpResponse => {
+    const { query } = request;
+    const orderBy = query.get("$orderby");
+    if (orderBy !== null && !/^\s*start\/dateTime(\s+(asc|desc))?\s*$/i.test(orderBy)) {
+      return badRequest(`The $orderby expression '${orderBy}' is not supported.`);
+    }
+    const clauses: { field: "start" | "end"; operator: string; at: number }[] = [];
+    const filterText = query.get("$filter");
+    for (const part of filterText ? filterText.split(/\s+and\s+/i) : []) {
+      const match = /^\s*(start|end)\/dateTime\s+(eq|ge|gt|le|lt)\s+'([^']+)'\s*$/i.exec(part);
+      const at = match?.[3] === undefined ? undefined : parseUtcDefault(match[3]);
+      if (!match || at === undefined) return badRequest(`Invalid filter clause: ${part.trim()}`);
+      clauses.push({
+        field: match[1]?.toLowerCase() === "end" ? "end" : "start",
+        operator: (match[2] ?? "").toLowerCase(),
+        at,
+      });
+    }
+    const descending = /desc\s*$/i.test(orderBy ?? "");
+    const events = [...mailbox.events.values()]
+      .filter((event) => clauses.every((clause) => compare(event[clause.field], clause.operator, clause.at)))
+      .sort((a, b) => (descending ? b.start - a.start : a.start - b.start) || a.id.localeCompare(b.id));
+    const paged = pageOf(events, query, request.path, pageSizeLimit);
+    if ("status" in paged) return paged;
+    const body: Record<string, unknown> = {
+      "@odata.context": `${GRAPH}/$metadata#users('${mailbox.owner.address}')/events`,
+      value: paged.page.map((event) => select(renderEvent(event, mailbox, "UTC"), query)),
+    };
+    if (paged.nextLink) body["@odata.nextLink"] = paged.nextLink;
+    return { status: 200, body };
+  };
+
   /** Reads a dateTimeTimeZone; returns the instant and the zone name as sent. */
   const readDateTime = (
     value: unknown,
@@ -725,8 +758,10 @@ export function createOutlookEmulator(options: OutlookEmulatorOptions = {}): Out
           if (id !== undefined) return badRequest(`Resource not found for the segment '${id}'.`);
           return request.method === "GET" ? calendarView(request, mailbox) : methodNotAllowed();
         case "events":
-          if (id === undefined)
+          if (id === undefined) {
+            if (request.method === "GET") return listEvents(request, mailbox);
             return request.method === "POST" ? createEvent(request, mailbox) : methodNotAllowed();
+          }
           return eventItem(request, mailbox, id);
         default:
           return badRequest(`Resource not found for the segment '${collection}'.`);
