@@ -345,6 +345,92 @@ describe("DemoChatModel: follow-ups and answers", () => {
     });
   });
 
+  describe("when several events match", () => {
+    const twoLunches = () => ({
+      content: JSON.stringify({
+        time_zone: TIME_ZONE,
+        events: [
+          {
+            id: "e-noon",
+            title: "Lunch with Sam",
+            start: "2026-11-26T12:00:00+01:00",
+            end: "2026-11-26T13:00:00+01:00",
+          },
+          {
+            id: "e-late",
+            title: "Lunch with Sam and Dana",
+            start: "2026-11-26T12:30:00+01:00",
+            end: "2026-11-26T13:30:00+01:00",
+          },
+        ],
+      }),
+    });
+
+    async function asked(request: string): Promise<BaseMessage[]> {
+      let messages = await step([new SystemMessage("You are Delegate."), new HumanMessage(request)]);
+      messages = await step(answer(messages, twoLunches));
+      expect(lastCalls(messages.at(-1)!)).toEqual([]);
+      return messages;
+    }
+
+    it("lists them by number and asks which one, changing nothing", async () => {
+      const messages = await asked("move my lunch with Sam tomorrow to 1pm");
+      const question = messages.at(-1)!.text;
+      expect(question).toContain(
+        "1. Thu 26 Nov 12:00–13:00 Lunch with Sam\n2. Thu 26 Nov 12:30–13:30 Lunch with Sam and Dana",
+      );
+      expect(question).toMatch(
+        /Which one should I move\? Reply with its number, start time or title\. Nothing has been changed\./,
+      );
+    });
+
+    it.each([
+      ["2", "e-late"],
+      ["the second one", "e-late"],
+      ["#1", "e-noon"],
+      ["the 12:30 one", "e-late"],
+      ["at noon", "e-noon"],
+      ["Lunch with Sam", "e-noon"],
+      ["the one with Dana", "e-late"],
+    ])("understands %j as the answer", async (reply, eventId) => {
+      let messages = await asked("move my lunch with Sam tomorrow to 1pm");
+      messages = await step([...messages, new HumanMessage(reply)]);
+      const [call] = lastCalls(messages.at(-1)!);
+      expect(call?.name).toBe("google_calendar_update_event");
+      expect(call?.args.event_id).toBe(eventId);
+      expect(call?.args.start).toBe("2026-11-26T13:00:00");
+      // Once the change is made, the turn ends with what was done.
+      messages = await step(
+        answer(messages, () => ({ content: JSON.stringify({ id: eventId, title: "Lunch" }) })),
+      );
+      expect(lastCalls(messages.at(-1)!)).toEqual([]);
+      expect(messages.at(-1)!.text).not.toMatch(/Which one/);
+    });
+
+    it("asks again when the answer fits none, and still understands the next one", async () => {
+      let messages = await asked("cancel my lunch with Sam tomorrow");
+      messages = await step([...messages, new HumanMessage("hmm, not sure")]);
+      expect(lastCalls(messages.at(-1)!)).toEqual([]);
+      expect(messages.at(-1)!.text).toMatch(/couldn't tell which one you mean.*number from 1 to 2/);
+      messages = await step([...messages, new HumanMessage("1")]);
+      expect(lastCalls(messages.at(-1)!)).toEqual([
+        expect.objectContaining({ name: "google_calendar_delete_event", args: { event_id: "e-noon" } }),
+      ]);
+    });
+
+    it("leaves everything as it is on 'never mind', and a new request is just a request", async () => {
+      let messages = await asked("cancel my lunch with Sam tomorrow");
+      messages = await step([...messages, new HumanMessage("never mind")]);
+      expect(lastCalls(messages.at(-1)!)).toEqual([]);
+      expect(messages.at(-1)!.text).toMatch(/left your calendar as it is/);
+      const other = await step([
+        ...(await asked("cancel my lunch with Sam tomorrow")),
+        new HumanMessage("show my unread email"),
+      ]);
+      expect(lastCalls(other.at(-1)!)[0]?.name).toBe("gmail_search_messages");
+    });
+  });
+
   it("queries the Projects database for items in progress", async () => {
     let messages = await step([new HumanMessage("which projects are in progress in Notion")]);
     messages = await step(answer(messages));
@@ -401,7 +487,8 @@ describe("DemoChatModel: follow-ups and answers", () => {
     expect(lastCalls(final)).toEqual([]);
     expect(final.text).toMatch(/didn't search your Gmail/);
     expect(final.text).toMatch(/declined/);
-    expect(final.text).toContain("`/connect gmail`");
+    expect(final.text).toContain("ask me again and I'll send you a link to connect Gmail");
+    expect(final.text).not.toContain("/connect");
   });
 
   it("explains a failed tool, including a non-JSON result", async () => {
@@ -418,7 +505,7 @@ describe("DemoChatModel: follow-ups and answers", () => {
       answer(messages, () => ({ content: "Authorization was cancelled by the user.", status: "error" })),
     );
     expect(lastCalls(messages.at(-1)!)).toEqual([]);
-    expect(messages.at(-1)!.text).toContain("`/connect google-calendar`");
+    expect(messages.at(-1)!.text).toContain("link to connect Google Calendar");
   });
 });
 
@@ -428,14 +515,34 @@ describe("DemoChatModel: identity, tools, clock", () => {
     expect(new DemoChatModel()._llmType()).toBe("delegate-demo");
   });
 
-  it("answers unmatched input with help and how to configure a real model", async () => {
+  it("answers unmatched input briefly: three examples, where to see the rest, how to configure a real model", async () => {
     const reply = await demoModel().invoke([new HumanMessage("write me a sonnet about databases")]);
     expect(reply.tool_calls ?? []).toEqual([]);
     expect(reply.text).toContain("(offline demo model)");
     expect(reply.text).toContain("OPENAI_API_KEY");
     expect(reply.text).toContain("OPENAI_BASE_URL");
     expect(reply.text).toContain("OPENAI_MODEL");
-    for (const examples of Object.values(DEMO_EXAMPLES)) expect(reply.text).toContain(examples[0]);
+    expect(reply.text.match(/^- /gm)).toHaveLength(3);
+    expect(reply.text.split("\n").length).toBeLessThanOrEqual(6);
+    expect(reply.text).toContain('Ask "what can you do"');
+    expect(reply.text).not.toContain("/help");
+  });
+
+  it.each(["help", "what can you do?", "What can you do", "show me the examples"])(
+    "lists every documented request for %j",
+    async (question) => {
+      const reply = await demoModel().invoke([new HumanMessage(question)]);
+      expect(reply.tool_calls ?? []).toEqual([]);
+      for (const phrase of Object.values(DEMO_EXAMPLES).flat()) expect(reply.text).toContain(phrase);
+      expect(reply.text).toContain("OPENAI_API_KEY");
+    },
+  );
+
+  it("greets briefly", async () => {
+    const reply = await demoModel().invoke([new HumanMessage("hi")]);
+    expect(reply.text).toMatch(/^Hi! I'm Delegate/);
+    expect(reply.text.match(/^- /gm)).toHaveLength(3);
+    expect(reply.text).toContain('Ask "what can you do"');
   });
 
   it("only calls tools that are bound", async () => {

@@ -1,8 +1,9 @@
 /**
- * Calendar arithmetic in the user's time zone without a date library. Dates are plain calendar
+ * Calendar arithmetic in the user's time zone, on `temporal-polyfill`. Dates are plain calendar
  * days; datetimes handed to tools are local ISO strings without an offset ("2026-11-26T12:00:00"),
  * which the tools read in the user's zone.
  */
+import { Temporal } from "temporal-polyfill";
 
 export interface PlainDate {
   year: number;
@@ -27,56 +28,40 @@ const MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "
 
 const pad = (value: number): string => String(value).padStart(2, "0");
 
+const fromTemporal = (value: Temporal.PlainDate): PlainDate => ({
+  year: value.year,
+  month: value.month,
+  day: value.day,
+});
+
+const toWallTime = (at: LocalDateTime) =>
+  Temporal.PlainDateTime.from({ ...at.date, hour: at.hour, minute: at.minute });
+
+function fromWallTime(value: Temporal.PlainDateTime | Temporal.ZonedDateTime): LocalDateTime {
+  return { date: fromTemporal(value.toPlainDate()), hour: value.hour, minute: value.minute };
+}
+
 /** The wall-clock date and time of an instant in a time zone. */
 export function zonedDateTime(instant: Date, timeZone: string): LocalDateTime {
-  const parts = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    hourCycle: "h23",
-  }).formatToParts(instant);
-  const get = (type: Intl.DateTimeFormatPartTypes): number =>
-    Number(parts.find((part) => part.type === type)?.value ?? 0);
-  return {
-    date: { year: get("year"), month: get("month"), day: get("day") },
-    hour: get("hour") % 24,
-    minute: get("minute"),
-  };
-}
-
-function toUtc(date: PlainDate, hour = 0, minute = 0): Date {
-  return new Date(Date.UTC(date.year, date.month - 1, date.day, hour, minute));
-}
-
-function fromUtc(value: Date): LocalDateTime {
-  return {
-    date: { year: value.getUTCFullYear(), month: value.getUTCMonth() + 1, day: value.getUTCDate() },
-    hour: value.getUTCHours(),
-    minute: value.getUTCMinutes(),
-  };
+  return fromWallTime(Temporal.Instant.fromEpochMilliseconds(instant.getTime()).toZonedDateTimeISO(timeZone));
 }
 
 export function addDays(date: PlainDate, days: number): PlainDate {
-  return fromUtc(new Date(toUtc(date).getTime() + days * 86_400_000)).date;
+  return fromTemporal(Temporal.PlainDate.from(date).add({ days }));
 }
 
 export function addMinutes(at: LocalDateTime, minutes: number): LocalDateTime {
-  return fromUtc(new Date(toUtc(at.date, at.hour, at.minute).getTime() + minutes * 60_000));
+  return fromWallTime(toWallTime(at).add({ minutes }));
 }
 
 /** Minutes from `a` to `b`, both wall-clock times. */
 export function minutesBetween(a: LocalDateTime, b: LocalDateTime): number {
-  return Math.round(
-    (toUtc(b.date, b.hour, b.minute).getTime() - toUtc(a.date, a.hour, a.minute).getTime()) / 60_000,
-  );
+  return Math.round(toWallTime(a).until(toWallTime(b)).total({ unit: "minutes" }));
 }
 
 /** 0 = Sunday … 6 = Saturday. */
 export function weekdayOf(date: PlainDate): number {
-  return toUtc(date).getUTCDay();
+  return Temporal.PlainDate.from(date).dayOfWeek % 7;
 }
 
 export function sameDate(a: PlainDate, b: PlainDate): boolean {
@@ -135,9 +120,9 @@ export function parseWhen(
       time: { hour: Number(local[4]), minute: Number(local[5]) },
     };
   }
-  const instant = new Date(value);
-  if (Number.isNaN(instant.getTime())) return undefined;
-  const zoned = zonedDateTime(instant, timeZone);
+  const instant = Date.parse(value);
+  if (Number.isNaN(instant)) return undefined;
+  const zoned = zonedDateTime(new Date(instant), timeZone);
   return { date: zoned.date, time: { hour: zoned.hour, minute: zoned.minute } };
 }
 

@@ -1,7 +1,7 @@
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from "@langchain/core/messages";
 import { CONNECTOR_NAMES, connectorOfTool } from "./connector-names.js";
 import { zonedDateTime } from "./dates.js";
-import { helpText, isGreeting } from "./help.js";
+import { helpText, isGreeting, isHelpRequest } from "./help.js";
 import type { DemoContext, Outcome, Plan, Reply } from "./plan.js";
 import { route } from "./router.js";
 import { finalAnswer } from "./summarize.js";
@@ -115,59 +115,103 @@ function fromReply(
   return reply.kind === "text" ? textReply(reply.text) : emit(reply, messageCount, bound);
 }
 
+/** How many earlier turns a reply may reach back through to find the question it answers. */
+const MAX_ANSWER_DEPTH = 3;
+
+function previousHuman(messages: readonly BaseMessage[], before: number): number {
+  for (let index = before - 1; index >= 0; index--) {
+    if (HumanMessage.isInstance(messages[index])) return index;
+  }
+  return -1;
+}
+
+interface Standing {
+  /** The reply due next; null when the results only need a summary. */
+  reply: Reply | null;
+  /** Calls whose results a later step reports, so the final answer does not repeat them. */
+  quiet: Set<string>;
+  /** The results this turn draws on, earlier turns' included when it answers their question. */
+  outcomes: Outcome[];
+}
+
+/** What a request means: a request of its own, or else an answer to the previous turn's question. */
+function interpret(
+  messages: readonly BaseMessage[],
+  humanAt: number,
+  context: DemoContext,
+  depth: number,
+): { reply: Reply | null; earlier: Outcome[] } {
+  const request = messageText(messages[humanAt] as BaseMessage);
+  const routed = route(request, context);
+  const askedAt = previousHuman(messages, humanAt);
+  if (routed || depth >= MAX_ANSWER_DEPTH || askedAt < 0) return { reply: routed, earlier: [] };
+  const asked = replay(messages.slice(0, humanAt), askedAt, context, depth + 1);
+  if (asked.reply?.kind !== "text" || !asked.reply.choose) return { reply: null, earlier: [] };
+  return { reply: asked.reply.choose(normalizeRequest(request), context), earlier: asked.outcomes };
+}
+
+/**
+ * Replays the turn that starts at `humanAt`, step by step, against the tool calls already in the
+ * history, to find where it stands.
+ */
+function replay(
+  messages: readonly BaseMessage[],
+  humanAt: number,
+  context: DemoContext,
+  depth: number,
+): Standing {
+  const interpreted = interpret(messages, humanAt, context, depth);
+  const steps = stepsOf(messages.slice(humanAt + 1));
+  const outcomes = [...interpreted.earlier, ...steps.flatMap((step) => step.outcomes)];
+  let reply = interpreted.reply;
+  const quiet = new Set<string>();
+  for (const step of steps) {
+    // The history must be what this plan produced; otherwise just report the results.
+    const names = step.calls.map((call) => call.name).join(",");
+    if (reply?.kind !== "plan" || reply.calls.map((call) => call.name).join(",") !== names) {
+      return { reply: null, quiet: new Set(), outcomes };
+    }
+    const planned: Plan = reply;
+    step.calls.forEach((call, position) => {
+      if (planned.calls[position]?.quiet) quiet.add(call.id);
+    });
+    if (step.outcomes.some((outcome) => !outcome.ok)) return { reply: null, quiet, outcomes };
+    reply = planned.next?.(step.outcomes, context) ?? null;
+    if (!reply) break;
+  }
+  return { reply, quiet, outcomes };
+}
+
 /**
  * Decides the demo model's next message from the conversation alone. The model keeps no state:
  * a multi-step request is replayed from the last human message, step by step, against the tool
- * calls already in the history, to find where it stands.
+ * calls already in the history, to find where it stands; a message that is no request of its own
+ * may answer the question the previous turn ended with.
  */
 export function respond(
   messages: readonly BaseMessage[],
   context: DemoContext,
   bound: ReadonlySet<string> | undefined,
 ): DemoReply {
-  let humanAt = -1;
-  messages.forEach((message, index) => {
-    if (HumanMessage.isInstance(message)) humanAt = index;
-  });
+  const humanAt = previousHuman(messages, messages.length);
   const human = messages[humanAt];
   if (!human) return textReply(helpText("greeting"));
-  const request = messageText(human);
   const after = messages.slice(humanAt + 1);
 
   if (!after.length) {
-    if (isGreeting(normalizeRequest(request))) return textReply(helpText("greeting"));
-    return fromReply(route(request, context), messages.length, bound) ?? textReply(helpText("unmatched"));
+    const request = normalizeRequest(messageText(human));
+    if (isHelpRequest(request)) return textReply(helpText("help"));
+    if (isGreeting(request)) return textReply(helpText("greeting"));
+    const { reply } = interpret(messages, humanAt, context, 0);
+    return fromReply(reply, messages.length, bound) ?? textReply(helpText("unmatched"));
   }
   if (!ToolMessage.isInstance(messages.at(-1))) return textReply(helpText("unmatched"));
 
-  const steps = stepsOf(after);
-  const turn = steps.flatMap((step) => step.outcomes);
-  let reply: Reply | null = route(request, context);
-  let quiet = new Set<string>();
-  for (const [index, step] of steps.entries()) {
-    // The history must be what this plan produced; otherwise just report the results.
-    const names = step.calls.map((call) => call.name).join(",");
-    if (reply?.kind !== "plan" || reply.calls.map((call) => call.name).join(",") !== names) {
-      reply = null;
-      quiet = new Set();
-      break;
-    }
-    const planned: Plan = reply;
-    step.calls.forEach((call, position) => {
-      if (planned.calls[position]?.quiet) quiet.add(call.id);
-    });
-    const failed = step.outcomes.some((outcome) => !outcome.ok);
-    const isLast = index === steps.length - 1;
-    if (failed) {
-      reply = null;
-      break;
-    }
-    reply = planned.next?.(step.outcomes, context) ?? null;
-    if (!isLast && !reply) break;
-  }
-
+  const { reply, quiet, outcomes } = replay(messages, humanAt, context, 0);
   const next = fromReply(reply, messages.length, bound);
   if (next) return next;
-  const shown = turn.filter((outcome) => !(outcome.ok && quiet.has(outcome.id)));
-  return textReply(finalAnswer(shown, turn, context));
+  const shown = stepsOf(after)
+    .flatMap((step) => step.outcomes)
+    .filter((outcome) => !(outcome.ok && quiet.has(outcome.id)));
+  return textReply(finalAnswer(shown, outcomes, context));
 }

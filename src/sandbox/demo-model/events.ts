@@ -1,4 +1,12 @@
-import { describeDay, formatDay, formatTime, type PlainDate, parseWhen, type TimeOfDay } from "./dates.js";
+import {
+  describeDay,
+  formatDay,
+  formatTime,
+  type PlainDate,
+  parseTimeOfDay,
+  parseWhen,
+  type TimeOfDay,
+} from "./dates.js";
 import { asRecords, field, listIn, stringIn } from "./plan.js";
 
 /** A calendar event as the Google Calendar and Outlook tools return it, read defensively. */
@@ -69,4 +77,57 @@ export function eventLine(event: DemoEvent, withDay: boolean): string {
 /** Lowercased text to match words of a request against. */
 export function eventHaystack(event: DemoEvent): string {
   return [event.title, event.location ?? "", ...event.attendees].join(" ").toLowerCase();
+}
+
+const ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"];
+const FILLER = new Set([
+  "the",
+  "one",
+  "that",
+  "this",
+  "my",
+  "event",
+  "meeting",
+  "please",
+  "at",
+  "on",
+  "is",
+  "it",
+]);
+
+/** The time an answer names: "3pm", "at 10", "15:00". */
+function answeredTime(answer: string): TimeOfDay | undefined {
+  const clock = /\b(\d{1,2}):(\d{2})\b/.exec(answer);
+  if (clock) return { hour: Number(clock[1]), minute: Number(clock[2]) };
+  return parseTimeOfDay(answer);
+}
+
+/**
+ * The event an answer to "Which one?" picks from a numbered list: by number ("2", "#2", "the
+ * second one", "last"), by start time ("the 3pm one", "15:00"), or by title words. Undefined when
+ * the answer fits none or several.
+ */
+export function pickEvent(events: readonly DemoEvent[], answer: string): DemoEvent | undefined {
+  const said = answer
+    .toLowerCase()
+    .replace(/[.!?]+$/, "")
+    .trim();
+  const number = /^(?:#|no\.?\s*|number\s+|option\s+)?(\d{1,2})(?:st|nd|rd|th)?(?:\s+one)?$/.exec(said);
+  if (number && Number(number[1]) >= 1 && Number(number[1]) <= events.length)
+    return events[Number(number[1]) - 1];
+  const ordinal = new RegExp(`\\b(${ORDINALS.join("|")}|last)\\b`).exec(said)?.[1];
+  if (ordinal) return ordinal === "last" ? events.at(-1) : events[ORDINALS.indexOf(ordinal)];
+  const unique = (found: readonly DemoEvent[]) => (found.length === 1 ? found[0] : undefined);
+  const time = answeredTime(said);
+  if (time) {
+    const at = events.filter(
+      (event) => event.start?.time?.hour === time.hour && event.start.time.minute === time.minute,
+    );
+    if (at.length) return unique(at);
+  }
+  const exact = unique(events.filter((event) => event.title.toLowerCase() === said));
+  if (exact) return exact;
+  const words = said.split(/[^\p{L}\p{N}@.]+/u).filter((word) => word.length > 1 && !FILLER.has(word));
+  if (!words.length) return undefined;
+  return unique(events.filter((event) => words.every((word) => eventHaystack(event).includes(word))));
 }

@@ -10,29 +10,48 @@ const SECTIONS = [
   ["Several at once", DEMO_EXAMPLES.combined],
 ] as const;
 
-const PER_SECTION = 3;
+/** A taste of what works, for a greeting or a request the demo model did not understand. */
+const SAMPLES = [DEMO_EXAMPLES.gmail[0], DEMO_EXAMPLES["google-calendar"][0], DEMO_EXAMPLES.combined[0]];
+
+/** Said on every surface (chat, server, scripts), so it names no command of any one of them. */
+const ASK_FOR_MORE = 'Ask "what can you do" to see everything I understand.';
 
 export const CONFIGURE_REAL_MODEL =
   "To use a real model, set OPENAI_API_KEY (and optionally OPENAI_MODEL), or set OPENAI_BASE_URL to any OpenAI-compatible server (a local Ollama or vLLM, for example) together with OPENAI_MODEL.";
 
-/** What the demo model says when it does not understand a request, or is greeted. */
-export function helpText(kind: "unmatched" | "greeting"): string {
+const bullets = (examples: readonly (string | undefined)[]) =>
+  examples.flatMap((example) => (example ? [`- ${example}`] : [])).join("\n");
+
+/**
+ * What the demo model says when greeted or not understood (a few examples, kept short because it
+ * may be said often), or when asked for help (every documented request).
+ */
+export function helpText(kind: "unmatched" | "greeting" | "help"): string {
+  if (kind === "help") {
+    const sections = SECTIONS.map(([title, examples]) => `${title}:\n${bullets(examples)}`);
+    return [
+      "I'm Delegate's offline demo model: no language model is configured, so I understand these requests:",
+      ...sections,
+      CONFIGURE_REAL_MODEL,
+    ].join("\n\n");
+  }
   const opening =
     kind === "greeting"
-      ? "Hi! I'm Delegate (offline demo model): no language model is configured, so I understand a fixed set of requests."
-      : "Sorry, I didn't understand that (offline demo model). No language model is configured, so Delegate is running its offline demo model, which understands a fixed set of requests.";
-  const sections = SECTIONS.map(
-    ([title, examples]) =>
-      `${title}:\n${examples
-        .slice(0, PER_SECTION)
-        .map((example) => `- ${example}`)
-        .join("\n")}`,
-  );
-  return [opening, "Try one of these:", ...sections, CONFIGURE_REAL_MODEL].join("\n\n");
+      ? "Hi! I'm Delegate (offline demo model): no language model is configured, so I understand a fixed set of requests, for example:"
+      : "Sorry, I didn't understand that (offline demo model). No language model is configured, so I understand a fixed set of requests, for example:";
+  const closing = kind === "unmatched" ? `${ASK_FOR_MORE} ${CONFIGURE_REAL_MODEL}` : ASK_FOR_MORE;
+  return `${opening}\n${bullets(SAMPLES)}\n${closing}`;
 }
 
 export function isGreeting(request: string): boolean {
-  return /^(?:hi|hello|hey|hiya|yo|good\s+(?:morning|afternoon|evening)|help|what\s+can\s+you\s+do|who\s+are\s+you|\?)$/i.test(
+  return /^(?:hi|hello|hey|hiya|yo|good\s+(?:morning|afternoon|evening)|who\s+are\s+you)$/i.test(
+    request.trim(),
+  );
+}
+
+/** "help", "what can you do", "examples": the full list of documented requests. */
+export function isHelpRequest(request: string): boolean {
+  return /^(?:help|what\s+(?:can|do)\s+you\s+(?:do|understand)|what\s+can\s+i\s+(?:ask|say)|(?:show\s+(?:me\s+)?)?(?:the\s+)?examples)$/i.test(
     request.trim(),
   );
 }

@@ -44,6 +44,12 @@ export interface Plan {
 export interface TextReply {
   kind: "text";
   text: string;
+  /**
+   * For a question ("Which one should I cancel?"): what the user's next message means as its
+   * answer, or null when it does not answer it. The engine finds the question again by replaying
+   * the previous turn, since the model keeps no state.
+   */
+  choose?: (answer: string, context: DemoContext) => Reply | null;
 }
 
 export type Reply = Plan | TextReply;

@@ -84,8 +84,8 @@ function explainFailures(failures: readonly Outcome[]): string {
   if (connect.size) {
     const ids = [...connect];
     const names = joinNames(ids.map((id) => CONNECTOR_NAMES[id]));
-    const commands = joinNames(ids.map((id) => `\`/connect ${id}\``));
-    lines.push(`You can connect ${names} anytime with ${commands} and ask me again.`);
+    // Every surface (chat, server, scripts) offers the link when a tool needs the account.
+    lines.push(`Whenever you're ready, ask me again and I'll send you a link to connect ${names}.`);
   }
   return lines.join("\n");
 }

@@ -39,10 +39,11 @@ export function nameFromEmail(email: string): string {
   return capitalize(first.toLowerCase());
 }
 
-/** "Sam", "Sam and Dana", "Sam, Dana and Lee". */
+const CONJUNCTION = new Intl.ListFormat("en", { style: "long", type: "conjunction" });
+
+/** "Sam", "Sam and Dana", "Sam, Dana, and Lee". */
 export function joinNames(names: readonly string[]): string {
-  if (names.length <= 1) return names[0] ?? "";
-  return `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+  return CONJUNCTION.format(names);
 }
 
 /** A single plural word becomes singular ("invoices" → "invoice"); phrases stay as they are. */

@@ -186,12 +186,13 @@ export function seedCalendarEvents(options: CalendarSeedOptions): StoredCalendar
     hangoutLink: "https://meet.google.com/hvb-fmzr-kdu",
   });
   add({
-    key: "lunch-sam",
-    summary: "Lunch with Sam",
+    // Not Sam: the demo's "schedule lunch with sam@… tomorrow" then "move my lunch with Sam" must find one event.
+    key: "lunch-ana",
+    summary: "Lunch with Ana",
     day: 1,
     start: [12, 30],
     minutes: 60,
-    attendees: [["sam@example.com", "Sam Ortiz", "accepted"]],
+    attendees: [["ana@example.com", "Ana Sousa", "accepted"]],
     location: "Tartine Manufactory, 595 Alabama St, San Francisco",
   });
   add({

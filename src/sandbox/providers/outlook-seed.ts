@@ -278,8 +278,9 @@ export function seedEvents(options: OutlookSeedOptions): StoredOutlookEvent[] {
       isOnlineMeeting: true,
       body: "<p>Walk through quote #FAB-2291.</p>",
     }),
-    event("morgan-sync", 1, [10, 0], 30, {
-      subject: "Weekly sync with Morgan",
+    // Not a "sync": the demo's "schedule a sync … with morgan@…" then "move my sync with Morgan" must find one.
+    event("morgan-one-on-one", 1, [10, 0], 30, {
+      subject: "Weekly 1:1 with Morgan",
       organizer: MORGAN,
       isOnlineMeeting: true,
       body: "<p>Standing agenda: priorities, blockers, hiring.</p>",

@@ -106,12 +106,12 @@ describe("google_calendar_list_events", () => {
     expect(events.map((event) => [event.title, event.start, event.end])).toEqual([
       ["Standup", "2025-06-12T09:30:00-04:00", "2025-06-12T09:45:00-04:00"],
       ["1:1 with Dana", "2025-06-12T11:00:00-04:00", "2025-06-12T11:30:00-04:00"],
-      ["Lunch with Sam", "2025-06-12T12:30:00-04:00", "2025-06-12T13:30:00-04:00"],
+      ["Lunch with Ana", "2025-06-12T12:30:00-04:00", "2025-06-12T13:30:00-04:00"],
       ["Project Atlas check-in", "2025-06-12T15:00:00-04:00", "2025-06-12T15:45:00-04:00"],
     ]);
     const lunch = events[2];
     expect(lunch?.location).toContain("Tartine");
-    expect(lunch?.attendees).toContain("sam@example.com");
+    expect(lunch?.attendees).toContain("ana@example.com");
     expect(events[0]?.id).toMatch(/^[a-v0-9]+_20250612T133000Z$/);
     expect(events[0]?.meet_link).toMatch(/^https:\/\/meet\.google\.com\//);
     expect(events[1]?.description).toContain("https://meet.google.com/");

@@ -249,7 +249,7 @@ describe("outlook_list_events", () => {
     expect(result.time_zone).toBe(TZ);
     const events = result.events as Event[];
     expect(events.map((event) => [event.subject, event.start, event.end])).toEqual([
-      ["Weekly sync with Morgan", "2025-06-12T10:00:00-04:00", "2025-06-12T10:30:00-04:00"],
+      ["Weekly 1:1 with Morgan", "2025-06-12T10:00:00-04:00", "2025-06-12T10:30:00-04:00"],
       ["Northwind escalation review", "2025-06-12T14:00:00-04:00", "2025-06-12T15:00:00-04:00"],
       ["Laptop refresh pickup", "2025-06-12T16:30:00-04:00", "2025-06-12T16:45:00-04:00"],
     ]);

@@ -14,7 +14,7 @@ import {
   startOfDay,
   zonedDateTime,
 } from "../dates.js";
-import { type DemoEvent, eventHaystack, eventLine, eventMoment, readEvents } from "../events.js";
+import { type DemoEvent, eventHaystack, eventLine, eventMoment, pickEvent, readEvents } from "../events.js";
 import { type DemoContext, type Matcher, type Outcome, plan, type Reply, text } from "../plan.js";
 import { capitalize, findEmails, joinNames, nameFromEmail, unquote } from "../text.js";
 
@@ -119,11 +119,32 @@ function lookupRange(
   };
 }
 
-function ambiguous(events: readonly DemoEvent[], what: string, label: string, verb: string): Reply {
-  const lines = events.map((event) => `- ${eventLine(event, true)}`).join("\n");
-  return text(
-    `I found ${events.length} events matching "${what}" ${label}:\n${lines}\nWhich one should I ${verb}? Nothing has been changed.`,
-  );
+const NEVER_MIND = /^(?:never\s*mind|none|neither|no|nope|cancel|stop|forget\s+it|leave\s+it)\b/i;
+
+/** Lists the matches by number and asks which one; the next message can answer. */
+function ambiguous(
+  events: readonly DemoEvent[],
+  what: string,
+  label: string,
+  verb: "cancel" | "move",
+  act: (event: DemoEvent, context: DemoContext) => Reply,
+): Reply {
+  const lines = events.map((event, index) => `${index + 1}. ${eventLine(event, true)}`).join("\n");
+  const choose = (answer: string, context: DemoContext): Reply => {
+    if (NEVER_MIND.test(answer.trim())) return text("OK, I've left your calendar as it is.");
+    const event = pickEvent(events, answer);
+    if (event) return act(event, context);
+    return {
+      kind: "text",
+      text: `I couldn't tell which one you mean. Reply with a number from 1 to ${events.length}, a start time such as ${formatTime(events[0]?.start?.time ?? { hour: 9, minute: 0 })}, or the title. Nothing has been changed.`,
+      choose,
+    };
+  };
+  return {
+    kind: "text",
+    text: `I found ${events.length} events matching "${what}" ${label}:\n${lines}\nWhich one should I ${verb}? Reply with its number, start time or title. Nothing has been changed.`,
+    choose,
+  };
 }
 
 export function calendarMatchers(provider: CalendarProvider): Matcher[] {
@@ -189,39 +210,13 @@ export function calendarMatchers(provider: CalendarProvider): Matcher[] {
     ]);
   };
 
-  const cancel: Matcher = (request, context) => {
-    const rest = /^(?:cancel|delete|remove|call\s+off|drop)\s+(.+)$/i.exec(request)?.[1];
-    if (!rest) return null;
-    const range = parseDayRange(rest, context.today);
-    const { description, keywords } = describedEvent(rest, range);
-    const window = lookupRange(range, context);
-    return plan(
-      `Looking for "${description}" on your ${provider.label} ${window.label}.`,
-      [{ name: provider.listTool, args: provider.listArgs(window.start, window.end), quiet: true }],
-      (outcomes, ctx) => {
-        const matches = findEvents(outcomes, provider, ctx, keywords);
-        const [event] = matches;
-        if (!event)
-          return text(
-            `I couldn't find "${description}" on your ${provider.label} ${window.label}, so nothing was cancelled.`,
-          );
-        if (matches.length > 1) return ambiguous(matches, description, window.label, "cancel");
-        if (!event.id) return text(`"${event.title}" has no id I can use, so nothing was cancelled.`);
-        return plan(`Found it: "${event.title}" ${eventMoment(event, ctx.today)}. Cancelling it.`, [
-          { name: provider.deleteTool, args: { event_id: event.id } },
-        ]);
-      },
-    );
-  };
-
-  const move: Matcher = (request, context) => {
-    const match = /^(?:move|reschedule|push|shift)\s+(.+)\s+to\s+(.+)$/i.exec(request);
-    const source = match?.[1];
-    const target = match?.[2];
-    if (!source || !target) return null;
-    const newRange = parseDayRange(target, context.today);
-    const newTime = parseTimeOfDay(target);
-    if (!newRange && !newTime) return null;
+  /** Lists the window, then acts on the one event the words describe, or asks which one. */
+  const lookup = (
+    verb: "cancel" | "move",
+    source: string,
+    context: DemoContext,
+    act: (event: DemoEvent, context: DemoContext) => Reply,
+  ): Reply => {
     const range = parseDayRange(source, context.today);
     const { description, keywords } = describedEvent(source, range);
     const window = lookupRange(range, context);
@@ -233,35 +228,59 @@ export function calendarMatchers(provider: CalendarProvider): Matcher[] {
         const [event] = matches;
         if (!event)
           return text(
-            `I couldn't find "${description}" on your ${provider.label} ${window.label}, so nothing was moved.`,
+            `I couldn't find "${description}" on your ${provider.label} ${window.label}, so nothing was ${verb === "cancel" ? "cancelled" : "moved"}.`,
           );
-        if (matches.length > 1) return ambiguous(matches, description, window.label, "move");
-        if (!event.id || !event.start?.time || event.allDay) {
-          return text(
-            `"${event.title}" is an all-day event or has no time I can change, so nothing was moved.`,
-          );
-        }
-        const oldStart: LocalDateTime = { date: event.start.date, ...event.start.time };
-        const oldEnd: LocalDateTime | undefined = event.end?.time
-          ? { date: event.end.date, ...event.end.time }
-          : undefined;
-        const duration = oldEnd ? Math.max(minutesBetween(oldStart, oldEnd), 1) : 30;
-        const start: LocalDateTime = {
-          date: newRange?.start ?? oldStart.date,
-          hour: newTime?.hour ?? oldStart.hour,
-          minute: newTime?.minute ?? oldStart.minute,
-        };
-        return plan(
-          `Found it: "${event.title}" ${eventMoment(event, ctx.today)}. Moving it to ${describeDay(start.date, ctx.today)} at ${formatTime(start)}.`,
-          [
-            {
-              name: provider.updateTool,
-              args: provider.updateArgs(event.id, isoLocal(start), isoLocal(addMinutes(start, duration))),
-            },
-          ],
-        );
+        if (matches.length > 1) return ambiguous(matches, description, window.label, verb, act);
+        return act(event, ctx);
       },
     );
+  };
+
+  const cancel: Matcher = (request, context) => {
+    const rest = /^(?:cancel|delete|remove|call\s+off|drop)\s+(.+)$/i.exec(request)?.[1];
+    if (!rest) return null;
+    return lookup("cancel", rest, context, (event, ctx) => {
+      if (!event.id) return text(`"${event.title}" has no id I can use, so nothing was cancelled.`);
+      return plan(`Found it: "${event.title}" ${eventMoment(event, ctx.today)}. Cancelling it.`, [
+        { name: provider.deleteTool, args: { event_id: event.id } },
+      ]);
+    });
+  };
+
+  const move: Matcher = (request, context) => {
+    const match = /^(?:move|reschedule|push|shift)\s+(.+)\s+to\s+(.+)$/i.exec(request);
+    const source = match?.[1];
+    const target = match?.[2];
+    if (!source || !target) return null;
+    const newRange = parseDayRange(target, context.today);
+    const newTime = parseTimeOfDay(target);
+    if (!newRange && !newTime) return null;
+    return lookup("move", source, context, (event, ctx) => {
+      if (!event.id || !event.start?.time || event.allDay) {
+        return text(
+          `"${event.title}" is an all-day event or has no time I can change, so nothing was moved.`,
+        );
+      }
+      const oldStart: LocalDateTime = { date: event.start.date, ...event.start.time };
+      const oldEnd: LocalDateTime | undefined = event.end?.time
+        ? { date: event.end.date, ...event.end.time }
+        : undefined;
+      const duration = oldEnd ? Math.max(minutesBetween(oldStart, oldEnd), 1) : 30;
+      const start: LocalDateTime = {
+        date: newRange?.start ?? oldStart.date,
+        hour: newTime?.hour ?? oldStart.hour,
+        minute: newTime?.minute ?? oldStart.minute,
+      };
+      return plan(
+        `Found it: "${event.title}" ${eventMoment(event, ctx.today)}. Moving it to ${describeDay(start.date, ctx.today)} at ${formatTime(start)}.`,
+        [
+          {
+            name: provider.updateTool,
+            args: provider.updateArgs(event.id, isoLocal(start), isoLocal(addMinutes(start, duration))),
+          },
+        ],
+      );
+    });
   };
 
   const list: Matcher = (request, context) => {
