@@ -29,6 +29,8 @@ import {
   UpdateEventSchema,
 } from "./schemas.js";
 
+const NEXT_WEEK = { defaultStart: "now", defaultDays: 7 } as const;
+const NEXT_DAY = { defaultStart: "now", defaultDays: 1 } as const;
 const MAX_FREE_SLOTS = 20;
 const MAX_FREE_BUSY_DAYS = 62;
 const WORKING_HOURS = { startHour: 9, endHour: 18 };
@@ -69,14 +71,12 @@ const listEvents = connectorTool({
     "List events on the user's primary Google Calendar in a time range (default: the next 7 days), optionally filtered by text. Use a bare date such as 2025-06-12 as time_min to get that whole day.",
   schema: ListEventsSchema,
   async run(input, { http, timeZone, now }) {
-    const { start, end } = toolTimeRange("google-calendar", {
-      start: input.time_min,
-      end: input.time_max,
-      timeZone,
-      now,
-      defaultStart: "now",
-      defaultDays: 7,
-    });
+    const { start, end } = toolTimeRange(
+      "google-calendar",
+      [input.time_min, input.time_max],
+      { timeZone, now },
+      NEXT_WEEK,
+    );
     const list = await http.request<GoogleEventList>({
       path: EVENTS_PATH,
       query: {
@@ -182,14 +182,12 @@ const findFreeTime = connectorTool({
     "Find free slots of at least duration_minutes on the user's primary Google Calendar between time_min and time_max, by default only 09:00–18:00 on weekdays in the user's time zone (set working_hours_only=false for evenings or weekends). Slots are whole free gaps; pick a start inside one.",
   schema: FindFreeTimeSchema,
   async run(input, { http, timeZone, now }) {
-    const requested = toolTimeRange("google-calendar", {
-      start: input.time_min,
-      end: input.time_max,
-      timeZone,
-      now,
-      defaultStart: "now",
-      defaultDays: 1,
-    });
+    const requested = toolTimeRange(
+      "google-calendar",
+      [input.time_min, input.time_max],
+      { timeZone, now },
+      NEXT_DAY,
+    );
     if (requested.end.getTime() - requested.start.getTime() > MAX_FREE_BUSY_DAYS * 86_400_000) {
       throw invalidArguments("google-calendar", `the range may span at most ${MAX_FREE_BUSY_DAYS} days`);
     }

@@ -34,6 +34,7 @@ import {
 import { planMessageQuery } from "./search.js";
 
 const MAX_PAGES = 5;
+const WEEK_FROM_TODAY = { defaultStart: "start-of-today", defaultDays: 7 } as const;
 const EVENT_FIELDS = [
   "id",
   "subject",
@@ -89,6 +90,20 @@ function fromGraphTime(time: GraphDateTimeZone, allDay: boolean): EventBoundary 
   if (allDay) return { date: time.dateTime.slice(0, 10) };
   const at = parseGraphDateTime(time);
   return at ? { at } : undefined;
+}
+
+/** Location, notes and Teams link in Graph's shape, for the fields the model gave. */
+function eventDetails(input: {
+  location?: string | undefined;
+  body?: string | undefined;
+  online_meeting?: boolean | undefined;
+}): Record<string, unknown> {
+  const details: Record<string, unknown> = {};
+  if (input.location !== undefined) details.location = { displayName: input.location };
+  if (input.body !== undefined) details.body = { contentType: "text", content: input.body };
+  if (input.online_meeting !== undefined) details.isOnlineMeeting = input.online_meeting;
+  if (input.online_meeting) details.onlineMeetingProvider = "teamsForBusiness";
+  return details;
 }
 
 /** Keeps each staying attendee's type (required/optional/resource). */
@@ -176,14 +191,12 @@ const listEvents = connectorTool({
     "List the user's Outlook calendar events between start and end (default: today through the next 7 days), including each occurrence of recurring meetings. Use a bare date such as 2025-06-12 as start to get that whole day.",
   schema: ListEventsSchema,
   async run(input, { http, timeZone, now }) {
-    const { start, end } = toolTimeRange("outlook", {
-      start: input.start,
-      end: input.end,
-      timeZone,
-      now,
-      defaultStart: "start-of-today",
-      defaultDays: 7,
-    });
+    const { start, end } = toolTimeRange(
+      "outlook",
+      [input.start, input.end],
+      { timeZone, now },
+      WEEK_FROM_TODAY,
+    );
     const events: GraphEvent[] = [];
     let request: { path: string; query?: Record<string, string | number> } = {
       path: CALENDAR_VIEW_PATH,
@@ -229,10 +242,7 @@ const createEvent = connectorTool({
     if (input.attendees?.length) {
       body.attendees = input.attendees.map((address) => ({ emailAddress: { address }, type: "required" }));
     }
-    if (input.location) body.location = { displayName: input.location };
-    if (input.body) body.body = { contentType: "text", content: input.body };
-    if (input.online_meeting)
-      Object.assign(body, { isOnlineMeeting: true, onlineMeetingProvider: "teamsForBusiness" });
+    Object.assign(body, eventDetails(input));
     const created = await http.request<GraphEvent>({ method: "POST", path: EVENTS_PATH, body });
     return compactEvent(created, timeZone);
   },
@@ -245,14 +255,8 @@ const updateEvent = connectorTool({
   schema: UpdateEventSchema,
   sideEffect: true,
   async run(input, { http, timeZone }) {
-    const patch: Record<string, unknown> = {};
+    const patch: Record<string, unknown> = eventDetails(input);
     if (input.subject !== undefined) patch.subject = input.subject;
-    if (input.location !== undefined) patch.location = { displayName: input.location };
-    if (input.body !== undefined) patch.body = { contentType: "text", content: input.body };
-    if (input.online_meeting !== undefined) {
-      patch.isOnlineMeeting = input.online_meeting;
-      if (input.online_meeting) patch.onlineMeetingProvider = "teamsForBusiness";
-    }
     if (input.start !== undefined || input.end !== undefined || input.attendees !== undefined) {
       const current = await http.request<GraphEvent>({
         path: eventPath(input.event_id),

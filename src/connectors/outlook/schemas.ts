@@ -1,15 +1,9 @@
 import { z } from "zod";
-import {
-  emailList,
-  eventIdArgument,
-  eventUpdate,
-  ISO_HINT,
-  isoDateTime,
-  maxEvents,
-  withEventTiming,
-} from "../shared/schemas.js";
+import * as shared from "../shared/schemas.js";
 
-const eventId = eventIdArgument("outlook_list_events");
+const { emailList, ISO_HINT, isoDateTime } = shared;
+
+const eventId = shared.eventIdArgument("outlook_list_events");
 
 export const SearchMessagesSchema = z.object({
   query: z
@@ -62,10 +56,10 @@ export const ListEventsSchema = z.object({
   end: isoDateTime(
     "End of the range. A bare date includes that whole day. Defaults to the end of start's day when start is a bare date, otherwise 7 days after the start.",
   ).optional(),
-  max_results: maxEvents,
+  max_results: shared.maxEvents,
 });
 
-export const CreateEventSchema = withEventTiming({
+export const CreateEventSchema = shared.withEventTiming({
   subject: z.string().trim().min(1).max(500).describe("The event title."),
   attendees: emailList("Attendee email addresses; they receive an invitation.").optional(),
   location: z.string().trim().max(1000).optional().describe("Room or address."),
@@ -73,7 +67,7 @@ export const CreateEventSchema = withEventTiming({
   online_meeting: z.boolean().optional().describe("Add a Microsoft Teams meeting link."),
 });
 
-export const UpdateEventSchema = eventUpdate({
+export const UpdateEventSchema = shared.eventUpdate({
   event_id: eventId,
   subject: z.string().trim().min(1).max(500).optional().describe("New title."),
   location: z.string().trim().max(1000).optional().describe("New location; an empty string clears it."),

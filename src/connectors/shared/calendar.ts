@@ -42,10 +42,17 @@ export function invalidArguments(connector: ConnectorId, message: string): Deleg
   return new DelegateError("TOOL_FAILED", `Invalid arguments: ${message}`, { details: { connector } });
 }
 
-/** `resolveTimeRange`, reporting a bad range as invalid arguments. */
-export function toolTimeRange(connector: ConnectorId, input: TimeRangeInput): TimeRange {
+export type RangeDefaults = Pick<TimeRangeInput, "defaultStart" | "defaultDays">;
+
+/** `resolveTimeRange` for a tool's `[start, end]` arguments, reporting a bad range as invalid arguments. */
+export function toolTimeRange(
+  connector: ConnectorId,
+  [start, end]: readonly [string | undefined, string | undefined],
+  clock: { timeZone: string; now: Date },
+  defaults: RangeDefaults,
+): TimeRange {
   try {
-    return resolveTimeRange(input);
+    return resolveTimeRange({ start, end, timeZone: clock.timeZone, now: clock.now, ...defaults });
   } catch (error) {
     throw invalidArguments(connector, (error as Error).message);
   }

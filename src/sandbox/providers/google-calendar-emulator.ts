@@ -11,6 +11,7 @@ import {
   type ProviderEmulator,
   type ProviderHttpRequest,
   type ProviderHttpResponse,
+  pathSegments,
 } from "./provider-emulator.js";
 import { dayStart, knownZone, readStamp, rfc3339, wallToEpoch } from "./zoned-time.js";
 
@@ -451,11 +452,7 @@ export function createGoogleCalendarEmulator(
     },
     handle(request) {
       const state = stateFor(request.grant.identifier);
-      const segments = request.path
-        .slice(PREFIX.length)
-        .split("/")
-        .filter(Boolean)
-        .map((segment) => safeDecode(segment));
+      const segments = pathSegments(request.path, PREFIX);
       if (segments.length === 1 && segments[0] === "freeBusy") {
         return request.method === "POST" ? freeBusy(request, state) : notFound();
       }
@@ -503,12 +500,4 @@ export function createGoogleCalendarEmulator(
 function parseRfc3339(text: string): number | undefined {
   const stamp = readStamp(text);
   return stamp?.kind === "exact" ? stamp.epochMs : undefined;
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }

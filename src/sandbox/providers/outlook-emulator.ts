@@ -10,7 +10,12 @@ import {
   seedMessages,
   teamsJoinUrl,
 } from "./outlook-seed.js";
-import type { ProviderEmulator, ProviderHttpRequest, ProviderHttpResponse } from "./provider-emulator.js";
+import {
+  type ProviderEmulator,
+  type ProviderHttpRequest,
+  type ProviderHttpResponse,
+  pathSegments,
+} from "./provider-emulator.js";
 import { graphWallTime, ianaForGraphZone, readStamp, wallToEpoch } from "./zoned-time.js";
 
 const PREFIX = "/v1.0/me/";
@@ -734,11 +739,7 @@ export function createOutlookEmulator(options: OutlookEmulatorOptions = {}): Out
     },
     handle(request) {
       const mailbox = mailboxFor(request.grant.identifier);
-      const segments = request.path
-        .slice(PREFIX.length)
-        .split("/")
-        .filter(Boolean)
-        .map((segment) => safeDecode(segment));
+      const segments = pathSegments(request.path, PREFIX);
       const [collection = "", id, ...rest] = segments;
       if (rest.length > 0) return badRequest(`Resource not found for the segment '${rest[0]}'.`);
       switch (collection.toLowerCase()) {
@@ -792,12 +793,4 @@ function methodNotAllowed(): ProviderHttpResponse {
     "Request_BadRequest",
     "Specified HTTP method is not allowed for the request target.",
   );
-}
-
-function safeDecode(segment: string): string {
-  try {
-    return decodeURIComponent(segment);
-  } catch {
-    return segment;
-  }
 }

@@ -58,3 +58,18 @@ export function googleError(status: number, message: string, reason: string): Pr
     },
   };
 }
+
+/** The path below `prefix`, split into URL-decoded segments (a malformed escape stays as sent). */
+export function pathSegments(path: string, prefix: string): string[] {
+  return path
+    .slice(prefix.length)
+    .split("/")
+    .filter(Boolean)
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    });
+}
