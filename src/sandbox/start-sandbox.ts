@@ -1,10 +1,5 @@
-import {
-  CONNECTOR_IDS,
-  CONNECTORS,
-  type ConnectorId,
-  connectionNames as resolveConnectionNames,
-} from "../connectors/registry.js";
-import { createHostedCatalog } from "./hosted-catalog.js";
+import { CONNECTOR_IDS, CONNECTORS, type ConnectorId } from "../index.js";
+import { createHostedCatalog } from "./hosted-catalog/index.js";
 import { createGmailEmulator } from "./providers/gmail-emulator.js";
 import { createGoogleCalendarEmulator } from "./providers/google-calendar-emulator.js";
 import { createNotionEmulator } from "./providers/notion-emulator.js";
@@ -16,6 +11,7 @@ import {
   type ScalekitEmulator,
   type ScalekitEmulatorOptions,
   startScalekitEmulator,
+  type WebhookFunction,
 } from "./scalekit/index.js";
 
 export interface SandboxOptions extends Omit<ScalekitEmulatorOptions, "connections" | "now"> {
@@ -40,6 +36,12 @@ export interface Sandbox {
   webhookSecret: string;
   /** Connection name per connector, overrides applied. */
   connectionNames: Record<ConnectorId, string>;
+  /**
+   * Delivers the emulator's signed webhooks to an in-process receiver too (e.g.
+   * `(request) => runtime.handleWebhook(request)`), as Scalekit would to an endpoint. Returns the
+   * function that stops it.
+   */
+  deliverWebhooks(receiver: WebhookFunction): () => void;
   close(): Promise<void>;
 }
 
@@ -109,8 +111,18 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     providerBaseUrls,
     webhookSecret: scalekit.webhookSecret,
     connectionNames: { ...names },
+    deliverWebhooks: (receiver) => scalekit.addWebhookReceiver(receiver, "sandbox"),
     async close() {
       await Promise.allSettled([providers.close(), scalekit.close()]);
     },
   };
+}
+
+/** Connector → connection name, as DELEGATE_CONNECTIONS resolves it: overrides, else the default. */
+function resolveConnectionNames(
+  overrides: Partial<Record<ConnectorId, string>> = {},
+): Record<ConnectorId, string> {
+  return Object.fromEntries(
+    CONNECTOR_IDS.map((id) => [id, overrides[id] ?? CONNECTORS[id].defaultConnection]),
+  ) as Record<ConnectorId, string>;
 }

@@ -71,15 +71,52 @@ export async function waitFor(
   }
 }
 
-/** Submits a magic link's consent form, as a person clicking Allow (or Deny) would. */
-export async function consent(url: string, decision: "allow" | "deny" = "allow"): Promise<Response> {
-  const response = await fetch(url, {
+/**
+ * Answers a magic link's hosted page as a person in a browser would: loads the page, then posts
+ * its form back from the page's own origin (`Origin` and `Sec-Fetch-Site: same-origin`, as a
+ * browser sends them) with the page's hidden per-link `form_token`. The emulator refuses
+ * cross-origin posts, so this is the documented way to consent from a test. Static-auth
+ * connections (API key, bearer, basic) take their credentials in `fields`. Throws unless the
+ * answer is 200 (a used, replaced or expired link, or a refused post).
+ */
+export async function consent(
+  url: string,
+  decision: "allow" | "deny" = "allow",
+  fields: Readonly<Record<string, string>> = {},
+): Promise<Response> {
+  const page = await fetch(url);
+  const html = await page.text();
+  if (page.status !== 200) throw new Error(`consent page answered ${page.status}`);
+  const form = /<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/.exec(html);
+  if (!form) throw new Error("the page has no consent form");
+  const body = new URLSearchParams();
+  for (const [, name = "", value = ""] of (form[2] ?? "").matchAll(
+    /<input type="hidden" name="([^"]+)" value="([^"]*)">/g,
+  )) {
+    body.set(unescapeHtml(name), unescapeHtml(value));
+  }
+  for (const [name, value] of Object.entries(fields)) body.set(name, value);
+  body.set("decision", decision);
+  const response = await fetch(new URL(unescapeHtml(form[1] ?? ""), url), {
     method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: `decision=${decision}`,
+    headers: {
+      "content-type": "application/x-www-form-urlencoded",
+      origin: new URL(url).origin,
+      "sec-fetch-site": "same-origin",
+    },
+    body,
   });
   if (response.status !== 200) throw new Error(`consent answered ${response.status}`);
   return response;
+}
+
+function unescapeHtml(value: string): string {
+  return value
+    .replaceAll("&quot;", '"')
+    .replaceAll("&#39;", "'")
+    .replaceAll("&lt;", "<")
+    .replaceAll("&gt;", ">")
+    .replaceAll("&amp;", "&");
 }
 
 /** A sandbox runtime whose model is the real ChatOpenAI against a local OpenAI-compatible server. */

@@ -103,7 +103,9 @@ describe("Scalekit emulator with the real ScalekitClient", () => {
     expect(html).toContain("<title>Connect Gmail — Delegate sandbox</title>");
     expect(html).toContain("alice@example.com");
     for (const scope of GMAIL_SCOPES) expect(html).toContain(scope);
-    expect(html).toContain(`<form method="post" action="${link}">`);
+    // The form posts back to the link's own path (same origin as the page) with its per-link token.
+    expect(html).toContain(`<form method="post" action="${new URL(link).pathname}">`);
+    expect(html).toMatch(/<input type="hidden" name="form_token" value="[\w-]{20,}">/);
     expect(html).toMatch(/<button[^>]*id="allow"[^>]*name="decision"[^>]*value="allow"/);
     expect(html).toMatch(/<button[^>]*id="deny"[^>]*name="decision"[^>]*value="deny"/);
     expect(html).not.toMatch(/<script|<link|src=/);
@@ -179,7 +181,7 @@ describe("Scalekit emulator with the real ScalekitClient", () => {
     expect((await decide(link, "allow")).status).toBe(410);
     expect((await getAccount(client, "bob"))?.status).toBe(ConnectorStatus.PENDING_AUTH);
     expect(emulator.listLinks("bob", "gmail")).toEqual([
-      { url: link, expiresAt: expect.any(Date), used: true },
+      { url: link, expiresAt: expect.any(Date), used: true, replaced: false },
     ]);
   });
 
@@ -296,9 +298,13 @@ describe("Scalekit emulator with the real ScalekitClient", () => {
     const landing = await fetch(verified.postUserVerifyRedirectUrl);
     expect(landing.status).toBe(200);
     expect(await landing.text()).toContain("Gmail</strong> is now connected");
-    await expect(
-      client.connectedAccounts.verifyConnectedAccountUser({ authRequestId, identifier: "mallory" }),
-    ).rejects.toBeInstanceOf(ScalekitNotFoundException);
+    const reused = await client.connectedAccounts
+      .verifyConnectedAccountUser({ authRequestId, identifier: "mallory" })
+      .catch((error: unknown) => error);
+    expect(reused).toBeInstanceOf(ScalekitNotFoundException);
+    expect((reused as ScalekitNotFoundException).message).toBe(
+      "[not_found] auth request not found or no longer valid",
+    );
   });
 
   it("lists the configured connections through actions.listConnections", async () => {
@@ -442,7 +448,11 @@ describe("Scalekit emulator with the real ScalekitClient", () => {
       await emulator.approve("ken", "gmail");
 
       const listed = await client.tools.listTools();
-      expect(listed.toolNames).toEqual(["gmail_fetch_mails"]);
+      expect(listed.tools.map((t) => t.definition?.name)).toEqual(["gmail_fetch_mails"]);
+      // tool_names only with summary=true (ListToolsResponse field 4), and then no full tools.
+      expect(listed.toolNames).toEqual([]);
+      const summary = await client.tools.listTools({ filter: { summary: true } });
+      expect(summary).toMatchObject({ toolNames: ["gmail_fetch_mails"], tools: [], totalSize: 1 });
       const scoped = await client.tools.listScopedTools("ken", { filter: { connectionNames: ["gmail"] } });
       expect(scoped.tools.map((t) => t.tool?.definition?.name)).toEqual(["gmail_fetch_mails"]);
       expect(scoped.tools[0]?.tool?.definition?.input_schema).toEqual(fetchMails.definition.input_schema);

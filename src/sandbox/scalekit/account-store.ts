@@ -1,19 +1,17 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { TokenGrant, TokenVerifier } from "../token-grants.js";
+import type { AccountCredentials, OAuthCredentials, StaticCredentials } from "./account-credentials.js";
+import type { AccountEvent } from "./account-events.js";
+import { type AccountKey, type AccountScope, keyString } from "./account-scope.js";
 import { type AccountStatusName, ConnectorStatus, statusName } from "./account-status.js";
-import { randomId, randomSecret } from "./random-ids.js";
+import { type AuthorizationKind, type ConnectionProfile, isStaticConnection } from "./connection-profiles.js";
+import { type IssueLinkOptions, type LinkState, type MagicLinkRecord, MagicLinks } from "./magic-links.js";
+import { decimalId, randomId, randomSecret } from "./random-ids.js";
 
-/** A connection as configured in the (emulated) Scalekit dashboard. */
-export interface ConnectionProfile {
-  /** Connection name (dashboard key id), e.g. `gmail`. */
-  name: string;
-  id: string;
-  displayName: string;
-  provider: string;
-  scopes: readonly string[];
-}
+export type { ConnectionProfile } from "./connection-profiles.js";
+export type { LinkState, MagicLinkRecord } from "./magic-links.js";
 
-export interface AccountRecord {
+export interface AccountRecord extends AccountScope {
   readonly id: string;
   readonly identifier: string;
   readonly connection: ConnectionProfile;
@@ -22,24 +20,13 @@ export interface AccountRecord {
   refreshToken: string | undefined;
   scopes: string[];
   tokenExpiresAt: number | undefined;
+  /** `static_auth.details` of an API key / bearer / basic account. */
+  staticAuth: JsonObject | undefined;
   apiConfig: JsonObject | undefined;
   readonly createdAt: number;
   updatedAt: number;
   lastUsedAt: number | undefined;
 }
-
-export interface MagicLinkRecord {
-  readonly id: string;
-  readonly url: string;
-  readonly accountId: string;
-  readonly createdAt: number;
-  expiresAt: number;
-  used: boolean;
-  readonly state: string | undefined;
-  readonly userVerifyUrl: string | undefined;
-}
-
-export type LinkState = "valid" | "expired" | "used" | "orphaned";
 
 export type ConsentOutcome =
   | { kind: "granted"; account: AccountRecord }
@@ -56,28 +43,23 @@ export type VerifyUserOutcome =
 export interface AccountSnapshot {
   id: string;
   identifier: string;
+  /** "" when the account is not organization-scoped. */
+  organizationId: string;
+  /** "" when the account is not user-scoped. */
+  userId: string;
   connection: string;
   connectionId: string;
   provider: string;
+  authorizationType: AuthorizationKind;
   status: AccountStatusName;
   scopes: string[];
   accessToken?: string;
   refreshToken?: string;
+  staticAuth?: JsonObject;
   tokenExpiresAt?: Date;
   createdAt: Date;
   updatedAt: Date;
   lastUsedAt?: Date;
-}
-
-export interface StatusChange {
-  account: AccountRecord;
-  oldStatus: ConnectorStatus;
-}
-
-export interface Credentials {
-  accessToken: string;
-  refreshToken?: string | undefined;
-  scopes?: readonly string[] | undefined;
 }
 
 export interface AccountStoreOptions {
@@ -89,14 +71,15 @@ export interface AccountStoreOptions {
   refreshTokenPrefix: string;
   accessTokenTtlMs: number;
   linkTtlMs: number;
-  onStatusChange: (change: StatusChange) => void;
+  /** Lifecycle events, emitted synchronously while the account still has the state they describe. */
+  onEvent: (event: AccountEvent) => void;
 }
 
 interface VerificationRequest {
   id: string;
   accountId: string;
   identifier: string;
-  credentials: Credentials;
+  credentials: AccountCredentials;
 }
 
 /** In-memory connected accounts, magic links and provider tokens, with Scalekit's lifecycle rules. */
@@ -106,12 +89,13 @@ export class AccountStore implements TokenVerifier {
   readonly #accounts = new Map<string, AccountRecord>();
   readonly #idsByKey = new Map<string, string>();
   readonly #accountIdsByAccessToken = new Map<string, string>();
-  readonly #links = new Map<string, MagicLinkRecord>();
   readonly #verifications = new Map<string, VerificationRequest>();
+  readonly #links: MagicLinks;
 
   constructor(options: AccountStoreOptions) {
     this.#options = options;
     this.#connections = new Map(options.connections.map((connection) => [connection.name, connection]));
+    this.#links = new MagicLinks({ now: options.now, baseUrl: options.baseUrl, ttlMs: options.linkTtlMs });
   }
 
   connection(name: string): ConnectionProfile | undefined {
@@ -126,43 +110,58 @@ export class AccountStore implements TokenVerifier {
     return this.#accounts.get(id);
   }
 
-  find(identifier: string, connection: string): AccountRecord | undefined {
-    const id = this.#idsByKey.get(accountKey(identifier, connection));
+  /** Exact match on connection, identifier, organization and user. */
+  find(key: AccountKey): AccountRecord | undefined {
+    const id = this.#idsByKey.get(keyString(key));
     return id === undefined ? undefined : this.#accounts.get(id);
   }
 
+  /** In creation order. */
   list(): AccountRecord[] {
     return [...this.#accounts.values()];
   }
 
-  /** New accounts wait for consent, unless created with credentials (an API-side upsert). */
-  create(identifier: string, connection: ConnectionProfile, credentials?: Credentials): AccountRecord {
+  /** New accounts wait for consent, unless created with credentials (an API-side upsert): then ACTIVE. */
+  create(key: AccountKey, connection: ConnectionProfile, credentials?: AccountCredentials): AccountRecord {
     const now = this.#options.now();
+    let id = decimalId("ca_");
+    while (this.#accounts.has(id)) id = decimalId("ca_");
     const account: AccountRecord = {
-      id: randomId("ca_"),
-      identifier,
+      id,
+      identifier: key.identifier,
+      organizationId: key.organizationId,
+      userId: key.userId,
       connection,
       status: ConnectorStatus.PENDING_AUTH,
       accessToken: undefined,
       refreshToken: undefined,
       scopes: [],
       tokenExpiresAt: undefined,
+      staticAuth: undefined,
       apiConfig: undefined,
       createdAt: now,
       updatedAt: now,
       lastUsedAt: undefined,
     };
     this.#accounts.set(account.id, account);
-    this.#idsByKey.set(accountKey(identifier, connection.name), account.id);
-    if (credentials !== undefined) this.applyCredentials(account, credentials);
+    this.#idsByKey.set(keyString({ ...key, connection: connection.name }), account.id);
+    if (credentials !== undefined) {
+      this.#storeCredentials(account, credentials);
+      account.status = ConnectorStatus.ACTIVE;
+    }
+    this.#emit({ type: "created", account });
     return account;
   }
 
   delete(account: AccountRecord): void {
+    this.#emit({ type: "deleted", account });
     this.#clearTokens(account);
     this.#accounts.delete(account.id);
-    this.#idsByKey.delete(accountKey(account.identifier, account.connection.name));
-    for (const [id, link] of this.#links) if (link.accountId === account.id) this.#links.delete(id);
+    this.#idsByKey.delete(keyString({ ...account, connection: account.connection.name }));
+    this.#links.deleteForAccount(account.id);
+    for (const [id, request] of this.#verifications) {
+      if (request.accountId === account.id) this.#verifications.delete(id);
+    }
   }
 
   setApiConfig(account: AccountRecord, apiConfig: JsonObject | undefined): void {
@@ -170,25 +169,25 @@ export class AccountStore implements TokenVerifier {
     account.updatedAt = this.#options.now();
   }
 
-  /** Stores caller-supplied tokens and activates the account. */
-  applyCredentials(account: AccountRecord, credentials: Credentials): void {
-    this.#clearTokens(account);
-    account.accessToken = credentials.accessToken;
-    account.refreshToken = credentials.refreshToken || undefined;
-    account.scopes = [...(credentials.scopes ?? account.connection.scopes)];
-    account.tokenExpiresAt = this.#options.now() + this.#options.accessTokenTtlMs;
-    this.#accountIdsByAccessToken.set(credentials.accessToken, account.id);
+  /** An UpdateConnectedAccount call changed the account. */
+  markUpdated(account: AccountRecord): void {
+    this.#emit({ type: "updated", account });
+  }
+
+  /** Stores caller-supplied (or consented) credentials and activates the account. */
+  applyCredentials(account: AccountRecord, credentials: AccountCredentials): void {
+    this.#storeCredentials(account, credentials);
     this.#setStatus(account, ConnectorStatus.ACTIVE);
   }
 
-  /** Consent granted: fresh access and refresh tokens with the connection's scopes. */
+  /** Consent granted on an OAuth connection: fresh tokens with the connection's scopes. */
   authorize(account: AccountRecord): void {
     this.applyCredentials(account, this.#mintCredentials(account));
   }
 
   /** If the access token has lapsed, refresh it (ACTIVE with a refresh token) or mark the account EXPIRED. */
   refreshIfExpired(account: AccountRecord): void {
-    if (account.status !== ConnectorStatus.ACTIVE) return;
+    if (account.status !== ConnectorStatus.ACTIVE || account.staticAuth !== undefined) return;
     if (account.tokenExpiresAt !== undefined && account.tokenExpiresAt > this.#options.now()) return;
     if (account.refreshToken === undefined) {
       this.expire(account);
@@ -202,6 +201,14 @@ export class AccountStore implements TokenVerifier {
     account.tokenExpiresAt = this.#options.now() + this.#options.accessTokenTtlMs;
     account.updatedAt = this.#options.now();
     this.#accountIdsByAccessToken.set(accessToken, account.id);
+    this.#emit({ type: "token_refresh_succeeded", account });
+  }
+
+  /** ACTIVE with usable credentials: a live access token, or static credentials. */
+  isUsable(account: AccountRecord): boolean {
+    if (account.status !== ConnectorStatus.ACTIVE) return false;
+    if (account.staticAuth !== undefined) return true;
+    return this.hasLiveToken(account);
   }
 
   /** True when the account is ACTIVE and its access token has not lapsed. */
@@ -220,7 +227,7 @@ export class AccountStore implements TokenVerifier {
     this.#setStatus(account, ConnectorStatus.EXPIRED);
   }
 
-  /** The user revoked access at the provider (or it was disconnected). */
+  /** The user revoked access at the provider, or the account was disconnected. */
   revoke(account: AccountRecord): void {
     this.#clearTokens(account);
     this.#setStatus(account, ConnectorStatus.DISCONNECTED);
@@ -237,20 +244,10 @@ export class AccountStore implements TokenVerifier {
     account.lastUsedAt = this.#options.now();
   }
 
-  issueLink(account: AccountRecord, extra: { state?: string; userVerifyUrl?: string } = {}): MagicLinkRecord {
-    const now = this.#options.now();
-    const id = randomSecret("", 24);
-    const link: MagicLinkRecord = {
-      id,
-      url: `${this.#options.baseUrl()}/magicLink/${id}`,
-      accountId: account.id,
-      createdAt: now,
-      expiresAt: now + this.#options.linkTtlMs,
-      used: false,
-      state: extra.state || undefined,
-      userVerifyUrl: extra.userVerifyUrl || undefined,
-    };
-    this.#links.set(id, link);
+  /** A new link retires the account's older unused links. */
+  issueLink(account: AccountRecord, options: IssueLinkOptions = {}): MagicLinkRecord {
+    const link = this.#links.issue(account.id, options);
+    this.#emit({ type: "magic_link_generated", account });
     return link;
   }
 
@@ -259,43 +256,47 @@ export class AccountStore implements TokenVerifier {
   }
 
   linkState(link: MagicLinkRecord): LinkState {
-    if (!this.#accounts.has(link.accountId)) return "orphaned";
-    if (link.used) return "used";
-    if (link.expiresAt <= this.#options.now()) return "expired";
-    return "valid";
+    return this.#links.state(link, this.#accounts.has(link.accountId));
   }
 
   linksFor(account: AccountRecord): MagicLinkRecord[] {
-    return [...this.#links.values()].filter((link) => link.accountId === account.id);
+    return this.#links.forAccount(account.id);
   }
 
-  /** Makes unused links lapse now, optionally only those of one user and/or connection. */
-  expireLinks(identifier?: string, connection?: string): void {
-    const now = this.#options.now();
-    for (const link of this.#links.values()) {
+  /** Makes unused links lapse now, optionally only those of accounts `matches` accepts. */
+  expireLinks(matches: (account: AccountRecord) => boolean = () => true): void {
+    for (const link of this.#links.all()) {
       const account = this.#accounts.get(link.accountId);
-      if (account === undefined || link.used) continue;
-      if (identifier !== undefined && account.identifier !== identifier) continue;
-      if (connection !== undefined && account.connection.name !== connection) continue;
-      link.expiresAt = Math.min(link.expiresAt, now);
+      if (account !== undefined && matches(account)) this.#links.expire(link);
     }
   }
 
-  /** The user's answer on the consent page. The link must be valid; it is single use either way. */
-  completeConsent(link: MagicLinkRecord, decision: "allow" | "deny"): ConsentOutcome {
+  /**
+   * The user's answer on the hosted page. The link must be valid; it is single use either way.
+   * Static connections take the credentials the user typed into the form.
+   */
+  completeConsent(
+    link: MagicLinkRecord,
+    decision: "allow" | "deny",
+    submitted?: StaticCredentials,
+  ): ConsentOutcome {
     const account = this.#accounts.get(link.accountId);
     if (account === undefined) throw new Error("magic link has no account");
+    if (decision === "allow" && isStaticConnection(account.connection) && submitted === undefined) {
+      throw new Error("static connections need the submitted credentials");
+    }
     link.used = true;
     if (decision === "deny") return { kind: "denied", account };
+    const credentials = submitted ?? this.#mintCredentials(account);
     if (link.userVerifyUrl === undefined) {
-      this.authorize(account);
+      this.applyCredentials(account, credentials);
       return { kind: "granted", account };
     }
     const request: VerificationRequest = {
       id: randomId("req_"),
       accountId: account.id,
       identifier: account.identifier,
-      credentials: this.#mintCredentials(account),
+      credentials,
     };
     this.#verifications.set(request.id, request);
     this.#clearTokens(account);
@@ -340,13 +341,17 @@ export class AccountStore implements TokenVerifier {
     return {
       id: account.id,
       identifier: account.identifier,
+      organizationId: account.organizationId,
+      userId: account.userId,
       connection: account.connection.name,
       connectionId: account.connection.id,
       provider: account.connection.provider,
+      authorizationType: account.connection.authorization,
       status: statusName(account.status),
       scopes: [...account.scopes],
       ...(account.accessToken !== undefined && { accessToken: account.accessToken }),
       ...(account.refreshToken !== undefined && { refreshToken: account.refreshToken }),
+      ...(account.staticAuth !== undefined && { staticAuth: structuredClone(account.staticAuth) }),
       ...(account.tokenExpiresAt !== undefined && { tokenExpiresAt: new Date(account.tokenExpiresAt) }),
       createdAt: new Date(account.createdAt),
       updatedAt: new Date(account.updatedAt),
@@ -354,8 +359,23 @@ export class AccountStore implements TokenVerifier {
     };
   }
 
-  #mintCredentials(account: AccountRecord): Credentials {
+  #storeCredentials(account: AccountRecord, credentials: AccountCredentials): void {
+    this.#clearTokens(account);
+    account.updatedAt = this.#options.now();
+    if (credentials.kind === "static") {
+      account.staticAuth = structuredClone(credentials.details);
+      return;
+    }
+    account.accessToken = credentials.accessToken;
+    account.refreshToken = credentials.refreshToken || undefined;
+    account.scopes = [...(credentials.scopes ?? account.connection.scopes)];
+    account.tokenExpiresAt = this.#options.now() + this.#options.accessTokenTtlMs;
+    this.#accountIdsByAccessToken.set(credentials.accessToken, account.id);
+  }
+
+  #mintCredentials(account: AccountRecord): OAuthCredentials {
     return {
+      kind: "oauth",
       accessToken: randomSecret(this.#options.tokenPrefix),
       refreshToken: randomSecret(this.#options.refreshTokenPrefix),
       scopes: account.connection.scopes,
@@ -366,7 +386,11 @@ export class AccountStore implements TokenVerifier {
     const oldStatus = account.status;
     account.status = status;
     account.updatedAt = this.#options.now();
-    if (oldStatus !== status) this.#options.onStatusChange({ account, oldStatus });
+    if (oldStatus !== status) this.#emit({ type: "status_updated", account, oldStatus });
+  }
+
+  #emit(event: AccountEvent): void {
+    this.#options.onEvent(event);
   }
 
   #clearAccessToken(account: AccountRecord): void {
@@ -378,9 +402,6 @@ export class AccountStore implements TokenVerifier {
   #clearTokens(account: AccountRecord): void {
     this.#clearAccessToken(account);
     account.refreshToken = undefined;
+    account.staticAuth = undefined;
   }
-}
-
-function accountKey(identifier: string, connection: string): string {
-  return `${connection}\u0000${identifier}`;
 }

@@ -1,18 +1,15 @@
-import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
-import {
-  type AuthorizationDetails,
-  type ConnectedAccountForListSchema,
-  type ConnectedAccountSchema,
-  ConnectedAccountService,
-  ConnectorStatus,
-  ConnectorType,
-} from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
-import type { AccountRecord, AccountStore, ConnectionProfile, Credentials } from "./account-store.js";
-import { accountNotFound, connectionNotFound, invalidArgument, scalekitError } from "./grpc-errors.js";
+import { ConnectedAccountService } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
+import { credentialsFromDetails } from "./account-credentials.js";
+import { requireConnection, requireIdentifier, resolveAccount } from "./account-lookup.js";
+import { accountForList, accountWithCredentials, accountWithoutCredentials } from "./account-messages.js";
+import { matchesScopeFilter, scopeOf } from "./account-scope.js";
+import type { AccountRecord, AccountStore } from "./account-store.js";
+import { accountNotFound, invalidArgument, scalekitError } from "./grpc-errors.js";
 import { paginate } from "./pagination.js";
 
+export { resolveAccount } from "./account-lookup.js";
 export { ConnectedAccountService };
 
 type ConnectedAccountServiceImpl = Partial<ServiceImpl<typeof ConnectedAccountService>>;
@@ -22,7 +19,12 @@ export interface ConnectedAccountServiceDependencies {
   baseUrl: () => string;
 }
 
-/** The subset of ConnectedAccountService the SDK wraps; the rest answer Unimplemented. */
+/** SearchConnectedAccountsRequest.query: "Must be at least 3 characters. Case insensitive." */
+const MIN_SEARCH_LENGTH = 3;
+/** SearchConnectedAccountsRequest.page_size: "Value must be between 1 and 30." */
+const MAX_SEARCH_PAGE_SIZE = 30;
+
+/** ConnectedAccountService as the SDK and the REST API use it; the end-user session RPCs answer Unimplemented. */
 export function connectedAccountService({
   store,
   baseUrl,
@@ -31,19 +33,43 @@ export function connectedAccountService({
     async listConnectedAccounts(request) {
       const names = new Set(request.connectionNames);
       const provider = request.provider.toLowerCase();
+      const query = request.query.toLowerCase();
+      const matches = store.list().filter(
+        (account) =>
+          // organization_id (1) and user_id (2) filter like every other field: an unrelated
+          // organization lists nothing.
+          matchesScopeFilter(account, request) &&
+          (!request.identifier || account.identifier === request.identifier) &&
+          (!request.connector || account.connection.name === request.connector) &&
+          (names.size === 0 || names.has(account.connection.name)) &&
+          (!provider || account.connection.provider.toLowerCase() === provider) &&
+          (!query || searchText(account).includes(query)),
+      );
+      const page = paginate(matches, request.pageSize, request.pageToken);
+      return {
+        connectedAccounts: page.items.map(accountForList),
+        totalSize: matches.length,
+        nextPageToken: page.nextPageToken,
+        prevPageToken: page.prevPageToken,
+      };
+    },
+
+    async searchConnectedAccounts(request) {
+      const query = request.query.trim().toLowerCase();
+      if (query.length < MIN_SEARCH_LENGTH) {
+        throw invalidArgument(`query must be at least ${MIN_SEARCH_LENGTH} characters`);
+      }
+      if (request.pageSize > MAX_SEARCH_PAGE_SIZE) {
+        throw invalidArgument(`page_size must be between 1 and ${MAX_SEARCH_PAGE_SIZE}`);
+      }
       const matches = store
         .list()
         .filter(
           (account) =>
-            (!request.identifier || account.identifier === request.identifier) &&
-            (!request.connector || account.connection.name === request.connector) &&
-            (names.size === 0 || names.has(account.connection.name)) &&
-            (!provider || account.connection.provider.toLowerCase() === provider) &&
-            (!request.query ||
-              account.identifier.includes(request.query) ||
-              account.connection.name.includes(request.query)),
+            (!request.connectionId || account.connection.id === request.connectionId) &&
+            searchText(account).includes(query),
         );
-      const page = paginate(matches, request.pageSize, request.pageToken);
+      const page = paginate(matches, request.pageSize || MAX_SEARCH_PAGE_SIZE, request.pageToken);
       return {
         connectedAccounts: page.items.map(accountForList),
         totalSize: matches.length,
@@ -60,17 +86,37 @@ export function connectedAccountService({
     },
 
     async getConnectedAccountDetails(request) {
-      return { connectedAccount: accountFields(resolveAccount(store, request)) };
+      return { connectedAccount: accountWithoutCredentials(resolveAccount(store, request)) };
+    },
+
+    /** By id (GetConnectedAccountRequest.id, field 1); credentials stay behind GetConnectedAccountAuth. */
+    async getConnectedAccount(request) {
+      return { connectedAccount: accountWithoutCredentials(accountById(store, request.id)) };
+    },
+
+    /**
+     * "Disconnects a connected account by setting its status to DISCONNECTED. The account record is
+     * retained" (connected_accounts.proto). Its tokens stop working; the status change is a webhook.
+     */
+    async disconnectConnectedAccount(request) {
+      const account = accountById(store, request.id);
+      store.revoke(account);
+      return { connectedAccount: accountWithoutCredentials(account) };
     },
 
     async createConnectedAccount(request) {
       const connection = requireConnection(store, request.connector);
-      const identifier = requireIdentifier(request.identifier);
-      if (store.find(identifier, connection.name) !== undefined) {
+      const key = {
+        connection: connection.name,
+        identifier: requireIdentifier(request.identifier),
+        // CreateConnectedAccountRequest fields 1 and 2: the account belongs to this scope.
+        ...scopeOf(request),
+      };
+      if (store.find(key) !== undefined) {
         throw scalekitError(Code.AlreadyExists, "connected account already exists", "ALREADY_EXISTS");
       }
-      const details = request.connectedAccount?.authorizationDetails;
-      const account = store.create(identifier, connection, credentialsFrom(details));
+      const credentials = credentialsFromDetails(connection, request.connectedAccount?.authorizationDetails);
+      const account = store.create(key, connection, credentials);
       if (request.connectedAccount?.apiConfig !== undefined) {
         store.setApiConfig(account, request.connectedAccount.apiConfig);
       }
@@ -79,11 +125,14 @@ export function connectedAccountService({
 
     async updateConnectedAccount(request) {
       const account = resolveAccount(store, request);
-      const credentials = credentialsFrom(request.connectedAccount?.authorizationDetails);
+      const credentials = credentialsFromDetails(
+        account.connection,
+        request.connectedAccount?.authorizationDetails,
+      );
       if (credentials !== undefined) store.applyCredentials(account, credentials);
-      if (request.connectedAccount?.apiConfig !== undefined) {
-        store.setApiConfig(account, request.connectedAccount.apiConfig);
-      }
+      const apiConfig = request.connectedAccount?.apiConfig;
+      if (apiConfig !== undefined) store.setApiConfig(account, apiConfig);
+      if (credentials !== undefined || apiConfig !== undefined) store.markUpdated(account);
       return { connectedAccount: accountWithCredentials(account) };
     },
 
@@ -94,17 +143,15 @@ export function connectedAccountService({
 
     async getMagicLinkForConnectedAccount(request) {
       const account = resolveAccount(store, request);
-      const link = store.issueLink(account, {
-        ...(request.state !== undefined && { state: request.state }),
-        ...(request.userVerifyUrl !== undefined && { userVerifyUrl: request.userVerifyUrl }),
-      });
+      const link = store.issueLink(account, { state: request.state, userVerifyUrl: request.userVerifyUrl });
       return { link: link.url, expiry: timestampFromMs(link.expiresAt) };
     },
 
     async verifyConnectedAccountUser(request) {
       const outcome = store.verifyUser(request.authRequestId, request.identifier);
       if (outcome.kind === "not_found") {
-        throw scalekitError(Code.NotFound, "no pending verification for this auth request", "NOT_FOUND");
+        // Scalekit's wording for an unknown or already consumed auth_request_id (404).
+        throw scalekitError(Code.NotFound, "auth request not found or no longer valid", "NOT_FOUND");
       }
       if (outcome.kind === "mismatch") {
         throw scalekitError(Code.PermissionDenied, "identifier does not match the auth request", "FORBIDDEN");
@@ -116,87 +163,14 @@ export function connectedAccountService({
   };
 }
 
-interface AccountLocator {
-  id?: string | undefined;
-  connector?: string | undefined;
-  identifier?: string | undefined;
-}
-
-/** By id, or by connection name + identifier, as every account RPC addresses one. */
-export function resolveAccount(store: AccountStore, locator: AccountLocator): AccountRecord {
-  if (locator.id) {
-    const account = store.byId(locator.id);
-    if (account === undefined) throw accountNotFound();
-    return account;
-  }
-  const connection = requireConnection(store, locator.connector);
-  const account = store.find(requireIdentifier(locator.identifier), connection.name);
+function accountById(store: AccountStore, id: string): AccountRecord {
+  if (!id) throw invalidArgument("id is required");
+  const account = store.byId(id);
   if (account === undefined) throw accountNotFound();
   return account;
 }
 
-export function requireConnection(store: AccountStore, name: string | undefined): ConnectionProfile {
-  if (!name) throw invalidArgument("connector is required");
-  const connection = store.connection(name);
-  if (connection === undefined) throw connectionNotFound(name);
-  return connection;
-}
-
-function requireIdentifier(identifier: string | undefined): string {
-  if (!identifier) throw invalidArgument("identifier is required");
-  return identifier;
-}
-
-function credentialsFrom(details: AuthorizationDetails | undefined): Credentials | undefined {
-  // The SDK's getOrCreate sends an empty OauthToken; only a real access token counts.
-  if (details?.details.case !== "oauthToken" || !details.details.value.accessToken) return undefined;
-  const token = details.details.value;
-  return {
-    accessToken: token.accessToken,
-    refreshToken: token.refreshToken || undefined,
-    scopes: token.scopes.length > 0 ? token.scopes : undefined,
-  };
-}
-
-/** Fields shared by ConnectedAccount and ConnectedAccountForList (no `$typeName`, so it fits both). */
-function accountFields(account: AccountRecord) {
-  return {
-    id: account.id,
-    identifier: account.identifier,
-    provider: account.connection.provider,
-    status: account.status,
-    authorizationType: ConnectorType.OAUTH,
-    connector: account.connection.name,
-    connectionId: account.connection.id,
-    updatedAt: timestampFromMs(account.updatedAt),
-    ...(account.tokenExpiresAt !== undefined && { tokenExpiresAt: timestampFromMs(account.tokenExpiresAt) }),
-    ...(account.lastUsedAt !== undefined && { lastUsedAt: timestampFromMs(account.lastUsedAt) }),
-  };
-}
-
-export function accountForList(
-  account: AccountRecord,
-): MessageInitShape<typeof ConnectedAccountForListSchema> {
-  return accountFields(account);
-}
-
-/** Credentials are only handed out for ACTIVE accounts. */
-function accountWithCredentials(account: AccountRecord): MessageInitShape<typeof ConnectedAccountSchema> {
-  const message: MessageInitShape<typeof ConnectedAccountSchema> = {
-    ...accountFields(account),
-    ...(account.apiConfig !== undefined && { apiConfig: account.apiConfig }),
-  };
-  if (account.status === ConnectorStatus.ACTIVE && account.accessToken !== undefined) {
-    message.authorizationDetails = {
-      details: {
-        case: "oauthToken",
-        value: {
-          accessToken: account.accessToken,
-          refreshToken: account.refreshToken ?? "",
-          scopes: account.scopes,
-        },
-      },
-    };
-  }
-  return message;
+/** What List's `query` and Search match: identifier, connection name and provider, case-insensitively. */
+function searchText(account: AccountRecord): string {
+  return [account.identifier, account.connection.name, account.connection.provider].join("\n").toLowerCase();
 }

@@ -3,14 +3,14 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import {
   ConnectionService,
   ConnectionStatus,
-  ConnectionType,
 } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connections/connections_pb.js";
 import type { AccountStore } from "./account-store.js";
+import { connectionType } from "./connection-profiles.js";
 import { paginate } from "./pagination.js";
 
 export { ConnectionService };
 
-/** `actions.listConnections`: the configured connections, all enabled OAuth connections. */
+/** `actions.listConnections`: the configured connections, all enabled, each with its auth type. */
 export function connectionService(
   store: AccountStore,
   startedAt: number,
@@ -25,7 +25,7 @@ export function connectionService(
       return {
         connections: page.items.map((connection) => ({
           id: connection.id,
-          type: ConnectionType.OAUTH,
+          type: connectionType(connection.authorization),
           status: ConnectionStatus.COMPLETED,
           enabled: true,
           providerKey: connection.provider.toLowerCase(),

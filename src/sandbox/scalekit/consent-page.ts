@@ -15,34 +15,62 @@ export interface ConsentPageInput {
   displayName: string;
   identifier: string;
   scopes: readonly string[];
-  /** The magic link itself: the form posts back to it. */
-  actionUrl: string;
+  /** Where the form posts: the link's own path, so the POST stays on the page's origin. */
+  actionPath: string;
+  /** The link's per-link form token, sent back as the hidden `form_token` field. */
+  formToken: string;
   expiresAt: Date;
+  /**
+   * Static connections (API key, bearer token, basic auth): Scalekit's hosted page is a credential
+   * form, one input per field, instead of a provider consent screen.
+   */
+  credentialFields?: readonly string[];
+  /** Shown above the form when a submission was refused (e.g. a missing field). */
+  error?: string;
 }
 
 export function renderConsentPage(input: ConsentPageInput): string {
   const name = escapeHtml(input.displayName);
+  const isStatic = input.credentialFields !== undefined;
   const scopes =
     input.scopes.length === 0
       ? `<p class="muted">No specific permissions are requested.</p>`
       : `<ul class="scopes" aria-labelledby="scopes-heading">${input.scopes.map(renderScope).join("")}</ul>`;
+  const intro = isStatic
+    ? `<p>Enter the credentials Delegate should use in <strong>${name}</strong> on behalf of
+        <strong class="user">${escapeHtml(input.identifier)}</strong>.</p>`
+    : `<p>Delegate is asking to act in <strong>${name}</strong> on behalf of
+        <strong class="user">${escapeHtml(input.identifier)}</strong>.</p>
+      <h2 id="scopes-heading">Requested permissions</h2>
+      ${scopes}`;
+  const fields = (input.credentialFields ?? []).map(renderCredentialField).join("");
+  const error =
+    input.error === undefined ? "" : `<p class="error" role="alert">${escapeHtml(input.error)}</p>`;
   return layout({
     title: `Connect ${input.displayName}`,
     body: `
       <h1>Connect ${name}</h1>
-      <p>Delegate is asking to act in <strong>${name}</strong> on behalf of
-        <strong class="user">${escapeHtml(input.identifier)}</strong>.</p>
-      <h2 id="scopes-heading">Requested permissions</h2>
-      ${scopes}
-      <form method="post" action="${escapeHtml(input.actionUrl)}">
+      ${intro}
+      ${error}
+      <form method="post" action="${escapeHtml(input.actionPath)}">
+        <input type="hidden" name="form_token" value="${escapeHtml(input.formToken)}">
+        ${fields}
         <div class="actions" role="group" aria-label="Connect ${name}?">
-          <button type="submit" id="deny" name="decision" value="deny" class="secondary">Deny</button>
-          <button type="submit" id="allow" name="decision" value="allow" class="primary">Allow</button>
+          <button type="submit" id="deny" name="decision" value="deny" class="secondary" formnovalidate>Deny</button>
+          <button type="submit" id="allow" name="decision" value="allow" class="primary">${isStatic ? "Connect" : "Allow"}</button>
         </div>
       </form>
       <p class="muted small">This link works once and expires at
         <time datetime="${escapeHtml(input.expiresAt.toISOString())}">${escapeHtml(formatExpiry(input.expiresAt))}</time>.</p>`,
   });
+}
+
+/** Secrets are password inputs; the rest (username, domain…) plain text. */
+function renderCredentialField(field: string): string {
+  const id = `field-${field.replace(/[^\w-]/g, "_")}`;
+  const secret = /key|token|secret|password/i.test(field);
+  return `<label class="field" for="${escapeHtml(id)}">${escapeHtml(field)}
+          <input id="${escapeHtml(id)}" name="${escapeHtml(field)}" type="${secret ? "password" : "text"}" required autocomplete="off"></label>`;
 }
 
 /** One requested scope, verbatim (the raw HTML holds each scope string whole). */
@@ -86,7 +114,7 @@ export function renderDeniedPage(displayName: string): string {
   });
 }
 
-export type UnusableLinkReason = "expired" | "used" | "orphaned" | "unknown";
+export type UnusableLinkReason = "expired" | "used" | "replaced" | "orphaned" | "unknown";
 
 export function renderUnusableLinkPage(reason: UnusableLinkReason): string {
   const text: Record<UnusableLinkReason, { heading: string; detail: string }> = {
@@ -95,6 +123,10 @@ export function renderUnusableLinkPage(reason: UnusableLinkReason): string {
       detail: "Authorization links are only valid for a short time.",
     },
     used: { heading: "This link was already used", detail: "Each authorization link works only once." },
+    replaced: {
+      heading: "This link was replaced by a newer one",
+      detail: "A newer authorization link was issued for this account; only the newest link works.",
+    },
     orphaned: {
       heading: "This link is no longer valid",
       detail: "The account it was issued for no longer exists.",
@@ -109,6 +141,29 @@ export function renderUnusableLinkPage(reason: UnusableLinkReason): string {
       <h1>${escapeHtml(heading)}</h1>
       <p>${escapeHtml(detail)}</p>
       <p>Ask the agent for a new link to continue.</p>`,
+  });
+}
+
+/** A used (or replaced) link whose account is connected: nothing left to do. */
+export function renderAlreadyConnectedPage(displayName: string, identifier: string): string {
+  return layout({
+    title: "Already connected",
+    tone: "success",
+    body: `
+      <h1>Already connected — go back to the app</h1>
+      <p><strong>${escapeHtml(displayName)}</strong> is already connected for
+        <strong class="user">${escapeHtml(identifier)}</strong>. This link is no longer needed.</p>
+      <p>You can close this tab and return to the conversation.</p>`,
+  });
+}
+
+/** A POST that did not come from the consent page itself (another origin, or no form token). */
+export function renderRefusedPage(message: string): string {
+  return layout({
+    title: "Request refused",
+    tone: "error",
+    body: `<h1>Request refused</h1><p>${escapeHtml(message)}</p>
+      <p>Open the authorization link directly and answer on that page.</p>`,
   });
 }
 
@@ -154,6 +209,10 @@ function layout({ title, body, tone }: { title: string; body: string; tone?: "su
   @media (max-width: 420px) { main { padding: 24px 20px; } .actions { flex-direction: column-reverse; } button { width: 100%; } }
   .muted { color: #5b6170; }
   .small { font-size: 13px; margin-top: 20px; }
+  .error { color: #b91c1c; font-weight: 600; }
+  .field { display: block; margin: 12px 0; font-weight: 600; font-size: 14px; }
+  .field input { display: block; width: 100%; margin-top: 4px; font: inherit; font-weight: 400; padding: 8px 10px;
+    border-radius: 8px; border: 1px solid #c9ccd6; }
   footer { margin-top: 24px; font-size: 12px; color: #656b7a; }
   @media (prefers-color-scheme: dark) {
     body { background: #14161c; color: #e6e8ee; }

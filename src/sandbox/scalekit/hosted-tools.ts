@@ -7,6 +7,7 @@ export interface HostedTool {
     description: string;
     /** JSON Schema of the tool input. */
     input_schema: Record<string, unknown>;
+    /** MCP-style hints, as on Scalekit's tool definitions: `read_only_hint`, `destructive_hint`… */
     annotations?: Record<string, unknown>;
   };
   /** Connection name whose account the tool runs with, e.g. `gmail`. */
@@ -18,9 +19,14 @@ export interface HostedTool {
 
 export interface HostedToolCall {
   identifier: string;
+  /** The account's scope; "" when it has none. */
+  organizationId: string;
+  userId: string;
   params: Record<string, unknown>;
-  /** The live provider access token of the user's ACTIVE account. */
+  /** The live provider access token of the user's ACTIVE OAuth account; "" for static-auth accounts. */
   accessToken: string;
+  /** The `static_auth.details` of an API key / bearer / basic account. */
+  staticAuth?: Record<string, unknown>;
 }
 
 /** Tools by name; also accepted as a plain array. */

@@ -1,35 +1,20 @@
-import { Code } from "@connectrpc/connect";
-import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
-import type { AccountStore } from "./account-store.js";
+import type { AccountRecord, AccountStore } from "./account-store.js";
 import type { CallLog } from "./call-log.js";
 import type { ClientCredentials } from "./client-credentials.js";
-import {
-  renderBadRequestPage,
-  renderConnectedPage,
-  renderConsentPage,
-  renderDeniedPage,
-  renderUnusableLinkPage,
-} from "./consent-page.js";
+import { renderConnectedPage } from "./consent-page.js";
+import { magicLinkRoute } from "./consent-routes.js";
 import { delay, type FaultInjector } from "./faults.js";
-
-type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
-type NodeRequest = Parameters<NodeHandler>[0];
-
-/** What both the HTTP/1.1 and HTTP/2 response classes offer; their overloads do not unify. */
-interface Response {
-  statusCode: number;
-  readonly headersSent: boolean;
-  setHeader(name: string, value: string): unknown;
-  end(chunk?: string): unknown;
-}
-
-const MAX_BODY_BYTES = 64 * 1024;
-
-/** Content-Security-Policy for the pages: inline styles only, forms post back to the emulator. */
-function pageCsp(formOrigin?: string): string {
-  const formAction = formOrigin === undefined ? "'self'" : `'self' ${formOrigin}`;
-  return `default-src 'none'; style-src 'unsafe-inline'; form-action ${formAction}; frame-ancestors 'none'`;
-}
+import {
+  headerValue,
+  httpStatusFor,
+  type NodeHandler,
+  type NodeRequest,
+  type Response,
+  readBody,
+  sendHtml,
+  sendJson,
+} from "./http-util.js";
+import { answerUnimplementedRpc } from "./unimplemented-rpc.js";
 
 export interface HttpRoutesDependencies {
   store: AccountStore;
@@ -38,9 +23,14 @@ export interface HttpRoutesDependencies {
   faults: FaultInjector;
   /** Where `/proxy/...` forwards to (the provider emulators), when set. */
   proxyTarget(): string | undefined;
+  /** Refuse consent POSTs without the page's form token. */
+  requireFormToken: boolean;
 }
 
-/** The non-gRPC endpoints: the M2M token endpoint and the magic-link consent flow. */
+/**
+ * Everything the gRPC router does not serve: the M2M token endpoint, the magic-link pages, the
+ * proxy, and an Unimplemented answer for RPCs to unknown services or methods.
+ */
 export function httpRoutes(dependencies: HttpRoutesDependencies): NodeHandler {
   return (request, response) => {
     const out = response as unknown as Response;
@@ -57,7 +47,7 @@ async function route(deps: HttpRoutesDependencies, request: NodeRequest, respons
   if (url.pathname === "/oauth/token" && method === "POST") return tokenEndpoint(deps, request, response);
   const linkMatch = /^\/magicLink\/([A-Za-z0-9_-]+)$/.exec(url.pathname);
   if (linkMatch?.[1] !== undefined && (method === "GET" || method === "POST")) {
-    return magicLink(deps, linkMatch[1], request, response);
+    return magicLinkRoute(deps, linkMatch[1], request, response);
   }
   if (url.pathname === "/connected" && method === "GET") {
     const connection = deps.store.connection(url.searchParams.get("connection") ?? "");
@@ -65,6 +55,7 @@ async function route(deps: HttpRoutesDependencies, request: NodeRequest, respons
   }
   if (url.pathname === "/health" && method === "GET") return sendJson(response, 200, { ok: true });
   if (url.pathname.startsWith("/proxy/")) return proxy(deps, url, request, response);
+  if (answerUnimplementedRpc(request, response, deps)) return;
   sendJson(response, 404, { code: "not_found", message: `no route for ${method} ${url.pathname}` });
 }
 
@@ -96,8 +87,9 @@ async function tokenEndpoint(
 }
 
 /**
- * `actions.request`: Scalekit calls the provider with the user's token, so the caller never holds
- * it. Authenticated by the M2M bearer; the account is named by `connection_name` and `identifier`.
+ * `actions.request`: Scalekit calls the provider with the user's credentials, so the caller never
+ * holds them. Authenticated by the M2M bearer; the account is named by the `connection_name` and
+ * `identifier` headers the SDK sends, scoped by optional `organization_id` / `user_id` headers.
  */
 async function proxy(
   deps: HttpRoutesDependencies,
@@ -113,14 +105,19 @@ async function proxy(
   if (target === undefined)
     return sendJson(response, 501, { code: "unimplemented", message: "no proxy target set" });
   const connection = headerValue(request, "connection_name") ?? "";
-  const identifier = headerValue(request, "identifier") ?? "";
   if (deps.store.connection(connection) === undefined) {
     return sendJson(response, 404, { code: "not_found", message: `connection "${connection}" not found` });
   }
-  const account = deps.store.find(identifier, connection);
+  const account = deps.store.find({
+    connection,
+    identifier: headerValue(request, "identifier") ?? "",
+    organizationId: headerValue(request, "organization_id") ?? "",
+    userId: headerValue(request, "user_id") ?? "",
+  });
   if (account === undefined)
     return sendJson(response, 404, { code: "not_found", message: "connected account not found" });
-  if (!deps.store.hasLiveToken(account) || account.accessToken === undefined) {
+  const authorization = providerAuthorization(deps.store, account);
+  if (authorization === undefined) {
     return sendJson(response, 401, {
       code: "unauthenticated",
       message: "the connected account is not active",
@@ -130,10 +127,7 @@ async function proxy(
   const contentType = headerValue(request, "content-type");
   const upstream = await fetch(`${target}${url.pathname.slice("/proxy".length)}${url.search}`, {
     method: request.method ?? "GET",
-    headers: {
-      authorization: `Bearer ${account.accessToken}`,
-      ...(contentType ? { "content-type": contentType } : {}),
-    },
+    headers: { ...authorization, ...(contentType ? { "content-type": contentType } : {}) },
     ...(body ? { body } : {}),
   });
   response.statusCode = upstream.status;
@@ -141,110 +135,23 @@ async function proxy(
   response.end(await upstream.text());
 }
 
-function headerValue(request: NodeRequest, name: string): string | undefined {
-  const value = request.headers[name];
-  return Array.isArray(value) ? value[0] : value;
-}
-
-async function magicLink(
-  { store }: HttpRoutesDependencies,
-  id: string,
-  request: NodeRequest,
-  response: Response,
-): Promise<void> {
-  const link = store.link(id);
-  if (link === undefined) return sendHtml(response, 404, renderUnusableLinkPage("unknown"));
-  const state = store.linkState(link);
-  if (state !== "valid") return sendHtml(response, 410, renderUnusableLinkPage(state));
-  const account = store.byId(link.accountId);
-  if (account === undefined) return sendHtml(response, 410, renderUnusableLinkPage("orphaned"));
-  const displayName = account.connection.displayName;
-
-  if (request.method === "GET") {
-    return sendHtml(
-      response,
-      200,
-      renderConsentPage({
-        displayName,
-        identifier: account.identifier,
-        scopes: account.connection.scopes,
-        actionUrl: link.url,
-        expiresAt: new Date(link.expiresAt),
-      }),
-      // The page may be opened via another host name (localhost) than the link's.
-      new URL(link.url).origin,
-    );
-  }
-
-  const decision = new URLSearchParams(await readBody(request)).get("decision");
-  if (decision !== "allow" && decision !== "deny") {
-    return sendHtml(response, 400, renderBadRequestPage('Expected decision "allow" or "deny".'));
-  }
-  const outcome = store.completeConsent(link, decision);
-  if (outcome.kind === "denied") return sendHtml(response, 200, renderDeniedPage(displayName));
-  if (outcome.kind === "verify") {
-    response.statusCode = 303;
-    response.setHeader("location", outcome.redirectUrl);
-    response.setHeader("cache-control", "no-store");
-    response.end();
-    return;
-  }
-  sendHtml(response, 200, renderConnectedPage(displayName, account.identifier));
-}
-
-async function readBody(request: NodeRequest): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer | string>) {
-    const buffer = typeof chunk === "string" ? Buffer.from(chunk) : chunk;
-    size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new Error("request body too large");
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function sendHtml(response: Response, status: number, html: string, formOrigin?: string): void {
-  response.statusCode = status;
-  response.setHeader("content-type", "text/html; charset=utf-8");
-  response.setHeader("cache-control", "no-store");
-  response.setHeader("content-security-policy", pageCsp(formOrigin));
-  response.setHeader("x-content-type-options", "nosniff");
-  response.setHeader("referrer-policy", "no-referrer");
-  response.end(html);
-}
-
-function sendJson(response: Response, status: number, body: unknown): void {
-  response.statusCode = status;
-  response.setHeader("content-type", "application/json");
-  response.setHeader("cache-control", "no-store");
-  response.end(JSON.stringify(body));
-}
-
-function httpStatusFor(code: Code): number {
-  switch (code) {
-    case Code.InvalidArgument:
-    case Code.FailedPrecondition:
-    case Code.OutOfRange:
-      return 400;
-    case Code.Unauthenticated:
-      return 401;
-    case Code.PermissionDenied:
-      return 403;
-    case Code.NotFound:
-      return 404;
-    case Code.AlreadyExists:
-    case Code.Aborted:
-      return 409;
-    case Code.ResourceExhausted:
-      return 429;
-    case Code.Unimplemented:
-      return 501;
-    case Code.Unavailable:
-      return 503;
-    case Code.DeadlineExceeded:
-      return 504;
+/** How the proxy authenticates to the provider with the account's credentials, if usable. */
+function providerAuthorization(
+  store: AccountStore,
+  account: AccountRecord,
+): Record<string, string> | undefined {
+  if (!store.isUsable(account)) return undefined;
+  const details = account.staticAuth;
+  if (details === undefined) return { authorization: `Bearer ${account.accessToken}` };
+  const field = (name: string) => (typeof details[name] === "string" ? (details[name] as string) : "");
+  switch (account.connection.authorization) {
+    case "BASIC_AUTH":
+      return {
+        authorization: `Basic ${Buffer.from(`${field("username")}:${field("password")}`).toString("base64")}`,
+      };
+    case "BEARER_TOKEN":
+      return { authorization: `Bearer ${field("token")}` };
     default:
-      return 500;
+      return { "x-api-key": field("api_key") };
   }
 }

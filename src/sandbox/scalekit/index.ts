@@ -1,3 +1,15 @@
+export {
+  type ConnectedAccountEventData,
+  type ConnectedAccountEventEnvelope,
+  type ConnectedAccountEventType,
+  type ConnectedAccountStatusEvent,
+  CREATED_EVENT,
+  DELETED_EVENT,
+  MAGIC_LINK_GENERATED_EVENT,
+  STATUS_UPDATED_EVENT,
+  TOKEN_REFRESH_SUCCEEDED_EVENT,
+  UPDATED_EVENT,
+} from "./account-events.js";
 export type { AccountStatusName } from "./account-status.js";
 export type { AccountSnapshot } from "./account-store.js";
 export { escapeHtml } from "./consent-page.js";
@@ -8,6 +20,9 @@ export {
   type HostedToolRegistry,
 } from "./hosted-tools.js";
 export {
+  type AccountScopeOptions,
+  type ApproveOptions,
+  type AuthorizationKind,
   type CallCounter,
   type ConnectionOptions,
   DEFAULT_CONNECTIONS,
@@ -17,9 +32,9 @@ export {
   startScalekitEmulator,
 } from "./scalekit-emulator.js";
 export {
-  type ConnectedAccountStatusEvent,
   generateWebhookSecret,
-  STATUS_UPDATED_EVENT,
   signWebhook,
   type WebhookDelivery,
+  type WebhookFunction,
+  type WebhookRequest,
 } from "./webhooks.js";

@@ -1,15 +1,11 @@
 import type { JsonObject, JsonValue, MessageInitShape } from "@bufbuild/protobuf";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import { type ToolSchema, ToolService } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/tools/tools_pb.js";
+import { requireConnection, resolveAccount } from "./account-lookup.js";
+import { matchesScopeFilter, scopeOf } from "./account-scope.js";
 import { ConnectorStatus, statusName } from "./account-status.js";
 import type { AccountRecord, AccountStore } from "./account-store.js";
-import {
-  accountNotFound,
-  connectionNotFound,
-  invalidArgument,
-  scalekitError,
-  toolError,
-} from "./grpc-errors.js";
+import { accountNotFound, invalidArgument, scalekitError, toolError } from "./grpc-errors.js";
 import { type HostedTool, HostedToolError } from "./hosted-tools.js";
 import { paginate } from "./pagination.js";
 import { randomId } from "./random-ids.js";
@@ -32,7 +28,10 @@ interface ScopedFilter {
 
 /** Tool listing and execution backed by the pluggable hosted-tool registry. */
 export function toolService({ store, tools }: ToolServiceDependencies): ToolServiceImpl {
-  /** Tools usable by this user: those whose connection has an ACTIVE account. */
+  /**
+   * Tools usable by this identifier: those whose connection has an ACTIVE account. The scoped RPCs
+   * carry no organization_id / user_id, so they see the identifier's unscoped accounts only.
+   */
   function scopedTools(
     identifier: string,
     filter: ScopedFilter,
@@ -45,7 +44,7 @@ export function toolService({ store, tools }: ToolServiceDependencies): ToolServ
       if (providers.size > 0 && !providers.has(tool.provider.toLowerCase())) continue;
       if (names.size > 0 && !names.has(tool.definition.name)) continue;
       if (connections.size > 0 && !connections.has(tool.connection)) continue;
-      const account = store.find(identifier, tool.connection);
+      const account = store.find({ connection: tool.connection, identifier, ...scopeOf() });
       if (account?.status === ConnectorStatus.ACTIVE) result.push({ tool, account });
     }
     return result;
@@ -54,6 +53,11 @@ export function toolService({ store, tools }: ToolServiceDependencies): ToolServ
   return {
     async listTools(request) {
       const filter = request.filter;
+      // An unknown connector is NotFound, as everywhere else a connection name is resolved
+      // (getOrCreate on a missing connection raises ScalekitNotFoundException, reference §1.3): the
+      // request is well-formed, it names a connection this environment does not have.
+      if (filter?.connector) requireConnection(store, filter.connector);
+      const accountConnections = connectionsWithAccounts(store, filter);
       const names = new Set(filter?.toolName ?? []);
       const provider = filter?.provider.toLowerCase() ?? "";
       const query = filter?.query?.toLowerCase() ?? "";
@@ -62,14 +66,17 @@ export function toolService({ store, tools }: ToolServiceDependencies): ToolServ
           (!provider || tool.provider.toLowerCase() === provider) &&
           (names.size === 0 || names.has(tool.definition.name)) &&
           (!filter?.connector || tool.connection === filter.connector) &&
+          (accountConnections === undefined || accountConnections.has(tool.connection)) &&
           (!query ||
             tool.definition.name.toLowerCase().includes(query) ||
             tool.definition.description.toLowerCase().includes(query)),
       );
       const page = paginate(matches, request.pageSize, request.pageToken);
+      // ListToolsResponse: tool_names (4) "if summary=true", tools (5) "if summary=false or omitted".
+      const summary = filter?.summary === true;
       return {
-        tools: page.items.map(toolMessage),
-        toolNames: page.items.map((tool) => tool.definition.name),
+        tools: summary ? [] : page.items.map(toolMessage),
+        toolNames: summary ? page.items.map((tool) => tool.definition.name) : [],
         totalSize: matches.length,
         nextPageToken: page.nextPageToken,
         prevPageToken: page.prevPageToken,
@@ -116,15 +123,18 @@ export function toolService({ store, tools }: ToolServiceDependencies): ToolServ
       if (account.connection.name !== tool.connection) {
         throw invalidArgument(`tool "${request.toolName}" runs on connection "${tool.connection}"`);
       }
-      if (!store.hasLiveToken(account) || account.accessToken === undefined) {
+      if (!store.isUsable(account)) {
         throw toolError(Code.Unauthenticated, "UNAUTHORIZED", unauthorizedReason(account), executionId);
       }
       store.touch(account);
       try {
         const data = await tool.execute({
           identifier: account.identifier,
+          organizationId: account.organizationId,
+          userId: account.userId,
           params: { ...(request.params ?? {}) },
-          accessToken: account.accessToken,
+          accessToken: account.accessToken ?? "",
+          ...(account.staticAuth !== undefined && { staticAuth: structuredClone(account.staticAuth) }),
         });
         return { data: toJsonObject(data), executionId };
       } catch (error) {
@@ -138,6 +148,44 @@ export function toolService({ store, tools }: ToolServiceDependencies): ToolServ
   };
 }
 
+interface ToolFilterAccountFields {
+  identifier: string;
+  connector?: string | undefined;
+  organizationId?: string | undefined;
+  userId?: string | undefined;
+  connectedAccountId?: string | undefined;
+}
+
+/**
+ * The connections whose tools a ListTools filter allows, when it names accounts (Filter fields 3
+ * identifier, 7 organization_id, 8 user_id, 9 connected_account_id); undefined when it names none.
+ * A connected_account_id identifies one account, so an unknown one is NotFound rather than an
+ * empty (or whole) catalog.
+ */
+function connectionsWithAccounts(
+  store: AccountStore,
+  filter: ToolFilterAccountFields | undefined,
+): Set<string> | undefined {
+  if (filter === undefined) return undefined;
+  if (filter.connectedAccountId) {
+    const account = resolveAccount(store, { ...filter, id: filter.connectedAccountId });
+    return new Set([account.connection.name]);
+  }
+  if (!filter.identifier && !filter.organizationId && !filter.userId) return undefined;
+  return new Set(
+    store
+      .list()
+      .filter(
+        (account) =>
+          matchesScopeFilter(account, filter) &&
+          (!filter.identifier || account.identifier === filter.identifier) &&
+          (!filter.connector || account.connection.name === filter.connector),
+      )
+      .map((account) => account.connection.name),
+  );
+}
+
+/** ExecuteToolRequest: 4 connected_account_id, or 5 connector + 2 identifier + 6 organization_id + 7 user_id. */
 function findAccount(
   store: AccountStore,
   tool: HostedTool,
@@ -145,17 +193,24 @@ function findAccount(
     connectedAccountId?: string | undefined;
     connector?: string | undefined;
     identifier?: string | undefined;
+    organizationId?: string | undefined;
+    userId?: string | undefined;
   },
 ): AccountRecord {
   if (request.connectedAccountId) {
-    const account = store.byId(request.connectedAccountId);
-    if (account === undefined) throw accountNotFound();
-    return account;
+    return resolveAccount(store, {
+      id: request.connectedAccountId,
+      organizationId: request.organizationId,
+      userId: request.userId,
+    });
   }
-  const connection = request.connector || tool.connection;
-  if (store.connection(connection) === undefined) throw connectionNotFound(connection);
+  const connection = requireConnection(store, request.connector || tool.connection);
   if (!request.identifier) throw invalidArgument("identifier or connected_account_id is required");
-  const account = store.find(request.identifier, connection);
+  const account = store.find({
+    connection: connection.name,
+    identifier: request.identifier,
+    ...scopeOf(request),
+  });
   if (account === undefined) throw accountNotFound();
   return account;
 }

@@ -1,48 +1,44 @@
 import { createHmac, randomBytes } from "node:crypto";
 import * as http from "node:http";
 import * as https from "node:https";
-import { statusName } from "./account-status.js";
-import type { StatusChange } from "./account-store.js";
-import { randomId } from "./random-ids.js";
+import { type ConnectedAccountEventEnvelope, STATUS_UPDATED_EVENT } from "./account-events.js";
 
-export const STATUS_UPDATED_EVENT = "connected_account.status_updated";
+export {
+  type ConnectedAccountEventEnvelope,
+  type ConnectedAccountStatusEvent,
+  STATUS_UPDATED_EVENT,
+} from "./account-events.js";
 
 const DELIVERY_TIMEOUT_MS = 5_000;
 
 export interface WebhookDelivery {
   /** The event id, also sent as `webhook-id`. */
   id: string;
+  /** The receiver: its URL, or `function:<name>` for an in-process receiver. */
   url: string;
+  receiver: "url" | "function";
   type: string;
   /** The exact bytes that were signed and sent. */
   body: string;
   headers: Record<string, string>;
-  /** HTTP status of the receiver's answer, once it arrived. */
+  /** HTTP status of the receiver's answer (or the status a function receiver returned). */
   status?: number;
   /** Why the delivery failed, if it did. */
   error?: string;
   at: Date;
 }
 
-export interface ConnectedAccountStatusEvent {
-  spec_version: "1";
-  id: string;
-  type: typeof STATUS_UPDATED_EVENT;
-  occurred_at: string;
-  environment_id: string;
-  object: "ConnectedAccount";
-  data: {
-    id: string;
-    identifier: string;
-    connection_id: string;
-    connection_name: string;
-    provider: string;
-    authorization_type: "OAUTH";
-    status: string;
-    old_status: string;
-    token_expires_at?: string;
-  };
+/** What an in-process receiver gets: the same signed bytes and headers an HTTP receiver would. */
+export interface WebhookRequest {
+  headers: Record<string, string>;
+  body: string;
 }
+
+/**
+ * An in-process webhook receiver, e.g. `(request) => runtime.handleWebhook(request)`. Its answer
+ * is recorded like an HTTP status.
+ */
+export type WebhookFunction = (request: WebhookRequest) => Promise<number | { status: number }>;
 
 /** A Standard Webhooks signing secret: `whsec_` + base64 of 24 random bytes. */
 export function generateWebhookSecret(): string {
@@ -58,27 +54,29 @@ export function signWebhook(secret: string, id: string, timestampSeconds: number
 
 export interface WebhookDispatcherOptions {
   secret: string;
-  environmentId: string;
   urls: readonly string[];
-  now: () => number;
+  functions: readonly WebhookFunction[];
+  /** Event types sent to receivers; default only `connected_account.status_updated`. */
+  eventTypes?: readonly string[] | undefined;
 }
 
 /** Best-effort, fire-and-forget delivery of signed events, recorded for tests. */
 export class WebhookDispatcher {
   readonly secret: string;
   readonly deliveries: WebhookDelivery[] = [];
-  readonly #environmentId: string;
-  readonly #now: () => number;
   readonly #urls: Set<string>;
+  readonly #functions = new Map<WebhookFunction, string>();
+  readonly #eventTypes: Set<string>;
   readonly #pending = new Set<Promise<void>>();
   readonly #listeners = new Set<(delivery: WebhookDelivery) => void>();
   readonly #closing = new AbortController();
+  #functionCount = 0;
 
   constructor(options: WebhookDispatcherOptions) {
     this.secret = options.secret;
-    this.#environmentId = options.environmentId;
-    this.#now = options.now;
     this.#urls = new Set(options.urls);
+    this.#eventTypes = new Set(options.eventTypes ?? [STATUS_UPDATED_EVENT]);
+    for (const receiver of options.functions) this.addFunction(receiver);
   }
 
   addUrl(url: string): void {
@@ -90,38 +88,25 @@ export class WebhookDispatcher {
     this.#urls.delete(url);
   }
 
+  /** Registers an in-process receiver; returns the function that removes it. */
+  addFunction(receiver: WebhookFunction, name?: string): () => void {
+    this.#functionCount += 1;
+    this.#functions.set(receiver, name || receiver.name || `receiver-${this.#functionCount}`);
+    return () => this.#functions.delete(receiver);
+  }
+
   /** Called after each delivery settles (answered or failed). Returns an unsubscribe function. */
   onDelivery(listener: (delivery: WebhookDelivery) => void): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
-  statusUpdated({ account, oldStatus }: StatusChange): void {
-    const event: ConnectedAccountStatusEvent = {
-      spec_version: "1",
-      id: randomId("evt_"),
-      type: STATUS_UPDATED_EVENT,
-      occurred_at: new Date(this.#now()).toISOString(),
-      environment_id: this.#environmentId,
-      object: "ConnectedAccount",
-      data: {
-        id: account.id,
-        identifier: account.identifier,
-        connection_id: account.connection.id,
-        connection_name: account.connection.name,
-        provider: account.connection.provider,
-        authorization_type: "OAUTH",
-        status: statusName(account.status),
-        old_status: statusName(oldStatus),
-        ...(account.tokenExpiresAt !== undefined && {
-          token_expires_at: new Date(account.tokenExpiresAt).toISOString(),
-        }),
-      },
-    };
-    this.send(event.id, event.type, JSON.stringify(event));
+  /** Sends the event to every receiver, if its type is subscribed. */
+  dispatch(event: ConnectedAccountEventEnvelope): void {
+    if (this.#eventTypes.has(event.type)) this.send(event.id, event.type, JSON.stringify(event));
   }
 
-  /** Signs and posts one event body to every URL. */
+  /** Signs and delivers one event body to every URL and function receiver. */
   send(id: string, type: string, body: string): void {
     if (this.#closing.signal.aborted) return;
     // The signature timestamp is wall-clock time even under an injected clock: receivers check it
@@ -134,14 +119,17 @@ export class WebhookDispatcher {
       "webhook-timestamp": String(timestamp),
       "webhook-signature": signWebhook(this.secret, id, timestamp, body),
     };
+    const at = new Date();
     for (const url of this.#urls) {
-      const delivery: WebhookDelivery = { id, url, type, body, headers, at: new Date() };
-      this.deliveries.push(delivery);
-      const pending = this.#deliver(delivery).finally(() => {
-        this.#pending.delete(pending);
-        for (const listener of this.#listeners) listener(delivery);
-      });
-      this.#pending.add(pending);
+      this.#track({ id, url, receiver: "url", type, body, headers, at }, (delivery) =>
+        this.#deliverHttp(delivery),
+      );
+    }
+    for (const [receiver, name] of this.#functions) {
+      this.#track(
+        { id, url: `function:${name}`, receiver: "function", type, body, headers, at },
+        (delivery) => this.#deliverFunction(receiver, delivery),
+      );
     }
   }
 
@@ -154,7 +142,38 @@ export class WebhookDispatcher {
     this.#closing.abort();
   }
 
-  #deliver(delivery: WebhookDelivery): Promise<void> {
+  #track(delivery: WebhookDelivery, deliver: (delivery: WebhookDelivery) => Promise<void>): void {
+    this.deliveries.push(delivery);
+    const pending = deliver(delivery).finally(() => {
+      this.#pending.delete(pending);
+      for (const listener of this.#listeners) listener(delivery);
+    });
+    this.#pending.add(pending);
+  }
+
+  /**
+   * Runs on a later turn, as a network delivery would: the status change that triggered it
+   * (often inside an RPC) completes first, and the receiver may call back into the emulator.
+   */
+  async #deliverFunction(receiver: WebhookFunction, delivery: WebhookDelivery): Promise<void> {
+    await new Promise((resolve) => setImmediate(resolve));
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const answer = await Promise.race([
+        receiver({ headers: { ...delivery.headers }, body: delivery.body }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error("timed out")), DELIVERY_TIMEOUT_MS);
+        }),
+      ]);
+      delivery.status = typeof answer === "number" ? answer : answer.status;
+    } catch (error) {
+      delivery.error = error instanceof Error ? error.message : String(error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  #deliverHttp(delivery: WebhookDelivery): Promise<void> {
     return new Promise((resolve) => {
       let target: URL;
       try {

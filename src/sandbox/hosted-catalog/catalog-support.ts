@@ -1,0 +1,227 @@
+import { Code } from "@connectrpc/connect";
+import type { ConnectorId } from "../../index.js";
+import { type HostedTool, type HostedToolCall, HostedToolError } from "../scalekit/index.js";
+
+/** Connection name per connector (the emulator's dashboard keys), overrides applied. */
+export type CatalogConnectionNames = Readonly<Record<ConnectorId, string>>;
+
+/**
+ * Scalekit's tool annotations (MCP-style hints on every tool definition). A client derives a
+ * tool's effect from them: read-only, additive write, or destructive write.
+ */
+export interface ToolAnnotations {
+  title: string;
+  read_only_hint: boolean;
+  destructive_hint: boolean;
+  idempotent_hint: boolean;
+  open_world_hint: boolean;
+}
+
+export type ToolEffect = "read" | "write" | "destructive";
+
+/** Reads change nothing and can be repeated. */
+export const READ = { read_only_hint: true, destructive_hint: false, idempotent_hint: true } as const;
+/** Creates something new (a message, a draft, an event): additive, and repeating it duplicates. */
+export const CREATE = { read_only_hint: false, destructive_hint: false, idempotent_hint: false } as const;
+/** Overwrites existing data; the same update twice leaves the same state. */
+export const UPDATE = { read_only_hint: false, destructive_hint: true, idempotent_hint: true } as const;
+/** Removes data; deleting twice leaves it deleted. */
+export const DELETE = { read_only_hint: false, destructive_hint: true, idempotent_hint: true } as const;
+
+type Hints = typeof READ | typeof CREATE | typeof UPDATE | typeof DELETE;
+
+/** Every catalog tool talks to a provider on the internet, so `open_world_hint` is always true. */
+export function annotations(title: string, hints: Hints): ToolAnnotations {
+  return { title, ...hints, open_world_hint: true };
+}
+
+/** The effect a client should assume from a definition's annotations (unknown = write). */
+export function toolEffect(annotations: Record<string, unknown> | undefined): ToolEffect {
+  if (annotations?.read_only_hint === true) return "read";
+  if (annotations?.destructive_hint === true) return "destructive";
+  return "write";
+}
+
+type Property = Record<string, unknown>;
+
+/** A closed JSON Schema object, as Scalekit's `input_schema`. */
+export function objectSchema(properties: Record<string, Property>, required: string[] = []) {
+  return { type: "object", properties, required, additionalProperties: false };
+}
+
+export const string = (description: string): Property => ({ type: "string", description });
+export const integer = (description: string, minimum?: number, maximum?: number): Property => ({
+  type: "integer",
+  description,
+  ...(minimum !== undefined && { minimum }),
+  ...(maximum !== undefined && { maximum }),
+});
+export const boolean = (description: string): Property => ({ type: "boolean", description });
+export const stringArray = (description: string): Property => ({
+  type: "array",
+  items: { type: "string" },
+  description,
+});
+export const object = (description: string): Property => ({ type: "object", description });
+
+export interface ToolSpec {
+  name: string;
+  description: string;
+  input: ReturnType<typeof objectSchema>;
+  annotations: ToolAnnotations;
+  run(call: HostedToolCall, api: ProviderApi): Promise<Record<string, unknown>>;
+}
+
+/** A connector's tools, bound to its connection and provider label. */
+export function defineTools(
+  connection: string,
+  provider: string,
+  api: ProviderApi,
+  specs: readonly ToolSpec[],
+): HostedTool[] {
+  return specs.map((spec) => ({
+    connection,
+    provider,
+    definition: {
+      name: spec.name,
+      description: spec.description,
+      input_schema: spec.input,
+      annotations: { ...spec.annotations },
+    },
+    execute: (call) => spec.run(call, api),
+  }));
+}
+
+export interface ProviderRequest {
+  method?: string;
+  query?: Record<string, string | number | boolean | readonly string[] | undefined>;
+  body?: unknown;
+}
+
+export type ProviderApi = (accessToken: string, path: string, request?: ProviderRequest) => Promise<unknown>;
+
+/**
+ * Calls a provider emulator with the user's live token, as Scalekit calls the provider, and turns
+ * failures into tool errors the SDK maps to its `ScalekitTool*Exception` classes.
+ */
+export function providerApi(providerUrl: string): ProviderApi {
+  return async (accessToken, path, request = {}) => {
+    const url = new URL(`${providerUrl}${path}`);
+    for (const [key, value] of Object.entries(request.query ?? {})) {
+      if (value === undefined || value === "") continue;
+      if (Array.isArray(value)) for (const item of value) url.searchParams.append(key, String(item));
+      else url.searchParams.set(key, String(value));
+    }
+    const response = await fetch(url, {
+      method: request.method ?? "GET",
+      headers: {
+        authorization: `Bearer ${accessToken}`,
+        ...(request.body === undefined ? {} : { "content-type": "application/json" }),
+      },
+      ...(request.body === undefined ? {} : { body: JSON.stringify(request.body) }),
+    });
+    const text = await response.text();
+    let parsed: unknown = {};
+    if (text) {
+      try {
+        parsed = JSON.parse(text);
+      } catch {
+        parsed = { text };
+      }
+    }
+    throwIfFailed(response.status, parsed, path);
+    return parsed;
+  };
+}
+
+function throwIfFailed(status: number, body: unknown, path: string): void {
+  const record = (typeof body === "object" && body !== null ? body : {}) as Record<string, unknown>;
+  // Slack answers 200 with `ok: false` and an error code.
+  const slackError = record.ok === false && typeof record.error === "string" ? record.error : undefined;
+  if (status < 400 && slackError === undefined) return;
+  const detail = slackError ?? providerMessage(record) ?? `HTTP ${status} for ${path}`;
+  if (
+    status === 401 ||
+    ["invalid_auth", "token_revoked", "not_authed", "account_inactive"].includes(slackError ?? "")
+  ) {
+    throw new HostedToolError(
+      Code.Unauthenticated,
+      "UNAUTHORIZED",
+      "The provider rejected the access token.",
+    );
+  }
+  if (status === 403 || slackError === "missing_scope") {
+    throw new HostedToolError(Code.PermissionDenied, "FORBIDDEN", `The provider refused access: ${detail}`);
+  }
+  if (status === 404 || status === 410 || slackError?.endsWith("_not_found")) {
+    throw new HostedToolError(Code.NotFound, "NOT_FOUND", `Not found: ${detail}`);
+  }
+  if (status === 429 || slackError === "ratelimited") {
+    throw new HostedToolError(Code.ResourceExhausted, "RATE_LIMITED", "Rate limited by the provider.");
+  }
+  if (status >= 500)
+    throw new HostedToolError(Code.Internal, "PROVIDER_ERROR", `The provider failed: ${detail}`);
+  throw new HostedToolError(
+    Code.InvalidArgument,
+    "PROVIDER_ERROR",
+    `The provider refused the request: ${detail}`,
+  );
+}
+
+/** Google `error.message`, Graph `error.message`, Notion `message`. */
+function providerMessage(body: Record<string, unknown>): string | undefined {
+  const error = body.error as { message?: unknown } | undefined;
+  if (typeof error?.message === "string") return error.message;
+  return typeof body.message === "string" ? body.message : undefined;
+}
+
+/** Reads an optional parameter, refusing the wrong type as Scalekit's schema validation would. */
+export function param<T extends "string" | "number" | "boolean" | "object">(
+  params: Record<string, unknown>,
+  name: string,
+  type: T,
+):
+  | (T extends "string"
+      ? string
+      : T extends "number"
+        ? number
+        : T extends "boolean"
+          ? boolean
+          : Record<string, unknown>)
+  | undefined {
+  const value = params[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== type || (type === "object" && Array.isArray(value))) {
+    throw new HostedToolError(Code.InvalidArgument, "INVALID_INPUT", `"${name}" must be a ${type}`);
+  }
+  return value as never;
+}
+
+export function requiredString(params: Record<string, unknown>, name: string): string {
+  const value = param(params, name, "string");
+  if (value === undefined || value.trim() === "") {
+    throw new HostedToolError(Code.InvalidArgument, "INVALID_INPUT", `"${name}" is required`);
+  }
+  return value;
+}
+
+/** A list of strings, also accepted as one comma-separated string. */
+export function stringList(params: Record<string, unknown>, name: string): string[] | undefined {
+  const value = params[name];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === "string")
+    return value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean);
+  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value as string[];
+  throw new HostedToolError(Code.InvalidArgument, "INVALID_INPUT", `"${name}" must be an array of strings`);
+}
+
+export function arrayParam(params: Record<string, unknown>, name: string): unknown[] | undefined {
+  const value = params[name];
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value))
+    throw new HostedToolError(Code.InvalidArgument, "INVALID_INPUT", `"${name}" must be an array`);
+  return value;
+}

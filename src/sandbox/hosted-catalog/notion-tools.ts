@@ -1,0 +1,236 @@
+import { Code } from "@connectrpc/connect";
+import { type HostedTool, HostedToolError } from "../scalekit/index.js";
+import {
+  annotations,
+  arrayParam,
+  CREATE,
+  defineTools,
+  integer,
+  object,
+  objectSchema,
+  type ProviderApi,
+  param,
+  READ,
+  requiredString,
+  string,
+  type ToolSpec,
+} from "./catalog-support.js";
+
+interface RichText {
+  plain_text?: string;
+}
+
+interface NotionPage {
+  object: string;
+  id: string;
+  url?: string;
+  created_time?: string;
+  last_edited_time?: string;
+  archived?: boolean;
+  parent?: Record<string, unknown>;
+  properties?: Record<string, { type?: string; title?: RichText[] } & Record<string, unknown>>;
+  title?: RichText[];
+}
+
+interface NotionList<T> {
+  results?: T[];
+  next_cursor?: string | null;
+  has_more?: boolean;
+}
+
+const pageSize = integer("Results per page (1-100)", 1, 100);
+const startCursor = string("Cursor from a previous call's next_cursor");
+
+const specs: ToolSpec[] = [
+  {
+    name: "notion_page_search",
+    description: "Search pages and databases in the user's Notion workspace by title.",
+    input: objectSchema({
+      query: string("Text to look for in titles; empty lists everything"),
+      page_size: pageSize,
+      start_cursor: startCursor,
+      sort_direction: { type: "string", enum: ["ascending", "descending"], description: "By last edit" },
+      sort_timestamp: { type: "string", enum: ["last_edited_time"], description: "Sort field" },
+    }),
+    annotations: annotations("Search Notion pages", READ),
+    async run({ accessToken, params }, api) {
+      const direction = param(params, "sort_direction", "string");
+      const cursor = param(params, "start_cursor", "string");
+      const result = (await api(accessToken, "/v1/search", {
+        method: "POST",
+        body: {
+          query: param(params, "query", "string") ?? "",
+          page_size: param(params, "page_size", "number") ?? 10,
+          ...(cursor && { start_cursor: cursor }),
+          ...(direction && {
+            sort: { direction, timestamp: param(params, "sort_timestamp", "string") ?? "last_edited_time" },
+          }),
+        },
+      })) as NotionList<NotionPage>;
+      return { results: (result.results ?? []).map(summarize), ...more(result) };
+    },
+  },
+  {
+    name: "notion_page_get",
+    description: "Get a Notion page's title, properties and parent (not its content).",
+    input: objectSchema({ page_id: string("The page id") }, ["page_id"]),
+    annotations: annotations("Get Notion page", READ),
+    async run({ accessToken, params }, api) {
+      const page = (await api(
+        accessToken,
+        `/v1/pages/${encodeURIComponent(requiredString(params, "page_id"))}`,
+      )) as NotionPage;
+      return { ...summarize(page), parent: page.parent, properties: page.properties ?? {} };
+    },
+  },
+  {
+    name: "notion_page_create",
+    description:
+      'Create a Notion page under a parent page (parent_page_id) or in a database (database_id). Give the title as properties: {"title": {"title": [{"text": {"content": "My page"}}]}}.',
+    input: objectSchema(
+      {
+        parent_page_id: string("Id of the parent page"),
+        database_id: string("Id of the parent database (instead of parent_page_id)"),
+        properties: object("Page properties in Notion's format; must include the title"),
+        child_blocks: {
+          type: "array",
+          items: { type: "object" },
+          description: "Content blocks in Notion's format",
+        },
+        icon: object('Icon, e.g. {"type": "emoji", "emoji": "📝"}'),
+        cover: object('Cover image, e.g. {"type": "external", "external": {"url": "…"}}'),
+      },
+      ["properties"],
+    ),
+    annotations: annotations("Create Notion page", CREATE),
+    async run({ accessToken, params }, api) {
+      const parentPage = param(params, "parent_page_id", "string");
+      const database = param(params, "database_id", "string");
+      if ((parentPage === undefined) === (database === undefined)) {
+        throw new HostedToolError(
+          Code.InvalidArgument,
+          "INVALID_INPUT",
+          'Give exactly one of "parent_page_id" and "database_id".',
+        );
+      }
+      const children = arrayParam(params, "child_blocks");
+      const icon = param(params, "icon", "object");
+      const cover = param(params, "cover", "object");
+      const page = (await api(accessToken, "/v1/pages", {
+        method: "POST",
+        body: {
+          parent: parentPage !== undefined ? { page_id: parentPage } : { database_id: database },
+          properties: param(params, "properties", "object") ?? {},
+          ...(children && { children }),
+          ...(icon && { icon }),
+          ...(cover && { cover }),
+        },
+      })) as NotionPage;
+      return summarize(page);
+    },
+  },
+  {
+    name: "notion_page_content_get",
+    description: "Get the content blocks of a Notion page (or of any block with children).",
+    input: objectSchema(
+      { block_id: string("The page or block id"), page_size: pageSize, start_cursor: startCursor },
+      ["block_id"],
+    ),
+    annotations: annotations("Get Notion page content", READ),
+    async run({ accessToken, params }, api) {
+      const result = (await api(
+        accessToken,
+        `/v1/blocks/${encodeURIComponent(requiredString(params, "block_id"))}/children`,
+        {
+          query: {
+            page_size: param(params, "page_size", "number"),
+            start_cursor: param(params, "start_cursor", "string"),
+          },
+        },
+      )) as NotionList<{ id: string; type: string; has_children?: boolean } & Record<string, unknown>>;
+      return {
+        blocks: (result.results ?? []).map((block) => ({
+          id: block.id,
+          type: block.type,
+          text: blockText(block[block.type]),
+          has_children: block.has_children ?? false,
+        })),
+        ...more(result),
+      };
+    },
+  },
+  {
+    name: "notion_database_query",
+    description: "Query the rows of a Notion database, with Notion's filter and sorts objects.",
+    input: objectSchema(
+      {
+        database_id: string("The database id"),
+        filter: object("A Notion filter object"),
+        sorts: { type: "array", items: { type: "object" }, description: "Notion sort objects" },
+        page_size: pageSize,
+        start_cursor: startCursor,
+      },
+      ["database_id"],
+    ),
+    annotations: annotations("Query Notion database", READ),
+    async run({ accessToken, params }, api) {
+      const filter = param(params, "filter", "object");
+      const sorts = arrayParam(params, "sorts");
+      const cursor = param(params, "start_cursor", "string");
+      const size = param(params, "page_size", "number");
+      const result = (await api(
+        accessToken,
+        `/v1/databases/${encodeURIComponent(requiredString(params, "database_id"))}/query`,
+        {
+          method: "POST",
+          body: {
+            ...(filter && { filter }),
+            ...(sorts && { sorts }),
+            ...(cursor && { start_cursor: cursor }),
+            ...(size !== undefined && { page_size: size }),
+          },
+        },
+      )) as NotionList<NotionPage>;
+      return {
+        results: (result.results ?? []).map((row) => ({
+          ...summarize(row),
+          properties: row.properties ?? {},
+        })),
+        ...more(result),
+      };
+    },
+  },
+];
+
+export function notionTools(connection: string, api: ProviderApi): HostedTool[] {
+  return defineTools(connection, "NOTION", api, specs);
+}
+
+function summarize(page: NotionPage) {
+  return {
+    id: page.id,
+    object: page.object,
+    title: titleOf(page),
+    url: page.url,
+    last_edited_time: page.last_edited_time,
+  };
+}
+
+/** A page's title property, or a database's title. */
+function titleOf(page: NotionPage): string {
+  const property = Object.values(page.properties ?? {}).find((value) => value.type === "title");
+  return plain(property?.title ?? page.title ?? []);
+}
+
+function blockText(content: unknown): string {
+  const richText = (content as { rich_text?: RichText[] } | undefined)?.rich_text;
+  return plain(richText ?? []);
+}
+
+function plain(texts: readonly RichText[]): string {
+  return texts.map((text) => text.plain_text ?? "").join("");
+}
+
+function more(list: NotionList<unknown>): { next_cursor?: string; has_more: boolean } {
+  return { has_more: list.has_more ?? false, ...(list.next_cursor ? { next_cursor: list.next_cursor } : {}) };
+}
