@@ -6,6 +6,7 @@ import {
   ISO_HINT,
   isoDateTime,
   maxEvents,
+  searchText,
   withEventTiming,
 } from "../shared/schemas.js";
 
@@ -19,13 +20,7 @@ export const ListEventsSchema = z.object({
   time_max: isoDateTime(
     "End of the range. A bare date includes that whole day. Defaults to the end of time_min's day when time_min is a bare date, otherwise 7 days after the start.",
   ).optional(),
-  query: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .optional()
-    .describe("Free-text filter on title, description, location and guests."),
+  query: searchText("Free-text filter on title, description, location and guests."),
   max_results: maxEvents,
 });
 

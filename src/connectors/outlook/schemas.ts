@@ -6,22 +6,10 @@ const { emailList, ISO_HINT, isoDateTime } = shared;
 const eventId = shared.eventIdArgument("outlook_list_events");
 
 export const SearchMessagesSchema = z.object({
-  query: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .optional()
-    .describe(
-      "Free-text search over sender, subject and body (Outlook search syntax such as subject:budget also works).",
-    ),
-  from: z
-    .string()
-    .trim()
-    .min(1)
-    .max(200)
-    .optional()
-    .describe("Only mail from this sender: an email address, or a name or part of one."),
+  query: shared.searchText(
+    "Free-text search over sender, subject and body (Outlook search syntax such as subject:budget also works).",
+  ),
+  from: shared.searchText("Only mail from this sender: an email address, or a name or part of one."),
   unread_only: z.boolean().optional().describe("Only unread messages."),
   max_results: z
     .number()

@@ -13,6 +13,10 @@ export function isoDateTime(description: string) {
     .describe(description);
 }
 
+/** An optional free-text search or filter argument. */
+export const searchText = (description: string) =>
+  z.string().trim().min(1).max(200).optional().describe(description);
+
 export const emailList = (description: string) => z.array(z.email()).max(100).describe(description);
 
 /** An event's start plus either its end or its length: shared by the calendar tools. */

@@ -32,19 +32,6 @@ export interface NotionEmulatorOptions {
   now?: () => Date;
 }
 
-const TEXT_BLOCKS = new Set([
-  "paragraph",
-  "heading_1",
-  "heading_2",
-  "heading_3",
-  "bulleted_list_item",
-  "numbered_list_item",
-  "to_do",
-  "quote",
-  "callout",
-  "toggle",
-  "code",
-]);
 /** Block types that may have children appended. */
 const PARENT_BLOCKS = new Set([
   "paragraph",
@@ -55,6 +42,7 @@ const PARENT_BLOCKS = new Set([
   "callout",
   "toggle",
 ]);
+const TEXT_BLOCKS = new Set([...PARENT_BLOCKS, "heading_1", "heading_2", "heading_3", "code"]);
 
 class NotionFailure extends Error {
   constructor(
