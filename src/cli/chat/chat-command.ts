@@ -1,9 +1,8 @@
 import { homedir } from "node:os";
 import { parseArgs } from "node:util";
-import { IdentitySchema } from "../../auth/identity.js";
-import { DelegateError, errorMessage, isDelegateError } from "../../errors.js";
+import { DelegateError, errorMessage, IdentitySchema, isDelegateError } from "../../index.js";
 import { openSession } from "../bootstrap.js";
-import type { CommandContext } from "../main.js";
+import type { CommandContext } from "../command-context.js";
 import { UsageError } from "../usage-error.js";
 import { ChatRepl } from "./chat-repl.js";
 import { terminalStyle } from "./render.js";
@@ -103,37 +102,34 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   } catch (error) {
     throw logged(error, logger, logPath, "chat could not start");
   }
-  // Remember the thread only once it is known to be this user's (or new).
+  // Threads are per user: another user's thread of the same id is simply not this one.
   try {
     await session.runtime.getThread({ userId, threadId });
   } catch (error) {
-    if (isDelegateError(error, "THREAD_FORBIDDEN")) {
-      await session.close();
-      throw new UsageError(
-        `Thread ${threadId} belongs to another user. Start a new one with --new, or pick one of yours with --thread ID.`,
-      );
-    }
     if (!isDelegateError(error, "THREAD_NOT_FOUND")) {
       await session.close();
       throw logged(error, logger, logPath, "chat could not start");
     }
   }
   state.remember(userId, threadId);
-  const examples = session.runtime.info.offlineModel ? await demoExamples() : [];
+  const examples = session.environment.demoModel ? await demoExamples() : [];
   const notes: string[] = [];
   if (values.open && !interactive)
     notes.push("(--open is ignored without a terminal: open the printed link yourself)");
+  const sandbox = session.environment.sandbox;
   const repl = new ChatRepl({
     runtime: session.runtime,
-    ...(session.sandbox ? { sandbox: session.sandbox } : {}),
     identity: { userId },
     threadId,
     input: process.stdin,
     output: process.stdout,
     style,
-    modeLabel: session.modeLabel,
+    modeLabel: session.environment.modeLabel,
+    modelLabel: session.environment.modelLabel,
     dataDir: tildify(config.dataDir),
-    autoApprove: values["auto-approve"] === true,
+    ...(values["auto-approve"] && sandbox
+      ? { autoApprove: (identity, connector) => sandbox.controls.approve(identity, connector) }
+      : {}),
     autoOpen: values.open === true && interactive,
     ...(interactive ? { openUrl: openInBrowser } : {}),
     authTimeoutMs: timeoutSeconds * 1000,
@@ -214,7 +210,7 @@ async function openInBrowser(url: string): Promise<void> {
 }
 
 async function demoExamples(): Promise<string[]> {
-  const { DEMO_EXAMPLES } = await import("../../sandbox/demo-model/examples.js");
+  const { DEMO_EXAMPLES } = await import("../../sandbox/index.js");
   return [DEMO_EXAMPLES.gmail[0], DEMO_EXAMPLES["google-calendar"][0], DEMO_EXAMPLES.slack[2]].filter(
     (example): example is string => typeof example === "string",
   );

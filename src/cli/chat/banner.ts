@@ -1,0 +1,123 @@
+import type { ConnectionOverview, PendingAuthorizationView, ThreadView } from "../../index.js";
+import { formatTime, joinNames, link, oneLine, stripControls, type TerminalStyle } from "./render.js";
+
+export interface BannerFacts {
+  modeLabel: string;
+  modelLabel: string;
+  userId: string;
+  threadId: string;
+  thread: ThreadView | undefined;
+  dataDir?: string;
+  examples: readonly string[];
+}
+
+/** The lines the REPL starts with: what it runs on, for whom, on which thread. */
+export function bannerLines(style: TerminalStyle, facts: BannerFacts): string[] {
+  const { colors } = style;
+  const label = (text: string) => colors.dim(text.padEnd(7));
+  const count = facts.thread?.messages.filter((message) => message.role !== "tool").length ?? 0;
+  const threadNote =
+    count > 0
+      ? colors.dim(` (continued, ${count} message${count === 1 ? "" : "s"} so far)`)
+      : colors.dim(" (new)");
+  const lines = [
+    colors.bold("Delegate") + colors.dim(" — acts in your Gmail, Google Calendar, Slack, Notion and Outlook"),
+    `  ${label("mode")} ${facts.modeLabel}`,
+    `  ${label("model")} ${facts.modelLabel}`,
+    `  ${label("user")} ${facts.userId}`,
+    `  ${label("thread")} ${facts.threadId}${threadNote}`,
+  ];
+  if (facts.dataDir) lines.push(`  ${label("data")} ${facts.dataDir}`);
+  if (facts.examples.length > 0)
+    lines.push(colors.dim(`Try: ${facts.examples.map((example) => `"${example}"`).join(", ")}`));
+  lines.push(colors.dim("Type a request, or /help. Ctrl+D to quit."));
+  return lines;
+}
+
+/** On start, for a thread left waiting (e.g. before a restart): what it waits for, and since when. */
+export function stillWaitingLines(
+  style: TerminalStyle,
+  thread: ThreadView,
+  pending: PendingAuthorizationView,
+): string[] {
+  const names = joinNames(pending.requests.map((request) => request.displayName));
+  const asked = [...thread.messages].reverse().find((message) => message.role === "user");
+  return [
+    style.colors.yellow(
+      `This thread is still waiting for you to connect ${names} (since ${formatTime(pending.createdAt)})${asked ? `, for: "${stripControls(oneLine(asked.text, 80))}"` : ""}.`,
+    ),
+    style.colors.dim("Checking again and getting a fresh link…"),
+  ];
+}
+
+/**
+ * `/connections`: every connector's status, from the status look-up alone (no account or link
+ * is created). A link is shown only where one is already pending: the wait's or `/connect`'s.
+ */
+export function connectionLines(
+  style: TerminalStyle,
+  userId: string,
+  overview: readonly ConnectionOverview[],
+  linkFor: (connector: string) => string | undefined,
+): string[] {
+  const { colors } = style;
+  const width = Math.max(0, ...overview.map((item) => item.displayName.length));
+  const lines = [`Connections of ${userId}:`];
+  for (const item of overview) {
+    const name = item.displayName.padEnd(width);
+    if (item.status === "ACTIVE") {
+      lines.push(`  ${colors.green("●")} ${name}  ${colors.green("connected")}`);
+      continue;
+    }
+    const url = linkFor(item.connector);
+    const state = describeStatus(item);
+    if (style.tty) {
+      lines.push(
+        `  ${colors.dim("○")} ${name}  ${colors.yellow(state)}${url ? `  ${colors.cyan(link(style, url))}` : ""}`,
+      );
+    } else {
+      lines.push(`  ○ ${name}  ${state}${url ? " — connect at:" : ""}`);
+      if (url) lines.push(url);
+    }
+  }
+  if (overview.some((item) => item.status !== "ACTIVE")) {
+    lines.push(colors.dim("Get a link with /connect <connector>."));
+  }
+  return lines;
+}
+
+function describeStatus(item: ConnectionOverview): string {
+  switch (item.status) {
+    case "ACTIVE":
+      return "connected";
+    case "NOT_FOUND":
+      return "not connected";
+    case "PENDING_AUTH":
+      return "waiting for consent";
+    case "PENDING_VERIFICATION":
+      return "pending verification";
+    case "EXPIRED":
+      return "expired, reconnect";
+    case "DISCONNECTED":
+      return "disconnected";
+    default:
+      return String(item.status).toLowerCase();
+  }
+}
+
+/** The last line: how to come back to the thread (and that it still waits, if it does). */
+export function goodbyeLines(
+  style: TerminalStyle,
+  facts: { threadId: string; stillWaiting: string | undefined },
+): string[] {
+  if (facts.stillWaiting) {
+    return [
+      style.colors.yellow(
+        `Still waiting for ${facts.stillWaiting}. To continue later: delegate chat --thread ${facts.threadId} (it shows a fresh link).`,
+      ),
+    ];
+  }
+  return style.tty
+    ? [style.colors.dim(`Bye. Continue this thread with: delegate chat --thread ${facts.threadId}`)]
+    : [];
+}

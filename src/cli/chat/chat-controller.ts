@@ -1,0 +1,394 @@
+import {
+  type AgentRuntime,
+  type AuthorizationRequest,
+  isConnectorId,
+  type RuntimeEvent,
+  type ThreadView,
+} from "../../index.js";
+import { goodbyeLines, stillWaitingLines } from "./banner.js";
+import { ChatSession, type ChatSessionOptions } from "./chat-session.js";
+import type { ChatView, ViewHandlers } from "./chat-view.js";
+import { COMMANDS, findCommand, type SlashCommand } from "./commands.js";
+import { EventRenderer, type Output } from "./event-renderer.js";
+import { readInputLine, tooLongMessage } from "./input-line.js";
+import { joinNames, oneLine, type TerminalStyle } from "./render.js";
+import {
+  exitCode,
+  interruptAction,
+  lineDisposition,
+  type ReplEvent,
+  type ReplState,
+  transition,
+} from "./repl-state.js";
+import { drain, recheck, type ThreadListener } from "./thread-listener.js";
+
+export interface ChatControllerOptions extends ChatSessionOptions {
+  /** How long a turn waits for a connection, for the timeout message. */
+  authTimeoutMs?: number;
+  commands?: readonly SlashCommand[];
+}
+
+/**
+ * The REPL's behaviour: input, turns, waits, commands and leaving, driven by the state machine in
+ * `repl-state.ts`. Every turn goes through the shared runtime, whose watcher resumes a waiting
+ * thread by itself as soon as the account is connected; this only shows it and keeps the order.
+ */
+export class ChatController {
+  /** Resolves once the REPL has closed. */
+  readonly finished: Promise<void>;
+  readonly #options: ChatControllerOptions;
+  readonly #view: ChatView;
+  readonly #style: TerminalStyle;
+  readonly #runtime: AgentRuntime;
+  readonly #session: ChatSession;
+  readonly #renderer: EventRenderer;
+  readonly #commands: readonly SlashCommand[];
+  #state: ReplState = "idle";
+  #held: string[] = [];
+  #wait: { requests: AuthorizationRequest[]; names: string } | undefined;
+  /** When the current turn started waiting (kept across re-raised requests of one turn). */
+  #waitSince: number | undefined;
+  #failures = 0;
+  #interrupted = false;
+  #inputClosed = false;
+  #lastInterrupt = 0;
+  #done: () => void = () => {};
+
+  constructor(options: ChatControllerOptions) {
+    this.#options = options;
+    this.#view = options.view;
+    this.#style = options.style;
+    this.#runtime = options.runtime;
+    this.#commands = options.commands ?? COMMANDS;
+    this.#session = new ChatSession(options, {
+      cancelWait: () => this.cancelWait(),
+      exit: () => this.exit(),
+      awaited: (connector) =>
+        this.#wait?.requests.some((request) => request.connector === connector) ?? false,
+    });
+    this.#renderer = new EventRenderer({
+      style: options.style,
+      columns: () => options.view.columns,
+      ...(options.authTimeoutMs ? { authTimeoutMs: options.authTimeoutMs } : {}),
+    });
+    this.finished = new Promise((resolve) => {
+      this.#done = resolve;
+    });
+  }
+
+  get state(): ReplState {
+    return this.#state;
+  }
+
+  get threadId(): string {
+    return this.#session.threadId;
+  }
+
+  /** What the slash commands work with (tests read its links). */
+  get session(): ChatSession {
+    return this.#session;
+  }
+
+  get exitCode(): number {
+    return exitCode({ tty: this.#view.tty, failures: this.#failures, interrupted: this.#interrupted });
+  }
+
+  readonly handlers: ViewHandlers = {
+    line: (raw) => this.#onLine(raw),
+    interrupt: () => this.interrupt(),
+    close: () => this.#onInputClosed(),
+  };
+
+  /** Starts on the thread as stored: a thread left waiting shows a fresh link and waits again. */
+  start(thread: ThreadView | undefined, listener: ThreadListener): void {
+    if (thread) this.#renderer.rememberCalls(thread.messages);
+    const pending = thread?.pendingAuthorization;
+    if (!thread || !pending) {
+      listener.stop();
+      this.#view.prompt();
+      return;
+    }
+    this.#renderer.rememberRequests(pending.requests);
+    for (const line of stillWaitingLines(this.#style, thread, pending)) this.#print(line);
+    this.#move("turn-started");
+    this.#follow(listener.events);
+    void recheck(this.#runtime, this.#session.ref).then((outcome) => {
+      if (outcome === "done" || outcome === "busy") return;
+      // Nothing more will come: the thread is not waiting, or the recheck failed.
+      listener.stop();
+      if (outcome !== "gone") this.#error(outcome.failed);
+    });
+  }
+
+  /** Ctrl+C at a terminal, SIGINT without one. */
+  interrupt(): void {
+    if (this.#state === "closed") return;
+    const tty = this.#view.tty;
+    if (!tty) this.#interrupted = true;
+    const now = Date.now();
+    const typed = this.#view.typed().length > 0;
+    const action = interruptAction(this.#state, {
+      tty,
+      typed,
+      secondPress: now - this.#lastInterrupt < 2000,
+    });
+    switch (action) {
+      case "cancel-wait":
+        if (typed) this.#view.clearTyped();
+        this.cancelWait();
+        return;
+      case "clear-input":
+        this.#view.clearTyped();
+        return;
+      case "warn":
+        this.#lastInterrupt = now;
+        this.#print(this.#style.colors.dim("(press Ctrl+C again, Ctrl+D or type /exit to quit)"));
+        if (this.#state === "idle") this.#view.prompt();
+        return;
+      case "exit":
+        this.exit();
+    }
+  }
+
+  cancelWait(): void {
+    const wait = this.#wait;
+    if (this.#state === "cancelling") return;
+    if (!wait || (this.#state !== "waiting" && this.#state !== "approving")) {
+      this.#print("Nothing is waiting for a connection right now.");
+      return;
+    }
+    this.#move("cancel-requested");
+    this.#view.setWaiting(undefined);
+    this.#print(this.#style.colors.dim(`Cancelling the wait for ${wait.names}…`));
+    // The cancel run's events reach the turn already following this thread.
+    void drain(this.#runtime.cancel(this.#session.ref)).then((outcome) => {
+      // Busy or gone: the connection arrived at the same moment; that run goes on, or has ended.
+      if (typeof outcome === "object") this.#error(outcome.failed);
+    });
+  }
+
+  exit(): void {
+    if (this.#state === "closed") return;
+    const stillWaiting = this.#state === "waiting" ? this.#wait : undefined;
+    const threadId = this.#session.threadId;
+    this.#move("exit");
+    this.#session.close();
+    this.#view.close();
+    for (const line of goodbyeLines(this.#style, { threadId, stillWaiting: stillWaiting?.names }))
+      this.#print(line);
+    this.#done();
+  }
+
+  #print(line: string): void {
+    this.#view.print(line);
+  }
+
+  // ---- input -----------------------------------------------------------------------------
+
+  #onLine(raw: string): void {
+    if (this.#state === "closed") return;
+    const input = readInputLine(raw);
+    if (input.kind !== "text") {
+      if (input.kind === "too-long") this.#print(this.#style.colors.red(tooLongMessage(input.bytes)));
+      if (this.#state === "idle") this.#view.prompt();
+      return;
+    }
+    const command = input.command ? findCommand(input.command.name, this.#commands) : undefined;
+    const disposition = lineDisposition(this.#state, {
+      tty: this.#view.tty,
+      held: this.#held.length,
+      // An unknown command is held like a message while busy, and answered when its turn comes.
+      ...(input.command ? { command: command ?? { allowedWhileWaiting: false } } : {}),
+    });
+    switch (disposition) {
+      case "send":
+      case "run":
+        // At a terminal, readline has echoed what was typed at the prompt.
+        if (!this.#view.tty) this.#echo(input.text);
+        this.#begin(input.text);
+        return;
+      case "run-alongside":
+        this.#echo(input.text);
+        if (command) void this.#execute(command, input.command?.args ?? []);
+        return;
+      case "exit-now":
+        this.#echo(input.text);
+        this.exit();
+        return;
+      case "hold":
+        this.#hold(input.text);
+        return;
+      case "answer":
+        // Approvals arrive in a later change; until then nothing asks a question.
+        this.#print(this.#style.colors.dim("(nothing to answer right now)"));
+        return;
+      case "ignore":
+        return;
+    }
+  }
+
+  #echo(text: string): void {
+    this.#print(this.#view.tty ? this.#style.colors.dim(`you › ${text}`) : `you › ${text}`);
+  }
+
+  #hold(text: string): void {
+    this.#held.push(text);
+    const { dim } = this.#style.colors;
+    if (this.#state === "waiting" && this.#wait) {
+      this.#print(
+        dim(
+          `(held until ${this.#wait.names} is connected or you /cancel — one request at a time: "${oneLine(text, 60)}")`,
+        ),
+      );
+    } else if (this.#view.tty) {
+      this.#print(dim("(queued; it will be sent when this answer finishes)"));
+    }
+  }
+
+  #onInputClosed(): void {
+    this.#inputClosed = true;
+    // At a terminal Ctrl+D leaves now: a pending authorization stays with the thread for later.
+    // With piped input, the end of input lets the current turn (and any wait) and held lines finish.
+    if (this.#state === "idle" || this.#view.tty) this.exit();
+  }
+
+  /** A message or a command, from the prompt or from the held lines. */
+  #begin(text: string): void {
+    if (!text.startsWith("/")) {
+      this.#move("turn-started");
+      this.#waitSince = undefined;
+      this.#follow(this.#runtime.send({ ...this.#session.ref, text }));
+      return;
+    }
+    const [name = "", ...args] = text.slice(1).split(/\s+/);
+    const command = findCommand(name.toLowerCase(), this.#commands);
+    if (!command) {
+      this.#print(`Unknown command /${name}. Type /help for the list.`);
+      this.#next();
+      return;
+    }
+    this.#move("command-started");
+    void this.#execute(command, args).finally(() => this.#afterBusy());
+  }
+
+  async #execute(command: SlashCommand, args: readonly string[]): Promise<void> {
+    try {
+      await command.run(this.#session, args);
+    } catch (error) {
+      this.#error(error);
+    }
+  }
+
+  #afterBusy(): void {
+    if (this.#state === "closed") return;
+    this.#move(this.#state === "command" ? "command-finished" : "turn-ended");
+    this.#wait = undefined;
+    this.#waitSince = undefined;
+    this.#session.links.clearWait();
+    this.#view.setWaiting(undefined);
+    this.#next();
+  }
+
+  /** Idle again: the next held line, else leave if the input has ended, else the prompt. */
+  #next(): void {
+    if (this.#state !== "idle") return;
+    const next = this.#held.shift();
+    if (next !== undefined) {
+      this.#echo(next);
+      this.#begin(next);
+    } else if (this.#inputClosed) {
+      this.exit();
+    } else {
+      this.#view.prompt();
+    }
+  }
+
+  // ---- turns -----------------------------------------------------------------------------
+
+  #follow(events: AsyncIterable<RuntimeEvent>): void {
+    void (async () => {
+      try {
+        for await (const event of events) this.#onEvent(event);
+      } catch (error) {
+        this.#error(error);
+      } finally {
+        this.#view.setWaiting(undefined);
+        if (this.#state !== "closed") this.#view.endLine();
+      }
+    })().finally(() => this.#afterBusy());
+  }
+
+  #onEvent(event: RuntimeEvent): void {
+    if (this.#state === "closed") return;
+    switch (event.type) {
+      case "authorization-required":
+        this.#authorizationRequired(event.requests, event);
+        return;
+      case "authorization-completed":
+      case "authorization-expired":
+      case "authorization-cancelled":
+        this.#endWait(event.type === "authorization-completed" ? event.connections : []);
+        break;
+      case "error":
+        this.#failures += 1;
+        break;
+      case "turn-end":
+        if (event.status === "failed") this.#failures += 1;
+        break;
+    }
+    this.#show(this.#renderer.render(event));
+  }
+
+  #authorizationRequired(requests: AuthorizationRequest[], event: RuntimeEvent): void {
+    this.#move("authorization-required");
+    this.#waitSince ??= Date.now();
+    const names = joinNames(requests.map((request) => request.displayName));
+    this.#wait = { requests, names };
+    // The runtime reports these connections now; a /connect watch on them would say it twice.
+    for (const request of requests)
+      if (isConnectorId(request.connector)) this.#session.forgetConnection(request.connector);
+    this.#session.links.setWait(requests);
+    this.#show(this.#renderer.render(event));
+    this.#session.linksShown(requests);
+    // A /cancel typed before the link appeared was meant for this wait.
+    const cancelAt = this.#held.indexOf("/cancel");
+    if (cancelAt >= 0) {
+      this.#held.splice(cancelAt, 1);
+      this.cancelWait();
+      return;
+    }
+    this.#view.setWaiting({ names, since: this.#waitSince });
+  }
+
+  #endWait(connected: readonly string[]): void {
+    if (this.#state === "waiting" || this.#state === "cancelling") this.#move("wait-resolved");
+    for (const request of this.#wait?.requests ?? []) {
+      if (connected.includes(request.connection)) this.#session.links.settle(request.connector);
+    }
+    this.#wait = undefined;
+    this.#session.links.clearWait();
+    this.#view.setWaiting(undefined);
+  }
+
+  #show(outputs: readonly Output[]): void {
+    for (const output of outputs) {
+      if ("line" in output) this.#print(output.line);
+      else if ("text" in output) this.#view.write(output.text);
+      else this.#view.endLine();
+    }
+  }
+
+  #move(event: ReplEvent): void {
+    const next = transition(this.#state, event);
+    if (next === undefined) {
+      this.#options.logger?.warn({ state: this.#state, event }, "chat: ignored an unexpected transition");
+      return;
+    }
+    this.#state = next;
+  }
+
+  #error(error: unknown): void {
+    this.#failures += 1;
+    if (this.#state !== "closed") this.#session.reportError(error);
+  }
+}

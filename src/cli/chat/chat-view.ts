@@ -1,0 +1,97 @@
+import { createInterface, type Interface } from "node:readline";
+import type { Readable, Writable } from "node:stream";
+
+/** What the person does at the view: a line, Ctrl+C, the end of input. */
+export interface ViewHandlers {
+  line(raw: string): void;
+  interrupt(): void;
+  close(): void;
+}
+
+/** A wait for a connection, as the view shows it (a spinner with the elapsed time at a terminal). */
+export interface WaitIndicator {
+  names: string;
+  since: number;
+}
+
+/**
+ * The REPL's terminal: it owns readline, the prompt and the waiting indicator, and writes output
+ * above the prompt. The controller decides what to show; the view decides how.
+ */
+export interface ChatView {
+  /** A person at a terminal: prompt, spinner, colour, line editing. */
+  readonly tty: boolean;
+  /** The terminal's width (0 without a terminal). */
+  readonly columns: number;
+  listen(handlers: ViewHandlers): void;
+  /** One whole line; on a terminal the prompt or indicator is drawn again below it. */
+  print(line: string): void;
+  /** Streamed text (part of a line). */
+  write(text: string): void;
+  /** Ends the current line if text was streamed into it. */
+  endLine(): void;
+  /** Shows the prompt for a new request (a terminal only). */
+  prompt(): void;
+  /** Shows (or, with undefined, removes) the waiting indicator. */
+  setWaiting(wait: WaitIndicator | undefined): void;
+  /** What the person has typed on the prompt line so far. */
+  typed(): string;
+  clearTyped(): void;
+  /** Stops input and the indicator; lines printed afterwards are plain. */
+  close(): void;
+}
+
+/**
+ * Without a terminal (piped input or output): no prompt, no spinner, no line editing; every line
+ * is plain, so scripts can read it. SIGINT reaches the REPL from the process (see chat-command).
+ */
+export class PlainView implements ChatView {
+  readonly tty = false;
+  readonly columns = 0;
+  readonly #input: Readable;
+  readonly #output: Writable;
+  #rl: Interface | undefined;
+  #atLineStart = true;
+
+  constructor(input: Readable, output: Writable) {
+    this.#input = input;
+    this.#output = output;
+  }
+
+  listen(handlers: ViewHandlers): void {
+    this.#rl = createInterface({ input: this.#input, terminal: false });
+    this.#rl.on("line", handlers.line);
+    this.#rl.on("close", handlers.close);
+  }
+
+  print(line: string): void {
+    this.endLine();
+    this.write(`${line}\n`);
+  }
+
+  write(text: string): void {
+    if (text.length === 0) return;
+    this.#output.write(text);
+    this.#atLineStart = text.endsWith("\n");
+  }
+
+  endLine(): void {
+    if (!this.#atLineStart) this.write("\n");
+  }
+
+  prompt(): void {}
+
+  setWaiting(wait: WaitIndicator | undefined): void {
+    if (wait) this.print(`Waiting for you to connect ${wait.names}… (send /cancel or Ctrl+C to cancel)`);
+  }
+
+  typed(): string {
+    return "";
+  }
+
+  clearTyped(): void {}
+
+  close(): void {
+    this.#rl?.close();
+  }
+}

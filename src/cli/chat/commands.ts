@@ -1,0 +1,234 @@
+import {
+  type AgentRuntime,
+  CONNECTOR_IDS,
+  CONNECTORS,
+  type ConnectorId,
+  type Identity,
+  IdentitySchema,
+  isConnectorId,
+  scalekitIdentifier,
+} from "../../index.js";
+import { connectionLines } from "./banner.js";
+import type { PendingLinks } from "./pending-links.js";
+import { link, type TerminalStyle } from "./render.js";
+
+/** What a slash command may use and do: the controller implements it. */
+export interface CommandContext {
+  readonly runtime: AgentRuntime;
+  readonly style: TerminalStyle;
+  readonly identity: Identity;
+  readonly threadId: string;
+  readonly links: PendingLinks;
+  /** Example requests the offline model understands (for /help). */
+  readonly examples: readonly string[];
+  /** Completes consent in the sandbox (`--auto-approve`), when enabled. */
+  readonly autoApprove?: (identity: Identity, connector: ConnectorId) => Promise<void>;
+  /** Open links in the browser as soon as they are shown (`--open`). */
+  readonly autoOpen: boolean;
+  print(line: string): void;
+  openLinks(urls: readonly string[]): Promise<void>;
+  /** Say "X connected" once the `/connect` link is used. */
+  watchConnection(connector: ConnectorId, until: Date): void;
+  forgetConnection(connector: ConnectorId): void;
+  cancelWait(): void;
+  switchUser(identity: Identity): void;
+  newThread(): void;
+  exit(): void;
+}
+
+export interface SlashCommand {
+  name: string;
+  aliases?: readonly string[];
+  /** Shown in /help after the name, e.g. "<connector>". */
+  args: string;
+  summary: string;
+  /** Runs at once while a turn waits for a connection (anything else is held until the wait ends). */
+  allowedWhileWaiting: boolean;
+  /** Ends the session (at a terminal it runs at once, even behind a running turn). */
+  exits?: boolean;
+  run(context: CommandContext, args: readonly string[]): Promise<void> | void;
+}
+
+const CONNECTOR_LIST = CONNECTOR_IDS.join(", ");
+
+export const COMMANDS: readonly SlashCommand[] = [
+  {
+    name: "help",
+    args: "",
+    summary: "this help",
+    allowedWhileWaiting: true,
+    run: (context) => {
+      for (const line of helpLines(COMMANDS, context.examples)) context.print(line);
+    },
+  },
+  {
+    name: "connections",
+    args: "",
+    summary: "every connector's status (and a link where one is pending)",
+    allowedWhileWaiting: true,
+    async run(context) {
+      const overview = await context.runtime.listConnections(context.identity);
+      const lines = connectionLines(context.style, context.identity.userId, overview, (connector) =>
+        context.links.linkFor(connector),
+      );
+      for (const line of lines) context.print(line);
+    },
+  },
+  {
+    name: "connect",
+    args: "<connector>",
+    summary: `get a link to connect a connector (${CONNECTOR_LIST})`,
+    allowedWhileWaiting: true,
+    async run(context, args) {
+      const connector = connectorArg(context, args[0]);
+      if (!connector) return;
+      const name = CONNECTORS[connector].displayName;
+      const result = await context.runtime.connect(context.identity, connector);
+      if (result.status === "ACTIVE") {
+        context.print(`${name} is already connected.`);
+        return;
+      }
+      const { colors, tty } = context.style;
+      context.links.addConnect(connector, { url: result.url, expiresAt: result.expiresAt });
+      context.print(`Open this link to connect ${name}:`);
+      context.print(tty ? `  ${colors.cyan(link(context.style, result.url))}` : result.url);
+      if (context.autoApprove) {
+        // The sandbox tells the runtime by webhook, as Scalekit would.
+        await context.autoApprove(context.identity, connector);
+        context.links.settle(connector);
+        context.print(`${colors.green("✓")} ${name} connected (auto-approved in the sandbox)`);
+        return;
+      }
+      context.watchConnection(connector, result.expiresAt);
+      if (context.autoOpen) await context.openLinks([result.url]);
+    },
+  },
+  {
+    name: "disconnect",
+    args: "<connector>",
+    summary: "remove your connection to a connector",
+    allowedWhileWaiting: false,
+    async run(context, args) {
+      const connector = connectorArg(context, args[0]);
+      if (!connector) return;
+      const name = CONNECTORS[connector].displayName;
+      context.forgetConnection(connector);
+      const status = (await context.runtime.listConnections(context.identity)).find(
+        (item) => item.connector === connector,
+      )?.status;
+      if (status === undefined || status === "NOT_FOUND") {
+        context.print(`${name} is not connected.`);
+        return;
+      }
+      await context.runtime.disconnect(context.identity, connector);
+      context.print(`Disconnected ${name}.`);
+    },
+  },
+  {
+    name: "user",
+    args: "[ID]",
+    summary: "show the user, or switch to another user (on a new thread)",
+    allowedWhileWaiting: false,
+    run(context, args) {
+      const next = args.join(" ").trim();
+      const { bold } = context.style.colors;
+      if (!next) {
+        context.print(
+          `User: ${bold(context.identity.userId)} (Scalekit identifier "${scalekitIdentifier(context.identity)}")`,
+        );
+        return;
+      }
+      if (!IdentitySchema.shape.userId.safeParse(next).success) {
+        context.print('A user id has 1–256 characters and no "/".');
+        return;
+      }
+      context.switchUser({ userId: next });
+      context.print(`Now acting as ${bold(next)} on a new thread ${bold(context.threadId)}.`);
+    },
+  },
+  {
+    name: "new",
+    args: "",
+    summary: "start a new thread",
+    allowedWhileWaiting: false,
+    run(context) {
+      context.newThread();
+      context.print(`New thread ${context.style.colors.bold(context.threadId)}.`);
+    },
+  },
+  {
+    name: "thread",
+    args: "",
+    summary: "show the thread id (continue it later with --thread ID)",
+    allowedWhileWaiting: true,
+    run(context) {
+      const id = context.threadId;
+      context.print(
+        `Thread ${context.style.colors.bold(id)} — continue it later with: delegate chat --thread ${id}`,
+      );
+    },
+  },
+  {
+    name: "cancel",
+    args: "",
+    summary: "while waiting for a connection: stop waiting (or Ctrl+C)",
+    allowedWhileWaiting: true,
+    run: (context) => context.cancelWait(),
+  },
+  {
+    name: "open",
+    args: "",
+    summary: "open the pending authorization link(s) in your browser",
+    allowedWhileWaiting: true,
+    async run(context) {
+      const urls = context.links.all();
+      if (urls.length === 0) {
+        context.print("No authorization link is pending. Use /connect <connector> to get one.");
+        return;
+      }
+      await context.openLinks(urls);
+    },
+  },
+  {
+    name: "exit",
+    aliases: ["quit"],
+    args: "",
+    summary: "quit (or Ctrl+D)",
+    allowedWhileWaiting: true,
+    exits: true,
+    run: (context) => context.exit(),
+  },
+];
+
+export function findCommand(name: string, commands: readonly SlashCommand[] = COMMANDS) {
+  return commands.find((command) => command.name === name || command.aliases?.includes(name));
+}
+
+/** /help, generated from the table. */
+export function helpLines(commands: readonly SlashCommand[], examples: readonly string[]): string[] {
+  const usage = commands.map((command) => `/${command.name}${command.args ? ` ${command.args}` : ""}`);
+  const width = Math.max(...usage.map((text) => text.length)) + 2;
+  const lines = [
+    "Commands:",
+    ...commands.map((command, index) => `  ${(usage[index] ?? "").padEnd(width)} ${command.summary}`),
+    `While Delegate waits for a connection, ${commands
+      .filter((command) => command.allowedWhileWaiting)
+      .map((command) => `/${command.name}`)
+      .join(", ")} run at once; other messages are held and sent when the wait ends.`,
+  ];
+  if (examples.length > 0) {
+    lines.push("The offline demo model understands requests such as:");
+    for (const example of examples) lines.push(`  ${example}`);
+  }
+  return lines;
+}
+
+function connectorArg(context: CommandContext, value: string | undefined): ConnectorId | undefined {
+  if (value && isConnectorId(value)) return value;
+  context.print(
+    value
+      ? `Unknown connector "${value}". Known: ${CONNECTOR_LIST}.`
+      : `Which connector? One of: ${CONNECTOR_LIST}.`,
+  );
+  return undefined;
+}

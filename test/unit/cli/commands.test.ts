@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { COMMANDS, findCommand, helpLines } from "../../../src/cli/chat/commands.js";
+
+describe("the slash commands table", () => {
+  it("/help is generated from it: every command with its arguments and summary", () => {
+    const help = helpLines(COMMANDS, ["show my unread email"]);
+    for (const command of COMMANDS) {
+      const row = help.find((line) => new RegExp(`^ {2}/${command.name}( |$)`).test(line));
+      expect(row, command.name).toBeDefined();
+      expect(row).toContain(command.summary);
+      if (command.args) expect(row).toContain(command.args);
+    }
+    const whileWaiting = help.find((line) => line.startsWith("While Delegate waits"));
+    for (const command of COMMANDS) {
+      expect(whileWaiting?.includes(`/${command.name},`) || whileWaiting?.includes(`/${command.name} `)).toBe(
+        command.allowedWhileWaiting,
+      );
+    }
+    expect(help.slice(-2)).toEqual([
+      "The offline demo model understands requests such as:",
+      "  show my unread email",
+    ]);
+  });
+
+  it("finds commands by name and alias; names are unique", () => {
+    expect(findCommand("quit")?.name).toBe("exit");
+    expect(findCommand("connections")?.name).toBe("connections");
+    expect(findCommand("frobnicate")).toBeUndefined();
+    const names = COMMANDS.flatMap((command) => [command.name, ...(command.aliases ?? [])]);
+    expect(new Set(names).size).toBe(names.length);
+  });
+});
