@@ -1,3 +1,4 @@
+import * as http from "node:http";
 import { ScalekitClient } from "@scalekit-sdk/node";
 import { ConnectorStatus } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
 import { afterEach, describe, expect, it } from "vitest";
@@ -6,6 +7,7 @@ import {
   type ScalekitEmulatorOptions,
   startScalekitEmulator,
 } from "../../src/sandbox/scalekit/index.js";
+import { chromiumAvailable, launchChromium } from "../helpers/browser.js";
 import { consent } from "../helpers/sandbox-runtime.js";
 
 const emulators: ScalekitEmulator[] = [];
@@ -117,11 +119,26 @@ describe("the consent form refuses posts that do not come from its own page", ()
     expect(emulator.getAccount("bob", "gmail")?.status).toBe("ACTIVE");
   });
 
+  it("accepts a browser's own post that carries Origin: null with Sec-Fetch-Site: same-origin", async () => {
+    const { emulator, client } = await start();
+    const link = await linkFor(client, "hal");
+    const token = await formToken(link);
+    const answered = await post(
+      link,
+      { origin: "null", "sec-fetch-site": "same-origin", "content-type": FORM },
+      `decision=allow&form_token=${token}`,
+    );
+    expect(answered.status).toBe(200);
+    expect(emulator.getAccount("hal", "gmail")?.status).toBe("ACTIVE");
+  });
+
   it("serves the page with a CSP that lets the form post only to its own origin", async () => {
     const { client } = await start();
     const response = await fetch(await linkFor(client, "csp"));
     expect(response.headers.get("content-security-policy")).toContain("form-action 'self'");
     expect(response.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    // The link is a secret: no referrer to other origins, yet the form's own post keeps its Origin.
+    expect(response.headers.get("referrer-policy")).toBe("same-origin");
   });
 });
 
@@ -193,5 +210,46 @@ describe("magic link lifecycle on the hosted page", () => {
     });
     expect(verified.postUserVerifyRedirectUrl).toMatch(/\/connected\?connection=gmail$/);
     expect((await read()).connectedAccount?.status).toBe(ConnectorStatus.ACTIVE);
+  });
+});
+
+describe.skipIf(!chromiumAvailable())("in a real browser (Chromium)", () => {
+  it("a page on another origin cannot consent for the user; the user's own click can", async () => {
+    const { emulator, client } = await start();
+    const link = await linkFor(client, "gus");
+    const token = await formToken(link);
+    // An attacker who holds the link (and fetched its token) auto-submits forms from their page.
+    const attacker = http.createServer((request, response) => {
+      const enctype = request.url === "/plain" ? "text/plain" : "application/x-www-form-urlencoded";
+      response.setHeader("content-type", "text/html");
+      response.end(`<!doctype html><form method="post" action="${link}" enctype="${enctype}">
+        <input name="decision" value="allow"><input name="form_token" value="${token}"></form>
+        <script>document.forms[0].submit()</script>`);
+    });
+    await new Promise<void>((resolve) => attacker.listen(0, "127.0.0.1", resolve));
+    const attackerUrl = `http://127.0.0.1:${(attacker.address() as { port: number }).port}`;
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      for (const path of ["/plain", "/form"]) {
+        await Promise.all([page.waitForURL(link), page.goto(`${attackerUrl}${path}`)]);
+        expect(await page.locator("h1").textContent()).toBe("Request refused");
+      }
+      expect(emulator.getAccount("gus", "gmail")?.status).toBe("PENDING_AUTH");
+
+      // The user opens the link via localhost and clicks Allow.
+      const viaLocalhost = new URL(link);
+      viaLocalhost.hostname = "localhost";
+      await page.goto(viaLocalhost.toString());
+      await Promise.all([
+        page.waitForURL(viaLocalhost.toString()),
+        page.getByRole("button", { name: "Allow" }).click(),
+      ]);
+      expect(await page.locator("h1").textContent()).toBe("Connected");
+      expect(emulator.getAccount("gus", "gmail")?.status).toBe("ACTIVE");
+    } finally {
+      await browser.close();
+      attacker.close();
+    }
   });
 });

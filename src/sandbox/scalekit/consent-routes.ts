@@ -131,14 +131,19 @@ function consentPage(link: MagicLinkRecord, account: AccountRecord, error?: stri
   });
 }
 
-/** Why a POST is refused as cross-origin, or undefined when it may come from the page. */
+/**
+ * Why a POST is refused as cross-origin, or undefined when it may come from the page. A browser's
+ * `Sec-Fetch-Site` is authoritative; `Origin` must be the page's own, except that a browser may
+ * send `Origin: null` for its own same-origin post (referrer-policy no-referrer does that).
+ */
 function crossOriginRefusal(request: NodeRequest, link: MagicLinkRecord): string | undefined {
   const site = headerValue(request, "sec-fetch-site");
   if (site !== undefined && site !== "same-origin" && site !== "none") {
     return `Cross-site request refused (Sec-Fetch-Site: ${site}).`;
   }
   const origin = headerValue(request, "origin");
-  if (origin !== undefined && !allowedOrigins(link).has(origin)) {
+  const sameOriginNull = origin === "null" && site === "same-origin";
+  if (origin !== undefined && !sameOriginNull && !allowedOrigins(link).has(origin)) {
     return `Cross-origin request refused (Origin: ${origin}).`;
   }
   return undefined;

@@ -41,7 +41,9 @@ export function sendHtml(response: Response, status: number, html: string): void
   response.setHeader("content-security-policy", PAGE_CSP);
   response.setHeader("x-content-type-options", "nosniff");
   response.setHeader("x-frame-options", "DENY");
-  response.setHeader("referrer-policy", "no-referrer");
+  // The link is a bearer secret: never sent as a referrer to other origins. (Not no-referrer,
+  // under which browsers send `Origin: null` on the form's own post.)
+  response.setHeader("referrer-policy", "same-origin");
   response.end(html);
 }
 
