@@ -3,11 +3,12 @@ import type { TokenGrant, TokenVerifier } from "../token-grants.js";
 import type { AccountCredentials, OAuthCredentials, StaticCredentials } from "./account-credentials.js";
 import type { AccountEvent } from "./account-events.js";
 import { type AccountKey, type AccountScope, keyString } from "./account-scope.js";
-import { type AccountStatusName, ConnectorStatus, statusName } from "./account-status.js";
-import { type AuthorizationKind, type ConnectionProfile, isStaticConnection } from "./connection-profiles.js";
+import { ConnectorStatus } from "./account-status.js";
+import { type ConnectionProfile, isStaticConnection } from "./connection-profiles.js";
 import { type IssueLinkOptions, type LinkState, type MagicLinkRecord, MagicLinks } from "./magic-links.js";
 import { decimalId, randomId, randomSecret } from "./random-ids.js";
 
+export type { AccountSnapshot } from "./account-snapshot.js";
 export type { ConnectionProfile } from "./connection-profiles.js";
 export type { LinkState, MagicLinkRecord } from "./magic-links.js";
 
@@ -38,29 +39,6 @@ export type VerifyUserOutcome =
   | { kind: "verified"; account: AccountRecord }
   | { kind: "not_found" }
   | { kind: "mismatch" };
-
-/** A plain, detached copy for tests and tooling. */
-export interface AccountSnapshot {
-  id: string;
-  identifier: string;
-  /** "" when the account is not organization-scoped. */
-  organizationId: string;
-  /** "" when the account is not user-scoped. */
-  userId: string;
-  connection: string;
-  connectionId: string;
-  provider: string;
-  authorizationType: AuthorizationKind;
-  status: AccountStatusName;
-  scopes: string[];
-  accessToken?: string;
-  refreshToken?: string;
-  staticAuth?: JsonObject;
-  tokenExpiresAt?: Date;
-  createdAt: Date;
-  updatedAt: Date;
-  lastUsedAt?: Date;
-}
 
 export interface AccountStoreOptions {
   connections: readonly ConnectionProfile[];
@@ -334,28 +312,6 @@ export class AccountStore implements TokenVerifier {
       connection: account.connection.name,
       scopes: [...account.scopes],
       expiresAt: new Date(account.tokenExpiresAt ?? 0),
-    };
-  }
-
-  snapshot(account: AccountRecord): AccountSnapshot {
-    return {
-      id: account.id,
-      identifier: account.identifier,
-      organizationId: account.organizationId,
-      userId: account.userId,
-      connection: account.connection.name,
-      connectionId: account.connection.id,
-      provider: account.connection.provider,
-      authorizationType: account.connection.authorization,
-      status: statusName(account.status),
-      scopes: [...account.scopes],
-      ...(account.accessToken !== undefined && { accessToken: account.accessToken }),
-      ...(account.refreshToken !== undefined && { refreshToken: account.refreshToken }),
-      ...(account.staticAuth !== undefined && { staticAuth: structuredClone(account.staticAuth) }),
-      ...(account.tokenExpiresAt !== undefined && { tokenExpiresAt: new Date(account.tokenExpiresAt) }),
-      createdAt: new Date(account.createdAt),
-      updatedAt: new Date(account.updatedAt),
-      ...(account.lastUsedAt !== undefined && { lastUsedAt: new Date(account.lastUsedAt) }),
     };
   }
 

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { type AccountEvent, eventEnvelope } from "./account-events.js";
 import { type ScopeInput, scopeOf } from "./account-scope.js";
+import { snapshotOf } from "./account-snapshot.js";
 import { type AccountRecord, AccountStore } from "./account-store.js";
 import { CallLog } from "./call-log.js";
 import { ClientCredentials } from "./client-credentials.js";
@@ -179,7 +180,7 @@ export async function startScalekitEmulator(
     },
     getAccount(identifier, connection, scope) {
       const account = findAccount(identifier, connection, scope);
-      return account === undefined ? undefined : store.snapshot(account);
+      return account === undefined ? undefined : snapshotOf(account);
     },
     listLinks(identifier, connection, scope) {
       const account = findAccount(identifier, connection, scope);
