@@ -150,7 +150,8 @@ export function connectedAccountService({
     async verifyConnectedAccountUser(request) {
       const outcome = store.verifyUser(request.authRequestId, request.identifier);
       if (outcome.kind === "not_found") {
-        // Scalekit's wording for an unknown or already consumed auth_request_id (404).
+        // VerifyConnectedAccountUserRequest.auth_request_id (field 1) names no pending flow, or one
+        // already consumed: Scalekit answers 404 with exactly this message.
         throw scalekitError(Code.NotFound, "auth request not found or no longer valid", "NOT_FOUND");
       }
       if (outcome.kind === "mismatch") {

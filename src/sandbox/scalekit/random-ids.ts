@@ -7,7 +7,8 @@ export function randomId(prefix: string, bytes = 10): string {
 
 /**
  * A Scalekit-style resource id: the prefix and a long decimal number, as real ids look
- * (`ca_91382749123874612`, `conn_58249437367697463`). 18 digits, never a leading zero.
+ * (`ConnectedAccount.id`, field 10, e.g. `ca_91382749123874612`; `connection_id`, field 11, e.g.
+ * `conn_58249437367697463`). 18 digits, never a leading zero.
  */
 export function decimalId(prefix: string, digits = 18): string {
   let number = String(randomInt(1, 10));
