@@ -8,9 +8,17 @@ import { join } from "node:path";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONNECTORS } from "../../src/connectors/registry.js";
+import { startSandbox } from "../../src/sandbox/index.js";
 import { gmailSeed } from "../../src/sandbox/providers/gmail-seed.js";
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from "../helpers/browser.js";
-import { MAGIC_LINK, REPO_ROOT, spawnCli, tempDataDir } from "../helpers/cli-process.js";
+import {
+  externalSandboxEnv,
+  MAGIC_LINK,
+  REPO_ROOT,
+  spawnCli,
+  tempDataDir,
+  waitUntil,
+} from "../helpers/cli-process.js";
 
 const hasChromium = chromiumAvailable();
 if (!hasChromium) {
@@ -78,8 +86,13 @@ describe.skipIf(!hasChromium).concurrent("consent in a real browser", () => {
   });
 
   it("Deny connects nothing: the REPL keeps waiting until /cancel", async () => {
-    const dataDir = tempDataDir();
-    const cli = spawnCli(["chat", "--user", "sam"], { dataDir });
+    // A sandbox of the test's own (the CLI reaches it as it would Scalekit), so the test can see
+    // the CLI's status polls: the positive sign that the watcher looked again after the denial.
+    const sandbox = await startSandbox({ timeZone: "Europe/Berlin" });
+    const cli = spawnCli(["chat", "--user", "sam"], {
+      dataDir: tempDataDir(),
+      env: externalSandboxEnv(sandbox),
+    });
     const page = await browser.newPage();
     try {
       cli.writeLine("post 'deploy is done' to #team on Slack");
@@ -88,8 +101,10 @@ describe.skipIf(!hasChromium).concurrent("consent in a real browser", () => {
       await page.goto(url);
       await Promise.all([page.waitForURL(url), page.getByRole("button", { name: "Deny" }).click()]);
       await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Access denied");
-      // Give the watcher several polls: nothing may resume.
-      await new Promise((resolve) => setTimeout(resolve, 2_000));
+      const polls = () => sandbox.scalekit.calls.count("ListConnectedAccounts");
+      const before = polls();
+      await waitUntil(cli, () => polls() >= before + 3, "three status polls after the denial");
+      expect(sandbox.controls.status({ userId: "sam" }, "slack")).not.toBe("ACTIVE");
       expect(cli.stdout()).not.toContain("Slack connected");
       cli.writeLine("/cancel");
       await cli.waitFor("Cancelled: no longer waiting for Slack.");
@@ -99,6 +114,7 @@ describe.skipIf(!hasChromium).concurrent("consent in a real browser", () => {
     } finally {
       await page.close();
       cli.kill();
+      await sandbox.close();
     }
   });
 });

@@ -108,6 +108,12 @@ describe.concurrent("delegate chat with piped input", () => {
         const [, url] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
         await cli.waitFor("Waiting for you to connect Gmail…");
         expect(cli.stdout()).not.toContain("Gmail connected");
+        // The REPL's own way back (the agent does not mention /connect: other surfaces have none).
+        expectInOrder(cli.stdout(), [
+          LINK_LINE,
+          "(or /connect gmail later)",
+          "Waiting for you to connect Gmail…",
+        ]);
         const consent = await submitConsent(url);
         expect(consent.status).toBe(200);
         expect(consent.body).toContain("Connected");
@@ -411,7 +417,46 @@ describe.concurrent("delegate chat with piped input", () => {
       expect(plain.stdout).not.toMatch(ANSI_ESCAPE);
       expect(forcedButNoColor.stdout).not.toMatch(ANSI_ESCAPE);
       expect(forced.stdout).toMatch(ANSI_ESCAPE);
-      // /connections without a TTY: every link on a line of its own.
-      expect(plain.stdout.match(new RegExp(LINK_LINE.source, "gm"))?.length).toBe(5);
+      // /connections only reads statuses: no link is created for it.
+      expect(plain.stdout).toMatch(/^ {2}○ Gmail +not connected$/m);
+      expect(plain.stdout).not.toMatch(MAGIC_LINK);
+    }));
+
+  it("(j) SIGINT while waiting after the input ended: the wait is cancelled, the agent explains, exit code 130", () =>
+    lane(async () => {
+      const cli = spawnCli(["chat", "--user", "jon"], { dataDir: tempDataDir() });
+      try {
+        cli.writeLine("show my unread email");
+        cli.endInput();
+        await cli.waitFor("Waiting for you to connect Gmail…");
+        cli.kill("SIGINT");
+        await cli.waitFor("Cancelled: no longer waiting for Gmail.");
+        await cli.waitFor(/^ {2}✗ gmail_search_messages\(.*\) → Authorization was cancelled.*$/m);
+        const { code } = await cli.exited;
+        expect(code).toBe(130);
+        expect(cli.stderr()).toBe("");
+      } finally {
+        cli.kill();
+      }
+    }));
+
+  it("(k) input lines: terminal controls are not echoed, and a line over 16 KB is refused and not sent", () =>
+    lane(async () => {
+      const huge = "a".repeat(1024 * 1024);
+      const result = await runCli(["chat", "--user", "kim"], {
+        dataDir: tempDataDir(),
+        input: `hi\u001b[2J\u001b]8;;https://evil.example\u0007there\u0007\n${huge}\n/thread\n`,
+      });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe("");
+      const out = result.stdout;
+      expect(out).not.toMatch(ANSI_ESCAPE);
+      expect(out).not.toContain("\u0007");
+      expect(out).toContain("you › hi[2J]8;;https://evil.examplethere");
+      expect(out).toMatch(/^! That line is 1,024 KB; a message can be at most 16 KB\. Nothing was sent\.$/m);
+      // Neither echoed nor sent: the next line is handled as usual.
+      expect(out).not.toContain("aaaaaaaa");
+      expect(out.length).toBeLessThan(20_000);
+      expectInOrder(out, ["! That line is", "you › /thread", /^Thread t-[0-9a-f]+ — continue it later/m]);
     }));
 });

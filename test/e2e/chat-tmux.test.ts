@@ -3,12 +3,18 @@
  * elapsed time, consent over HTTP with no keystroke, auto-resume, /connections, typing while
  * waiting, Ctrl+C and /cancel, Ctrl+D.
  */
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gmailSeed } from "../../src/sandbox/providers/gmail-seed.js";
-import { cliCommandLine, MAGIC_LINK, submitConsent, tempDataDir } from "../helpers/cli-process.js";
+import {
+  cliCommandLine,
+  MAGIC_LINK,
+  shellQuote,
+  submitConsent,
+  tempDataDir,
+} from "../helpers/cli-process.js";
 import { TMUX_PATH, TmuxPane } from "../helpers/tmux.js";
 
 if (!TMUX_PATH) console.log("chat-tmux: skipped, the tmux package is not installed (apt-get install tmux)");
@@ -81,9 +87,11 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
       pane.type("/connections");
       pane.press("Enter");
       await pane.waitFor("Connections of tess:");
-      const connections = await pane.waitFor(/○ Outlook +not connected +http/);
+      const connections = await pane.waitFor("Get a link with /connect <connector>.");
       expect(connections).toMatch(/^ {2}● Gmail +connected$/m);
-      expect(connections).toMatch(new RegExp(`^ {2}○ Slack +not connected {2}${MAGIC_LINK.source}$`, "m"));
+      // Statuses only: /connections creates no account and no link.
+      expect(connections).toMatch(/^ {2}○ Slack +not connected$/m);
+      expect(connections).toMatch(/^ {2}○ Outlook +not connected$/m);
 
       // A second request waits; what is typed meanwhile stays visible on the spinner line.
       pane.type("post 'deploy is done' to #team on Slack");
@@ -137,6 +145,17 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
       pane.type("show my unread email");
       pane.press("Enter");
       await pane.waitFor(new RegExp(`${SPINNER} Waiting for you to connect Gmail… \\d:\\d\\d`));
+      // A paste that wraps past the width: the spinner keeps redrawing in place above it.
+      pane.type("x".repeat(100));
+      const elapsed = (screen: string) => screen.match(/connect Gmail… (\d:\d\d)/)?.[1];
+      // (capture joins wrapped rows: a stale spinner row would show as a second "Waiting" line)
+      const wrapped = await pane.waitFor(/› x{100}$/m);
+      await pane.waitUntil(
+        (screen) => elapsed(screen) !== elapsed(wrapped) && /› x{100}$/m.test(screen),
+        "the spinner to tick over the wrapped line",
+      );
+      expect(pane.capture().match(/Waiting for you to connect Gmail…/g)).toHaveLength(1);
+      pane.press("C-u");
       pane.type("/exit");
       pane.press("Enter");
       expect(await pane.waitForExit(), pane.capture()).toBe(0);
@@ -148,6 +167,54 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
       expect(bytes).toContain("\u001b]8;;http://127.0.0.1:");
       // No SGR colour or style sequences (cursor movement and line clearing are fine).
       expect(bytes).not.toMatch(SGR);
+    },
+  );
+
+  it.skipIf(!TMUX_PATH)(
+    "/open opens the pending link in the browser, and nothing once the request is done",
+    async ({ onTestFinished }) => {
+      const dataDir = tempDataDir();
+      // A "browser" that records what it is asked to open (xdg-open without a display uses $BROWSER).
+      const opened = join(dataDir, "opened.txt");
+      const browser = join(dataDir, "browser.sh");
+      writeFileSync(browser, `#!/bin/sh\necho "$1" >> ${shellQuote(opened)}\n`, { mode: 0o755 });
+      const openedUrls = () => (existsSync(opened) ? readFileSync(opened, "utf8").trim().split("\n") : []);
+      const pane = TmuxPane.start({
+        command: cliCommandLine(["chat", "--user", "otto"]),
+        env: paneEnv(dataDir, { BROWSER: browser }),
+        cwd: dataDir,
+      });
+      onTestFinished(() => pane.kill());
+      await pane.waitFor(/^you › $/m);
+      pane.type("/open");
+      pane.press("Enter");
+      await pane.waitFor("No authorization link is pending. Use /connect <connector> to get one.");
+
+      pane.type("show my unread email");
+      pane.press("Enter");
+      const linkRow = new RegExp(`^ {2}Gmail {2}(${MAGIC_LINK.source}) {2}\\(link expires`, "m");
+      const url = (await pane.waitFor(linkRow)).match(linkRow)?.[1] ?? "";
+      await pane.waitFor(/Waiting for you to connect Gmail… \d:\d\d/);
+      pane.type("/open");
+      pane.press("Enter");
+      await pane.waitFor("(opened the link in your browser)");
+      await pane.waitUntil(() => openedUrls().length > 0, "the browser to be asked for the link");
+      expect(openedUrls()).toEqual([url]);
+
+      expect((await submitConsent(url)).status).toBe(200);
+      await pane.waitFor("✓ Gmail connected");
+      await pane.waitFor(FIRST_UNREAD);
+      await pane.waitFor(/^you › $/m);
+      // The request is done: its link is used up, and /open says so rather than opening it again.
+      pane.type("/open");
+      pane.press("Enter");
+      await pane.waitUntil(
+        (screen) => screen.split("No authorization link is pending.").length === 3,
+        "a second 'No authorization link is pending.'",
+      );
+      expect(openedUrls()).toEqual([url]);
+      pane.press("C-d");
+      expect(await pane.waitForExit(), pane.capture()).toBe(0);
     },
   );
 });

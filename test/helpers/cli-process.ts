@@ -194,6 +194,47 @@ export async function runCli(
   }
 }
 
+/**
+ * The environment that points the CLI at a sandbox running elsewhere (here: in the test process)
+ * as if it were a real Scalekit environment: the CLI then embeds no sandbox of its own.
+ */
+export function externalSandboxEnv(sandbox: {
+  settings: { environmentUrl: string; clientId: string; clientSecret: string };
+  providers: { url: string };
+}): Record<string, string> {
+  return {
+    SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
+    SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
+    SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
+    DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
+  };
+}
+
+/**
+ * Resolves once `predicate` holds (checked every 20 ms); rejects with the CLI's output when the
+ * CLI exits first or `timeoutMs` passes.
+ */
+export async function waitUntil(
+  cli: CliProcess,
+  predicate: () => boolean,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  let exited = false;
+  void cli.exited.then(() => {
+    exited = true;
+  });
+  const deadline = Date.now() + timeoutMs;
+  while (!predicate()) {
+    if (exited || Date.now() > deadline) {
+      throw new Error(
+        `${exited ? "the CLI exited" : `timed out after ${timeoutMs} ms`} waiting for ${what}\n--- stdout ---\n${cli.stdout()}\n--- stderr ---\n${cli.stderr()}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** The first sandbox magic link in `text` after `from`. */
 export const MAGIC_LINK = /http:\/\/127\.0\.0\.1:\d+\/magicLink\/[\w-]+/;
 

@@ -241,7 +241,7 @@ export class ChatController {
         ),
       );
     } else if (this.#view.tty) {
-      this.#print(dim("(queued; it will be sent when this answer finishes)"));
+      this.#print(dim(`(queued: "${oneLine(text, 60)}" — it will be sent when this answer finishes)`));
     }
   }
 

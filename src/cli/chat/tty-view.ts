@@ -6,41 +6,43 @@ import {
   type Interface,
   moveCursor,
 } from "node:readline";
-import type { Readable, Writable } from "node:stream";
+import { type Readable, Writable } from "node:stream";
 import type { ChatView, ViewHandlers, WaitIndicator } from "./chat-view.js";
 import { formatElapsed, type TerminalStyle, visibleWidth } from "./render.js";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const FRAME_MS = 100;
 
+type Output = Writable & { columns?: number };
+
 /**
- * At a terminal. The waiting spinner is readline's own prompt (`setPrompt` + `prompt(true)`, redrawn
- * every 100 ms), so what a person types while Delegate waits stays visible and editable on that
- * line instead of being overwritten. Output goes above the prompt: the prompt's rows are erased,
- * the line written, and the prompt drawn again with what was typed. Only readline's public API.
+ * At a terminal. readline is the line editor (keys, history, Ctrl+C, Ctrl+D) and this view draws:
+ * readline writes into a sink, and after every key the view draws the prompt block itself —
+ * the prompt (or, while waiting, the spinner with the elapsed time) and what is typed, from
+ * readline's public `line` and `getCursorPos()`. Because the view knows exactly which rows the
+ * block takes, output goes above it and the block is drawn again below, with what was typed
+ * still there and editable; nothing relies on readline's own idea of the screen (which a paste
+ * that wraps leaves out of date).
  */
 export class TtyView implements ChatView {
   readonly tty = true;
   readonly #input: Readable;
-  readonly #output: Writable & { columns?: number };
+  readonly #output: Output;
   readonly #style: TerminalStyle;
   #rl: Interface | undefined;
-  /** A prompt (the user's or the spinner) is on screen and the cursor is on it. */
-  #shown = false;
-  /** The text of the prompt last drawn. */
+  /** What belongs under the output: nothing (a turn is running), the prompt, or the spinner. */
+  #mode: "none" | "prompt" | "wait" = "none";
+  /** The block on screen: the cursor's row within it, and its height. */
+  #block: { cursorRow: number; rows: number } | undefined;
   #drawn = "";
-  /**
-   * Rows readline thinks its cursor is below the prompt's first row, left over from a prompt that
-   * was erased: readline's next redraw moves up that far, so the same number of newlines comes first.
-   */
-  #staleRows = 0;
   #atLineStart = true;
   #wait: WaitIndicator | undefined;
   #timer: NodeJS.Timeout | undefined;
   #frame = 0;
+  #renderQueued = false;
   #closed = false;
 
-  constructor(input: Readable, output: Writable & { columns?: number }, style: TerminalStyle) {
+  constructor(input: Readable, output: Output, style: TerminalStyle) {
     this.#input = input;
     this.#output = output;
     this.#style = style;
@@ -52,30 +54,34 @@ export class TtyView implements ChatView {
   }
 
   listen(handlers: ViewHandlers): void {
-    const rl = createInterface({
-      input: this.#input,
-      output: this.#output,
-      terminal: true,
-      historySize: 200,
-    });
+    // readline edits the line; what it would draw goes nowhere (it only needs the width).
+    const sink = Object.defineProperty(
+      new Writable({ write: (_chunk, _encoding, done) => done() }),
+      "columns",
+      {
+        get: () => this.columns,
+      },
+    );
+    const rl = createInterface({ input: this.#input, output: sink, terminal: true, historySize: 200 });
     this.#rl = rl;
-    rl.setPrompt(this.#userPrompt());
     rl.on("line", (raw) => this.#onLine(raw, handlers));
     rl.on("close", handlers.close);
     rl.on("SIGINT", handlers.interrupt);
+    // After readline has handled a key (its listener runs first), show the line as it now is.
+    this.#input.on("keypress", () => this.#queueRender());
+    this.#output.on("resize", () => this.#queueRender());
   }
 
   print(line: string): void {
-    const redraw = this.#shown || this.#wait !== undefined;
-    this.#hide();
+    this.#erase();
     this.endLine();
     this.#out(`${line}\n`);
-    if (redraw) this.#draw();
+    this.#render();
   }
 
   write(text: string): void {
     if (text.length === 0) return;
-    this.#hide();
+    this.#erase();
     this.#out(text);
   }
 
@@ -84,25 +90,28 @@ export class TtyView implements ChatView {
   }
 
   prompt(): void {
-    if (this.#wait) return;
-    this.#draw();
+    if (this.#closed || this.#mode === "wait") return;
+    this.#mode = "prompt";
+    this.#render();
   }
 
   setWaiting(wait: WaitIndicator | undefined): void {
     if (this.#closed) return;
+    this.#wait = wait;
     if (wait) {
-      this.#wait = wait;
+      this.#mode = "wait";
       this.#frame = 0;
-      this.#timer ??= setInterval(() => this.#tick(), FRAME_MS);
+      this.#timer ??= setInterval(() => {
+        this.#frame += 1;
+        this.#render();
+      }, FRAME_MS);
       this.#timer.unref();
-      this.#draw();
-      return;
+    } else {
+      clearInterval(this.#timer);
+      this.#timer = undefined;
+      if (this.#mode === "wait") this.#mode = "none";
     }
-    clearInterval(this.#timer);
-    this.#timer = undefined;
-    if (this.#wait && this.#shown) this.#hide();
-    this.#wait = undefined;
-    this.#rl?.setPrompt(this.#userPrompt());
+    this.#render();
   }
 
   typed(): string {
@@ -112,33 +121,85 @@ export class TtyView implements ChatView {
   clearTyped(): void {
     this.#rl?.write(null, { ctrl: true, name: "e" });
     this.#rl?.write(null, { ctrl: true, name: "u" });
+    this.#render();
   }
 
   close(): void {
     if (this.#closed) return;
     this.setWaiting(undefined);
-    this.#hide();
+    this.#mode = "none";
+    this.#render();
     this.#closed = true;
     this.#rl?.close();
   }
 
-  // ---- internals -------------------------------------------------------------------------
+  // ---- drawing ---------------------------------------------------------------------------
 
   #onLine(raw: string, handlers: ViewHandlers): void {
-    // Enter: readline left the prompt and the text on the row(s) above and moved below them.
-    const echoedWait = this.#shown && this.#drawn !== this.#userPrompt();
-    this.#shown = false;
-    this.#staleRows = 0;
-    this.#atLineStart = true;
-    // A line typed at the spinner is echoed by the controller (or held): remove the spinner row.
-    if (echoedWait) this.#eraseAbove(this.#rows(this.#drawn + raw) + 1);
+    const block = this.#block;
+    if (this.#mode === "prompt" && block) {
+      // The typed line stays on screen as the echo of what was sent; continue below it.
+      moveCursor(this.#output, 0, block.rows - 1 - block.cursorRow);
+      this.#block = undefined;
+      this.#atLineStart = false;
+      this.endLine();
+      this.#mode = "none";
+    } else {
+      // Typed at the spinner (or while busy): the controller echoes it, or holds it.
+      this.#erase();
+    }
     handlers.line(raw);
-    if (this.#wait && !this.#shown && !this.#closed) this.#draw();
+    this.#render();
   }
 
-  #tick(): void {
-    this.#frame += 1;
-    if (this.#shown && this.#wait) this.#draw();
+  #queueRender(): void {
+    if (this.#renderQueued) return;
+    this.#renderQueued = true;
+    // One draw for a burst of keys (a paste delivers many at once).
+    setImmediate(() => {
+      this.#renderQueued = false;
+      this.#render();
+    });
+  }
+
+  /** Draws the block the mode asks for, in place of the one on screen. */
+  #render(): void {
+    const rl = this.#rl;
+    if (!rl || this.#closed) return;
+    this.#erase();
+    if (this.#mode === "none") return;
+    this.endLine();
+    this.#drawn = this.#wait && this.#mode === "wait" ? this.#waitPrompt(this.#wait) : this.#userPrompt();
+    // readline measures the cursor against its prompt: keep it the text drawn.
+    rl.setPrompt(this.#drawn);
+    const text = this.#drawn + rl.line;
+    const width = visibleWidth(text);
+    const columns = this.columns;
+    this.#output.write(text);
+    // At the exact end of a row the terminal waits to wrap: make it allocate the next row now.
+    if (width > 0 && width % columns === 0) this.#output.write(" \r");
+    const lastRow = Math.floor(width / columns);
+    const cursor = rl.getCursorPos();
+    cursorTo(this.#output, cursor.cols);
+    if (lastRow > cursor.rows) moveCursor(this.#output, 0, cursor.rows - lastRow);
+    this.#block = { cursorRow: cursor.rows, rows: lastRow + 1 };
+    this.#atLineStart = false;
+  }
+
+  /**
+   * Removes the block from the screen, leaving the cursor where it started. A single row is
+   * erased with EL rather than ED, which tmux and some terminals turn into scrollback when the
+   * cursor is at the top of the screen.
+   */
+  #erase(): void {
+    const block = this.#block;
+    if (!block) return;
+    if (block.cursorRow > 0) moveCursor(this.#output, 0, -block.cursorRow);
+    cursorTo(this.#output, 0);
+    if (block.rows > 1) clearScreenDown(this.#output);
+    else clearLine(this.#output, 0);
+    this.#block = undefined;
+    this.#atLineStart = true;
   }
 
   #waitPrompt(wait: WaitIndicator): string {
@@ -150,55 +211,6 @@ export class TtyView implements ChatView {
 
   #userPrompt(): string {
     return this.#style.colors.bold(this.#style.colors.green("you › "));
-  }
-
-  /** Draws the prompt (the spinner while waiting) with what was typed, via readline. */
-  #draw(): void {
-    const rl = this.#rl;
-    if (!rl || this.#closed) return;
-    if (!this.#shown) {
-      this.endLine();
-      if (this.#staleRows > 0) this.#out("\n".repeat(this.#staleRows));
-      this.#staleRows = 0;
-    }
-    this.#drawn = this.#wait ? this.#waitPrompt(this.#wait) : this.#userPrompt();
-    rl.setPrompt(this.#drawn);
-    rl.prompt(true);
-    this.#shown = true;
-    this.#atLineStart = false;
-  }
-
-  /** Erases the prompt and what is typed after it; readline keeps the text for the next draw. */
-  #hide(): void {
-    const rl = this.#rl;
-    if (!this.#shown || !rl) return;
-    const cursorRows = rl.getCursorPos().rows;
-    if (cursorRows > 0) moveCursor(this.#output, 0, -cursorRows);
-    this.#clearFromHere(this.#rows(this.#drawn + rl.line) > 0);
-    this.#staleRows = cursorRows;
-    this.#shown = false;
-    this.#atLineStart = true;
-  }
-
-  /** Erases the `rows` rows above the cursor, leaving it at the start of the topmost. */
-  #eraseAbove(rows: number): void {
-    moveCursor(this.#output, 0, -rows);
-    this.#clearFromHere(rows > 1);
-  }
-
-  /**
-   * Clears from the cursor's row down. A single row is erased with EL rather than ED, which tmux
-   * and some terminals turn into scrollback when the cursor is at the top of the screen.
-   */
-  #clearFromHere(severalRows: boolean): void {
-    cursorTo(this.#output, 0);
-    if (severalRows) clearScreenDown(this.#output);
-    else clearLine(this.#output, 0);
-  }
-
-  /** Rows below the first that `text` takes on the terminal. */
-  #rows(text: string): number {
-    return Math.floor(Math.max(0, visibleWidth(text) - 1) / this.columns);
   }
 
   #out(text: string): void {
