@@ -22,7 +22,8 @@ export const CHAT_HELP = `Usage: delegate chat [--user ID] [--thread ID] [--new]
 Threads and the log (logs/delegate.log) live in DELEGATE_DATA_DIR (default ~/.delegate).
 At a terminal: a spinner while waiting for a connection, Ctrl+C or /cancel to stop waiting,
 Ctrl+D to quit. With piped input or output: plain lines, no colour, each link on its own
-line; Delegate still waits for consent after the input ends. Type /help inside for commands.`;
+line; Delegate still waits for consent after the input ends (exit code 0, 1 if a turn failed,
+130 after SIGINT; 2 for a usage error). Type /help inside for commands.`;
 
 type ChatFlags = {
   user?: string;
