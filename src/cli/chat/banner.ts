@@ -41,10 +41,11 @@ export function stillWaitingLines(
   pending: PendingAuthorizationView,
 ): string[] {
   const names = joinNames(pending.requests.map((request) => request.displayName));
+  const what = names ? `you to connect ${names}` : "your answer";
   const asked = [...thread.messages].reverse().find((message) => message.role === "user");
   return [
     style.colors.yellow(
-      `This thread is still waiting for you to connect ${names} (since ${formatTime(pending.createdAt)})${asked ? `, for: "${stripControls(oneLine(asked.text, 80))}"` : ""}.`,
+      `This thread is still waiting for ${what} (since ${formatTime(pending.createdAt)})${asked ? `, for: "${stripControls(oneLine(asked.text, 80))}"` : ""}.`,
     ),
     style.colors.dim("Checking again and getting a fresh link…"),
   ];

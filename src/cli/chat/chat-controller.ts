@@ -1,17 +1,11 @@
-import {
-  type AgentRuntime,
-  type AuthorizationRequest,
-  isConnectorId,
-  type RuntimeEvent,
-  type ThreadView,
-} from "../../index.js";
+import type { AgentRuntime, ThreadView } from "../../index.js";
 import { goodbyeLines, stillWaitingLines } from "./banner.js";
 import { ChatSession, type ChatSessionOptions } from "./chat-session.js";
 import type { ChatView, ViewHandlers } from "./chat-view.js";
 import { COMMANDS, findCommand, type SlashCommand } from "./commands.js";
-import { EventRenderer, type Output } from "./event-renderer.js";
+import { EventRenderer } from "./event-renderer.js";
 import { readInputLine, tooLongMessage } from "./input-line.js";
-import { joinNames, oneLine, type TerminalStyle } from "./render.js";
+import { oneLine, type TerminalStyle } from "./render.js";
 import {
   exitCode,
   interruptAction,
@@ -20,7 +14,8 @@ import {
   type ReplState,
   transition,
 } from "./repl-state.js";
-import { drain, recheck, type ThreadListener } from "./thread-listener.js";
+import { recheck, type ThreadListener } from "./thread-listener.js";
+import { TurnFollower } from "./turn-follower.js";
 
 export interface ChatControllerOptions extends ChatSessionOptions {
   /** How long a turn waits for a connection, for the timeout message. */
@@ -42,12 +37,10 @@ export class ChatController {
   readonly #runtime: AgentRuntime;
   readonly #session: ChatSession;
   readonly #renderer: EventRenderer;
+  readonly #turns: TurnFollower;
   readonly #commands: readonly SlashCommand[];
   #state: ReplState = "idle";
   #held: string[] = [];
-  #wait: { requests: AuthorizationRequest[]; names: string } | undefined;
-  /** When the current turn started waiting (kept across re-raised requests of one turn). */
-  #waitSince: number | undefined;
   #failures = 0;
   #interrupted = false;
   #inputClosed = false;
@@ -55,6 +48,7 @@ export class ChatController {
   #done: () => void = () => {};
 
   constructor(options: ChatControllerOptions) {
+    const controller = this;
     this.#options = options;
     this.#view = options.view;
     this.#style = options.style;
@@ -63,14 +57,39 @@ export class ChatController {
     this.#session = new ChatSession(options, {
       cancelWait: () => this.cancelWait(),
       exit: () => this.exit(),
-      awaited: (connector) =>
-        this.#wait?.requests.some((request) => request.connector === connector) ?? false,
+      awaited: (connector) => this.#turns.awaits(connector),
     });
     this.#renderer = new EventRenderer({
       style: options.style,
       columns: () => options.view.columns,
       ...(options.authTimeoutMs ? { authTimeoutMs: options.authTimeoutMs } : {}),
     });
+    this.#turns = new TurnFollower(
+      {
+        runtime: this.#runtime,
+        view: this.#view,
+        style: this.#style,
+        session: this.#session,
+        renderer: this.#renderer,
+      },
+      {
+        get state() {
+          return controller.#state;
+        },
+        move: (event) => this.#move(event),
+        failed: (error) => {
+          if (error === undefined) this.#failures += 1;
+          else this.#error(error);
+        },
+        ended: () => this.#afterBusy(),
+        takeHeldCancel: () => {
+          const at = this.#held.indexOf("/cancel");
+          if (at >= 0) this.#held.splice(at, 1);
+          return at >= 0;
+        },
+        echo: (text) => this.#echo(text),
+      },
+    );
     this.finished = new Promise((resolve) => {
       this.#done = resolve;
     });
@@ -111,7 +130,7 @@ export class ChatController {
     this.#renderer.rememberRequests(pending.requests);
     for (const line of stillWaitingLines(this.#style, thread, pending)) this.#print(line);
     this.#move("turn-started");
-    this.#follow(listener.events);
+    this.#turns.follow(listener.events);
     void recheck(this.#runtime, this.#session.ref).then((outcome) => {
       if (outcome === "done" || outcome === "busy") return;
       // Nothing more will come: the thread is not waiting, or the recheck failed.
@@ -151,31 +170,18 @@ export class ChatController {
   }
 
   cancelWait(): void {
-    const wait = this.#wait;
-    if (this.#state === "cancelling") return;
-    if (!wait || (this.#state !== "waiting" && this.#state !== "approving")) {
-      this.#print("Nothing is waiting for a connection right now.");
-      return;
-    }
-    this.#move("cancel-requested");
-    this.#view.setWaiting(undefined);
-    this.#print(this.#style.colors.dim(`Cancelling the wait for ${wait.names}…`));
-    // The cancel run's events reach the turn already following this thread.
-    void drain(this.#runtime.cancel(this.#session.ref)).then((outcome) => {
-      // Busy or gone: the connection arrived at the same moment; that run goes on, or has ended.
-      if (typeof outcome === "object") this.#error(outcome.failed);
-    });
+    this.#turns.cancel();
   }
 
   exit(): void {
     if (this.#state === "closed") return;
-    const stillWaiting = this.#state === "waiting" ? this.#wait : undefined;
+    const stillWaiting =
+      this.#state === "waiting" || this.#state === "approving" ? this.#turns.waitingFor : undefined;
     const threadId = this.#session.threadId;
     this.#move("exit");
     this.#session.close();
     this.#view.close();
-    for (const line of goodbyeLines(this.#style, { threadId, stillWaiting: stillWaiting?.names }))
-      this.#print(line);
+    for (const line of goodbyeLines(this.#style, { threadId, stillWaiting })) this.#print(line);
     this.#done();
   }
 
@@ -219,8 +225,7 @@ export class ChatController {
         this.#hold(input.text);
         return;
       case "answer":
-        // Approvals arrive in a later change; until then nothing asks a question.
-        this.#print(this.#style.colors.dim("(nothing to answer right now)"));
+        this.#turns.answer(input.text);
         return;
       case "ignore":
         return;
@@ -234,10 +239,11 @@ export class ChatController {
   #hold(text: string): void {
     this.#held.push(text);
     const { dim } = this.#style.colors;
-    if (this.#state === "waiting" && this.#wait) {
+    const waitingFor = this.#turns.waitingFor;
+    if (this.#state === "waiting" && waitingFor) {
       this.#print(
         dim(
-          `(held until ${this.#wait.names} is connected or you /cancel — one request at a time: "${oneLine(text, 60)}")`,
+          `(held until ${waitingFor} is connected or you /cancel — one request at a time: "${oneLine(text, 60)}")`,
         ),
       );
     } else if (this.#view.tty) {
@@ -256,8 +262,7 @@ export class ChatController {
   #begin(text: string): void {
     if (!text.startsWith("/")) {
       this.#move("turn-started");
-      this.#waitSince = undefined;
-      this.#follow(this.#runtime.send({ ...this.#session.ref, text }));
+      this.#turns.follow(this.#runtime.send({ ...this.#session.ref, text }));
       return;
     }
     const [name = "", ...args] = text.slice(1).split(/\s+/);
@@ -282,10 +287,7 @@ export class ChatController {
   #afterBusy(): void {
     if (this.#state === "closed") return;
     this.#move(this.#state === "command" ? "command-finished" : "turn-ended");
-    this.#wait = undefined;
-    this.#waitSince = undefined;
-    this.#session.links.clearWait();
-    this.#view.setWaiting(undefined);
+    this.#turns.reset();
     this.#next();
   }
 
@@ -300,81 +302,6 @@ export class ChatController {
       this.exit();
     } else {
       this.#view.prompt();
-    }
-  }
-
-  // ---- turns -----------------------------------------------------------------------------
-
-  #follow(events: AsyncIterable<RuntimeEvent>): void {
-    void (async () => {
-      try {
-        for await (const event of events) this.#onEvent(event);
-      } catch (error) {
-        this.#error(error);
-      } finally {
-        this.#view.setWaiting(undefined);
-        if (this.#state !== "closed") this.#view.endLine();
-      }
-    })().finally(() => this.#afterBusy());
-  }
-
-  #onEvent(event: RuntimeEvent): void {
-    if (this.#state === "closed") return;
-    switch (event.type) {
-      case "authorization-required":
-        this.#authorizationRequired(event.requests, event);
-        return;
-      case "authorization-completed":
-      case "authorization-expired":
-      case "authorization-cancelled":
-        this.#endWait(event.type === "authorization-completed" ? event.connections : []);
-        break;
-      case "error":
-        this.#failures += 1;
-        break;
-      case "turn-end":
-        if (event.status === "failed") this.#failures += 1;
-        break;
-    }
-    this.#show(this.#renderer.render(event));
-  }
-
-  #authorizationRequired(requests: AuthorizationRequest[], event: RuntimeEvent): void {
-    this.#move("authorization-required");
-    this.#waitSince ??= Date.now();
-    const names = joinNames(requests.map((request) => request.displayName));
-    this.#wait = { requests, names };
-    // The runtime reports these connections now; a /connect watch on them would say it twice.
-    for (const request of requests)
-      if (isConnectorId(request.connector)) this.#session.forgetConnection(request.connector);
-    this.#session.links.setWait(requests);
-    this.#show(this.#renderer.render(event));
-    this.#session.linksShown(requests);
-    // A /cancel typed before the link appeared was meant for this wait.
-    const cancelAt = this.#held.indexOf("/cancel");
-    if (cancelAt >= 0) {
-      this.#held.splice(cancelAt, 1);
-      this.cancelWait();
-      return;
-    }
-    this.#view.setWaiting({ names, since: this.#waitSince });
-  }
-
-  #endWait(connected: readonly string[]): void {
-    if (this.#state === "waiting" || this.#state === "cancelling") this.#move("wait-resolved");
-    for (const request of this.#wait?.requests ?? []) {
-      if (connected.includes(request.connection)) this.#session.links.settle(request.connector);
-    }
-    this.#wait = undefined;
-    this.#session.links.clearWait();
-    this.#view.setWaiting(undefined);
-  }
-
-  #show(outputs: readonly Output[]): void {
-    for (const output of outputs) {
-      if ("line" in output) this.#print(output.line);
-      else if ("text" in output) this.#view.write(output.text);
-      else this.#view.endLine();
     }
   }
 

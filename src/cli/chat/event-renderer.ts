@@ -91,7 +91,7 @@ export class EventRenderer {
       case "tool-result":
         return [{ line: this.#toolLine(event) }];
       case "authorization-required":
-        return this.#authorizationRequired(event.requests, event.message);
+        return this.#authorizationRequired(event.requests, event.message, event.approvals.length > 0);
       case "authorization-completed":
         return [{ line: `${colors.green("✓")} ${this.namesOf(event.connections)} connected` }];
       case "authorization-expired": {
@@ -133,17 +133,18 @@ export class EventRenderer {
     return `  ${mark} ${colors.dim(described)} ${colors.dim("→")} ${ok ? outcome : colors.red(outcome)}`;
   }
 
-  #authorizationRequired(requests: AuthorizationRequest[], message: string): Output[] {
+  #authorizationRequired(requests: AuthorizationRequest[], message: string, approvals: boolean): Output[] {
     const { style } = this.#options;
     this.rememberRequests(requests);
     const connectors = [...new Set(requests.map((request) => request.connector))].filter(isConnectorId);
     // The REPL's own way back (other surfaces have no /connect, so the agent does not mention it).
     const later = connectors.length === 1 ? `/connect ${connectors[0]}` : "/connect <connector>";
-    return [
-      { line: style.colors.yellow(stripControls(message).replace(/\.$/, ":")) },
-      ...authorizationLines(style, requests).map((line) => ({ line })),
-      { line: style.colors.dim(`(or ${later} later)`) },
-    ];
+    const lines: Output[] = [{ line: style.colors.yellow(stripControls(message).replace(/\.$/, ":")) }];
+    if (requests.length === 0) return lines;
+    lines.push(...authorizationLines(style, requests).map((line) => ({ line })));
+    // While calls await a decision the question comes next; the hint would get in its way.
+    if (!approvals) lines.push({ line: style.colors.dim(`(or ${later} later)`) });
+    return lines;
   }
 }
 

@@ -5,7 +5,7 @@
  *   idle ──send──▶ turn ──authorization-required──▶ waiting ──cancel──▶ cancelling
  *    ▲ ◀─command─▶ command    ◀──wait-resolved── waiting / cancelling ◀┘
  *    └──────────── turn-ended (from turn, waiting, approving or cancelling)
- *   turn ──approval-required──▶ approving ──decided──▶ turn   (reserved for approvals)
+ *   turn ──approval-required──▶ approving ──approval-decided──▶ turn   (calls to approve)
  */
 
 export type ReplState =
@@ -53,15 +53,24 @@ export const TRANSITIONS: Readonly<Record<ReplState, Partial<Record<ReplEvent, R
     ...BUSY_END,
     // A re-raised request (fresh links, or one account of two connected) keeps waiting.
     "authorization-required": "waiting",
+    "approval-required": "approving",
     "cancel-requested": "cancelling",
     "wait-resolved": "turn",
   },
-  approving: { ...BUSY_END, "approval-decided": "turn", "cancel-requested": "cancelling" },
+  approving: {
+    ...BUSY_END,
+    "approval-decided": "turn",
+    // Asked again (e.g. an edit was refused), or the same wait raised again on a recheck.
+    "approval-required": "approving",
+    "cancel-requested": "cancelling",
+    "wait-resolved": "turn",
+  },
   cancelling: {
     ...BUSY_END,
     "wait-resolved": "turn",
     // The cancel lost a race with the connection: the thread may ask again.
     "authorization-required": "waiting",
+    "approval-required": "approving",
   },
   closed: {},
 };

@@ -1,0 +1,214 @@
+import {
+  type AgentRuntime,
+  type AuthorizationRequest,
+  isConnectorId,
+  type RuntimeEvent,
+} from "../../index.js";
+import { ApprovalPrompt } from "./approval-prompt.js";
+import type { ChatSession } from "./chat-session.js";
+import type { ChatView } from "./chat-view.js";
+import type { EventRenderer, Output } from "./event-renderer.js";
+import { joinNames, type TerminalStyle } from "./render.js";
+import type { ReplEvent, ReplState } from "./repl-state.js";
+import { drain } from "./thread-listener.js";
+
+type AuthorizationRequired = Extract<RuntimeEvent, { type: "authorization-required" }>;
+
+/** What the follower needs from the controller: its state machine and its bookkeeping. */
+export interface TurnHost {
+  readonly state: ReplState;
+  move(event: ReplEvent): void;
+  /** A turn failed; with an error, it is also reported. */
+  failed(error?: unknown): void;
+  /** The followed events have ended. */
+  ended(): void;
+  /** Takes a "/cancel" held before the wait appeared; true if there was one. */
+  takeHeldCancel(): boolean;
+  echo(text: string): void;
+}
+
+export interface TurnFollowerOptions {
+  runtime: AgentRuntime;
+  view: ChatView;
+  style: TerminalStyle;
+  session: ChatSession;
+  renderer: EventRenderer;
+}
+
+/**
+ * Shows a turn's events and keeps what a wait needs: the connections waited for (the spinner,
+ * the links), the questions of calls to approve, and the cancel. State moves go through the host.
+ */
+export class TurnFollower {
+  readonly #options: TurnFollowerOptions;
+  readonly #host: TurnHost;
+  /** What the turn waits for: connections (their names), or the person's answers. */
+  #wait: { requests: AuthorizationRequest[]; names: string } | undefined;
+  #approval: ApprovalPrompt | undefined;
+  /** When the current turn started waiting (kept across re-raised requests of one turn). */
+  #waitSince: number | undefined;
+
+  constructor(options: TurnFollowerOptions, host: TurnHost) {
+    this.#options = options;
+    this.#host = host;
+  }
+
+  /** Names of what the turn waits for ("Gmail", "your answer"), if it waits. */
+  get waitingFor(): string | undefined {
+    return this.#wait?.names;
+  }
+
+  awaits(connector: string): boolean {
+    return this.#wait?.requests.some((request) => request.connector === connector) ?? false;
+  }
+
+  /** Follows a turn's events until they end. */
+  follow(events: AsyncIterable<RuntimeEvent>): void {
+    void (async () => {
+      try {
+        for await (const event of events) this.#onEvent(event);
+      } catch (error) {
+        this.#host.failed(error);
+      } finally {
+        this.#options.view.setWaiting(undefined);
+        if (this.#host.state !== "closed") this.#options.view.endLine();
+      }
+    })().finally(() => this.#host.ended());
+  }
+
+  /** A new turn, or none: forget the last one's wait. */
+  reset(): void {
+    this.#wait = undefined;
+    this.#approval = undefined;
+    this.#waitSince = undefined;
+    this.#options.session.links.clearWait();
+    this.#options.view.setWaiting(undefined);
+  }
+
+  /** Stops waiting (Ctrl+C, /cancel): the blocked calls are not done and the agent explains. */
+  cancel(): void {
+    const { view, style, runtime, session } = this.#options;
+    const state = this.#host.state;
+    if (state === "cancelling") return;
+    const wait = this.#wait;
+    if (!wait || (state !== "waiting" && state !== "approving")) {
+      view.print("Nothing is waiting for a connection right now.");
+      return;
+    }
+    this.#host.move("cancel-requested");
+    view.setWaiting(undefined);
+    view.print(style.colors.dim(`Cancelling the wait for ${wait.names}…`));
+    // The cancel run's events reach the turn already followed.
+    void drain(runtime.cancel(session.ref)).then((outcome) => {
+      // Busy or gone: the connection arrived at the same moment; that run goes on, or has ended.
+      if (typeof outcome === "object") this.#host.failed(outcome.failed);
+    });
+  }
+
+  /** A line while calls await a decision: the answer to the current question. */
+  answer(text: string): void {
+    const approval = this.#approval;
+    const { view, style, runtime, session } = this.#options;
+    if (!approval) return;
+    if (!view.tty) this.#host.echo(text);
+    const outcome = approval.answer(text);
+    if (outcome.kind === "invalid") {
+      view.print("Answer y (yes), n (no), a (always in this thread) or e (edit).");
+    } else if (outcome.kind === "edit-unsupported") {
+      view.print(
+        style.colors.dim("(editing a call's arguments is not available here yet: answer y, n or a)"),
+      );
+    } else if (outcome.kind === "next") {
+      for (const line of approval.questionLines(style)) view.print(line);
+    } else {
+      this.#host.move("approval-decided");
+      this.#approval = undefined;
+      // The turn goes on with the decisions; its events reach the turn already followed.
+      void drain(runtime.decide({ ...session.ref, decisions: outcome.decisions })).then((result) => {
+        if (typeof result === "object") this.#host.failed(result.failed);
+      });
+      return;
+    }
+    view.prompt();
+  }
+
+  #onEvent(event: RuntimeEvent): void {
+    if (this.#host.state === "closed") return;
+    switch (event.type) {
+      case "authorization-required":
+        if (event.approvals.length > 0) this.#askApprovals(event);
+        else this.#authorizationRequired(event);
+        return;
+      case "authorization-completed":
+      case "authorization-expired":
+      case "authorization-cancelled":
+        this.#endWait(event.type === "authorization-completed" ? event.connections : []);
+        break;
+      case "error":
+        this.#host.failed();
+        break;
+      case "turn-end":
+        if (event.status === "failed") this.#host.failed();
+        break;
+    }
+    this.#show(this.#options.renderer.render(event));
+  }
+
+  #authorizationRequired(event: AuthorizationRequired): void {
+    const { session, view, renderer } = this.#options;
+    const { requests } = event;
+    this.#host.move("authorization-required");
+    this.#waitSince ??= Date.now();
+    const names = joinNames(requests.map((request) => request.displayName));
+    this.#wait = { requests, names };
+    // The runtime reports these connections now; a /connect watch on them would say it twice.
+    for (const request of requests) {
+      if (isConnectorId(request.connector)) session.forgetConnection(request.connector);
+    }
+    session.links.setWait(requests);
+    this.#show(renderer.render(event));
+    session.linksShown(requests);
+    // A /cancel typed before the link appeared was meant for this wait.
+    if (this.#host.takeHeldCancel()) {
+      this.cancel();
+      return;
+    }
+    view.setWaiting({ names, since: this.#waitSince });
+  }
+
+  /** Calls to decide on (and perhaps connections too): one question per call, answered by lines. */
+  #askApprovals(event: AuthorizationRequired): void {
+    const { session, view, renderer, style } = this.#options;
+    this.#host.move("approval-required");
+    const names = joinNames(event.requests.map((request) => request.displayName));
+    this.#wait = { requests: event.requests, names: names || "your answer" };
+    this.#approval = new ApprovalPrompt(event.approvals);
+    session.links.setWait(event.requests);
+    view.setWaiting(undefined);
+    this.#show(renderer.render(event));
+    for (const line of this.#approval.questionLines(style)) view.print(line);
+    view.prompt();
+  }
+
+  #endWait(connected: readonly string[]): void {
+    const state = this.#host.state;
+    if (state === "waiting" || state === "approving" || state === "cancelling")
+      this.#host.move("wait-resolved");
+    for (const request of this.#wait?.requests ?? []) {
+      if (connected.includes(request.connection)) this.#options.session.links.settle(request.connector);
+    }
+    this.#wait = undefined;
+    this.#approval = undefined;
+    this.#options.session.links.clearWait();
+    this.#options.view.setWaiting(undefined);
+  }
+
+  #show(outputs: readonly Output[]): void {
+    const { view } = this.#options;
+    for (const output of outputs) {
+      if ("line" in output) view.print(output.line);
+      else if ("text" in output) view.write(output.text);
+      else view.endLine();
+    }
+  }
+}
