@@ -36,8 +36,9 @@ export class EventRenderer {
   readonly #calls = new Map<string, { name: string; args: Record<string, unknown> }>();
   /** Connection name → display name, from every request seen. */
   readonly #names = new Map<string, string>();
-  /** Ids of the assistant messages shown. */
+  /** Ids of the assistant messages shown, and the tool results (call, outcome). */
   readonly #messages = new Set<string>();
+  readonly #results = new Set<string>();
   #streamed = false;
 
   constructor(options: EventRendererOptions) {
@@ -88,8 +89,13 @@ export class EventRenderer {
       case "tool-call":
         this.#calls.set(event.toolCallId, { name: event.toolName, args: event.args });
         return [];
-      case "tool-result":
+      case "tool-result": {
+        // A resumed run may report results already shown (the same call, the same outcome).
+        const key = `${event.toolCallId}\u0000${event.status}\u0000${event.summary}`;
+        if (this.#results.has(key)) return [];
+        this.#results.add(key);
         return [{ line: this.#toolLine(event) }];
+      }
       case "authorization-required":
         return this.#authorizationRequired(event.requests, event.message, event.approvals.length > 0);
       case "authorization-completed":

@@ -69,6 +69,16 @@ describe("rendering runtime events", () => {
         preview: "[]",
         summary: "6 messages",
       },
+      // …and may report a result already shown.
+      {
+        type: "tool-result",
+        threadId,
+        toolCallId: "call-1",
+        toolName: "gmail_search_messages",
+        status: "success",
+        preview: "[]",
+        summary: "6 messages",
+      },
       { type: "message", threadId, role: "assistant", text: "You have 6 unread messages.", messageId: "m2" },
       { type: "turn-end", threadId, status: "completed" },
     ]);
