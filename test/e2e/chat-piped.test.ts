@@ -459,4 +459,35 @@ describe.concurrent("delegate chat with piped input", () => {
       expect(out.length).toBeLessThan(20_000);
       expectInOrder(out, ["! That line is", "you › /thread", /^Thread t-[0-9a-f]+ — continue it later/m]);
     }));
+
+  it("(l) a call to approve is answered by the next piped line; with no line left it stays for later", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const schedule = "schedule lunch with sam@example.com tomorrow at noon";
+      const cancel = "cancel my lunch with Sam tomorrow";
+      const answered = await runCli(["chat", "--auto-approve", "--user", "lou"], {
+        dataDir,
+        input: `${schedule}\n${cancel}\ny\n`,
+      });
+      expect(answered.stderr).toBe("");
+      expect(answered.code).toBe(0);
+      expectInOrder(answered.stdout, [
+        `you › ${cancel}`,
+        /^Delegate would like to: .+$/m,
+        "Approve? [y]es / [n]o / [a]lways in this thread / [e]dit",
+        /^you › y$/m,
+        /^ {2}✓ google_calendar_delete_event\(.*\) → .+$/m,
+      ]);
+
+      const unanswered = await runCli(["chat", "--auto-approve", "--user", "lou", "--new"], {
+        dataDir,
+        input: `${schedule}\n${cancel}\n`,
+      });
+      expect(unanswered.code).toBe(0);
+      expect(unanswered.stdout).toContain("Approve? [y]es / [n]o / [a]lways in this thread / [e]dit");
+      expect(unanswered.stdout).toMatch(
+        /^Still waiting for your answer\. To continue later: delegate chat --thread t-[0-9a-f]+ \(it asks again\)\.$/m,
+      );
+      expect(unanswered.stdout).not.toContain("google_calendar_delete_event");
+    }));
 });

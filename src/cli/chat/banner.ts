@@ -109,12 +109,13 @@ function describeStatus(item: ConnectionOverview): string {
 /** The last line: how to come back to the thread (and that it still waits, if it does). */
 export function goodbyeLines(
   style: TerminalStyle,
-  facts: { threadId: string; stillWaiting: string | undefined },
+  facts: { threadId: string; stillWaiting: string | undefined; asking?: boolean },
 ): string[] {
   if (facts.stillWaiting) {
+    const then = facts.asking ? "it asks again" : "it shows a fresh link";
     return [
       style.colors.yellow(
-        `Still waiting for ${facts.stillWaiting}. To continue later: delegate chat --thread ${facts.threadId} (it shows a fresh link).`,
+        `Still waiting for ${facts.stillWaiting}. To continue later: delegate chat --thread ${facts.threadId} (${then}).`,
       ),
     ];
   }

@@ -63,6 +63,7 @@ export class ChatController {
       style: options.style,
       columns: () => options.view.columns,
       ...(options.authTimeoutMs ? { authTimeoutMs: options.authTimeoutMs } : {}),
+      connectHint: !options.autoApprove,
     });
     this.#turns = new TurnFollower(
       {
@@ -88,6 +89,11 @@ export class ChatController {
           return at >= 0;
         },
         echo: (text) => this.#echo(text),
+        nextPipedLine: () => (this.#view.tty ? undefined : this.#held.shift()),
+        get inputEnded() {
+          return controller.#inputClosed && (controller.#view.tty || controller.#held.length === 0);
+        },
+        exit: () => this.exit(),
       },
     );
     this.finished = new Promise((resolve) => {
@@ -178,10 +184,11 @@ export class ChatController {
     const stillWaiting =
       this.#state === "waiting" || this.#state === "approving" ? this.#turns.waitingFor : undefined;
     const threadId = this.#session.threadId;
+    const asking = this.#state === "approving";
     this.#move("exit");
     this.#session.close();
     this.#view.close();
-    for (const line of goodbyeLines(this.#style, { threadId, stillWaiting })) this.#print(line);
+    for (const line of goodbyeLines(this.#style, { threadId, stillWaiting, asking })) this.#print(line);
     this.#done();
   }
 
@@ -255,7 +262,8 @@ export class ChatController {
     this.#inputClosed = true;
     // At a terminal Ctrl+D leaves now: a pending authorization stays with the thread for later.
     // With piped input, the end of input lets the current turn (and any wait) and held lines finish.
-    if (this.#state === "idle" || this.#view.tty) this.exit();
+    // Calls awaiting a decision cannot be answered any more either.
+    if (this.#state === "idle" || this.#state === "approving" || this.#view.tty) this.exit();
   }
 
   /** A message or a command, from the prompt or from the held lines. */

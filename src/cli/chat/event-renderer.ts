@@ -24,6 +24,8 @@ export interface EventRendererOptions {
   columns: () => number;
   /** How long a turn waits for a connection, for the timeout message. */
   authTimeoutMs?: number;
+  /** Say how to connect later (not when consent completes by itself, `--auto-approve`). */
+  connectHint?: boolean;
 }
 
 /**
@@ -149,7 +151,8 @@ export class EventRenderer {
     if (requests.length === 0) return lines;
     lines.push(...authorizationLines(style, requests).map((line) => ({ line })));
     // While calls await a decision the question comes next; the hint would get in its way.
-    if (!approvals) lines.push({ line: style.colors.dim(`(or ${later} later)`) });
+    if (!approvals && this.#options.connectHint !== false)
+      lines.push({ line: style.colors.dim(`(or ${later} later)`) });
     return lines;
   }
 }

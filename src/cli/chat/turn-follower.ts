@@ -25,6 +25,11 @@ export interface TurnHost {
   /** Takes a "/cancel" held before the wait appeared; true if there was one. */
   takeHeldCancel(): boolean;
   echo(text: string): void;
+  /** Without a terminal, a line already read (held) answers the question that follows it. */
+  nextPipedLine(): string | undefined;
+  /** The input has ended: nothing more can answer. */
+  readonly inputEnded: boolean;
+  exit(): void;
 }
 
 export interface TurnFollowerOptions {
@@ -188,6 +193,13 @@ export class TurnFollower {
     this.#show(renderer.render(event));
     for (const line of this.#approval.questionLines(style)) view.print(line);
     view.prompt();
+    // Piped answers were read before the question appeared.
+    for (let line = this.#host.nextPipedLine(); line !== undefined; line = this.#host.nextPipedLine()) {
+      this.answer(line);
+      if (this.#host.state !== "approving") return;
+    }
+    // Nothing left to answer with: leave; the thread keeps the question for later.
+    if (this.#host.inputEnded) this.#host.exit();
   }
 
   #endWait(connected: readonly string[]): void {
