@@ -9,6 +9,7 @@ import { CachedAgentAuth } from "../src/auth/cached-agent-auth.js";
 import { ScalekitAgentAuth } from "../src/auth/scalekit-agent-auth.js";
 import { createAgentRuntime } from "../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../src/runtime/events.js";
+import { DemoChatModel } from "../src/sandbox/index.js";
 import { startSandbox } from "../src/sandbox/start-sandbox.js";
 
 interface Row {
@@ -87,6 +88,7 @@ try {
 
   // 3. A whole turn with the offline model (connected user) vs the provider call it makes.
   const runtime = await createAgentRuntime({
+    model: new DemoChatModel({ timeZone: "UTC" }),
     scalekit: sandbox.settings,
     providerBaseUrls: sandbox.providerBaseUrls,
     databaseUrl: ":memory:",

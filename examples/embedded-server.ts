@@ -1,42 +1,52 @@
 /**
- * Embedding Delegate in your own HTTP server (offline, on the sandbox).
+ * Embedding Delegate in your own HTTP server (offline on the sandbox, or on your Scalekit
+ * environment when SCALEKIT_* are set).
  *
  *   npx tsx examples/embedded-server.ts            # listens on 127.0.0.1:8787
  *
- *   POST /threads/:id/messages   {"text": "..."}   → the turn's events as server-sent events
- *   GET  /threads/:id                               → messages and any pending authorization
- *   POST /threads/:id/cancel                        → cancel a pending authorization
- *   POST /webhooks/scalekit                         → Scalekit webhooks (signature verified)
+ *   POST /threads/:id/messages   {"text": "..."}              → the turn's events as server-sent events
+ *   POST /threads/:id/decisions  {"decisions": [...]}         → approve / reject / edit pending actions (SSE)
+ *   POST /threads/:id/cancel                                   → cancel what the thread waits for (SSE)
+ *   GET  /threads/:id                                          → messages and anything pending
+ *   POST /webhooks/scalekit                                    → Scalekit webhooks (signature verified)
  *
  * The caller is named by the `x-user-id` header to keep the example short; a real server takes
- * the user from its own authentication. In your app, import from "delegate" and
- * "delegate/sandbox" instead of the relative paths below.
+ * the user from its own authentication. Bodies are limited before anything is read into memory
+ * (messages 64 KB, webhooks 1 MB → 413), and malformed JSON is a 400. In your app, import from
+ * "delegate-agent" and "delegate-agent/environment" instead of the relative paths below.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { type AgentRuntime, createAgentRuntime, isDelegateError, type RuntimeEvent } from "../src/index.js";
-import { type Sandbox, startSandbox } from "../src/sandbox/index.js";
+import { type Environment, resolveEnvironment } from "../src/environment/index.js";
+import {
+  type AgentRuntime,
+  createAgentRuntime,
+  isDelegateError,
+  loadConfig,
+  MAX_WEBHOOK_BYTES,
+  type RuntimeEvent,
+} from "../src/index.js";
+
+const MAX_MESSAGE_BYTES = 64 * 1024;
 
 export interface EmbeddedServer {
   url: string;
   runtime: AgentRuntime;
-  sandbox: Sandbox;
+  environment: Environment;
   close(): Promise<void>;
 }
 
 export async function startEmbeddedServer(
-  options: { port?: number; databaseUrl?: string } = {},
+  options: { port?: number; databaseUrl?: string; env?: Record<string, string | undefined> } = {},
 ): Promise<EmbeddedServer> {
-  const sandbox = await startSandbox();
+  const environment = await resolveEnvironment(loadConfig(options.env ?? {}));
   const runtime = await createAgentRuntime({
-    scalekit: sandbox.settings,
-    providerBaseUrls: sandbox.providerBaseUrls,
-    webhookSecret: sandbox.webhookSecret,
+    ...environment.runtimeOptions,
     databaseUrl: options.databaseUrl ?? ":memory:",
     onToolAudit: (record) =>
       console.log(
-        `[audit] ${record.toolName} as ${record.userId} on ${record.connection ?? "-"}: ${record.outcome}`,
+        `[audit] ${record.toolName} as ${record.userId} on ${record.connection ?? "-"}: ${record.outcome}${record.allowedBy ? ` (allowed by ${record.allowedBy})` : ""}`,
       ),
   });
 
@@ -49,46 +59,64 @@ export async function startEmbeddedServer(
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   // The sandbox's Scalekit emulator posts connected-account webhooks here, as Scalekit would.
-  sandbox.scalekit.addWebhookUrl(`${url}/webhooks/scalekit`);
+  environment.sandbox?.scalekit.addWebhookUrl(`${url}/webhooks/scalekit`);
 
   return {
     url,
     runtime,
-    sandbox,
+    environment,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await runtime.close();
-      await sandbox.close();
+      await environment.close();
     },
   };
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
 }
 
 async function route(runtime: AgentRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   if (req.method === "POST" && url.pathname === "/webhooks/scalekit") {
-    const result = await runtime.handleWebhook({ headers: req.headers, body: await readBody(req) });
-    sendJson(res, result.status, { resumed: result.resumedThreads });
+    const result = await runtime.handleWebhook({
+      headers: req.headers,
+      body: await readBody(req, MAX_WEBHOOK_BYTES),
+    });
+    sendJson(res, result.status, { resumed: result.resumed });
     return;
   }
-  const match = /^\/threads\/([\w.:-]{1,128})(\/messages|\/cancel)?$/.exec(url.pathname);
+  const match = /^\/threads\/([\w.:-]{1,128})(\/messages|\/cancel|\/decisions)?$/.exec(url.pathname);
   const userId = req.headers["x-user-id"];
   if (!match || typeof userId !== "string" || !userId) {
-    sendJson(res, 404, {
-      error: { code: "NOT_FOUND", message: "Unknown route or missing x-user-id header." },
-    });
-    return;
+    throw new HttpError(404, "NOT_FOUND", "Unknown route or missing x-user-id header.");
   }
   const ref = { userId, threadId: match[1] as string };
   if (req.method === "GET" && !match[2]) {
     sendJson(res, 200, await runtime.getThread(ref));
   } else if (req.method === "POST" && match[2] === "/messages") {
-    const { text } = JSON.parse((await readBody(req)) || "{}") as { text?: string };
-    await streamEvents(res, runtime.send({ ...ref, text: text ?? "" }));
+    const { text } = await readJson<{ text?: unknown }>(req);
+    if (typeof text !== "string")
+      throw new HttpError(400, "INVALID_INPUT", 'The body must be {"text": "…"}.');
+    await streamEvents(res, runtime.send({ ...ref, text }));
+  } else if (req.method === "POST" && match[2] === "/decisions") {
+    const { decisions } = await readJson<{ decisions?: unknown }>(req);
+    if (!Array.isArray(decisions)) {
+      throw new HttpError(400, "INVALID_INPUT", 'The body must be {"decisions": [{"toolCallId", "type"}…]}.');
+    }
+    await streamEvents(res, runtime.decide({ ...ref, decisions }));
   } else if (req.method === "POST" && match[2] === "/cancel") {
     await streamEvents(res, runtime.cancel(ref));
   } else {
-    sendJson(res, 405, { error: { code: "METHOD_NOT_ALLOWED", message: "Method not allowed." } });
+    throw new HttpError(405, "METHOD_NOT_ALLOWED", "Method not allowed.");
   }
 }
 
@@ -119,35 +147,78 @@ async function streamEvents(res: ServerResponse, events: AsyncIterable<RuntimeEv
 }
 
 function statusFor(error: unknown): number {
+  if (error instanceof HttpError) return error.status;
   if (!isDelegateError(error)) return 500;
-  return (
-    { THREAD_FORBIDDEN: 403, THREAD_NOT_FOUND: 404, THREAD_BUSY: 409, CONFIG_INVALID: 400 }[
-      error.code as string
-    ] ?? 502
-  );
+  const statuses: Record<string, number> = {
+    THREAD_NOT_FOUND: 404,
+    THREAD_BUSY: 409,
+    THREAD_NOT_WAITING: 409,
+    INVALID_INPUT: 400,
+    UNKNOWN_CONNECTOR: 400,
+  };
+  return statuses[error.code] ?? 502;
 }
 
 function errorBody(error: unknown) {
+  if (error instanceof HttpError) return { code: error.code, message: error.message };
   return isDelegateError(error)
     ? { code: error.code, message: error.message }
     : { code: "INTERNAL", message: "Internal error" };
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+/**
+ * The request body as text, refusing (413) anything past `limit` bytes: by its declared length
+ * before reading a byte, and by counting while reading, so a client cannot make the server
+ * buffer an unbounded body.
+ */
+async function readBody(req: IncomingMessage, limit: number): Promise<string> {
+  const declared = Number(req.headers["content-length"]);
+  const tooLarge = () =>
+    new HttpError(
+      413,
+      "PAYLOAD_TOO_LARGE",
+      `The request body is larger than ${Math.round(limit / 1024)} KB.`,
+    );
+  if (Number.isFinite(declared) && declared > limit) {
+    req.resume();
+    throw tooLarge();
+  }
   const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) {
+      req.resume();
+      throw tooLarge();
+    }
+    chunks.push(chunk as Buffer);
+  }
   return Buffer.concat(chunks).toString("utf8");
 }
 
+async function readJson<T extends object>(req: IncomingMessage): Promise<Partial<T>> {
+  const body = await readBody(req, MAX_MESSAGE_BYTES);
+  let value: unknown;
+  try {
+    value = JSON.parse(body || "{}");
+  } catch {
+    throw new HttpError(400, "INVALID_JSON", "The body is not valid JSON.");
+  }
+  if (value === null || typeof value !== "object" || Array.isArray(value)) {
+    throw new HttpError(400, "INVALID_JSON", "The body must be a JSON object.");
+  }
+  return value as Partial<T>;
+}
+
 function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json" }).end(JSON.stringify(body));
+  res
+    .writeHead(status, { "content-type": "application/json", connection: "close" })
+    .end(JSON.stringify(body));
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
-  const server = await startEmbeddedServer({ port: Number(process.env.PORT ?? 8787) });
-  console.log(
-    `Delegate embedded example on ${server.url} (sandbox Scalekit at ${server.sandbox.settings.environmentUrl})`,
-  );
+  const server = await startEmbeddedServer({ port: Number(process.env.PORT ?? 8787), env: process.env });
+  console.log(`Delegate embedded example on ${server.url} (${server.environment.modeLabel})`);
   const stop = async () => {
     await server.close();
     process.exit(0);

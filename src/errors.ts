@@ -4,8 +4,15 @@
  */
 const BRAND = Symbol.for("delegate.error");
 
+/**
+ * Every code means one thing; the README lists them. Codes are stable API: callers branch on
+ * them (`isDelegateError(e, "THREAD_BUSY")`), never on messages.
+ */
 export type DelegateErrorCode =
+  /** Configuration (options or environment variables) is invalid or incomplete. */
   | "CONFIG_INVALID"
+  /** A call's arguments are invalid: an empty message, a malformed user or thread id. */
+  | "INVALID_INPUT"
   | "AUTHORIZATION_REQUIRED"
   | "SCALEKIT_UNAVAILABLE"
   | "SCALEKIT_CREDENTIALS_INVALID"
@@ -15,11 +22,14 @@ export type DelegateErrorCode =
   | "SCALEKIT_ERROR"
   | "TOOL_FAILED"
   | "MODEL_UNAVAILABLE"
+  /** No such thread for this user (threads are per user: another user's thread is never found). */
   | "THREAD_NOT_FOUND"
-  | "THREAD_FORBIDDEN"
+  /** The thread exists but is not waiting for an authorization or a decision. */
+  | "THREAD_NOT_WAITING"
   | "THREAD_BUSY"
+  /** The caller is not authenticated (the LangGraph server without a valid token). */
+  | "UNAUTHENTICATED"
   | "UNKNOWN_CONNECTOR"
-  | "AUTHORIZATION_TIMEOUT"
   | "SCRIPT_INVALID"
   | "SANDBOX_ONLY"
   | "INTERNAL";

@@ -1,6 +1,8 @@
 /**
- * Delegate's public API. Everything exported here is supported surface; anything else under
- * `src/` is internal. The sandbox (emulators, demo model) lives on the `delegate/sandbox` subpath.
+ * Delegate's public API (`delegate-agent`). Everything exported here is supported surface;
+ * anything else under `src/` is internal. The sandbox (emulators, demo model) lives on the
+ * `delegate-agent/sandbox` subpath and `resolveEnvironment` on `delegate-agent/environment`;
+ * this entry imports neither.
  */
 
 export type { ToolAuditRecord } from "./agent/authorization-middleware.js";
@@ -13,7 +15,7 @@ export {
   ResumeValueSchema,
 } from "./agent/authorization-request.js";
 export { createDelegateAgent, type DelegateAgentOptions } from "./agent/create-delegate-agent.js";
-export { createChatModel, type OpenAIModelSettings } from "./agent/model.js";
+export { createChatModel, type ModelChoice, type OpenAIModelSettings } from "./agent/model.js";
 export type {
   AccountStatus,
   AgentAuth,
@@ -35,8 +37,16 @@ export { type DelegateConfig, loadConfig } from "./config/env-config.js";
 export type { ConnectorDefinition, ConnectorToolSpec } from "./connectors/connector-tool.js";
 export { ALL_CONNECTORS } from "./connectors/index.js";
 export type { RetryPolicy } from "./connectors/provider-client.js";
-export { CONNECTOR_IDS, CONNECTORS, type ConnectorId, type ConnectorInfo } from "./connectors/registry.js";
-export { DelegateError, type DelegateErrorCode, isDelegateError } from "./errors.js";
+export {
+  CONNECTOR_IDS,
+  CONNECTORS,
+  type ConnectionNames,
+  type ConnectorId,
+  type ConnectorInfo,
+  connectionNames,
+  isConnectorId,
+} from "./connectors/registry.js";
+export { DelegateError, type DelegateErrorCode, errorMessage, isDelegateError } from "./errors.js";
 export { type Logger, noopLogger } from "./logger.js";
 export {
   type AgentRuntime,
@@ -48,7 +58,15 @@ export {
   type ThreadMessageView,
   type ThreadRef,
   type ThreadView,
+  type WaitingThreadView,
   type WebhookResult,
 } from "./runtime/agent-runtime.js";
 export type { PollSettings } from "./runtime/authorization-watcher.js";
 export type { RuntimeEvent, RuntimeEventType } from "./runtime/events.js";
+export {
+  type AccountChange,
+  MAX_WEBHOOK_BYTES,
+  WebhookHandler,
+  type WebhookInput,
+  type WebhookOutcome,
+} from "./runtime/webhook-handler.js";

@@ -1,16 +1,18 @@
 import { isGraphBubbleUp } from "@langchain/langgraph";
 import { AIMessage, createMiddleware, ToolMessage } from "langchain";
+import { z } from "zod";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import { type Identity, type IdentityResolver, identityFromContext } from "../auth/identity.js";
 import type { ToolBinding } from "../connectors/build-tools.js";
 import { CONNECTORS } from "../connectors/registry.js";
 import { errorMessage, isDelegateError } from "../errors.js";
 import type { Logger } from "../logger.js";
-import {
-  type AuthorizationNeed,
-  type AuthorizationOutcome,
-  awaitAuthorization,
-} from "./authorization-flow.js";
+import type { ApprovalPolicy } from "./approvals/policy.js";
+import { provenanceOf } from "./approvals/provenance.js";
+import { type AuthorizationOutcome, awaitReconnection } from "./authorization-flow.js";
+import { type CallOutcome, runBatchGate } from "./gate/batch-gate.js";
+import { type AllowedBy, planCall, type ToolCallLike } from "./gate/plan-calls.js";
+import { markProduced } from "./produced-messages.js";
 import { HostRunContextSchema, RunContextSchema, runControls } from "./run-context.js";
 
 /** One tool execution, as the audit hook sees it. Never holds a secret. */
@@ -22,6 +24,8 @@ export interface ToolAuditRecord {
   connector?: string;
   connection?: string;
   outcome: "success" | "error" | "declined";
+  /** How a call that ran was allowed: by the policy, by `auto` (targets the person named), or by the person. */
+  allowedBy?: AllowedBy;
   /** Error code when the outcome is not success. */
   errorCode?: string;
   durationMs: number;
@@ -30,23 +34,30 @@ export interface ToolAuditRecord {
 export interface AuthorizationMiddlewareOptions {
   auth: CachedAgentAuth;
   bindings: ReadonlyMap<string, ToolBinding>;
+  policy: ApprovalPolicy;
   logger: Logger;
-  onToolAudit?: (record: ToolAuditRecord) => void;
+  onToolAudit?: ((record: ToolAuditRecord) => void) | undefined;
   /** Default: the run's `context`. */
-  resolveIdentity?: IdentityResolver;
-}
-
-interface ToolCallLike {
-  id?: string;
-  name: string;
+  resolveIdentity?: IdentityResolver | undefined;
 }
 
 /**
- * Delegate's authorization middleware.
+ * What the gate remembers in the thread's state (checkpointed with it). Only written when it
+ * changes: a hook that returns state makes LangGraph store and stream the whole state again.
+ */
+const GateStateSchema = z.object({
+  /** Tools the person allowed "always in this thread". */
+  delegateAlwaysAllowed: z.array(z.string()).default(() => []),
+  /** Calls of the latest batch the person decided to run (approved or edited), for the audit. */
+  delegatePersonApproved: z.array(z.string()).default(() => []),
+});
+
+/**
+ * Delegate's gate middleware.
  *
- * `afterModel` is the gate: it looks at every tool call of the AI message before any of them
- * runs, does one status look-up for the batch, and raises one interrupt listing every
- * connection that is not ACTIVE. No tool of the batch runs until all are connected, so no side
+ * `afterModel` is the gate: before any call of an AI message runs it decides every call by the
+ * approval policy and checks every connection they need, and raises one interrupt for what the
+ * person must do (connect, approve). No call of the batch runs until all is settled, so no side
  * effect can run twice across a resume.
  *
  * `wrapToolCall` covers what the gate cannot see: a token that fails mid-call. It invalidates
@@ -58,7 +69,8 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
   const resolveIdentity = options.resolveIdentity ?? identityFromContext;
 
   return createMiddleware({
-    name: "DelegateAuthorization",
+    name: "DelegateGate",
+    stateSchema: GateStateSchema,
     // Middleware only sees the context fields its own schema declares.
     contextSchema: options.resolveIdentity ? HostRunContextSchema : RunContextSchema,
     afterModel: {
@@ -67,19 +79,25 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
         const last = state.messages.at(-1);
         if (!last || !AIMessage.isInstance(last) || !last.tool_calls?.length) return undefined;
         const identity = resolveIdentity(runtime.context);
-        const calls = last.tool_calls;
-        const needs = groupNeeds(calls, bindings);
-        if (needs.length === 0) return undefined;
-
+        const calls: ToolCallLike[] = last.tool_calls.map((call) => ({
+          id: call.id,
+          name: call.name,
+          args: call.args as Record<string, unknown>,
+        }));
         const controls = runControls(runtime.context);
-        let outcome: AuthorizationOutcome;
+        let result: Awaited<ReturnType<typeof runBatchGate>>;
         try {
-          // A cancel decided by the caller wins, even if the accounts got connected meanwhile.
-          outcome = needs.some((need) => need.toolCallIds.some((id) => controls.cancelled.has(id)))
-            ? controls.reason === "timeout"
-              ? "timed_out"
-              : "cancelled"
-            : await awaitAuthorization({ auth, identity, needs, reason: "not_connected" });
+          result = await runBatchGate({
+            auth,
+            bindings,
+            policy: options.policy,
+            logger,
+            identity,
+            messages: state.messages,
+            calls,
+            alwaysAllowed: state.delegateAlwaysAllowed ?? [],
+            cancelled: { ids: controls.cancelled, reason: controls.reason },
+          });
         } catch (error) {
           if (isGraphBubbleUp(error)) throw error;
           // Scalekit down or misconfigured: answer the batch so the thread stays valid and the
@@ -92,17 +110,40 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
             jumpTo: "model" as const,
           };
         }
-        if (outcome === "authorized") return undefined;
-
-        const blocked = new Set(needs.flatMap((need) => need.toolCallIds));
-        const messages = calls
-          .filter((call) => blocked.has(call.id ?? ""))
-          .map((call) => {
-            audit(options, identity, call, "declined", "AUTHORIZATION_DECLINED", 0);
-            return errorResult(call, declinedText(call, bindings, outcome));
-          });
-        // When some calls of the batch need nothing, let them run; otherwise go back to the model.
-        return messages.length === calls.length ? { messages, jumpTo: "model" as const } : { messages };
+        const messages: (AIMessage | ToolMessage)[] = [];
+        if (result.edited) {
+          // The person edited some calls: those run with the edited arguments.
+          messages.push(
+            new AIMessage({
+              ...last,
+              id: last.id,
+              content: last.content,
+              tool_calls: last.tool_calls.map((call) => {
+                const outcome = result.outcomes.get(call.id ?? "");
+                return outcome?.kind === "run" ? { ...call, args: outcome.args } : call;
+              }),
+            }),
+          );
+        }
+        let answered = 0;
+        for (const call of calls) {
+          const outcome = result.outcomes.get(call.id ?? "");
+          if (!outcome || outcome.kind === "run") continue;
+          answered += 1;
+          audit(options, identity, call, "declined", outcomeCode(outcome), 0);
+          messages.push(errorResult(call, notRunText(call, bindings, outcome)));
+        }
+        const before = state.delegateAlwaysAllowed ?? [];
+        const update = {
+          ...(result.alwaysAllowed.length !== before.length
+            ? { delegateAlwaysAllowed: result.alwaysAllowed }
+            : {}),
+          ...(result.personApproved.length > 0 ? { delegatePersonApproved: result.personApproved } : {}),
+          ...(messages.length > 0 ? { messages } : {}),
+        };
+        // When some calls of the batch go ahead, they run; otherwise back to the model.
+        if (answered === calls.length) return { ...update, jumpTo: "model" as const };
+        return Object.keys(update).length > 0 ? update : undefined;
       },
     },
     wrapToolCall: async (request, handler) => {
@@ -110,12 +151,15 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       const identity = resolveIdentity(request.runtime.context);
       const binding = bindings.get(call.name);
       const started = Date.now();
+      const allowedBy = (request.state as { delegateAllowedBy?: Record<string, AllowedBy> })
+        .delegateAllowedBy?.[call.id ?? ""];
       const controls = runControls(request.runtime.context);
+      const like: ToolCallLike = { id: call.id, name: call.name, args: call.args as Record<string, unknown> };
       if (controls.cancelled.has(call.id ?? "")) {
         // This call waited for a reconnection that was cancelled: it must not run on replay.
         const outcome = controls.reason === "timeout" ? "timed_out" : "cancelled";
-        audit(options, identity, call, "declined", "AUTHORIZATION_DECLINED", 0);
-        return errorResult(call, declinedText(call, bindings, outcome));
+        audit(options, identity, like, "declined", "AUTHORIZATION_DECLINED", 0);
+        return errorResult(like, notRunText(like, bindings, { kind: "cancelled", reason: outcome }));
       }
       let retriedAfterReconnect = false;
       for (;;) {
@@ -125,12 +169,13 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
           audit(
             options,
             identity,
-            call,
+            like,
             failed ? "error" : "success",
             failed ? "TOOL_FAILED" : undefined,
             Date.now() - started,
+            allowedBy,
           );
-          return result;
+          return ToolMessage.isInstance(result) ? markProduced(result) : result;
         } catch (error) {
           if (isGraphBubbleUp(error)) throw error;
           const needsReconnect =
@@ -139,37 +184,31 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
               isDelegateError(error, "AUTHORIZATION_REQUIRED"));
           if (!needsReconnect || retriedAfterReconnect) {
             const code = codeOf(error);
-            audit(options, identity, call, "error", code, Date.now() - started);
+            audit(options, identity, like, "error", code, Date.now() - started, allowedBy);
             if (code === "INTERNAL")
               logger.error({ tool: call.name, error: errorMessage(error) }, "tool failed");
             const text = retriedAfterReconnect
               ? `${errorMessage(error)} This still failed after reconnecting, so the request was not completed.`
               : errorMessage(error);
-            return errorResult(call, text);
+            return errorResult(like, text);
           }
           auth.invalidate(identity, binding.connection);
-          const need: AuthorizationNeed = {
-            connector: binding.connector,
-            connection: binding.connection,
-            toolCallIds: [call.id ?? ""],
-          };
-          let outcome: Awaited<ReturnType<typeof awaitAuthorization>>;
+          let outcome: AuthorizationOutcome;
           try {
-            outcome = await awaitAuthorization({
+            outcome = await awaitReconnection(
               auth,
               identity,
-              needs: [need],
-              reason: "token_rejected",
-              forceFirstPrompt: isDelegateError(error, "PROVIDER_TOKEN_REJECTED"),
-            });
+              { connector: binding.connector, connection: binding.connection, toolCallIds: [call.id ?? ""] },
+              isDelegateError(error, "PROVIDER_TOKEN_REJECTED"),
+            );
           } catch (lookupError) {
             if (isGraphBubbleUp(lookupError)) throw lookupError;
-            audit(options, identity, call, "error", codeOf(lookupError), Date.now() - started);
-            return errorResult(call, `Could not reconnect: ${errorMessage(lookupError)}`);
+            audit(options, identity, like, "error", codeOf(lookupError), Date.now() - started);
+            return errorResult(like, `Could not reconnect: ${errorMessage(lookupError)}`);
           }
           if (outcome !== "authorized") {
-            audit(options, identity, call, "declined", "AUTHORIZATION_DECLINED", Date.now() - started);
-            return errorResult(call, declinedText(call, bindings, outcome));
+            audit(options, identity, like, "declined", "AUTHORIZATION_DECLINED", Date.now() - started);
+            return errorResult(like, notRunText(like, bindings, { kind: "cancelled", reason: outcome }));
           }
           retriedAfterReconnect = true;
         }
@@ -178,47 +217,58 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
   });
 }
 
-/** Groups the calls of one AI message by the connection each needs. */
-function groupNeeds(
-  calls: readonly ToolCallLike[],
-  bindings: ReadonlyMap<string, ToolBinding>,
-): AuthorizationNeed[] {
-  const needs = new Map<string, AuthorizationNeed>();
-  for (const call of calls) {
-    const binding = bindings.get(call.name);
-    if (!binding) continue;
-    const need = needs.get(binding.connection) ?? {
-      connector: binding.connector,
-      connection: binding.connection,
-      toolCallIds: [],
-    };
-    need.toolCallIds.push(call.id ?? "");
-    needs.set(binding.connection, need);
-  }
-  return [...needs.values()];
+function allowedByOf(call: ToolCallLike, state: unknown, options: AuthorizationMiddlewareOptions): AllowedBy {
+  const {
+    messages = [],
+    delegateAlwaysAllowed = [],
+    delegatePersonApproved = [],
+  } = state as { messages?: unknown[]; delegateAlwaysAllowed?: string[]; delegatePersonApproved?: string[] };
+  if (delegatePersonApproved.includes(call.id ?? "")) return "person";
+  const plan = planCall(call, {
+    policy: options.policy,
+    bindings: options.bindings,
+    provenance: provenanceOf(messages),
+    alwaysAllowed: new Set(delegateAlwaysAllowed),
+  });
+  return plan.verdict === "run" ? plan.allowedBy : "person";
 }
 
-function declinedText(
+function outcomeCode(outcome: Exclude<CallOutcome, { kind: "run" }>): string {
+  if (outcome.kind === "rejected") return "APPROVAL_REJECTED";
+  if (outcome.kind === "denied") return "APPROVAL_DENIED_BY_POLICY";
+  return "AUTHORIZATION_DECLINED";
+}
+
+/** What the model is told about a call that did not run, so it can explain it truthfully. */
+function notRunText(
   call: ToolCallLike,
   bindings: ReadonlyMap<string, ToolBinding>,
-  outcome: "cancelled" | "timed_out",
+  outcome: Exclude<CallOutcome, { kind: "run" }>,
 ): string {
+  if (outcome.kind === "rejected") {
+    return `The person declined this action, so ${call.name} did not run and nothing was done.${outcome.message ? ` Their reason: ${outcome.message}` : ""}`;
+  }
+  if (outcome.kind === "denied") {
+    return `Delegate's approval policy does not allow ${call.name}, so it did not run and nothing was done.`;
+  }
   const binding = bindings.get(call.name);
   const name = binding ? CONNECTORS[binding.connector].displayName : "the account";
   const why =
-    outcome === "timed_out"
+    outcome.reason === "timed_out"
       ? `Authorization timed out: ${name} was not connected in time`
-      : `Authorization was cancelled: the user did not connect ${name}`;
-  return `${why}, so ${call.name} did not run and nothing was changed. They can connect ${name} later and ask again.`;
+      : `Authorization was cancelled: the user did not connect ${name} or approve the action`;
+  return `${why}, so ${call.name} did not run and nothing was changed. They can ask again whenever they are ready.`;
 }
 
 function errorResult(call: ToolCallLike, text: string): ToolMessage {
-  return new ToolMessage({
-    content: `Error: ${text}`,
-    tool_call_id: call.id ?? "",
-    name: call.name,
-    status: "error",
-  });
+  return markProduced(
+    new ToolMessage({
+      content: `Error: ${text}`,
+      tool_call_id: call.id ?? "",
+      name: call.name,
+      status: "error",
+    }),
+  );
 }
 
 function codeOf(error: unknown): string {
@@ -234,6 +284,7 @@ function audit(
   outcome: ToolAuditRecord["outcome"],
   errorCode: string | undefined,
   durationMs: number,
+  allowedBy?: AllowedBy,
 ): void {
   if (!options.onToolAudit) return;
   const binding = options.bindings.get(call.name);
@@ -245,6 +296,7 @@ function audit(
       ...(identity.organizationId ? { organizationId: identity.organizationId } : {}),
       ...(binding ? { connector: binding.connector, connection: binding.connection } : {}),
       outcome,
+      ...(allowedBy ? { allowedBy } : {}),
       ...(errorCode ? { errorCode } : {}),
       durationMs,
     });

@@ -1,8 +1,9 @@
 import { z } from "zod";
 
 /**
- * The `authorization_required` interrupt value: plain JSON, checkpointed and streamed, with
- * no secret in it. One value lists every connection a batch of tool calls is waiting for.
+ * The `authorization_required` interrupt value: plain JSON, checkpointed and streamed, with no
+ * secret in it. One value per AI message lists every connection its tool calls wait for and every
+ * call the person must decide on. The shape is documented in docs/interrupt.md and kept stable.
  */
 export const AuthorizationRequestSchema = z.object({
   connector: z.string(),
@@ -15,17 +16,52 @@ export const AuthorizationRequestSchema = z.object({
 });
 export type AuthorizationRequest = z.infer<typeof AuthorizationRequestSchema>;
 
+export const ApprovalTargetSchema = z.object({
+  kind: z.enum(["email", "slack-conversation", "notion-parent"]),
+  field: z.string(),
+  /** The target itself (an email address, never only its display name). */
+  display: z.string(),
+  /** Whether the person named it in their own messages of this thread. */
+  named: z.boolean(),
+  /** The address holds non-ASCII characters: check it is not a look-alike. */
+  unusual: z.boolean().optional(),
+});
+export type ApprovalTarget = z.infer<typeof ApprovalTargetSchema>;
+
+export const ApprovalRequestSchema = z.object({
+  toolCallId: z.string(),
+  tool: z.string(),
+  connector: z.string().optional(),
+  effect: z.enum(["read", "write", "destructive"]),
+  /** One line for a person: what will happen, to whom. */
+  summary: z.string(),
+  /** The arguments exactly as the call will run. */
+  args: z.record(z.string(), z.unknown()),
+  /** Why the person is asked: the policy says so, or a target they never named. */
+  reason: z.enum(["policy", "target_not_named_by_user"]),
+  targets: z.array(ApprovalTargetSchema),
+  /** Set when an edit was refused: why, so the person can fix it. */
+  error: z.string().optional(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequestSchema>;
+
+export const WaitReasonSchema = z.enum(["not_connected", "token_rejected", "approval_required"]);
+export type WaitReason = z.infer<typeof WaitReasonSchema>;
+
 export const AuthorizationInterruptSchema = z.object({
   type: z.literal("authorization_required"),
-  requests: z.array(AuthorizationRequestSchema).min(1),
+  /** Connections to connect (empty when only decisions are needed). */
+  requests: z.array(AuthorizationRequestSchema),
+  /** Calls to approve, reject or edit (empty when only connections are needed). */
+  approvals: z.array(ApprovalRequestSchema).default([]),
   message: z.string(),
-  /** Why the interrupt was raised: before a batch ran, or because a token failed mid-call. */
-  reason: z.enum(["not_connected", "token_rejected"]),
+  /** What the thread waits for: connections before a batch, a token that failed mid-call, or decisions only. */
+  reason: WaitReasonSchema,
   /** For generic interrupt UIs (Agent Inbox / Agent Chat UI): a readable description. */
   description: z.string(),
   /**
-   * The same request in the human-in-the-loop shape generic UIs render (Agent Chat UI): one
-   * action per connection. "approve" resumes with a recheck, "reject" cancels.
+   * The same, in the human-in-the-loop shape generic UIs render (Agent Chat UI): approvals first
+   * (approve / reject / edit), then one entry per connection ("approve" rechecks, "reject" cancels).
    */
   action_requests: z
     .array(z.object({ name: z.string(), args: z.record(z.string(), z.unknown()), description: z.string() }))
@@ -40,24 +76,90 @@ export function isAuthorizationInterrupt(value: unknown): value is Authorization
   return AuthorizationInterruptSchema.safeParse(value).success;
 }
 
-/** What a caller resumes the interrupt with. Anything else is treated as `recheck`. */
-export const ResumeValueSchema = z.object({
-  action: z.enum(["recheck", "cancel"]),
-  /** Why a cancel happened, so the model can say so: the person declined, or the wait timed out. */
-  reason: z.enum(["declined", "timeout"]).optional(),
-});
+/** One decision on one call. Without `toolCallId` it applies by position (Agent Chat UI). */
+export const DecisionSchema = z.discriminatedUnion("type", [
+  z.object({
+    type: z.literal("approve"),
+    toolCallId: z.string().optional(),
+    /** "Always allow this tool in this thread" (for targets the person names). */
+    always: z.boolean().optional(),
+  }),
+  z.object({ type: z.literal("reject"), toolCallId: z.string().optional(), message: z.string().optional() }),
+  z.object({
+    type: z.literal("edit"),
+    toolCallId: z.string().optional(),
+    args: z.record(z.string(), z.unknown()),
+    message: z.string().optional(),
+  }),
+]);
+export type Decision = z.infer<typeof DecisionSchema>;
+
+/** What a caller resumes the interrupt with (see {@link parseResume}). */
+export const ResumeValueSchema = z.union([
+  z.object({
+    action: z.enum(["recheck", "cancel"]),
+    /** Why a cancel happened, so the model can say so: the person declined, or the wait timed out. */
+    reason: z.enum(["declined", "timeout"]).optional(),
+  }),
+  z.object({ decisions: z.array(DecisionSchema) }),
+]);
 export type ResumeValue = z.infer<typeof ResumeValueSchema>;
 
-export function parseResumeValue(value: unknown): ResumeValue {
-  const parsed = ResumeValueSchema.safeParse(value);
-  if (parsed.success) return parsed.data;
-  // Human-in-the-loop UIs answer with decisions; any reject means "do not connect".
-  const decisions = (value as { decisions?: unknown } | null)?.decisions;
-  if (Array.isArray(decisions)) {
-    const rejected = decisions.some((decision) => (decision as { type?: unknown } | null)?.type === "reject");
-    return { action: rejected ? "cancel" : "recheck" };
+export type ParsedResume =
+  | { action: "recheck" }
+  | { action: "cancel"; reason: "declined" | "timeout" }
+  | { action: "decide"; decisions: Decision[] };
+
+/**
+ * Reads any resume value Delegate accepts: `{action:"recheck"|"cancel"}`, plain strings,
+ * per-call decisions `{decisions:[{toolCallId,type,…}]}`, the positional decisions Agent Chat
+ * UI sends (`{decisions:[{type:"approve"}]}`, `{type:"edit", edited_action:{name,args}}`), and
+ * the older human-in-the-loop responses (`[{type:"accept"}]`). Anything else is a recheck.
+ */
+export function parseResume(value: unknown): ParsedResume {
+  if (value === "cancel") return { action: "cancel", reason: "declined" };
+  if (value === "recheck" || value === null || typeof value !== "object") return { action: "recheck" };
+  const record = value as Record<string, unknown>;
+  if (record.action === "cancel")
+    return { action: "cancel", reason: record.reason === "timeout" ? "timeout" : "declined" };
+  if (record.action === "recheck") return { action: "recheck" };
+  const raw = Array.isArray(value) ? value : Array.isArray(record.decisions) ? record.decisions : undefined;
+  if (!raw) return { action: "recheck" };
+  const decisions = raw.flatMap((item) => {
+    const decision = toDecision(item);
+    return decision ? [decision] : [];
+  });
+  return decisions.length > 0 ? { action: "decide", decisions } : { action: "recheck" };
+}
+
+function toDecision(item: unknown): Decision | undefined {
+  if (item === null || typeof item !== "object") return undefined;
+  const record = item as Record<string, unknown>;
+  const toolCallId = typeof record.toolCallId === "string" ? { toolCallId: record.toolCallId } : {};
+  const message =
+    typeof record.message === "string" && record.message.trim() ? { message: record.message.trim() } : {};
+  switch (record.type) {
+    case "approve":
+    case "accept":
+      return { type: "approve", ...toolCallId, ...(record.always === true ? { always: true } : {}) };
+    case "reject":
+    case "ignore":
+      return { type: "reject", ...toolCallId, ...message };
+    case "response":
+      return {
+        type: "reject",
+        ...toolCallId,
+        ...(typeof record.args === "string" && record.args.trim()
+          ? { message: record.args.trim() }
+          : message),
+      };
+    case "edit": {
+      const edited = (record.editedAction ?? record.edited_action) as { args?: unknown } | undefined;
+      const args = edited?.args ?? record.args;
+      if (args === null || typeof args !== "object" || Array.isArray(args)) return undefined;
+      return { type: "edit", ...toolCallId, args: args as Record<string, unknown>, ...message };
+    }
+    default:
+      return undefined;
   }
-  // Plain strings are accepted for convenience ("cancel" / "recheck").
-  if (value === "cancel") return { action: "cancel" };
-  return { action: "recheck" };
 }

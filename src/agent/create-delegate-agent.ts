@@ -1,16 +1,18 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import type { StructuredToolInterface } from "@langchain/core/tools";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import { createAgent, createMiddleware, SystemMessage } from "langchain";
-import type { AccountStatus } from "../auth/agent-auth.js";
+import type { AccountStatus, HostedToolDefinition } from "../auth/agent-auth.js";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import { type Identity, IdentitySchema, identityFromContext } from "../auth/identity.js";
-import { buildConnectorTools, type ToolBinding } from "../connectors/build-tools.js";
+import { buildConnectorTools } from "../connectors/build-tools.js";
+import { buildCatalogTools } from "../connectors/catalog.js";
 import type { ConnectorDefinition } from "../connectors/connector-tool.js";
 import type { RetryPolicy } from "../connectors/provider-client.js";
 import type { ConnectionNames, ConnectorId } from "../connectors/registry.js";
 import { type Logger, noopLogger } from "../logger.js";
+import { type ApprovalsOption, resolveApprovalPolicy } from "./approvals/policy.js";
 import { createAuthorizationMiddleware, type ToolAuditRecord } from "./authorization-middleware.js";
+import { withoutForeignResults } from "./produced-messages.js";
 import { HostRunContextSchema, RunContextSchema } from "./run-context.js";
 import { renderSystemPrompt } from "./system-prompt.js";
 
@@ -27,12 +29,12 @@ export interface DelegateAgentOptions {
   baseUrls?: Partial<Record<ConnectorId, string>>;
   retry?: RetryPolicy;
   /**
-   * Build the connectors' own REST tools (default). False in catalog mode, where `extraTools`
-   * carries Scalekit-hosted tools and `connectors` only says what is enabled.
+   * Catalog mode: the Scalekit-hosted tool definitions (listed once with `listCatalog`) replace
+   * the connectors' own REST tools; `connectors` then only says what is enabled.
    */
-  directTools?: boolean;
-  /** Extra tools with their bindings (Scalekit-hosted catalog tools). */
-  extraTools?: { tools: StructuredToolInterface[]; bindings: ReadonlyMap<string, ToolBinding> };
+  catalog?: readonly HostedToolDefinition[] | undefined;
+  /** The approval policy (default: read allow, write auto, destructive ask). */
+  approvals?: ApprovalsOption | undefined;
   now?: () => Date;
   logger?: Logger;
   onToolAudit?: (record: ToolAuditRecord) => void;
@@ -54,18 +56,23 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
   const resolveIdentity = fixed ? () => fixed : identityFromContext;
   const contextSchema = fixed ? HostRunContextSchema : RunContextSchema;
   const now = options.now ?? (() => new Date());
-  const built = buildConnectorTools({
-    connectors: options.directTools === false ? [] : options.connectors,
-    auth: options.auth,
-    connectionNames: options.connectionNames,
-    timeZone: options.timeZone,
-    now,
-    resolveIdentity,
-    ...(options.baseUrls ? { baseUrls: options.baseUrls } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-  });
-  const tools = [...built.tools, ...(options.extraTools?.tools ?? [])];
-  const bindings = new Map<string, ToolBinding>([...built.bindings, ...(options.extraTools?.bindings ?? [])]);
+  const { tools, bindings } = options.catalog
+    ? buildCatalogTools({
+        auth: options.auth,
+        connectionNames: options.connectionNames,
+        definitions: options.catalog,
+        resolveIdentity,
+      })
+    : buildConnectorTools({
+        connectors: options.connectors,
+        auth: options.auth,
+        connectionNames: options.connectionNames,
+        timeZone: options.timeZone,
+        now,
+        resolveIdentity,
+        ...(options.baseUrls ? { baseUrls: options.baseUrls } : {}),
+        ...(options.retry ? { retry: options.retry } : {}),
+      });
   const enabled = options.connectors.map((connector) => connector.id);
 
   const systemPrompt = createMiddleware({
@@ -96,13 +103,22 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
         connectors: enabled,
         ...(statuses ? { statuses } : {}),
       });
-      return handler({ ...request, systemMessage: new SystemMessage(prompt) });
+      return handler({
+        ...request,
+        systemMessage: new SystemMessage(prompt),
+        messages: withoutForeignResults(request.messages),
+      });
     },
   });
 
+  const policy = resolveApprovalPolicy(
+    options.approvals,
+    tools.map((tool) => tool.name),
+  );
   const authorization = createAuthorizationMiddleware({
     auth: options.auth,
     bindings,
+    policy,
     logger,
     ...(fixed ? { resolveIdentity } : {}),
     ...(options.onToolAudit ? { onToolAudit: options.onToolAudit } : {}),

@@ -1,14 +1,15 @@
 /**
- * The chat model factory: the only importer of `@langchain/openai`.
+ * The chat model factory: the only importer of `@langchain/openai`. Delegate never picks a model
+ * by itself: embedders pass one, and only the CLI and server bootstraps fall back to the
+ * sandbox's offline demo model (and say so).
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import { ChatOpenAI } from "@langchain/openai";
-import { DemoChatModel } from "../sandbox/demo-model/index.js";
 
 export interface OpenAIModelSettings {
-  apiKey?: string;
+  apiKey?: string | undefined;
   /** Any OpenAI-compatible server, e.g. a local Ollama or vLLM (`http://127.0.0.1:11434/v1`). */
-  baseUrl?: string;
+  baseUrl?: string | undefined;
   model: string;
   /** Retries on 429/5xx/network errors before the turn fails. Default 2. */
   maxRetries?: number;
@@ -19,25 +20,14 @@ export interface ModelChoice {
   model: BaseChatModel;
   /** How the model is named in banners and transcripts. */
   label: string;
-  offline: boolean;
 }
 
 /**
- * ChatOpenAI when OpenAI settings are given, else the offline demo model.
- * `streaming` is deliberately left unset: `true` makes `invoke` estimate tokens with tiktoken,
- * which downloads data and hangs offline; LangGraph still streams tokens in `messages` mode.
+ * ChatOpenAI from settings. `streaming` is deliberately left unset: `true` makes `invoke`
+ * estimate tokens with tiktoken, which downloads data and hangs offline; LangGraph still streams
+ * tokens in `messages` mode.
  */
-export function createChatModel(
-  openai: OpenAIModelSettings | undefined,
-  demo: { timeZone: string; now?: () => Date },
-): ModelChoice {
-  if (!openai) {
-    return {
-      model: new DemoChatModel({ timeZone: demo.timeZone, ...(demo.now ? { now: demo.now } : {}) }),
-      label: `${DemoChatModel.displayName} (set OPENAI_API_KEY for a real model)`,
-      offline: true,
-    };
-  }
+export function createChatModel(openai: OpenAIModelSettings): ModelChoice {
   const model = new ChatOpenAI({
     model: openai.model,
     // A local OpenAI-compatible server usually needs no key, but the client insists on one.
@@ -47,5 +37,10 @@ export function createChatModel(
     ...(openai.baseUrl ? { configuration: { baseURL: openai.baseUrl } } : {}),
   });
   const where = openai.baseUrl ? ` via ${new URL(openai.baseUrl).host}` : "";
-  return { model, label: `${openai.model}${where}`, offline: false };
+  return { model, label: `${openai.model}${where}` };
+}
+
+/** A model as given to `createAgentRuntime`: a LangChain chat model, or OpenAI settings. */
+export function resolveModel(model: BaseChatModel | OpenAIModelSettings): ModelChoice {
+  return "invoke" in model ? { model, label: model.getName() } : createChatModel(model);
 }

@@ -50,7 +50,9 @@ export interface HostedToolDefinition {
   connection: string;
   /** JSON Schema of the input. */
   inputSchema: Record<string, unknown>;
+  /** From the definition's annotations (`read_only_hint`, `destructive_hint`), when present. */
   readOnly?: boolean;
+  destructive?: boolean;
 }
 
 /**
@@ -62,12 +64,18 @@ export interface AgentAuth {
   getStatuses(identity: Identity, connections: readonly string[]): Promise<Map<string, ConnectionState>>;
   /** Gets the account, creating it (PENDING_AUTH) when missing. */
   ensureAccount(identity: Identity, connection: string): Promise<ConnectionState>;
+  /**
+   * Creates the account (PENDING_AUTH) when a status look-up just said it does not exist: one
+   * call instead of get-or-create's two. An account that exists after all is returned as it is.
+   */
+  createAccount(identity: Identity, connection: string): Promise<ConnectionState>;
   /** A fresh authorization (magic) link and when it stops working. */
   getAuthorizationLink(identity: Identity, connection: string): Promise<AuthorizationLink>;
   /** The provider access token of an ACTIVE account. Throws AUTHORIZATION_REQUIRED otherwise. */
   getCredentials(identity: Identity, connection: string): Promise<Credentials>;
   executeTool(request: ExecuteToolRequest): Promise<ExecuteToolResult>;
-  listTools(identity: Identity, connections: readonly string[]): Promise<HostedToolDefinition[]>;
+  /** The tools Scalekit hosts for these connections (catalog mode); the same for every user. */
+  listTools(connections: readonly string[]): Promise<HostedToolDefinition[]>;
   /** Removes the user's account for a connection (used by `/disconnect`). */
   disconnect(identity: Identity, connection: string): Promise<void>;
 }

@@ -51,11 +51,6 @@ export class CachedAgentAuth implements AgentAuth {
     this.#now = options.now ?? Date.now;
   }
 
-  /** The port this cache wraps, for calls that must bypass the cache. */
-  get inner(): AgentAuth {
-    return this.#inner;
-  }
-
   async getStatuses(
     identity: Identity,
     connections: readonly string[],
@@ -86,6 +81,14 @@ export class CachedAgentAuth implements AgentAuth {
   async ensureAccount(identity: Identity, connection: string): Promise<ConnectionState> {
     const state = await this.#single(`ensure:${key(identity, connection)}`, () =>
       this.#inner.ensureAccount(identity, connection),
+    );
+    this.#rememberStatus(identity, state);
+    return state;
+  }
+
+  async createAccount(identity: Identity, connection: string): Promise<ConnectionState> {
+    const state = await this.#single(`ensure:${key(identity, connection)}`, () =>
+      this.#inner.createAccount(identity, connection),
     );
     this.#rememberStatus(identity, state);
     return state;
@@ -125,12 +128,21 @@ export class CachedAgentAuth implements AgentAuth {
     }
   }
 
+  /**
+   * The credentials Scalekit hands out now, bypassing the cache (and refreshing it): for checks
+   * that must see a token change, such as "was the rejected token replaced yet?".
+   */
+  async fetchCredentials(identity: Identity, connection: string): Promise<Credentials> {
+    this.invalidate(identity, connection);
+    return this.getCredentials(identity, connection);
+  }
+
   executeTool(request: ExecuteToolRequest): Promise<ExecuteToolResult> {
     return this.#inner.executeTool(request);
   }
 
-  listTools(identity: Identity, connections: readonly string[]): Promise<HostedToolDefinition[]> {
-    return this.#inner.listTools(identity, connections);
+  listTools(connections: readonly string[]): Promise<HostedToolDefinition[]> {
+    return this.#inner.listTools(connections);
   }
 
   async disconnect(identity: Identity, connection: string): Promise<void> {
@@ -148,6 +160,13 @@ export class CachedAgentAuth implements AgentAuth {
   /** Like `invalidate`, for a Scalekit identifier (what webhooks carry). */
   invalidateIdentifier(identifier: string, connection: string): void {
     this.#forget(identifierKey(identifier, connection));
+  }
+
+  /** Forgets every connection of a Scalekit identifier (a webhook that names no connection). */
+  invalidateIdentifierAll(identifier: string): void {
+    const prefix = identifierKey(identifier, "");
+    const keys = new Set([...this.#statuses.keys(), ...this.#credentials.keys()]);
+    for (const cacheKey of keys) if (cacheKey.startsWith(prefix)) this.#forget(cacheKey);
   }
 
   #forget(cacheKey: string): void {

@@ -3,9 +3,13 @@
  * `@scalekit-sdk/node`. It converts the SDK's numeric statuses and protobuf timestamps into
  * plain values and its exceptions (and the raw AxiosError of a wrong secret) into DelegateErrors.
  */
+import { create } from "@bufbuild/protobuf";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import { isToolException, ScalekitClient } from "@scalekit-sdk/node";
-import { ConnectorStatus } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
+import {
+  ConnectorStatus,
+  CreateConnectedAccountSchema,
+} from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
 import { DelegateError } from "../errors.js";
 import type {
   AccountStatus,
@@ -26,6 +30,13 @@ export interface ScalekitSettings {
   clientSecret: string;
   /** Control-plane deadline per attempt (the SDK's `timeoutMs`). */
   timeoutMs?: number;
+  /**
+   * Also send the identity as Scalekit's `organization_id` and `user_id` fields (default true),
+   * beside the `identifier` (`organizationId/userId`) that already keeps every user's accounts
+   * apart. Turn it off (SCALEKIT_IDENTITY_FIELDS=off) when your organization and user ids are not
+   * Scalekit organization and user ids and your environment checks them.
+   */
+  identityFields?: boolean;
 }
 
 const STATUS_NAMES: Readonly<Record<number, AccountStatus>> = {
@@ -44,12 +55,25 @@ function statusName(status: number): AccountStatus {
 export class ScalekitAgentAuth implements AgentAuth {
   readonly #client: ScalekitClient;
   readonly #host: string;
+  readonly #identityFields: boolean;
 
   constructor(settings: ScalekitSettings) {
     this.#client = new ScalekitClient(settings.environmentUrl, settings.clientId, settings.clientSecret, {
       timeoutMs: settings.timeoutMs ?? 20_000,
     });
     this.#host = new URL(settings.environmentUrl).host;
+    this.#identityFields = settings.identityFields ?? true;
+  }
+
+  /** Who an account belongs to, as every connected-account RPC carries it. */
+  #who(identity: Identity): { identifier: string; organizationId?: string; userId?: string } {
+    const identifier = scalekitIdentifier(identity);
+    if (!this.#identityFields) return { identifier };
+    return {
+      identifier,
+      userId: identity.userId,
+      ...(identity.organizationId ? { organizationId: identity.organizationId } : {}),
+    };
   }
 
   async getStatuses(
@@ -61,7 +85,7 @@ export class ScalekitAgentAuth implements AgentAuth {
     if (connections.length === 0) return statuses;
     const response = await this.#call("list connected accounts", undefined, () =>
       this.#client.connectedAccounts.listConnectedAccounts({
-        identifier: scalekitIdentifier(identity),
+        ...this.#who(identity),
         connectionNames: [...connections],
         pageSize: 100,
       }),
@@ -81,9 +105,33 @@ export class ScalekitAgentAuth implements AgentAuth {
     const response = await this.#call("get or create the connected account", connection, () =>
       this.#client.connectedAccounts.getOrCreateConnectedAccount({
         connector: connection,
-        identifier: scalekitIdentifier(identity),
+        ...this.#who(identity),
       }),
     );
+    const account = response.connectedAccount;
+    return {
+      connection,
+      status: account ? statusName(account.status) : "NOT_FOUND",
+      ...(account ? { accountId: account.id } : {}),
+    };
+  }
+
+  async createAccount(identity: Identity, connection: string): Promise<ConnectionState> {
+    let response: Awaited<ReturnType<ScalekitClient["connectedAccounts"]["createConnectedAccount"]>>;
+    try {
+      response = await this.#client.connectedAccounts.createConnectedAccount({
+        connector: connection,
+        ...this.#who(identity),
+        // What getOrCreateConnectedAccount sends for an OAuth account with no tokens yet.
+        connectedAccount: create(CreateConnectedAccountSchema, {
+          authorizationDetails: { details: { case: "oauthToken", value: {} } },
+        }),
+      });
+    } catch (error) {
+      // Created meanwhile (another replica, a second tab): take it as it is.
+      if (grpcStatus(error) === 6) return this.ensureAccount(identity, connection);
+      throw this.#map(error, "create the connected account", connection);
+    }
     const account = response.connectedAccount;
     return {
       connection,
@@ -96,7 +144,7 @@ export class ScalekitAgentAuth implements AgentAuth {
     const request = () =>
       this.#client.connectedAccounts.getMagicLinkForConnectedAccount({
         connector: connection,
-        identifier: scalekitIdentifier(identity),
+        ...this.#who(identity),
       });
     let response: Awaited<ReturnType<typeof request>>;
     try {
@@ -119,7 +167,7 @@ export class ScalekitAgentAuth implements AgentAuth {
     try {
       response = await this.#client.connectedAccounts.getConnectedAccountByIdentifier({
         connector: connection,
-        identifier: scalekitIdentifier(identity),
+        ...this.#who(identity),
       });
     } catch (error) {
       if (isNotFound(error)) throw authorizationRequired(connection, "NOT_FOUND");
@@ -147,7 +195,7 @@ export class ScalekitAgentAuth implements AgentAuth {
     const response = await this.#call(`run the tool ${request.toolName}`, request.connection, () =>
       this.#client.tools.executeTool({
         toolName: request.toolName,
-        identifier: scalekitIdentifier(request.identity),
+        ...this.#who(request.identity),
         connector: request.connection,
         params: request.input,
       }),
@@ -155,12 +203,12 @@ export class ScalekitAgentAuth implements AgentAuth {
     return { data: (response.data ?? {}) as Record<string, unknown>, executionId: response.executionId };
   }
 
-  async listTools(identity: Identity, connections: readonly string[]): Promise<HostedToolDefinition[]> {
+  async listTools(connections: readonly string[]): Promise<HostedToolDefinition[]> {
     const definitions: HostedToolDefinition[] = [];
     for (const connection of connections) {
       const response = await this.#call("list tools", connection, () =>
         this.#client.tools.listTools({
-          filter: { connector: connection, identifier: scalekitIdentifier(identity) },
+          filter: { connector: connection },
           pageSize: 100,
         }),
       );
@@ -176,7 +224,7 @@ export class ScalekitAgentAuth implements AgentAuth {
     try {
       await this.#client.connectedAccounts.deleteConnectedAccount({
         connector: connection,
-        identifier: scalekitIdentifier(identity),
+        ...this.#who(identity),
       });
     } catch (error) {
       if (!isNotFound(error)) throw this.#map(error, "disconnect the account", connection);
@@ -340,5 +388,8 @@ function toHostedTool(definition: unknown, connection: string): HostedToolDefini
         ? (schema as Record<string, unknown>)
         : { type: "object", properties: {} },
     ...(typeof annotations?.read_only_hint === "boolean" ? { readOnly: annotations.read_only_hint } : {}),
+    ...(typeof annotations?.destructive_hint === "boolean"
+      ? { destructive: annotations.destructive_hint }
+      : {}),
   };
 }

@@ -1,16 +1,17 @@
 import { join } from "node:path";
-import type { DelegateConfig } from "../config/env-config.js";
-import { CONNECTOR_IDS } from "../connectors/registry.js";
-import type { Logger } from "../logger.js";
-import { type AgentRuntime, type AgentRuntimeOptions, createAgentRuntime } from "../runtime/agent-runtime.js";
-import type { Sandbox } from "../sandbox/index.js";
+import type { Environment } from "../environment/index.js";
+import { resolveEnvironment } from "../environment/index.js";
+import {
+  type AgentRuntime,
+  type AgentRuntimeOptions,
+  createAgentRuntime,
+  type DelegateConfig,
+  type Logger,
+} from "../index.js";
 
 export interface Session {
   runtime: AgentRuntime;
-  /** Present in sandbox mode. */
-  sandbox?: Sandbox;
-  /** "sandbox" or the Scalekit host. */
-  modeLabel: string;
+  environment: Environment;
   close(): Promise<void>;
 }
 
@@ -19,61 +20,35 @@ export interface SessionOptions {
   logger: Logger;
   databasePath?: string;
   overrides?: Partial<AgentRuntimeOptions>;
-  /** Extra webhook receivers for the sandbox emulator. */
-  webhookUrls?: string[];
 }
 
 /**
- * Builds the runtime the CLI commands share: on the embedded sandbox when no Scalekit
- * environment is configured, else against the configured Scalekit environment.
+ * The runtime the CLI commands share, over the environment `resolveEnvironment` picks: the
+ * embedded sandbox (whose webhooks go to the runtime, as Scalekit's would) when no Scalekit
+ * environment is configured, else the configured one.
  */
 export async function openSession(options: SessionOptions): Promise<Session> {
   const { config, logger } = options;
-  let sandbox: Sandbox | undefined;
-  let scalekit = config.scalekit;
-  // A standalone sandbox (`delegate sandbox`) or a proxy can stand in for the providers' APIs.
-  let providerBaseUrls: AgentRuntimeOptions["providerBaseUrls"] = config.providerBaseUrl
-    ? Object.fromEntries(CONNECTOR_IDS.map((id) => [id, config.providerBaseUrl as string]))
-    : undefined;
-  let webhookSecret: string | undefined;
-  if (!scalekit) {
-    const { startSandbox } = await import("../sandbox/start-sandbox.js");
-    sandbox = await startSandbox({
-      connections: config.connectionOverrides,
-      timeZone: config.timeZone,
-      ...(options.webhookUrls ? { webhookUrls: options.webhookUrls } : {}),
-    });
-    scalekit = sandbox.settings;
-    providerBaseUrls = sandbox.providerBaseUrls;
-    webhookSecret = sandbox.webhookSecret;
-  }
+  const environment = await resolveEnvironment(config);
   try {
     const runtime = await createAgentRuntime({
-      scalekit,
-      ...(config.openai ? { model: config.openai } : {}),
+      ...environment.runtimeOptions,
       databaseUrl: options.databasePath ?? join(config.dataDir, "delegate.sqlite"),
-      connectors: config.enabledConnectors,
-      tools: config.tools,
-      connections: config.connectionOverrides,
-      timeZone: config.timeZone,
       logger,
-      ...(providerBaseUrls ? { providerBaseUrls } : {}),
-      ...(webhookSecret ? { webhookSecret } : {}),
       ...options.overrides,
     });
+    const stopWebhooks = environment.deliverWebhooks((input) => runtime.handleWebhook(input));
     return {
       runtime,
-      ...(sandbox ? { sandbox } : {}),
-      modeLabel: sandbox
-        ? "sandbox (local Scalekit emulator)"
-        : `Scalekit ${new URL(scalekit.environmentUrl).host}`,
+      environment,
       async close() {
+        stopWebhooks();
         await runtime.close();
-        await sandbox?.close();
+        await environment.close();
       },
     };
   } catch (error) {
-    await sandbox?.close();
+    await environment.close();
     throw error;
   }
 }

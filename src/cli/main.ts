@@ -3,6 +3,7 @@ import { userInfo } from "node:os";
 import { config as loadDotenv } from "dotenv";
 import { loadConfig } from "../config/env-config.js";
 import { DelegateError, errorMessage } from "../errors.js";
+import type { Command } from "./command-context.js";
 import { createFileLogger, scrubSecrets } from "./logging.js";
 import { SANDBOX_HELP, sandboxCommand } from "./sandbox-command.js";
 import { UsageError } from "./usage-error.js";
@@ -18,14 +19,6 @@ Usage:
 Configuration comes from the environment and .env (see .env.example).
 Without SCALEKIT_ENV_URL everything runs on the local sandbox; without OPENAI_API_KEY or
 OPENAI_BASE_URL the offline demo model answers.`;
-
-type Command = (argv: string[], context: CommandContext) => Promise<number>;
-
-export interface CommandContext {
-  config: ReturnType<typeof loadConfig>;
-  logger: ReturnType<typeof createFileLogger>;
-  defaultUser: string;
-}
 
 async function loadCommand(name: string): Promise<Command | undefined> {
   switch (name) {

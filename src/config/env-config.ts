@@ -9,6 +9,8 @@ export interface DelegateConfig {
   /** `sandbox` when SCALEKIT_ENV_URL is unset: everything runs against local emulators. */
   mode: "sandbox" | "scalekit";
   scalekit?: { environmentUrl: string; clientId: string; clientSecret: string };
+  /** SCALEKIT_WEBHOOK_SECRET (`whsec_…`): verifies Scalekit's webhooks (the sandbox has its own). */
+  webhookSecret?: string;
   /** Undefined means the offline demo model. */
   openai?: { apiKey?: string; baseUrl?: string; model: string };
   userId?: string;
@@ -44,6 +46,10 @@ const EnvSchema = z.object({
   SCALEKIT_ENV_URL: url("SCALEKIT_ENV_URL"),
   SCALEKIT_CLIENT_ID: optionalText,
   SCALEKIT_CLIENT_SECRET: optionalText,
+  SCALEKIT_WEBHOOK_SECRET: optionalText.refine((value) => value === undefined || value.startsWith("whsec_"), {
+    message:
+      "SCALEKIT_WEBHOOK_SECRET must be the signing secret Scalekit shows for your webhook endpoint (whsec_…).",
+  }),
   OPENAI_API_KEY: optionalText,
   OPENAI_BASE_URL: url("OPENAI_BASE_URL"),
   OPENAI_MODEL: optionalText,
@@ -140,6 +146,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   return {
     mode: scalekit ? "scalekit" : "sandbox",
     ...(scalekit ? { scalekit } : {}),
+    ...(values.SCALEKIT_WEBHOOK_SECRET ? { webhookSecret: values.SCALEKIT_WEBHOOK_SECRET } : {}),
     ...(openai ? { openai } : {}),
     ...(values.DELEGATE_USER ? { userId: values.DELEGATE_USER } : {}),
     connectionOverrides,
@@ -215,6 +222,12 @@ function parseConnectors(value: string | undefined, problems: string[]): Connect
   }
   const excluded = entries.filter((entry) => entry.startsWith("-")).map((entry) => entry.slice(1));
   const included = entries.filter((entry) => !entry.startsWith("-"));
+  if (excluded.length > 0 && included.length > 0) {
+    problems.push(
+      `DELEGATE_CONNECTORS mixes connectors to enable (${included.join(", ")}) with exclusions (-${excluded.join(", -")}); use either a list (gmail,slack) or only exclusions (-notion,-outlook).`,
+    );
+    return [];
+  }
   const base = included.length > 0 ? included : [...CONNECTOR_IDS];
   return CONNECTOR_IDS.filter((id) => base.includes(id) && !excluded.includes(id));
 }

@@ -4,13 +4,20 @@ import { type IdentityResolver, identityFromContext } from "../auth/identity.js"
 import type { ConnectorDefinition } from "./connector-tool.js";
 import { ProviderClient, type RetryPolicy } from "./provider-client.js";
 import type { ConnectionNames, ConnectorId } from "./registry.js";
+import type { ToolTraits } from "./tool-traits.js";
+import { zodProblems } from "./validation.js";
 
-/** Which connection a tool needs; the authorization gate reads this before any tool runs. */
+/**
+ * What the gate reads about a tool before any call runs: the connection it needs, its effect and
+ * targets (for approvals), and how to check edited arguments.
+ */
 export interface ToolBinding {
   toolName: string;
   connector: ConnectorId;
   connection: string;
-  sideEffect: boolean;
+  traits: ToolTraits;
+  /** Checks arguments a person edited; undefined when they are valid, else what is wrong. */
+  validate(args: Record<string, unknown>): string | undefined;
 }
 
 export interface BuildToolsOptions {
@@ -47,7 +54,14 @@ export function buildConnectorTools(options: BuildToolsOptions): BuiltTools {
         toolName: spec.name,
         connector: connector.id,
         connection,
-        sideEffect: spec.sideEffect ?? false,
+        traits: {
+          effect: spec.effect,
+          targets: spec.targets ?? [],
+          ...(spec.summarize
+            ? { summarize: (args: Record<string, unknown>) => spec.summarize?.(args) ?? "" }
+            : {}),
+        },
+        validate: (args) => zodProblems(spec.schema, args),
       });
       tools.push(
         tool(
@@ -61,7 +75,7 @@ export function buildConnectorTools(options: BuildToolsOptions): BuiltTools {
               ...(options.retry ? { retry: options.retry } : {}),
               ...(connector.interpretBody ? { interpretBody: connector.interpretBody } : {}),
               ...(connector.headers ? { headers: connector.headers } : {}),
-              sideEffect: spec.sideEffect === true,
+              sideEffect: spec.effect !== "read",
               ...(config.signal ? { signal: config.signal } : {}),
             });
             const result = await spec.run(input, { http, timeZone: options.timeZone, now: now() });

@@ -1,39 +1,67 @@
+import { type Schema, Validator } from "@cfworker/json-schema";
 import { type StructuredToolInterface, tool } from "@langchain/core/tools";
-import type { AgentAuth } from "../auth/agent-auth.js";
-import { type Identity, type IdentityResolver, identityFromContext } from "../auth/identity.js";
+import type { AgentAuth, HostedToolDefinition } from "../auth/agent-auth.js";
+import { type IdentityResolver, identityFromContext } from "../auth/identity.js";
 import { DelegateError } from "../errors.js";
 import type { BuiltTools, ToolBinding } from "./build-tools.js";
 import { type ConnectionNames, type ConnectorId, connectorForConnection } from "./registry.js";
+import { inferHostedTraits } from "./tool-traits.js";
 
-export interface CatalogOptions {
+export interface CatalogListing {
   auth: AgentAuth;
   connectionNames: ConnectionNames;
   connectors: readonly ConnectorId[];
-  /** Whose view of the catalog to list; the tools run as each call's own user. */
-  listingIdentity: Identity;
-  resolveIdentity?: IdentityResolver;
 }
 
 /**
- * Catalog mode: the tools Scalekit hosts for the enabled connections (`gmail_fetch_mails`,
- * `slack_send_message`, …), exposed as LangChain tools from their JSON input schemas and run
- * with `executeTool` as the calling user. They sit behind the same authorization gate as the
+ * The tools Scalekit hosts for the enabled connections (`gmail_fetch_mails`,
+ * `slack_send_message`, …). Listed once per process; {@link buildCatalogTools} wraps them.
+ */
+export async function listCatalog(options: CatalogListing): Promise<HostedToolDefinition[]> {
+  const connections = options.connectors.map((id) => options.connectionNames[id]);
+  const definitions = await options.auth.listTools(connections);
+  if (definitions.length === 0) {
+    throw new DelegateError(
+      "CONNECTION_NOT_CONFIGURED",
+      `Scalekit lists no hosted tools for the connections ${connections.join(", ")}. Check the connection names (DELEGATE_CONNECTIONS) or use the built-in tools.`,
+    );
+  }
+  return definitions;
+}
+
+export interface CatalogToolsOptions {
+  auth: AgentAuth;
+  connectionNames: ConnectionNames;
+  definitions: readonly HostedToolDefinition[];
+  resolveIdentity?: IdentityResolver | undefined;
+}
+
+/**
+ * Catalog mode: Scalekit-hosted tools exposed as LangChain tools from their JSON input schemas
+ * and run with `executeTool` as the calling user. They sit behind the same gate as the
  * built-in connector tools.
  */
-export async function loadCatalogTools(options: CatalogOptions): Promise<BuiltTools> {
+export function buildCatalogTools(options: CatalogToolsOptions): BuiltTools {
   const resolveIdentity = options.resolveIdentity ?? identityFromContext;
-  const connections = options.connectors.map((id) => options.connectionNames[id]);
-  const definitions = await options.auth.listTools(options.listingIdentity, connections);
+  const definitions = options.definitions;
   const tools: StructuredToolInterface[] = [];
   const bindings = new Map<string, ToolBinding>();
   for (const definition of definitions) {
     const connector = connectorForConnection(options.connectionNames, definition.connection);
     if (!connector || bindings.has(definition.name)) continue;
+    const validator = new Validator(definition.inputSchema as Schema, "2020-12", false);
     bindings.set(definition.name, {
       toolName: definition.name,
       connector,
       connection: definition.connection,
-      sideEffect: definition.readOnly !== true,
+      traits: inferHostedTraits(definition),
+      validate: (args) => {
+        const result = validator.validate(args);
+        if (result.valid) return undefined;
+        return result.errors
+          .map((error) => `${error.instanceLocation.replace(/^#\/?/, "") || "arguments"}: ${error.error}`)
+          .join("; ");
+      },
     });
     tools.push(
       tool(
@@ -52,12 +80,6 @@ export async function loadCatalogTools(options: CatalogOptions): Promise<BuiltTo
           schema: definition.inputSchema as Record<string, unknown> & { type: "object" },
         },
       ) as unknown as StructuredToolInterface,
-    );
-  }
-  if (tools.length === 0) {
-    throw new DelegateError(
-      "CONNECTION_NOT_CONFIGURED",
-      `Scalekit lists no hosted tools for the connections ${connections.join(", ")}. Check the connection names (DELEGATE_CONNECTIONS) or use the built-in tools.`,
     );
   }
   return { tools, bindings };

@@ -1,6 +1,7 @@
 import type { z } from "zod";
 import type { BodyInterpreter, ProviderClient } from "./provider-client.js";
 import type { ConnectorId } from "./registry.js";
+import type { Effect, TargetField } from "./tool-traits.js";
 
 /** What a connector tool's implementation receives besides its validated input. */
 export interface ToolCallContext {
@@ -18,8 +19,12 @@ export interface ConnectorToolSpec<S extends AnyObjectSchema = AnyObjectSchema> 
   name: string;
   description: string;
   schema: S;
-  /** True for tools that change something (send, create, delete). */
-  sideEffect?: boolean;
+  /** What the tool does to the world: the approval policy decides by it. */
+  effect: Effect;
+  /** Arguments naming who or where a write acts on (recipients, channel, attendees, parent page). */
+  targets?: readonly TargetField[];
+  /** One line for a person, e.g. `Send email to sam@example.com — "Lunch" (42 words)`. */
+  summarize?(input: z.infer<S>): string;
   run(input: z.infer<S>, context: ToolCallContext): Promise<unknown>;
 }
 

@@ -1,7 +1,7 @@
 import type { AgentAuth } from "../auth/agent-auth.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { PendingAuthorization, ThreadRegistry } from "./thread-registry.js";
+import type { PendingAuthorization, ThreadStore } from "./thread-store.js";
 
 export interface PollSettings {
   /** First check after a thread starts waiting. Default 500 ms. */
@@ -15,14 +15,13 @@ export interface PollSettings {
 export const DEFAULT_POLL: PollSettings = { initialIntervalMs: 500, maxIntervalMs: 5_000, backoff: 1.5 };
 
 export interface WatcherOptions {
-  registry: ThreadRegistry;
+  store: ThreadStore;
   auth: AgentAuth;
   poll: PollSettings;
   logger: Logger;
   now: () => number;
   /** A `resuming` claim older than this was left by a process that died: pick it up again. */
   leaseMs: number;
-  /** Every connection of the thread is ACTIVE. */
   /** Every connection of the thread is ACTIVE. Resolves false when it is not ready after all. */
   onReady(pending: PendingAuthorization): Promise<boolean | undefined>;
   /** Some, not all, of the thread's connections are ACTIVE now. */
@@ -89,25 +88,28 @@ export class AuthorizationWatcher {
     const { poll, now } = this.#options;
     let nextDelay = poll.maxIntervalMs;
     try {
-      const pending = (await this.#options.registry.listPending()).filter(
-        (item) => item.state === "waiting" || (item.claimedAt ?? 0) < now() - this.#options.leaseMs,
+      // Threads waiting only for the person's decisions have nothing to poll and no deadline.
+      const pending = (await this.#options.store.listPending()).filter(
+        (item) =>
+          item.connections.length > 0 &&
+          (item.state === "waiting" || (item.claimedAt ?? 0) < now() - this.#options.leaseMs),
       );
-      const live = new Set(pending.map((item) => item.threadId));
-      for (const threadId of this.#schedule.keys()) if (!live.has(threadId)) this.#schedule.delete(threadId);
+      const live = new Set(pending.map((item) => item.key));
+      for (const key of this.#schedule.keys()) if (!live.has(key)) this.#schedule.delete(key);
 
       const due: PendingAuthorization[] = [];
       for (const item of pending) {
         if (item.deadlineAt <= now()) {
-          this.#schedule.delete(item.threadId);
+          this.#schedule.delete(item.key);
           await this.#safe(() => this.#options.onExpired(item));
           continue;
         }
         // The first check comes one initial interval after the thread started waiting.
-        const slot = this.#schedule.get(item.threadId) ?? {
+        const slot = this.#schedule.get(item.key) ?? {
           next: now() + poll.initialIntervalMs,
           interval: poll.initialIntervalMs,
         };
-        this.#schedule.set(item.threadId, slot);
+        this.#schedule.set(item.key, slot);
         if (slot.next <= now()) due.push(item);
       }
 
@@ -123,7 +125,7 @@ export class AuthorizationWatcher {
             statuses = await this.#options.auth.getStatuses(first.identity, connections);
           } catch (error) {
             this.#options.logger.warn({ error: errorMessage(error) }, "authorization poll failed");
-            for (const item of items) this.#backOff(item.threadId);
+            for (const item of items) this.#backOff(item.key);
             return;
           }
           for (const item of items) {
@@ -135,14 +137,14 @@ export class AuthorizationWatcher {
               await this.#safe(async () => {
                 resumed = await this.#options.onReady(item);
               });
-              if (resumed === false) this.#backOff(item.threadId);
-              else this.#schedule.delete(item.threadId);
+              if (resumed === false) this.#backOff(item.key);
+              else this.#schedule.delete(item.key);
             } else {
               const active = item.connections.filter(
                 (connection) => statuses.get(connection)?.status === "ACTIVE",
               );
               if (active.length > 0) this.#options.onProgress?.(item, active);
-              this.#backOff(item.threadId);
+              this.#backOff(item.key);
             }
           }
         }),
@@ -161,8 +163,8 @@ export class AuthorizationWatcher {
     this.#arm(woken ? 0 : Math.max(10, nextDelay));
   }
 
-  #backOff(threadId: string): void {
-    const slot = this.#schedule.get(threadId);
+  #backOff(key: string): void {
+    const slot = this.#schedule.get(key);
     if (!slot) return;
     const { poll, now } = this.#options;
     slot.next = now() + slot.interval;

@@ -27,8 +27,12 @@ export class EventTranslator {
   readonly #seenResults = new Set<string>();
   readonly summary: RunSummary = { interrupts: [] };
 
-  constructor(threadId: string) {
+  /** Calls of this turn: the model's (seen in this run) and those a resumed wait blocked. */
+  readonly #turnCalls: Set<string>;
+
+  constructor(threadId: string, blockedCalls: Iterable<string> = []) {
     this.#threadId = threadId;
+    this.#turnCalls = new Set(blockedCalls);
   }
 
   translate(mode: string, chunk: unknown): RuntimeEvent[] {
@@ -57,10 +61,17 @@ export class EventTranslator {
         }
         continue;
       }
+      // Middleware hooks that update state hand back the whole message list: from them, only
+      // results for this turn's calls are new (e.g. the gate answering a call it declined).
+      const ownNode = node === "model_request" || node === "tools";
       for (const part of Array.isArray(update) ? update : [update]) {
         const messages = (part as { messages?: unknown } | undefined)?.messages;
         if (!Array.isArray(messages)) continue;
-        for (const message of messages as BaseMessage[]) events.push(...this.#fromMessage(message));
+        for (const message of messages as BaseMessage[]) {
+          if (ownNode || (ToolMessage.isInstance(message) && this.#turnCalls.has(message.tool_call_id))) {
+            events.push(...this.#fromMessage(message));
+          }
+        }
       }
     }
     return events;
@@ -82,6 +93,7 @@ export class EventTranslator {
       }
       for (const call of message.tool_calls ?? []) {
         const id = call.id ?? "";
+        this.#turnCalls.add(id);
         if (this.#seenToolCalls.has(id)) continue;
         this.#seenToolCalls.add(id);
         events.push({

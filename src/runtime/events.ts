@@ -1,4 +1,4 @@
-import type { AuthorizationRequest } from "../agent/authorization-request.js";
+import type { ApprovalRequest, AuthorizationRequest, WaitReason } from "../agent/authorization-request.js";
 
 /**
  * Events of a conversation turn, shared by the embedded API, the REPL and scripted runs.
@@ -26,12 +26,17 @@ export type RuntimeEvent =
       summary: string;
     }
   | {
+      /**
+       * The turn paused before running anything: connections to connect (`requests`, each with
+       * its link) and calls for the person to approve, reject or edit (`approvals`), in one.
+       */
       type: "authorization-required";
       threadId: string;
       requests: AuthorizationRequest[];
+      approvals: ApprovalRequest[];
       message: string;
-      reason: "not_connected" | "token_rejected";
-      /** When Delegate stops waiting and cancels the blocked calls. */
+      reason: WaitReason;
+      /** When Delegate stops waiting for the connections and cancels the blocked calls. */
       deadline: string;
     }
   | {

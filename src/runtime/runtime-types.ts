@@ -1,10 +1,16 @@
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
+import type { ApprovalsOption } from "../agent/approvals/policy.js";
 import type { ToolAuditRecord } from "../agent/authorization-middleware.js";
-import type { AuthorizationRequest } from "../agent/authorization-request.js";
+import type {
+  ApprovalRequest,
+  AuthorizationRequest,
+  Decision,
+  WaitReason,
+} from "../agent/authorization-request.js";
 import type { OpenAIModelSettings } from "../agent/model.js";
 import type { AccountStatus, AgentAuth, AuthorizationLink } from "../auth/agent-auth.js";
-import type { CachedAgentAuth, CacheOptions } from "../auth/cached-agent-auth.js";
+import type { CacheOptions } from "../auth/cached-agent-auth.js";
 import type { Identity } from "../auth/identity.js";
 import type { ScalekitSettings } from "../auth/scalekit-agent-auth.js";
 import type { RetryPolicy } from "../connectors/provider-client.js";
@@ -14,8 +20,11 @@ import type { PollSettings } from "./authorization-watcher.js";
 import type { RuntimeEvent } from "./events.js";
 
 export interface AgentRuntimeOptions {
-  /** A LangChain chat model, OpenAI settings, or omitted for the offline demo model. */
-  model?: BaseChatModel | OpenAIModelSettings;
+  /**
+   * Required: a LangChain chat model (any provider), or OpenAI settings for `ChatOpenAI` (also
+   * any OpenAI-compatible server through `baseUrl`).
+   */
+  model: BaseChatModel | OpenAIModelSettings;
   /** Scalekit credentials; ignored when `agentAuth` is given. */
   scalekit?: ScalekitSettings;
   /** Any AgentAuth implementation (wins over `scalekit`). */
@@ -29,6 +38,13 @@ export interface AgentRuntimeOptions {
    * token. `catalog`: the tools Scalekit hosts for the enabled connections, run by Scalekit.
    */
   tools?: "direct" | "catalog";
+  /**
+   * Which calls the person decides: effects (`read`, `write`, `destructive`) or tool names →
+   * `allow | ask | deny | auto`, e.g. `{ write: "ask", gmail_create_draft: "allow" }` or the same
+   * as text (`"write=ask,gmail_create_draft=allow"`). Default: read allow, write auto (runs when
+   * every recipient, channel, attendee or parent page came from the person), destructive ask.
+   */
+  approvals?: ApprovalsOption;
   /** Connectors to enable (default all). */
   connectors?: readonly ConnectorId[];
   /** Connector → Scalekit connection name overrides, e.g. `{ "google-calendar": "my-gcal" }`. */
@@ -54,9 +70,13 @@ export interface AgentRuntimeOptions {
   now?: () => Date;
 }
 
+/**
+ * A thread, named by its user: threads are scoped by (organization, user, thread id), so the
+ * same `threadId` of two users are two different threads.
+ */
 export interface ThreadRef {
   userId: string;
-  organizationId?: string;
+  organizationId?: string | undefined;
   threadId: string;
 }
 
@@ -84,7 +104,9 @@ export interface PendingAuthorizationView {
   organizationId?: string;
   connections: string[];
   requests: AuthorizationRequest[];
-  reason: "not_connected" | "token_rejected";
+  /** Calls waiting for the person's decision. */
+  approvals: ApprovalRequest[];
+  reason: WaitReason;
   createdAt: string;
   deadline: string;
 }
@@ -92,6 +114,7 @@ export interface PendingAuthorizationView {
 export interface ThreadView {
   threadId: string;
   userId: string;
+  organizationId?: string;
   messages: ThreadMessageView[];
   pendingAuthorization?: PendingAuthorizationView;
 }
@@ -103,22 +126,41 @@ export interface ConnectionOverview {
   status: AccountStatus;
 }
 
+/** A pending authorization as an operator sees it: who waits for what, without the links. */
+export interface WaitingThreadView {
+  threadId: string;
+  userId: string;
+  organizationId?: string;
+  connections: string[];
+  reason: WaitReason;
+  createdAt: string;
+  deadline: string;
+}
+
 export interface WebhookResult {
-  status: 200 | 202 | 400 | 401;
-  resumedThreads: string[];
+  status: 200 | 202 | 400 | 401 | 413;
+  /** How many waiting threads the webhook resumed (their ids are not disclosed to the sender). */
+  resumed: number;
 }
 
 export interface AgentRuntime {
-  readonly info: { modelLabel: string; offlineModel: boolean; connectors: ConnectorId[] };
-  /** The cached authorization port, for status checks that should not hit Scalekit when warm. */
-  readonly auth: CachedAgentAuth;
+  readonly info: { modelLabel: string; connectors: ConnectorId[] };
   send(input: SendInput): AsyncIterable<RuntimeEvent>;
   /** Checks the connections now and resumes if they are ACTIVE (else the thread keeps waiting). */
   resume(input: ThreadRef): AsyncIterable<RuntimeEvent>;
   /** Cancels a pending authorization: the blocked calls get error results and the model explains. */
   cancel(input: ThreadRef): AsyncIterable<RuntimeEvent>;
+  /**
+   * The person's decisions on pending approvals, by `toolCallId` (`approve`, optionally
+   * `always`; `reject` with an optional `message`; `edit` with new `args`). The turn resumes with
+   * them; approved calls run once their connections are ACTIVE.
+   */
+  decide(input: ThreadRef & { decisions: Decision[] }): AsyncIterable<RuntimeEvent>;
   getThread(input: ThreadRef): Promise<ThreadView>;
-  listPendingAuthorizations(filter?: { userId?: string }): Promise<PendingAuthorizationView[]>;
+  /** One user's pending authorizations, with their links. */
+  listPendingAuthorizations(identity: Identity): Promise<PendingAuthorizationView[]>;
+  /** Every waiting thread, for operators and dashboards: no links (they are bearer secrets). */
+  listWaitingThreads(): Promise<WaitingThreadView[]>;
   /** Verifies a Scalekit webhook and resumes threads it unblocks. Answer with the returned status. */
   handleWebhook(input: {
     headers: Record<string, string | string[] | undefined>;
@@ -129,7 +171,7 @@ export interface AgentRuntime {
   /** An authorization link for one connector (creating the account when needed). */
   connect(identity: Identity, connector: ConnectorId): Promise<AuthorizationLink & { status: AccountStatus }>;
   disconnect(identity: Identity, connector: ConnectorId): Promise<void>;
-  /** Listen to one thread's events (including auto-resumed runs). Returns an unsubscribe function. */
-  subscribe(threadId: string, listener: (event: RuntimeEvent) => void): () => void;
+  /** Listen to one of a user's threads (including auto-resumed runs). Returns an unsubscribe function. */
+  subscribe(thread: ThreadRef, listener: (event: RuntimeEvent) => void): () => void;
   close(): Promise<void>;
 }

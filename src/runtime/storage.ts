@@ -1,26 +1,30 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
-import { SqliteSaver } from "@langchain/langgraph-checkpoint-sqlite";
-import Database from "better-sqlite3";
-import { DelegateError } from "../errors.js";
-import { SqliteThreadRegistry, type ThreadRegistry } from "./thread-registry.js";
+import type Database from "better-sqlite3";
+import { DelegateError, errorMessage } from "../errors.js";
+import { type SqlDriver, SqlThreadStore } from "./sql-thread-store.js";
+import { schema, type ThreadStore } from "./thread-store.js";
 
 export interface Storage {
   checkpointer: BaseCheckpointSaver;
-  registry: ThreadRegistry;
+  store: ThreadStore;
+  /** The database the store and (by default) the checkpoints live in. */
+  kind: "sqlite" | "postgres";
   close(): Promise<void>;
 }
 
 export const DEFAULT_DATABASE_PATH = ".delegate/delegate.sqlite";
 
 /**
- * Opens the checkpoints and the thread registry in one SQLite database, so a pending
- * authorization and the checkpoint it belongs to are always stored together.
+ * Opens the checkpoints and the thread store in one database (a SQLite file by default, or
+ * PostgreSQL for several replicas), so a pending authorization and the checkpoint it belongs to
+ * are always stored together. The drivers are loaded on demand: PostgreSQL users never load
+ * better-sqlite3 and vice versa.
  */
 export async function openStorage(options: {
-  checkpointer?: BaseCheckpointSaver;
-  databaseUrl?: string;
+  checkpointer?: BaseCheckpointSaver | undefined;
+  databaseUrl?: string | undefined;
 }): Promise<Storage> {
   if (options.checkpointer && !options.databaseUrl) {
     // Owners and pending authorizations must outlive the process as the checkpoints do.
@@ -31,60 +35,83 @@ export async function openStorage(options: {
   }
   const url = options.databaseUrl ?? DEFAULT_DATABASE_PATH;
   if (/^postgres(ql)?:\/\//.test(url)) return openPostgresStorage(url, options.checkpointer);
-  const path = url.startsWith("file:") ? url.slice("file:".length) : url;
-  if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+  return openSqliteStorage(url.startsWith("file:") ? url.slice("file:".length) : url, options.checkpointer);
+}
+
+async function openSqliteStorage(path: string, checkpointer?: BaseCheckpointSaver): Promise<Storage> {
+  const [{ default: SqliteDatabase }, { SqliteSaver }] = await Promise.all([
+    import("better-sqlite3"),
+    import("@langchain/langgraph-checkpoint-sqlite"),
+  ]);
   let db: Database.Database;
   try {
-    db = new Database(path);
+    if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+    db = new SqliteDatabase(path);
+    db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 5000");
+    db.exec(schema({ integer: "INTEGER", json: "TEXT" }));
   } catch (error) {
     throw new DelegateError(
       "CONFIG_INVALID",
-      `Cannot open the database at ${path}: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
+      `Cannot open the database at ${path}: ${errorMessage(error)}. Check that the folder is writable (DELEGATE_DATA_DIR or databaseUrl).`,
+      { cause: error },
     );
   }
-  db.pragma("journal_mode = WAL");
-  db.pragma("busy_timeout = 5000");
-  const checkpointer = options.checkpointer ?? new SqliteSaver(db);
-  const registry = new SqliteThreadRegistry(db);
+  const driver: SqlDriver = {
+    async all<T>(sql: string, params: readonly unknown[] = []) {
+      return db.prepare(sql).all(...params) as T[];
+    },
+    async run(sql: string, params: readonly unknown[] = []) {
+      return db.prepare(sql).run(...params).changes;
+    },
+  };
   return {
-    checkpointer,
-    registry,
+    checkpointer: checkpointer ?? new SqliteSaver(db),
+    store: new SqlThreadStore(driver),
+    kind: "sqlite",
     async close() {
       db.close();
     },
   };
 }
 
-/** Checkpoints (PostgresSaver) and the registry in one PostgreSQL database, shared by replicas. */
+/** Checkpoints (PostgresSaver) and the store in one PostgreSQL database, shared by replicas. */
 async function openPostgresStorage(url: string, checkpointer?: BaseCheckpointSaver): Promise<Storage> {
-  const [{ default: pg }, { PostgresSaver }, { PostgresThreadRegistry }] = await Promise.all([
+  const [{ default: pg }, { PostgresSaver }] = await Promise.all([
     import("pg"),
     import("@langchain/langgraph-checkpoint-postgres"),
-    import("./postgres-thread-registry.js"),
   ]);
   const pool = new pg.Pool({ connectionString: url, max: 10 });
   try {
     const saver = checkpointer ?? new PostgresSaver(pool);
     if (saver instanceof PostgresSaver) await saver.setup();
-    const registry = await PostgresThreadRegistry.open(pool);
+    await pool.query(schema({ integer: "BIGINT", json: "JSONB" }));
+    const driver: SqlDriver = {
+      async all<T>(sql: string, params: readonly unknown[] = []) {
+        return (await pool.query(numbered(sql), [...params])).rows as T[];
+      },
+      async run(sql: string, params: readonly unknown[] = []) {
+        return (await pool.query(numbered(sql), [...params])).rowCount ?? 0;
+      },
+    };
     return {
       checkpointer: saver,
-      registry,
+      store: new SqlThreadStore(driver),
+      kind: "postgres",
       async close() {
         await pool.end();
       },
     };
   } catch (error) {
     await pool.end().catch(() => {});
-    throw new DelegateError(
-      "CONFIG_INVALID",
-      `Cannot open the PostgreSQL database: ${(error as Error).message}`,
-      {
-        cause: error,
-      },
-    );
+    throw new DelegateError("CONFIG_INVALID", `Cannot open the PostgreSQL database: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
+}
+
+/** `?` placeholders → PostgreSQL's `$1, $2, …` (no statement here has a literal `?`). */
+function numbered(sql: string): string {
+  let index = 0;
+  return sql.replace(/\?/g, () => `$${++index}`);
 }

@@ -1,7 +1,7 @@
 import { AIMessage, HumanMessage, ToolMessage } from "langchain";
 import type { AuthorizationRequest } from "../agent/authorization-request.js";
-import type { PendingAuthorizationView, ThreadMessageView } from "./runtime-types.js";
-import type { PendingAuthorization } from "./thread-registry.js";
+import type { PendingAuthorizationView, ThreadMessageView, WaitingThreadView } from "./runtime-types.js";
+import type { PendingAuthorization } from "./thread-store.js";
 
 /** Several interrupts (parallel re-authorizations) become one list, one entry per connection. */
 export function mergeRequests(requests: AuthorizationRequest[]): AuthorizationRequest[] {
@@ -21,10 +21,17 @@ export function viewPending(pending: PendingAuthorization): PendingAuthorization
     ...(pending.identity.organizationId ? { organizationId: pending.identity.organizationId } : {}),
     connections: pending.connections,
     requests: pending.requests,
+    approvals: pending.approvals,
     reason: pending.reason,
     createdAt: new Date(pending.createdAt).toISOString(),
     deadline: new Date(pending.deadlineAt).toISOString(),
   };
+}
+
+/** The operator's view: who waits for which connections, without the (bearer) links. */
+export function viewWaiting(pending: PendingAuthorization): WaitingThreadView {
+  const { requests: _requests, approvals: _approvals, ...view } = viewPending(pending);
+  return view;
 }
 
 export function viewMessage(message: unknown): ThreadMessageView[] {

@@ -7,6 +7,7 @@ import { createOutlookEmulator } from "./providers/outlook-emulator.js";
 import type { ProviderEmulator } from "./providers/provider-emulator.js";
 import { type ProviderServer, startProviderServer } from "./providers/provider-server.js";
 import { createSlackEmulator } from "./providers/slack-emulator.js";
+import { type SandboxControls, sandboxControls } from "./sandbox-controls.js";
 import {
   type ScalekitEmulator,
   type ScalekitEmulatorOptions,
@@ -42,6 +43,8 @@ export interface Sandbox {
    * function that stops it.
    */
   deliverWebhooks(receiver: WebhookFunction): () => void;
+  /** Consent, refusal, expiry and revocation by Delegate identity and connector. */
+  controls: SandboxControls;
   close(): Promise<void>;
 }
 
@@ -112,6 +115,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     webhookSecret: scalekit.webhookSecret,
     connectionNames: { ...names },
     deliverWebhooks: (receiver) => scalekit.addWebhookReceiver(receiver, "sandbox"),
+    controls: sandboxControls(scalekit, names),
     async close() {
       await Promise.allSettled([providers.close(), scalekit.close()]);
     },

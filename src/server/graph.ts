@@ -28,7 +28,7 @@ export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRu
   const identity = identityFromServerUser(config?.configurable?.langgraph_auth_user);
   if (!identity && runtime?.accessContext === "threads.create_run") {
     throw new DelegateError(
-      "THREAD_FORBIDDEN",
+      "UNAUTHENTICATED",
       "This run has no authenticated Delegate user. Start the server with the auth handler from langgraph.json and send a bearer token (see DELEGATE_SERVER_TOKENS).",
     );
   }
@@ -40,16 +40,19 @@ export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRu
     );
   }
   const { agent } = createDelegateAgent({
-    model: environment.model,
+    model: environment.environment.model,
     // Without a verified user (reading state, drawing the graph) nothing may reach an account.
     auth: identity ? environment.auth : UNAUTHENTICATED_AUTH,
     connectors: environment.connectors,
     connectionNames: environment.connectionNames,
     promptTemplate: environment.promptTemplate,
-    timeZone: environment.timeZone,
+    timeZone: environment.settings.config.timeZone,
     identity: identity ?? UNAUTHENTICATED_IDENTITY,
     logger: environment.logger,
-    ...(environment.baseUrls ? { baseUrls: environment.baseUrls } : {}),
+    catalog: environment.catalog,
+    ...(environment.environment.runtimeOptions.providerBaseUrls
+      ? { baseUrls: environment.environment.runtimeOptions.providerBaseUrls }
+      : {}),
     onToolAudit: (record) => environment.logger.info({ ...record }, "tool ran"),
   });
   return agent;
@@ -59,7 +62,7 @@ const UNAUTHENTICATED_IDENTITY: Identity = { userId: "unauthenticated" };
 
 function refuse(): never {
   throw new DelegateError(
-    "THREAD_FORBIDDEN",
+    "UNAUTHENTICATED",
     "No authenticated Delegate user: connected accounts are not available.",
   );
 }
@@ -67,6 +70,7 @@ function refuse(): never {
 const UNAUTHENTICATED_AUTH = new CachedAgentAuth({
   getStatuses: async () => refuse(),
   ensureAccount: async () => refuse(),
+  createAccount: async () => refuse(),
   getAuthorizationLink: async () => refuse(),
   getCredentials: async () => refuse(),
   executeTool: async () => refuse(),

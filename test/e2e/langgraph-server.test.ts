@@ -265,7 +265,7 @@ describe("Delegate on LangGraph's server", () => {
     const state = await alice().threads.getState(aliceThread);
     expect(state.tasks.flatMap((task) => task.interrupts.map((entry) => entry.value))).toEqual([value]);
     // The account was created for alice (the authenticated user), nothing ran.
-    expect(sandbox.scalekit.getAccount("alice", "gmail")?.status).toBe("PENDING_AUTH");
+    expect(sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_AUTH");
     expect(sandbox.emulators.gmail).toBeDefined();
   });
 
@@ -299,7 +299,7 @@ describe("Delegate on LangGraph's server", () => {
   it("after consent, resuming with recheck runs the tool and answers", async () => {
     const consent = await fetch(link, { method: "POST", body: new URLSearchParams({ decision: "allow" }) });
     expect(consent.status).toBe(200);
-    expect(sandbox.scalekit.getAccount("alice", "gmail")?.status).toBe("ACTIVE");
+    expect(sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("ACTIVE");
 
     const chunks = await collect(
       alice().runs.stream(aliceThread, "delegate", {
@@ -338,8 +338,8 @@ describe("Delegate on LangGraph's server", () => {
     const [bobValue] = interruptsOf(bobChunks);
     expect(bobValue?.requests[0]?.connector).toBe("gmail");
     expect(bobValue?.requests[0]?.url).not.toBe(link);
-    expect(sandbox.scalekit.getAccount("bob", "gmail")?.status).toBe("PENDING_AUTH");
-    expect(sandbox.scalekit.getAccount("alice", "gmail")?.status).toBe("ACTIVE");
+    expect(sandbox.controls.status({ userId: "bob" }, "gmail")).toBe("PENDING_AUTH");
+    expect(sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("ACTIVE");
 
     // Alice claims to be bob (who is not connected): she reads her own mail without an interrupt.
     const aliceOther = await alice().threads.create();
@@ -384,7 +384,7 @@ describe("Delegate on LangGraph's server", () => {
     expect(answer?.type).toBe("ai");
     expect(text(answer)).toMatch(/Google Calendar/);
     expect((await alice().threads.get(thread.thread_id)).status).toBe("idle");
-    expect(sandbox.scalekit.getAccount("alice", "googlecalendar")?.status).not.toBe("ACTIVE");
+    expect(sandbox.controls.status({ userId: "alice" }, "google-calendar")).not.toBe("ACTIVE");
   });
 });
 

@@ -7,7 +7,10 @@ import { type SandboxRuntime, startOpenAIRuntime } from "./sandbox-runtime.js";
  * Per-test fake OpenAI server and a sandbox runtime whose real ChatOpenAI talks to it; both are
  * closed after each test.
  */
-export function useOpenAIRuntime(defaults: Partial<AgentRuntimeOptions> = {}) {
+export function useOpenAIRuntime(
+  defaults: Partial<AgentRuntimeOptions> = {},
+  helperOptions: { webhooks?: boolean } = {},
+) {
   let openai: FakeOpenAI | undefined;
   let env: SandboxRuntime | undefined;
   beforeEach(async () => {
@@ -23,8 +26,19 @@ export function useOpenAIRuntime(defaults: Partial<AgentRuntimeOptions> = {}) {
       if (!openai) throw new Error("the fake OpenAI server starts in beforeEach");
       return openai;
     },
-    async start(options: Partial<AgentRuntimeOptions> = {}): Promise<SandboxRuntime> {
-      env = await startOpenAIRuntime(this.openai.url, { ...defaults, ...options });
+    async start(
+      options: Partial<AgentRuntimeOptions> = {},
+      startOptions: { webhooks?: boolean } = {},
+    ): Promise<SandboxRuntime> {
+      env = await startOpenAIRuntime(
+        this.openai.url,
+        { ...defaults, ...options },
+        {},
+        {
+          ...helperOptions,
+          ...startOptions,
+        },
+      );
       return env;
     },
   };

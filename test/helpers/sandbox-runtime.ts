@@ -1,6 +1,7 @@
 import type { AgentRuntime, AgentRuntimeOptions } from "../../src/runtime/agent-runtime.js";
 import { createAgentRuntime } from "../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
+import { DemoChatModel } from "../../src/sandbox/index.js";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/start-sandbox.js";
 
 export interface SandboxRuntime {
@@ -10,14 +11,20 @@ export interface SandboxRuntime {
   close(): Promise<void>;
 }
 
-/** A sandbox plus a runtime wired to it, with fast polling, recording every event. */
+/**
+ * A sandbox plus a runtime wired to it (the offline demo model unless a model is given; the
+ * emulator's signed webhooks delivered to the runtime, as the CLI wires them, unless
+ * `webhooks: false`), with fast polling, recording every event.
+ */
 export async function startSandboxRuntime(
   options: Partial<AgentRuntimeOptions> = {},
   sandboxOptions: SandboxOptions = {},
+  { webhooks = true }: { webhooks?: boolean } = {},
 ): Promise<SandboxRuntime> {
   const sandbox = await startSandbox({ timeZone: "Europe/Berlin", ...sandboxOptions });
   const events: RuntimeEvent[] = [];
   const runtime = await createAgentRuntime({
+    model: new DemoChatModel({ timeZone: "Europe/Berlin" }),
     scalekit: sandbox.settings,
     providerBaseUrls: sandbox.providerBaseUrls,
     webhookSecret: sandbox.webhookSecret,
@@ -30,11 +37,13 @@ export async function startSandboxRuntime(
       options.onEvent?.(event);
     },
   });
+  const stopWebhooks = webhooks ? sandbox.deliverWebhooks((input) => runtime.handleWebhook(input)) : () => {};
   return {
     sandbox,
     runtime,
     events,
     async close() {
+      stopWebhooks();
       await runtime.close();
       await sandbox.close();
     },
@@ -124,11 +133,14 @@ export async function startOpenAIRuntime(
   openaiUrl: string,
   options: Partial<AgentRuntimeOptions> = {},
   sandboxOptions: SandboxOptions = {},
+  helperOptions: { webhooks?: boolean } = {},
 ): Promise<SandboxRuntime> {
   const { createChatModel } = await import("../../src/agent/model.js");
-  const { model } = createChatModel(
-    { baseUrl: openaiUrl, apiKey: "sk-test", model: "test-model", maxRetries: 0 },
-    { timeZone: "Europe/Berlin" },
-  );
-  return startSandboxRuntime({ model, ...options }, sandboxOptions);
+  const { model } = createChatModel({
+    baseUrl: openaiUrl,
+    apiKey: "sk-test",
+    model: "test-model",
+    maxRetries: 0,
+  });
+  return startSandboxRuntime({ model, ...options }, sandboxOptions, helperOptions);
 }

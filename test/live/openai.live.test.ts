@@ -17,7 +17,7 @@ describe.skipIf(!openai)("live: a real model on the sandbox", () => {
         env.runtime.send({ userId: "live-user", threadId: "live-1", text: "Show my unread email." }),
         async (event) => {
           if (event.type === "authorization-required")
-            await env.sandbox.scalekit.approve("live-user", "gmail");
+            await env.sandbox.controls.approve({ userId: "live-user" }, "gmail");
         },
       );
       expect(ofType(events, "tool-call").some((call) => call.toolName === "gmail_search_messages")).toBe(

@@ -1,5 +1,6 @@
 import { Temporal } from "temporal-polyfill";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ConnectorId } from "../../src/index.js";
 import { DEMO_EXAMPLES, DemoChatModel } from "../../src/sandbox/demo-model/index.js";
 import { collect, ofType, type SandboxRuntime, startSandboxRuntime } from "../helpers/sandbox-runtime.js";
 
@@ -16,11 +17,23 @@ async function start(): Promise<SandboxRuntime> {
   return env;
 }
 
-/** Sends one message in the thread, connecting accounts when asked, and returns the final answer. */
+/**
+ * Sends one message in the thread, connecting accounts and approving what the policy asks about
+ * (moving and cancelling events), and returns the final answer.
+ */
 async function say(e: SandboxRuntime, userId: string, text: string): Promise<string> {
-  const events = await collect(e.runtime.send({ userId, threadId: `t-${userId}`, text }), async (event) => {
+  const threadId = `t-${userId}`;
+  const events = await collect(e.runtime.send({ userId, threadId, text }), async (event) => {
     if (event.type !== "authorization-required") return;
-    for (const request of event.requests) await e.sandbox.scalekit.approve(userId, request.connection);
+    for (const request of event.requests)
+      await e.sandbox.controls.approve({ userId }, request.connector as ConnectorId);
+    if (event.approvals.length > 0) {
+      const decisions = event.approvals.map((approval) => ({
+        toolCallId: approval.toolCallId,
+        type: "approve" as const,
+      }));
+      await collect(e.runtime.decide({ userId, threadId, decisions }));
+    }
   });
   const [end] = ofType(events, "turn-end");
   expect(end?.status).toBe("completed");

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { DelegateConfig } from "../../config/env-config.js";
-import type { CommandContext } from "../main.js";
+import type { CommandContext } from "../command-context.js";
 import { UsageError } from "../usage-error.js";
 import { JsonlReporter } from "./jsonl-reporter.js";
 import { PrettyReporter } from "./pretty-reporter.js";

@@ -1,11 +1,14 @@
 import { randomUUID } from "node:crypto";
 import type { AuthorizationRequest } from "../../agent/authorization-request.js";
-import { type Identity, scalekitIdentifier } from "../../auth/identity.js";
-import type { DelegateConfig } from "../../config/env-config.js";
-import { type ConnectorId, connectionNames } from "../../connectors/registry.js";
-import { errorMessage } from "../../errors.js";
-import type { Logger } from "../../logger.js";
-import type { RuntimeEvent } from "../../runtime/events.js";
+import {
+  type ConnectorId,
+  type DelegateConfig,
+  errorMessage,
+  type Identity,
+  isConnectorId,
+  type Logger,
+  type RuntimeEvent,
+} from "../../index.js";
 import { openSession, type Session } from "../bootstrap.js";
 import { evaluate } from "./expectations.js";
 import type { AuthorizationNeeded, Reporter, ScriptResult } from "./reporter.js";
@@ -76,13 +79,12 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
       ...(script.timezone ? { timeZone: script.timezone } : {}),
     },
   });
-  const { runtime, sandbox } = session;
+  const { runtime } = session;
+  const sandbox = session.environment.sandbox;
   const identity: Identity = {
     userId: script.user,
     ...(script.organization ? { organizationId: script.organization } : {}),
   };
-  const identifier = scalekitIdentifier(identity);
-  const names = sandbox?.connectionNames ?? connectionNames(config.connectionOverrides);
   const threadId = `run-${randomUUID()}`;
   const ref = { ...identity, threadId };
 
@@ -93,7 +95,7 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
     test: (event: RuntimeEvent) => boolean;
     resolve: (item: RecordedEvent) => void;
   }[] = [];
-  const unsubscribe = runtime.subscribe(threadId, (event) => {
+  const unsubscribe = runtime.subscribe(ref, (event) => {
     const recorded: RecordedEvent = { seq: record.events.length, turn: currentTurn, event };
     record.events.push(recorded);
     reporter.event(file, recorded);
@@ -167,7 +169,10 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
     }
     return undefined;
   };
-  const connectionOf = (connector: string) => names[connector as ConnectorId] ?? connector;
+  const connectorOf = (connector: string): ConnectorId => {
+    if (!isConnectorId(connector)) throw new StopRun(`unknown connector "${connector}"`);
+    return connector;
+  };
   const targets = (turn: AuthTurn, waiting: Pending | undefined): string[] => {
     if (turn.connectors) return turn.connectors;
     if (waiting) return [...new Set(waiting.requests.map((request) => request.connector))];
@@ -175,20 +180,20 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
       `\`${turn.auth}\`: nothing is waiting for authorization; list the connectors to act on, e.g. connectors: [gmail]`,
     );
   };
-  const emulator = () => {
+  const controls = () => {
     if (!sandbox) throw new StopRun("this action needs the sandbox");
-    return sandbox.scalekit;
+    return sandbox.controls;
   };
   const allActive = (waiting: Pending) =>
     waiting.requests.every(
-      (request) => emulator().getAccount(identifier, request.connection)?.status === "ACTIVE",
+      (request) => controls().status(identity, connectorOf(request.connector)) === "ACTIVE",
     );
   const deadlineWait = (waiting: Pending) =>
     Math.max(1_000, Date.parse(waiting.deadline) - Date.now()) + stepTimeoutMs;
 
   const approve = async (connectors: string[], waiting: Pending | undefined) => {
     const from = nextSeq();
-    for (const connector of connectors) await emulator().approve(identifier, connectionOf(connector));
+    for (const connector of connectors) await controls().approve(identity, connectorOf(connector));
     if (waiting && allActive(waiting)) await settle(from, stepTimeoutMs, "the resumed run");
   };
   const cancel = async () => drain(runtime.cancel(ref), "cancelling the authorization");
@@ -211,21 +216,19 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
         return;
       case "deny":
         for (const connector of targets(turn, waiting))
-          await emulator().deny(identifier, connectionOf(connector));
+          await controls().deny(identity, connectorOf(connector));
         return;
       case "expire": {
-        for (const connector of targets(turn, waiting)) {
-          emulator().expireLinks(identifier, connectionOf(connector));
-          // As if the link's lifetime had passed: the runtime's cached copy lapses with it.
-          runtime.auth.forgetLink(identity, connectionOf(connector));
-        }
+        for (const connector of targets(turn, waiting))
+          controls().expireLinks(identity, connectorOf(connector));
+        // A recheck looks again and hands out fresh links for what is still missing.
         if (waiting) await drain(runtime.resume(ref), "rechecking the authorization");
         return;
       }
       case "revoke":
         for (const connector of targets(turn, waiting)) {
           try {
-            emulator().revokeAccount(identifier, connectionOf(connector));
+            controls().revokeAtProvider(identity, connectorOf(connector));
           } catch (error) {
             throw new StopRun(`\`revoke\` ${connector}: ${errorMessage(error)} (connect it first)`);
           }
@@ -264,7 +267,7 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
           );
           if (sandbox)
             for (const request of waiting.requests)
-              await sandbox.scalekit.deny(identifier, request.connection);
+              await sandbox.controls.deny(identity, connectorOf(request.connector));
           await cancel();
           break;
         case "wait":
@@ -286,13 +289,13 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
       ...(script.name ? { name: script.name } : {}),
       user: script.user,
       ...(script.organization ? { organization: script.organization } : {}),
-      mode: session.modeLabel,
+      mode: session.environment.modeLabel,
       model: runtime.info.modelLabel,
       connected: script.sandbox?.connected ?? [],
     });
     if (sandbox) {
       for (const connector of script.sandbox?.connected ?? [])
-        await sandbox.scalekit.approve(identifier, connectionOf(connector));
+        await sandbox.controls.approve(identity, connectorOf(connector));
     } else if (script.sandbox?.connected.length) {
       reporter.note(
         file,

@@ -1,5 +1,6 @@
 import { connectorTool } from "../connector-tool.js";
 import type { ProviderClient } from "../provider-client.js";
+import { emailSummary } from "../shared/summaries.js";
 import { createDraft, getThread, sendMessage } from "./gmail-api.js";
 import { base64UrlEncode, buildRawMessage, header } from "./mime.js";
 import { type ComposeInput, composeSchema } from "./schemas.js";
@@ -9,7 +10,13 @@ export const sendMessageTool = connectorTool({
   description:
     "Send a plain-text email from the user's Gmail. Pass thread_id to reply inside an existing thread. Sends immediately.",
   schema: composeSchema,
-  sideEffect: true,
+  effect: "write",
+  targets: [
+    { field: "to", kind: "email" },
+    { field: "cc", kind: "email" },
+    { field: "bcc", kind: "email" },
+  ],
+  summarize: (input) => emailSummary("Send email", input),
   async run(input, { http }) {
     const raw = await composeRaw(http, input);
     const sent = await sendMessage(http, raw, input.thread_id);
@@ -22,7 +29,13 @@ export const createDraftTool = connectorTool({
   description:
     "Save a plain-text email as a draft in the user's Gmail without sending it. Pass thread_id to draft a reply in that thread.",
   schema: composeSchema,
-  sideEffect: true,
+  effect: "write",
+  targets: [
+    { field: "to", kind: "email" },
+    { field: "cc", kind: "email" },
+    { field: "bcc", kind: "email" },
+  ],
+  summarize: (input) => emailSummary("Save a draft", input),
   async run(input, { http }) {
     const raw = await composeRaw(http, input);
     const draft = await createDraft(http, raw, input.thread_id);

@@ -18,6 +18,7 @@ export const searchMessages = connectorTool({
   description:
     "Search the user's Gmail with Gmail search syntax and list matching messages newest first (sender, subject, date, snippet, unread). Use gmail_get_message to read one in full.",
   schema: searchMessagesSchema,
+  effect: "read",
   async run({ query, max_results }, { http, timeZone }) {
     const list = await listMessages(http, query.trim(), max_results);
     const refs = (list.messages ?? []).slice(0, max_results);
@@ -38,6 +39,7 @@ export const getMessageTool = connectorTool({
   description:
     "Read one Gmail message in full: headers, labels and the plain-text body (long bodies are cut and flagged truncated).",
   schema: getMessageSchema,
+  effect: "read",
   async run({ message_id }, { http, timeZone }) {
     const message = await getMessage(http, message_id, "full");
     const headers = message.payload?.headers;

@@ -8,6 +8,7 @@ import {
   newEventTimes,
   toolTimeRange,
 } from "../shared/calendar.js";
+import { eventSummary } from "../shared/summaries.js";
 import { formatInZone, formatUtc, isValidTimeZone, parseDateTime } from "../shared/time.js";
 import {
   EVENTS_PATH,
@@ -70,6 +71,7 @@ const listEvents = connectorTool({
   description:
     "List events on the user's primary Google Calendar in a time range (default: the next 7 days), optionally filtered by text. Use a bare date such as 2025-06-12 as time_min to get that whole day.",
   schema: ListEventsSchema,
+  effect: "read",
   async run(input, { http, timeZone, now }) {
     const { start, end } = toolTimeRange(
       "google-calendar",
@@ -107,7 +109,9 @@ const createEvent = connectorTool({
   description:
     "Create an event on the user's primary Google Calendar and invite the given guests. Give end or duration_minutes (default 30 minutes); a bare date as start makes an all-day event.",
   schema: CreateEventSchema,
-  sideEffect: true,
+  effect: "write",
+  targets: [{ field: "attendees", kind: "email" }],
+  summarize: (input) => eventSummary("Create event", input),
   async run(input, { http, timeZone }) {
     const body: Partial<GoogleEvent> = {
       summary: input.title,
@@ -131,7 +135,9 @@ const updateEvent = connectorTool({
   description:
     "Change an event on the user's primary Google Calendar: title, time, location, description or guest list. Moving only the start keeps the event's length; guests are notified.",
   schema: UpdateEventSchema,
-  sideEffect: true,
+  effect: "destructive",
+  targets: [{ field: "attendees", kind: "email" }],
+  summarize: (input) => eventSummary("Change", input),
   async run(input, { http, timeZone }) {
     const patch: Partial<GoogleEvent> = {};
     if (input.title !== undefined) patch.summary = input.title;
@@ -169,7 +175,8 @@ const deleteEvent = connectorTool({
   description:
     "Delete an event from the user's primary Google Calendar; guests are notified of the cancellation.",
   schema: DeleteEventSchema,
-  sideEffect: true,
+  effect: "destructive",
+  summarize: (input) => eventSummary("Delete", input),
   async run(input, { http }) {
     await http.request({ method: "DELETE", path: eventPath(input.event_id), query: { sendUpdates: "all" } });
     return { deleted: true, event_id: input.event_id };
@@ -181,6 +188,7 @@ const findFreeTime = connectorTool({
   description:
     "Find free slots of at least duration_minutes on the user's primary Google Calendar between time_min and time_max, by default only 09:00–18:00 on weekdays in the user's time zone (set working_hours_only=false for evenings or weekends). Slots are whole free gaps; pick a start inside one.",
   schema: FindFreeTimeSchema,
+  effect: "read",
   async run(input, { http, timeZone, now }) {
     const requested = toolTimeRange(
       "google-calendar",

@@ -1,6 +1,7 @@
 import { DelegateError, isDelegateError } from "../../errors.js";
 import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
 import type { ProviderClient } from "../provider-client.js";
+import { words } from "../shared/summaries.js";
 import { formatInZoneOrUtc as formatInZone } from "../shared/time.js";
 import { markdownToBlocks } from "./markdown.js";
 import {
@@ -65,6 +66,7 @@ const searchTool = connectorTool({
   description:
     "Search the Notion pages and databases shared with Delegate by title; without a query, list the most recently edited ones.",
   schema: searchSchema,
+  effect: "read",
   async run(input, { http, timeZone }) {
     const answer = await search(http, {
       ...(input.query ? { query: input.query } : {}),
@@ -91,6 +93,7 @@ const getPageTool = connectorTool({
   description:
     "Read a Notion page: its title, properties and content as Markdown-like text (child pages are listed with their ids).",
   schema: getPageSchema,
+  effect: "read",
   async run(input, { http, timeZone }) {
     const id = await resolveId(http, input.page_id, "page");
     const page = await http.request<NotionPage>({ method: "GET", path: `/v1/pages/${id}` });
@@ -118,7 +121,10 @@ const createPageTool = connectorTool({
   name: "notion_create_page",
   description: "Create a new Notion page under an existing page, with optional Markdown-like content.",
   schema: createPageSchema,
-  sideEffect: true,
+  effect: "write",
+  targets: [{ field: "parent_page_id", kind: "notion-parent" }],
+  summarize: (input) =>
+    `Create the Notion page "${input.title}" under ${input.parent_page_id}${input.content ? ` (${words(input.content)})` : ""}`,
   async run(input, { http }) {
     const parent = await resolveId(http, input.parent_page_id, "page");
     const blocks = input.content ? markdownToBlocks(input.content) : [];
@@ -154,7 +160,9 @@ const appendToPageTool = connectorTool({
   description:
     "Add Markdown-like content to the end of an existing Notion page (for notes, action items, updates).",
   schema: appendToPageSchema,
-  sideEffect: true,
+  effect: "write",
+  targets: [{ field: "page_id", kind: "notion-parent" }],
+  summarize: (input) => `Append to the Notion page ${input.page_id} (${words(input.content)})`,
   async run(input, { http }) {
     const id = await resolveId(http, input.page_id, "page");
     const blocks = markdownToBlocks(input.content);
@@ -224,6 +232,7 @@ const queryDatabaseTool = connectorTool({
   description:
     'List the rows of a Notion database (e.g. "Projects") with their properties, optionally only those where one property equals a value.',
   schema: queryDatabaseSchema,
+  effect: "read",
   async run(input, { http }) {
     if ((input.filter_property === undefined) !== (input.equals === undefined)) {
       throw new DelegateError("TOOL_FAILED", "Give filter_property and equals together, or neither.");

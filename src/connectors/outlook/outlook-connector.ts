@@ -6,6 +6,7 @@ import {
   newEventTimes,
   toolTimeRange,
 } from "../shared/calendar.js";
+import { emailSummary, eventSummary } from "../shared/summaries.js";
 import { formatInZone, formatUtc } from "../shared/time.js";
 import {
   CALENDAR_VIEW_PATH,
@@ -131,6 +132,7 @@ const searchMessages = connectorTool({
   description:
     "Search the user's Outlook mailbox, newest first: free text, a sender, and/or unread only. With no arguments it lists the latest messages.",
   schema: SearchMessagesSchema,
+  effect: "read",
   async run(input, { http, timeZone }) {
     const plan = planMessageQuery(input);
     const page = await http.request<GraphCollection<GraphMessage>>({
@@ -152,6 +154,7 @@ const getMessage = connectorTool({
   name: "outlook_get_message",
   description: "Read one Outlook message: sender, recipients, subject, date and the body as plain text.",
   schema: GetMessageSchema,
+  effect: "read",
   async run(input, { http, timeZone }) {
     const message = await http.request<GraphMessage>({
       path: messagePath(input.message_id),
@@ -165,7 +168,13 @@ const sendMessage = connectorTool({
   name: "outlook_send_message",
   description: "Send a plain-text email from the user's Outlook account; a copy is saved in Sent Items.",
   schema: SendMessageSchema,
-  sideEffect: true,
+  effect: "write",
+  targets: [
+    { field: "to", kind: "email" },
+    { field: "cc", kind: "email" },
+    { field: "bcc", kind: "email" },
+  ],
+  summarize: (input) => emailSummary("Send Outlook email", input),
   async run(input, { http }) {
     await http.request({
       method: "POST",
@@ -190,6 +199,7 @@ const listEvents = connectorTool({
   description:
     "List the user's Outlook calendar events between start and end (default: today through the next 7 days), including each occurrence of recurring meetings. Use a bare date such as 2025-06-12 as start to get that whole day.",
   schema: ListEventsSchema,
+  effect: "read",
   async run(input, { http, timeZone, now }) {
     const { start, end } = toolTimeRange(
       "outlook",
@@ -233,7 +243,9 @@ const createEvent = connectorTool({
   description:
     "Create an event on the user's Outlook calendar and invite attendees, optionally with a Teams link. Give end or duration_minutes (default 30 minutes); a bare date as start makes an all-day event.",
   schema: CreateEventSchema,
-  sideEffect: true,
+  effect: "write",
+  targets: [{ field: "attendees", kind: "email" }],
+  summarize: (input) => eventSummary("Create event", input),
   async run(input, { http, timeZone }) {
     const body: Record<string, unknown> = {
       subject: input.subject,
@@ -253,7 +265,9 @@ const updateEvent = connectorTool({
   description:
     "Change an event on the user's Outlook calendar: subject, time, location, notes, attendees or Teams link. Moving only the start keeps the event's length; attendees are notified.",
   schema: UpdateEventSchema,
-  sideEffect: true,
+  effect: "destructive",
+  targets: [{ field: "attendees", kind: "email" }],
+  summarize: (input) => eventSummary("Change", input),
   async run(input, { http, timeZone }) {
     const patch: Record<string, unknown> = eventDetails(input);
     if (input.subject !== undefined) patch.subject = input.subject;
@@ -283,7 +297,8 @@ const deleteEvent = connectorTool({
   description:
     "Delete an event from the user's Outlook calendar; if the user organized it, attendees get a cancellation.",
   schema: DeleteEventSchema,
-  sideEffect: true,
+  effect: "destructive",
+  summarize: (input) => eventSummary("Delete", input),
   async run(input, { http }) {
     await http.request({ method: "DELETE", path: eventPath(input.event_id) });
     return { deleted: true, event_id: input.event_id };

@@ -2,6 +2,7 @@ import { isDelegateError } from "../../errors.js";
 import { truncate } from "../../text.js";
 import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
 import type { ProviderClient } from "../provider-client.js";
+import { postSummary } from "../shared/summaries.js";
 import { slackTsToIso } from "./format.js";
 import {
   listChannelsSchema,
@@ -57,6 +58,7 @@ const listChannelsTool = connectorTool({
   description:
     "List the Slack channels the user can see, with topic, member count and whether the user is a member.",
   schema: listChannelsSchema,
+  effect: "read",
   async run(input, { http }) {
     const channels = await listChannels(http, input.limit ?? 100);
     return {
@@ -77,6 +79,7 @@ const readChannelTool = connectorTool({
   description:
     "Read the most recent messages of a Slack channel (oldest first), or the replies of one thread when thread_ts is given.",
   schema: readChannelSchema,
+  effect: "read",
   async run(input, { http, timeZone }) {
     const channel = await resolveChannel(http, input.channel);
     const limit = input.limit ?? 20;
@@ -121,7 +124,9 @@ const postMessageTool = connectorTool({
   name: "slack_post_message",
   description: "Post a message to a Slack channel as the user, or reply in a thread when thread_ts is given.",
   schema: postMessageSchema,
-  sideEffect: true,
+  effect: "write",
+  targets: [{ field: "channel", kind: "slack-conversation" }],
+  summarize: (input) => postSummary(input.channel, input.text, input.thread_ts),
   async run(input, { http }) {
     // Resolve first so a wrong channel name fails before anything is posted.
     const channel = await resolveChannel(http, input.channel);
@@ -151,6 +156,7 @@ const searchMessagesTool = connectorTool({
   description:
     'Search Slack messages the user can see, newest first; supports free text and modifiers like "in:#channel" and "from:@name".',
   schema: searchMessagesSchema,
+  effect: "read",
   async run(input, { http, timeZone }) {
     const answer = await slackGet<{ messages?: { total?: number; matches?: SearchMatch[] } }>(
       http,
@@ -188,6 +194,7 @@ const listUsersTool = connectorTool({
   name: "slack_list_users",
   description: "List the people (and bots) in the Slack workspace with their names and job titles.",
   schema: listUsersSchema,
+  effect: "read",
   async run(input, { http }) {
     const max = input.limit ?? 100;
     const users: SlackUser[] = [];

@@ -1,14 +1,11 @@
 import { type ConnectorStatus, statusName } from "./account-status.js";
-import type { AccountRecord } from "./account-store.js";
+import type { AccountEvent } from "./account-store.js";
+
+export type { AccountEvent };
+
 import { randomId } from "./random-ids.js";
 
 /** What the account store reports; the emulator turns each into an event envelope. */
-export type AccountEvent =
-  | {
-      type: "created" | "updated" | "deleted" | "magic_link_generated" | "token_refresh_succeeded";
-      account: AccountRecord;
-    }
-  | { type: "status_updated"; account: AccountRecord; oldStatus: ConnectorStatus };
 
 export const CREATED_EVENT = "connected_account.created";
 export const UPDATED_EVENT = "connected_account.updated";

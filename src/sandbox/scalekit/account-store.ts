@@ -1,16 +1,22 @@
 import type { JsonObject } from "@bufbuild/protobuf";
 import type { TokenGrant, TokenVerifier } from "../token-grants.js";
 import type { AccountCredentials, OAuthCredentials, StaticCredentials } from "./account-credentials.js";
-import type { AccountEvent } from "./account-events.js";
 import { type AccountKey, type AccountScope, keyString } from "./account-scope.js";
 import { ConnectorStatus } from "./account-status.js";
 import { type ConnectionProfile, isStaticConnection } from "./connection-profiles.js";
 import { type IssueLinkOptions, type LinkState, type MagicLinkRecord, MagicLinks } from "./magic-links.js";
 import { decimalId, randomId, randomSecret } from "./random-ids.js";
 
-export type { AccountSnapshot } from "./account-snapshot.js";
 export type { ConnectionProfile } from "./connection-profiles.js";
 export type { LinkState, MagicLinkRecord } from "./magic-links.js";
+
+/** A change to an account, as the event feed and webhooks report it. */
+export type AccountEvent =
+  | {
+      type: "created" | "updated" | "deleted" | "magic_link_generated" | "token_refresh_succeeded";
+      account: AccountRecord;
+    }
+  | { type: "status_updated"; account: AccountRecord; oldStatus: ConnectorStatus };
 
 export interface AccountRecord extends AccountScope {
   readonly id: string;
@@ -67,6 +73,8 @@ export class AccountStore implements TokenVerifier {
   readonly #accounts = new Map<string, AccountRecord>();
   readonly #idsByKey = new Map<string, string>();
   readonly #accountIdsByAccessToken = new Map<string, string>();
+  /** Tokens the provider stopped accepting while Scalekit still hands them out. */
+  readonly #revokedAtProvider = new Set<string>();
   readonly #verifications = new Map<string, VerificationRequest>();
   readonly #links: MagicLinks;
 
@@ -211,6 +219,16 @@ export class AccountStore implements TokenVerifier {
     this.#setStatus(account, ConnectorStatus.DISCONNECTED);
   }
 
+  /**
+   * The user revoked access at the provider (e.g. in their Google account). Scalekit does not
+   * know yet: the account stays ACTIVE and keeps handing out its tokens, which the provider now
+   * refuses, until a refresh fails or the user consents again.
+   */
+  revokeAtProvider(account: AccountRecord): void {
+    for (const token of [account.accessToken, account.refreshToken])
+      if (token) this.#revokedAtProvider.add(token);
+  }
+
   /** The access token lapses now; the refresh token still works. */
   expireAccessToken(account: AccountRecord): void {
     if (account.accessToken === undefined) return;
@@ -304,7 +322,12 @@ export class AccountStore implements TokenVerifier {
   verify(accessToken: string): TokenGrant | undefined {
     const id = this.#accountIdsByAccessToken.get(accessToken);
     const account = id === undefined ? undefined : this.#accounts.get(id);
-    if (account === undefined || account.accessToken !== accessToken || !this.hasLiveToken(account)) {
+    if (
+      account === undefined ||
+      account.accessToken !== accessToken ||
+      !this.hasLiveToken(account) ||
+      this.#revokedAtProvider.has(accessToken)
+    ) {
       return undefined;
     }
     return {

@@ -2,7 +2,7 @@ import type { Code } from "@connectrpc/connect";
 import type { TokenVerifier } from "../token-grants.js";
 import type { ConnectedAccountEventEnvelope } from "./account-events.js";
 import type { ScopeInput } from "./account-scope.js";
-import type { AccountSnapshot } from "./account-store.js";
+import type { AccountSnapshot } from "./account-snapshot.js";
 import type { ConnectionOptions } from "./connection-profiles.js";
 import type { HostedToolRegistry } from "./hosted-tools.js";
 import type { WebhookDelivery, WebhookFunction } from "./webhooks.js";
@@ -96,6 +96,8 @@ export interface ScalekitEmulator {
   expireAccount(identifier: string, connection: string, scope?: AccountScopeOptions): void;
   /** Access revoked at the provider: DISCONNECTED, tokens invalid. */
   revokeAccount(identifier: string, connection: string, scope?: AccountScopeOptions): void;
+  /** Access revoked at the provider only: the account stays ACTIVE, its tokens stop working. */
+  revokeAtProvider(identifier: string, connection: string, scope?: AccountScopeOptions): void;
   /** The access token lapses now but can be refreshed (GetConnectedAccountAuth does so). */
   expireAccessToken(identifier: string, connection: string, scope?: AccountScopeOptions): void;
   /** Outstanding magic links lapse now, optionally only one user's and/or one connection's (any scope). */

@@ -11,7 +11,7 @@ export {
   UPDATED_EVENT,
 } from "./account-events.js";
 export type { AccountStatusName } from "./account-status.js";
-export type { AccountSnapshot } from "./account-store.js";
+export type { AccountSnapshot } from "./account-snapshot.js";
 export { escapeHtml } from "./consent-page.js";
 export {
   type HostedTool,

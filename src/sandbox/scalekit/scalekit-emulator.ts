@@ -165,6 +165,9 @@ export async function startScalekitEmulator(
     expireAccount(identifier, connection, scope) {
       store.expire(existingAccount(identifier, connection, scope));
     },
+    revokeAtProvider(identifier, connection, scope) {
+      store.revokeAtProvider(existingAccount(identifier, connection, scope));
+    },
     revokeAccount(identifier, connection, scope) {
       store.revoke(existingAccount(identifier, connection, scope));
     },

@@ -11,13 +11,19 @@ describe("catalog mode: Scalekit-hosted tools", () => {
     fixture.openai.enqueue({ text: "Hi." });
     await collect(env.runtime.send({ userId: "ann", threadId: "c1", text: "hi" }));
     const tools = (fixture.openai.requests[0]?.tools ?? []).map((t) => t.function.name).sort();
-    expect(tools).toEqual([
-      "gmail_fetch_mails",
-      "googlecalendar_list_events",
-      "notion_page_search",
-      "slack_list_channels",
-      "slack_send_message",
-    ]);
+    // The sandbox hosts Scalekit's read and write tools for every built-in connector.
+    expect(tools).toHaveLength(26);
+    expect(tools).toEqual(
+      expect.arrayContaining([
+        "gmail_fetch_mails",
+        "gmail_send_message",
+        "googlecalendar_delete_event",
+        "notion_page_create",
+        "outlook_send_message",
+        "slack_list_channels",
+        "slack_send_message",
+      ]),
+    );
     const send = fixture.openai.requests[0]?.tools?.find((t) => t.function.name === "slack_send_message");
     expect(send?.function.parameters).toMatchObject({ required: ["channel", "text"] });
   });
@@ -44,25 +50,26 @@ describe("catalog mode: Scalekit-hosted tools", () => {
 
   it("reports a tool-level error to the model, and re-authorizes when Scalekit says the token is unauthorized", async () => {
     const env = await start();
-    await env.sandbox.scalekit.approve("cy", "slack");
+    await env.sandbox.controls.approve({ userId: "cy" }, "slack");
     fixture.openai.enqueue(
       { toolCalls: [{ name: "slack_send_message", args: { channel: "#no-such-channel", text: "hi" } }] },
       { text: "No such channel." },
     );
-    const failed = await collect(env.runtime.send({ userId: "cy", threadId: "c3", text: "post hi" }));
+    const failed = await collect(
+      env.runtime.send({ userId: "cy", threadId: "c3", text: "post hi to #no-such-channel" }),
+    );
     expect(ofType(failed, "authorization-required")).toHaveLength(0);
     expect(ofType(failed, "tool-result")[0]?.status).toBe("error");
     expect(ofType(failed, "tool-result")[0]?.preview).toMatch(/not found/i);
 
-    env.sandbox.scalekit.revokeAccount("cy", "slack");
-    env.runtime.auth.invalidate({ userId: "cy" }, "slack");
+    env.sandbox.controls.revoke({ userId: "cy" }, "slack");
     // The cache no longer vouches for Slack, so the gate asks before anything runs.
     fixture.openai.enqueue(
       { toolCalls: [{ name: "slack_send_message", args: { channel: "#team", text: "catalog hello" } }] },
       { text: "Posted." },
     );
     const again = await collect(
-      env.runtime.send({ userId: "cy", threadId: "c3", text: "post to team" }),
+      env.runtime.send({ userId: "cy", threadId: "c3", text: "post to #team" }),
       async (event) => {
         if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
       },
@@ -79,14 +86,14 @@ describe("catalog mode: Scalekit-hosted tools", () => {
 
   it("turns a token Scalekit rejects mid-call into a re-authorization interrupt", async () => {
     const env = await start();
-    await env.sandbox.scalekit.approve("dee", "gmail");
+    await env.sandbox.controls.approve({ userId: "dee" }, "gmail");
     fixture.openai.enqueue(
       { toolCalls: [{ name: "gmail_fetch_mails", args: { query: "is:unread" } }] },
       { text: "One." },
     );
     await collect(env.runtime.send({ userId: "dee", threadId: "c4", text: "unread" }));
-    // Revoked at Scalekit while the cache still says ACTIVE: ExecuteTool answers unauthorized.
-    env.sandbox.scalekit.revokeAccount("dee", "gmail");
+    // Revoked at the provider while Scalekit still says ACTIVE: ExecuteTool answers unauthorized.
+    env.sandbox.controls.revokeAtProvider({ userId: "dee" }, "gmail");
     fixture.openai.enqueue(
       { toolCalls: [{ name: "gmail_fetch_mails", args: { query: "is:unread" } }] },
       { text: "Two." },

@@ -20,7 +20,7 @@ describe("every connector re-authorizes after its token is revoked", () => {
     it(connector, async () => {
       const env = await start();
       const user = `reauth-${connector}`;
-      await env.sandbox.scalekit.approve(user, read.connection);
+      await env.sandbox.controls.approve({ userId: user }, connector as ConnectorId);
       fixture.openai.enqueue(
         { toolCalls: [{ name: read.tool, args: read.args }] },
         { text: "First answer." },
@@ -30,7 +30,8 @@ describe("every connector re-authorizes after its token is revoked", () => {
       );
       expect(ofType(first, "tool-result")[0]?.status, JSON.stringify(first)).toBe("success");
 
-      env.sandbox.scalekit.revokeAccount(user, read.connection);
+      // Revoked at the provider: Scalekit still says ACTIVE, so only the call finds out.
+      env.sandbox.controls.revokeAtProvider({ userId: user }, connector as ConnectorId);
       fixture.openai.enqueue(
         { toolCalls: [{ name: read.tool, args: read.args }] },
         { text: "Second answer." },
@@ -65,7 +66,7 @@ describe("a batch across connectors", () => {
     );
     const interrupts: string[][] = [];
     const events = await collect(
-      env.runtime.send({ userId: "batcher", threadId: "t-batch", text: "calendar + post" }),
+      env.runtime.send({ userId: "batcher", threadId: "t-batch", text: "calendar + post to #team" }),
       async (event) => {
         if (event.type !== "authorization-required") return;
         interrupts.push(event.requests.map((request) => request.connection).sort());

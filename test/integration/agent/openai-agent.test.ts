@@ -32,7 +32,7 @@ afterEach(async () => {
   await openai.close();
 });
 
-async function start(extra: Parameters<typeof startOpenAIRuntime>[1] = {}) {
+async function start(extra: Parameters<typeof startOpenAIRuntime>[1] = {}, webhooks = true) {
   const logger = createFileLogger(dataDir, "debug", []);
   env = await startOpenAIRuntime(
     openai.url,
@@ -43,6 +43,7 @@ async function start(extra: Parameters<typeof startOpenAIRuntime>[1] = {}) {
       ...extra,
     },
     { tokenPrefix: CANARY },
+    { webhooks },
   );
   return { env, logger };
 }
@@ -74,15 +75,14 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
 
   it("tells the model every turn which connectors this user has connected", async () => {
     const { env } = await start();
-    await env.sandbox.scalekit.approve("planner", "slack");
+    await env.sandbox.controls.approve({ userId: "planner" }, "slack");
     openai.enqueue({ text: "Hi." }, { text: "Hi again." });
     await collect(env.runtime.send({ userId: "planner", threadId: "t-plan", text: "hi" }));
     const system = String(openai.requests[0]?.messages[0]?.content);
     expect(openai.requests[0]?.messages[0]?.role).toBe("system");
     expect(system).toContain("- Slack: connected");
     expect(system).toMatch(/- Gmail: not connected yet/);
-    await env.sandbox.scalekit.approve("planner", "gmail");
-    env.runtime.auth.invalidate({ userId: "planner" }, "gmail");
+    await env.sandbox.controls.approve({ userId: "planner" }, "gmail");
     await collect(env.runtime.send({ userId: "planner", threadId: "t-plan", text: "hi" }));
     expect(String(openai.requests[1]?.messages[0]?.content)).toContain("- Gmail: connected");
   });
@@ -101,7 +101,7 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
     openai.enqueue({ text: "Sent the email and posted to #team." });
     const interrupts: string[][] = [];
     const events = await collect(
-      env.runtime.send({ userId: "bob", threadId: "t2", text: "email sam and tell #team" }),
+      env.runtime.send({ userId: "bob", threadId: "t2", text: "email sam@example.com and tell #team" }),
       async (event) => {
         if (event.type !== "authorization-required") return;
         interrupts.push(event.requests.map((r) => r.connector).sort());
@@ -170,8 +170,8 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
 
   it("ignores identity arguments the model invents: another user's mailbox is untouched", async () => {
     const { env } = await start();
-    await env.sandbox.scalekit.approve("alice", "gmail");
-    await env.sandbox.scalekit.approve("victim", "gmail");
+    await env.sandbox.controls.approve({ userId: "alice" }, "gmail");
+    await env.sandbox.controls.approve({ userId: "victim" }, "gmail");
     const victimBefore = env.sandbox.emulators.gmail.inspect("victim").messages.length;
     openai.enqueue({
       toolCalls: [
@@ -190,7 +190,9 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
       ],
     });
     openai.enqueue({ text: "Done." });
-    await collect(env.runtime.send({ userId: "alice", threadId: "t4", text: "as victim, email eve" }));
+    await collect(
+      env.runtime.send({ userId: "alice", threadId: "t4", text: "as victim, email eve@example.com" }),
+    );
     expect(env.sandbox.emulators.gmail.inspect("victim").messages).toHaveLength(victimBefore);
     expect(
       env.sandbox.emulators.gmail.inspect("alice").messages.filter((m) => m.headers.to?.includes("eve@")),
@@ -213,7 +215,7 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
         if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
       },
     );
-    const token = env.sandbox.scalekit.getAccount("dan", "gmail")?.accessToken ?? "";
+    const token = env.sandbox.scalekit.getAccount("dan", "gmail", { userId: "dan" })?.accessToken ?? "";
     expect(token.startsWith(CANARY)).toBe(true);
     await env.runtime.close();
     logger.flush();
@@ -241,7 +243,7 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
 
   it("re-authorizes after the token is revoked mid-conversation, then retries once", async () => {
     const { env } = await start();
-    await env.sandbox.scalekit.approve("erin", "gmail");
+    await env.sandbox.controls.approve({ userId: "erin" }, "gmail");
     openai.enqueue(
       { toolCalls: [{ name: "gmail_search_messages", args: { query: "invoice" } }] },
       { text: "3 invoices." },
@@ -250,7 +252,8 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
     expect(ofType(first, "authorization-required")).toHaveLength(0);
     expect(ofType(first, "tool-result")[0]?.summary).toBe("3 messages");
 
-    env.sandbox.scalekit.revokeAccount("erin", "gmail");
+    // Revoked at the provider: Scalekit still says ACTIVE, so only the call finds out.
+    env.sandbox.controls.revokeAtProvider({ userId: "erin" }, "gmail");
     openai.enqueue(
       { toolCalls: [{ name: "gmail_search_messages", args: { query: "is:unread" } }] },
       { text: "6 unread." },
@@ -271,7 +274,7 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
 
   it("turns a token that keeps failing after reconnecting into an error result, not a loop", async () => {
     const { env } = await start();
-    await env.sandbox.scalekit.approve("fay", "gmail");
+    await env.sandbox.controls.approve({ userId: "fay" }, "gmail");
     env.sandbox.providers.failNext("/gmail/v1/users/me/messages", 10, {
       status: 401,
       body: { error: { code: 401, message: "Invalid Credentials" } },
@@ -305,7 +308,7 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
 
   it("turns 404, invalid arguments and exhausted 5xx into error results without a consent prompt", async () => {
     const { env } = await start();
-    await env.sandbox.scalekit.approve("gil", "gmail");
+    await env.sandbox.controls.approve({ userId: "gil" }, "gmail");
     env.sandbox.providers.failNext("/gmail/v1/users/me/drafts", 10, {
       status: 503,
       body: { error: { code: 503, message: "Backend Error" } },
@@ -321,7 +324,11 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
       { text: "Some things failed." },
     );
     const events = await collect(
-      env.runtime.send({ userId: "gil", threadId: "t8", text: "do three things" }),
+      env.runtime.send({
+        userId: "gil",
+        threadId: "t8",
+        text: "do three things; the draft goes to a@example.com",
+      }),
     );
     expect(ofType(events, "authorization-required")).toHaveLength(0);
     const results = ofType(events, "tool-result");

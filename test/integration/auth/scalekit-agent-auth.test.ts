@@ -64,8 +64,8 @@ describe("ScalekitAgentAuth against the emulator (real ScalekitClient)", () => {
 
   it("looks up a user's statuses with exactly one ListConnectedAccounts call", async () => {
     const user = nextUser();
-    await emulator.approve(user.userId, "gmail");
-    await emulator.approve(user.userId, "notion");
+    await emulator.approve(user.userId, "gmail", user);
+    await emulator.approve(user.userId, "notion", user);
     emulator.calls.reset();
     const statuses = await auth.getStatuses(user, ["gmail", "googlecalendar", "slack", "notion", "outlook"]);
     expect([...statuses.values()].map((state) => state.status)).toEqual([
@@ -82,10 +82,10 @@ describe("ScalekitAgentAuth against the emulator (real ScalekitClient)", () => {
   it("reports a deny as still pending and a revoke as disconnected", async () => {
     const user = nextUser();
     await auth.ensureAccount(user, "slack");
-    await emulator.deny(user.userId, "slack");
+    await emulator.deny(user.userId, "slack", user);
     expect((await auth.getStatuses(user, ["slack"])).get("slack")?.status).toBe("PENDING_AUTH");
-    await emulator.approve(user.userId, "slack");
-    emulator.revokeAccount(user.userId, "slack");
+    await emulator.approve(user.userId, "slack", user);
+    emulator.revokeAccount(user.userId, "slack", user);
     expect((await auth.getStatuses(user, ["slack"])).get("slack")?.status).toBe("DISCONNECTED");
     const error = await auth.getCredentials(user, "slack").catch((e: unknown) => e);
     expect(isDelegateError(error, "AUTHORIZATION_REQUIRED")).toBe(true);
@@ -112,7 +112,7 @@ describe("ScalekitAgentAuth against the emulator (real ScalekitClient)", () => {
         execute: async () => ({ ok: true }),
       },
     ]);
-    await emulator.approve(user.userId, "gmail");
+    await emulator.approve(user.userId, "gmail", user);
     const result = await auth.executeTool({
       identity: user,
       connection: "gmail",
@@ -120,7 +120,7 @@ describe("ScalekitAgentAuth against the emulator (real ScalekitClient)", () => {
       input: {},
     });
     expect(result.data).toEqual({ ok: true });
-    emulator.revokeAccount(user.userId, "gmail");
+    emulator.revokeAccount(user.userId, "gmail", user);
     const error = await auth
       .executeTool({ identity: user, connection: "gmail", toolName: "gmail_fetch_mails", input: {} })
       .catch((e: unknown) => e);
@@ -174,7 +174,7 @@ describe("CachedAgentAuth", () => {
   it("makes zero Scalekit calls on the warm path", async () => {
     const cached = new CachedAgentAuth(auth);
     const user = nextUser();
-    await emulator.approve(user.userId, "gmail");
+    await emulator.approve(user.userId, "gmail", user);
     await cached.getStatuses(user, ["gmail"]);
     await cached.getCredentials(user, "gmail");
     emulator.calls.reset();
@@ -188,7 +188,7 @@ describe("CachedAgentAuth", () => {
   it("shares one call among 50 concurrent look-ups of the same key", async () => {
     const cached = new CachedAgentAuth(auth);
     const user = nextUser();
-    await emulator.approve(user.userId, "gmail");
+    await emulator.approve(user.userId, "gmail", user);
     emulator.calls.reset();
     const statuses = await Promise.all(Array.from({ length: 50 }, () => cached.getStatuses(user, ["gmail"])));
     expect(statuses.every((map) => map.get("gmail")?.status === "ACTIVE")).toBe(true);
@@ -208,7 +208,7 @@ describe("CachedAgentAuth", () => {
     await cached.getStatuses(user, ["gmail"]);
     expect(emulator.calls.count("ListConnectedAccounts")).toBe(2); // NOT_FOUND is never cached
 
-    await emulator.approve(user.userId, "gmail");
+    await emulator.approve(user.userId, "gmail", user);
     emulator.calls.reset();
     await cached.getStatuses(user, ["gmail"]);
     await cached.getStatuses(user, ["gmail"]);
@@ -226,12 +226,12 @@ describe("CachedAgentAuth", () => {
   it("never hands a look-up that began before an invalidate to one that began after it", async () => {
     const cached = new CachedAgentAuth(auth);
     const user = nextUser();
-    await emulator.approve(user.userId, "gmail");
+    await emulator.approve(user.userId, "gmail", user);
     emulator.setLatency(300, "ListConnectedAccounts");
     try {
       const before = cached.getStatuses(user, ["gmail"]);
       await new Promise((resolve) => setTimeout(resolve, 50));
-      emulator.revokeAccount(user.userId, "gmail");
+      emulator.revokeAccount(user.userId, "gmail", user);
       cached.invalidate(user, "gmail");
       const after = await cached.getStatuses(user, ["gmail"]);
       expect(after.get("gmail")?.status).toBe("DISCONNECTED");
@@ -247,7 +247,7 @@ describe("CachedAgentAuth", () => {
     let now = Date.now();
     const cached = new CachedAgentAuth(auth, { now: () => now });
     const user = nextUser();
-    await emulator.approve(user.userId, "gmail");
+    await emulator.approve(user.userId, "gmail", user);
     const first = await cached.getCredentials(user, "gmail");
     const expiresAt = first.expiresAt?.getTime() ?? 0;
     emulator.calls.reset();

@@ -109,7 +109,7 @@ describe("gmail connector: tool definitions", () => {
   it("exposes exactly the four tools, with side effects flagged", () => {
     expect(gmailConnector.id).toBe("gmail");
     expect(gmailConnector.defaultBaseUrl).toBe("https://gmail.googleapis.com");
-    expect(gmailConnector.tools.map((spec) => [spec.name, spec.sideEffect ?? false])).toEqual([
+    expect(gmailConnector.tools.map((spec) => [spec.name, spec.effect !== "read"])).toEqual([
       ["gmail_search_messages", false],
       ["gmail_get_message", false],
       ["gmail_send_message", true],

@@ -84,7 +84,7 @@ describe("notion connector definition", () => {
   it("declares exactly the five tools with the right side effects", () => {
     expect(notionConnector.id).toBe("notion");
     expect(notionConnector.defaultBaseUrl).toBe("https://api.notion.com");
-    expect(notionConnector.tools.map((t) => [t.name, t.sideEffect ?? false])).toEqual([
+    expect(notionConnector.tools.map((t) => [t.name, t.effect !== "read"])).toEqual([
       ["notion_search", false],
       ["notion_get_page", false],
       ["notion_create_page", true],

@@ -88,7 +88,7 @@ describe("slack connector definition", () => {
   it("declares exactly the five tools with the right side effects", () => {
     expect(slackConnector.id).toBe("slack");
     expect(slackConnector.defaultBaseUrl).toBe("https://slack.com");
-    expect(slackConnector.tools.map((t) => [t.name, t.sideEffect ?? false])).toEqual([
+    expect(slackConnector.tools.map((t) => [t.name, t.effect !== "read"])).toEqual([
       ["slack_list_channels", false],
       ["slack_read_channel", false],
       ["slack_post_message", true],

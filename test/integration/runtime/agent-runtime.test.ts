@@ -36,7 +36,8 @@ describe("createAgentRuntime on the sandbox", () => {
     const events = await collect(
       e.runtime.send({ userId: "alice", threadId: "t-basic", text: "show my unread email" }),
       async (event) => {
-        if (event.type === "authorization-required") await e.sandbox.scalekit.approve("alice", "gmail");
+        if (event.type === "authorization-required")
+          await e.sandbox.controls.approve({ userId: "alice" }, "gmail");
       },
     );
     const types = events.map((event) => event.type);
@@ -50,7 +51,7 @@ describe("createAgentRuntime on the sandbox", () => {
     expect(result?.summary).toBe("6 messages");
     expect(types.at(-1)).toBe("turn-end");
     expect(ofType(events, "turn-end")[0]?.text).toContain("Dana Whitfield");
-    expect(await e.runtime.listPendingAuthorizations()).toEqual([]);
+    expect(await e.runtime.listPendingAuthorizations({ userId: "alice" })).toEqual([]);
   });
 
   it("raises one interrupt for two connections and sends exactly once, even with consent one at a time", async () => {
@@ -63,7 +64,7 @@ describe("createAgentRuntime on the sandbox", () => {
         if (event.type !== "authorization-required") return;
         required.push(event.requests.map((r) => r.connection).sort());
         if (required.length === 1) {
-          await e.sandbox.scalekit.approve("bob", "gmail");
+          await e.sandbox.controls.approve({ userId: "bob" }, "gmail");
           // Gmail alone is not enough: nothing may run until Slack is connected too.
           await waitFor(
             () => e.events.some((ev) => ev.type === "authorization-completed"),
@@ -78,7 +79,7 @@ describe("createAgentRuntime on the sandbox", () => {
             "slack",
           ]);
           expect(sentTo(e, "bob", "sam@example.com")).toHaveLength(0);
-          await e.sandbox.scalekit.approve("bob", "slack");
+          await e.sandbox.controls.approve({ userId: "bob" }, "slack");
         }
       },
     );
@@ -113,7 +114,7 @@ describe("createAgentRuntime on the sandbox", () => {
     expect(answered.sort()).toEqual([...calls].sort());
     expect(thread.pendingAuthorization).toBeUndefined();
 
-    await e.sandbox.scalekit.approve("carol", "gmail");
+    await e.sandbox.controls.approve({ userId: "carol" }, "gmail");
     const next = await collect(
       e.runtime.send({ userId: "carol", threadId: "t-cancel", text: "search my email for invoices" }),
     );
@@ -137,7 +138,7 @@ describe("createAgentRuntime on the sandbox", () => {
     expect(thread.messages.map((m) => m.role)).toEqual(["user", "assistant", "tool", "assistant"]);
 
     e.sandbox.scalekit.failNext("ListConnectedAccounts", 0, Code.Unavailable);
-    await e.sandbox.scalekit.approve("sam", "gmail");
+    await e.sandbox.controls.approve({ userId: "sam" }, "gmail");
     const next = await collect(
       e.runtime.send({ userId: "sam", threadId: "t-down", text: "show my unread email" }),
     );
@@ -150,16 +151,16 @@ describe("createAgentRuntime on the sandbox", () => {
     await collect(
       e.runtime.send({ userId: "ivy", threadId: "t-late", text: COMBO, waitForAuthorization: false }),
     );
-    await e.sandbox.scalekit.approve("ivy", "gmail");
-    await e.sandbox.scalekit.approve("ivy", "slack");
+    await e.sandbox.controls.approve({ userId: "ivy" }, "gmail");
+    await e.sandbox.controls.approve({ userId: "ivy" }, "slack");
     const cancelled = await collect(e.runtime.cancel({ userId: "ivy", threadId: "t-late" }));
     expect(ofType(cancelled, "tool-result").map((r) => r.status)).toEqual(["error", "error"]);
     expect(sentTo(e, "ivy", "sam@example.com")).toHaveLength(0);
     expect(teamPosts(e, "ivy", "lunch at noon")).toHaveLength(0);
 
     // The same for a re-authorization that is cancelled after reconnecting.
-    await e.sandbox.scalekit.approve("ivy", "gmail");
-    e.sandbox.scalekit.revokeAccount("ivy", "gmail");
+    await e.sandbox.controls.approve({ userId: "ivy" }, "gmail");
+    e.sandbox.controls.revoke({ userId: "ivy" }, "gmail");
     const reauth = await collect(
       e.runtime.send({
         userId: "ivy",
@@ -169,54 +170,92 @@ describe("createAgentRuntime on the sandbox", () => {
       }),
     );
     expect(ofType(reauth, "authorization-required")[0]?.requests.map((r) => r.connection)).toEqual(["gmail"]);
-    await e.sandbox.scalekit.approve("ivy", "gmail");
+    await e.sandbox.controls.approve({ userId: "ivy" }, "gmail");
     const second = await collect(e.runtime.cancel({ userId: "ivy", threadId: "t-late" }));
     expect(ofType(second, "tool-result").map((r) => r.status)).toEqual(["error"]);
     expect(sentTo(e, "ivy", "sam@example.com")).toHaveLength(0);
   });
 
-  it("does not let a second user take over a thread both create at once, nor see its events", async () => {
+  it("scopes threads by user: the same thread id is two threads, and neither user sees the other's events", async () => {
     env = await startSandboxRuntime();
     const e = env;
-    await e.sandbox.scalekit.approve("jan", "gmail");
-    const results = await Promise.allSettled([
-      collect(e.runtime.send({ userId: "jan", threadId: "t-race-owner", text: "show my unread email" })),
-      collect(
-        e.runtime.send({ userId: "kai", threadId: "t-race-owner", text: "search my email for invoices" }),
-      ),
+    await e.sandbox.controls.approve({ userId: "jan" }, "gmail");
+    await e.sandbox.controls.approve({ userId: "kai" }, "gmail");
+    // kai listens on "the same" thread id before and while jan talks: he hears only his own thread.
+    const kaiHeard: string[] = [];
+    const stop = e.runtime.subscribe({ userId: "kai", threadId: "t-shared" }, (event) =>
+      kaiHeard.push(event.type),
+    );
+    const [jan, kai] = await Promise.all([
+      collect(e.runtime.send({ userId: "jan", threadId: "t-shared", text: "show my unread email" })),
+      collect(e.runtime.send({ userId: "kai", threadId: "t-shared", text: "search my email for invoices" })),
     ]);
-    const rejected = results.filter((r) => r.status === "rejected");
-    expect(rejected).toHaveLength(1);
-    expect(isDelegateError((rejected[0] as PromiseRejectedResult).reason, "THREAD_FORBIDDEN")).toBe(true);
-    const thread = await e.runtime.getThread({ userId: "jan", threadId: "t-race-owner" });
-    expect(thread.messages.filter((m) => m.role === "user").map((m) => m.text)).toEqual([
+    stop();
+    expect(ofType(jan, "turn-end")[0]?.text).toContain("Dana Whitfield");
+    expect(ofType(kai, "turn-end")[0]?.status).toBe("completed");
+    expect(kaiHeard.filter((type) => type === "turn-end")).toHaveLength(1);
+    const janThread = await e.runtime.getThread({ userId: "jan", threadId: "t-shared" });
+    const kaiThread = await e.runtime.getThread({ userId: "kai", threadId: "t-shared" });
+    expect(janThread.messages.filter((m) => m.role === "user").map((m) => m.text)).toEqual([
       "show my unread email",
     ]);
+    expect(kaiThread.messages.filter((m) => m.role === "user").map((m) => m.text)).toEqual([
+      "search my email for invoices",
+    ]);
+    // The same user id in another organization is another user.
+    await expect(
+      e.runtime.getThread({ userId: "jan", organizationId: "globex", threadId: "t-shared" }),
+    ).rejects.toMatchObject({ code: "THREAD_NOT_FOUND" });
   });
 
-  it("keeps threads to their owner", async () => {
+  it("answers another user uniformly: no existence leak, no squatting, no events", async () => {
     env = await startSandboxRuntime();
     const e = env;
+    // mallory creates a thread under alice's predictable id first: it is mallory's own.
+    await collect(e.runtime.send({ userId: "mallory", threadId: "alice-inbox", text: "hello" }));
     await collect(
       e.runtime.send({
-        userId: "dave",
-        threadId: "t-owned",
+        userId: "alice",
+        threadId: "alice-inbox",
         text: "show my unread email",
         waitForAuthorization: false,
       }),
     );
+    expect(
+      (await e.runtime.getThread({ userId: "alice", threadId: "alice-inbox" })).pendingAuthorization
+        ?.connections,
+    ).toEqual(["gmail"]);
+    const malloryHeard: unknown[] = [];
+    const stop = e.runtime.subscribe({ userId: "mallory", threadId: "alice-inbox" }, (event) =>
+      malloryHeard.push(event),
+    );
+    // On alice's thread mallory is told exactly what she is told about a thread that does not exist.
+    const existing = await collect(e.runtime.resume({ userId: "mallory", threadId: "alice-inbox" })).catch(
+      (error: unknown) => error,
+    );
+    const missing = await collect(e.runtime.resume({ userId: "mallory", threadId: "no-such-thread" })).catch(
+      (error: unknown) => error,
+    );
+    expect(isDelegateError(existing, "THREAD_NOT_WAITING")).toBe(true);
+    expect(isDelegateError(missing, "THREAD_NOT_FOUND")).toBe(true);
     for (const attempt of [
-      () => e.runtime.getThread({ userId: "mallory", threadId: "t-owned" }),
-      () => collect(e.runtime.resume({ userId: "mallory", threadId: "t-owned" })),
-      () => collect(e.runtime.cancel({ userId: "mallory", threadId: "t-owned" })),
-      () => collect(e.runtime.send({ userId: "mallory", threadId: "t-owned", text: "show my unread email" })),
+      () => e.runtime.getThread({ userId: "eve", threadId: "alice-inbox" }),
+      () => collect(e.runtime.resume({ userId: "eve", threadId: "alice-inbox" })),
+      () => collect(e.runtime.cancel({ userId: "eve", threadId: "alice-inbox" })),
     ]) {
       const error = await attempt().catch((err: unknown) => err);
-      expect(isDelegateError(error, "THREAD_FORBIDDEN")).toBe(true);
+      expect(isDelegateError(error, "THREAD_NOT_FOUND")).toBe(true);
     }
-    expect(
-      (await e.runtime.getThread({ userId: "dave", threadId: "t-owned" })).pendingAuthorization?.connections,
-    ).toEqual(["gmail"]);
+    await e.sandbox.controls.approve({ userId: "alice" }, "gmail");
+    await waitFor(
+      async () =>
+        !(await e.runtime.getThread({ userId: "alice", threadId: "alice-inbox" })).pendingAuthorization,
+      10_000,
+      "alice's turn",
+    );
+    stop();
+    expect(malloryHeard).toEqual([]);
+    expect(await e.runtime.listPendingAuthorizations({ userId: "mallory" })).toEqual([]);
   });
 
   it("refuses a new message while the thread waits, without touching the thread", async () => {
@@ -256,7 +295,7 @@ describe("createAgentRuntime on the sandbox", () => {
       async (event) => {
         if (event.type !== "authorization-required") return;
         expect(event.requests[0]?.url).not.toBe(firstLink);
-        await e.sandbox.scalekit.approve("fay", "gmail");
+        await e.sandbox.controls.approve({ userId: "fay" }, "gmail");
       },
     );
     expect(ofType(next, "tool-result")[0]?.status).toBe("success");
@@ -274,10 +313,9 @@ describe("createAgentRuntime on the sandbox", () => {
       }),
     );
     const oldUrl = ofType(first, "authorization-required")[0]?.requests[0]?.url;
-    e.sandbox.scalekit.expireLinks("gus", "gmail");
+    e.sandbox.controls.expireLinks({ userId: "gus" }, "gmail");
     // The runtime's cached link is still "fresh" by its own clock; a lapsed link answers 410.
     expect((await fetch(oldUrl ?? "")).status).toBe(410);
-    e.runtime.auth.forgetLink({ userId: "gus" }, "gmail");
     const again = await collect(e.runtime.resume({ userId: "gus", threadId: "t-link" }));
     const newUrl = ofType(again, "authorization-required")[0]?.requests[0]?.url;
     expect(newUrl).toBeDefined();
@@ -316,7 +354,8 @@ describe("createAgentRuntime on the sandbox", () => {
     const events = await collect(
       e.runtime.send({ userId: "hal", threadId: "t-hook", text: "show my unread email" }),
       async (event) => {
-        if (event.type === "authorization-required") await e.sandbox.scalekit.approve("hal", "gmail");
+        if (event.type === "authorization-required")
+          await e.sandbox.controls.approve({ userId: "hal" }, "gmail");
       },
     );
     expect(ofType(events, "authorization-completed")[0]?.via).toBe("webhook");

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { createChatModel } from "../../../src/agent/model.js";
 import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
+import { DemoChatModel } from "../../../src/sandbox/index.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
 import {
   type FakeOpenAI,
@@ -42,7 +43,9 @@ function emailingModel(openai: FakeOpenAI) {
 
 const requestsFor = (openai: FakeOpenAI, user: string) =>
   openai.requests.filter((request) =>
-    request.messages.some((m) => m.role === "user" && String(m.content) === `email sam for ${user}`),
+    request.messages.some(
+      (m) => m.role === "user" && String(m.content) === `email sam@example.com for ${user}`,
+    ),
   );
 const sentCount = (sandbox: Sandbox, user: string) =>
   sandbox.emulators.gmail
@@ -63,10 +66,7 @@ describe("durability and exactly-once resume", () => {
         scalekit: sandbox.settings,
         providerBaseUrls: sandbox.providerBaseUrls,
         webhookSecret: sandbox.webhookSecret,
-        model: createChatModel(
-          { baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 },
-          { timeZone: "UTC" },
-        ).model,
+        model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
         databaseUrl,
         timeZone: "UTC",
         poll: { ...poll, backoff: 1 },
@@ -94,9 +94,14 @@ describe("durability and exactly-once resume", () => {
       const user = `racer-${i}`;
       const threadId = `t-race-${i}`;
       await collect(
-        a.send({ userId: user, threadId, text: `email sam for ${user}`, waitForAuthorization: false }),
+        a.send({
+          userId: user,
+          threadId,
+          text: `email sam@example.com for ${user}`,
+          waitForAuthorization: false,
+        }),
       );
-      await sandbox.scalekit.approve(user, "gmail");
+      await sandbox.controls.approve({ userId: user }, "gmail");
       await waitFor(
         () => events.some((event) => event.threadId === threadId && event.type === "turn-end"),
         15_000,
@@ -126,7 +131,7 @@ describe("durability and exactly-once resume", () => {
     }
     console.log(`race winners: ${JSON.stringify(vias)}`);
     expect(vias.poll + vias.webhook).toBe(100);
-    expect(await a.listPendingAuthorizations()).toEqual([]);
+    expect(await a.listWaitingThreads()).toEqual([]);
   }, 120_000);
 
   it("survives SIGKILL while waiting: another process resumes on activation without re-calling the model", async () => {
@@ -144,14 +149,14 @@ describe("durability and exactly-once resume", () => {
       userId: "kim",
       threadId: "t-restart",
     };
-    const a = child({ ...base, mode: "start", text: "email sam for kim" });
+    const a = child({ ...base, mode: "start", text: "email sam@example.com for kim" });
     cleanups.push(() => a.process.kill("SIGKILL"));
     expect(await a.next((line) => line.event === "waiting")).toMatchObject({ connections: ["gmail"] });
     a.process.kill("SIGKILL");
     await new Promise((resolve) => a.process.once("exit", resolve));
     expect(openai.requests).toHaveLength(1);
 
-    await sandbox.scalekit.approve("kim", "gmail");
+    await sandbox.controls.approve({ userId: "kim" }, "gmail");
     const b = child({ ...base, mode: "resume" });
     cleanups.push(() => b.process.kill("SIGKILL"));
     await b.next((line) => line.event === "listening");
@@ -169,6 +174,7 @@ describe("durability and exactly-once resume", () => {
     const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-lease-")), "delegate.sqlite");
     const events: RuntimeEvent[] = [];
     const runtime = await createAgentRuntime({
+      model: new DemoChatModel({ timeZone: "UTC" }),
       scalekit: sandbox.settings,
       providerBaseUrls: sandbox.providerBaseUrls,
       databaseUrl,
@@ -188,17 +194,17 @@ describe("durability and exactly-once resume", () => {
     // Another process claimed the resume long ago and died without finishing it.
     const db = new Database(databaseUrl);
     db.prepare(
-      "UPDATE delegate_pending_authorizations SET state = 'resuming', claimed_by = 'dead', claimed_at = 0",
+      "UPDATE delegate_waiting_threads SET state = 'resuming', claimed_by = 'dead', claimed_at = 0",
     ).run();
     db.close();
-    await sandbox.scalekit.approve("lea", "gmail");
+    await sandbox.controls.approve({ userId: "lea" }, "gmail");
     await waitFor(
       () => events.some((event) => event.type === "turn-end"),
       10_000,
       "the abandoned thread to finish",
     );
     expect(events.find((event) => event.type === "tool-result")).toMatchObject({ status: "success" });
-    expect(await runtime.listPendingAuthorizations()).toEqual([]);
+    expect(await runtime.listWaitingThreads()).toEqual([]);
   }, 30_000);
 
   it("ends a waiting stream on one replica when another replica finishes the turn", async () => {
@@ -207,6 +213,7 @@ describe("durability and exactly-once resume", () => {
     const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-fanout-")), "delegate.sqlite");
     const replica = (initialIntervalMs: number) =>
       createAgentRuntime({
+        model: new DemoChatModel({ timeZone: "UTC" }),
         scalekit: sandbox.settings,
         providerBaseUrls: sandbox.providerBaseUrls,
         databaseUrl,
@@ -220,7 +227,8 @@ describe("durability and exactly-once resume", () => {
     const stream = collect(
       a.send({ userId: "rex", threadId: "t-fanout", text: "show my unread email" }),
       async (event) => {
-        if (event.type === "authorization-required") await sandbox.scalekit.approve("rex", "gmail");
+        if (event.type === "authorization-required")
+          await sandbox.controls.approve({ userId: "rex" }, "gmail");
       },
     );
     const events = await stream;
@@ -233,6 +241,7 @@ describe("durability and exactly-once resume", () => {
     cleanups.push(() => sandbox.close());
     const events: RuntimeEvent[] = [];
     const runtime: AgentRuntime = await createAgentRuntime({
+      model: new DemoChatModel({ timeZone: "UTC" }),
       scalekit: sandbox.settings,
       providerBaseUrls: sandbox.providerBaseUrls,
       databaseUrl: ":memory:",
@@ -246,7 +255,7 @@ describe("durability and exactly-once resume", () => {
       token: `zq${i}x${(i * 7919) % 1000}`,
     }));
     // Half are connected up front; the other half go through consent while the rest run.
-    for (const user of users.slice(0, 100)) await sandbox.scalekit.approve(user.userId, "gmail");
+    for (const user of users.slice(0, 100)) await sandbox.controls.approve({ userId: user.userId }, "gmail");
     const streams = await Promise.all(
       users.map((user) =>
         collect(
@@ -256,7 +265,8 @@ describe("durability and exactly-once resume", () => {
             text: `search my email for ${user.token}`,
           }),
           async (event) => {
-            if (event.type === "authorization-required") await sandbox.scalekit.approve(user.userId, "gmail");
+            if (event.type === "authorization-required")
+              await sandbox.controls.approve({ userId: user.userId }, "gmail");
           },
         ),
       ),

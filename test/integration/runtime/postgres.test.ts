@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
+import { DemoChatModel } from "../../../src/sandbox/index.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
 import { postgresBin, startPostgres, type TestPostgres } from "../../helpers/postgres.js";
 import { collect, waitFor } from "../../helpers/sandbox-runtime.js";
@@ -25,6 +26,7 @@ describe.skipIf(!available)("PostgreSQL storage for several replicas", () => {
     const events: RuntimeEvent[] = [];
     const replica = (fastPoll: boolean) =>
       createAgentRuntime({
+        model: new DemoChatModel({ timeZone: "UTC" }),
         scalekit: sandbox.settings,
         providerBaseUrls: sandbox.providerBaseUrls,
         webhookSecret: sandbox.webhookSecret,
@@ -49,7 +51,7 @@ describe.skipIf(!available)("PostgreSQL storage for several replicas", () => {
             waitForAuthorization: false,
           }),
         );
-        await sandbox.scalekit.approve(user, "gmail");
+        await sandbox.controls.approve({ userId: user }, "gmail");
         // Both replicas try at once: B's poller and A's explicit recheck.
         await Promise.all([
           collect(a.resume({ userId: user, threadId })).catch(() => []),
@@ -82,7 +84,7 @@ describe.skipIf(!available)("PostgreSQL storage for several replicas", () => {
         "assistant",
       );
       await expect(b.getThread({ userId: "someone-else", threadId: "t-pg-0" })).rejects.toMatchObject({
-        code: "THREAD_FORBIDDEN",
+        code: "THREAD_NOT_FOUND",
       });
     } finally {
       await a.close();

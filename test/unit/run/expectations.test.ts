@@ -41,6 +41,7 @@ const interrupt = (
 ): Input => ({
   type: "authorization-required",
   requests: connectors.map((connector, index) => request(connector, urls?.[index])),
+  approvals: [],
   message: "Connect",
   reason,
   deadline: "2030-01-01T00:00:00.000Z",

@@ -1,0 +1,225 @@
+import { interrupt } from "@langchain/langgraph";
+import type { ConnectionState } from "../../auth/agent-auth.js";
+import type { CachedAgentAuth } from "../../auth/cached-agent-auth.js";
+import type { Identity } from "../../auth/identity.js";
+import type { ToolBinding } from "../../connectors/build-tools.js";
+import type { Logger } from "../../logger.js";
+import type { ApprovalPolicy } from "../approvals/policy.js";
+import { provenanceOf } from "../approvals/provenance.js";
+import { type AuthorizationNeed, connectionRequests } from "../authorization-flow.js";
+import { type ApprovalRequest, type Decision, parseResume } from "../authorization-request.js";
+import { describeInterrupt } from "./describe-interrupt.js";
+import { type AllowedBy, type CallPlan, planCall, type ToolCallLike } from "./plan-calls.js";
+
+export interface BatchGateInput {
+  auth: CachedAgentAuth;
+  bindings: ReadonlyMap<string, ToolBinding>;
+  policy: ApprovalPolicy;
+  logger: Logger;
+  identity: Identity;
+  /** The thread so far; the last message is the AI message whose calls are gated. */
+  messages: readonly unknown[];
+  calls: readonly ToolCallLike[];
+  /** Tools the person allowed "always" earlier in this thread. */
+  alwaysAllowed: readonly string[];
+  /** Calls the runtime already cancelled (a timeout or `/cancel` from outside). */
+  cancelled: { ids: ReadonlySet<string>; reason: "declined" | "timeout" };
+}
+
+export type CallOutcome =
+  | { kind: "run"; allowedBy: AllowedBy; args: Record<string, unknown> }
+  | { kind: "rejected"; message?: string }
+  | { kind: "denied" }
+  | { kind: "cancelled"; reason: "cancelled" | "timed_out" };
+
+export interface BatchGateResult {
+  outcomes: Map<string, CallOutcome>;
+  alwaysAllowed: string[];
+  /** Calls the person approved (or edited) to run. */
+  personApproved: string[];
+  /** True when some call's arguments were edited by the person. */
+  edited: boolean;
+}
+
+/**
+ * The gate: before any call of one AI message runs, it decides every call by the approval policy
+ * and checks every connection they need (one status look-up per round), then raises **one**
+ * interrupt listing the connections to connect and the calls to decide on. It loops until all
+ * are settled. The whole function replays on each resume (LangGraph re-runs the hook and returns
+ * the stored answers in order), so the decisions accumulated here are as durable as the
+ * checkpoint, and nothing before `interrupt()` has a side effect beyond idempotent look-ups.
+ */
+export async function runBatchGate(input: BatchGateInput): Promise<BatchGateResult> {
+  const { auth, bindings, policy, identity } = input;
+  const provenance = provenanceOf(input.messages);
+  const always = new Set(input.alwaysAllowed);
+  const edits = new Map<string, Record<string, unknown>>();
+  const editErrors = new Map<string, string>();
+  const approved = new Set<string>();
+  const rejected = new Map<string, string | undefined>();
+  let cancelled: "cancelled" | "timed_out" | undefined;
+  let plans: CallPlan[] = [];
+  let blocked = new Set<string>();
+
+  for (;;) {
+    plans = input.calls.map((call) =>
+      planCall(
+        { ...call, args: edits.get(call.id ?? "") ?? call.args },
+        {
+          policy,
+          bindings,
+          provenance,
+          alwaysAllowed: always,
+        },
+      ),
+    );
+    const live = plans.filter((plan) => plan.verdict !== "deny" && !rejected.has(idOf(plan)));
+    const outstanding = live.flatMap((plan) =>
+      plan.verdict === "ask" && !approved.has(idOf(plan)) ? [withError(plan.approval, editErrors)] : [],
+    );
+    const needs = groupNeeds(live, bindings);
+    const statuses: Map<string, ConnectionState> =
+      needs.length > 0
+        ? await auth.getStatuses(
+            identity,
+            needs.map((need) => need.connection),
+          )
+        : new Map();
+    const missing = needs.filter((need) => statuses.get(need.connection)?.status !== "ACTIVE");
+    blocked = new Set([
+      ...outstanding.map((approval) => approval.toolCallId),
+      ...missing.flatMap((need) => need.toolCallIds),
+    ]);
+    if (blocked.size === 0) break;
+    // A cancel decided by the runtime wins, even if the accounts got connected meanwhile.
+    if ([...blocked].some((id) => input.cancelled.ids.has(id))) {
+      cancelled = input.cancelled.reason === "timeout" ? "timed_out" : "cancelled";
+      break;
+    }
+    const requests = await connectionRequests(auth, identity, missing, statuses);
+    const value = describeInterrupt(requests, outstanding);
+    input.logger.debug(
+      {
+        userId: identity.userId,
+        connections: requests.map((request) => request.connection),
+        approvals: outstanding.map((approval) => ({ tool: approval.tool, reason: approval.reason })),
+      },
+      "gate: asking",
+    );
+    const resume = parseResume(interrupt(value));
+    if (resume.action === "cancel") {
+      cancelled = resume.reason === "timeout" ? "timed_out" : "cancelled";
+      break;
+    }
+    if (resume.action === "decide") {
+      const outcome = applyDecisions(resume.decisions, outstanding, bindings, {
+        edits,
+        editErrors,
+        approved,
+        rejected,
+        always,
+      });
+      if (outcome === "cancel") {
+        cancelled = "cancelled";
+        break;
+      }
+    }
+  }
+
+  const outcomes = new Map<string, CallOutcome>();
+  for (const plan of plans) {
+    const id = idOf(plan);
+    if (plan.verdict === "deny") outcomes.set(id, { kind: "denied" });
+    else if (rejected.has(id)) {
+      const message = rejected.get(id);
+      outcomes.set(id, message ? { kind: "rejected", message } : { kind: "rejected" });
+    } else if (cancelled && blocked.has(id)) outcomes.set(id, { kind: "cancelled", reason: cancelled });
+    else {
+      const allowedBy: AllowedBy = approved.has(id) || plan.verdict !== "run" ? "person" : plan.allowedBy;
+      outcomes.set(id, { kind: "run", allowedBy, args: plan.call.args });
+    }
+  }
+  input.logger.debug(
+    { userId: identity.userId, outcomes: Object.fromEntries([...outcomes].map(([id, o]) => [id, o.kind])) },
+    "gate: decided",
+  );
+  const personApproved = [...approved].filter((id) => outcomes.get(id)?.kind === "run");
+  return { outcomes, alwaysAllowed: [...always], personApproved, edited: edits.size > 0 };
+}
+
+interface DecisionState {
+  edits: Map<string, Record<string, unknown>>;
+  editErrors: Map<string, string>;
+  approved: Set<string>;
+  rejected: Map<string, string | undefined>;
+  always: Set<string>;
+}
+
+/**
+ * Applies decisions to the approvals of the interrupt they answer. A decision names its call by
+ * `toolCallId`, or else by position (Agent Chat UI): approvals come first in that interrupt's
+ * list, so positions past them answer the connection entries — "reject" there cancels the wait.
+ */
+function applyDecisions(
+  decisions: readonly Decision[],
+  outstanding: readonly ApprovalRequest[],
+  bindings: ReadonlyMap<string, ToolBinding>,
+  state: DecisionState,
+): "cancel" | undefined {
+  let cancel = false;
+  decisions.forEach((decision, index) => {
+    const approval = decision.toolCallId
+      ? outstanding.find((item) => item.toolCallId === decision.toolCallId)
+      : outstanding[index];
+    if (!approval) {
+      if (!decision.toolCallId && index >= outstanding.length && decision.type === "reject") cancel = true;
+      return;
+    }
+    const id = approval.toolCallId;
+    if (decision.type === "approve") {
+      state.approved.add(id);
+      if (decision.always) state.always.add(approval.tool);
+    } else if (decision.type === "reject") {
+      state.rejected.set(id, decision.message);
+    } else {
+      const problem = bindings.get(approval.tool)?.validate(decision.args) ?? undefined;
+      if (problem) {
+        state.editErrors.set(id, problem);
+      } else {
+        state.edits.set(id, decision.args);
+        state.editErrors.delete(id);
+        state.approved.add(id);
+      }
+    }
+  });
+  return cancel ? "cancel" : undefined;
+}
+
+function withError(approval: ApprovalRequest, errors: ReadonlyMap<string, string>): ApprovalRequest {
+  const error = errors.get(approval.toolCallId);
+  return error ? { ...approval, error } : approval;
+}
+
+function idOf(plan: CallPlan): string {
+  return plan.call.id ?? "";
+}
+
+/** Groups calls by the connection each needs (calls of tools with no connection need none). */
+function groupNeeds(
+  plans: readonly CallPlan[],
+  bindings: ReadonlyMap<string, ToolBinding>,
+): AuthorizationNeed[] {
+  const needs = new Map<string, AuthorizationNeed>();
+  for (const plan of plans) {
+    const binding = bindings.get(plan.call.name);
+    if (!binding) continue;
+    const need = needs.get(binding.connection) ?? {
+      connector: binding.connector,
+      connection: binding.connection,
+      toolCallIds: [],
+    };
+    need.toolCallIds.push(idOf(plan));
+    needs.set(binding.connection, need);
+  }
+  return [...needs.values()];
+}

@@ -1,0 +1,88 @@
+import { joinNames } from "../../text.js";
+import type {
+  ApprovalRequest,
+  AuthorizationInterrupt,
+  AuthorizationRequest,
+  WaitReason,
+} from "../authorization-request.js";
+
+/**
+ * The one interrupt value of a batch: connections to connect and calls to decide on, with a
+ * message and description for people and the human-in-the-loop fields generic UIs render.
+ */
+export function describeInterrupt(
+  requests: readonly AuthorizationRequest[],
+  approvals: readonly ApprovalRequest[],
+  tokenRejected = false,
+): AuthorizationInterrupt {
+  const reason: WaitReason = tokenRejected
+    ? "token_rejected"
+    : requests.length > 0
+      ? "not_connected"
+      : "approval_required";
+  const names = joinNames(requests.map((request) => request.displayName));
+  const verb = tokenRejected ? "Reconnect" : "Connect";
+  const asks: string[] = [];
+  if (requests.length > 0) asks.push(`${verb.toLowerCase()} ${names}`);
+  if (approvals.length > 0)
+    asks.push(`approve ${approvals.length === 1 ? "1 action" : `${approvals.length} actions`}`);
+  const message = `${capitalize(joinNames(asks))} to continue.`;
+  const description = [
+    tokenRejected
+      ? `${names} stopped accepting the saved authorization, so Delegate needs you to reconnect before it can continue.`
+      : "Delegate needs you before it can do what you asked. Nothing has run yet.",
+    ...approvals.map(
+      (approval) =>
+        `- Approve? ${approval.summary}${approval.reason === "target_not_named_by_user" ? ` (${unnamed(approval)} did not come from you)` : ""}.`,
+    ),
+    ...requests.map(
+      (request) =>
+        `- ${request.displayName}: open ${request.url} to ${verb.toLowerCase()} (link expires ${request.expiresAt}).`,
+    ),
+    'Resume with {"decisions":[{"toolCallId":…,"type":"approve"|"reject"|"edit"}]} for the actions, {"action":"recheck"} after connecting (Delegate\'s own runtime and chat do this by themselves), or {"action":"cancel"} to skip.',
+  ].join("\n");
+  return {
+    type: "authorization_required",
+    requests: [...requests],
+    approvals: [...approvals],
+    message,
+    reason,
+    description,
+    // Approvals first: positional decisions (Agent Chat UI) must keep pointing at the same call
+    // when the interrupt is raised again with fewer connections missing.
+    action_requests: [
+      ...approvals.map((approval) => ({
+        name: approval.tool,
+        args: approval.args,
+        description: `${approval.summary}${approval.error ? `\nYour edit was not accepted: ${approval.error}` : ""}`,
+      })),
+      ...requests.map((request) => ({
+        name: `connect_${request.connector.replace(/-/g, "_")}`,
+        args: {
+          instructions: `Open the link, click Allow, then come back and click Approve. Reject to skip ${request.displayName}.`,
+          url: request.url,
+          expiresAt: request.expiresAt,
+        },
+        description: `${verb} ${request.displayName}: open ${request.url}, then approve to continue (reject to skip).`,
+      })),
+    ],
+    review_configs: [
+      ...approvals.map((approval) => ({
+        action_name: approval.tool,
+        allowed_decisions: ["approve", "reject", "edit"],
+      })),
+      ...requests.map((request) => ({
+        action_name: `connect_${request.connector.replace(/-/g, "_")}`,
+        allowed_decisions: ["approve", "reject"],
+      })),
+    ],
+  };
+}
+
+function unnamed(approval: ApprovalRequest): string {
+  return joinNames(approval.targets.filter((target) => !target.named).map((target) => target.display));
+}
+
+function capitalize(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}

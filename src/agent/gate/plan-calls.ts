@@ -1,0 +1,79 @@
+import type { ToolBinding } from "../../connectors/build-tools.js";
+import { type ApprovalPolicy, modeFor } from "../approvals/policy.js";
+import { namedByPerson, type Provenance, targetsOf } from "../approvals/provenance.js";
+import type { ApprovalRequest } from "../authorization-request.js";
+import { summarizeCall, withEveryTarget } from "./summaries.js";
+import type { ToolCallLike } from "./tool-call.js";
+
+export type { ToolCallLike };
+
+/** How a call that runs was allowed, for the audit record. */
+export type AllowedBy = "policy" | "auto" | "person";
+
+/** The gate's verdict on one call, before anything runs. */
+export type CallPlan =
+  | { call: ToolCallLike; verdict: "run"; allowedBy: AllowedBy }
+  | { call: ToolCallLike; verdict: "deny" }
+  | { call: ToolCallLike; verdict: "ask"; approval: ApprovalRequest };
+
+export interface PlanContext {
+  policy: ApprovalPolicy;
+  bindings: ReadonlyMap<string, ToolBinding>;
+  provenance: Provenance;
+  /** Tools the person allowed "always in this thread". */
+  alwaysAllowed: ReadonlySet<string>;
+}
+
+/**
+ * Decides one call by the policy. `auto` (and "always allow this tool in this thread") lets a
+ * write run only when every target it names came from the person; a target from anywhere else —
+ * an email they read, a page, a Slack message — makes the person decide, and says which target.
+ * "Always" never lets a target the person did not name through: it only stops asking for
+ * targets they did name.
+ */
+export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
+  const binding = context.bindings.get(call.name);
+  // A call of a tool Delegate does not know (the model made it up) is a write with no known targets.
+  const effect = binding?.traits.effect ?? "write";
+  const policyMode = modeFor(context.policy, call.name, effect);
+  if (policyMode === "deny") return { call, verdict: "deny" };
+  if (policyMode === "allow") return { call, verdict: "run", allowedBy: "policy" };
+  const always = context.alwaysAllowed.has(call.name);
+  const mode = policyMode === "ask" && always ? "auto" : policyMode;
+  const targets = targetsOf(call.args, binding?.traits.targets ?? []).map((target) => ({
+    target,
+    named: namedByPerson(target, context.provenance),
+  }));
+  const unnamed = targets.filter((item) => !item.named);
+  if (mode === "auto") {
+    if (effect === "read") return { call, verdict: "run", allowedBy: "auto" };
+    // Every target came from the person. A known write that names no target at all (moving an
+    // event) is what the person asked for; an unknown tool is never waved through.
+    if (unnamed.length === 0 && binding !== undefined) {
+      return { call, verdict: "run", allowedBy: always ? "person" : "auto" };
+    }
+  }
+  return {
+    call,
+    verdict: "ask",
+    approval: {
+      toolCallId: call.id ?? "",
+      tool: call.name,
+      ...(binding ? { connector: binding.connector } : {}),
+      effect,
+      summary: withEveryTarget(
+        summarizeCall(call, binding),
+        targets.map(({ target }) => target),
+      ),
+      args: call.args,
+      reason: mode === "auto" && unnamed.length > 0 ? "target_not_named_by_user" : "policy",
+      targets: targets.map(({ target, named }) => ({
+        kind: target.kind,
+        field: target.field,
+        display: target.display,
+        named,
+        ...(target.unusual ? { unusual: true } : {}),
+      })),
+    },
+  };
+}

@@ -1,0 +1,117 @@
+import type { Identity } from "../auth/identity.js";
+import {
+  type NewPending,
+  PENDING_COLUMNS,
+  PENDING_UPSERT,
+  type PendingAuthorization,
+  type PendingRow,
+  pendingValues,
+  type ThreadRecord,
+  type ThreadRow,
+  type ThreadStore,
+  threadKey,
+  toPending,
+  toThread,
+} from "./thread-store.js";
+
+/**
+ * What the store needs from a database: SQLite (better-sqlite3) and PostgreSQL (pg) both fit.
+ * Statements use `?` placeholders; the PostgreSQL driver numbers them.
+ */
+export interface SqlDriver {
+  all<T>(sql: string, params?: readonly unknown[]): Promise<T[]>;
+  /** Runs a statement; resolves to the number of rows it changed. */
+  run(sql: string, params?: readonly unknown[]): Promise<number>;
+}
+
+/**
+ * The thread store on SQL. `claim` is a single conditional UPDATE: on PostgreSQL the row lock,
+ * on SQLite the database lock, make exactly one caller (process or replica) win a resume.
+ */
+export class SqlThreadStore implements ThreadStore {
+  readonly #db: SqlDriver;
+  readonly #now: () => number;
+
+  constructor(db: SqlDriver, now: () => number = Date.now) {
+    this.#db = db;
+    this.#now = now;
+  }
+
+  async getThread(key: string): Promise<ThreadRecord | undefined> {
+    const rows = await this.#db.all<ThreadRow>("SELECT * FROM delegate_user_threads WHERE thread_key = ?", [
+      key,
+    ]);
+    return rows[0] ? toThread(rows[0]) : undefined;
+  }
+
+  async touchThread(identity: Identity, threadId: string): Promise<ThreadRecord> {
+    const key = threadKey(identity, threadId);
+    const now = this.#now();
+    await this.#db.run(
+      `INSERT INTO delegate_user_threads (thread_key, thread_id, user_id, organization_id, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (thread_key) DO UPDATE SET updated_at = excluded.updated_at`,
+      [key, threadId, identity.userId, identity.organizationId ?? null, now, now],
+    );
+    return (await this.getThread(key)) as ThreadRecord;
+  }
+
+  async listThreads(identity: Identity): Promise<ThreadRecord[]> {
+    const rows = await this.#db.all<ThreadRow>(
+      `SELECT * FROM delegate_user_threads WHERE user_id = ? AND COALESCE(organization_id, '') = ?
+       ORDER BY updated_at DESC`,
+      [identity.userId, identity.organizationId ?? ""],
+    );
+    return rows.map(toThread);
+  }
+
+  async putPending(pending: NewPending): Promise<void> {
+    await this.#db.run(
+      `INSERT INTO delegate_waiting_threads (${PENDING_COLUMNS}, state)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting') ${PENDING_UPSERT}`,
+      pendingValues(pending),
+    );
+  }
+
+  async getPending(key: string): Promise<PendingAuthorization | undefined> {
+    const rows = await this.#db.all<PendingRow>(
+      "SELECT * FROM delegate_waiting_threads WHERE thread_key = ?",
+      [key],
+    );
+    return rows[0] ? toPending(rows[0]) : undefined;
+  }
+
+  async listPending(): Promise<PendingAuthorization[]> {
+    const rows = await this.#db.all<PendingRow>("SELECT * FROM delegate_waiting_threads ORDER BY created_at");
+    return rows.map(toPending);
+  }
+
+  async claim(key: string, owner: string, leaseMs: number): Promise<boolean> {
+    const now = this.#now();
+    const changed = await this.#db.run(
+      `UPDATE delegate_waiting_threads SET state = 'resuming', claimed_by = ?, claimed_at = ?
+       WHERE thread_key = ? AND (state = 'waiting' OR (state = 'resuming' AND claimed_at < ?))`,
+      [owner, now, key, now - leaseMs],
+    );
+    return changed === 1;
+  }
+
+  async renew(key: string, owner: string): Promise<void> {
+    await this.#db.run(
+      "UPDATE delegate_waiting_threads SET claimed_at = ? WHERE thread_key = ? AND claimed_by = ?",
+      [this.#now(), key, owner],
+    );
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    await this.#db.run(
+      `UPDATE delegate_waiting_threads SET state = 'waiting', claimed_by = NULL, claimed_at = NULL
+       WHERE thread_key = ? AND claimed_by = ?`,
+      [key, owner],
+    );
+  }
+
+  async clearPending(key: string): Promise<void> {
+    await this.#db.run("DELETE FROM delegate_waiting_threads WHERE thread_key = ?", [key]);
+  }
+}

@@ -1,0 +1,199 @@
+import type { ApprovalRequest, AuthorizationRequest, WaitReason } from "../agent/authorization-request.js";
+import type { Identity } from "../auth/identity.js";
+
+/**
+ * Threads are scoped by (organization, user, thread id): two users may both call a thread
+ * "inbox" and each gets their own, so a thread id chosen by one client can never squat or reveal
+ * another user's. The key is what LangGraph's checkpointer and the store index by.
+ */
+export function threadKey(identity: Identity, threadId: string): string {
+  const part = (value: string) => encodeURIComponent(value);
+  return `${part(identity.organizationId ?? "")}/${part(identity.userId)}/${part(threadId)}`;
+}
+
+export interface ThreadRecord {
+  key: string;
+  threadId: string;
+  identity: Identity;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type { WaitReason };
+
+/** A thread paused on an interrupt, durable so any process can resume it. */
+export interface PendingAuthorization {
+  key: string;
+  threadId: string;
+  identity: Identity;
+  /** Scalekit identifier of the user, for matching webhooks. */
+  identifier: string;
+  /** Connections still to be connected; empty when the thread waits only for decisions. */
+  connections: string[];
+  requests: AuthorizationRequest[];
+  /** Calls the person must decide on (approve, reject, edit); empty when only connections are missing. */
+  approvals: ApprovalRequest[];
+  reason: WaitReason;
+  createdAt: number;
+  deadlineAt: number;
+  state: "waiting" | "resuming";
+  /** When a resume claimed it (state `resuming`); a claim older than the lease may be taken over. */
+  claimedAt?: number;
+  /**
+   * For a thread waiting because a provider rejected a token: short fingerprints (never the
+   * tokens) of the rejected tokens, per connection. The account counts as reconnected only once
+   * Scalekit hands out a different token, on this replica or any other, before or after a restart.
+   */
+  rejectedTokens: Record<string, string>;
+}
+
+export type NewPending = Omit<PendingAuthorization, "state" | "claimedAt">;
+
+/**
+ * Thread ownership and pending authorizations, stored beside the checkpoints. `claim` is the
+ * exactly-once guard: one atomic state change decides which of a webhook, a poll or another
+ * process resumes a thread.
+ */
+export interface ThreadStore {
+  getThread(key: string): Promise<ThreadRecord | undefined>;
+  /** Creates the thread on first use, else records activity. */
+  touchThread(identity: Identity, threadId: string): Promise<ThreadRecord>;
+  listThreads(identity: Identity): Promise<ThreadRecord[]>;
+  putPending(pending: NewPending): Promise<void>;
+  getPending(key: string): Promise<PendingAuthorization | undefined>;
+  listPending(): Promise<PendingAuthorization[]>;
+  /** waiting → resuming (or a resuming claim whose lease lapsed); true for exactly one caller. */
+  claim(key: string, owner: string, leaseMs: number): Promise<boolean>;
+  /** Keeps a claim alive while a long resume runs. */
+  renew(key: string, owner: string): Promise<void>;
+  /** resuming → waiting, when a resume could not run. */
+  release(key: string, owner: string): Promise<void>;
+  clearPending(key: string): Promise<void>;
+}
+
+/**
+ * A stored row as either database returns it: SQLite gives JSON text and numbers, PostgreSQL
+ * gives parsed JSONB and BIGINTs as strings.
+ */
+export interface PendingRow {
+  thread_key: string;
+  thread_id: string;
+  user_id: string;
+  organization_id: string | null;
+  identifier: string;
+  connections: string | string[];
+  requests: string | AuthorizationRequest[];
+  approvals: string | ApprovalRequest[];
+  reason: string;
+  created_at: number | string;
+  deadline_at: number | string;
+  state: string;
+  claimed_at: number | string | null;
+  rejected_tokens: string | Record<string, string>;
+}
+
+export interface ThreadRow {
+  thread_key: string;
+  thread_id: string;
+  user_id: string;
+  organization_id: string | null;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+/** The table definitions both databases share; only the integer and JSON types differ. */
+export function schema(types: { integer: string; json: string }): string {
+  return `
+    CREATE TABLE IF NOT EXISTS delegate_user_threads (
+      thread_key TEXT PRIMARY KEY,
+      thread_id TEXT NOT NULL,
+      user_id TEXT NOT NULL,
+      organization_id TEXT,
+      created_at ${types.integer} NOT NULL,
+      updated_at ${types.integer} NOT NULL
+    );
+    CREATE INDEX IF NOT EXISTS delegate_user_threads_user ON delegate_user_threads (user_id, organization_id);
+    CREATE TABLE IF NOT EXISTS delegate_waiting_threads (
+      thread_key TEXT PRIMARY KEY,
+      thread_id TEXT NOT NULL,
+      user_id TEXT NOT NULL,
+      organization_id TEXT,
+      identifier TEXT NOT NULL,
+      connections ${types.json} NOT NULL,
+      requests ${types.json} NOT NULL,
+      approvals ${types.json} NOT NULL,
+      reason TEXT NOT NULL,
+      created_at ${types.integer} NOT NULL,
+      deadline_at ${types.integer} NOT NULL,
+      state TEXT NOT NULL,
+      claimed_by TEXT,
+      claimed_at ${types.integer},
+      rejected_tokens ${types.json} NOT NULL
+    );`;
+}
+
+function identityOf(row: { user_id: string; organization_id: string | null }): Identity {
+  return row.organization_id
+    ? { userId: row.user_id, organizationId: row.organization_id }
+    : { userId: row.user_id };
+}
+
+export function toThread(row: ThreadRow): ThreadRecord {
+  return {
+    key: row.thread_key,
+    threadId: row.thread_id,
+    identity: identityOf(row),
+    createdAt: Number(row.created_at),
+    updatedAt: Number(row.updated_at),
+  };
+}
+
+export function toPending(row: PendingRow): PendingAuthorization {
+  const json = <T>(value: string | T): T => (typeof value === "string" ? (JSON.parse(value) as T) : value);
+  const pending: PendingAuthorization = {
+    key: row.thread_key,
+    threadId: row.thread_id,
+    identity: identityOf(row),
+    identifier: row.identifier,
+    connections: json(row.connections),
+    requests: json(row.requests),
+    approvals: json(row.approvals),
+    reason: WAIT_REASONS.includes(row.reason as WaitReason) ? (row.reason as WaitReason) : "not_connected",
+    createdAt: Number(row.created_at),
+    deadlineAt: Number(row.deadline_at),
+    state: row.state === "resuming" ? "resuming" : "waiting",
+    rejectedTokens: json(row.rejected_tokens),
+  };
+  if (row.claimed_at !== null && row.claimed_at !== undefined) pending.claimedAt = Number(row.claimed_at);
+  return pending;
+}
+
+/** The values of a pending row, in column order, for either database's INSERT. */
+export function pendingValues(pending: NewPending): unknown[] {
+  return [
+    pending.key,
+    pending.threadId,
+    pending.identity.userId,
+    pending.identity.organizationId ?? null,
+    pending.identifier,
+    JSON.stringify(pending.connections),
+    JSON.stringify(pending.requests),
+    JSON.stringify(pending.approvals),
+    pending.reason,
+    pending.createdAt,
+    pending.deadlineAt,
+    JSON.stringify(pending.rejectedTokens),
+  ];
+}
+
+export const PENDING_COLUMNS =
+  "thread_key, thread_id, user_id, organization_id, identifier, connections, requests, approvals, reason, created_at, deadline_at, rejected_tokens";
+
+const WAIT_REASONS: readonly WaitReason[] = ["not_connected", "token_rejected", "approval_required"];
+
+/** On conflict, a new wait replaces the old one and any claim on it. */
+export const PENDING_UPSERT = `ON CONFLICT (thread_key) DO UPDATE SET
+  connections = excluded.connections, requests = excluded.requests, approvals = excluded.approvals,
+  reason = excluded.reason,
+  created_at = excluded.created_at, deadline_at = excluded.deadline_at, rejected_tokens = excluded.rejected_tokens,
+  state = 'waiting', claimed_by = NULL, claimed_at = NULL`;

@@ -1,0 +1,88 @@
+import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
+import { verifyScalekitWebhook } from "../auth/scalekit-agent-auth.js";
+import type { Logger } from "../logger.js";
+
+/** Scalekit webhooks are small JSON envelopes; anything larger is refused unread. */
+export const MAX_WEBHOOK_BYTES = 1024 * 1024;
+
+export interface WebhookInput {
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/** A change to one user's connected account, as a verified webhook reported it. */
+export interface AccountChange {
+  identifier: string;
+  /** Absent when the event does not name the connection: any of the user's may have changed. */
+  connection?: string;
+  /** The new status (`ACTIVE`, `EXPIRED`, …), when the event carries one. */
+  status?: string;
+}
+
+export type WebhookOutcome =
+  | { status: 200; change: AccountChange }
+  | { status: 202 }
+  | { status: 400 | 401 | 413; reason: string };
+
+/**
+ * Verifies a Scalekit webhook (Standard Webhooks signature, with the SDK's verifier) and keeps
+ * the status cache true to it: any change to an account makes what the cache knows stale. The
+ * runtime resumes threads from the outcome; the LangGraph server only needs the invalidation.
+ */
+export class WebhookHandler {
+  readonly #secret: string | undefined;
+  readonly #auth: CachedAgentAuth;
+  readonly #logger: Logger;
+
+  constructor(options: { secret: string | undefined; auth: CachedAgentAuth; logger: Logger }) {
+    this.#secret = options.secret;
+    this.#auth = options.auth;
+    this.#logger = options.logger;
+  }
+
+  handle(input: WebhookInput): WebhookOutcome {
+    const outcome = this.#handle(input);
+    if (outcome.status === 200) {
+      this.#logger.debug({ ...outcome.change }, "webhook: account changed");
+    } else if (outcome.status !== 202) {
+      this.#logger.debug({ status: outcome.status, reason: outcome.reason }, "webhook refused");
+    }
+    return outcome;
+  }
+
+  #handle(input: WebhookInput): WebhookOutcome {
+    if (!this.#secret) return { status: 401, reason: "no webhook secret configured" };
+    if (Buffer.byteLength(input.body, "utf8") > MAX_WEBHOOK_BYTES) {
+      return { status: 413, reason: "body too large" };
+    }
+    const headers: Record<string, string> = {};
+    for (const [key, value] of Object.entries(input.headers)) {
+      if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
+    }
+    if (!verifyScalekitWebhook(this.#secret, headers, input.body)) {
+      return { status: 401, reason: "bad signature" };
+    }
+    let event: unknown;
+    try {
+      event = JSON.parse(input.body);
+    } catch {
+      return { status: 400, reason: "body is not JSON" };
+    }
+    const { type, data } = (event ?? {}) as { type?: unknown; data?: Record<string, unknown> };
+    const identifier = data?.identifier;
+    if (
+      typeof type !== "string" ||
+      !type.startsWith("connected_account.") ||
+      typeof identifier !== "string"
+    ) {
+      return { status: 202 };
+    }
+    const connection = typeof data?.connection_name === "string" ? data.connection_name : undefined;
+    if (connection) this.#auth.invalidateIdentifier(identifier, connection);
+    else this.#auth.invalidateIdentifierAll(identifier);
+    const change: AccountChange = { identifier };
+    if (connection) change.connection = connection;
+    if (typeof data?.status === "string") change.status = data.status;
+    return { status: 200, change };
+  }
+}
