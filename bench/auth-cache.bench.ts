@@ -1,0 +1,59 @@
+/** Status and credential look-ups: the port straight to Scalekit vs the cache in front of it. */
+import { CachedAgentAuth } from "../src/auth/cached-agent-auth.js";
+import { ScalekitAgentAuth } from "../src/auth/scalekit-agent-auth.js";
+import { startSandbox } from "../src/sandbox/index.js";
+import { type Bench, percentile, ratio, round, time } from "./report.js";
+
+export const bench: Bench = async () => {
+  const sandbox = await startSandbox({ timeZone: "UTC" });
+  try {
+    const direct = new ScalekitAgentAuth(sandbox.settings);
+    const cached = new CachedAgentAuth(direct);
+    const user = { userId: "bench-user" };
+    const connectors = ["gmail", "google-calendar", "slack", "notion", "outlook"] as const;
+    const connections = connectors.map((id) => sandbox.connectionNames[id]);
+    for (const connector of connectors) await sandbox.controls.approve(user, connector);
+    await direct.getStatuses(user, connections); // warm the SDK's HTTP/2 session and M2M token
+    const cold = await time(200, () => direct.getStatuses(user, connections));
+    await cached.getStatuses(user, connections);
+    sandbox.scalekit.calls.reset();
+    const warm = await time(200, () => cached.getStatuses(user, connections));
+    const warmCalls = sandbox.scalekit.calls.count();
+
+    const coldCredentials = await time(200, () => direct.getCredentials(user, "gmail"));
+    await cached.getCredentials(user, "gmail");
+    const warmCredentials = await time(200, () => cached.getCredentials(user, "gmail"));
+
+    const fresh = new CachedAgentAuth(direct);
+    sandbox.scalekit.calls.reset();
+    await Promise.all(
+      Array.from({ length: 50 }, () => fresh.getStatuses({ userId: "bench-burst" }, connections)),
+    );
+    return [
+      {
+        name: "status look-up, 5 connections (p50)",
+        value: round(percentile(warm, 50) * 1000),
+        unit: "µs cached",
+        baseline: round(percentile(cold, 50) * 1000),
+        ratio: ratio(percentile(cold, 50), percentile(warm, 50)),
+        target: "warm path makes 0 Scalekit calls",
+      },
+      { name: "Scalekit calls on 200 warm look-ups", value: warmCalls, unit: "calls", target: "0" },
+      {
+        name: "credentials (p50)",
+        value: round(percentile(warmCredentials, 50) * 1000),
+        unit: "µs cached",
+        baseline: round(percentile(coldCredentials, 50) * 1000),
+        ratio: ratio(percentile(coldCredentials, 50), percentile(warmCredentials, 50)),
+      },
+      {
+        name: "50 concurrent look-ups, one user",
+        value: sandbox.scalekit.calls.count("ListConnectedAccounts"),
+        unit: "calls",
+        target: "1",
+      },
+    ];
+  } finally {
+    await sandbox.close();
+  }
+};
