@@ -30,6 +30,8 @@ export type DelegateErrorCode =
   /** The caller is not authenticated (the LangGraph server without a valid token). */
   | "UNAUTHENTICATED"
   | "UNKNOWN_CONNECTOR"
+  /** A user-verification redirect was refused: forged, expired or replayed state, another user, or Scalekit said no. */
+  | "VERIFICATION_REFUSED"
   | "SCRIPT_INVALID"
   | "SANDBOX_ONLY"
   | "INTERNAL";

@@ -24,6 +24,25 @@ export interface AuthorizationLink {
   expiresAt: Date;
 }
 
+/**
+ * Scalekit user verification for one link: after consent the browser goes to `userVerifyUrl`
+ * with `auth_request_id` and `state`, and the account waits in PENDING_VERIFICATION until the app
+ * calls `verifyUser`. `scope` is only for caches: a link made for one scope (a thread) is never
+ * handed out for another, nor reused after `reuseUntil`. The adapter sends neither.
+ */
+export interface LinkOptions {
+  userVerifyUrl?: string;
+  state?: string;
+  scope?: string;
+  reuseUntil?: Date;
+}
+
+/** A completed user verification. */
+export interface VerifiedUser {
+  /** Where Scalekit suggests sending the browser next (`post_user_verify_redirect_url`), if anywhere. */
+  redirectUrl?: string;
+}
+
 /** A provider access token. Secret: never log, checkpoint, or hand to the model. */
 export interface Credentials {
   accessToken: string;
@@ -70,7 +89,17 @@ export interface AgentAuth {
    */
   createAccount(identity: Identity, connection: string): Promise<ConnectionState>;
   /** A fresh authorization (magic) link and when it stops working. */
-  getAuthorizationLink(identity: Identity, connection: string): Promise<AuthorizationLink>;
+  getAuthorizationLink(
+    identity: Identity,
+    connection: string,
+    options?: LinkOptions,
+  ): Promise<AuthorizationLink>;
+  /**
+   * Completes user verification for the auth request Scalekit put on the verify redirect: the
+   * account becomes ACTIVE when it was authorized for this identity. Throws VERIFICATION_REFUSED
+   * when Scalekit knows no such (or no longer valid) request, or it belongs to another identifier.
+   */
+  verifyUser(authRequestId: string, identity: Identity): Promise<VerifiedUser>;
   /** The provider access token of an ACTIVE account. Throws AUTHORIZATION_REQUIRED otherwise. */
   getCredentials(identity: Identity, connection: string): Promise<Credentials>;
   executeTool(request: ExecuteToolRequest): Promise<ExecuteToolResult>;

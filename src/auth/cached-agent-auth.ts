@@ -7,6 +7,8 @@ import type {
   ExecuteToolRequest,
   ExecuteToolResult,
   HostedToolDefinition,
+  LinkOptions,
+  VerifiedUser,
 } from "./agent-auth.js";
 import { type Identity, scalekitIdentifier } from "./identity.js";
 
@@ -38,7 +40,8 @@ export class CachedAgentAuth implements AgentAuth {
   readonly #now: () => number;
   readonly #statuses = new Map<string, Entry<ConnectionState>>();
   readonly #credentials = new Map<string, Entry<Credentials>>();
-  readonly #links = new Map<string, Entry<AuthorizationLink>>();
+  /** Per user and connection, per link scope (a thread's links are never handed to another). */
+  readonly #links = new Map<string, Map<string, Entry<AuthorizationLink>>>();
   readonly #inFlight = new Map<string, Promise<unknown>>();
   /** Bumped on invalidate so a look-up that started before it cannot repopulate the cache. */
   readonly #generation = new Map<string, number>();
@@ -94,15 +97,30 @@ export class CachedAgentAuth implements AgentAuth {
     return state;
   }
 
-  async getAuthorizationLink(identity: Identity, connection: string): Promise<AuthorizationLink> {
+  async getAuthorizationLink(
+    identity: Identity,
+    connection: string,
+    options?: LinkOptions,
+  ): Promise<AuthorizationLink> {
     const cacheKey = key(identity, connection);
-    const cached = this.#fresh(this.#links, cacheKey);
+    const scope = linkScope(options);
+    const scopes = this.#links.get(cacheKey) ?? new Map<string, Entry<AuthorizationLink>>();
+    const cached = this.#fresh(scopes, scope);
     if (cached) return cached;
-    const link = await this.#single(`link:${cacheKey}`, () =>
-      this.#inner.getAuthorizationLink(identity, connection),
+    const link = await this.#single(`link:${cacheKey}\u0000${scope}`, () =>
+      this.#inner.getAuthorizationLink(identity, connection, options),
     );
-    this.#links.set(cacheKey, { value: link, expiresAt: link.expiresAt.getTime() - this.#linkMargin });
+    const reuseUntil = options?.reuseUntil?.getTime() ?? Number.POSITIVE_INFINITY;
+    scopes.set(scope, {
+      value: link,
+      expiresAt: Math.min(link.expiresAt.getTime() - this.#linkMargin, reuseUntil),
+    });
+    this.#links.set(cacheKey, scopes);
     return link;
+  }
+
+  verifyUser(authRequestId: string, identity: Identity): Promise<VerifiedUser> {
+    return this.#inner.verifyUser(authRequestId, identity);
   }
 
   async getCredentials(identity: Identity, connection: string): Promise<Credentials> {
@@ -197,9 +215,13 @@ export class CachedAgentAuth implements AgentAuth {
   #sweep(): void {
     if (this.#statuses.size + this.#credentials.size + this.#links.size < SWEEP_THRESHOLD) return;
     const now = this.#now();
-    for (const map of [this.#statuses, this.#credentials, this.#links] as Map<string, Entry<unknown>>[]) {
+    for (const map of [this.#statuses, this.#credentials, ...this.#links.values()] as Map<
+      string,
+      Entry<unknown>
+    >[]) {
       for (const [cacheKey, entry] of map) if (entry.expiresAt <= now) map.delete(cacheKey);
     }
+    for (const [cacheKey, scopes] of this.#links) if (scopes.size === 0) this.#links.delete(cacheKey);
     // Generations only matter while a look-up for the key may still be in flight.
     if (this.#inFlight.size === 0) this.#generation.clear();
   }
@@ -229,6 +251,12 @@ const SWEEP_THRESHOLD = 10_000;
 
 function key(identity: Identity, connection: string): string {
   return identifierKey(scalekitIdentifier(identity), connection);
+}
+
+/** Links with no options share one scope; verified links are keyed by where they lead and whom for. */
+function linkScope(options: LinkOptions | undefined): string {
+  if (!options?.userVerifyUrl && !options?.state && !options?.scope) return "";
+  return JSON.stringify([options.userVerifyUrl ?? "", options.scope ?? options.state ?? ""]);
 }
 
 function identifierKey(identifier: string, connection: string): string {

@@ -20,6 +20,8 @@ import type {
   ExecuteToolRequest,
   ExecuteToolResult,
   HostedToolDefinition,
+  LinkOptions,
+  VerifiedUser,
 } from "./agent-auth.js";
 import { type Identity, scalekitIdentifier } from "./identity.js";
 
@@ -140,11 +142,17 @@ export class ScalekitAgentAuth implements AgentAuth {
     };
   }
 
-  async getAuthorizationLink(identity: Identity, connection: string): Promise<AuthorizationLink> {
+  async getAuthorizationLink(
+    identity: Identity,
+    connection: string,
+    options: LinkOptions = {},
+  ): Promise<AuthorizationLink> {
     const request = () =>
       this.#client.connectedAccounts.getMagicLinkForConnectedAccount({
         connector: connection,
         ...this.#who(identity),
+        ...(options.userVerifyUrl ? { userVerifyUrl: options.userVerifyUrl } : {}),
+        ...(options.state ? { state: options.state } : {}),
       });
     let response: Awaited<ReturnType<typeof request>>;
     try {
@@ -160,6 +168,23 @@ export class ScalekitAgentAuth implements AgentAuth {
       // Scalekit documents no fixed lifetime; assume a short one when it sends none.
       expiresAt: response.expiry ? timestampDate(response.expiry) : new Date(Date.now() + 5 * 60_000),
     };
+  }
+
+  async verifyUser(authRequestId: string, identity: Identity): Promise<VerifiedUser> {
+    // The SDK throws a plain Error for an empty id; refuse it as Scalekit would.
+    if (!authRequestId.trim()) throw verificationRefused("not_found");
+    try {
+      const response = await this.#client.connectedAccounts.verifyConnectedAccountUser({
+        authRequestId,
+        identifier: scalekitIdentifier(identity),
+      });
+      return response.postUserVerifyRedirectUrl ? { redirectUrl: response.postUserVerifyRedirectUrl } : {};
+    } catch (error) {
+      // 404: no pending flow, or one already consumed. 403: authorized for another identifier.
+      if (isNotFound(error)) throw verificationRefused("not_found");
+      if (grpcStatus(error) === 7) throw verificationRefused("identifier_mismatch");
+      throw this.#map(error, "verify the user", undefined);
+    }
   }
 
   async getCredentials(identity: Identity, connection: string): Promise<Credentials> {
@@ -278,6 +303,15 @@ function authorizationRequired(connection: string, status: AccountStatus): Deleg
       details: { connection, status },
     },
   );
+}
+
+/** Scalekit refused a user verification (see `VerificationRefusal` in verification-state.ts). */
+function verificationRefused(reason: "not_found" | "identifier_mismatch"): DelegateError {
+  const message =
+    reason === "not_found"
+      ? "Scalekit knows no pending authorization for this verification (it was already used, or it lapsed)."
+      : "This authorization was completed for a different user, so it was not accepted.";
+  return new DelegateError("VERIFICATION_REFUSED", message, { details: { reason } });
 }
 
 function grpcStatus(error: unknown): number | undefined {
