@@ -72,6 +72,7 @@ const UNAUTHENTICATED_AUTH = new CachedAgentAuth({
   ensureAccount: async () => refuse(),
   createAccount: async () => refuse(),
   getAuthorizationLink: async () => refuse(),
+  verifyUser: async () => refuse(),
   getCredentials: async () => refuse(),
   executeTool: async () => refuse(),
   listTools: async () => refuse(),
