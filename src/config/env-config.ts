@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
+import { type ApprovalMode, parseApprovals } from "../agent/approvals/policy.js";
 import { CONNECTOR_IDS, type ConnectorId, isConnectorId } from "../connectors/registry.js";
 import { DelegateError } from "../errors.js";
 
@@ -23,6 +24,8 @@ export interface DelegateConfig {
   providerBaseUrl?: string;
   /** `direct` (Delegate's connector tools) or `catalog` (Scalekit-hosted tools). */
   tools: "direct" | "catalog";
+  /** DELEGATE_APPROVALS: effect or tool → allow | ask | deny | auto, e.g. `write=ask,gmail_create_draft=allow`. */
+  approvals?: Record<string, ApprovalMode>;
   /** `token=user,…` for the LangGraph server's bearer auth (parsed in src/server). */
   serverTokens?: string;
   /** Opt-in: LangGraph Studio requests without a token act as this user (local development only). */
@@ -61,6 +64,7 @@ const EnvSchema = z.object({
   DELEGATE_TIMEZONE: optionalText,
   DELEGATE_PROVIDER_BASE_URL: url("DELEGATE_PROVIDER_BASE_URL"),
   DELEGATE_TOOLS: optionalText.pipe(z.enum(["direct", "catalog"]).optional()),
+  DELEGATE_APPROVALS: optionalText,
   DELEGATE_SERVER_TOKENS: optionalText,
   DELEGATE_SERVER_STUDIO_USER: optionalText,
 });
@@ -123,6 +127,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const connectionOverrides = parseConnections(values.DELEGATE_CONNECTIONS, problems);
+  // Tool names are checked against the agent's tools when it is built; here only the syntax.
+  const approvals = values.DELEGATE_APPROVALS
+    ? parseApprovals(values.DELEGATE_APPROVALS, problems, "DELEGATE_APPROVALS")
+    : undefined;
   const enabledConnectors = parseConnectors(values.DELEGATE_CONNECTORS, problems);
 
   const timeZone = values.DELEGATE_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
@@ -156,6 +164,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     timeZone,
     ...(values.DELEGATE_PROVIDER_BASE_URL ? { providerBaseUrl: values.DELEGATE_PROVIDER_BASE_URL } : {}),
     tools: values.DELEGATE_TOOLS ?? "direct",
+    ...(approvals ? { approvals } : {}),
     ...(values.DELEGATE_SERVER_TOKENS ? { serverTokens: values.DELEGATE_SERVER_TOKENS } : {}),
     ...(values.DELEGATE_SERVER_STUDIO_USER ? { serverStudioUser: values.DELEGATE_SERVER_STUDIO_USER } : {}),
   };

@@ -5,6 +5,7 @@ import type { ConnectorDefinition } from "./connector-tool.js";
 import { ProviderClient, type RetryPolicy } from "./provider-client.js";
 import type { ConnectionNames, ConnectorId } from "./registry.js";
 import type { ToolTraits } from "./tool-traits.js";
+import { fenceUntrusted } from "./untrusted.js";
 import { zodProblems } from "./validation.js";
 
 /**
@@ -79,7 +80,7 @@ export function buildConnectorTools(options: BuildToolsOptions): BuiltTools {
               ...(config.signal ? { signal: config.signal } : {}),
             });
             const result = await spec.run(input, { http, timeZone: options.timeZone, now: now() });
-            return JSON.stringify(result ?? { ok: true });
+            return JSON.stringify(fenceUntrusted(result ?? { ok: true }));
           },
           { name: spec.name, description: spec.description, schema: spec.schema },
         ) as unknown as StructuredToolInterface,

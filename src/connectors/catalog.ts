@@ -6,6 +6,7 @@ import { DelegateError } from "../errors.js";
 import type { BuiltTools, ToolBinding } from "./build-tools.js";
 import { type ConnectionNames, type ConnectorId, connectorForConnection } from "./registry.js";
 import { inferHostedTraits } from "./tool-traits.js";
+import { fenceUntrusted } from "./untrusted.js";
 
 export interface CatalogListing {
   auth: AgentAuth;
@@ -72,7 +73,7 @@ export function buildCatalogTools(options: CatalogToolsOptions): BuiltTools {
             toolName: definition.name,
             input,
           });
-          return JSON.stringify(result.data);
+          return JSON.stringify(fenceUntrusted(result.data));
         },
         {
           name: definition.name,

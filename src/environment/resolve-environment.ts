@@ -39,6 +39,7 @@ export interface Environment {
     | "timeZone"
     | "providerBaseUrls"
     | "webhookSecret"
+    | "approvals"
   >;
   /** The embedded sandbox, when no Scalekit environment is configured. */
   sandbox?: Sandbox;
@@ -100,6 +101,7 @@ export async function resolveEnvironment(
         connections: config.connectionOverrides,
         tools: config.tools,
         timeZone: config.timeZone,
+        ...(config.approvals ? { approvals: config.approvals } : {}),
         ...(providerBaseUrls ? { providerBaseUrls } : {}),
         ...(webhookSecret ? { webhookSecret } : {}),
       },

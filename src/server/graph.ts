@@ -50,6 +50,7 @@ export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRu
     identity: identity ?? UNAUTHENTICATED_IDENTITY,
     logger: environment.logger,
     catalog: environment.catalog,
+    approvals: environment.settings.config.approvals,
     ...(environment.environment.runtimeOptions.providerBaseUrls
       ? { baseUrls: environment.environment.runtimeOptions.providerBaseUrls }
       : {}),

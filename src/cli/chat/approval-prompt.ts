@@ -8,60 +8,152 @@ export type Decision = Parameters<AgentRuntime["decide"]>[0]["decisions"][number
 
 export const APPROVE_QUESTION = "Approve? [y]es / [n]o / [a]lways in this thread / [e]dit";
 
+/** Arguments a person can edit line by line: text and lists of text (recipients, channel, body…). */
+const EDITABLE =
+  /^(to|cc|bcc|subject|body|channel|text|title|content|description|location|start|end|attendees|parent_page_id|page_id)$/;
+
 export type AnswerOutcome =
   | { kind: "invalid" }
-  /** Editing a call's arguments needs an editor the REPL does not have yet. */
-  | { kind: "edit-unsupported" }
+  /** The next line is the new value of a field (editing). */
+  | { kind: "field"; prompt: string }
   | { kind: "next" }
   | { kind: "done"; decisions: Decision[] };
 
+interface Editing {
+  fields: string[];
+  args: Record<string, unknown>;
+}
+
 /**
  * The questions of one approval request, one call at a time, and the decisions they add up to.
- * The answers come as lines (typed or piped), so scripts can answer too.
+ * Answers come as lines (typed or piped), so scripts can answer too. At a terminal an unknown
+ * answer is asked again and `e` edits the call's main fields; without one (`tty: false`) only y,
+ * yes, n, no and a are answers, and any other text rejects the call with that text as the reason.
  */
 export class ApprovalPrompt {
   readonly #queue: Approval[];
   readonly #decisions: Decision[] = [];
+  readonly #tty: boolean;
+  #editing: Editing | undefined;
 
-  constructor(approvals: readonly Approval[]) {
+  constructor(approvals: readonly Approval[], options: { tty: boolean }) {
     this.#queue = [...approvals];
+    this.#tty = options.tty;
   }
 
-  /** The question for the call now being decided. */
+  get pending(): readonly Approval[] {
+    return this.#queue;
+  }
+
+  /** The block for the call now being decided, then the question. */
   questionLines(style: TerminalStyle): string[] {
     const approval = this.#queue[0];
     if (!approval) return [];
     const { colors } = style;
+    const clean = (text: string, max = 300) => stripControls(oneLine(text, max));
+    if (!this.#tty) {
+      // One line a script can match, naming every target (the summary does), then the question.
+      const foreign = approval.targets.filter((target) => !target.named).map((target) => target.display);
+      return [
+        `approval required: ${clean(approval.summary, 500)}${foreign.length ? ` (not named by you: ${clean(foreign.join(", "))})` : ""}`,
+        "Answer y (yes), n (no) or a (always in this thread); anything else rejects it, as your reason.",
+      ];
+    }
     const lines = [
-      `${colors.bold("Delegate would like to:")} ${stripControls(oneLine(approval.summary, 300))}`,
+      colors.bold(`${approval.connector ? `${label(approval.connector)} · ` : ""}${clean(approval.summary)}`),
     ];
-    if (approval.reason === "target_not_named_by_user") {
-      const unnamed = approval.targets.filter((target) => !target.named).map((target) => target.display);
-      lines.push(
-        colors.yellow(`  (${stripControls(unnamed.join(", ") || "the target")} did not come from you)`),
-      );
+    for (const target of approval.targets) {
+      const shown = clean(target.display, 120);
+      const mark = target.named
+        ? colors.green(`  ${target.field}: ${shown}`)
+        : colors.yellow(colors.bold(`  ${target.field}: ${shown}  ← not named by you`));
+      lines.push(target.unusual ? `${mark} ${colors.red("(unusual characters: a look-alike?)")}` : mark);
     }
-    if (approval.targets.some((target) => target.unusual)) {
-      lines.push(colors.yellow("  (an address has unusual characters: check it is not a look-alike)"));
-    }
-    if (approval.error)
-      lines.push(colors.red(`  (your edit was not accepted: ${stripControls(approval.error)})`));
+    const preview = bodyPreview(approval.args);
+    if (preview) for (const line of preview) lines.push(colors.dim(`  │ ${stripControls(line)}`));
+    if (approval.error) lines.push(colors.red(`  (your edit was not accepted: ${clean(approval.error)})`));
     lines.push(APPROVE_QUESTION);
     return lines;
   }
 
   answer(line: string): AnswerOutcome {
     const approval = this.#queue[0];
+    if (!approval) return { kind: "invalid" };
+    if (this.#editing) return this.#editField(approval, line);
     const answer = parseApprovalAnswer(line);
-    if (!approval || !answer) return { kind: "invalid" };
-    if (answer === "edit") return { kind: "edit-unsupported" };
     const toolCallId = approval.toolCallId;
-    this.#decisions.push(
-      answer === "reject"
-        ? { type: "reject", toolCallId }
-        : { type: "approve", toolCallId, ...(answer === "always" ? { always: true } : {}) },
-    );
+    if (!answer || (answer === "edit" && !this.#tty)) {
+      if (this.#tty || !line.trim()) return { kind: "invalid" };
+      return this.#decide({ type: "reject", toolCallId, message: line.trim() });
+    }
+    if (answer === "edit") {
+      const fields = Object.keys(approval.args).filter((field) => EDITABLE.test(field));
+      if (fields.length === 0) return { kind: "invalid" };
+      this.#editing = { fields, args: { ...approval.args } };
+      return { kind: "field", prompt: fieldPrompt(fields[0] as string, approval.args) };
+    }
+    if (answer === "reject") return this.#decide({ type: "reject", toolCallId });
+    return this.#decide({ type: "approve", toolCallId, ...(answer === "always" ? { always: true } : {}) });
+  }
+
+  /** Rejects every call still undecided, e.g. when input ends; the reason says why. */
+  rejectRemaining(message: string): Decision[] {
+    for (const approval of this.#queue)
+      this.#decisions.push({ type: "reject", toolCallId: approval.toolCallId, message });
+    this.#queue.length = 0;
+    return [...this.#decisions];
+  }
+
+  /** One edited field: Enter keeps it; a list is comma-separated. After the last, the call is decided. */
+  #editField(approval: Approval, line: string): AnswerOutcome {
+    const editing = this.#editing as Editing;
+    const field = editing.fields.shift() as string;
+    const value = line.trim();
+    if (value) {
+      editing.args[field] = Array.isArray(approval.args[field])
+        ? value
+            .split(",")
+            .map((part) => part.trim())
+            .filter(Boolean)
+        : value;
+    }
+    const next = editing.fields[0];
+    if (next) return { kind: "field", prompt: fieldPrompt(next, editing.args) };
+    this.#editing = undefined;
+    return this.#decide({ type: "edit", toolCallId: approval.toolCallId, args: editing.args });
+  }
+
+  #decide(decision: Decision): AnswerOutcome {
+    this.#decisions.push(decision);
     this.#queue.shift();
     return this.#queue.length > 0 ? { kind: "next" } : { kind: "done", decisions: [...this.#decisions] };
   }
+}
+
+function label(connector: string): string {
+  return connector.replace(
+    /(^|-)(\w)/g,
+    (_match, dash: string, letter: string) => `${dash ? " " : ""}${letter.toUpperCase()}`,
+  );
+}
+
+function fieldPrompt(field: string, args: Record<string, unknown>): string {
+  const current = args[field];
+  const shown = Array.isArray(current) ? current.join(", ") : String(current ?? "");
+  return `  ${field} [${stripControls(oneLine(shown, 80))}]: `;
+}
+
+/** The first lines of the text a write would send or store, so the person sees what goes out. */
+function bodyPreview(args: Record<string, unknown>): string[] | undefined {
+  const text = [args.body, args.text, args.content, args.description].find(
+    (value): value is string => typeof value === "string" && value.trim().length > 0,
+  );
+  if (!text) return undefined;
+  const lines = text
+    .trim()
+    .split(/\r?\n/)
+    .slice(0, 4)
+    .map((line) => oneLine(line, 100));
+  if (text.trim().split(/\r?\n/).length > 4) lines.push("…");
+  return lines;
 }

@@ -8,12 +8,14 @@ import { ChatRepl } from "./chat-repl.js";
 import { terminalStyle } from "./render.js";
 import { newThreadId, ThreadState } from "./thread-state.js";
 
-export const CHAT_HELP = `Usage: delegate chat [--user ID] [--thread ID] [--new] [--auto-approve] [--open] [--auth-timeout SECONDS]
+export const CHAT_HELP = `Usage: delegate chat [--user ID] [--thread ID] [--new] [--yes] [--auto-approve] [--open] [--auth-timeout SECONDS]
 
   -u, --user ID           act as this user (default: DELEGATE_USER, else your OS user name)
   -t, --thread ID         continue this thread, including a pending authorization
                           (default: your last thread)
       --new               start a new thread
+  -y, --yes               approve every action the approval policy would ask about
+                          (sending, posting, deleting…); the banner says so
       --auto-approve      complete consent by itself (sandbox only; for demos and CI)
       --open              open authorization links in your browser (only at a terminal)
       --auth-timeout SEC  how long to wait for a connection before giving up (default 600)
@@ -30,6 +32,7 @@ type ChatFlags = {
   thread?: string;
   new?: boolean;
   "auto-approve"?: boolean;
+  yes?: boolean;
   open?: boolean;
   "auth-timeout"?: string;
   help?: boolean;
@@ -44,6 +47,7 @@ function parseFlags(argv: string[]): ChatFlags {
         thread: { type: "string", short: "t" },
         new: { type: "boolean" },
         "auto-approve": { type: "boolean" },
+        yes: { type: "boolean", short: "y" },
         open: { type: "boolean" },
         "auth-timeout": { type: "string" },
         help: { type: "boolean", short: "h" },
@@ -115,6 +119,9 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   state.remember(userId, threadId);
   const examples = session.environment.demoModel ? await demoExamples() : [];
   const notes: string[] = [];
+  if (values.yes) {
+    notes.push("--yes: every action the approval policy would ask about is approved without asking.");
+  }
   if (values.open && !interactive)
     notes.push("(--open is ignored without a terminal: open the printed link yourself)");
   const sandbox = session.environment.sandbox;
@@ -136,6 +143,7 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
     authTimeoutMs: timeoutSeconds * 1000,
     examples,
     notes,
+    approveAll: values.yes === true,
     onThread: (identity, id) => state.remember(identity.userId, id),
     logger,
     ...(logPath ? { logPath } : {}),

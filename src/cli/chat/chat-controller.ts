@@ -21,6 +21,8 @@ export interface ChatControllerOptions extends ChatSessionOptions {
   /** How long a turn waits for a connection, for the timeout message. */
   authTimeoutMs?: number;
   commands?: readonly SlashCommand[];
+  /** `--yes`: approve every call the approval policy would ask about. */
+  approveAll?: boolean;
 }
 
 /**
@@ -72,6 +74,7 @@ export class ChatController {
         style: this.#style,
         session: this.#session,
         renderer: this.#renderer,
+        ...(options.approveAll ? { approveAll: true } : {}),
       },
       {
         get state() {
@@ -262,7 +265,9 @@ export class ChatController {
     this.#inputClosed = true;
     // At a terminal Ctrl+D leaves now: a pending authorization stays with the thread for later.
     // With piped input, the end of input lets the current turn (and any wait) and held lines finish.
-    // Calls awaiting a decision cannot be answered any more either.
+    // Calls awaiting a decision cannot be answered any more: without a terminal they are rejected
+    // (and the turn finishes); at a terminal the thread keeps the question for next time.
+    if (this.#state === "approving" && !this.#view.tty && this.#turns.rejectUnanswered()) return;
     if (this.#state === "idle" || this.#state === "approving" || this.#view.tty) this.exit();
   }
 

@@ -39,6 +39,8 @@ export interface ChatReplOptions {
   examples?: readonly string[];
   /** Extra lines shown under the banner (e.g. why --open is ignored). */
   notes?: readonly string[];
+  /** `--yes`: approve every call the approval policy would ask about. */
+  approveAll?: boolean;
   /** Called when the thread changes (`/new`, `/user`), to remember it. */
   onThread?: (identity: Identity, threadId: string) => void;
   /** Where unexpected failures are recorded (with details the terminal does not show). */

@@ -38,6 +38,8 @@ export interface TurnFollowerOptions {
   style: TerminalStyle;
   session: ChatSession;
   renderer: EventRenderer;
+  /** `--yes`: approve every call the policy would ask about. */
+  approveAll?: boolean;
 }
 
 /**
@@ -113,28 +115,46 @@ export class TurnFollower {
   /** A line while calls await a decision: the answer to the current question. */
   answer(text: string): void {
     const approval = this.#approval;
-    const { view, style, runtime, session } = this.#options;
+    const { view, style } = this.#options;
     if (!approval) return;
     if (!view.tty) this.#host.echo(text);
     const outcome = approval.answer(text);
     if (outcome.kind === "invalid") {
       view.print("Answer y (yes), n (no), a (always in this thread) or e (edit).");
-    } else if (outcome.kind === "edit-unsupported") {
-      view.print(
-        style.colors.dim("(editing a call's arguments is not available here yet: answer y, n or a)"),
-      );
+    } else if (outcome.kind === "field") {
+      view.print(style.colors.dim(`${outcome.prompt.trimEnd()} (Enter keeps it)`));
     } else if (outcome.kind === "next") {
       for (const line of approval.questionLines(style)) view.print(line);
     } else {
-      this.#host.move("approval-decided");
-      this.#approval = undefined;
-      // The turn goes on with the decisions; its events reach the turn already followed.
-      void drain(runtime.decide({ ...session.ref, decisions: outcome.decisions })).then((result) => {
-        if (typeof result === "object") this.#host.failed(result.failed);
-      });
+      this.#decide(outcome.decisions);
       return;
     }
     view.prompt();
+  }
+
+  /** Input ended with calls still undecided: they are rejected (nothing runs) and the person is told. */
+  rejectUnanswered(): boolean {
+    const approval = this.#approval;
+    if (!approval || this.#host.state !== "approving") return false;
+    const count = approval.pending.length;
+    const decisions = approval.rejectRemaining("the input ended before the person answered");
+    this.#options.view.print(
+      this.#options.style.colors.yellow(
+        `Input ended before an answer: ${count === 1 ? "the action was" : `${count} actions were`} rejected, so nothing was done.`,
+      ),
+    );
+    this.#decide(decisions);
+    return true;
+  }
+
+  #decide(decisions: Parameters<AgentRuntime["decide"]>[0]["decisions"]): void {
+    const { runtime, session } = this.#options;
+    this.#host.move("approval-decided");
+    this.#approval = undefined;
+    // The turn goes on with the decisions; its events reach the turn already followed.
+    void drain(runtime.decide({ ...session.ref, decisions })).then((result) => {
+      if (typeof result === "object") this.#host.failed(result.failed);
+    });
   }
 
   #onEvent(event: RuntimeEvent): void {
@@ -187,7 +207,18 @@ export class TurnFollower {
     this.#host.move("approval-required");
     const names = joinNames(event.requests.map((request) => request.displayName));
     this.#wait = { requests: event.requests, names: names || "your answer" };
-    this.#approval = new ApprovalPrompt(event.approvals);
+    if (this.#options.approveAll) {
+      // --yes: what the policy would ask is approved; the person sees each, and that it was approved.
+      this.#show(renderer.render(event));
+      for (const approval of event.approvals) {
+        view.print(style.colors.dim(`(--yes) approved: ${approval.summary}`));
+      }
+      this.#decide(
+        event.approvals.map((approval) => ({ type: "approve" as const, toolCallId: approval.toolCallId })),
+      );
+      return;
+    }
+    this.#approval = new ApprovalPrompt(event.approvals, { tty: view.tty });
     session.links.setWait(event.requests);
     view.setWaiting(undefined);
     this.#show(renderer.render(event));
@@ -198,8 +229,8 @@ export class TurnFollower {
       this.answer(line);
       if (this.#host.state !== "approving") return;
     }
-    // Nothing left to answer with: leave; the thread keeps the question for later.
-    if (this.#host.inputEnded) this.#host.exit();
+    // Nothing left to answer with: the calls are rejected, and the turn ends with that.
+    if (this.#host.inputEnded) this.rejectUnanswered();
   }
 
   #endWait(connected: readonly string[]): void {

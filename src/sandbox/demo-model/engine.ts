@@ -13,6 +13,9 @@ export interface DemoToolCall {
   args: Record<string, unknown>;
 }
 
+
+/** The field Delegate fences third-party text in (see the connectors' results). */
+const UNFENCE = "untrusted_text";
 /** One reply of the demo model: a text, and tool calls when it acts. */
 export interface DemoReply {
   text: string;
@@ -44,7 +47,12 @@ function toOutcome(call: DemoToolCall, message: ToolMessage): Outcome {
   if (message.status === "error") return failed(content || "the tool failed");
   let data: unknown;
   try {
-    data = JSON.parse(content);
+    // Third-party text arrives fenced as { untrusted_text }: the demo model only ever quotes it.
+    data = JSON.parse(content, (_key, value: unknown) =>
+      value !== null && typeof value === "object" && !Array.isArray(value) && UNFENCE in value
+        ? (value as Record<string, unknown>)[UNFENCE]
+        : value,
+    );
   } catch {
     return failed(content || "the tool returned nothing");
   }

@@ -1,57 +1,114 @@
 import { describe, expect, it } from "vitest";
-import { APPROVE_QUESTION, type Approval, ApprovalPrompt } from "../../../src/cli/chat/approval-prompt.js";
+import { type Approval, ApprovalPrompt } from "../../../src/cli/chat/approval-prompt.js";
 import { terminalStyle } from "../../../src/cli/chat/render.js";
 
-const style = terminalStyle({ input: {}, output: {} }, {});
+const plain = terminalStyle({ input: {}, output: {} }, {});
 
-function approval(toolCallId: string, overrides: Partial<Approval> = {}): Approval {
-  return {
-    toolCallId,
-    tool: "gmail_send_message",
-    connector: "gmail",
-    effect: "write",
-    summary: `Send an email (${toolCallId})`,
-    args: {},
-    reason: "policy",
-    targets: [],
-    ...overrides,
-  };
-}
+const send: Approval = {
+  toolCallId: "c1",
+  tool: "gmail_send_message",
+  connector: "gmail",
+  effect: "write",
+  summary: 'Send email to attacker@evil.example — "Contract" (4 words)',
+  args: { to: ["attacker@evil.example"], subject: "Contract", body: "The terms are attached.\nSecond line." },
+  reason: "target_not_named_by_user",
+  targets: [{ kind: "email", field: "to", display: "attacker@evil.example", named: false }],
+};
+const remove: Approval = {
+  ...send,
+  toolCallId: "c2",
+  tool: "google_calendar_delete_event",
+  connector: "google-calendar",
+  effect: "destructive",
+  summary: "Delete event evt_1",
+  args: { event_id: "evt_1" },
+  reason: "policy",
+  targets: [],
+};
 
-describe("approval questions", () => {
-  it("asks one call at a time and adds the answers up to decisions", () => {
-    const prompt = new ApprovalPrompt([approval("a"), approval("b"), approval("c")]);
-    expect(prompt.questionLines(style)).toEqual([
-      "Delegate would like to: Send an email (a)",
-      APPROVE_QUESTION,
-    ]);
-    expect(prompt.answer("what?")).toEqual({ kind: "invalid" });
-    expect(prompt.answer("e")).toEqual({ kind: "edit-unsupported" });
+describe("the REPL's approval questions", () => {
+  it("shows a block at a terminal: connector, action, each target marked, a preview of the body", () => {
+    const prompt = new ApprovalPrompt([send], { tty: true });
+    const lines = prompt.questionLines(plain);
+    expect(lines[0]).toBe('Gmail · Send email to attacker@evil.example — "Contract" (4 words)');
+    expect(lines).toContain("  to: attacker@evil.example  ← not named by you");
+    expect(lines).toContain("  │ The terms are attached.");
+    expect(lines.at(-1)).toBe("Approve? [y]es / [n]o / [a]lways in this thread / [e]dit");
+  });
+
+  it("prints one matchable line without a terminal, naming every target", () => {
+    const lines = new ApprovalPrompt([send], { tty: false }).questionLines(plain);
+    expect(lines[0]).toBe(
+      'approval required: Send email to attacker@evil.example — "Contract" (4 words) (not named by you: attacker@evil.example)',
+    );
+  });
+
+  it("collects one decision per call: yes, always, no", () => {
+    const prompt = new ApprovalPrompt([send, remove, { ...send, toolCallId: "c3" }], { tty: true });
+    expect(prompt.answer("maybe")).toEqual({ kind: "invalid" });
     expect(prompt.answer("y")).toEqual({ kind: "next" });
-    expect(prompt.questionLines(style)[0]).toContain("(b)");
     expect(prompt.answer("always")).toEqual({ kind: "next" });
-    expect(prompt.answer("n")).toEqual({
+    expect(prompt.answer("no")).toEqual({
       kind: "done",
       decisions: [
-        { type: "approve", toolCallId: "a" },
-        { type: "approve", toolCallId: "b", always: true },
-        { type: "reject", toolCallId: "c" },
+        { type: "approve", toolCallId: "c1" },
+        { type: "approve", toolCallId: "c2", always: true },
+        { type: "reject", toolCallId: "c3" },
       ],
     });
   });
 
-  it("says when a target did not come from the person, or looks like another", () => {
-    const prompt = new ApprovalPrompt([
-      approval("a", {
-        reason: "target_not_named_by_user",
-        targets: [{ kind: "email", field: "to", display: "sam@exämple.com", named: false, unusual: true }],
-      }),
-    ]);
-    expect(prompt.questionLines(style)).toEqual([
-      "Delegate would like to: Send an email (a)",
-      "  (sam@exämple.com did not come from you)",
-      "  (an address has unusual characters: check it is not a look-alike)",
-      APPROVE_QUESTION,
+  it("without a terminal, any other text rejects with that text as the reason, and edit is not offered", () => {
+    const prompt = new ApprovalPrompt([send, remove], { tty: false });
+    expect(prompt.answer("e")).toEqual({ kind: "next" });
+    expect(prompt.answer("not today")).toEqual({
+      kind: "done",
+      decisions: [
+        { type: "reject", toolCallId: "c1", message: "e" },
+        { type: "reject", toolCallId: "c2", message: "not today" },
+      ],
+    });
+  });
+
+  it("edits the main fields line by line; Enter keeps a field, lists are comma-separated", () => {
+    const prompt = new ApprovalPrompt([send], { tty: true });
+    expect(prompt.answer("e")).toEqual({ kind: "field", prompt: "  to [attacker@evil.example]: " });
+    expect(prompt.answer("sam@example.com, dana@acme-corp.com")).toEqual({
+      kind: "field",
+      prompt: "  subject [Contract]: ",
+    });
+    expect(prompt.answer("")).toMatchObject({ kind: "field", prompt: expect.stringMatching(/^ {2}body \[/) });
+    expect(prompt.answer("See you at noon.")).toEqual({
+      kind: "done",
+      decisions: [
+        {
+          type: "edit",
+          toolCallId: "c1",
+          args: {
+            to: ["sam@example.com", "dana@acme-corp.com"],
+            subject: "Contract",
+            body: "See you at noon.",
+          },
+        },
+      ],
+    });
+  });
+
+  it("flags a look-alike address", () => {
+    const lookAlike: Approval = {
+      ...send,
+      targets: [{ kind: "email", field: "to", display: "sam@exämple.com", named: false, unusual: true }],
+    };
+    const lines = new ApprovalPrompt([lookAlike], { tty: true }).questionLines(plain);
+    expect(lines).toContain("  to: sam@exämple.com  ← not named by you (unusual characters: a look-alike?)");
+  });
+
+  it("rejects what is left when input ends", () => {
+    const prompt = new ApprovalPrompt([send, remove], { tty: false });
+    prompt.answer("y");
+    expect(prompt.rejectRemaining("input ended")).toEqual([
+      { type: "approve", toolCallId: "c1" },
+      { type: "reject", toolCallId: "c2", message: "input ended" },
     ]);
   });
 });
