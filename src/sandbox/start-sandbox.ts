@@ -23,6 +23,11 @@ export interface SandboxOptions extends Omit<ScalekitEmulatorOptions, "connectio
   now?: () => Date;
   /** Where seeded calendar wall times (e.g. "Standup 09:30") live; default the process's zone. */
   timeZone?: string;
+  /**
+   * Also seed every user's accounts with the hostile corpus (providers/hostile-seeds.ts): mail,
+   * Slack messages, pages and events that try to instruct the assistant. Off by default.
+   */
+  injections?: boolean;
 }
 
 /** The embedded default: a Scalekit emulator and every provider emulator on loopback. */
@@ -57,10 +62,11 @@ export interface SandboxEmulators {
 }
 
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
-  const { connections, providerPort, now, timeZone, ...emulatorOptions } = options;
+  const { connections, providerPort, now, timeZone, injections, ...emulatorOptions } = options;
   const zone = timeZone ? { timeZone } : {};
   const names = resolveConnectionNames(connections);
   const clock = now ?? (() => new Date());
+  const seeds = { now: clock, injections: injections === true };
   const scalekit = await startScalekitEmulator({
     ...emulatorOptions,
     now: () => clock().getTime(),
@@ -76,11 +82,11 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     ),
   });
   const typed: SandboxEmulators = {
-    gmail: createGmailEmulator({ now: clock }),
-    googleCalendar: createGoogleCalendarEmulator({ now: clock, ...zone }),
-    slack: createSlackEmulator({ now: clock }),
-    notion: createNotionEmulator({ now: clock }),
-    outlook: createOutlookEmulator({ now: clock, ...zone }),
+    gmail: createGmailEmulator(seeds),
+    googleCalendar: createGoogleCalendarEmulator({ ...seeds, ...zone }),
+    slack: createSlackEmulator(seeds),
+    notion: createNotionEmulator(seeds),
+    outlook: createOutlookEmulator({ ...seeds, ...zone }),
   };
   const emulators: ProviderEmulator[] = Object.values(typed);
   let providers: ProviderServer;

@@ -4,6 +4,7 @@
  * messages.send, drafts.create and getProfile. Every user gets their own mailbox, seeded lazily.
  */
 import { GMAIL_SANDBOX_ADDRESS, GMAIL_SANDBOX_USER, gmailSeed, type SeedMail } from "./gmail-seed.js";
+import { hostileMail } from "./hostile-seeds.js";
 import {
   attachmentPart,
   attachments,
@@ -30,6 +31,8 @@ export const GMAIL_SCOPES = {
 
 export interface GmailEmulatorOptions {
   now?: () => Date;
+  /** Also seed the hostile corpus (prompt-injection tests; see hostile-seeds.ts). */
+  injections?: boolean;
 }
 
 /** A read-only view of one stored message, for tests and the demo. */
@@ -91,7 +94,7 @@ export function createGmailEmulator(options: GmailEmulatorOptions = {}): GmailEm
     let box = mailboxes.get(identifier);
     if (!box) {
       box = { messages: new Map(), drafts: new Map(), counter: 0, historyId: 180_000 };
-      seedMailbox(box, now());
+      seedMailbox(box, now(), options.injections === true);
       mailboxes.set(identifier, box);
     }
     return box;
@@ -668,8 +671,10 @@ function parseSearchDate(value: string): number | undefined {
 
 // ---- Seed ------------------------------------------------------------------------------------
 
-function seedMailbox(box: Mailbox, now: Date): void {
-  const seeds = [...gmailSeed(now)].sort((a, b) => b.minutesAgo - a.minutesAgo);
+function seedMailbox(box: Mailbox, now: Date, injections: boolean): void {
+  const seeds = [...gmailSeed(now), ...(injections ? hostileMail() : [])].sort(
+    (a, b) => b.minutesAgo - a.minutesAgo,
+  );
   const threads = new Map<string, { id: string; messageIds: string[] }>();
   for (const seed of seeds) {
     const internalDate = now.getTime() - seed.minutesAgo * 60_000;

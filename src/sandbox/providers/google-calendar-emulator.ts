@@ -6,6 +6,7 @@ import {
   type StoredTime,
   seedCalendarEvents,
 } from "./google-calendar-seed.js";
+import { hostileCalendarEvents } from "./hostile-seeds.js";
 import {
   googleError,
   type ProviderEmulator,
@@ -23,6 +24,8 @@ export interface GoogleCalendarEmulatorOptions {
   now?: () => Date;
   /** The seeded calendars' time zone (and where seeded wall times such as 09:30 live). */
   timeZone?: string;
+  /** Also seed the hostile corpus (prompt-injection tests; see hostile-seeds.ts). */
+  injections?: boolean;
 }
 
 /** A read-only view of one user's calendar, for tests. */
@@ -81,7 +84,11 @@ export function createGoogleCalendarEmulator(
     let state = calendars.get(identifier);
     if (!state) {
       const owner = calendarOwnerFor(identifier);
-      const seeded = seedCalendarEvents({ now: now(), timeZone: defaultZone, owner, identifier });
+      const seed = { now: now(), timeZone: defaultZone, owner, identifier };
+      const seeded = [
+        ...seedCalendarEvents(seed),
+        ...(options.injections ? hostileCalendarEvents(seed) : []),
+      ];
       state = {
         owner,
         timeZone: defaultZone,

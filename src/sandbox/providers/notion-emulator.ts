@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { addHostileNotion } from "./hostile-seeds.js";
 import {
   createNotionSeed,
   type NotionParent,
@@ -30,6 +31,8 @@ export interface NotionInspection {
 
 export interface NotionEmulatorOptions {
   now?: () => Date;
+  /** Also seed the hostile corpus (prompt-injection tests; see hostile-seeds.ts). */
+  injections?: boolean;
 }
 
 /** Block types that may have children appended. */
@@ -80,6 +83,7 @@ export function createNotionEmulator(options: NotionEmulatorOptions = {}): Notio
     let ws = workspaces.get(identifier);
     if (!ws) {
       ws = createNotionSeed(now());
+      if (options.injections) addHostileNotion(ws, now());
       workspaces.set(identifier, ws);
     }
     return ws;

@@ -1,4 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
+import { hostileOutlookEvents, hostileOutlookMessages } from "./hostile-seeds.js";
 import { htmlText } from "./mime.js";
 import {
   type GraphPerson,
@@ -32,6 +33,8 @@ export interface OutlookEmulatorOptions {
    * must follow `@odata.nextLink`). Default 1000.
    */
   pageSizeLimit?: number;
+  /** Also seed the hostile corpus (prompt-injection tests; see hostile-seeds.ts). */
+  injections?: boolean;
 }
 
 /** A read-only view of one user's mailbox and calendar, for tests. */
@@ -281,8 +284,13 @@ export function createOutlookEmulator(options: OutlookEmulatorOptions = {}): Out
       mailbox = {
         owner,
         timeZone: defaultZone,
-        messages: seedMessages(seed),
-        events: new Map(seedEvents(seed).map((event) => [event.id, event])),
+        messages: [...seedMessages(seed), ...(options.injections ? hostileOutlookMessages(seed) : [])],
+        events: new Map(
+          [...seedEvents(seed), ...(options.injections ? hostileOutlookEvents(seed) : [])].map((event) => [
+            event.id,
+            event,
+          ]),
+        ),
         deletedEvents: new Set(),
       };
       mailboxes.set(identifier, mailbox);

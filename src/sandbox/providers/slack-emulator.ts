@@ -1,3 +1,4 @@
+import { addHostileSlack } from "./hostile-seeds.js";
 import type { ProviderEmulator, ProviderHttpRequest, ProviderHttpResponse } from "./provider-emulator.js";
 import {
   createSlackSeed,
@@ -27,6 +28,8 @@ export interface SlackInspection {
 
 export interface SlackEmulatorOptions {
   now?: () => Date;
+  /** Also seed the hostile corpus (prompt-injection tests; see hostile-seeds.ts). */
+  injections?: boolean;
 }
 
 type Params = Map<string, string>;
@@ -48,6 +51,7 @@ export function createSlackEmulator(options: SlackEmulatorOptions = {}): SlackEm
     let workspace = workspaces.get(identifier);
     if (!workspace) {
       workspace = createSlackSeed(now());
+      if (options.injections) addHostileSlack(workspace, now());
       workspaces.set(identifier, workspace);
     }
     return workspace;
