@@ -25,9 +25,13 @@ export type {
   ExecuteToolRequest,
   ExecuteToolResult,
   HostedToolDefinition,
+  LinkOptions,
+  VerifiedUser,
 } from "./auth/agent-auth.js";
 export { CachedAgentAuth, type CacheOptions } from "./auth/cached-agent-auth.js";
 export { type Identity, IdentitySchema, scalekitIdentifier } from "./auth/identity.js";
+export { loadVerificationKey } from "./auth/verification-key.js";
+export type { VerificationRefusal } from "./auth/verification-state.js";
 export {
   ScalekitAgentAuth,
   type ScalekitSettings,
@@ -58,6 +62,9 @@ export {
   type ThreadMessageView,
   type ThreadRef,
   type ThreadView,
+  type VerificationOptions,
+  type VerifyUserInput,
+  type VerifyUserResult,
   type WaitingThreadView,
   type WebhookResult,
 } from "./runtime/agent-runtime.js";

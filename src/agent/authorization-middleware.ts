@@ -9,7 +9,12 @@ import { errorMessage, isDelegateError } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ApprovalPolicy } from "./approvals/policy.js";
 import { provenanceOf } from "./approvals/provenance.js";
-import { type AuthorizationOutcome, awaitReconnection } from "./authorization-flow.js";
+import {
+  type AuthorizationOutcome,
+  awaitReconnection,
+  bindLinkOptions,
+  type LinkOptionsProvider,
+} from "./authorization-flow.js";
 import { type CallOutcome, runBatchGate } from "./gate/batch-gate.js";
 import { type AllowedBy, planCall, type ToolCallLike } from "./gate/plan-calls.js";
 import { markProduced } from "./produced-messages.js";
@@ -39,6 +44,8 @@ export interface AuthorizationMiddlewareOptions {
   onToolAudit?: ((record: ToolAuditRecord) => void) | undefined;
   /** Default: the run's `context`. */
   resolveIdentity?: IdentityResolver | undefined;
+  /** Options for the links the gate hands out (user verification), by user, connection and thread. */
+  linkOptions?: LinkOptionsProvider | undefined;
 }
 
 /**
@@ -97,6 +104,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
             calls,
             alwaysAllowed: state.delegateAlwaysAllowed ?? [],
             cancelled: { ids: controls.cancelled, reason: controls.reason },
+            linkOptions: bindLinkOptions(options.linkOptions, identity, runtime.configurable?.thread_id),
           });
         } catch (error) {
           if (isGraphBubbleUp(error)) throw error;
@@ -200,6 +208,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
               identity,
               { connector: binding.connector, connection: binding.connection, toolCallIds: [call.id ?? ""] },
               isDelegateError(error, "PROVIDER_TOKEN_REJECTED"),
+              bindLinkOptions(options.linkOptions, identity, threadOf(request.runtime)),
             );
           } catch (lookupError) {
             if (isGraphBubbleUp(lookupError)) throw lookupError;
@@ -231,6 +240,12 @@ function allowedByOf(call: ToolCallLike, state: unknown, options: AuthorizationM
     alwaysAllowed: new Set(delegateAlwaysAllowed),
   });
   return plan.verdict === "run" ? plan.allowedBy : "person";
+}
+
+/** LangGraph's `configurable.thread_id` as a tool call's runtime carries it. */
+function threadOf(runtime: unknown): string | undefined {
+  const thread = (runtime as { configurable?: { thread_id?: unknown } } | undefined)?.configurable?.thread_id;
+  return typeof thread === "string" ? thread : undefined;
 }
 
 function outcomeCode(outcome: Exclude<CallOutcome, { kind: "run" }>): string {

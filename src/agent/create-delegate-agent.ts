@@ -11,6 +11,7 @@ import type { RetryPolicy } from "../connectors/provider-client.js";
 import type { ConnectionNames, ConnectorId } from "../connectors/registry.js";
 import { type Logger, noopLogger } from "../logger.js";
 import { type ApprovalsOption, resolveApprovalPolicy } from "./approvals/policy.js";
+import type { LinkOptionsProvider } from "./authorization-flow.js";
 import { createAuthorizationMiddleware, type ToolAuditRecord } from "./authorization-middleware.js";
 import { withoutForeignResults } from "./produced-messages.js";
 import { HostRunContextSchema, RunContextSchema } from "./run-context.js";
@@ -43,6 +44,12 @@ export interface DelegateAgentOptions {
    * LangGraph server). Then `context` is not consulted, so a caller cannot pick another user.
    */
   identity?: Identity;
+  /**
+   * Options for the authorization links the gate hands out, by user, connection and thread
+   * (LangGraph's `configurable.thread_id`): the runtime and the LangGraph server fill it when
+   * Scalekit user verification is on (a verify URL and a signed state). Default: plain links.
+   */
+  linkOptions?: LinkOptionsProvider;
 }
 
 /**
@@ -122,6 +129,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     logger,
     ...(fixed ? { resolveIdentity } : {}),
     ...(options.onToolAudit ? { onToolAudit: options.onToolAudit } : {}),
+    ...(options.linkOptions ? { linkOptions: options.linkOptions } : {}),
   });
 
   const agent = createAgent({

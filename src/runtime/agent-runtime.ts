@@ -37,6 +37,12 @@ import { openStorage, type Storage } from "./storage.js";
 import { type PendingAuthorization, type ThreadStore, threadKey } from "./thread-store.js";
 import { viewMessage, viewPending, viewWaiting } from "./thread-views.js";
 import { TurnRunner } from "./turn-runner.js";
+import {
+  UserVerification,
+  type VerifyUserInput,
+  type VerifyUserResult,
+  verificationOff,
+} from "./user-verification.js";
 import { WebhookHandler, type WebhookInput } from "./webhook-handler.js";
 
 export type {
@@ -51,6 +57,7 @@ export type {
   WaitingThreadView,
   WebhookResult,
 } from "./runtime-types.js";
+export type { VerificationOptions, VerifyUserInput, VerifyUserResult } from "./user-verification.js";
 
 /**
  * Creates the runtime that embedders, the REPL and scripted runs share: threads scoped by user,
@@ -75,6 +82,8 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       ? listCatalog({ auth, connectionNames: names, connectors: enabled })
       : Promise.resolve(undefined),
   ]);
+  // Set once the runtime exists (the verification resumes through it); links are made later.
+  let verification: UserVerification | undefined;
   const { agent } = createDelegateAgent({
     model,
     auth,
@@ -87,6 +96,12 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     logger,
     catalog,
     approvals: options.approvals,
+    ...(options.verification
+      ? {
+          linkOptions: (identity: Identity, connection: string, thread: string | undefined) =>
+            verification?.linkOptions(identity, connection, thread),
+        }
+      : {}),
     ...(options.providerBaseUrls ? { baseUrls: options.providerBaseUrls } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
     onToolAudit: (record) => {
@@ -107,6 +122,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     webhookSecret: options.webhookSecret,
     info: { modelLabel: label, connectors: enabled },
   });
+  if (options.verification) verification = runtime.enableVerification(options.verification);
   runtime.start();
   return runtime;
 }
@@ -141,6 +157,7 @@ class Runtime implements AgentRuntime {
   readonly #coordinator: ResumeCoordinator;
   readonly #webhooks: WebhookHandler;
   readonly #watcher: AuthorizationWatcher;
+  #verification: UserVerification | undefined;
   /** Threads this process saw pause for authorization (key → thread id), until their turn ends. */
   readonly #waitingHere = new Map<string, string>();
   #settleTimer: NodeJS.Timeout | undefined;
@@ -192,6 +209,19 @@ class Runtime implements AgentRuntime {
       if (event.type === "authorization-required") this.#waitingHere.set(key, event.threadId);
       if (event.type === "turn-end") this.#waitingHere.delete(key);
     });
+  }
+
+  enableVerification(options: NonNullable<AgentRuntimeOptions["verification"]>): UserVerification {
+    this.#verification = new UserVerification({
+      options,
+      auth: this.#deps.auth,
+      store: this.#store,
+      names: this.#deps.names,
+      logger: this.#deps.logger,
+      resume: (pending) => this.#resumeConnected(pending, "verification"),
+      progress: (pending, active) => this.#coordinator.reportProgress(pending, active, "verification"),
+    });
+    return this.#verification;
   }
 
   start(): void {
@@ -327,8 +357,15 @@ class Runtime implements AgentRuntime {
     const connection = this.#connection(connector);
     let state = (await this.#deps.auth.getStatuses(user, [connection])).get(connection);
     if (!state || state.status === "NOT_FOUND") state = await this.#deps.auth.ensureAccount(user, connection);
-    const link = await this.#deps.auth.getAuthorizationLink(user, connection);
+    const options = await this.#verification?.linkOptions(user, connection, undefined);
+    const link = await this.#deps.auth.getAuthorizationLink(user, connection, options);
     return { ...link, status: state.status };
+  }
+
+  async verifyUser(input: VerifyUserInput): Promise<VerifyUserResult> {
+    const session = this.#identity(input);
+    if (!this.#verification) throw verificationOff();
+    return this.#verification.verify(input, session);
   }
 
   async disconnect(identity: Identity, connector: ConnectorId): Promise<void> {
@@ -438,7 +475,10 @@ class Runtime implements AgentRuntime {
   }
 
   /** Resumes a thread whose connections are all ACTIVE, unless a rejected token is unchanged. */
-  async #resumeConnected(pending: PendingAuthorization, via: "poll" | "webhook"): Promise<boolean> {
+  async #resumeConnected(
+    pending: PendingAuthorization,
+    via: "poll" | "webhook" | "verification",
+  ): Promise<boolean> {
     if (await this.#runner.tokenStillRejected(pending)) return false;
     return this.#coordinator.start(pending, { action: "recheck" }, via);
   }

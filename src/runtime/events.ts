@@ -43,7 +43,8 @@ export type RuntimeEvent =
       type: "authorization-completed";
       threadId: string;
       connections: string[];
-      via: "poll" | "webhook" | "manual";
+      /** What noticed: the status poll, a webhook, a recheck, or the user-verify redirect. */
+      via: "poll" | "webhook" | "manual" | "verification";
     }
   | { type: "authorization-expired"; threadId: string; connections: string[] }
   | { type: "authorization-cancelled"; threadId: string; connections: string[] }

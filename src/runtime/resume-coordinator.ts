@@ -16,7 +16,7 @@ function actionOf(value: ResumeValue): "recheck" | "cancel" | "decide" {
 /** A claim not renewed for this long was left by a process that died: another may take it. */
 export const LEASE_MS = 120_000;
 
-export type ResumeVia = "poll" | "webhook" | "manual" | "timeout";
+export type ResumeVia = "poll" | "webhook" | "manual" | "timeout" | "verification";
 
 export interface ResumeCoordinatorOptions {
   store: ThreadStore;
@@ -132,7 +132,7 @@ export class ResumeCoordinator {
   }
 
   /** Announces newly connected accounts of a waiting thread, each once. */
-  reportProgress(pending: PendingAuthorization, active: string[], via: "poll" | "webhook" | "manual"): void {
+  reportProgress(pending: PendingAuthorization, active: string[], via: Exclude<ResumeVia, "timeout">): void {
     const announced = this.#announced.get(pending.key) ?? new Set<string>();
     const fresh = active.filter((connection) => !announced.has(connection));
     if (fresh.length === 0) return;

@@ -51,6 +51,7 @@ export function validateRuntimeOptions(options: AgentRuntimeOptions): ValidatedO
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
     problems.push("`authorizationTimeoutMs` must be a positive number of milliseconds.");
   }
+  problems.push(...verificationProblems(given.verification));
   if (problems.length > 0) {
     throw new DelegateError(
       "CONFIG_INVALID",
@@ -59,4 +60,23 @@ export function validateRuntimeOptions(options: AgentRuntimeOptions): ValidatedO
     );
   }
   return { connectors, ...(given.agentAuth || !scalekit ? {} : { scalekit }) };
+}
+
+function verificationProblems(verification: AgentRuntimeOptions["verification"]): string[] {
+  if (verification === undefined) return [];
+  const problems: string[] = [];
+  const { url, secret } = verification ?? {};
+  if (typeof url === "string" ? !/^https?:\/\/[^\s/]+/.test(url) : typeof url !== "function") {
+    problems.push(
+      "`verification.url` must be the http(s) URL of your user-verify route (or a function returning it).",
+    );
+  }
+  const bytes =
+    typeof secret === "string" ? Buffer.byteLength(secret) : secret instanceof Uint8Array ? secret.length : 0;
+  if (bytes < 32) {
+    problems.push(
+      "`verification.secret` must be a string or bytes of at least 32 bytes (e.g. randomBytes(32)).",
+    );
+  }
+  return problems;
 }

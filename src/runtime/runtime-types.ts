@@ -18,6 +18,7 @@ import type { ConnectorId } from "../connectors/registry.js";
 import type { Logger } from "../logger.js";
 import type { PollSettings } from "./authorization-watcher.js";
 import type { RuntimeEvent } from "./events.js";
+import type { VerificationOptions, VerifyUserInput, VerifyUserResult } from "./user-verification.js";
 
 export interface AgentRuntimeOptions {
   /**
@@ -61,6 +62,12 @@ export interface AgentRuntimeOptions {
   onToolAudit?: (record: ToolAuditRecord) => void;
   /** Scalekit webhook signing secret (`whsec_…`) for `handleWebhook`. */
   webhookSecret?: string;
+  /**
+   * Scalekit user verification: every link carries `url` (Scalekit's `user_verify_url`) and a
+   * state signed with `secret`, and the account becomes ACTIVE only once your server passes the
+   * redirect to `verifyUser` for the same user. Off by default (plain links).
+   */
+  verification?: VerificationOptions;
   /** IANA time zone the agent reasons in. Default: the process's. */
   timeZone?: string;
   /** Path of the system prompt template. Default `prompts/system.md`. */
@@ -166,6 +173,13 @@ export interface AgentRuntime {
     headers: Record<string, string | string[] | undefined>;
     body: string;
   }): Promise<WebhookResult>;
+  /**
+   * Handles Scalekit's user-verify redirect (`?auth_request_id=…&state=…`) for the user your
+   * session says presents it: refuses a forged, expired or replayed state or another user's, asks
+   * Scalekit to verify, and resumes the thread the link was made for at once (exactly once, even
+   * racing the poll and webhooks). Throws CONFIG_INVALID when `verification` is not configured.
+   */
+  verifyUser(input: VerifyUserInput): Promise<VerifyUserResult>;
   /** Every enabled connector's status for a user. */
   listConnections(identity: Identity): Promise<ConnectionOverview[]>;
   /** An authorization link for one connector (creating the account when needed). */

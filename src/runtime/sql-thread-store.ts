@@ -114,4 +114,18 @@ export class SqlThreadStore implements ThreadStore {
   async clearPending(key: string): Promise<void> {
     await this.#db.run("DELETE FROM delegate_waiting_threads WHERE thread_key = ?", [key]);
   }
+
+  async consumeVerificationState(nonce: string, expiresAt: number): Promise<boolean> {
+    // Kept a minute past expiry, so a state opened just before it lapsed cannot be replayed.
+    await this.#db.run("DELETE FROM delegate_used_verification_states WHERE expires_at < ?", [
+      this.#now() - 60_000,
+    ]);
+    // The primary key makes the insert the single-use guard, on SQLite and PostgreSQL alike.
+    const inserted = await this.#db.run(
+      `INSERT INTO delegate_used_verification_states (nonce, expires_at) VALUES (?, ?)
+       ON CONFLICT (nonce) DO NOTHING`,
+      [nonce, expiresAt],
+    );
+    return inserted === 1;
+  }
 }

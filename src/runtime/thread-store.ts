@@ -69,6 +69,11 @@ export interface ThreadStore {
   /** resuming → waiting, when a resume could not run. */
   release(key: string, owner: string): Promise<void>;
   clearPending(key: string): Promise<void>;
+  /**
+   * Records a user-verification state as used; true for exactly one caller (process or replica),
+   * false when it was used before. Forgets states past `expiresAt`, which are refused anyway.
+   */
+  consumeVerificationState(nonce: string, expiresAt: number): Promise<boolean>;
 }
 
 /**
@@ -129,6 +134,10 @@ export function schema(types: { integer: string; json: string }): string {
       claimed_by TEXT,
       claimed_at ${types.integer},
       rejected_tokens ${types.json} NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS delegate_used_verification_states (
+      nonce TEXT PRIMARY KEY,
+      expires_at ${types.integer} NOT NULL
     );`;
 }
 

@@ -6,7 +6,7 @@ import type { ToolBinding } from "../../connectors/build-tools.js";
 import type { Logger } from "../../logger.js";
 import type { ApprovalPolicy } from "../approvals/policy.js";
 import { provenanceOf } from "../approvals/provenance.js";
-import { type AuthorizationNeed, connectionRequests } from "../authorization-flow.js";
+import { type AuthorizationNeed, connectionRequests, type RunLinkOptions } from "../authorization-flow.js";
 import { type ApprovalRequest, type Decision, parseResume } from "../authorization-request.js";
 import { describeInterrupt } from "./describe-interrupt.js";
 import { type AllowedBy, type CallPlan, planCall, type ToolCallLike } from "./plan-calls.js";
@@ -24,6 +24,8 @@ export interface BatchGateInput {
   alwaysAllowed: readonly string[];
   /** Calls the runtime already cancelled (a timeout or `/cancel` from outside). */
   cancelled: { ids: ReadonlySet<string>; reason: "declined" | "timeout" };
+  /** Options for the links this run hands out (user verification), per connection. */
+  linkOptions?: RunLinkOptions | undefined;
 }
 
 export type CallOutcome =
@@ -96,7 +98,7 @@ export async function runBatchGate(input: BatchGateInput): Promise<BatchGateResu
       cancelled = input.cancelled.reason === "timeout" ? "timed_out" : "cancelled";
       break;
     }
-    const requests = await connectionRequests(auth, identity, missing, statuses);
+    const requests = await connectionRequests(auth, identity, missing, statuses, input.linkOptions);
     const value = describeInterrupt(requests, outstanding);
     input.logger.debug(
       {

@@ -1,0 +1,193 @@
+import type { LinkOptions } from "../auth/agent-auth.js";
+import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
+import type { Identity } from "../auth/identity.js";
+import {
+  refusalMessage,
+  type VerificationClaims,
+  type VerificationRefusal,
+  VerificationStateSigner,
+} from "../auth/verification-state.js";
+import {
+  CONNECTORS,
+  type ConnectionNames,
+  type ConnectorId,
+  connectorForConnection,
+} from "../connectors/registry.js";
+import { DelegateError, isDelegateError } from "../errors.js";
+import type { Logger } from "../logger.js";
+import type { PendingAuthorization, ThreadStore } from "./thread-store.js";
+
+/** `createAgentRuntime({ verification })`: Scalekit user verification for every link. */
+export interface VerificationOptions {
+  /**
+   * The verify URL Scalekit sends the browser to after consent (`user_verify_url`), where your
+   * server calls `runtime.verifyUser`. A function is asked each time a link is made (the REPL
+   * starts its loopback listener on first use).
+   */
+  url: string | (() => string | Promise<string>);
+  /** Signs the links' `state` (32 bytes or more). Keep it stable across restarts and replicas. */
+  secret: string | Uint8Array;
+  /** How long a state is accepted. Default 1 hour. */
+  stateTtlMs?: number;
+}
+
+export interface VerifyUserInput {
+  /** The `auth_request_id` query parameter of the verify redirect. */
+  authRequestId: string;
+  /** The `state` query parameter of the verify redirect. */
+  state: string;
+  /** Who your server's session says is presenting the redirect. */
+  userId: string;
+  organizationId?: string | undefined;
+}
+
+export type VerifyUserResult =
+  | {
+      status: "verified";
+      connection: string;
+      connector?: ConnectorId;
+      /** "Gmail", for a page that says what was connected. */
+      displayName: string;
+      /** The thread the link was made for (the caller's id), if any. */
+      threadId?: string;
+      /** This call resumed the thread (false when a webhook or poll got there first, or it waits for more). */
+      resumed: boolean;
+      /** Where Scalekit suggests sending the browser next, when it names a place. */
+      redirectTo?: string;
+    }
+  | { status: "refused"; reason: VerificationRefusal; message: string };
+
+export interface UserVerificationDeps {
+  options: VerificationOptions;
+  auth: CachedAgentAuth;
+  store: ThreadStore;
+  names: ConnectionNames;
+  logger: Logger;
+  /** Resumes a thread whose connections are all ACTIVE (through the exactly-once claim). */
+  resume(pending: PendingAuthorization): Promise<boolean>;
+  /** Announces connections of a thread that still waits for others. */
+  progress(pending: PendingAuthorization, active: string[]): void;
+  now?: () => number;
+}
+
+/** A reused link keeps at least this long for the consent its state vouches for. */
+const STATE_MARGIN_MS = 5 * 60_000;
+
+/**
+ * Binds consent to the person: every link carries Delegate's signed state and Scalekit's
+ * `user_verify_url`, and the redirect that comes back after consent is accepted only for the
+ * user the state names, presented by that user's session, once, before it expires — and only if
+ * Scalekit agrees the authorization was made for that identifier. Then the thread resumes at
+ * once, through the same claim as the poll and the webhooks, so it resumes exactly once.
+ */
+export class UserVerification {
+  readonly #deps: UserVerificationDeps;
+  readonly #signer: VerificationStateSigner;
+  readonly #now: () => number;
+
+  constructor(deps: UserVerificationDeps) {
+    this.#deps = deps;
+    this.#now = deps.now ?? Date.now;
+    this.#signer = new VerificationStateSigner(deps.options.secret, {
+      now: this.#now,
+      ...(deps.options.stateTtlMs ? { ttlMs: deps.options.stateTtlMs } : {}),
+    });
+  }
+
+  /** The options of a link for this user's connection, made in `thread` (a scoped key) or outside one. */
+  async linkOptions(
+    identity: Identity,
+    connection: string,
+    thread: string | undefined,
+  ): Promise<LinkOptions> {
+    const { url } = this.#deps.options;
+    const userVerifyUrl = typeof url === "string" ? url : await url();
+    const { state, claims } = this.#signer.sign({ identity, connection, thread });
+    return {
+      userVerifyUrl,
+      state,
+      scope: thread === undefined ? "connect" : `thread:${thread}`,
+      reuseUntil: new Date(claims.expiresAt - STATE_MARGIN_MS),
+    };
+  }
+
+  async verify(input: VerifyUserInput, session: Identity): Promise<VerifyUserResult> {
+    const { auth, store, logger } = this.#deps;
+    if (typeof input.authRequestId !== "string" || !/^[\x21-\x7e]{1,512}$/.test(input.authRequestId)) {
+      return this.#refuse("malformed", session);
+    }
+    const opened = this.#signer.open(input.state);
+    if (!opened.ok) return this.#refuse(opened.reason, session);
+    const { claims } = opened;
+    if (!sameIdentity(claims.identity, session)) return this.#refuse("wrong_user", session, claims);
+    if (!(await store.consumeVerificationState(claims.nonce, claims.expiresAt))) {
+      return this.#refuse("replayed", session, claims);
+    }
+    let redirectTo: string | undefined;
+    try {
+      redirectTo = (await auth.verifyUser(input.authRequestId, claims.identity)).redirectUrl;
+    } catch (error) {
+      if (!isDelegateError(error, "VERIFICATION_REFUSED")) throw error;
+      const reason = error.details.reason === "identifier_mismatch" ? "identifier_mismatch" : "not_found";
+      return this.#refuse(reason, session, claims);
+    }
+    // The status changed behind the cache's back (a webhook may not have come yet).
+    auth.invalidate(claims.identity, claims.connection);
+    const connector = connectorForConnection(this.#deps.names, claims.connection);
+    const pending = claims.thread ? await store.getPending(claims.thread) : undefined;
+    const resumed = pending ? await this.#resume(pending, claims) : false;
+    logger.info(
+      {
+        userId: claims.identity.userId,
+        connection: claims.connection,
+        ...(pending ? { threadId: pending.threadId } : {}),
+        resumed,
+      },
+      "user verified",
+    );
+    return {
+      status: "verified",
+      connection: claims.connection,
+      ...(connector ? { connector } : {}),
+      displayName: connector ? CONNECTORS[connector].displayName : claims.connection,
+      ...(pending ? { threadId: pending.threadId } : {}),
+      resumed,
+      ...(redirectTo ? { redirectTo } : {}),
+    };
+  }
+
+  /** Resumes the thread the link was made for, if all it waits for is connected now. */
+  async #resume(pending: PendingAuthorization, claims: VerificationClaims): Promise<boolean> {
+    if (!sameIdentity(pending.identity, claims.identity)) return false;
+    if (!pending.connections.includes(claims.connection)) return false;
+    const statuses = await this.#deps.auth.getStatuses(pending.identity, pending.connections);
+    const active = pending.connections.filter((connection) => statuses.get(connection)?.status === "ACTIVE");
+    if (active.length === pending.connections.length) return this.#deps.resume(pending);
+    this.#deps.progress(pending, active);
+    return false;
+  }
+
+  #refuse(reason: VerificationRefusal, session: Identity, claims?: VerificationClaims): VerifyUserResult {
+    this.#deps.logger.warn(
+      {
+        reason,
+        userId: session.userId,
+        ...(claims ? { stateUserId: claims.identity.userId, connection: claims.connection } : {}),
+      },
+      "user verification refused",
+    );
+    return { status: "refused", reason, message: refusalMessage(reason) };
+  }
+}
+
+function sameIdentity(a: Identity, b: Identity): boolean {
+  return a.userId === b.userId && (a.organizationId ?? "") === (b.organizationId ?? "");
+}
+
+/** `createAgentRuntime` without `verification`: `verifyUser` says how to turn it on. */
+export function verificationOff(): DelegateError {
+  return new DelegateError(
+    "CONFIG_INVALID",
+    "User verification is off: pass `verification: { url, secret }` to createAgentRuntime to bind consent to the person.",
+  );
+}
