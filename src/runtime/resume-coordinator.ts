@@ -5,7 +5,7 @@ import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { EventBus } from "./event-bus.js";
 import type { RuntimeEvent } from "./events.js";
-import { codeOf } from "./run-errors.js";
+import { codeOf, describeRunError } from "./run-errors.js";
 import type { PendingAuthorization, ThreadStore } from "./thread-store.js";
 import type { TurnRunner } from "./turn-runner.js";
 
@@ -86,7 +86,7 @@ export class ResumeCoordinator {
         const failures = (this.#retryAt.get(key)?.failures ?? 0) + 1;
         this.#retryAt.set(key, { at: Date.now() + Math.min(1000 * 2 ** (failures - 1), 60_000), failures });
         logger.error({ threadId, error: errorMessage(error) }, "resume failed");
-        bus.publish(key, { type: "error", threadId, code: codeOf(error), message: errorMessage(error) });
+        bus.publish(key, { type: "error", threadId, code: codeOf(error), message: describeRunError(error) });
       });
     this.track(task);
     return true;
@@ -104,7 +104,7 @@ export class ResumeCoordinator {
     // A cancelled or timed-out request's links are spent (or may have been used to refuse);
     // the next request for these connections gets fresh ones.
     if (action === "cancel") for (const connection of connections) auth.forgetLink(identity, connection);
-    const ids = await runner.pendingInterruptIds(key);
+    const { interruptIds: ids, callIds } = await runner.resumePoint(key);
     if (ids.length === 0) {
       // Nothing is actually waiting in the checkpoint (e.g. finished elsewhere): forget it.
       await store.clearPending(key);
@@ -128,7 +128,7 @@ export class ResumeCoordinator {
             cancelReason: value.reason ?? "declined",
           }
         : {};
-    await runner.run(pending, new Command({ resume }), pending, controls);
+    await runner.run(pending, new Command({ resume }), pending, controls, callIds);
   }
 
   /** Announces newly connected accounts of a waiting thread, each once. */

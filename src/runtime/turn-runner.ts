@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { Command } from "@langchain/langgraph";
-import type { HumanMessage } from "langchain";
+import { AIMessage, type HumanMessage } from "langchain";
 import { isAuthorizationInterrupt } from "../agent/authorization-request.js";
 import type { DelegateAgent } from "../agent/create-delegate-agent.js";
 import type { RunContext } from "../agent/run-context.js";
@@ -55,10 +55,13 @@ export class TurnRunner {
     input: RunInput,
     previous?: PendingAuthorization,
     controls: RunControls = {},
+    /** A resume: the calls of the batch it continues, whose results this run reports. */
+    batchCalls: readonly string[] = [],
   ): Promise<void> {
     const { agent, store, bus, logger } = this.#options;
     const { key, threadId, identity } = target;
     const translator = new EventTranslator(threadId, [
+      ...batchCalls,
       ...(previous?.requests.flatMap((request) => request.toolCallIds) ?? []),
       ...(previous?.approvals.map((approval) => approval.toolCallId) ?? []),
     ]);
@@ -140,10 +143,22 @@ export class TurnRunner {
 
   /** Interrupt ids the checkpoint still waits on (a finished sibling keeps its old interrupt). */
   async pendingInterruptIds(key: string): Promise<string[]> {
+    return (await this.resumePoint(key)).interruptIds;
+  }
+
+  /**
+   * What a resume continues from: the interrupts the checkpoint still waits on, and the calls of
+   * the AI message they belong to (the resumed run's results answer those calls).
+   */
+  async resumePoint(key: string): Promise<{ interruptIds: string[]; callIds: string[] }> {
     const snapshot = await this.#options.agent.graph.getState({ configurable: { thread_id: key } });
-    return (snapshot.tasks ?? []).flatMap((task) =>
+    const interruptIds = (snapshot.tasks ?? []).flatMap((task) =>
       task.result === undefined ? (task.interrupts ?? []).map((item) => item.id).filter(isString) : [],
     );
+    const messages = ((snapshot.values ?? {}) as { messages?: unknown[] }).messages ?? [];
+    const last = [...messages].reverse().find((message) => AIMessage.isInstance(message));
+    const callIds = AIMessage.isInstance(last) ? (last.tool_calls ?? []).map((call) => call.id ?? "") : [];
+    return { interruptIds, callIds };
   }
 
   async hasPendingInterrupt(key: string): Promise<boolean> {
