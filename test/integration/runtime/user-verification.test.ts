@@ -1,0 +1,258 @@
+/**
+ * Scalekit user verification through the runtime, on the sandbox with the real ScalekitClient:
+ * links carry Delegate's verify URL and a signed state; consent leaves the account in
+ * PENDING_VERIFICATION until `verifyUser` accepts the redirect for the right user, once.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { VerificationStateSigner } from "../../../src/auth/verification-state.js";
+import { isDelegateError } from "../../../src/errors.js";
+import type { RuntimeEvent } from "../../../src/runtime/events.js";
+import { threadKey } from "../../../src/runtime/thread-store.js";
+import { collect, ofType, type SandboxRuntime, startSandboxRuntime } from "../../helpers/sandbox-runtime.js";
+import {
+  consentRedirect,
+  statePayload,
+  TEST_VERIFY_SECRET,
+  tamperedState,
+  type VerifyRedirect,
+} from "../../helpers/user-verification.js";
+
+const VERIFY_URL = "http://127.0.0.1:9/verify";
+
+let env: SandboxRuntime | undefined;
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+async function start(
+  options: Parameters<typeof startSandboxRuntime>[0] = {},
+  helper: Parameters<typeof startSandboxRuntime>[2] = {},
+) {
+  env = await startSandboxRuntime(
+    { verification: { url: VERIFY_URL, secret: TEST_VERIFY_SECRET }, ...options },
+    {},
+    helper,
+  );
+  return env;
+}
+
+/** Sends a Gmail request without waiting, and returns the link of the interrupt. */
+async function waitingForGmail(e: SandboxRuntime, userId: string, threadId: string): Promise<string> {
+  const events = await collect(
+    e.runtime.send({ userId, threadId, text: "show my unread email", waitForAuthorization: false }),
+  );
+  const url = ofType(events, "authorization-required")[0]?.requests[0]?.url;
+  if (!url) throw new Error(`no link: ${JSON.stringify(events)}`);
+  return url;
+}
+
+/** Events of one thread from now on. */
+function follow(e: SandboxRuntime, userId: string, threadId: string): RuntimeEvent[] {
+  const events: RuntimeEvent[] = [];
+  e.runtime.subscribe({ userId, threadId }, (event) => events.push(event));
+  return events;
+}
+
+/** Resolves once the runtime has answered the webhook saying the account awaits verification. */
+async function toldPendingVerification(e: SandboxRuntime, userId: string): Promise<void> {
+  await e.sandbox.scalekit.flushWebhooks();
+  const told = e.sandbox.scalekit.webhookDeliveries.some((delivery) => {
+    const data = (JSON.parse(delivery.body) as { data?: { identifier?: string; status?: string } }).data;
+    return data?.identifier === userId && data.status === "PENDING_VERIFICATION" && delivery.status === 200;
+  });
+  if (!told) throw new Error("the runtime was not told about PENDING_VERIFICATION");
+}
+
+async function turnEnd(events: RuntimeEvent[]): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!events.some((event) => event.type === "turn-end")) {
+    if (Date.now() > deadline) throw new Error(`no turn-end: ${JSON.stringify(events.map((e) => e.type))}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+describe("user verification in the runtime", () => {
+  it("links carry the verify URL and a state bound to the user, connection and thread; verifying resumes at once", async () => {
+    // No webhooks and a slow poll: the resume can only come from the verification.
+    const e = await start(
+      { poll: { initialIntervalMs: 60_000, maxIntervalMs: 60_000 } },
+      { webhooks: false },
+    );
+    const link = await waitingForGmail(e, "alice", "t-verify");
+    const after = follow(e, "alice", "t-verify");
+    const redirect = await consentRedirect(link);
+    expect(`${redirect.location.origin}${redirect.location.pathname}`).toBe(VERIFY_URL);
+    expect(redirect.authRequestId).toMatch(/^req_/);
+    // The gate learned the thread from LangGraph's configurable.thread_id: the scoped key.
+    expect(statePayload(redirect.state)).toMatchObject({
+      u: "alice",
+      c: "gmail",
+      t: threadKey({ userId: "alice" }, "t-verify"),
+    });
+    expect(e.sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
+
+    const result = await e.runtime.verifyUser({ ...redirect, userId: "alice" });
+    expect(result).toMatchObject({
+      status: "verified",
+      connector: "gmail",
+      displayName: "Gmail",
+      threadId: "t-verify",
+      resumed: true,
+    });
+    expect(e.sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("ACTIVE");
+    await turnEnd(after);
+    expect(ofType(after, "authorization-completed")[0]).toMatchObject({
+      connections: ["gmail"],
+      via: "verification",
+    });
+    expect(ofType(after, "tool-result").map((r) => r.summary)).toEqual(["6 messages"]);
+    expect(await e.runtime.listPendingAuthorizations({ userId: "alice" })).toEqual([]);
+  });
+
+  it("consent whose browser never reaches the verify URL connects nothing: the thread keeps waiting", async () => {
+    const e = await start();
+    const link = await waitingForGmail(e, "ivy", "t-lost");
+    const after = follow(e, "ivy", "t-lost");
+    await consentRedirect(link);
+    await toldPendingVerification(e, "ivy");
+    expect(e.sandbox.controls.status({ userId: "ivy" }, "gmail")).toBe("PENDING_VERIFICATION");
+    expect(after).toEqual([]);
+    const [pending] = await e.runtime.listPendingAuthorizations({ userId: "ivy" });
+    expect(pending?.connections).toEqual(["gmail"]);
+    // Statuses say so: the REPL's /connections and the model's prompt read them.
+    const gmail = (await e.runtime.listConnections({ userId: "ivy" })).find((c) => c.connector === "gmail");
+    expect(gmail?.status).toBe("PENDING_VERIFICATION");
+    // A recheck hands out a fresh link (the account is not ACTIVE), still with verification.
+    const recheck = await collect(e.runtime.resume({ userId: "ivy", threadId: "t-lost" }));
+    const fresh = ofType(recheck, "authorization-required")[0]?.requests[0];
+    expect(fresh?.status).toBe("PENDING_VERIFICATION");
+    expect(fresh?.url).not.toBe(link);
+  });
+
+  it("refuses another user's session, a forged, expired or replayed state, and Scalekit's identifier mismatch — none resumes", async () => {
+    const e = await start();
+    const link = await waitingForGmail(e, "alice", "t-bound");
+    const after = follow(e, "alice", "t-bound");
+    const redirect = await consentRedirect(link);
+    const refused = async (input: VerifyRedirect & { userId: string }, reason: string) => {
+      const result = await e.runtime.verifyUser(input);
+      expect(result).toMatchObject({ status: "refused", reason });
+      expect(result.status === "refused" && result.message.length).toBeGreaterThan(10);
+    };
+
+    // The link was forwarded: mallory's session presents alice's redirect.
+    await refused({ ...redirect, userId: "mallory" }, "wrong_user");
+    // Forged: the payload names mallory, the signature is alice's.
+    await refused(
+      { ...redirect, state: tamperedState(redirect.state, { u: "mallory" }), userId: "mallory" },
+      "forged",
+    );
+    await refused({ ...redirect, state: `${redirect.state.slice(0, -2)}AA`, userId: "alice" }, "forged");
+    await refused({ ...redirect, state: "not-a-state", userId: "alice" }, "malformed");
+    // Expired: signed with the same secret an hour and a half ago.
+    const old = new VerificationStateSigner(TEST_VERIFY_SECRET, { now: () => Date.now() - 90 * 60_000 }).sign(
+      {
+        identity: { userId: "alice" },
+        connection: "gmail",
+        thread: threadKey({ userId: "alice" }, "t-bound"),
+      },
+    );
+    await refused({ ...redirect, state: old.state, userId: "alice" }, "expired");
+    expect(e.sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
+    expect(after).toEqual([]);
+
+    // Bob's own consent, paired with alice's state: Scalekit refuses the identifier.
+    const bobLink = await waitingForGmail(e, "bob", "t-bob");
+    const bob = await consentRedirect(bobLink);
+    await refused({ ...redirect, authRequestId: bob.authRequestId, userId: "alice" }, "identifier_mismatch");
+    expect(e.sandbox.controls.status({ userId: "bob" }, "gmail")).toBe("PENDING_VERIFICATION");
+    // Alice's state is spent by that attempt; so is a replay of any used state.
+    await refused({ ...redirect, userId: "alice" }, "replayed");
+    expect(e.sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
+    expect(after).toEqual([]);
+    expect((await e.runtime.listPendingAuthorizations({ userId: "alice" }))[0]?.connections).toEqual([
+      "gmail",
+    ]);
+
+    // Bob finishes his own: verified once, then the same redirect is a replay.
+    expect((await e.runtime.verifyUser({ ...bob, userId: "bob" })).status).toBe("verified");
+    await refused({ ...bob, userId: "bob" }, "replayed");
+  });
+
+  it("a /connect link outside any thread verifies too, and the link cache keeps threads' links apart", async () => {
+    const e = await start();
+    const first = await waitingForGmail(e, "dora", "t-one");
+    const second = await waitingForGmail(e, "dora", "t-two");
+    expect(second).not.toBe(first);
+    // The same thread asking again (a replay of the gate) gets its own link back.
+    const again = await collect(e.runtime.resume({ userId: "dora", threadId: "t-two" }));
+    expect(ofType(again, "authorization-required")[0]?.requests[0]?.url).not.toBe(first);
+
+    const connect = await e.runtime.connect({ userId: "dora" }, "slack");
+    const redirect = await consentRedirect(connect.url);
+    expect(statePayload(redirect.state)).toMatchObject({ u: "dora", c: "slack" });
+    expect(statePayload(redirect.state).t).toBeUndefined();
+    expect(await e.runtime.verifyUser({ ...redirect, userId: "dora" })).toMatchObject({
+      status: "verified",
+      connector: "slack",
+      resumed: false,
+    });
+    expect(e.sandbox.controls.status({ userId: "dora" }, "slack")).toBe("ACTIVE");
+  });
+
+  it("organization users: the session must name the same organization", async () => {
+    const e = await start();
+    const events = await collect(
+      e.runtime.send({
+        userId: "erin",
+        organizationId: "acme",
+        threadId: "t-org",
+        text: "show my unread email",
+        waitForAuthorization: false,
+      }),
+    );
+    const link = ofType(events, "authorization-required")[0]?.requests[0]?.url ?? "";
+    const redirect = await consentRedirect(link);
+    expect(statePayload(redirect.state)).toMatchObject({ u: "erin", o: "acme" });
+    expect(await e.runtime.verifyUser({ ...redirect, userId: "erin" })).toMatchObject({
+      reason: "wrong_user",
+    });
+    expect(
+      await e.runtime.verifyUser({ ...redirect, userId: "erin", organizationId: "globex" }),
+    ).toMatchObject({ reason: "wrong_user" });
+    expect(await e.runtime.verifyUser({ ...redirect, userId: "erin", organizationId: "acme" })).toMatchObject(
+      {
+        status: "verified",
+        threadId: "t-org",
+      },
+    );
+  });
+
+  it("bad configuration and input get one clear error", async () => {
+    await expect(
+      startSandboxRuntime({ verification: { url: "not a url", secret: "short" } }),
+    ).rejects.toSatisfy(
+      (error: unknown) =>
+        isDelegateError(error, "CONFIG_INVALID") &&
+        error.message.includes("verification.url") &&
+        error.message.includes("verification.secret"),
+    );
+    const plain = await startSandboxRuntime();
+    try {
+      await expect(
+        plain.runtime.verifyUser({ authRequestId: "req_1", state: "x", userId: "alice" }),
+      ).rejects.toSatisfy((error: unknown) => isDelegateError(error, "CONFIG_INVALID"));
+    } finally {
+      await plain.close();
+    }
+    const e = await start();
+    await expect(e.runtime.verifyUser({ authRequestId: "req_1", state: "x", userId: "" })).rejects.toSatisfy(
+      (error: unknown) => isDelegateError(error, "INVALID_INPUT"),
+    );
+    expect(await e.runtime.verifyUser({ authRequestId: "", state: "x", userId: "alice" })).toMatchObject({
+      status: "refused",
+      reason: "malformed",
+    });
+  });
+});
