@@ -30,6 +30,15 @@ export interface DelegateConfig {
   serverTokens?: string;
   /** Opt-in: LangGraph Studio requests without a token act as this user (local development only). */
   serverStudioUser?: string;
+  /**
+   * DELEGATE_VERIFY: Scalekit user verification binds consent to the person (default `on`);
+   * `off` for Scalekit environments without user verification configured.
+   */
+  verify: "on" | "off";
+  /** DELEGATE_VERIFY_URL: the public URL of the LangGraph server's `/delegate/verify` route. */
+  verifyUrl?: string;
+  /** LANGGRAPH_API_URL, which `langgraphjs dev` sets to the server's own URL. */
+  langgraphApiUrl?: string;
 }
 
 export const DEFAULT_OPENAI_MODEL = "gpt-4.1-mini";
@@ -67,6 +76,9 @@ const EnvSchema = z.object({
   DELEGATE_APPROVALS: optionalText,
   DELEGATE_SERVER_TOKENS: optionalText,
   DELEGATE_SERVER_STUDIO_USER: optionalText,
+  DELEGATE_VERIFY: optionalText.pipe(z.enum(["on", "off"]).optional()),
+  DELEGATE_VERIFY_URL: url("DELEGATE_VERIFY_URL"),
+  LANGGRAPH_API_URL: url("LANGGRAPH_API_URL"),
 });
 
 /**
@@ -86,9 +98,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           ? "DELEGATE_LOG_LEVEL must be one of silent, error, warn, info, debug."
           : name === "DELEGATE_TOOLS"
             ? "DELEGATE_TOOLS must be direct (Delegate's connector tools) or catalog (Scalekit-hosted tools)."
-            : issue.message.includes(name)
-              ? issue.message
-              : `${name}: ${issue.message}`,
+            : name === "DELEGATE_VERIFY"
+              ? "DELEGATE_VERIFY must be on (bind consent to the person with Scalekit user verification, the default) or off."
+              : issue.message.includes(name)
+                ? issue.message
+                : `${name}: ${issue.message}`,
       );
       // Drop the invalid value and keep checking the rest, so one error lists every problem.
       raw[name] = undefined;
@@ -167,6 +181,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(approvals ? { approvals } : {}),
     ...(values.DELEGATE_SERVER_TOKENS ? { serverTokens: values.DELEGATE_SERVER_TOKENS } : {}),
     ...(values.DELEGATE_SERVER_STUDIO_USER ? { serverStudioUser: values.DELEGATE_SERVER_STUDIO_USER } : {}),
+    verify: values.DELEGATE_VERIFY ?? "on",
+    ...(values.DELEGATE_VERIFY_URL ? { verifyUrl: values.DELEGATE_VERIFY_URL } : {}),
+    ...(values.LANGGRAPH_API_URL ? { langgraphApiUrl: values.LANGGRAPH_API_URL } : {}),
   };
 }
 
