@@ -83,19 +83,49 @@ function addressOf(item: object): string | undefined {
   return typeof address === "string" ? address : undefined;
 }
 
+/** What one message contributes; remembered per message object, since a thread is read on every batch. */
+interface MessageFacts {
+  emails: string[];
+  text?: string;
+  aliases: [string, string][];
+}
+const FACTS = new WeakMap<object, MessageFacts>();
+
+function factsOf(message: unknown): MessageFacts | undefined {
+  if (typeof message !== "object" || message === null) return undefined;
+  const known = FACTS.get(message);
+  if (known) return known;
+  let facts: MessageFacts | undefined;
+  if (HumanMessage.isInstance(message)) {
+    const text = message.text;
+    facts = {
+      text: normalize(text),
+      emails: [...text.matchAll(EMAIL)].map((match) => normalize(match[0].replace(/[.'-]+$/, ""))),
+      aliases: [],
+    };
+  } else if (ToolMessage.isInstance(message) && message.status !== "error") {
+    const aliases = new Map<string, string[]>();
+    collectAliases(message.content, aliases);
+    facts = {
+      emails: [],
+      aliases: [...aliases].flatMap(([id, names]) => names.map((name) => [id, name] as [string, string])),
+    };
+  }
+  if (facts) FACTS.set(message, facts);
+  return facts;
+}
+
 /** Reads the thread: the person's messages, and the id → name pairs Delegate's tools returned. */
 export function provenanceOf(messages: readonly unknown[]): Provenance {
   const emails = new Set<string>();
   const texts: string[] = [];
   const aliases = new Map<string, string[]>();
   for (const message of messages) {
-    if (HumanMessage.isInstance(message)) {
-      const text = message.text;
-      texts.push(normalize(text));
-      for (const match of text.matchAll(EMAIL)) emails.add(normalize(match[0].replace(/[.'-]+$/, "")));
-    } else if (ToolMessage.isInstance(message) && message.status !== "error") {
-      collectAliases(message.content, aliases);
-    }
+    const facts = factsOf(message);
+    if (!facts) continue;
+    if (facts.text !== undefined) texts.push(facts.text);
+    for (const email of facts.emails) emails.add(email);
+    for (const [id, name] of facts.aliases) aliases.set(id, [...(aliases.get(id) ?? []), name]);
   }
   return { emails, text: texts.join("\n"), aliases };
 }
