@@ -39,6 +39,8 @@ export interface DelegateConfig {
   verifyUrl?: string;
   /** LANGGRAPH_API_URL, which `langgraphjs dev` sets to the server's own URL. */
   langgraphApiUrl?: string;
+  /** DELEGATE_SANDBOX_INJECTIONS=1: the embedded sandbox also seeds its hostile corpus (prompt-injection demos). */
+  sandboxInjections?: true;
 }
 
 export const DEFAULT_OPENAI_MODEL = "gpt-4.1-mini";
@@ -78,6 +80,7 @@ const EnvSchema = z.object({
   DELEGATE_SERVER_STUDIO_USER: optionalText,
   DELEGATE_VERIFY: optionalText.pipe(z.enum(["on", "off"]).optional()),
   DELEGATE_VERIFY_URL: url("DELEGATE_VERIFY_URL"),
+  DELEGATE_SANDBOX_INJECTIONS: optionalText.pipe(z.enum(["1", "0", "true", "false", "on", "off"]).optional()),
   LANGGRAPH_API_URL: url("LANGGRAPH_API_URL"),
 });
 
@@ -184,6 +187,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     verify: values.DELEGATE_VERIFY ?? "on",
     ...(values.DELEGATE_VERIFY_URL ? { verifyUrl: values.DELEGATE_VERIFY_URL } : {}),
     ...(values.LANGGRAPH_API_URL ? { langgraphApiUrl: values.LANGGRAPH_API_URL } : {}),
+    ...(["1", "true", "on"].includes(values.DELEGATE_SANDBOX_INJECTIONS ?? "")
+      ? { sandboxInjections: true as const }
+      : {}),
   };
 }
 

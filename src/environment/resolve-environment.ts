@@ -75,6 +75,7 @@ export async function resolveEnvironment(
     sandbox = await startSandbox({
       connections: config.connectionOverrides,
       timeZone: config.timeZone,
+      ...(config.sandboxInjections ? { injections: true } : {}),
       ...(options.webhookUrls ? { webhookUrls: options.webhookUrls } : {}),
       ...(options.now ? { now: options.now } : {}),
     });
