@@ -83,7 +83,8 @@ export async function awaitReconnection(
   linkOptions?: RunLinkOptions,
 ): Promise<AuthorizationOutcome> {
   for (let round = 0; ; round++) {
-    const statuses = await auth.getStatuses(identity, [need.connection]);
+    // Never a cached "not connected": the person may have just reconnected.
+    const statuses = await auth.getStatuses(identity, [need.connection], { inactiveSince: Date.now() });
     if ((round > 0 || !force) && statuses.get(need.connection)?.status === "ACTIVE") return "authorized";
     const requests = await connectionRequests(auth, identity, [need], statuses, linkOptions);
     const resume = parseResume(interrupt(describeInterrupt(requests, [], true)));

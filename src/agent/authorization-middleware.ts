@@ -46,6 +46,11 @@ export interface AuthorizationMiddlewareOptions {
   resolveIdentity?: IdentityResolver | undefined;
   /** Options for the links the gate hands out (user verification), by user, connection and thread. */
   linkOptions?: LinkOptionsProvider | undefined;
+  /**
+   * When the model call whose message the gate checks began looking statuses up: cached "not
+   * connected" answers from since then are fresh enough to ask for consent. Default: none are.
+   */
+  statusesSince?: ((thread: string | undefined) => number | undefined) | undefined;
 }
 
 /**
@@ -86,6 +91,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
         const last = state.messages.at(-1);
         if (!last || !AIMessage.isInstance(last) || !last.tool_calls?.length) return undefined;
         const identity = resolveIdentity(runtime.context);
+        const statusesSince = options.statusesSince?.(runtime.configurable?.thread_id);
         const calls: ToolCallLike[] = last.tool_calls.map((call) => ({
           id: call.id,
           name: call.name,
@@ -105,6 +111,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
             alwaysAllowed: state.delegateAlwaysAllowed ?? [],
             cancelled: { ids: controls.cancelled, reason: controls.reason },
             linkOptions: bindLinkOptions(options.linkOptions, identity, runtime.configurable?.thread_id),
+            ...(statusesSince !== undefined ? { statusesSince } : {}),
           });
         } catch (error) {
           if (isGraphBubbleUp(error)) throw error;

@@ -20,6 +20,7 @@ import { renderSystemPrompt } from "./system-prompt.js";
 export interface DelegateAgentOptions {
   model: BaseChatModel;
   auth: CachedAgentAuth;
+import { ModelCallMarks } from "./status-freshness.js";
   connectors: readonly ConnectorDefinition[];
   connectionNames: ConnectionNames;
   /** Omitted when the host (e.g. LangGraph's server) attaches its own. */
@@ -92,12 +93,15 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
         // Best effort with a short deadline: a slow Scalekit must not hold up the model call.
         const byConnection = await withDeadline(
           options.auth.getStatuses(
+  const marks = new ModelCallMarks();
             identity,
             enabled.map((id) => options.connectionNames[id]),
           ),
           PROMPT_STATUS_DEADLINE_MS,
         );
         statuses = new Map(
+      // Cached statuses, "not connected" ones too: the warm path makes no Scalekit call.
+      marks.mark(request.runtime.configurable?.thread_id, Date.now());
           enabled.map((id) => [id, byConnection.get(options.connectionNames[id])?.status ?? "NOT_FOUND"]),
         );
       } catch (error) {
@@ -140,6 +144,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
   });
   return { agent, bindings, tools };
+    statusesSince: (thread) => marks.take(thread),
 }
 
 const PROMPT_STATUS_DEADLINE_MS = 1_500;

@@ -107,4 +107,37 @@ export interface AgentAuth {
   listTools(connections: readonly string[]): Promise<HostedToolDefinition[]>;
   /** Removes the user's account for a connection (used by `/disconnect`). */
   disconnect(identity: Identity, connection: string): Promise<void>;
+  /**
+   * Optional, for watching many waiting users at once: one page of every user's accounts on a
+   * connection. Without it the watcher looks users up one by one.
+   */
+  listAccounts?(connection: string, pageToken: string): Promise<AccountPage>;
+  /**
+   * Optional: connected-account events that occurred at or after `since`, newest first, a page
+   * at a time (Scalekit's event feed). One call can then cover every waiting thread.
+   */
+  listAccountEvents?(since: Date, pageToken: string): Promise<AccountEventPage>;
+}
+
+/** One page of a connection's accounts, every user's. */
+export interface AccountPage {
+  accounts: { identifier: string; state: ConnectionState }[];
+  /** Accounts on the connection in all: how many pages a full scan takes. */
+  totalSize: number;
+  nextPageToken: string;
+}
+
+/** A change to one account, as Scalekit's event feed records it. */
+export interface AccountEvent {
+  id: string;
+  identifier: string;
+  connection: string;
+  /** The account's status after the change, when the event says. */
+  status?: AccountStatus;
+  occurredAt: Date;
+}
+
+export interface AccountEventPage {
+  events: AccountEvent[];
+  nextPageToken: string;
 }

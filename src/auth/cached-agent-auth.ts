@@ -1,5 +1,7 @@
 import { isDelegateError } from "../errors.js";
 import type {
+  AccountEventPage,
+  AccountPage,
   AgentAuth,
   AuthorizationLink,
   ConnectionState,
@@ -15,6 +17,12 @@ import { type Identity, scalekitIdentifier } from "./identity.js";
 export interface CacheOptions {
   /** How long an ACTIVE status is trusted. Default 60 s. */
   activeStatusTtlMs?: number;
+  /**
+   * How long any other status (not connected, pending, expired…) is trusted. Default 30 s.
+   * Short, and webhooks, `connect`, `disconnect` and verification drop it at once; the gate
+   * never asks for consent on one older than the model call it checks.
+   */
+  inactiveStatusTtlMs?: number;
   /** Credentials are dropped this long before `expiresAt`. Default 60 s. */
   credentialsMarginMs?: number;
   /** Links are reused until this long before they expire. Default 30 s. */
@@ -22,33 +30,62 @@ export interface CacheOptions {
   now?: () => number;
 }
 
+/** How fresh a status look-up must be. */
+export interface StatusLookup {
+  /**
+   * A cached status other than ACTIVE counts only when it was fetched at or after this time (ms
+   * since the epoch); older ones are fetched again. `Date.now()` asks Scalekit about every
+   * connection not known to be ACTIVE. Default: anything within its TTL.
+   */
+  inactiveSince?: number;
+}
+
 interface Entry<T> {
   value: T;
   expiresAt: number;
 }
 
+interface StatusEntry extends Entry<ConnectionState> {
+  /** When the look-up that produced it began. */
+  fetchedAt: number;
+}
+
+interface Flight {
+  promise: Promise<unknown>;
+  /** Sequence number and wall time at which the call began. */
+  seq: number;
+  at: number;
+}
+
 /**
- * A cache in front of any AgentAuth. Only good news is cached (ACTIVE statuses, credentials,
- * unexpired links) so a change to "connected" is seen at once, while the warm path of a
- * connected user makes no Scalekit call at all. Concurrent look-ups of one key share a call.
+ * A cache in front of any AgentAuth, so the warm path of a user makes no Scalekit call at all,
+ * whatever the mix of connected and unconnected accounts: ACTIVE statuses live a minute, other
+ * statuses a short while (and callers that must not act on a stale "not connected" say how
+ * fresh they need it), credentials until shortly before they expire, links until shortly before
+ * they lapse. Concurrent look-ups of one key share a call, and a look-up that began before an
+ * invalidation never writes what it found.
  */
 export class CachedAgentAuth implements AgentAuth {
   readonly #inner: AgentAuth;
   readonly #statusTtl: number;
+  readonly #inactiveTtl: number;
   readonly #credentialsMargin: number;
   readonly #linkMargin: number;
   readonly #now: () => number;
-  readonly #statuses = new Map<string, Entry<ConnectionState>>();
+  readonly #statuses = new Map<string, StatusEntry>();
   readonly #credentials = new Map<string, Entry<Credentials>>();
   /** Per user and connection, per link scope (a thread's links are never handed to another). */
   readonly #links = new Map<string, Map<string, Entry<AuthorizationLink>>>();
-  readonly #inFlight = new Map<string, Promise<unknown>>();
-  /** Bumped on invalidate so a look-up that started before it cannot repopulate the cache. */
-  readonly #generation = new Map<string, number>();
+  readonly #inFlight = new Map<string, Flight>();
+  /** A counter that orders look-ups and invalidations. */
+  #seq = 0;
+  /** Per key, the sequence number of its latest invalidation. */
+  readonly #invalidated = new Map<string, number>();
 
   constructor(inner: AgentAuth, options: CacheOptions = {}) {
     this.#inner = inner;
     this.#statusTtl = options.activeStatusTtlMs ?? 60_000;
+    this.#inactiveTtl = options.inactiveStatusTtlMs ?? 30_000;
     this.#credentialsMargin = options.credentialsMarginMs ?? 60_000;
     this.#linkMargin = options.linkMarginMs ?? 30_000;
     this.#now = options.now ?? Date.now;
@@ -57,44 +94,114 @@ export class CachedAgentAuth implements AgentAuth {
   async getStatuses(
     identity: Identity,
     connections: readonly string[],
+    lookup: StatusLookup = {},
   ): Promise<Map<string, ConnectionState>> {
+    const identifier = scalekitIdentifier(identity);
+    const since = lookup.inactiveSince ?? Number.NEGATIVE_INFINITY;
     const result = new Map<string, ConnectionState>();
     const missing: string[] = [];
     for (const connection of connections) {
-      const cached = this.#fresh(this.#statuses, key(identity, connection));
+      const cached = this.#status(identifierKey(identifier, connection), since);
       if (cached) result.set(connection, cached);
       else missing.push(connection);
     }
     if (missing.length === 0) return result;
     missing.sort();
-    const generations = missing.map((connection) => this.#gen(key(identity, connection)));
-    // The generations are part of the key: a look-up that began before an invalidate is not shared.
-    const fetched = await this.#single(
-      `statuses:${scalekitIdentifier(identity)}:${missing.join(",")}:${generations.join(",")}`,
+    const keys = missing.map((connection) => identifierKey(identifier, connection));
+    const flight = this.#join(
+      `statuses:${identifier}:${missing.join(",")}`,
+      (candidate) => candidate.at >= since && keys.every((k) => !this.#invalidatedSince(k, candidate.seq)),
       () => this.#inner.getStatuses(identity, missing),
     );
-    missing.forEach((connection, index) => {
+    const fetched = (await flight.promise) as Map<string, ConnectionState>;
+    for (const connection of missing) {
       const state = fetched.get(connection) ?? { connection, status: "NOT_FOUND" as const };
       result.set(connection, state);
-      if (this.#gen(key(identity, connection)) === generations[index]) this.#rememberStatus(identity, state);
-    });
+      this.#remember(identifier, state, flight);
+    }
     return result;
   }
 
   async ensureAccount(identity: Identity, connection: string): Promise<ConnectionState> {
-    const state = await this.#single(`ensure:${key(identity, connection)}`, () =>
-      this.#inner.ensureAccount(identity, connection),
-    );
-    this.#rememberStatus(identity, state);
-    return state;
+    return this.#account(identity, connection, () => this.#inner.ensureAccount(identity, connection));
   }
 
   async createAccount(identity: Identity, connection: string): Promise<ConnectionState> {
-    const state = await this.#single(`ensure:${key(identity, connection)}`, () =>
-      this.#inner.createAccount(identity, connection),
+    return this.#account(identity, connection, () => this.#inner.createAccount(identity, connection));
+  }
+
+  async #account(
+    identity: Identity,
+    connection: string,
+    run: () => Promise<ConnectionState>,
+  ): Promise<ConnectionState> {
+    const cacheKey = key(identity, connection);
+    const flight = this.#join(
+      `ensure:${cacheKey}`,
+      (candidate) => !this.#invalidatedSince(cacheKey, candidate.seq),
+      run,
     );
-    this.#rememberStatus(identity, state);
+    const state = (await flight.promise) as ConnectionState;
+    this.#remember(scalekitIdentifier(identity), state, flight);
     return state;
+  }
+
+  /** Whether the port can list a connection's accounts (`scanConnection`). */
+  get canScan(): boolean {
+    return typeof this.#inner.listAccounts === "function";
+  }
+
+  /** Whether the port reads Scalekit's event feed (`accountEvents`). */
+  get hasEventFeed(): boolean {
+    return typeof this.#inner.listAccountEvents === "function";
+  }
+
+  /**
+   * One page of every user's accounts on a connection (ListConnectedAccounts with no
+   * identifier), remembered like any look-up: the watcher's way to check many waiting users of
+   * one connection in one call.
+   */
+  async scanConnection(connection: string, pageToken: string): Promise<AccountPage> {
+    const list = this.#inner.listAccounts;
+    if (!list) throw new Error("this AgentAuth cannot list a connection's accounts");
+    const flight = this.#start(() => list.call(this.#inner, connection, pageToken));
+    const page = (await flight.promise) as AccountPage;
+    for (const account of page.accounts) this.#remember(account.identifier, account.state, flight);
+    return page;
+  }
+
+  /**
+   * A page of Scalekit's connected-account events since `since`, newest first. Each event's
+   * status is remembered unless something newer is known.
+   */
+  async accountEvents(since: Date, pageToken: string): Promise<AccountEventPage> {
+    const list = this.#inner.listAccountEvents;
+    if (!list) throw new Error("this AgentAuth has no event feed");
+    const page = await list.call(this.#inner, since, pageToken);
+    // Oldest first, so the latest change to an account is the one that stays.
+    for (const event of [...page.events].reverse()) {
+      if (event.status) {
+        this.noteStatus(
+          event.identifier,
+          { connection: event.connection, status: event.status },
+          event.occurredAt.getTime(),
+        );
+      } else {
+        this.invalidateIdentifier(event.identifier, event.connection);
+      }
+    }
+    return page;
+  }
+
+  /**
+   * Records what a verified source (a signed webhook, Scalekit's event feed) says about an
+   * account at `observedAt`, unless something newer is already known.
+   */
+  noteStatus(identifier: string, state: ConnectionState, observedAt: number): void {
+    const cacheKey = identifierKey(identifier, state.connection);
+    const known = this.#statuses.get(cacheKey);
+    if (known && known.fetchedAt > observedAt) return;
+    this.#remember(identifier, state, { seq: ++this.#seq, at: observedAt });
   }
 
   async getAuthorizationLink(
@@ -127,17 +234,19 @@ export class CachedAgentAuth implements AgentAuth {
     const cacheKey = key(identity, connection);
     const cached = this.#fresh(this.#credentials, cacheKey);
     if (cached) return cached;
-    const generation = this.#gen(cacheKey);
     try {
-      const credentials = await this.#single(`credentials:${cacheKey}:${generation}`, () =>
-        this.#inner.getCredentials(identity, connection),
+      const flight = this.#join(
+        `credentials:${cacheKey}`,
+        (candidate) => !this.#invalidatedSince(cacheKey, candidate.seq),
+        () => this.#inner.getCredentials(identity, connection),
       );
-      if (this.#gen(cacheKey) === generation) {
+      const credentials = (await flight.promise) as Credentials;
+      if (!this.#invalidatedSince(cacheKey, flight.seq)) {
         const expiresAt = credentials.expiresAt
           ? credentials.expiresAt.getTime() - this.#credentialsMargin
           : this.#now() + this.#statusTtl;
         if (expiresAt > this.#now()) this.#credentials.set(cacheKey, { value: credentials, expiresAt });
-        this.#rememberStatus(identity, { connection, status: "ACTIVE" });
+        this.#remember(scalekitIdentifier(identity), { connection, status: "ACTIVE" }, flight);
       }
       return credentials;
     } catch (error) {
@@ -170,9 +279,17 @@ export class CachedAgentAuth implements AgentAuth {
     this.invalidate(identity, connection);
   }
 
-  /** Forgets what is known about one user's connection (status and credentials). */
+  /**
+   * Forgets what is known about one user's connection (status and credentials): call it when
+   * the account may have changed (a verification, a connect, a reconnect).
+   */
   invalidate(identity: Identity, connection: string): void {
     this.#forget(key(identity, connection));
+  }
+
+  /** Forgets every connection of one user. */
+  invalidateUser(identity: Identity): void {
+    this.invalidateIdentifierAll(scalekitIdentifier(identity));
   }
 
   /** Like `invalidate`, for a Scalekit identifier (what webhooks carry). */
@@ -190,7 +307,7 @@ export class CachedAgentAuth implements AgentAuth {
   #forget(cacheKey: string): void {
     this.#statuses.delete(cacheKey);
     this.#credentials.delete(cacheKey);
-    this.#generation.set(cacheKey, this.#gen(cacheKey) + 1);
+    this.#invalidated.set(cacheKey, ++this.#seq);
   }
 
   /** Drops a cached link so the next request creates a fresh one. */
@@ -198,22 +315,26 @@ export class CachedAgentAuth implements AgentAuth {
     this.#links.delete(key(identity, connection));
   }
 
-  #rememberStatus(identity: Identity, state: ConnectionState): void {
-    const cacheKey = key(identity, state.connection);
+  /** Stores what a look-up that began at `at` found, unless the key was invalidated since. */
+  #remember(identifier: string, state: ConnectionState, from: { seq: number; at: number }): void {
+    const cacheKey = identifierKey(identifier, state.connection);
+    if (this.#invalidatedSince(cacheKey, from.seq)) return;
     this.#sweep();
-    if (state.status === "ACTIVE") {
-      this.#statuses.set(cacheKey, { value: state, expiresAt: this.#now() + this.#statusTtl });
-      // A connected account's old link is spent.
-      this.#links.delete(cacheKey);
-    } else {
-      this.#statuses.delete(cacheKey);
-      this.#credentials.delete(cacheKey);
-    }
+    const active = state.status === "ACTIVE";
+    this.#statuses.set(cacheKey, {
+      value: state,
+      fetchedAt: from.at,
+      expiresAt: from.at + (active ? this.#statusTtl : this.#inactiveTtl),
+    });
+    // A connected account's old link is spent; a disconnected one's token is useless.
+    if (active) this.#links.delete(cacheKey);
+    else this.#credentials.delete(cacheKey);
   }
 
   /** Drops expired entries once the maps grow, so users who never come back do not pile up. */
   #sweep(): void {
-    if (this.#statuses.size + this.#credentials.size + this.#links.size < SWEEP_THRESHOLD) return;
+    const size = this.#statuses.size + this.#credentials.size + this.#links.size + this.#invalidated.size;
+    if (size < SWEEP_THRESHOLD) return;
     const now = this.#now();
     for (const map of [this.#statuses, this.#credentials, ...this.#links.values()] as Map<
       string,
@@ -222,8 +343,8 @@ export class CachedAgentAuth implements AgentAuth {
       for (const [cacheKey, entry] of map) if (entry.expiresAt <= now) map.delete(cacheKey);
     }
     for (const [cacheKey, scopes] of this.#links) if (scopes.size === 0) this.#links.delete(cacheKey);
-    // Generations only matter while a look-up for the key may still be in flight.
-    if (this.#inFlight.size === 0) this.#generation.clear();
+    // Invalidations only matter while a look-up that began before them may still be in flight.
+    if (this.#inFlight.size === 0) this.#invalidated.clear();
   }
 
   #fresh<T>(map: Map<string, Entry<T>>, cacheKey: string): T | undefined {
@@ -234,16 +355,39 @@ export class CachedAgentAuth implements AgentAuth {
     return undefined;
   }
 
-  #gen(cacheKey: string): number {
-    return this.#generation.get(cacheKey) ?? 0;
+  #status(cacheKey: string, since: number): ConnectionState | undefined {
+    const entry = this.#statuses.get(cacheKey);
+    if (!entry) return undefined;
+    if (entry.expiresAt <= this.#now()) {
+      this.#statuses.delete(cacheKey);
+      return undefined;
+    }
+    return entry.value.status === "ACTIVE" || entry.fetchedAt >= since ? entry.value : undefined;
+  }
+
+  #invalidatedSince(cacheKey: string, seq: number): boolean {
+    return (this.#invalidated.get(cacheKey) ?? 0) > seq;
+  }
+
+  /** A call, numbered and timed when it begins. */
+  #start(run: () => Promise<unknown>): Flight {
+    return { promise: run(), seq: ++this.#seq, at: this.#now() };
+  }
+
+  /** Shares a call in flight when `fits` accepts it, else starts one (which later callers share). */
+  #join(flightKey: string, fits: (flight: Flight) => boolean, run: () => Promise<unknown>): Flight {
+    const existing = this.#inFlight.get(flightKey);
+    if (existing && fits(existing)) return existing;
+    const flight: Flight = { promise: Promise.resolve(), seq: ++this.#seq, at: this.#now() };
+    flight.promise = run().finally(() => {
+      if (this.#inFlight.get(flightKey) === flight) this.#inFlight.delete(flightKey);
+    });
+    this.#inFlight.set(flightKey, flight);
+    return flight;
   }
 
   #single<T>(flightKey: string, run: () => Promise<T>): Promise<T> {
-    const existing = this.#inFlight.get(flightKey);
-    if (existing) return existing as Promise<T>;
-    const promise = run().finally(() => this.#inFlight.delete(flightKey));
-    this.#inFlight.set(flightKey, promise);
-    return promise;
+    return this.#join(flightKey, () => true, run).promise as Promise<T>;
   }
 }
 

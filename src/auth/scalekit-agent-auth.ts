@@ -4,7 +4,7 @@
  * plain values and its exceptions (and the raw AxiosError of a wrong secret) into DelegateErrors.
  */
 import { create } from "@bufbuild/protobuf";
-import { timestampDate } from "@bufbuild/protobuf/wkt";
+import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { isToolException, ScalekitClient } from "@scalekit-sdk/node";
 import {
   ConnectorStatus,
@@ -13,6 +13,9 @@ import {
 import { DelegateError } from "../errors.js";
 import type {
   AccountStatus,
+  AccountEvent,
+  AccountEventPage,
+  AccountPage,
   AgentAuth,
   AuthorizationLink,
   ConnectionState,
@@ -50,6 +53,21 @@ const STATUS_NAMES: Readonly<Record<number, AccountStatus>> = {
 };
 
 function statusName(status: number): AccountStatus {
+/** Statuses as webhooks and the event feed spell them. */
+const STATUS_BY_NAME = new Map<string, AccountStatus>(
+  Object.values(STATUS_NAMES).map((name) => [name, name]),
+);
+
+/** The connected-account events that can change whether a waiting thread may go on. */
+const ACCOUNT_EVENT_TYPES = [
+  "connected_account.created",
+  "connected_account.updated",
+  "connected_account.status_updated",
+  "connected_account.deleted",
+  "connected_account.oauth_succeeded",
+  "connected_account.token_refresh_succeeded",
+];
+
   // UNSPECIFIED is treated as needing authorization: only an explicit ACTIVE lets a tool run.
   return STATUS_NAMES[status] ?? "PENDING_AUTH";
 }
@@ -104,6 +122,50 @@ export class ScalekitAgentAuth implements AgentAuth {
   }
 
   async ensureAccount(identity: Identity, connection: string): Promise<ConnectionState> {
+  async listAccounts(connection: string, pageToken: string): Promise<AccountPage> {
+    // No identifier, organization or user: every user's accounts on the connection.
+    const response = await this.#call("list connected accounts", connection, () =>
+      this.#client.connectedAccounts.listConnectedAccounts({
+        connector: connection,
+        pageSize: 100,
+        pageToken,
+      }),
+    );
+    return {
+      accounts: response.connectedAccounts.map((account) => ({
+        identifier: account.identifier,
+        state: { connection: account.connector, status: statusName(account.status), accountId: account.id },
+      })),
+      totalSize: response.totalSize,
+      nextPageToken: response.nextPageToken,
+    };
+  }
+
+  async listAccountEvents(since: Date, pageToken: string): Promise<AccountEventPage> {
+    const response = await this.#call("read the event feed", undefined, () =>
+      this.#client.events.listEventsPaginated(100, pageToken, {
+        eventTypes: ACCOUNT_EVENT_TYPES,
+        startTime: timestampFromDate(since),
+      }),
+    );
+    const events: AccountEvent[] = [];
+    for (const event of response.events) {
+      const data = (event.data ?? {}) as Record<string, unknown>;
+      const { identifier, connection_name: connection, status } = data;
+      if (typeof identifier !== "string" || typeof connection !== "string") continue;
+      events.push({
+        id: event.id,
+        identifier,
+        connection,
+        ...(typeof status === "string" && STATUS_BY_NAME.has(status)
+          ? { status: STATUS_BY_NAME.get(status) as AccountStatus }
+          : {}),
+        occurredAt: event.occurredAt ? timestampDate(event.occurredAt) : new Date(),
+      });
+    }
+    return { events, nextPageToken: response.nextPageToken };
+  }
+
     const response = await this.#call("get or create the connected account", connection, () =>
       this.#client.connectedAccounts.getOrCreateConnectedAccount({
         connector: connection,

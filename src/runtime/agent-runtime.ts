@@ -340,7 +340,8 @@ class Runtime implements AgentRuntime {
   async listConnections(identity: Identity): Promise<ConnectionOverview[]> {
     const user = this.#identity(identity);
     const connections = this.#deps.enabled.map((id) => this.#deps.names[id]);
-    const statuses = await this.#deps.auth.getStatuses(user, connections);
+    // What the person sees (and the REPL polls after /connect) is never a stale "not connected".
+    const statuses = await this.#deps.auth.getStatuses(user, connections, { inactiveSince: Date.now() });
     return this.#deps.enabled.map((id) => ({
       connector: id,
       displayName: CONNECTORS[id].displayName,
@@ -416,6 +417,8 @@ class Runtime implements AgentRuntime {
     const identity = this.#identity(ref);
     const threadId = ref.threadId;
     if (typeof threadId !== "string" || !/^[^\s/]{1,128}$/.test(threadId)) {
+    // The person is about to consent: the next look-up asks Scalekit rather than the cache.
+    this.#deps.auth.invalidate(user, connection);
       throw new DelegateError("INVALID_INPUT", 'threadId must be 1-128 characters without spaces or "/".', {
         details: { problems: ["threadId"] },
       });

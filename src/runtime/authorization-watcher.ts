@@ -1,4 +1,5 @@
 import type { AgentAuth } from "../auth/agent-auth.js";
+import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { PendingAuthorization, ThreadStore } from "./thread-store.js";
@@ -16,7 +17,7 @@ export const DEFAULT_POLL: PollSettings = { initialIntervalMs: 500, maxIntervalM
 
 export interface WatcherOptions {
   store: ThreadStore;
-  auth: AgentAuth;
+  auth: CachedAgentAuth;
   poll: PollSettings;
   logger: Logger;
   now: () => number;
@@ -122,12 +123,24 @@ export class AuthorizationWatcher {
           const connections = [...new Set(items.flatMap((item) => item.connections))];
           let statuses: Awaited<ReturnType<AgentAuth["getStatuses"]>>;
           try {
-            statuses = await this.#options.auth.getStatuses(first.identity, connections);
+            statuses = await this.#options.auth.getStatuses(first.identity, connections, {
+              inactiveSince: Date.now(),
+            });
           } catch (error) {
             this.#options.logger.warn({ error: errorMessage(error) }, "authorization poll failed");
             for (const item of items) this.#backOff(item.key);
             return;
           }
+          this.#options.logger.debug(
+            {
+              userId: first.identity.userId,
+              threads: items.length,
+              statuses: Object.fromEntries(
+                connections.map((c) => [c, statuses.get(c)?.status ?? "NOT_FOUND"]),
+              ),
+            },
+            "watcher: checked",
+          );
           for (const item of items) {
             const ready = item.connections.every(
               (connection) => statuses.get(connection)?.status === "ACTIVE",

@@ -26,6 +26,11 @@ export interface BatchGateInput {
   cancelled: { ids: ReadonlySet<string>; reason: "declined" | "timeout" };
   /** Options for the links this run hands out (user verification), per connection. */
   linkOptions?: RunLinkOptions | undefined;
+  /**
+   * When the model call that produced these calls looked statuses up: a cached "not connected"
+   * from since then is fresh enough for the first round. Later rounds (and replays) ask afresh.
+   */
+  statusesSince?: number;
 }
 
 export type CallOutcome =
@@ -62,6 +67,7 @@ export async function runBatchGate(input: BatchGateInput): Promise<BatchGateResu
   let cancelled: "cancelled" | "timed_out" | undefined;
   let plans: CallPlan[] = [];
   let blocked = new Set<string>();
+  let freshSince = input.statusesSince;
 
   for (;;) {
     plans = input.calls.map((call) =>
@@ -85,8 +91,10 @@ export async function runBatchGate(input: BatchGateInput): Promise<BatchGateResu
         ? await auth.getStatuses(
             identity,
             needs.map((need) => need.connection),
+            { inactiveSince: freshSince ?? Date.now() },
           )
         : new Map();
+    freshSince = undefined;
     const missing = needs.filter((need) => statuses.get(need.connection)?.status !== "ACTIVE");
     blocked = new Set([
       ...outstanding.map((approval) => approval.toolCallId),

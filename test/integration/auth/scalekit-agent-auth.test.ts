@@ -200,18 +200,21 @@ describe("CachedAgentAuth", () => {
     expect(emulator.calls.count("GetConnectedAccountAuth")).toBe(1);
   });
 
-  it("keeps an ACTIVE status for its TTL, never caches a non-active one, and honours invalidate", async () => {
+  it("keeps an ACTIVE status for its TTL, a non-active one until asked for a fresher one, and honours invalidate", async () => {
     let now = Date.now();
     const cached = new CachedAgentAuth(auth, { activeStatusTtlMs: 60_000, now: () => now });
     const user = nextUser();
     await cached.getStatuses(user, ["gmail"]);
     await cached.getStatuses(user, ["gmail"]);
-    expect(emulator.calls.count("ListConnectedAccounts")).toBe(2); // NOT_FOUND is never cached
+    expect(emulator.calls.count("ListConnectedAccounts")).toBe(1); // NOT_FOUND, cached briefly
+    await cached.getStatuses(user, ["gmail"], { inactiveSince: now + 1 });
+    expect(emulator.calls.count("ListConnectedAccounts")).toBe(2); // …unless a fresher one is needed
 
     await emulator.approve(user.userId, "gmail", user);
     emulator.calls.reset();
-    await cached.getStatuses(user, ["gmail"]);
-    await cached.getStatuses(user, ["gmail"]);
+    now += 1;
+    await cached.getStatuses(user, ["gmail"], { inactiveSince: now });
+    await cached.getStatuses(user, ["gmail"], { inactiveSince: now });
     expect(emulator.calls.count("ListConnectedAccounts")).toBe(1);
 
     now += 61_000;
