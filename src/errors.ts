@@ -78,3 +78,26 @@ export function errorMessage(value: unknown): string {
     return String(value);
   }
 }
+
+/**
+ * Upstream text (a provider's or Scalekit's error message) fit to show a person and the model:
+ * one short line that reads like a message. Anything else — a body with stack frames, source
+ * files, paths or markup, a long dump — stays in the log (as the error's `cause`) and is left out.
+ */
+export function presentableDetail(text: string | undefined, max = 200): string | undefined {
+  const line = text?.trim();
+  if (!line || line.length > max || /[\r\n]/.test(line)) return undefined;
+  if (/<\/?[a-z][^>]*>/i.test(line)) return undefined;
+  if (/\bat\s+\S+\s+\(|\.(?:go|py|js|mjs|cjs|ts|java|rb|php|cs|rs|cpp|c|h)(?::\d+)?\b/.test(line))
+    return undefined;
+  if (/(?:^|[\s("'=])(?:\/[\w.@-]+){2,}|[A-Za-z]:\\/.test(line)) return undefined;
+  if (/\b(?:exception|traceback|panic|stack ?trace|segfault|sqlstate|ORA-\d+)\b/i.test(line))
+    return undefined;
+  return line.replace(/\.$/, "");
+}
+
+/** The upstream text a DelegateError keeps for the log (its `cause`), if any. */
+export function upstreamText(error: unknown): string | undefined {
+  const cause = (error as { cause?: unknown } | null)?.cause;
+  return cause === undefined ? undefined : errorMessage(cause);
+}

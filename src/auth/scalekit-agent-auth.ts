@@ -5,17 +5,18 @@
  */
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
+import { Code } from "@connectrpc/connect";
 import { isToolException, ScalekitClient } from "@scalekit-sdk/node";
 import {
   ConnectorStatus,
   CreateConnectedAccountSchema,
 } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
-import { DelegateError } from "../errors.js";
+import { DelegateError, errorMessage, presentableDetail } from "../errors.js";
 import type {
-  AccountStatus,
   AccountEvent,
   AccountEventPage,
   AccountPage,
+  AccountStatus,
   AgentAuth,
   AuthorizationLink,
   ConnectionState,
@@ -52,7 +53,6 @@ const STATUS_NAMES: Readonly<Record<number, AccountStatus>> = {
   [ConnectorStatus.DISCONNECTED]: "DISCONNECTED",
 };
 
-function statusName(status: number): AccountStatus {
 /** Statuses as webhooks and the event feed spell them. */
 const STATUS_BY_NAME = new Map<string, AccountStatus>(
   Object.values(STATUS_NAMES).map((name) => [name, name]),
@@ -68,6 +68,7 @@ const ACCOUNT_EVENT_TYPES = [
   "connected_account.token_refresh_succeeded",
 ];
 
+function statusName(status: number): AccountStatus {
   // UNSPECIFIED is treated as needing authorization: only an explicit ACTIVE lets a tool run.
   return STATUS_NAMES[status] ?? "PENDING_AUTH";
 }
@@ -121,7 +122,6 @@ export class ScalekitAgentAuth implements AgentAuth {
     return statuses;
   }
 
-  async ensureAccount(identity: Identity, connection: string): Promise<ConnectionState> {
   async listAccounts(connection: string, pageToken: string): Promise<AccountPage> {
     // No identifier, organization or user: every user's accounts on the connection.
     const response = await this.#call("list connected accounts", connection, () =>
@@ -166,6 +166,7 @@ export class ScalekitAgentAuth implements AgentAuth {
     return { events, nextPageToken: response.nextPageToken };
   }
 
+  async ensureAccount(identity: Identity, connection: string): Promise<ConnectionState> {
     const response = await this.#call("get or create the connected account", connection, () =>
       this.#client.connectedAccounts.getOrCreateConnectedAccount({
         connector: connection,
@@ -419,54 +420,71 @@ export function mapScalekitError(error: unknown, context: MapContext): DelegateE
   if (isToolException(error)) {
     details.toolErrorCode = error.toolErrorCode;
     details.executionId = error.executionId;
+    // The tool's own words reach the model only when they read like a message (a 4xx's "channel
+    // not found", not a provider's 500 body); all of it stays in `cause` for the log.
+    const cause = new Error(`Scalekit tool error ${error.toolErrorCode}: ${error.toolErrorMessage}`);
     if (grpcStatus(error) === 16) {
       return new DelegateError(
         "PROVIDER_TOKEN_REJECTED",
-        `The provider rejected the ${context.connection ?? ""} account's token (${error.toolErrorMessage}); it needs to be reconnected.`,
-        { details },
+        `The provider rejected the ${context.connection ?? ""} account's token; it needs to be reconnected.`,
+        { details, cause },
       );
     }
+    const detail = presentableDetail(error.toolErrorMessage);
     return new DelegateError(
       "TOOL_FAILED",
-      `The tool failed: ${error.toolErrorMessage || error.toolErrorCode}`,
-      {
-        details: { ...details, grpcStatus: grpcStatus(error) },
-      },
+      detail
+        ? `The tool failed: ${detail}.`
+        : `The tool failed (${error.toolErrorCode || grpcStatusName(grpcStatus(error))}). Check the arguments, or try again in a moment.`,
+      { details: { ...details, grpcStatus: grpcStatus(error) }, cause },
     );
   }
   const code = grpcStatus(error);
-  const message = (error as Error)?.message ?? String(error);
+  // Scalekit's message is for the log (`cause`); people get the status and what to do.
+  const cause = new Error(errorMessage(error));
+  const status = grpcStatusName(code);
   switch (code) {
     case 16:
       return new DelegateError(
         "SCALEKIT_CREDENTIALS_INVALID",
         `Scalekit at ${context.host} did not accept Delegate's credentials. Check SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET.`,
-        { details },
+        { details, cause },
       );
     case 5:
       if (context.connection) {
         return new DelegateError(
           "CONNECTION_NOT_CONFIGURED",
           `Scalekit has no connection named "${context.connection}". Create it in Dashboard → AgentKit → Connections, or map the connector to your connection name with DELEGATE_CONNECTIONS (e.g. google-calendar=my-gcal).`,
-          { details },
+          { details, cause },
         );
       }
-      return new DelegateError("SCALEKIT_ERROR", `Scalekit could not ${context.action}: ${message}`, {
-        details,
-      });
+      return new DelegateError(
+        "SCALEKIT_ERROR",
+        `Scalekit could not ${context.action}: not found (${status}).`,
+        { details, cause },
+      );
     case 14:
     case 4:
     case 1:
       return new DelegateError(
         "SCALEKIT_UNAVAILABLE",
-        `Scalekit at ${context.host} is unavailable; it could not ${context.action} after retrying (${message}). Try again in a moment.`,
-        { details },
+        `Scalekit at ${context.host} is unavailable; it could not ${context.action} after retrying (${status}). Try again in a moment.`,
+        { details, cause },
       );
     default:
-      return new DelegateError("SCALEKIT_ERROR", `Scalekit could not ${context.action}: ${message}`, {
-        details: { ...details, grpcStatus: code },
-      });
+      return new DelegateError(
+        "SCALEKIT_ERROR",
+        `Scalekit could not ${context.action} (${status}). Try again in a moment; if it keeps failing, check the connection in the Scalekit dashboard.`,
+        { details: { ...details, grpcStatus: code }, cause },
+      );
   }
+}
+
+/** `Internal`, `Unavailable`…: the gRPC status by name, for messages. */
+function grpcStatusName(code: number | undefined): string {
+  if (code === undefined) return "no gRPC status";
+  const name = (Code as unknown as Record<number, string>)[code];
+  return name ? `gRPC ${name}` : `gRPC status ${code}`;
 }
 
 function toHostedTool(definition: unknown, connection: string): HostedToolDefinition | undefined {

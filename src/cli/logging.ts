@@ -1,8 +1,8 @@
-import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import pino from "pino";
 import { DelegateError } from "../errors.js";
 import type { Logger } from "../logger.js";
+import { makeDirectory } from "../runtime/make-directory.js";
 
 /** Paths pino censors wherever they appear in a log object. */
 const REDACT_PATHS = [
@@ -55,7 +55,7 @@ export interface FileLogger extends Logger {
 export function createFileLogger(dataDir: string, level: string, secrets: readonly string[]): FileLogger {
   const dir = join(dataDir, "logs");
   try {
-    mkdirSync(dir, { recursive: true });
+    makeDirectory(dir);
   } catch (error) {
     throw new DelegateError(
       "CONFIG_INVALID",
@@ -63,7 +63,7 @@ export function createFileLogger(dataDir: string, level: string, secrets: readon
     );
   }
   const path = join(dir, "delegate.log");
-  const destination = pino.destination({ dest: path, sync: true, mkdir: true });
+  const destination = pino.destination({ dest: path, sync: true });
   const base = pino(
     {
       level: level === "silent" ? "silent" : level,

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { DelegateError } from "../errors.js";
+import { DelegateError, presentableDetail } from "../errors.js";
 import { CONNECTORS, type ConnectorId } from "./registry.js";
 
 export interface RetryPolicy {
@@ -26,7 +26,10 @@ export interface ProviderRequest {
  */
 export interface ProviderFailure {
   status: number;
+  /** What the provider said. Shown only when it reads like a message; always kept for the log. */
   message: string;
+  /** The message is a raw body (not a field of a structured error): log it, never show it. */
+  raw?: boolean;
   /** A network failure before the request left (connection refused, name not resolved). */
   notSent?: boolean;
   scope?: string;
@@ -92,7 +95,8 @@ export class ProviderClient {
         const code = (error as { cause?: { code?: string } }).cause?.code;
         failure = {
           status: 0,
-          message: `could not reach the provider (${code ?? (error as Error).message})`,
+          message: code ?? (error as Error).message,
+          raw: code === undefined,
           notSent: code === "ECONNREFUSED" || code === "ENOTFOUND" || code === "EAI_AGAIN",
         };
       }
@@ -120,44 +124,71 @@ export class ProviderClient {
     return url.toString();
   }
 
+  /**
+   * The error the model and the person see: the status and what to do, plus the provider's own
+   * words only when they read like a message (a 4xx's "channel_not_found", never a 5xx body with
+   * internal paths). The provider's full answer stays in `cause`, which the tool log records.
+   */
   #toError(failure: ProviderFailure, method: string, path: string): DelegateError {
     const connector = CONNECTORS[this.#options.connector];
-    const message = this.#scrub(failure.message);
-    const details = { connector: connector.id, status: failure.status, method, path: path.split("?")[0] };
+    const name = connector.displayName;
+    const upstream = this.#scrub(failure.message);
+    const options = {
+      cause: new Error(
+        `${name} answered ${failure.status === 0 ? "nothing" : `HTTP ${failure.status}`}: ${upstream}`,
+      ),
+      details: { connector: connector.id, status: failure.status, method, path: path.split("?")[0] },
+    };
+    const http = `HTTP ${failure.status}`;
+    const detail = failure.raw ? undefined : presentableDetail(upstream);
     if (failure.status === 401) {
       return new DelegateError(
         "PROVIDER_TOKEN_REJECTED",
-        `${connector.displayName} rejected the access token (${message}); the account needs to be reconnected.`,
-        { details },
+        `${name} rejected the access token (${http}${detail ? `: ${detail}` : ""}); the account needs to be reconnected.`,
+        options,
       );
     }
     if (failure.status === 403 && failure.scope) {
       return new DelegateError(
         "PROVIDER_ERROR",
-        `${connector.displayName} refused the request: the connection lacks the scope "${failure.scope}". Reconnect ${connector.displayName} with that scope enabled in the Scalekit dashboard.`,
-        { details: { ...details, scope: failure.scope } },
+        `${name} refused the request (${http}): the connection lacks the scope "${failure.scope}". Reconnect ${name} with that scope enabled in the Scalekit dashboard.`,
+        { ...options, details: { ...options.details, scope: failure.scope } },
       );
     }
-    const what =
+    if (failure.status === 0) {
+      const code = failure.raw ? "network error" : failure.message;
+      return new DelegateError(
+        "PROVIDER_ERROR",
+        `${name} could not be reached (${code}).${this.#uncertain(failure)} Try again in a few minutes.`,
+        options,
+      );
+    }
+    if (failure.status === 429 || failure.status >= 500) {
+      const what = failure.status === 429 ? "is rate-limiting requests" : "is unavailable right now";
+      return new DelegateError(
+        "PROVIDER_ERROR",
+        `${name} ${what} (${http}).${this.#uncertain(failure)} Try again in a few minutes.`,
+        options,
+      );
+    }
+    const [what, advice] =
       failure.status === 404
-        ? "was not found"
-        : failure.status === 429
-          ? "is rate-limiting requests; try again later"
-          : failure.status >= 500 || failure.status === 0
-            ? "is unavailable right now"
-            : "refused the request";
-    // A failed write may still have happened at the provider: say so rather than invite a retry.
-    const uncertain =
-      this.#options.sideEffect && (failure.status >= 500 || (failure.status === 0 && !failure.notSent))
-        ? " The change may or may not have been applied; check before trying again."
-        : "";
+        ? ["was not found", "Check the id or name, or search for it first."]
+        : failure.status === 403
+          ? ["refused the request", `The ${name} account may not be allowed to do this.`]
+          : ["refused the request", "Check the arguments and try again."];
     return new DelegateError(
       "PROVIDER_ERROR",
-      `${connector.displayName} ${what}: ${message.replace(/\.$/, "")}.${uncertain}`,
-      {
-        details,
-      },
+      `${name} ${what} (${http})${detail ? `: ${detail}` : ""}. ${advice}`,
+      options,
     );
+  }
+
+  /** A failed write may still have happened at the provider: say so rather than invite a retry. */
+  #uncertain(failure: ProviderFailure): string {
+    return this.#options.sideEffect && (failure.status >= 500 || (failure.status === 0 && !failure.notSent))
+      ? " The change may or may not have been applied; check before trying again."
+      : "";
   }
 
   #scrub(text: string): string {
@@ -177,9 +208,11 @@ async function readBody(response: Response): Promise<unknown> {
 
 /** Reads the failure out of Google, Microsoft Graph, Notion and generic error bodies. */
 function describeHttpFailure(response: Response, body: unknown): ProviderFailure {
+  const structured = extractMessage(body);
   const failure: ProviderFailure = {
     status: response.status,
-    message: extractMessage(body) ?? response.statusText,
+    message: structured ?? (typeof body === "string" ? body.slice(0, 300) : response.statusText),
+    ...(structured === undefined && typeof body === "string" ? { raw: true } : {}),
   };
   const retryAfter = parseRetryAfter(response.headers.get("retry-after"));
   if (retryAfter !== undefined) failure.retryAfterMs = retryAfter;
@@ -189,7 +222,6 @@ function describeHttpFailure(response: Response, body: unknown): ProviderFailure
 }
 
 function extractMessage(body: unknown): string | undefined {
-  if (typeof body === "string") return body.slice(0, 300);
   if (typeof body !== "object" || body === null) return undefined;
   const record = body as Record<string, unknown>;
   const error = record.error;

@@ -66,7 +66,11 @@ export class ResumeCoordinator {
     const { key, threadId } = pending;
     const retry = this.#retryAt.get(key);
     if (retry && retry.at > Date.now() && via !== "manual") return false;
-    if (!(await store.claim(key, owner, LEASE_MS))) return false;
+    if (!(await store.claim(key, owner, LEASE_MS))) {
+      logger.debug({ threadId, via }, "resume: claimed elsewhere");
+      return false;
+    }
+    logger.debug({ threadId, via, owner }, "resume: claimed");
     logger.info(
       { threadId, userId: pending.identity.userId, via, action: actionOf(value) },
       "resuming thread",

@@ -10,23 +10,42 @@ function providerStatus(error: unknown): number | undefined {
   return undefined;
 }
 
+const UNREACHABLE =
+  /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|fetch failed|Connection error|timed? ?out/i;
+
+/** The network error code in a failure, e.g. `ECONNREFUSED`, if it names one. */
+function networkCode(text: string): string | undefined {
+  return /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(text)?.[1];
+}
+
 export function codeOf(error: unknown): string {
   if (isDelegateError(error)) return error.code;
   if (providerStatus(error) !== undefined) return "MODEL_UNAVAILABLE";
-  return /ECONNREFUSED|fetch failed|Connection error|ENOTFOUND/i.test(errorMessage(error))
-    ? "MODEL_UNAVAILABLE"
-    : "INTERNAL";
+  return UNREACHABLE.test(errorMessage(error)) ? "MODEL_UNAVAILABLE" : "INTERNAL";
 }
 
+/**
+ * What a person is told when a turn fails: the status and what to do. The upstream text (a
+ * provider's error body, a stack, internal paths) goes to the log only; callers log `error`.
+ */
 export function describeRunError(error: unknown): string {
   if (isDelegateError(error)) return error.message;
   const status = providerStatus(error);
   if (status !== undefined) {
-    return `The model provider answered HTTP ${status} after retries (${errorMessage(error).slice(0, 200)}). Your message is kept; try again in a moment.`;
+    const what =
+      status === 401 || status === 403
+        ? "Check OPENAI_API_KEY (or the model server's credentials)."
+        : status === 429
+          ? "It is rate-limiting requests; try again in a minute."
+          : status >= 500
+            ? "It is having trouble; try again in a moment."
+            : "Check the model settings (OPENAI_MODEL, OPENAI_BASE_URL).";
+    return `The model provider answered HTTP ${status} after retries. Your message is kept. ${what}`;
   }
   const cause = errorMessage(error);
-  if (/ECONNREFUSED|fetch failed|Connection error|ENOTFOUND|timed? ?out/i.test(cause)) {
-    return `The model could not be reached (${cause.slice(0, 200)}). Your message is kept; check OPENAI_BASE_URL or your network and try again.`;
+  if (UNREACHABLE.test(cause)) {
+    const code = networkCode(cause);
+    return `The model could not be reached${code ? ` (${code})` : ""}. Your message is kept; check OPENAI_BASE_URL or your network and try again.`;
   }
-  return `The turn failed: ${cause.slice(0, 300)}`;
+  return "The turn failed because of an internal error (the details are in the log). Your message is kept; try again, and report it if it happens again.";
 }

@@ -20,6 +20,14 @@ function delegateRun(
   args: string[],
   options: { stdin?: string; env?: Record<string, string> } = {},
 ): Promise<Run> {
+  return delegate(["run", ...args], options);
+}
+
+/** Runs any `delegate` command like {@link delegateRun}. */
+function delegate(
+  args: string[],
+  options: { stdin?: string; env?: Record<string, string> } = {},
+): Promise<Run> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries(process.env)) {
     if (value !== undefined && !/^(SCALEKIT_|OPENAI_|DELEGATE_)/.test(key)) env[key] = value;
@@ -37,7 +45,7 @@ function delegateRun(
     ...options.env,
   });
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", "run", ...args], {
+    const child = spawn(process.execPath, ["--import", "tsx", "src/cli/main.ts", ...args], {
       cwd: ROOT,
       env,
     });
@@ -154,6 +162,139 @@ turns:
     for (const connection of last.connections) {
       expect(connection.status).toBe("PENDING_AUTH");
       expect(connection.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/magicLink\//);
+    }
+  });
+
+  const MOVE = `user: alice
+timezone: Europe/Berlin
+sandbox: { connected: [google-calendar] }
+turns:
+  - user: schedule lunch with sam@example.com tomorrow at noon
+  - user: move my lunch with Sam tomorrow to 1pm
+`;
+
+  it("exits 3 with the calls waiting for approval as JSON when no turn decides them (--on-approval fail)", async ({
+    expect,
+  }) => {
+    const file = write("needs-approval.yaml", MOVE);
+    const run = await delegateRun([file]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain(
+      "Approval needed in turn 2 (google_calendar_update_event); stopped by --on-approval fail:",
+    );
+    const last = JSON.parse(run.stdout.trim().split("\n").at(-1)!);
+    expect(last).toMatchObject({ type: "approval-needed", file, turn: 2, user: "alice" });
+    expect(last.approvals).toHaveLength(1);
+    expect(last.approvals[0]).toMatchObject({
+      tool: "google_calendar_update_event",
+      connector: "google-calendar",
+      effect: "destructive",
+      reason: "policy",
+      args: { start: expect.stringMatching(/T13:00/) },
+    });
+    expect(last.approvals[0].toolCallId).toEqual(expect.any(String));
+    expect(last.approvals[0].summary).toEqual(expect.any(String));
+  });
+
+  it("approves or rejects waiting calls with --on-approval, and says so in the transcript", async ({
+    expect,
+  }) => {
+    const file = write(
+      "move-policy.yaml",
+      `${MOVE}    expect:
+      approval: { tools: [google_calendar_update_event] }
+`,
+    );
+    const approved = await delegateRun([file, "--on-approval", "approve"]);
+    expect(approved.stderr).toBe("");
+    expect(approved.code).toBe(0);
+    expect(approved.stdout).toContain("· --on-approval approve: approving google_calendar_update_event");
+    expect(approved.stdout).toContain("✓ google_calendar_update_event: done");
+    expect(approved.stdout).toContain("Moved");
+
+    const rejected = await delegateRun([file, "--on-approval", "reject", "--format", "jsonl"]);
+    expect(rejected.stderr).toBe("");
+    expect(rejected.code).toBe(0);
+    const events = rejected.stdout
+      .trim()
+      .split("\n")
+      .map((line) => JSON.parse(line) as { type: string; toolName?: string; status?: string; text?: string });
+    const result = events.find(
+      (event) => event.type === "tool-result" && event.toolName === "google_calendar_update_event",
+    );
+    expect(result?.status).toBe("error");
+    expect(events.find((event) => event.type === "note")?.text).toBe(
+      "--on-approval reject: rejecting google_calendar_update_event",
+    );
+    expect(events.at(-1)).toMatchObject({ type: "summary", failed: 0 });
+
+    const bad = await delegateRun([file, "--on-approval", "maybe"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toBe('delegate: --on-approval must be one of approve, reject, fail, got "maybe".\n');
+  });
+
+  it("approve: and reject: turns decide waiting calls, and a wrong tool stops the run with a reason", async ({
+    expect,
+  }) => {
+    const file = write(
+      "decide.yaml",
+      `${MOVE}  - approve: [google_calendar_update_event]
+    expect:
+      tools: [{ name: google_calendar_update_event, result: success }]
+  - user: cancel my lunch with Sam tomorrow
+    expect:
+      approval: { tools: [google_calendar_delete_event] }
+  - reject: [google_calendar_delete_event]
+    reason: I still want to go
+    expect:
+      tools: [{ name: google_calendar_delete_event, result: error }]
+      reply: { contains: I still want to go }
+`,
+    );
+    const run = await delegateRun([file]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain("approve › google_calendar_update_event");
+    expect(run.stdout).toContain('reject › google_calendar_delete_event ("I still want to go")');
+    expect(run.stdout).toContain("4 met");
+
+    const wrong = write("decide-wrong.yaml", `${MOVE}  - approve: [gmail_send_message]\n`);
+    const stopped = await delegateRun([wrong]);
+    expect(stopped.code).toBe(1);
+    expect(stopped.stdout).toContain(
+      "`approve`: no call of gmail_send_message is waiting for approval; waiting: google_calendar_update_event",
+    );
+  });
+
+  it("refuses bad input with one clear line and the documented exit code", async ({ expect }) => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (const name of ["b", "c", "d", "e", "f", "g", "h"]) {
+      levels.push(
+        `${name}: &${name} [${Array(9)
+          .fill(`*${levels.at(-1)!.slice(0, 1)}`)
+          .join(", ")}]`,
+      );
+    }
+    const bomb = write("bomb.yaml", `user: alice\n${levels.join("\n")}\nturns:\n  - user: hi\n`);
+    const run = await delegateRun([bomb]);
+    expect(run.code).toBe(2);
+    expect(run.stdout).toBe("");
+    expect(run.stderr.split("\n")[0]).toBe(
+      `${bomb}:3:8: invalid YAML: too many alias expansions (at most 100); write the values out instead of repeating them with *aliases`,
+    );
+    expect(run.stderr).not.toContain("internal error");
+
+    // Node's recursive mkdir never returns under /proc: this must be one configuration error.
+    const unusable =
+      'delegate: DELEGATE_DATA_DIR "/proc/nonexistent/x" is not usable (ENOENT); point it at a writable folder.\n';
+    for (const args of [["run", join("examples", "gmail.yaml")], ["chat"]]) {
+      const result = await delegate(args, {
+        stdin: "hi\n",
+        env: { DELEGATE_DATA_DIR: "/proc/nonexistent/x" },
+      });
+      expect(result.code, args[0]).toBe(2);
+      expect(result.stderr, args[0]).toBe(unusable);
     }
   });
 

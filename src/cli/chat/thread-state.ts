@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { makeDirectory } from "../../runtime/make-directory.js";
 
 /** Remembers each user's last thread in `<dataDir>/chat-state.json`, so `delegate chat` continues it. */
 export class ThreadState {
@@ -17,7 +18,7 @@ export class ThreadState {
   remember(userId: string, threadId: string): void {
     const state = this.#read();
     state.lastThread = { ...state.lastThread, [userId]: threadId };
-    mkdirSync(dirname(this.#path), { recursive: true });
+    makeDirectory(dirname(this.#path));
     writeFileSync(this.#path, `${JSON.stringify(state, null, 2)}\n`);
   }
 

@@ -113,6 +113,13 @@ function checkTurn(expect: Expectations, context: Context): CheckResult[] {
       checkInterrupt(expect.interrupt, context),
     );
   }
+  if (expect.approval !== undefined) {
+    result(
+      ["approval"],
+      describeApprovalExpectation(expect.approval),
+      checkApproval(expect.approval, context),
+    );
+  }
   if (expect.reply) {
     const reply = of(context.events, "message")
       .map((item) => item.event.text)
@@ -234,7 +241,10 @@ function checkInterrupt(
   expected: InterruptExpectation,
   context: Context,
 ): { met: boolean; expected: string; actual: string } {
-  const interrupts = of(context.events, "authorization-required");
+  // Connections only: calls waiting for the person's decision are `approval`'s business.
+  const interrupts = of(context.events, "authorization-required").filter(
+    (item) => item.event.requests.length > 0,
+  );
   const actual =
     interrupts.map((item) => describeInterrupt(item.event)).join("\n") || "no authorization was asked for";
   if (expected === false)
@@ -261,6 +271,56 @@ function checkInterrupt(
     return { met: true, expected: description, actual: describeInterrupt(item.event) };
   }
   return { met: false, expected: description, actual: [actual, ...problems].join("\n") };
+}
+
+type ApprovalExpectation = NonNullable<Expectations["approval"]>;
+
+function describeApprovalExpectation(expected: ApprovalExpectation): string {
+  if (expected === false) return "asks for no approval";
+  const parts = ["asks to approve"];
+  parts.push(expected.tools ? [...expected.tools].join(", ") : "a call");
+  if (expected.targets) parts.push(`naming ${expected.targets.join(", ")}`);
+  if (expected.reason) parts.push(`(${expected.reason})`);
+  return parts.join(" ");
+}
+
+function describeApprovals(event: EventOf<"authorization-required">): string {
+  return event.approvals
+    .map(
+      (approval) =>
+        `${approval.tool} [${approval.targets.map((target) => target.display).join(", ")}] (${approval.reason}): ${approval.summary}`,
+    )
+    .join("\n");
+}
+
+/**
+ * Some request of the span asked to approve exactly the expected tools (as a set), named every
+ * expected target among its calls' targets, and (when given) for the expected reason.
+ */
+function checkApproval(
+  expected: ApprovalExpectation,
+  context: Context,
+): { met: boolean; expected: string; actual: string } {
+  const asked = of(context.events, "authorization-required").filter(
+    (item) => item.event.approvals.length > 0,
+  );
+  const actual = asked.map((item) => describeApprovals(item.event)).join("\n") || "no approval was asked for";
+  if (expected === false) return { met: asked.length === 0, expected: "no approval request", actual };
+  const wanted = expected.tools ? [...new Set(expected.tools)].sort() : undefined;
+  const description = `a request to approve ${wanted ? `exactly [${wanted.join(", ")}]` : "some call"}${
+    expected.targets ? ` naming ${expected.targets.join(", ")}` : ""
+  }${expected.reason ? ` (${expected.reason})` : ""}`;
+  for (const item of asked) {
+    const approvals = item.event.approvals;
+    const tools = [...new Set(approvals.map((approval) => approval.tool))].sort();
+    if (wanted && tools.join(",") !== wanted.join(",")) continue;
+    const targets = approvals.flatMap((approval) => approval.targets.map((target) => target.display));
+    if (expected.targets && !expected.targets.every((target) => targets.some((t) => containsText(t, target))))
+      continue;
+    if (expected.reason && !approvals.some((approval) => approval.reason === expected.reason)) continue;
+    return { met: true, expected: description, actual: describeApprovals(item.event) };
+  }
+  return { met: false, expected: description, actual };
 }
 
 function previousLink(record: RunRecord, before: number, connector: string): string | undefined {

@@ -1,14 +1,22 @@
-import type { AuthorizationNeeded, Reporter, RunSummary, ScriptResult, ScriptStart } from "./reporter.js";
+import type {
+  ApprovalNeeded,
+  AuthorizationNeeded,
+  Reporter,
+  RunSummary,
+  ScriptResult,
+  ScriptStart,
+} from "./reporter.js";
 import type { RecordedEvent } from "./run-record.js";
 import type { SourceLocation } from "./script-loader.js";
-import { isUserTurn, type Turn } from "./script-schema.js";
+import { decisionOf, isAuthTurn, isUserTurn, type Turn } from "./script-schema.js";
 
 type Write = (text: string) => void;
 
 /**
  * One JSON object per line: `script`, `turn`, every runtime event (with `file` and 1-based
  * `turn`; `text-delta` is left out because `message` carries the whole text), `note`, `check`,
- * `result` per script, then `summary` — or `authorization-needed` when `--on-auth fail` stops.
+ * `result` per script, then `summary` — or `authorization-needed` / `approval-needed` when
+ * `--on-auth fail` / `--on-approval fail` stops.
  */
 export class JsonlReporter implements Reporter {
   readonly #write: Write;
@@ -22,19 +30,25 @@ export class JsonlReporter implements Reporter {
   }
 
   turnStart(file: string, index: number, turn: Turn, location: SourceLocation): void {
-    this.#emit(
-      isUserTurn(turn)
-        ? { type: "turn", file, turn: index + 1, ...location, kind: "user", text: turn.user }
-        : {
-            type: "turn",
-            file,
-            turn: index + 1,
-            ...location,
-            kind: "auth",
-            action: turn.auth,
-            ...(turn.connectors ? { connectors: turn.connectors } : {}),
-          },
-    );
+    const head = { type: "turn", file, turn: index + 1, ...location };
+    if (isUserTurn(turn)) this.#emit({ ...head, kind: "user", text: turn.user });
+    else if (isAuthTurn(turn))
+      this.#emit({
+        ...head,
+        kind: "auth",
+        action: turn.auth,
+        ...(turn.connectors ? { connectors: turn.connectors } : {}),
+      });
+    else {
+      const decision = decisionOf(turn);
+      this.#emit({
+        ...head,
+        kind: "decision",
+        decision: decision.type,
+        tools: decision.tools,
+        ...(decision.reason ? { reason: decision.reason } : {}),
+      });
+    }
   }
 
   event(file: string, recorded: RecordedEvent): void {
@@ -68,6 +82,10 @@ export class JsonlReporter implements Reporter {
   }
 
   authorizationNeeded(needed: AuthorizationNeeded): void {
+    this.#emit(needed);
+  }
+
+  approvalNeeded(needed: ApprovalNeeded): void {
     this.#emit(needed);
   }
 

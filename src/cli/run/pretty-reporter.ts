@@ -1,5 +1,6 @@
 import { stripControlsKeepColour } from "../chat/render.js";
 import type {
+  ApprovalNeeded,
   AuthorizationNeeded,
   LocatedCheck,
   Reporter,
@@ -10,7 +11,7 @@ import type {
 import type { RecordedEvent } from "./run-record.js";
 import { type Colors, describeCall } from "./run-style.js";
 import type { SourceLocation } from "./script-loader.js";
-import { isUserTurn, type Turn } from "./script-schema.js";
+import { decisionOf, isAuthTurn, isUserTurn, type Turn } from "./script-schema.js";
 
 type Write = (text: string) => void;
 
@@ -47,9 +48,14 @@ export class PrettyReporter implements Reporter {
       this.#line(
         `${number} ${colors.bold(colors.cyan("you ›"))} ${indentRest(turn.user, "      ")} ${where}`,
       );
-    } else {
+    } else if (isAuthTurn(turn)) {
       const target = turn.connectors ? ` ${turn.connectors.join(", ")}` : "";
       this.#line(`${number} ${colors.magenta(`auth › ${turn.auth}${target}`)} ${where}`);
+    } else {
+      const decision = decisionOf(turn);
+      const tools = decision.tools === "all" ? "all" : decision.tools.join(", ");
+      const reason = decision.reason ? ` (${JSON.stringify(decision.reason)})` : "";
+      this.#line(`${number} ${colors.magenta(`${decision.type} › ${tools}${reason}`)} ${where}`);
     }
   }
 
@@ -70,6 +76,11 @@ export class PrettyReporter implements Reporter {
         );
         return;
       case "authorization-required": {
+        for (const approval of event.approvals) {
+          const why = approval.reason === "target_not_named_by_user" ? " — a target you did not name" : "";
+          this.#line(`${INDENT}${colors.yellow("? approval needed")}: ${approval.summary}${why}`);
+        }
+        if (event.requests.length === 0) return;
         const names = event.requests.map((request) => request.displayName).join(", ");
         this.#line(`${INDENT}${colors.yellow("⚿ authorization needed")} (${event.reason}): ${names}`);
         for (const request of event.requests) {
@@ -137,6 +148,16 @@ export class PrettyReporter implements Reporter {
     this.#line(
       this.#colors.yellow(
         `Authorization needed in turn ${needed.turn} (${names}); stopped by --on-auth fail:`,
+      ),
+    );
+    this.#write(`${JSON.stringify(needed)}\n`);
+  }
+
+  approvalNeeded(needed: ApprovalNeeded): void {
+    const tools = [...new Set(needed.approvals.map((approval) => approval.tool))].join(", ");
+    this.#line(
+      this.#colors.yellow(
+        `Approval needed in turn ${needed.turn} (${tools}); stopped by --on-approval fail:`,
       ),
     );
     this.#write(`${JSON.stringify(needed)}\n`);

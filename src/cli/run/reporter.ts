@@ -1,4 +1,4 @@
-import type { AuthorizationRequest } from "../../agent/authorization-request.js";
+import type { ApprovalRequest, AuthorizationRequest } from "../../agent/authorization-request.js";
 import type { CheckResult, RecordedEvent } from "./run-record.js";
 import type { SourceLocation } from "./script-loader.js";
 import type { Turn } from "./script-schema.js";
@@ -34,6 +34,21 @@ export interface AuthorizationNeeded {
   connections: Pick<AuthorizationRequest, "connector" | "connection" | "status" | "url" | "expiresAt">[];
 }
 
+/** What `--on-approval fail` prints when calls wait for a decision the script does not make. */
+export interface ApprovalNeeded {
+  type: "approval-needed";
+  file: string;
+  /** 1-based, like the transcript. */
+  turn: number;
+  user: string;
+  organization?: string;
+  approvals: (Pick<
+    ApprovalRequest,
+    "toolCallId" | "tool" | "effect" | "summary" | "args" | "reason" | "targets"
+  > &
+    Partial<Pick<ApprovalRequest, "connector">>)[];
+}
+
 export interface RunSummary {
   scripts: number;
   passed: number;
@@ -51,4 +66,5 @@ export interface Reporter {
   scriptEnd(result: ScriptResult): void;
   summary(summary: RunSummary): void;
   authorizationNeeded(needed: AuthorizationNeeded): void;
+  approvalNeeded(needed: ApprovalNeeded): void;
 }

@@ -9,9 +9,16 @@ import type { Reporter, RunSummary } from "./reporter.js";
 import { transcriptColors } from "./run-style.js";
 import { formatProblem, type LoadedScript, loadScript, type ScriptProblem } from "./script-loader.js";
 import { runScript, SANDBOX_ONLY_ACTIONS } from "./script-runner.js";
-import { isUserTurn, MODEL_CHOICES, type ModelChoice, ON_AUTH_POLICIES } from "./script-schema.js";
+import {
+  isAuthTurn,
+  MODEL_CHOICES,
+  type ModelChoice,
+  ON_APPROVAL_POLICIES,
+  ON_AUTH_POLICIES,
+} from "./script-schema.js";
 
-export const RUN_HELP = `Usage: delegate run <file…|-> [--model offline|openai] [--format pretty|jsonl] [--on-auth approve|deny|wait|fail]
+export const RUN_HELP = `Usage: delegate run <file…|-> [--model offline|openai] [--format pretty|jsonl]
+                            [--on-auth approve|deny|wait|fail] [--on-approval approve|reject|fail]
 
 Runs scripted conversations (YAML or JSON; "-" reads one from stdin), each on its own runtime
 and sandbox, then checks their expectations.
@@ -20,16 +27,26 @@ and sandbox, then checks their expectations.
   --format pretty|jsonl    a readable transcript (default) or one JSON event per line
   --on-auth POLICY         what to do when a turn needs an authorization no auth turn handles:
                            approve (sandbox default), deny, wait (default against Scalekit), fail
+  --on-approval POLICY     what to do when calls wait for the person's approval (deleting, moving,
+                           writing to someone they did not name) and no approve:/reject: turn
+                           decides them: approve, reject, or fail (default)
 
 Exit codes: 0 all expectations met · 1 an expectation failed · 2 invalid script or usage ·
-3 --on-auth fail stopped at an authorization (its connections and links are printed as JSON).`;
+3 --on-auth fail stopped at an authorization (its connections and links are printed as JSON), or
+--on-approval fail stopped at calls waiting for approval (printed as JSON).`;
 
 const EXIT_FAILED = 1;
 const EXIT_INVALID = 2;
 const EXIT_AUTHORIZATION = 3;
 
 export async function runCommand(argv: string[], context: CommandContext): Promise<number> {
-  let values: { model?: string; format?: string; "on-auth"?: string; help?: boolean };
+  let values: {
+    model?: string;
+    format?: string;
+    "on-auth"?: string;
+    "on-approval"?: string;
+    help?: boolean;
+  };
   let positionals: string[];
   try {
     ({ values, positionals } = parseArgs({
@@ -38,6 +55,7 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
         model: { type: "string" },
         format: { type: "string" },
         "on-auth": { type: "string" },
+        "on-approval": { type: "string" },
         help: { type: "boolean", short: "h" },
       },
       strict: true,
@@ -56,6 +74,7 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
   const onAuth =
     choice(values["on-auth"], ON_AUTH_POLICIES, "--on-auth") ??
     (config.mode === "sandbox" ? "approve" : "wait");
+  const onApproval = choice(values["on-approval"], ON_APPROVAL_POLICIES, "--on-approval") ?? "fail";
   if (positionals.length === 0)
     throw new UsageError(
       'Name at least one script, or "-" to read one from stdin. Run "delegate run --help".',
@@ -119,12 +138,17 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
       logger,
       model: model ?? script.script.model,
       onAuth,
+      onApproval,
       reporter,
       // The transcript already shows the links; JSON lines may be going to a program.
       ...(format === "jsonl" ? { tellPerson: (text: string) => console.error(`delegate: ${text}`) } : {}),
     });
     if (outcome.authorizationNeeded) {
       reporter.authorizationNeeded(outcome.authorizationNeeded);
+      return EXIT_AUTHORIZATION;
+    }
+    if (outcome.approvalNeeded) {
+      reporter.approvalNeeded(outcome.approvalNeeded);
       return EXIT_AUTHORIZATION;
     }
     reporter.scriptEnd(outcome.result);
@@ -159,7 +183,7 @@ function environmentProblems(
       at(["sandbox", "connected", index], `connector "${connector}" is disabled by DELEGATE_CONNECTORS`);
   });
   script.turns.forEach((turn, index) => {
-    if (isUserTurn(turn)) return;
+    if (!isAuthTurn(turn)) return;
     turn.connectors?.forEach((connector, position) => {
       if (!enabled.has(connector))
         at(

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { JsonPath } from "./json-source.js";
+import { TURN_KINDS } from "./script-schema.js";
 
 /** One schema problem, still without a line and column. */
 export interface PathProblem {
@@ -19,12 +20,23 @@ const UNION_HINTS: { test: (path: JsonPath) => boolean; text: string }[] = [
     test: (path) => path.at(-1) === "interrupt",
     text: "false (no authorization asked for) or { connectors: [...] }",
   },
+  {
+    test: (path) => path.at(-1) === "approval",
+    text: "false (no approval asked for) or { tools?, targets?, reason? }",
+  },
+  {
+    test: (path) => path.at(-1) === "approve" || path.at(-1) === "reject",
+    text: "all, or a list of tool names",
+  },
   { test: (path) => path.at(-1) === "error", text: "true or { code?, contains? }" },
   {
     test: (path) => path.at(-1) === "contains" || path.at(-1) === "not_contains",
     text: "a string or a list of strings",
   },
-  { test: (path) => path.at(-2) === "turns", text: "{ user: <message> } or { auth: <action> }" },
+  {
+    test: (path) => path.at(-2) === "turns",
+    text: "{ user: <message> }, { auth: <action> }, { approve: all | [tools] } or { reject: all | [tools] }",
+  },
 ];
 
 /**
@@ -97,11 +109,12 @@ function collect(
       }
       case "invalid_union": {
         const branches = unionOptions(schemaAt(schema, relative, valueAt(input, base), false));
-        if (path.at(-2) === "turns" && isObject(value) && "user" in value && "auth" in value) {
+        const kinds = isObject(value) ? TURN_KINDS.filter((kind) => kind in value) : [];
+        if (path.at(-2) === "turns" && kinds.length > 1) {
           out.push({
             path,
             at: "value",
-            message: `${label(path)}: a turn is either a message (user:) or an authorization action (auth:), not both`,
+            message: `${label(path)}: a turn is one of a message (user:), an authorization action (auth:) or a decision (approve: / reject:), not both ${kinds.map((kind) => `${kind}:`).join(" and ")}`,
           });
           break;
         }
@@ -139,7 +152,7 @@ function collect(
 }
 
 /**
- * The branch the author meant: for a turn, the one named by its `user`/`auth` key; otherwise a
+ * The branch the author meant: for a turn, the one named by its `user`/`auth`/`approve`/`reject` key; otherwise a
  * branch that accepted the value's kind (no problem at its root), preferring the fewest problems.
  */
 function chooseBranch(
@@ -148,11 +161,8 @@ function chooseBranch(
   path: JsonPath,
 ): number | undefined {
   if (path.at(-2) === "turns" && isObject(value)) {
-    const hasUser = "user" in value;
-    const hasAuth = "auth" in value;
-    if (hasUser && !hasAuth) return 0;
-    if (hasAuth && !hasUser) return 1;
-    return undefined;
+    const kinds = TURN_KINDS.flatMap((kind, index) => (kind in value ? [index] : []));
+    return kinds.length === 1 ? kinds[0] : undefined;
   }
   let best: number | undefined;
   errors.forEach((branch, index) => {

@@ -30,6 +30,9 @@ export type LoadResult = { ok: true; loaded: LoadedScript } | { ok: false; probl
 
 export type ScriptFormat = "yaml" | "json";
 
+/** How many times a script may expand YAML aliases (`*name`): plenty for shared expectations. */
+const MAX_ALIAS_COUNT = 100;
+
 /** `.json` files are JSON; stdin that starts with `{` and reads as JSON is JSON; the rest is YAML. */
 export function detectFormat(file: string, text: string): ScriptFormat {
   if (/\.json$/i.test(file)) return "json";
@@ -79,7 +82,21 @@ export function loadScript(
         first.code === "MISSING_CHAR" ? (openingQuote(text, first.pos[0]) ?? first.pos[0]) : first.pos[0];
       return { ok: false, problems: [at(offset, `invalid YAML: ${yamlMessage(first.message)}`)] };
     }
-    value = document.toJS({ maxAliasCount: 100 });
+    try {
+      value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch (error) {
+      // An alias bomb (aliases of aliases that expand exponentially) is refused, not expanded.
+      if (!/alias/i.test((error as Error).message)) throw error;
+      return {
+        ok: false,
+        problems: [
+          at(
+            firstAlias(document) ?? 0,
+            `invalid YAML: too many alias expansions (at most ${MAX_ALIAS_COUNT}); write the values out instead of repeating them with *aliases`,
+          ),
+        ],
+      };
+    }
     // `user: what's new in #engineering` silently loses "#engineering" to a YAML comment.
     visit(document, {
       Scalar(_, node) {
@@ -162,6 +179,17 @@ function yamlNodeAt(root: Node | null, path: JsonPath, target: "value" | "key"):
     }
   }
   return (current ?? undefined) as Node | undefined;
+}
+
+/** Where the first alias (`*name`) is written, for a problem about aliases. */
+function firstAlias(document: ReturnType<typeof parseDocument>): number | undefined {
+  let offset: number | undefined;
+  visit(document, {
+    Alias(_, node) {
+      if (node.range) offset = Math.min(offset ?? Number.POSITIVE_INFINITY, node.range[0]);
+    },
+  });
+  return offset;
 }
 
 /** Where an unterminated quoted value starts (YAML reports the end of the input). */

@@ -1,5 +1,4 @@
 import { randomUUID } from "node:crypto";
-import type { AuthorizationRequest } from "../../agent/authorization-request.js";
 import {
   type ConnectorId,
   type DelegateConfig,
@@ -7,14 +6,24 @@ import {
   type Identity,
   isConnectorId,
   type Logger,
-  type RuntimeEvent,
 } from "../../index.js";
 import { openSession, type Session } from "../bootstrap.js";
+import { decisionsFor, describePendingApproval } from "./decisions.js";
+import { EventRecorder, type Pending, StopRun } from "./event-recorder.js";
 import { evaluate } from "./expectations.js";
-import type { AuthorizationNeeded, Reporter, ScriptResult } from "./reporter.js";
-import type { RecordedEvent, RunRecord } from "./run-record.js";
+import type { ApprovalNeeded, AuthorizationNeeded, Reporter, ScriptResult } from "./reporter.js";
+import type { RunRecord } from "./run-record.js";
 import type { LoadedScript } from "./script-loader.js";
-import { type AuthTurn, isUserTurn, type ModelChoice, type OnAuthPolicy } from "./script-schema.js";
+import {
+  type AuthTurn,
+  type DecisionKind,
+  decisionOf,
+  isAuthTurn,
+  isUserTurn,
+  type ModelChoice,
+  type OnApprovalPolicy,
+  type OnAuthPolicy,
+} from "./script-schema.js";
 
 export interface RunScriptOptions {
   loaded: LoadedScript;
@@ -24,6 +33,8 @@ export interface RunScriptOptions {
   model: ModelChoice;
   /** What to do with an authorization request no `auth` turn handles. */
   onAuth: OnAuthPolicy;
+  /** What to do with calls waiting for approval that no `approve`/`reject` turn decides. Default `fail`. */
+  onApproval?: OnApprovalPolicy;
   reporter: Reporter;
   /** Also shows the person what to do when a turn waits for their consent (e.g. on stderr). */
   tellPerson?: (text: string) => void;
@@ -36,9 +47,9 @@ export interface RunScriptOutcome {
   record: RunRecord;
   /** Set when `--on-auth fail` stopped the run. */
   authorizationNeeded?: AuthorizationNeeded;
+  /** Set when `--on-approval fail` stopped the run. */
+  approvalNeeded?: ApprovalNeeded;
 }
-
-type Pending = Extract<RuntimeEvent, { type: "authorization-required" }>;
 
 /** Actions that need the sandbox's emulator (they act for the person or the provider). */
 export const SANDBOX_ONLY_ACTIONS = new Set<AuthTurn["auth"]>(["approve", "deny", "expire", "revoke"]);
@@ -47,11 +58,13 @@ const SANDBOX_POLL = { initialIntervalMs: 50, maxIntervalMs: 200 };
 const SCALEKIT_POLL = { initialIntervalMs: 1_000, maxIntervalMs: 5_000 };
 const MAX_POLICY_ROUNDS = 10;
 
-class StopRun extends Error {}
-
-class AuthorizationNeededStop extends Error {
-  constructor(readonly pending: Pending) {
-    super("authorization needed");
+/** `--on-auth fail` / `--on-approval fail` met what they stop at. */
+class NeededStop extends Error {
+  constructor(
+    readonly kind: "authorization" | "approval",
+    readonly pending: Pending,
+  ) {
+    super(`${kind} needed`);
   }
 }
 
@@ -62,6 +75,7 @@ class AuthorizationNeededStop extends Error {
 export async function runScript(options: RunScriptOptions): Promise<RunScriptOutcome> {
   const { loaded, config, reporter } = options;
   const { script, file } = loaded;
+  const onApproval = options.onApproval ?? "fail";
   const stepTimeoutMs = options.stepTimeoutMs ?? 120_000;
   const sandboxMode = config.mode === "sandbox";
   const { openai, ...baseConfig } = config;
@@ -85,97 +99,23 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
     userId: script.user,
     ...(script.organization ? { organizationId: script.organization } : {}),
   };
-  const threadId = `run-${randomUUID()}`;
-  const ref = { ...identity, threadId };
+  const ref = { ...identity, threadId: `run-${randomUUID()}` };
+  const recorder = new EventRecorder(runtime, ref, reporter, file, stepTimeoutMs);
+  const note = (text: string) => reporter.note(file, recorder.turn, text);
 
-  const record: RunRecord = { events: [], turnsRun: 0 };
-  let currentTurn = 0;
-  let waiters: {
-    from: number;
-    test: (event: RuntimeEvent) => boolean;
-    resolve: (item: RecordedEvent) => void;
-  }[] = [];
-  const unsubscribe = runtime.subscribe(ref, (event) => {
-    const recorded: RecordedEvent = { seq: record.events.length, turn: currentTurn, event };
-    record.events.push(recorded);
-    reporter.event(file, recorded);
-    const ready = waiters.filter((waiter) => recorded.seq >= waiter.from && waiter.test(event));
-    waiters = waiters.filter((waiter) => !ready.includes(waiter));
-    for (const waiter of ready) waiter.resolve(recorded);
-  });
-
-  const nextSeq = () => record.events.length;
-  const waitFor = (from: number, test: (event: RuntimeEvent) => boolean, timeoutMs: number, what: string) =>
-    new Promise<RecordedEvent>((resolve, reject) => {
-      const found = record.events.find((item) => item.seq >= from && test(item.event));
-      if (found) {
-        resolve(found);
-        return;
-      }
-      const timer = setTimeout(() => {
-        waiters = waiters.filter((waiter) => waiter.resolve !== done);
-        reject(new StopRun(`${what} did not finish within ${Math.round(timeoutMs / 1000)} s`));
-      }, timeoutMs);
-      const done = (item: RecordedEvent) => {
-        clearTimeout(timer);
-        resolve(item);
-      };
-      waiters.push({ from, test, resolve: done });
-    });
-  const settles = (event: RuntimeEvent) =>
-    event.type === "turn-end" || event.type === "authorization-required";
-
-  /** Waits until the thread stops running: the turn ended or it asks for authorization. */
-  const settle = async (from: number, timeoutMs: number, what: string) => {
-    const first = await waitFor(from, (event) => settles(event) || event.type === "error", timeoutMs, what);
-    if (first.event.type === "error") {
-      // A failed run ends with turn-end; a failed resume leaves the thread waiting.
-      await waitFor(first.seq + 1, settles, 500, what).catch(() => undefined);
-    }
-  };
-
-  /** Drains a runtime stream, bounded by the step timeout. */
-  const drain = async (stream: AsyncIterable<RuntimeEvent>, what: string) => {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new StopRun(`${what} did not finish within ${Math.round(stepTimeoutMs / 1000)} s`)),
-        stepTimeoutMs,
-      );
-    });
-    try {
-      await Promise.race([
-        (async () => {
-          for await (const _ of stream) {
-            // Events are recorded by the subscription.
-          }
-        })(),
-        timeout,
-      ]);
-    } catch (error) {
-      if (error instanceof StopRun) throw error;
-      throw new StopRun(`${what} failed: ${errorMessage(error)}`);
-    } finally {
-      clearTimeout(timer);
-    }
-  };
-
-  /** The authorization the thread is waiting for, if any. */
-  const pending = (): Pending | undefined => {
-    for (let index = record.events.length - 1; index >= 0; index -= 1) {
-      const event = record.events[index]!.event;
-      if (event.type === "authorization-required") return event;
-      if (event.type === "turn-end") return undefined;
-    }
-    return undefined;
-  };
   const connectorOf = (connector: string): ConnectorId => {
     if (!isConnectorId(connector)) throw new StopRun(`unknown connector "${connector}"`);
     return connector;
   };
   const targets = (turn: AuthTurn, waiting: Pending | undefined): string[] => {
     if (turn.connectors) return turn.connectors;
-    if (waiting) return [...new Set(waiting.requests.map((request) => request.connector))];
+    if (waiting && waiting.requests.length > 0)
+      return [...new Set(waiting.requests.map((request) => request.connector))];
+    if (waiting && waiting.approvals.length > 0) {
+      throw new StopRun(
+        `\`auth: ${turn.auth}\`: no account is waiting to be connected, only calls waiting for approval; decide them with \`approve: all\` or \`reject: all\``,
+      );
+    }
     throw new StopRun(
       `\`${turn.auth}\`: nothing is waiting for authorization; list the connectors to act on, e.g. connectors: [gmail]`,
     );
@@ -192,24 +132,44 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
     Math.max(1_000, Date.parse(waiting.deadline) - Date.now()) + stepTimeoutMs;
 
   const approve = async (connectors: string[], waiting: Pending | undefined) => {
-    const from = nextSeq();
+    const from = recorder.next();
     for (const connector of connectors) await controls().approve(identity, connectorOf(connector));
-    if (waiting && allActive(waiting)) await settle(from, stepTimeoutMs, "the resumed run");
+    // Only a wait for connections resumes by itself once they are all ACTIVE.
+    if (waiting && waiting.requests.length > 0 && allActive(waiting))
+      await recorder.settle(from, stepTimeoutMs, "the resumed run");
   };
-  const cancel = async () => drain(runtime.cancel(ref), "cancelling the authorization");
+  const cancel = async () => recorder.drain(runtime.cancel(ref), "cancelling the authorization");
   const wait = async (waiting: Pending) => {
+    if (waiting.requests.length === 0) {
+      throw new StopRun(
+        "only calls waiting for approval remain, and nothing decides them by itself: use `approve:` / `reject:` turns or --on-approval",
+      );
+    }
     if (!sandboxMode) {
       const text = `waiting for consent (up to ${Math.round((Date.parse(waiting.deadline) - Date.now()) / 1000)} s) — open ${waiting.requests
         .map((request) => `${request.displayName}: ${request.url}`)
         .join(" · ")}`;
-      reporter.note(file, currentTurn, text);
+      note(text);
       options.tellPerson?.(text);
     }
-    await settle(nextSeq(), deadlineWait(waiting), "waiting for authorization");
+    await recorder.settle(recorder.next(), deadlineWait(waiting), "waiting for authorization");
+  };
+  /** Sends the person's decisions and follows the resumed run until it settles again. */
+  const decide = async (
+    waiting: Pending,
+    decision: { type: DecisionKind; tools: "all" | string[]; reason?: string },
+  ) => {
+    let decisions: ReturnType<typeof decisionsFor>;
+    try {
+      decisions = decisionsFor(waiting.approvals, decision);
+    } catch (error) {
+      throw new StopRun(errorMessage(error));
+    }
+    await recorder.drain(runtime.decide({ ...ref, decisions }), `\`${decision.type}\``);
   };
 
   const runAuthTurn = async (turn: AuthTurn) => {
-    const waiting = pending();
+    const waiting = recorder.pending();
     switch (turn.auth) {
       case "approve":
         await approve(targets(turn, waiting), waiting);
@@ -222,7 +182,7 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
         for (const connector of targets(turn, waiting))
           controls().expireLinks(identity, connectorOf(connector));
         // A recheck looks again and hands out fresh links for what is still missing.
-        if (waiting) await drain(runtime.resume(ref), "rechecking the authorization");
+        if (waiting) await recorder.drain(runtime.resume(ref), "rechecking the authorization");
         return;
       }
       case "revoke":
@@ -239,50 +199,54 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
       case "wait": {
         if (!waiting) throw new StopRun(`\`${turn.auth}\`: nothing is waiting for authorization`);
         if (turn.auth === "cancel") await cancel();
-        else if (turn.auth === "recheck") await drain(runtime.resume(ref), "rechecking the authorization");
+        else if (turn.auth === "recheck")
+          await recorder.drain(runtime.resume(ref), "rechecking the authorization");
         else await wait(waiting);
         return;
       }
     }
   };
 
-  /** `--on-auth`: handles an authorization request that no `auth` turn follows. */
+  /** `--on-approval`, then `--on-auth`: settles what no turn of the script will. */
   const applyPolicy = async () => {
     for (let round = 0; round < MAX_POLICY_ROUNDS; round += 1) {
-      const waiting = pending();
+      const waiting = recorder.pending();
       if (!waiting) return;
+      if (waiting.approvals.length > 0) {
+        const tools = [...new Set(waiting.approvals.map((approval) => approval.tool))].join(", ");
+        if (onApproval === "fail") throw new NeededStop("approval", waiting);
+        note(`--on-approval ${onApproval}: ${onApproval === "approve" ? "approving" : "rejecting"} ${tools}`);
+        await decide(waiting, { type: onApproval, tools: "all" });
+        continue;
+      }
       const connectors = [...new Set(waiting.requests.map((request) => request.connector))];
       switch (options.onAuth) {
         case "fail":
-          throw new AuthorizationNeededStop(waiting);
+          throw new NeededStop("authorization", waiting);
         case "approve":
-          reporter.note(file, currentTurn, `--on-auth approve: connecting ${connectors.join(", ")}`);
+          note(`--on-auth approve: connecting ${connectors.join(", ")}`);
           await approve(connectors, waiting);
           break;
         case "deny":
-          reporter.note(
-            file,
-            currentTurn,
-            `--on-auth deny: refusing ${connectors.join(", ")} and cancelling`,
-          );
+          note(`--on-auth deny: refusing ${connectors.join(", ")} and cancelling`);
           if (sandbox)
             for (const request of waiting.requests)
               await sandbox.controls.deny(identity, connectorOf(request.connector));
           await cancel();
           break;
         case "wait":
-          reporter.note(file, currentTurn, `--on-auth wait: waiting for ${connectors.join(", ")}`);
+          note(`--on-auth wait: waiting for ${connectors.join(", ")}`);
           await wait(waiting);
           break;
       }
     }
-    if (pending())
+    if (recorder.pending())
       throw new StopRun(
-        `still waiting for authorization after ${MAX_POLICY_ROUNDS} rounds of --on-auth ${options.onAuth}`,
+        `still waiting after ${MAX_POLICY_ROUNDS} rounds of --on-approval ${onApproval} / --on-auth ${options.onAuth}`,
       );
   };
 
-  let authorizationNeeded: AuthorizationNeeded | undefined;
+  let stop: NeededStop | undefined;
   try {
     reporter.scriptStart({
       file,
@@ -304,53 +268,81 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
       );
     }
     for (const [index, turn] of script.turns.entries()) {
-      currentTurn = index;
+      recorder.turn = index;
       reporter.turnStart(file, index, turn, loaded.locate(["turns", index]));
       if (isUserTurn(turn)) {
-        if (pending()) await applyPolicy();
-        await drain(
+        if (recorder.pending()) await applyPolicy();
+        await recorder.drain(
           runtime.send({ ...ref, text: turn.user, waitForAuthorization: false }),
           `turn ${index + 1}`,
         );
-      } else {
+      } else if (isAuthTurn(turn)) {
         await runAuthTurn(turn);
+      } else {
+        const decision = decisionOf(turn);
+        const waiting = recorder.pending();
+        if (!waiting || waiting.approvals.length === 0)
+          throw new StopRun(`\`${decision.type}\`: no call is waiting for approval`);
+        await decide(waiting, decision);
       }
-      // --on-auth resolves what no auth turn will: before the next message, and at the end
-      // after a message (a script that ends with an auth turn leaves the thread as it is).
+      // The policies resolve what no turn will: before the next message, and at the end after
+      // a message (a script that ends with an auth or decision turn leaves the thread as it is).
       const next = script.turns[index + 1];
       if (next ? isUserTurn(next) : isUserTurn(turn)) await applyPolicy();
-      record.turnsRun = index + 1;
+      recorder.record.turnsRun = index + 1;
     }
   } catch (error) {
-    if (error instanceof AuthorizationNeededStop) {
-      authorizationNeeded = {
+    if (error instanceof NeededStop) stop = error;
+    recorder.record.stopped = {
+      turn: recorder.turn,
+      reason:
+        error instanceof NeededStop
+          ? `stopped by --on-${error.kind === "approval" ? "approval" : "auth"} fail`
+          : errorMessage(error),
+    };
+  } finally {
+    recorder.close();
+    await session.close();
+  }
+
+  const record = recorder.record;
+  const checks = evaluate(script, record)
+    .map((check) => ({ ...check, file, ...loaded.locate(check.path) }))
+    .sort((a, b) => a.turn - b.turn || a.line - b.line || a.column - b.column);
+  const result: ScriptResult = { file, checks };
+  const who = {
+    file,
+    turn: recorder.turn + 1,
+    user: script.user,
+    ...(script.organization ? { organization: script.organization } : {}),
+  };
+  if (stop?.kind === "approval") {
+    return {
+      result,
+      record,
+      approvalNeeded: {
+        type: "approval-needed",
+        ...who,
+        approvals: stop.pending.approvals.map(describePendingApproval),
+      },
+    };
+  }
+  if (stop?.kind === "authorization") {
+    return {
+      result,
+      record,
+      authorizationNeeded: {
         type: "authorization-needed",
-        file,
-        turn: currentTurn + 1,
-        user: script.user,
-        ...(script.organization ? { organization: script.organization } : {}),
-        connections: error.pending.requests.map((request: AuthorizationRequest) => ({
+        ...who,
+        connections: stop.pending.requests.map((request) => ({
           connector: request.connector,
           connection: request.connection,
           status: request.status,
           url: request.url,
           expiresAt: request.expiresAt,
         })),
-      };
-    }
-    record.stopped = {
-      turn: currentTurn,
-      reason: error instanceof AuthorizationNeededStop ? "stopped by --on-auth fail" : errorMessage(error),
+      },
     };
-  } finally {
-    unsubscribe();
-    waiters = [];
-    await session.close();
   }
-
-  const checks = evaluate(script, record)
-    .map((check) => ({ ...check, file, ...loaded.locate(check.path) }))
-    .sort((a, b) => a.turn - b.turn || a.line - b.line || a.column - b.column);
-  const result: ScriptResult = { file, checks };
-  return { result, record, ...(authorizationNeeded ? { authorizationNeeded } : {}) };
+  return { result, record };
 }

@@ -13,6 +13,14 @@ export type AuthAction = (typeof AUTH_ACTIONS)[number];
 export const ON_AUTH_POLICIES = ["approve", "deny", "wait", "fail"] as const;
 export type OnAuthPolicy = (typeof ON_AUTH_POLICIES)[number];
 
+/** What `--on-approval` does with calls waiting for the person's decision that no turn decides. */
+export const ON_APPROVAL_POLICIES = ["approve", "reject", "fail"] as const;
+export type OnApprovalPolicy = (typeof ON_APPROVAL_POLICIES)[number];
+
+/** The person's decisions a script can make on calls waiting for approval. */
+export const DECISION_KINDS = ["approve", "reject"] as const;
+export type DecisionKind = (typeof DECISION_KINDS)[number];
+
 export const MODEL_CHOICES = ["offline", "openai"] as const;
 export type ModelChoice = (typeof MODEL_CHOICES)[number];
 
@@ -72,6 +80,19 @@ const InterruptExpectation = z.union([
   }),
 ]);
 
+/**
+ * `false`: no call waited for the person's approval. Otherwise some request asked to approve
+ * exactly `tools` (when given) and named every one of `targets` (recipients, channels…).
+ */
+const ApprovalExpectation = z.union([
+  z.literal(false),
+  z.strictObject({
+    tools: z.array(ToolName).min(1).optional(),
+    targets: z.array(z.string().min(1)).min(1).optional(),
+    reason: z.enum(["policy", "target_not_named_by_user"]).optional(),
+  }),
+]);
+
 const ReplyExpectation = z
   .strictObject({
     contains: z.union([z.string().min(1), z.array(z.string().min(1)).min(1)]).optional(),
@@ -95,6 +116,7 @@ export const ExpectSchema = z.strictObject({
   tools: z.array(ToolExpectation).min(1).optional(),
   not_tools: z.array(ToolName).min(1).optional(),
   interrupt: InterruptExpectation.optional(),
+  approval: ApprovalExpectation.optional(),
   reply: ReplyExpectation.optional(),
   error: ErrorExpectation.optional(),
 });
@@ -127,7 +149,23 @@ export const AuthTurnSchema = z
     }
   });
 
-export const TurnSchema = z.union([UserTurnSchema, AuthTurnSchema]);
+/** Which waiting calls a decision applies to: every one, or those of the listed tools. */
+const DecisionTarget = z.union([z.literal("all"), z.array(ToolName).min(1)]);
+
+/** The person approves calls waiting for approval: `approve: all` or `approve: [tool, …]`. */
+export const ApproveTurnSchema = z.strictObject({
+  approve: DecisionTarget,
+  expect: ExpectSchema.optional(),
+});
+
+/** The person rejects calls waiting for approval, optionally saying why (the model is told). */
+export const RejectTurnSchema = z.strictObject({
+  reject: DecisionTarget,
+  reason: z.string().trim().min(1, "the reason is empty").max(2_000).optional(),
+  expect: ExpectSchema.optional(),
+});
+
+export const TurnSchema = z.union([UserTurnSchema, AuthTurnSchema, ApproveTurnSchema, RejectTurnSchema]);
 
 const TimeZone = z.string().refine(
   (value) => {
@@ -176,6 +214,9 @@ export type Script = z.infer<typeof ScriptSchema>;
 export type Turn = z.infer<typeof TurnSchema>;
 export type UserTurn = z.infer<typeof UserTurnSchema>;
 export type AuthTurn = z.infer<typeof AuthTurnSchema>;
+export type ApproveTurn = z.infer<typeof ApproveTurnSchema>;
+export type RejectTurn = z.infer<typeof RejectTurnSchema>;
+export type DecisionTurn = ApproveTurn | RejectTurn;
 export type Expectations = z.infer<typeof ExpectSchema>;
 export type ToolExpectationInput = z.infer<typeof ToolExpectation>;
 
@@ -183,10 +224,33 @@ export function isUserTurn(turn: Turn): turn is UserTurn {
   return "user" in turn;
 }
 
+export function isAuthTurn(turn: Turn): turn is AuthTurn {
+  return "auth" in turn;
+}
+
+export function isDecisionTurn(turn: Turn): turn is DecisionTurn {
+  return "approve" in turn || "reject" in turn;
+}
+
+/** A decision turn as one shape: which decision, on which tools (`all` for every waiting call). */
+export function decisionOf(turn: DecisionTurn): {
+  type: DecisionKind;
+  tools: "all" | string[];
+  reason?: string;
+} {
+  if ("approve" in turn) return { type: "approve", tools: turn.approve };
+  return { type: "reject", tools: turn.reject, ...(turn.reason ? { reason: turn.reason } : {}) };
+}
+
+/** The key that names each kind of turn, in the order of {@link TurnSchema}'s branches. */
+export const TURN_KINDS = ["user", "auth", "approve", "reject"] as const;
+
 /** Keys each object of the format allows, for "did you mean" hints. */
 export const KNOWN_KEYS = {
   script: Object.keys(ScriptSchema.shape),
   userTurn: Object.keys(UserTurnSchema.shape),
   authTurn: ["auth", "connectors", "expect"],
+  approveTurn: Object.keys(ApproveTurnSchema.shape),
+  rejectTurn: Object.keys(RejectTurnSchema.shape),
   expect: Object.keys(ExpectSchema.shape),
 };

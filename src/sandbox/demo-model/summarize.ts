@@ -65,6 +65,24 @@ function explainFailures(failures: readonly Outcome[]): string {
     const connector = connectorOfTool(failure.name);
     const service = connector ? CONNECTOR_NAMES[connector] : "the service";
     const error = failure.error ?? "unknown error";
+    if (/kept rejecting/i.test(error)) {
+      // Not a refusal by the person: the provider refused every token, even a fresh one.
+      lines.push(
+        `I couldn't ${action}: ${service} kept rejecting my access, even right after you reconnected it, so nothing was done. The ${service} account needs reconnecting: disconnect it and connect it again.`,
+      );
+      continue;
+    }
+    if (/the person declined this action/i.test(error)) {
+      const reason = /Their reason: (.+)$/s.exec(error)?.[1]?.trim();
+      lines.push(
+        `I didn't ${action}, as you asked${reason ? ` (${truncate(reason, 120)})` : ""}; nothing was done.`,
+      );
+      continue;
+    }
+    if (/approval policy does not allow/i.test(error)) {
+      lines.push(`I didn't ${action}: Delegate's approval policy does not allow it, so nothing was done.`);
+      continue;
+    }
     if (/authorization was cancelled/i.test(error)) {
       lines.push(`I didn't ${action}: you cancelled connecting ${service}, so nothing was done.`);
       if (connector) connect.add(connector);

@@ -128,6 +128,46 @@ describe("ScalekitAgentAuth against the emulator (real ScalekitClient)", () => {
     emulator.setHostedTools([]);
   });
 
+  it("keeps Scalekit's and a tool's raw error text out of the message, in the cause for the log", async () => {
+    const user = nextUser();
+    const internal = "upstream answered 500: panic in /srv/provider/fetch.go:12";
+    emulator.setHostedTools([
+      {
+        connection: "gmail",
+        provider: "GMAIL",
+        definition: {
+          name: "gmail_fetch_mails",
+          description: "Fetch mails",
+          input_schema: { type: "object" },
+        },
+        execute: async () => {
+          throw new Error(internal);
+        },
+      },
+    ]);
+    try {
+      await emulator.approve(user.userId, "gmail", user);
+      const toolError = (await auth
+        .executeTool({ identity: user, connection: "gmail", toolName: "gmail_fetch_mails", input: {} })
+        .catch((e: unknown) => e)) as Error;
+      expect(isDelegateError(toolError, "TOOL_FAILED")).toBe(true);
+      expect(toolError.message).toBe(
+        "The tool failed (TOOL_EXECUTION_FAILED). Check the arguments, or try again in a moment.",
+      );
+      expect(String(toolError.cause)).toContain(internal);
+    } finally {
+      emulator.setHostedTools([]);
+    }
+
+    emulator.failNext("ListConnectedAccounts", 1, Code.Internal, "db down at /var/lib/scalekit/accounts.db");
+    const error = (await auth.getStatuses(user, ["gmail"]).catch((e: unknown) => e)) as Error;
+    expect(isDelegateError(error, "SCALEKIT_ERROR")).toBe(true);
+    expect(error.message).toBe(
+      "Scalekit could not list connected accounts (gRPC Internal). Try again in a moment; if it keeps failing, check the connection in the Scalekit dashboard.",
+    );
+    expect(String(error.cause)).toContain("/var/lib/scalekit");
+  });
+
   it("retries Unavailable in the SDK, then gives a clear SCALEKIT_UNAVAILABLE", async () => {
     const user = nextUser();
     emulator.failNext("ListConnectedAccounts", 2, Code.Unavailable);

@@ -1,3 +1,4 @@
+import { type AddressInfo, createServer } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ProviderClient } from "../../../src/connectors/provider-client.js";
 import { isDelegateError } from "../../../src/errors.js";
@@ -81,5 +82,72 @@ describe("ProviderClient retries", () => {
     });
     await client(true).request(draft);
     expect(server.requests.map((r) => r.status)).toEqual([503, 429, 200]);
+  });
+});
+
+describe("ProviderClient error messages", () => {
+  const INTERNAL = "Backend Error in /srv/gmail/internal/drafts.go:88 (shard gm-7)";
+  const failure = async (sideEffect: boolean, request: Parameters<ProviderClient["request"]>[0]) => {
+    const error = await client(sideEffect)
+      .request(request)
+      .catch((e: unknown) => e);
+    expect(isDelegateError(error)).toBe(true);
+    return error as Error & { code: string; details: Record<string, unknown>; cause?: unknown };
+  };
+
+  it("gives the status and what to do for a 5xx, never its body, and keeps the body in the cause", async () => {
+    // The first attempt and its three retries.
+    server.failNext("/gmail/v1/users/me/messages", 4, {
+      status: 500,
+      body: { error: { code: 500, message: INTERNAL } },
+    });
+    const error = await failure(false, { path: "/gmail/v1/users/me/messages" });
+    expect(error.code).toBe("PROVIDER_ERROR");
+    expect(error.message).toBe("Gmail is unavailable right now (HTTP 500). Try again in a few minutes.");
+    expect(JSON.stringify(error)).not.toContain("/srv/");
+    expect(String((error.cause as Error).message)).toContain(INTERNAL);
+    expect(server.requests).toHaveLength(4);
+  });
+
+  it("leaves out a raw (non-JSON) body and a client error's message that reads like a dump", async () => {
+    server.failNext("/gmail/v1/users/me/messages", 1, {
+      status: 400,
+      body: "<html><body>Bad Request: /var/www/app/handler.php line 12</body></html>",
+    });
+    const raw = await failure(false, { path: "/gmail/v1/users/me/messages" });
+    expect(raw.message).toBe("Gmail refused the request (HTTP 400). Check the arguments and try again.");
+    server.failNext("/gmail/v1/users/me/messages", 1, {
+      status: 400,
+      body: { error: { code: 400, message: "NullPointerException at com.google.Api.handle(Api.java:41)" } },
+    });
+    const dump = await failure(false, { path: "/gmail/v1/users/me/messages" });
+    expect(dump.message).toBe("Gmail refused the request (HTTP 400). Check the arguments and try again.");
+  });
+
+  it("keeps a client error's own message when it reads like one, so the model can fix the call", async () => {
+    server.failNext("/gmail/v1/users/me/messages", 1, {
+      status: 400,
+      body: { error: { code: 400, message: "Invalid value for max_results: 900" } },
+    });
+    const error = await failure(false, { path: "/gmail/v1/users/me/messages" });
+    expect(error.message).toBe(
+      "Gmail refused the request (HTTP 400): Invalid value for max_results: 900. Check the arguments and try again.",
+    );
+  });
+
+  it("names a network failure by its code and never echoes the token", async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, "127.0.0.1", resolve));
+    const port = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const offline = new ProviderClient({
+      connector: "gmail",
+      baseUrl: `http://127.0.0.1:${port}`,
+      accessToken: TOKEN,
+      retry: { maxRetries: 0, initialDelayMs: 1, maxDelayMs: 1 },
+    });
+    const error = (await offline.request({ path: "/x" }).catch((e: unknown) => e)) as Error;
+    expect(error.message).toBe("Gmail could not be reached (ECONNREFUSED). Try again in a few minutes.");
+    expect(JSON.stringify({ message: error.message, cause: String(error.cause) })).not.toContain(TOKEN);
   });
 });

@@ -169,6 +169,61 @@ describe("evaluate", () => {
     expect(check?.actual).toContain("links not regenerated for gmail");
   });
 
+  it("checks approvals: exactly the tools asked, every named target, the reason; false means none", () => {
+    const asking = (
+      approvals: { tool: string; targets: string[]; reason?: "policy" | "target_not_named_by_user" }[],
+      requests: string[] = [],
+    ): Input => ({
+      type: "authorization-required",
+      requests: requests.map((connector) => request(connector)),
+      approvals: approvals.map((item, index) => ({
+        toolCallId: `a${index}`,
+        tool: item.tool,
+        effect: "write" as const,
+        summary: `${item.tool} to ${item.targets.join(", ")}`,
+        args: {},
+        reason: item.reason ?? "policy",
+        targets: item.targets.map((display) => ({
+          kind: "email" as const,
+          field: "to",
+          display,
+          named: false,
+        })),
+      })),
+      message: "Approve",
+      reason: requests.length > 0 ? "not_connected" : "approval_required",
+      deadline: "2030-01-01T00:00:00.000Z",
+    });
+    const expectation = (approval: unknown) =>
+      script([{ user: "x", expect: { approval } }, { approve: "all" }]);
+    const events = record([
+      [
+        0,
+        asking([
+          { tool: "gmail_send_message", targets: ["eve@evil.example"], reason: "target_not_named_by_user" },
+        ]),
+      ],
+      [1, result("a0", "gmail_send_message")],
+    ]);
+    const met = (approval: unknown) => evaluate(expectation(approval), events)[0];
+    expect(met({ tools: ["gmail_send_message"], targets: ["eve@evil.example"] })?.met).toBe(true);
+    expect(met({ reason: "target_not_named_by_user" })?.met).toBe(true);
+    expect(met({ tools: ["gmail_send_message", "slack_post_message"] })).toMatchObject({
+      met: false,
+      expected: "a request to approve exactly [gmail_send_message, slack_post_message]",
+      actual:
+        "gmail_send_message [eve@evil.example] (target_not_named_by_user): gmail_send_message to eve@evil.example",
+    });
+    expect(met({ targets: ["sam@example.com"] })?.met).toBe(false);
+    expect(met({ reason: "policy" })?.met).toBe(false);
+    expect(met(false)).toMatchObject({ met: false, expected: "no approval request" });
+    // A wait for connections alone is no approval, and an approval alone asks to connect nothing.
+    const connectOnly = record([[0, interrupt(["gmail"])]]);
+    expect(evaluate(expectation(false), connectOnly)[0]?.met).toBe(true);
+    const approvalOnly = script([{ user: "x", expect: { interrupt: false } }]);
+    expect(evaluate(approvalOnly, events)[0]?.met).toBe(true);
+  });
+
   it("checks replies, including absent words", () => {
     const turns = script([
       { user: "x", expect: { reply: { contains: "hello", not_contains: "token", matches: "^Hi" } } },

@@ -131,7 +131,67 @@ describe("loadScript", () => {
       "turns[0].user: expected a string, got number 5",
     );
     expect(only("user: a\nturns:\n  - user: hi\n    auth: approve\n").message).toContain("not both");
-    expect(only("user: a\nturns:\n  - {}\n").message).toContain("{ user: <message> } or { auth: <action> }");
+    expect(only("user: a\nturns:\n  - {}\n").message).toContain(
+      "{ user: <message> }, { auth: <action> }, { approve: all | [tools] } or { reject: all | [tools] }",
+    );
+  });
+
+  it("reads approve and reject turns and approval expectations", () => {
+    const result = loadScript(
+      `user: a
+turns:
+  - user: cancel my lunch with Sam tomorrow
+    expect:
+      approval: { tools: [google_calendar_delete_event], targets: [sam@example.com], reason: policy }
+  - reject: all
+    reason: I still want to go
+    expect: { approval: false }
+  - approve: [gmail_send_message, slack_post_message]
+`,
+      "s.yaml",
+    );
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.loaded.script.turns.slice(1)).toEqual([
+      { reject: "all", reason: "I still want to go", expect: { approval: false } },
+      { approve: ["gmail_send_message", "slack_post_message"] },
+    ]);
+    expect(result.loaded.script.turns[0]?.expect?.approval).toEqual({
+      tools: ["google_calendar_delete_event"],
+      targets: ["sam@example.com"],
+      reason: "policy",
+    });
+  });
+
+  it("explains mistakes in approve and reject turns", () => {
+    expect(only("user: a\nturns:\n  - approve: some\n").message).toBe(
+      'turns[0].approve: expected all, or a list of tool names, got "some"',
+    );
+    expect(only("user: a\nturns:\n  - approve: all\n    reason: no\n").message).toBe(
+      'turns[0]: unknown key "reason"; allowed: approve, expect',
+    );
+    expect(only("user: a\nturns:\n  - reject: all\n    reasn: no\n").message).toContain(
+      '(did you mean "reason"?)',
+    );
+    expect(only("user: a\nturns:\n  - approve: all\n    reject: all\n").message).toContain(
+      "not both approve: and reject:",
+    );
+    expect(only("user: a\nturns:\n  - user: hi\n    expect: { approval: true }\n").message).toBe(
+      "turns[0].expect.approval: expected false (no approval asked for) or { tools?, targets?, reason? }, got boolean true",
+    );
+  });
+
+  it("refuses a YAML alias bomb at the first alias, without expanding it", () => {
+    const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (const name of ["b", "c", "d", "e", "f", "g"]) {
+      const previous = levels.at(-1)!.slice(0, 1);
+      levels.push(`${name}: &${name} [${Array(9).fill(`*${previous}`).join(", ")}]`);
+    }
+    const problem = only(`user: alice\n${levels.join("\n")}\nturns:\n  - user: hi\n`);
+    expect(problem).toMatchObject({ line: 3, column: 8 });
+    expect(problem.message).toBe(
+      "invalid YAML: too many alias expansions (at most 100); write the values out instead of repeating them with *aliases",
+    );
   });
 
   it("checks auth turn rules, connectors and regular expressions", () => {
