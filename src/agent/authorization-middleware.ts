@@ -5,7 +5,7 @@ import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import { type Identity, type IdentityResolver, identityFromContext } from "../auth/identity.js";
 import type { ToolBinding } from "../connectors/build-tools.js";
 import { CONNECTORS } from "../connectors/registry.js";
-import { errorMessage, isDelegateError } from "../errors.js";
+import { errorMessage, isDelegateError, upstreamText } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ApprovalPolicy } from "./approvals/policy.js";
 import { provenanceOf } from "./approvals/provenance.js";
@@ -202,9 +202,13 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
             audit(options, identity, like, "error", code, Date.now() - started, allowedBy);
             if (code === "INTERNAL")
               logger.error({ tool: call.name, error: errorMessage(error) }, "tool failed");
-            const text = retriedAfterReconnect
-              ? `${errorMessage(error)} This still failed after reconnecting, so the request was not completed.`
-              : errorMessage(error);
+            // What the provider or Scalekit said verbatim stays in the log, not in the thread.
+            else logger.warn({ tool: call.name, code, upstream: upstreamText(error) }, "tool failed");
+            const text = !retriedAfterReconnect
+              ? errorMessage(error)
+              : needsReconnect
+                ? keptRejecting(like, binding)
+                : `${errorMessage(error)} This still failed after reconnecting, so the request was not completed.`;
             return errorResult(like, text);
           }
           auth.invalidate(identity, binding.connection);
@@ -280,6 +284,12 @@ function notRunText(
       ? `Authorization timed out: ${name} was not connected in time`
       : `Authorization was cancelled: the user did not connect ${name} or approve the action`;
   return `${why}, so ${call.name} did not run and nothing was changed. They can ask again whenever they are ready.`;
+}
+
+/** A token refused again right after reconnecting: the account, not the person, is the problem. */
+function keptRejecting(call: ToolCallLike, binding: ToolBinding): string {
+  const name = CONNECTORS[binding.connector].displayName;
+  return `${name} kept rejecting the access token, even right after the account was reconnected, so ${call.name} did not run and nothing was changed. The ${name} account needs reconnecting: disconnect it and connect it again (and check that it still allows this app).`;
 }
 
 function errorResult(call: ToolCallLike, text: string): ToolMessage {

@@ -334,6 +334,7 @@ class Runtime implements AgentRuntime {
         this.#coordinator.reportProgress(item, active, "webhook");
       }
     }
+    this.#deps.logger.debug({ waiting: pending.length, resumed }, "webhook: handled");
     return { status: 200, resumed };
   }
 
