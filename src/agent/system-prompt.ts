@@ -56,7 +56,9 @@ export function renderSystemPrompt(template: string, values: PromptValues): stri
                 ? "unknown"
                 : status === "NOT_FOUND" || status === "PENDING_AUTH"
                   ? "not connected yet (calling its tools will ask the user to connect)"
-                  : `needs reconnecting (${status.toLowerCase()})`;
+                  : status === "PENDING_VERIFICATION"
+                    ? "consent given but not verified yet (calling its tools will ask the user to finish connecting)"
+                    : `needs reconnecting (${status.toLowerCase()})`;
           return `- ${CONNECTORS[id].displayName}: ${text}`;
         })
         .join("\n")

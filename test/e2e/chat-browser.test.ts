@@ -44,7 +44,9 @@ describe.skipIf(!hasChromium).concurrent("consent in a real browser", () => {
   it("opens the printed link, checks the consent page, clicks Allow, and the REPL resumes", async () => {
     const dataDir = tempDataDir();
     const user = "robin@example.com";
-    const cli = spawnCli(["chat", "--user", user], { dataDir });
+    // The consent page's own "Connected" answer: without user verification (chat-verify-browser
+    // covers the default, where Allow leads to the REPL's loopback listener).
+    const cli = spawnCli(["chat", "--user", user], { dataDir, env: { DELEGATE_VERIFY: "off" } });
     const page = await browser.newPage({ viewport: { width: 800, height: 720 } });
     try {
       cli.writeLine("show my unread email");

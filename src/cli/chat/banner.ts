@@ -96,7 +96,8 @@ function describeStatus(item: ConnectionOverview): string {
     case "PENDING_AUTH":
       return "waiting for consent";
     case "PENDING_VERIFICATION":
-      return "pending verification";
+      // Consent was given, but the browser never came back to this REPL's verify listener.
+      return "consent given, not verified (connect again from this computer)";
     case "EXPIRED":
       return "expired, reconnect";
     case "DISCONNECTED":

@@ -103,6 +103,7 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
       config,
       logger,
       overrides: { authorizationTimeoutMs: timeoutSeconds * 1000 },
+      verifyOnLoopback: true,
     });
   } catch (error) {
     throw logged(error, logger, logPath, "chat could not start");
@@ -117,6 +118,8 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
     }
   }
   state.remember(userId, threadId);
+  // The verify redirect is accepted only for the user this REPL acts for (it follows /user).
+  if (session.verifier) session.verifier.identity = { userId };
   const examples = session.environment.demoModel ? await demoExamples() : [];
   const notes: string[] = [];
   if (values.yes) {
@@ -144,7 +147,10 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
     examples,
     notes,
     approveAll: values.yes === true,
-    onThread: (identity, id) => state.remember(identity.userId, id),
+    onThread: (identity, id) => {
+      state.remember(identity.userId, id);
+      if (session.verifier) session.verifier.identity = identity;
+    },
     logger,
     ...(logPath ? { logPath } : {}),
   });

@@ -142,6 +142,10 @@ export function connectedAccountService({
     },
 
     async getMagicLinkForConnectedAccount(request) {
+      const verifyUrl = request.userVerifyUrl;
+      if (verifyUrl && !(URL.canParse(verifyUrl) && /^https?:\/\/[^\s/]/.test(verifyUrl))) {
+        throw invalidArgument("user_verify_url must be an absolute http(s) URL");
+      }
       const account = resolveAccount(store, request);
       const link = store.issueLink(account, { state: request.state, userVerifyUrl: request.userVerifyUrl });
       return { link: link.url, expiry: timestampFromMs(link.expiresAt) };

@@ -61,7 +61,8 @@ export async function magicLinkRoute(
     }
     return sendHtml(response, 410, renderUnusableLinkPage(state === "valid" ? "orphaned" : state));
   }
-  if (request.method === "GET") return sendHtml(response, 200, consentPage(link, account));
+  if (request.method === "GET")
+    return sendHtml(response, 200, consentPage(link, account), link.userVerifyUrl);
   return answer(options, link, account, request, response);
 }
 
@@ -101,6 +102,7 @@ async function answer(
         response,
         400,
         consentPage(link, account, `Fill in ${account.connection.staticAuthFields.join(", ")}.`),
+        link.userVerifyUrl,
       );
     }
     outcome = options.store.completeConsent(link, "allow", checked.ok);

@@ -34,11 +34,19 @@ export async function readBody(request: NodeRequest): Promise<string> {
 /** Content-Security-Policy for the pages: inline styles only, forms post back to the page's origin. */
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'";
 
-export function sendHtml(response: Response, status: number, html: string): void {
+/**
+ * `redirectTo`: an origin the page's form may end up at. Browsers apply form-action to the
+ * redirects a form post follows too, so the consent page names the user-verify URL's origin.
+ */
+export function sendHtml(response: Response, status: number, html: string, redirectTo?: string): void {
   response.statusCode = status;
   response.setHeader("content-type", "text/html; charset=utf-8");
   response.setHeader("cache-control", "no-store");
-  response.setHeader("content-security-policy", PAGE_CSP);
+  const target = redirectTo ? ` ${new URL(redirectTo).origin}` : "";
+  response.setHeader(
+    "content-security-policy",
+    PAGE_CSP.replace("form-action 'self'", `form-action 'self'${target}`),
+  );
   response.setHeader("x-content-type-options", "nosniff");
   response.setHeader("x-frame-options", "DENY");
   // The link is a bearer secret: never sent as a referrer to other origins. (Not no-referrer,

@@ -1,0 +1,89 @@
+/**
+ * The command-line OAuth pattern at a real terminal: `delegate chat` in a tmux pane prints a
+ * link, real Chromium opens it and clicks Allow, follows the redirect to the REPL's loopback
+ * listener, which verifies the user and shows "Gmail connected — you can go back to the
+ * terminal", and the REPL resumes by itself: no key is pressed after the request.
+ */
+import { homedir } from "node:os";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gmailSeed } from "../../src/sandbox/providers/gmail-seed.js";
+import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from "../helpers/browser.js";
+import { cliCommandLine, MAGIC_LINK, tempDataDir } from "../helpers/cli-process.js";
+import { TMUX_PATH, TmuxPane } from "../helpers/tmux.js";
+
+const ready = chromiumAvailable() && TMUX_PATH !== undefined;
+if (!ready) {
+  console.log(
+    `chat-verify-browser: skipped, needs tmux and ${CHROMIUM_PATH} (apt-get install tmux chromium)`,
+  );
+}
+
+const FIRST_UNREAD =
+  gmailSeed(new Date()).find((mail) => mail.labels.includes("UNREAD"))?.subject ?? "unread";
+
+describe.skipIf(!ready)("consent in Chromium, verified on this machine, at a terminal", () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launchChromium();
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("Chromium follows the redirect to the loopback listener and the REPL resumes without a keystroke", async ({
+    onTestFinished,
+  }) => {
+    const dataDir = tempDataDir();
+    const pane = TmuxPane.start({
+      command: cliCommandLine(["chat", "--user", "rhea"]),
+      env: {
+        PATH: process.env.PATH ?? "/usr/bin:/bin",
+        HOME: homedir(),
+        TERM: "xterm-256color",
+        LANG: "C.UTF-8",
+        DELEGATE_DATA_DIR: dataDir,
+      },
+      cwd: dataDir,
+    });
+    onTestFinished(() => pane.kill());
+    const page = await browser.newPage();
+    onTestFinished(() => page.close());
+
+    await pane.waitFor(/^you › $/m);
+    pane.type("show my unread email");
+    pane.press("Enter");
+    const linkRow = new RegExp(`^ {2}Gmail {2}(${MAGIC_LINK.source}) {2}\\(link expires`, "m");
+    const link = (await pane.waitFor(linkRow)).match(linkRow)?.[1] ?? "";
+    await pane.waitFor(/Waiting for you to connect Gmail… \d:\d\d/);
+
+    await page.goto(link);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Connect Gmail");
+    // Allow → the consent page's 303 → the REPL's listener on 127.0.0.1 (no key pressed).
+    await Promise.all([
+      page.waitForURL(/^http:\/\/127\.0\.0\.1:\d+\/delegate\/verify\//),
+      page.getByRole("button", { name: "Allow" }).click(),
+    ]);
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Connected");
+    expect(await page.locator("main p").textContent()).toBe(
+      "Gmail connected — you can go back to the terminal.",
+    );
+    expect(await page.title()).toBe("Gmail connected · Delegate");
+
+    await pane.waitFor("✓ Gmail connected");
+    await pane.waitFor(/^ {2}✓ gmail_search_messages\(query: "is:unread".*\) → \d+ messages$/m);
+    await pane.waitFor(FIRST_UNREAD);
+    await pane.waitFor(/^you › $/m);
+
+    // Reloading the page presents the same redirect again: refused, nothing runs twice.
+    await page.reload();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Not connected");
+    expect(await page.locator("main p").textContent()).toContain("already used");
+
+    pane.press("C-d");
+    expect(await pane.waitForExit(), pane.capture()).toBe(0);
+    const screen = pane.capture();
+    expect(screen.match(/✓ Gmail connected/g)).toHaveLength(1);
+    expect(screen.match(/✓ gmail_search_messages/g)).toHaveLength(1);
+  });
+});
