@@ -1,5 +1,6 @@
 import { AIMessage, AIMessageChunk, type BaseMessage, ToolMessage } from "langchain";
 import { type AuthorizationInterrupt, isAuthorizationInterrupt } from "../agent/authorization-request.js";
+import { summarizeResult } from "../agent/result-summary.js";
 import type { RuntimeEvent } from "./events.js";
 
 const PREVIEW_LIMIT = 400;
@@ -120,43 +121,4 @@ export class EventTranslator {
     }
     return events;
   }
-}
-
-/** Result keys that hold the items a tool found (not e.g. a message's labels), with their singular. */
-const COLLECTIONS: Readonly<Record<string, string>> = {
-  messages: "message",
-  events: "event",
-  channels: "channel",
-  users: "user",
-  results: "result",
-  matches: "match",
-  slots: "slot",
-  pages: "page",
-  threads: "thread",
-};
-
-/** "6 messages", "sent", or the first line of an error: enough for a one-line activity log. */
-export function summarizeResult(content: string, isError: boolean): string {
-  const firstLine = (text: string) => {
-    const line = (text.split("\n")[0] ?? "").replace(/^Error:\s*/, "");
-    return line.length > 140 ? `${line.slice(0, 139)}…` : line;
-  };
-  if (isError) return firstLine(content);
-  try {
-    const value = JSON.parse(content) as unknown;
-    if (Array.isArray(value)) return `${value.length} items`;
-    if (value && typeof value === "object") {
-      const record = value as Record<string, unknown>;
-      for (const [key, item] of Object.entries(record)) {
-        const singular = COLLECTIONS[key];
-        if (Array.isArray(item) && singular) return `${item.length} ${item.length === 1 ? singular : key}`;
-      }
-      if (record.deleted === true) return "deleted";
-      if (record.sent === true) return "sent";
-      return "done";
-    }
-  } catch {
-    // Plain-text results are summarized by their first line.
-  }
-  return firstLine(content) || "done";
 }
