@@ -9,7 +9,13 @@ import { DelegateError } from "../errors.js";
 export interface DelegateConfig {
   /** `sandbox` when SCALEKIT_ENV_URL is unset: everything runs against local emulators. */
   mode: "sandbox" | "scalekit";
-  scalekit?: { environmentUrl: string; clientId: string; clientSecret: string };
+  scalekit?: {
+    environmentUrl: string;
+    clientId: string;
+    clientSecret: string;
+    /** SCALEKIT_IDENTITY_FIELDS=off: send only the identifier, not organization_id/user_id. */
+    identityFields?: boolean;
+  };
   /** SCALEKIT_WEBHOOK_SECRET (`whsec_…`): verifies Scalekit's webhooks (the sandbox has its own). */
   webhookSecret?: string;
   /** Undefined means the offline demo model. */
@@ -60,6 +66,7 @@ const EnvSchema = z.object({
   SCALEKIT_ENV_URL: url("SCALEKIT_ENV_URL"),
   SCALEKIT_CLIENT_ID: optionalText,
   SCALEKIT_CLIENT_SECRET: optionalText,
+  SCALEKIT_IDENTITY_FIELDS: optionalText.pipe(z.enum(["on", "off"]).optional()),
   SCALEKIT_WEBHOOK_SECRET: optionalText.refine((value) => value === undefined || value.startsWith("whsec_"), {
     message:
       "SCALEKIT_WEBHOOK_SECRET must be the signing secret Scalekit shows for your webhook endpoint (whsec_…).",
@@ -103,9 +110,11 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
             ? "DELEGATE_TOOLS must be direct (Delegate's connector tools) or catalog (Scalekit-hosted tools)."
             : name === "DELEGATE_VERIFY"
               ? "DELEGATE_VERIFY must be on (bind consent to the person with Scalekit user verification, the default) or off."
-              : issue.message.includes(name)
-                ? issue.message
-                : `${name}: ${issue.message}`,
+              : name === "SCALEKIT_IDENTITY_FIELDS"
+                ? "SCALEKIT_IDENTITY_FIELDS must be on (send organization_id and user_id with the identifier, the default) or off."
+                : issue.message.includes(name)
+                  ? issue.message
+                  : `${name}: ${issue.message}`,
       );
       // Drop the invalid value and keep checking the rest, so one error lists every problem.
       raw[name] = undefined;
@@ -139,6 +148,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         environmentUrl: values.SCALEKIT_ENV_URL,
         clientId: values.SCALEKIT_CLIENT_ID,
         clientSecret: values.SCALEKIT_CLIENT_SECRET,
+        ...(values.SCALEKIT_IDENTITY_FIELDS === "off" ? { identityFields: false } : {}),
       };
     }
   }
