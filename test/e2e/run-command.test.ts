@@ -296,6 +296,14 @@ turns:
       expect(result.code, args[0]).toBe(2);
       expect(result.stderr, args[0]).toBe(unusable);
     }
+    const mixed = await delegateRun([join("examples", "gmail.yaml")], {
+      env: { DELEGATE_CONNECTORS: "-gmail,slack" },
+    });
+    expect(mixed.code).toBe(2);
+    expect(mixed.stdout).toBe("");
+    expect(mixed.stderr).toBe(
+      "delegate: Invalid configuration:\n  - DELEGATE_CONNECTORS mixes connectors to enable (slack) with exclusions (-gmail); use either a list (gmail,slack) or only exclusions (-notion,-outlook).\n",
+    );
   });
 
   it("reads a script from stdin and writes one JSON event per line", async ({ expect }) => {

@@ -1,3 +1,5 @@
+import { subscribe, unsubscribe } from "node:diagnostics_channel";
+import type { Socket } from "node:net";
 import { inspect } from "node:util";
 import { Code } from "@connectrpc/connect";
 import {
@@ -6,7 +8,7 @@ import {
   ScalekitServiceUnavailableException,
   ScalekitTooManyRequestsException,
 } from "@scalekit-sdk/node";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type ScalekitEmulator, startScalekitEmulator } from "../../src/sandbox/scalekit/index.js";
 
 const emulators: ScalekitEmulator[] = [];
@@ -25,8 +27,28 @@ async function startWarm() {
   return { emulator, client };
 }
 
-/** Lets the client notice closed sockets before its next call. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 20));
+/** The SDK's sockets (every client socket this process opens), to see when it notices a drop. */
+const clientSockets: Socket[] = [];
+const trackSocket = (message: unknown) => {
+  clientSockets.push((message as { socket: Socket }).socket);
+};
+beforeAll(() => subscribe("net.client.socket", trackSocket));
+afterAll(() => {
+  unsubscribe("net.client.socket", trackSocket);
+});
+
+/**
+ * Drops the emulator's connections and resolves once the client's end of each has closed: by
+ * then its HTTP/2 session is closed too, so the next call opens a new connection.
+ */
+async function dropConnections(emulator: ScalekitEmulator): Promise<void> {
+  const port = Number(new URL(emulator.url).port);
+  const open = clientSockets.filter((socket) => !socket.destroyed && socket.remotePort === port);
+  expect(open.length).toBeGreaterThan(0);
+  const closed = open.map((socket) => new Promise((resolve) => socket.once("close", resolve)));
+  emulator.dropConnections();
+  await Promise.all(closed);
+}
 
 const list = (client: ScalekitClient) => client.connectedAccounts.listConnectedAccounts({ identifier: "u1" });
 
@@ -124,8 +146,7 @@ describe("Scalekit emulator fault injection", () => {
 
   it("after dropped connections the SDK reconnects", async () => {
     const { emulator, client } = await startWarm();
-    emulator.dropConnections();
-    await settle();
+    await dropConnections(emulator);
     await expect(list(client)).resolves.toBeDefined();
     expect(emulator.calls.count("ListConnectedAccounts")).toBe(1);
   });
@@ -133,8 +154,7 @@ describe("Scalekit emulator fault injection", () => {
   it("a reset connection surfaces as the SDK's [aborted] ScalekitConflictException, without retry", async () => {
     const { emulator, client } = await startWarm();
     emulator.resetNextConnections(1);
-    emulator.dropConnections();
-    await settle();
+    await dropConnections(emulator);
     const error = await list(client).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ScalekitConflictException);
     expect((error as Error).message).toMatch(/ECONNRESET/);

@@ -272,8 +272,12 @@ describe("CachedAgentAuth", () => {
     await emulator.approve(user.userId, "gmail", user);
     emulator.setLatency(300, "ListConnectedAccounts");
     try {
+      const calls = emulator.calls.count("ListConnectedAccounts");
       const before = cached.getStatuses(user, ["gmail"]);
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      // The look-up has reached Scalekit (its answer is held back by the latency).
+      while (emulator.calls.count("ListConnectedAccounts") === calls) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
       emulator.revokeAccount(user.userId, "gmail", user);
       cached.invalidate(user, "gmail");
       const after = await cached.getStatuses(user, ["gmail"]);

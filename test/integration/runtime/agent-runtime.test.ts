@@ -71,7 +71,14 @@ describe("createAgentRuntime on the sandbox", () => {
             5000,
             "gmail progress",
           );
-          await new Promise((resolve) => setTimeout(resolve, 200));
+          // Two more status checks after Gmail's: the watcher looked again with Slack still
+          // missing and had every chance to send too early.
+          const checks = e.sandbox.scalekit.calls.count("ListConnectedAccounts");
+          await waitFor(
+            () => e.sandbox.scalekit.calls.count("ListConnectedAccounts") >= checks + 2,
+            5000,
+            "two more status checks",
+          );
           expect(sentTo(e, "bob", "sam@example.com")).toHaveLength(0);
           // A manual recheck re-raises the interrupt with only what is still missing.
           const recheck = await collect(e.runtime.resume({ userId: "bob", threadId: "t-combo" }));
@@ -256,6 +263,48 @@ describe("createAgentRuntime on the sandbox", () => {
     stop();
     expect(malloryHeard).toEqual([]);
     expect(await e.runtime.listPendingAuthorizations({ userId: "mallory" })).toEqual([]);
+  });
+
+  it("refuses a malformed user with INVALID_INPUT on every identity call, never a raw validation dump", async () => {
+    env = await startSandboxRuntime();
+    const e = env;
+    const bad = { userId: "acme/alice" };
+    for (const attempt of [
+      () => e.runtime.connect(bad, "gmail"),
+      () => e.runtime.listConnections(bad),
+      () => e.runtime.disconnect(bad, "gmail"),
+      () => e.runtime.listPendingAuthorizations(bad),
+      () => e.runtime.getThread({ ...bad, threadId: "t1" }),
+    ]) {
+      const error = await attempt().catch((err: unknown) => err);
+      expect(isDelegateError(error, "INVALID_INPUT"), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/^Invalid user \(userId: /);
+      expect((error as Error).message).not.toMatch(/^\[|"code":/);
+    }
+    expect(e.sandbox.scalekit.calls.count()).toBe(0);
+  });
+
+  it("after a token is refused again right after reconnecting, says the account needs reconnecting", async () => {
+    env = await startSandboxRuntime();
+    const e = env;
+    await e.sandbox.controls.approve({ userId: "fay" }, "gmail");
+    e.sandbox.providers.failNext("/gmail/v1/users/me/messages", 5, {
+      status: 401,
+      body: { error: { code: 401, message: "Invalid Credentials (/srv/auth/verify.go:42)" } },
+    });
+    const events = await collect(
+      e.runtime.send({ userId: "fay", threadId: "t-401", text: "show my unread email" }),
+      async (event) => {
+        if (event.type === "authorization-required")
+          await e.sandbox.controls.approve({ userId: "fay" }, "gmail");
+      },
+    );
+    expect(ofType(events, "authorization-required").map((event) => event.reason)).toEqual(["token_rejected"]);
+    const reply = ofType(events, "turn-end")[0]?.text ?? "";
+    expect(reply).toMatch(/Gmail kept rejecting my access, even right after you reconnected it/);
+    expect(reply).toMatch(/needs reconnecting/);
+    expect(reply).not.toMatch(/declined|cancelled/);
+    expect(JSON.stringify(events)).not.toContain("/srv/auth");
   });
 
   it("refuses a new message while the thread waits, without touching the thread", async () => {

@@ -95,6 +95,18 @@ describe("loadConfig", () => {
     expect(bad.message).toContain('"teams"');
   });
 
+  it("refuses a connector list that mixes inclusions and exclusions, saying which form to use", () => {
+    const mixed = configError({ DELEGATE_CONNECTORS: "-gmail,slack" });
+    expect(mixed.message).toBe(
+      "Invalid configuration:\n  - DELEGATE_CONNECTORS mixes connectors to enable (slack) with exclusions (-gmail); use either a list (gmail,slack) or only exclusions (-notion,-outlook).",
+    );
+    expect(loadConfig({ DELEGATE_CONNECTORS: "-gmail,-slack" }).enabledConnectors).toEqual([
+      "google-calendar",
+      "notion",
+      "outlook",
+    ]);
+  });
+
   it("rejects an unknown time zone", () => {
     expect(configError({ DELEGATE_TIMEZONE: "Mars/Olympus" }).message).toContain("DELEGATE_TIMEZONE");
   });
