@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import type { LinkOptions } from "../auth/agent-auth.js";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import type { Identity } from "../auth/identity.js";
@@ -84,9 +85,14 @@ export class UserVerification {
   readonly #deps: UserVerificationDeps;
   readonly #signer: VerificationStateSigner;
   readonly #now: () => number;
+  readonly #resumeThread: (pending: PendingAuthorization) => Promise<boolean>;
 
   constructor(deps: UserVerificationDeps) {
     this.#deps = deps;
+    // The redirect may arrive in any async context, even one a graph run left behind (a server
+    // started inside a run serves its requests in that run's context): the resumed run must not
+    // inherit it, or LangGraph takes it for a nested call of that run.
+    this.#resumeThread = AsyncResource.bind((pending: PendingAuthorization) => deps.resume(pending));
     this.#now = deps.now ?? Date.now;
     this.#signer = new VerificationStateSigner(deps.options.secret, {
       now: this.#now,
@@ -162,7 +168,7 @@ export class UserVerification {
     if (!pending.connections.includes(claims.connection)) return false;
     const statuses = await this.#deps.auth.getStatuses(pending.identity, pending.connections);
     const active = pending.connections.filter((connection) => statuses.get(connection)?.status === "ACTIVE");
-    if (active.length === pending.connections.length) return this.#deps.resume(pending);
+    if (active.length === pending.connections.length) return this.#resumeThread(pending);
     this.#deps.progress(pending, active);
     return false;
   }

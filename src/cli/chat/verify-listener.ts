@@ -1,3 +1,4 @@
+import { AsyncResource } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -27,13 +28,19 @@ export class VerifyListener {
   /** Who the REPL acts for now: the only user a redirect is accepted for. */
   identity: Identity | undefined;
 
+  /**
+   * Starts the server in the context the listener was made in: the first link is made inside a
+   * graph run, and a server started there would serve every request in that run's context.
+   */
+  readonly #startClean = AsyncResource.bind(() => this.#start());
+
   constructor(options: VerifyListenerOptions) {
     this.#options = options;
   }
 
   /** The verify URL, starting the listener on first use. */
   url(): Promise<string> {
-    this.#starting ??= this.#start();
+    this.#starting ??= this.#startClean();
     return this.#starting;
   }
 

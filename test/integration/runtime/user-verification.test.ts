@@ -3,6 +3,8 @@
  * links carry Delegate's verify URL and a signed state; consent leaves the account in
  * PENDING_VERIFICATION until `verifyUser` accepts the redirect for the right user, once.
  */
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { VerificationStateSigner } from "../../../src/auth/verification-state.js";
 import { isDelegateError } from "../../../src/errors.js";
@@ -199,6 +201,51 @@ describe("user verification in the runtime", () => {
       resumed: false,
     });
     expect(e.sandbox.controls.status({ userId: "dora" }, "slack")).toBe("ACTIVE");
+  });
+
+  it("a verify route started lazily inside a run (as the REPL's listener is) still resumes the thread cleanly", async () => {
+    // A server started while the first link is made serves its requests in that run's async
+    // context; the resumed run must not inherit it (LangGraph would take it for a nested call).
+    let server: Server | undefined;
+    const url = async () => {
+      server ??= await new Promise<Server>((resolve) => {
+        const started = createServer(async (request, response) => {
+          const query = new URL(request.url ?? "/", "http://127.0.0.1").searchParams;
+          const result = await e.runtime.verifyUser({
+            authRequestId: query.get("auth_request_id") ?? "",
+            state: query.get("state") ?? "",
+            userId: "lena",
+          });
+          response.end(result.status);
+        });
+        started.listen(0, "127.0.0.1", () => resolve(started));
+      });
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/verify`;
+    };
+    const e = await start(
+      {
+        verification: { url, secret: TEST_VERIFY_SECRET },
+        poll: { initialIntervalMs: 60_000, maxIntervalMs: 60_000 },
+      },
+      { webhooks: false },
+    );
+    try {
+      const link = await waitingForGmail(e, "lena", "t-lazy");
+      const after = follow(e, "lena", "t-lazy");
+      const response = await fetch(link, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "decision=allow",
+      });
+      expect(await response.text()).toBe("verified");
+      await turnEnd(after);
+      expect(ofType(after, "authorization-completed")[0]?.via).toBe("verification");
+      expect(ofType(after, "tool-result").map((r) => r.summary)).toEqual(["6 messages"]);
+      expect(ofType(after, "turn-end")[0]?.text).toContain("Dana Whitfield");
+    } finally {
+      server?.closeAllConnections();
+      server?.close();
+    }
   });
 
   it("organization users: the session must name the same organization", async () => {
