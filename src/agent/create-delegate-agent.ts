@@ -13,6 +13,11 @@ import { type Logger, noopLogger } from "../logger.js";
 import { type ApprovalsOption, resolveApprovalPolicy } from "./approvals/policy.js";
 import type { LinkOptionsProvider } from "./authorization-flow.js";
 import { createAuthorizationMiddleware, type ToolAuditRecord } from "./authorization-middleware.js";
+import {
+  type ContextBudgetOptions,
+  createContextBudgetMiddleware,
+  DEFAULT_CONTEXT_TOKENS,
+} from "./context-budget.js";
 import { withoutForeignResults } from "./produced-messages.js";
 import { HostRunContextSchema, RunContextSchema } from "./run-context.js";
 import { renderSystemPrompt } from "./system-prompt.js";
@@ -40,6 +45,12 @@ import { ModelCallMarks } from "./status-freshness.js";
   now?: () => Date;
   logger?: Logger;
   onToolAudit?: (record: ToolAuditRecord) => void;
+  /**
+   * What the model is sent stays within a token budget (default 16,000 tokens of conversation):
+   * old tool results shortened first, then old turns digested. The stored history is untouched.
+   * `false` sends the whole history.
+   */
+  context?: Partial<ContextBudgetOptions> | false;
   /**
    * A fixed identity for every run, for hosts that authenticate the caller themselves (the
    * LangGraph server). Then `context` is not consulted, so a caller cannot pick another user.
@@ -136,11 +147,20 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     ...(options.linkOptions ? { linkOptions: options.linkOptions } : {}),
   });
 
+  const budget =
+    options.context === false
+      ? undefined
+      : createContextBudgetMiddleware({
+          maxTokens: options.context?.maxTokens ?? DEFAULT_CONTEXT_TOKENS,
+          ...(options.context?.tokenCounter ? { tokenCounter: options.context.tokenCounter } : {}),
+        });
+
   const agent = createAgent({
     model: options.model,
     tools,
     contextSchema,
-    middleware: [authorization, systemPrompt],
+    // The budget edits the view the system-prompt middleware builds, so it comes after it.
+    middleware: [authorization, systemPrompt, ...(budget ? [budget] : [])],
     ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
   });
   return { agent, bindings, tools };

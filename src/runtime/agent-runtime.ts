@@ -33,7 +33,10 @@ import type {
   WaitingThreadView,
   WebhookResult,
 } from "./runtime-types.js";
+import { RetentionSweeper } from "./retention.js";
 import { openStorage, type Storage } from "./storage.js";
+import { ThreadErasure } from "./thread-erasure.js";
+import { needsAncestorCheckpoints, ThreadHistory } from "./thread-history.js";
 import { type PendingAuthorization, type ThreadStore, threadKey } from "./thread-store.js";
 import { viewMessage, viewPending, viewWaiting } from "./thread-views.js";
 import { TurnRunner } from "./turn-runner.js";
@@ -96,6 +99,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     logger,
     catalog,
     approvals: options.approvals,
+    ...(options.context !== undefined ? { context: options.context } : {}),
     ...(options.verification
       ? {
           linkOptions: (identity: Identity, connection: string, thread: string | undefined) =>
@@ -121,6 +125,14 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     onEvent: options.onEvent,
     webhookSecret: options.webhookSecret,
     info: { modelLabel: label, connectors: enabled },
+    history: new ThreadHistory({
+      checkpointer: storage.checkpointer,
+      store: storage.store,
+      pruner:
+        options.checkpointHistory === "all" || needsAncestorCheckpoints(agent.graph) ? undefined : storage.pruner,
+      logger,
+    }),
+    retention: options.retention,
   });
   if (options.verification) verification = runtime.enableVerification(options.verification);
   runtime.start();
@@ -139,6 +151,8 @@ interface RuntimeDeps {
   onEvent: ((event: RuntimeEvent) => void) | undefined;
   webhookSecret: string | undefined;
   info: AgentRuntime["info"];
+  history: ThreadHistory;
+  retention: AgentRuntimeOptions["retention"];
 }
 
 /** A thread as the runtime addresses it: the caller's id and its scoped key. */
@@ -157,6 +171,8 @@ class Runtime implements AgentRuntime {
   readonly #coordinator: ResumeCoordinator;
   readonly #webhooks: WebhookHandler;
   readonly #watcher: AuthorizationWatcher;
+  readonly #erasure: ThreadErasure;
+  readonly #retention: RetentionSweeper | undefined;
   #verification: UserVerification | undefined;
   /** Threads this process saw pause for authorization (key → thread id), until their turn ends. */
   readonly #waitingHere = new Map<string, string>();
@@ -177,6 +193,7 @@ class Runtime implements AgentRuntime {
       logger: deps.logger,
       timeoutMs: deps.timeoutMs,
       owner,
+      afterRun: (key) => deps.history.afterRun(key),
       onWaiting: (key, fresh) => {
         if (fresh) this.#coordinator.forgetProgress(key);
         this.#watcher.wake();
@@ -209,6 +226,22 @@ class Runtime implements AgentRuntime {
       if (event.type === "authorization-required") this.#waitingHere.set(key, event.threadId);
       if (event.type === "turn-end") this.#waitingHere.delete(key);
     });
+    this.#erasure = new ThreadErasure({
+      history: deps.history,
+      store: this.#store,
+      coordinator: this.#coordinator,
+      bus: this.#bus,
+      logger: deps.logger,
+      forget: (key) => this.#waitingHere.delete(key),
+    });
+    this.#retention = deps.retention
+      ? new RetentionSweeper({
+          ...deps.retention,
+          store: this.#store,
+          logger: deps.logger,
+          erase: (thread) => this.#erasure.erase(thread.key, thread.threadId),
+        })
+      : undefined;
   }
 
   enableVerification(options: NonNullable<AgentRuntimeOptions["verification"]>): UserVerification {
@@ -229,6 +262,7 @@ class Runtime implements AgentRuntime {
     // Another replica may resume a thread this one was streaming: notice, and end the stream.
     this.#settleTimer = setInterval(() => void this.#settleResumedElsewhere(), 2_000);
     this.#settleTimer.unref();
+    this.#retention?.start();
   }
 
   send(input: SendInput): AsyncIterable<RuntimeEvent> {
@@ -279,6 +313,28 @@ class Runtime implements AgentRuntime {
       return channel;
     }
     return this.#control(input, { decisions });
+  }
+
+  async deleteThread(input: ThreadRef): Promise<boolean> {
+    const target = this.#target(input);
+    return this.#erasure.erase(target.key, target.threadId);
+  }
+
+  async deleteUserData(
+    identity: Identity,
+    options: { disconnect?: boolean } = {},
+  ): Promise<{ threads: number; disconnected: ConnectorId[] }> {
+    const user = this.#identity(identity);
+    const threads = await this.#erasure.eraseUser(user);
+    const disconnected: ConnectorId[] = [];
+    if (options.disconnect) {
+      for (const connection of await this.listConnections(user)) {
+        if (connection.status === "NOT_FOUND") continue;
+        await this.disconnect(user, connection.connector);
+        disconnected.push(connection.connector);
+      }
+    }
+    return { threads, disconnected };
   }
 
   async getThread(input: ThreadRef): Promise<ThreadView> {
@@ -382,6 +438,7 @@ class Runtime implements AgentRuntime {
     if (this.#closed) return;
     this.#closed = true;
     await this.#watcher.stop();
+    await this.#retention?.stop();
     clearInterval(this.#settleTimer);
     await this.#coordinator.close();
     this.#bus.endAll();

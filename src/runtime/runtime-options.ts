@@ -2,6 +2,7 @@ import type { ScalekitSettings } from "../auth/scalekit-agent-auth.js";
 import { CONNECTOR_IDS, type ConnectorId } from "../connectors/registry.js";
 import { DelegateError } from "../errors.js";
 import type { AgentRuntimeOptions } from "./runtime-types.js";
+import { historyOptionProblems } from "./thread-history.js";
 
 export interface ValidatedOptions {
   connectors: ConnectorId[];
@@ -52,6 +53,7 @@ export function validateRuntimeOptions(options: AgentRuntimeOptions): ValidatedO
     problems.push("`authorizationTimeoutMs` must be a positive number of milliseconds.");
   }
   problems.push(...verificationProblems(given.verification));
+  problems.push(...historyOptionProblems(given));
   if (problems.length > 0) {
     throw new DelegateError(
       "CONFIG_INVALID",

@@ -18,6 +18,8 @@ import type { ConnectorId } from "../connectors/registry.js";
 import type { Logger } from "../logger.js";
 import type { PollSettings } from "./authorization-watcher.js";
 import type { RuntimeEvent } from "./events.js";
+import type { RetentionOptions } from "./retention.js";
+import type { CheckpointHistory } from "./thread-history.js";
 import type { VerificationOptions, VerifyUserInput, VerifyUserResult } from "./user-verification.js";
 
 export interface AgentRuntimeOptions {
@@ -34,6 +36,20 @@ export interface AgentRuntimeOptions {
   checkpointer?: BaseCheckpointSaver;
   /** SQLite file path (default `.delegate/delegate.sqlite`), or `:memory:`. */
   databaseUrl?: string;
+  /**
+   * `latest` (default): after each run a thread keeps only its latest checkpoint (what resuming
+   * and `getThread` read), so storage grows linearly with a conversation. `all` keeps every one.
+   * Your own `checkpointer` is never pruned.
+   */
+  checkpointHistory?: CheckpointHistory;
+  /** Delete threads idle for `days` (off by default). See also `deleteThread` and `deleteUserData`. */
+  retention?: RetentionOptions;
+  /**
+   * The model's view stays within `maxTokens` of conversation (default 16,000): old tool results
+   * become one line, then older turns one digest. `getThread` keeps the whole history. `false`
+   * sends everything.
+   */
+  context?: { maxTokens?: number } | false;
   /**
    * `direct` (default): Delegate's own connector tools call the provider APIs with the user's
    * token. `catalog`: the tools Scalekit hosts for the enabled connections, run by Scalekit.
@@ -164,6 +180,20 @@ export interface AgentRuntime {
    */
   decide(input: ThreadRef & { decisions: Decision[] }): AsyncIterable<RuntimeEvent>;
   getThread(input: ThreadRef): Promise<ThreadView>;
+  /**
+   * Deletes a thread for good: its messages (every checkpoint), any pending authorization and
+   * the thread itself. Waits for a run of it in this process to finish. Resolves to false when
+   * there was no such thread (deleting twice is fine).
+   */
+  deleteThread(input: ThreadRef): Promise<boolean>;
+  /**
+   * A user's right to erasure in one call: deletes every thread of this user (only this
+   * organization's) and, with `disconnect`, removes their connected accounts from Scalekit.
+   */
+  deleteUserData(
+    identity: Identity,
+    options?: { disconnect?: boolean },
+  ): Promise<{ threads: number; disconnected: ConnectorId[] }>;
   /** One user's pending authorizations, with their links. */
   listPendingAuthorizations(identity: Identity): Promise<PendingAuthorizationView[]>;
   /** Every waiting thread, for operators and dashboards: no links (they are bearer secrets). */

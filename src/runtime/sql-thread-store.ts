@@ -115,6 +115,19 @@ export class SqlThreadStore implements ThreadStore {
     await this.#db.run("DELETE FROM delegate_waiting_threads WHERE thread_key = ?", [key]);
   }
 
+  async deleteThread(key: string): Promise<boolean> {
+    await this.clearPending(key);
+    return (await this.#db.run("DELETE FROM delegate_user_threads WHERE thread_key = ?", [key])) > 0;
+  }
+
+  async listIdleThreads(before: number, limit: number): Promise<ThreadRecord[]> {
+    const rows = await this.#db.all<ThreadRow>(
+      "SELECT * FROM delegate_user_threads WHERE updated_at < ? ORDER BY updated_at LIMIT ?",
+      [before, limit],
+    );
+    return rows.map(toThread);
+  }
+
   async consumeVerificationState(nonce: string, expiresAt: number): Promise<boolean> {
     // Kept a minute past expiry, so a state opened just before it lapsed cannot be replayed.
     await this.#db.run("DELETE FROM delegate_used_verification_states WHERE expires_at < ?", [

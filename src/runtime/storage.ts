@@ -3,6 +3,7 @@ import { dirname, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type Database from "better-sqlite3";
 import { DelegateError, errorMessage } from "../errors.js";
+import { type CheckpointPruner, postgresPruner, sqlitePruner } from "./checkpoint-pruner.js";
 import { type SqlDriver, SqlThreadStore } from "./sql-thread-store.js";
 import { schema, type ThreadStore } from "./thread-store.js";
 
@@ -11,6 +12,8 @@ export interface Storage {
   store: ThreadStore;
   /** The database the store and (by default) the checkpoints live in. */
   kind: "sqlite" | "postgres";
+  /** Prunes old checkpoints; absent with your own `checkpointer` (its tables are not ours to touch). */
+  pruner?: CheckpointPruner;
   close(): Promise<void>;
 }
 
@@ -65,10 +68,18 @@ async function openSqliteStorage(path: string, checkpointer?: BaseCheckpointSave
       return db.prepare(sql).run(...params).changes;
     },
   };
+  let saver = checkpointer;
+  if (!saver) {
+    const own = new SqliteSaver(db);
+    // Its setup is protected and lazy; a first read creates the tables a delete or prune needs.
+    await own.getTuple({ configurable: { thread_id: "" } });
+    saver = own;
+  }
   return {
-    checkpointer: checkpointer ?? new SqliteSaver(db),
+    checkpointer: saver,
     store: new SqlThreadStore(driver),
     kind: "sqlite",
+    ...(checkpointer ? {} : { pruner: sqlitePruner(db) }),
     async close() {
       db.close();
     },
@@ -98,6 +109,7 @@ async function openPostgresStorage(url: string, checkpointer?: BaseCheckpointSav
       checkpointer: saver,
       store: new SqlThreadStore(driver),
       kind: "postgres",
+      ...(checkpointer ? {} : { pruner: postgresPruner(pool) }),
       async close() {
         await pool.end();
       },

@@ -69,6 +69,10 @@ export interface ThreadStore {
   /** resuming → waiting, when a resume could not run. */
   release(key: string, owner: string): Promise<void>;
   clearPending(key: string): Promise<void>;
+  /** Deletes the thread's row and any pending authorization; true when the thread existed. */
+  deleteThread(key: string): Promise<boolean>;
+  /** Threads nobody has written to since `before` (epoch ms), least recently used first. */
+  listIdleThreads(before: number, limit: number): Promise<ThreadRecord[]>;
   /**
    * Records a user-verification state as used; true for exactly one caller (process or replica),
    * false when it was used before. Forgets states past `expiresAt`, which are refused anyway.
@@ -118,6 +122,7 @@ export function schema(types: { integer: string; json: string }): string {
       updated_at ${types.integer} NOT NULL
     );
     CREATE INDEX IF NOT EXISTS delegate_user_threads_user ON delegate_user_threads (user_id, organization_id);
+    CREATE INDEX IF NOT EXISTS delegate_user_threads_idle ON delegate_user_threads (updated_at);
     CREATE TABLE IF NOT EXISTS delegate_waiting_threads (
       thread_key TEXT PRIMARY KEY,
       thread_id TEXT NOT NULL,

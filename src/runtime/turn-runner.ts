@@ -29,6 +29,8 @@ export interface TurnRunnerOptions {
   onWaiting: (key: string, fresh: boolean) => void;
   /** This process's claim owner id, to release a claim when a resume fails. */
   owner: string;
+  /** After each run has written its outcome, before the events that end or pause the turn. */
+  afterRun?: (key: string) => Promise<void>;
 }
 
 /** Where a run's thread lives: the scoped key (checkpoints, store, bus) and the caller's id. */
@@ -79,6 +81,7 @@ export class TurnRunner {
       // thread keeps waiting; otherwise the wait, if any, is over.
       if (await this.hasPendingInterrupt(key)) await store.release(key, this.#options.owner);
       else await store.clearPending(key);
+      await this.#options.afterRun?.(key);
       const code = codeOf(error);
       logger.error({ threadId, code, error: errorMessage(error) }, "turn failed");
       bus.publish(key, { type: "error", threadId, code, message: describeRunError(error) });
@@ -119,6 +122,7 @@ export class TurnRunner {
         deadlineAt,
         rejectedTokens,
       });
+      await this.#options.afterRun?.(key);
       logger.info(
         { threadId, userId: identity.userId, connections, approvals: approvals.length, reason: first.reason },
         "waiting for authorization",
@@ -136,6 +140,7 @@ export class TurnRunner {
       return;
     }
     await store.clearPending(key);
+    await this.#options.afterRun?.(key);
     logger.info({ threadId, userId: identity.userId }, "turn completed");
     const text = translator.summary.lastText;
     bus.publish(key, { type: "turn-end", threadId, status: "completed", ...(text ? { text } : {}) });

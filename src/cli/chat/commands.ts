@@ -157,6 +157,25 @@ export const COMMANDS: readonly SlashCommand[] = [
     },
   },
   {
+    name: "forget",
+    args: "[yes]",
+    summary: "delete this thread and its history for good, then start a new one (asks first)",
+    allowedWhileWaiting: false,
+    async run(context, args) {
+      const { bold } = context.style.colors;
+      const threadId = context.threadId;
+      if (args[0]?.toLowerCase() !== "yes") {
+        context.print(
+          `This deletes thread ${bold(threadId)} and every message in it, for good. Type /forget yes to confirm.`,
+        );
+        return;
+      }
+      await context.runtime.deleteThread({ ...context.identity, threadId });
+      context.newThread();
+      context.print(`Forgot thread ${threadId}. New thread ${bold(context.threadId)}.`);
+    },
+  },
+  {
     name: "thread",
     args: "",
     summary: "show the thread id (continue it later with --thread ID)",
