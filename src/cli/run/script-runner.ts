@@ -78,7 +78,10 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
   const onApproval = options.onApproval ?? "fail";
   const stepTimeoutMs = options.stepTimeoutMs ?? 120_000;
   const sandboxMode = config.mode === "sandbox";
-  const { openai, ...baseConfig } = config;
+  const { openai, ...modelless } = config;
+  const baseConfig: DelegateConfig = script.sandbox?.injections
+    ? { ...modelless, sandboxInjections: true }
+    : modelless;
   const sessionConfig: DelegateConfig =
     options.model === "openai" && openai ? { ...baseConfig, openai } : baseConfig;
   const authorizationTimeoutMs = (script.authorization_timeout ?? (sandboxMode ? 60 : 600)) * 1000;

@@ -201,6 +201,8 @@ export const ScriptSchema = z.strictObject({
     .strictObject({
       /** Connectors whose accounts are ACTIVE before the first turn. */
       connected: z.array(Connector).default([]),
+      /** Also seed the sandbox's hostile corpus (prompt-injection demos; see hostile-seeds.ts). */
+      injections: z.boolean().default(false),
     })
     .optional(),
   model: z.enum(MODEL_CHOICES).default("offline"),

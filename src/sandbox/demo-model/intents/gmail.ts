@@ -1,5 +1,6 @@
 import type { Matcher } from "../plan.js";
 import { firstMatch } from "../plan.js";
+import { mailAsksMatcher } from "./mail-asks.js";
 import { type MailProvider, composeMatchers as mailCompose, readMatchers } from "./mail-common.js";
 
 /** Documented requests the offline demo model understands for Gmail. */
@@ -34,7 +35,8 @@ function withoutGmail(request: string, foreign: RegExp): string | null {
 }
 
 const compose = mailCompose(gmail);
-const read = readMatchers(gmail);
+// "do what the latest email from Morgan asks" (prompt-injection demo; not in the examples above).
+const read = [mailAsksMatcher(gmail), ...readMatchers(gmail)];
 
 /** Writing mail goes first: a body may mention words that other connectors react to. */
 export const composeMatchers: Matcher[] = [
