@@ -32,6 +32,10 @@ export interface DelegateConfig {
   tools: "direct" | "catalog";
   /** DELEGATE_APPROVALS: effect or tool → allow | ask | deny | auto, e.g. `write=ask,gmail_create_draft=allow`. */
   approvals?: Record<string, ApprovalMode>;
+  /** DELEGATE_RETENTION_DAYS: threads idle this many days are deleted (off when unset). */
+  retention?: { days: number };
+  /** DELEGATE_CONTEXT_TOKENS: the model's token budget for the conversation; `false` (0 or off) sends it all. */
+  context?: { maxTokens: number } | false;
   /** `token=user,…` for the LangGraph server's bearer auth (parsed in src/server). */
   serverTokens?: string;
   /** Opt-in: LangGraph Studio requests without a token act as this user (local development only). */
@@ -83,6 +87,8 @@ const EnvSchema = z.object({
   DELEGATE_PROVIDER_BASE_URL: url("DELEGATE_PROVIDER_BASE_URL"),
   DELEGATE_TOOLS: optionalText.pipe(z.enum(["direct", "catalog"]).optional()),
   DELEGATE_APPROVALS: optionalText,
+  DELEGATE_RETENTION_DAYS: optionalText,
+  DELEGATE_CONTEXT_TOKENS: optionalText,
   DELEGATE_SERVER_TOKENS: optionalText,
   DELEGATE_SERVER_STUDIO_USER: optionalText,
   DELEGATE_VERIFY: optionalText.pipe(z.enum(["on", "off"]).optional()),
@@ -159,6 +165,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ? parseApprovals(values.DELEGATE_APPROVALS, problems, "DELEGATE_APPROVALS")
     : undefined;
   const enabledConnectors = parseConnectors(values.DELEGATE_CONNECTORS, problems);
+  const retention = parseRetention(values.DELEGATE_RETENTION_DAYS, problems);
+  const context = parseContextTokens(values.DELEGATE_CONTEXT_TOKENS, problems);
 
   const timeZone = values.DELEGATE_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!isValidTimeZone(timeZone)) {
@@ -192,6 +200,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(values.DELEGATE_PROVIDER_BASE_URL ? { providerBaseUrl: values.DELEGATE_PROVIDER_BASE_URL } : {}),
     tools: values.DELEGATE_TOOLS ?? "direct",
     ...(approvals ? { approvals } : {}),
+    ...(retention ? { retention } : {}),
+    ...(context !== undefined ? { context } : {}),
     ...(values.DELEGATE_SERVER_TOKENS ? { serverTokens: values.DELEGATE_SERVER_TOKENS } : {}),
     ...(values.DELEGATE_SERVER_STUDIO_USER ? { serverStudioUser: values.DELEGATE_SERVER_STUDIO_USER } : {}),
     verify: values.DELEGATE_VERIFY ?? "on",
@@ -246,6 +256,32 @@ function parseConnections(
     }
   }
   return overrides;
+}
+
+/** Days as a positive number; unset leaves retention off. */
+function parseRetention(value: string | undefined, problems: string[]): { days: number } | undefined {
+  if (value === undefined) return undefined;
+  const days = Number(value);
+  if (Number.isFinite(days) && days > 0) return { days };
+  problems.push(
+    `DELEGATE_RETENTION_DAYS "${value}" is not a positive number of days (threads idle that long are deleted); unset it to keep threads.`,
+  );
+  return undefined;
+}
+
+/** A positive whole number of tokens, or 0 / off to send the model the whole conversation. */
+function parseContextTokens(
+  value: string | undefined,
+  problems: string[],
+): { maxTokens: number } | false | undefined {
+  if (value === undefined) return undefined;
+  if (value === "0" || value.toLowerCase() === "off") return false;
+  const maxTokens = Number(value);
+  if (Number.isInteger(maxTokens) && maxTokens > 0) return { maxTokens };
+  problems.push(
+    `DELEGATE_CONTEXT_TOKENS "${value}" is not a whole number of tokens (e.g. 16000), or 0 / off to send the whole conversation.`,
+  );
+  return undefined;
 }
 
 /** `gmail,slack` enables those; `-notion` disables one; unset enables all. */

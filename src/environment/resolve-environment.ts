@@ -40,6 +40,8 @@ export interface Environment {
     | "providerBaseUrls"
     | "webhookSecret"
     | "approvals"
+    | "retention"
+    | "context"
   >;
   /** The embedded sandbox, when no Scalekit environment is configured. */
   sandbox?: Sandbox;
@@ -103,6 +105,8 @@ export async function resolveEnvironment(
         tools: config.tools,
         timeZone: config.timeZone,
         ...(config.approvals ? { approvals: config.approvals } : {}),
+        ...(config.retention ? { retention: config.retention } : {}),
+        ...(config.context !== undefined ? { context: config.context } : {}),
         ...(providerBaseUrls ? { providerBaseUrls } : {}),
         ...(webhookSecret ? { webhookSecret } : {}),
       },
