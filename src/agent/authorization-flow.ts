@@ -87,7 +87,9 @@ export async function awaitReconnection(
     const statuses = await auth.getStatuses(identity, [need.connection], { inactiveSince: Date.now() });
     if ((round > 0 || !force) && statuses.get(need.connection)?.status === "ACTIVE") return "authorized";
     const requests = await connectionRequests(auth, identity, [need], statuses, linkOptions);
-    const resume = parseResume(interrupt(describeInterrupt(requests, [], true)));
+    const resume = parseResume(
+      interrupt(describeInterrupt(requests, [], true, round > 0 ? [need.connection] : [])),
+    );
     if (resume.action === "cancel") return resume.reason === "timeout" ? "timed_out" : "cancelled";
     if (resume.action === "decide" && resume.decisions.some((decision) => decision.type === "reject")) {
       return "cancelled";

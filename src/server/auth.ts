@@ -42,15 +42,18 @@ function unauthorized(message: string): HTTPException {
 /** Where LangGraph Studio is served from; browsers set `Origin`, web pages cannot forge it. */
 const STUDIO_ORIGIN = /^https:\/\/([a-z0-9-]+\.)*smith\.langchain\.com$/;
 
+/** How a client presents its token: both headers, since Agent Chat UI can only send the second. */
+const HOW = "send Authorization: Bearer <token> or X-Api-Key: <token> (Agent Chat UI's API key field)";
+
 function bearerToken(authorization: string): string {
   const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  if (!match?.[1]) throw unauthorized('Malformed Authorization header: expected "Bearer <token>".');
+  if (!match?.[1]) throw unauthorized(`Malformed Authorization header: expected "Bearer <token>"; ${HOW}.`);
   return match[1];
 }
 
 function lookup(token: string): Identity {
   const identity = settings.tokens.lookup(token);
-  if (!identity) throw unauthorized("Unknown bearer token.");
+  if (!identity) throw unauthorized(`Unknown token: ${HOW} with a token from DELEGATE_SERVER_TOKENS.`);
   return identity;
 }
 
@@ -71,9 +74,17 @@ function authenticateRequest(request: Request): Identity {
   }
   const apiKey = request.headers.get("x-api-key")?.trim();
   if (apiKey) return lookup(apiKey);
-  throw unauthorized(
-    "Missing bearer token: send Authorization: Bearer <token> (tokens are configured with DELEGATE_SERVER_TOKENS).",
-  );
+  throw unauthorized(`Missing token: ${HOW} (tokens are configured with DELEGATE_SERVER_TOKENS).`);
+}
+
+/** Stamps `metadata.owner` on what is being created, and filters everything by owner. */
+function ownedBy(value: unknown, owner: string): { owner: string } {
+  if (typeof value === "object" && value !== null && "metadata" in value) {
+    const stamped = value as { metadata?: Record<string, unknown> | null };
+    stamped.metadata ??= {};
+    stamped.metadata.owner = owner;
+  }
+  return { owner };
 }
 
 export const auth = new Auth()
@@ -83,13 +94,17 @@ export const auth = new Auth()
     return toServerUser(authenticateRequest(request));
   })
   // Threads, runs and crons: stamp the owner on create, filter by owner on everything.
-  .on("*", ({ value, user }) => {
-    if (typeof value === "object" && value !== null && "metadata" in value) {
-      const stamped = value as { metadata?: Record<string, unknown> | null };
-      stamped.metadata ??= {};
-      stamped.metadata.owner = user.identity;
+  .on("*", ({ value, user }) => ownedBy(value, user.identity))
+  // A run on no thread runs without checkpoints: it could never wait for consent or a decision
+  // (LangGraph would only say "No checkpointer set"), so it is refused up front.
+  .on("threads:create_run", ({ value, user }) => {
+    if (value.thread_id == null && value.kwargs?.temporary === true) {
+      throw new HTTPException(422, {
+        message:
+          'Delegate runs on a thread: it may have to wait for you to connect an account or approve an action, and only a thread keeps that state. Create one (client.threads.create(), or POST /threads) and run on it, or send on_completion: "keep" to keep this run\'s thread.',
+      });
     }
-    return { owner: user.identity };
+    return ownedBy(value, user.identity);
   })
   // Assistants are configuration (the graph's system assistant has no owner): anyone may read
   // and search them; created ones are owned, and only their owner may change or delete them.

@@ -43,9 +43,19 @@ interface SerializedMessage {
 interface AuthorizationValue {
   type: string;
   requests: { connector: string; connection: string; status: string; url: string; toolCallIds: string[] }[];
+  approvals: {
+    toolCallId: string;
+    tool: string;
+    effect: string;
+    summary: string;
+    args: Record<string, unknown>;
+    reason: string;
+  }[];
   message: string;
   description: string;
   reason: string;
+  action_requests: { name: string; args: Record<string, unknown>; description: string }[];
+  review_configs: { action_name: string; allowed_decisions: string[] }[];
 }
 
 interface RunningServer {
@@ -228,6 +238,21 @@ describe("Delegate on LangGraph's server", () => {
     });
     expect(anonymous.status).toBe(401);
     expect(anonymous.headers.get("www-authenticate")).toMatch(/^Bearer/);
+    // Agent Chat UI can only send its API key field as X-Api-Key: the answer names both headers.
+    expect(await anonymous.text()).toContain("Authorization: Bearer <token> or X-Api-Key: <token>");
+    const wrongKey = await fetch(`${apiUrl}/threads/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": "not-a-token" },
+      body: "{}",
+    });
+    expect(wrongKey.status).toBe(401);
+    expect(await wrongKey.text()).toContain("X-Api-Key: <token>");
+    const byApiKey = await fetch(`${apiUrl}/threads/search`, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": TOKENS.alice },
+      body: "{}",
+    });
+    expect(byApiKey.status).toBe(200);
     await expectHttpError(client("not-a-token").threads.search(), [401]);
     // Studio's header alone is not a credential (disable_studio_auth, no DELEGATE_SERVER_STUDIO_USER).
     const studio = await fetch(`${apiUrl}/threads/search`, {
@@ -293,6 +318,23 @@ describe("Delegate on LangGraph's server", () => {
       [404],
     );
     // A's thread is untouched: still waiting on the same interrupt.
+    expect((await alice().threads.get(aliceThread)).status).toBe("interrupted");
+  });
+
+  it("a recheck before consent asks again, saying the account is not connected yet", async () => {
+    const chunks = await collect(
+      alice().runs.stream(aliceThread, "delegate", {
+        command: { resume: { action: "recheck" } },
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect(errorsOf(chunks)).toEqual([]);
+    const [value] = interruptsOf(chunks);
+    expect(value?.message).toBe("Not connected yet: connect Gmail to continue.");
+    expect(value?.requests[0]?.url).toBe(link);
+    const [action] = value?.action_requests ?? [];
+    expect(action?.name).toBe("connect_gmail");
+    expect(String(action?.args.instructions)).toMatch(/^Gmail is not connected yet\./);
     expect((await alice().threads.get(aliceThread)).status).toBe("interrupted");
   });
 
@@ -385,6 +427,130 @@ describe("Delegate on LangGraph's server", () => {
     expect(text(answer)).toMatch(/Google Calendar/);
     expect((await alice().threads.get(thread.thread_id)).status).toBe("idle");
     expect(sandbox.controls.status({ userId: "alice" }, "google-calendar")).not.toBe("ACTIVE");
+  });
+});
+
+describe("approvals through the server", () => {
+  const alice = () => client(TOKENS.alice);
+  let thread: string;
+  const lunch = () =>
+    sandbox.emulators.googleCalendar
+      .inspect("alice")
+      .events.filter((event) => event.summary === "Lunch with Sam");
+  const ask = async (content: string) => {
+    const chunks = await collect(
+      alice().runs.stream(thread, "delegate", {
+        input: userMessage(content),
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect(errorsOf(chunks)).toEqual([]);
+    return interruptsOf(chunks);
+  };
+  const resume = async (value: unknown) => {
+    const chunks = await collect(
+      alice().runs.stream(thread, "delegate", {
+        command: { resume: value },
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect(errorsOf(chunks)).toEqual([]);
+    return interruptsOf(chunks);
+  };
+
+  it("schedules without asking (the person named the attendee)", async () => {
+    await sandbox.controls.approve({ userId: "alice" }, "google-calendar");
+    thread = (await alice().threads.create()).thread_id;
+    expect(await ask("schedule lunch with sam@example.com tomorrow at noon")).toEqual([]);
+    expect(lunch()).toHaveLength(1);
+    expect(lunch()[0]?.start.dateTime).toMatch(/T12:00:00/);
+  });
+
+  it("asks before moving the event, in the human-in-the-loop shape, and Approve by toolCallId moves it", async () => {
+    const [value] = await ask("move my lunch with Sam tomorrow to 1pm");
+    expect(value?.reason).toBe("approval_required");
+    expect(value?.requests).toEqual([]);
+    expect(value?.approvals.map((approval) => [approval.tool, approval.effect])).toEqual([
+      ["google_calendar_update_event", "destructive"],
+    ]);
+    expect(value?.action_requests.map((action) => action.name)).toEqual(["google_calendar_update_event"]);
+    expect(value?.action_requests[0]?.args).toEqual(value?.approvals[0]?.args);
+    expect(value?.review_configs).toEqual([
+      { action_name: "google_calendar_update_event", allowed_decisions: ["approve", "reject", "edit"] },
+    ]);
+    // Nothing ran before the decision.
+    expect(lunch()[0]?.start.dateTime).toMatch(/T12:00:00/);
+
+    const toolCallId = value?.approvals[0]?.toolCallId;
+    expect(await resume({ decisions: [{ toolCallId, type: "approve" }] })).toEqual([]);
+    expect(lunch()).toHaveLength(1);
+    expect(lunch()[0]?.start.dateTime).toMatch(/T13:00:00/);
+    expect((await alice().threads.get(thread)).status).toBe("idle");
+  });
+
+  it("Edit (Agent Chat UI's positional edited_action) runs the call with the edited arguments", async () => {
+    const [value] = await ask("move my lunch with Sam tomorrow to 3pm");
+    const action = value?.action_requests[0];
+    expect(action?.name).toBe("google_calendar_update_event");
+    const start = String(action?.args.start).replace("T15:00", "T16:30");
+    const end = String(action?.args.end).replace("T16:00", "T17:30");
+    expect(
+      await resume({
+        decisions: [
+          { type: "edit", edited_action: { name: action?.name, args: { ...action?.args, start, end } } },
+        ],
+      }),
+    ).toEqual([]);
+    expect(lunch()[0]?.start.dateTime).toMatch(/T16:30:00/);
+    expect(lunch()[0]?.end.dateTime).toMatch(/T17:30:00/);
+  });
+
+  it("Reject with a message (positional) leaves the event, and the answer gives the reason", async () => {
+    const [value] = await ask("cancel my lunch with Sam tomorrow");
+    expect(value?.approvals.map((approval) => approval.tool)).toEqual(["google_calendar_delete_event"]);
+    expect(await resume({ decisions: [{ type: "reject", message: "I still want to go" }] })).toEqual([]);
+    expect(lunch()).toHaveLength(1);
+    const messages = await messagesOf(alice(), thread);
+    const refused = messages.filter((message) => message.type === "tool").at(-1);
+    expect(refused?.status).toBe("error");
+    expect(text(refused)).toContain("I still want to go");
+    expect(text(messages.at(-1))).toContain("I still want to go");
+  });
+
+  it("Approve (positional, as Agent Chat UI sends it) cancels the event", async () => {
+    const [value] = await ask("cancel my lunch with Sam tomorrow");
+    expect(value?.approvals.map((approval) => approval.tool)).toEqual(["google_calendar_delete_event"]);
+    expect(await resume({ decisions: [{ type: "approve" }] })).toEqual([]);
+    expect(lunch()).toEqual([]);
+    expect((await alice().threads.get(thread)).status).toBe("idle");
+  });
+
+  it("Reject by toolCallId answers only that call; nothing else runs", async () => {
+    expect(await ask("schedule lunch with sam@example.com tomorrow at noon")).toEqual([]);
+    const [value] = await ask("cancel my lunch with Sam tomorrow");
+    const toolCallId = value?.approvals[0]?.toolCallId;
+    expect(await resume({ decisions: [{ toolCallId, type: "reject" }] })).toEqual([]);
+    expect(lunch()).toHaveLength(1);
+  });
+});
+
+describe("runs without a thread", () => {
+  it('are refused with a clear error instead of LangGraph\'s "No checkpointer set"', async () => {
+    const response = await fetch(`${apiUrl}/runs/wait`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${TOKENS.alice}` },
+      body: JSON.stringify({ assistant_id: "delegate", input: userMessage("show my unread email") }),
+    });
+    expect(response.status).toBe(422);
+    const body = await response.text();
+    expect(body).toContain("Delegate runs on a thread");
+    expect(body).toContain("client.threads.create()");
+    expect(body).not.toContain("checkpointer");
+    // The SDK's stateless call gets the same answer.
+    await expectHttpError(
+      client(TOKENS.alice).runs.wait(null, "delegate", { input: userMessage("hello") }),
+      [422],
+    );
   });
 });
 

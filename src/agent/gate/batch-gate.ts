@@ -68,6 +68,8 @@ export async function runBatchGate(input: BatchGateInput): Promise<BatchGateResu
   let plans: CallPlan[] = [];
   let blocked = new Set<string>();
   let freshSince = input.statusesSince;
+  /** Connections already asked for in this turn: asking again means they are not connected yet. */
+  const asked = new Set<string>();
 
   for (;;) {
     plans = input.calls.map((call) =>
@@ -107,7 +109,8 @@ export async function runBatchGate(input: BatchGateInput): Promise<BatchGateResu
       break;
     }
     const requests = await connectionRequests(auth, identity, missing, statuses, input.linkOptions);
-    const value = describeInterrupt(requests, outstanding);
+    const value = describeInterrupt(requests, outstanding, false, [...asked]);
+    for (const request of requests) asked.add(request.connection);
     input.logger.debug(
       {
         userId: identity.userId,

@@ -14,7 +14,10 @@ export function describeInterrupt(
   requests: readonly AuthorizationRequest[],
   approvals: readonly ApprovalRequest[],
   tokenRejected = false,
+  /** Connections the person was already asked for in this turn and went on without (a recheck). */
+  stillMissing: readonly string[] = [],
 ): AuthorizationInterrupt {
+  const notYet = requests.filter((request) => stillMissing.includes(request.connection));
   const reason: WaitReason = tokenRejected
     ? "token_rejected"
     : requests.length > 0
@@ -26,8 +29,14 @@ export function describeInterrupt(
   if (requests.length > 0) asks.push(`${verb.toLowerCase()} ${names}`);
   if (approvals.length > 0)
     asks.push(`approve ${approvals.length === 1 ? "1 action" : `${approvals.length} actions`}`);
-  const message = `${capitalize(joinNames(asks))} to continue.`;
+  const message =
+    notYet.length > 0
+      ? `Not connected yet: ${joinNames(asks)} to continue.`
+      : `${capitalize(joinNames(asks))} to continue.`;
   const description = [
+    ...(notYet.length > 0
+      ? [`Not connected yet: ${joinNames(notYet.map((request) => request.displayName))}.`]
+      : []),
     tokenRejected
       ? `${names} stopped accepting the saved authorization, so Delegate needs you to reconnect before it can continue.`
       : "Delegate needs you before it can do what you asked. Nothing has run yet.",
@@ -59,7 +68,7 @@ export function describeInterrupt(
       ...requests.map((request) => ({
         name: `connect_${request.connector.replace(/-/g, "_")}`,
         args: {
-          instructions: `Open the link, click Allow, then come back and click Approve. Reject to skip ${request.displayName}.`,
+          instructions: `${notYet.includes(request) ? `${request.displayName} is not connected yet. ` : ""}Open the link, click Allow, then come back and click Approve. Reject to skip ${request.displayName}.`,
           url: request.url,
           expiresAt: request.expiresAt,
         },
