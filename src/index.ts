@@ -14,6 +14,11 @@ export {
   type ResumeValue,
   ResumeValueSchema,
 } from "./agent/authorization-request.js";
+export {
+  type ContextBudgetOptions,
+  DEFAULT_CONTEXT_TOKENS,
+  type MessageTokenCounter,
+} from "./agent/context-budget.js";
 export { createDelegateAgent, type DelegateAgentOptions } from "./agent/create-delegate-agent.js";
 export { createChatModel, type ModelChoice, type OpenAIModelSettings } from "./agent/model.js";
 export type {
@@ -30,13 +35,13 @@ export type {
 } from "./auth/agent-auth.js";
 export { CachedAgentAuth, type CacheOptions } from "./auth/cached-agent-auth.js";
 export { type Identity, IdentitySchema, scalekitIdentifier } from "./auth/identity.js";
-export { loadVerificationKey } from "./auth/verification-key.js";
-export type { VerificationRefusal } from "./auth/verification-state.js";
 export {
   ScalekitAgentAuth,
   type ScalekitSettings,
   verifyScalekitWebhook,
 } from "./auth/scalekit-agent-auth.js";
+export { loadVerificationKey } from "./auth/verification-key.js";
+export type { VerificationRefusal } from "./auth/verification-state.js";
 export { type DelegateConfig, loadConfig } from "./config/env-config.js";
 export type { ConnectorDefinition, ConnectorToolSpec } from "./connectors/connector-tool.js";
 export { ALL_CONNECTORS } from "./connectors/index.js";
@@ -70,6 +75,8 @@ export {
 } from "./runtime/agent-runtime.js";
 export type { PollSettings } from "./runtime/authorization-watcher.js";
 export type { RuntimeEvent, RuntimeEventType } from "./runtime/events.js";
+export type { RetentionOptions } from "./runtime/retention.js";
+export type { CheckpointHistory } from "./runtime/thread-history.js";
 export {
   type AccountChange,
   MAX_WEBHOOK_BYTES,
