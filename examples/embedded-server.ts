@@ -9,12 +9,15 @@
  *   POST /threads/:id/cancel                                   → cancel what the thread waits for (SSE)
  *   GET  /threads/:id                                          → messages and anything pending
  *   POST /webhooks/scalekit                                    → Scalekit webhooks (signature verified)
+ *   GET  /connect/verify?auth_request_id=…&state=…             → Scalekit's user-verify redirect (a page)
  *
- * The caller is named by the `x-user-id` header to keep the example short; a real server takes
- * the user from its own authentication. Bodies are limited before anything is read into memory
+ * The caller is named by the `x-user-id` header to keep the example short (or, for a browser, the
+ * `delegate_user` cookie the example sets); a real server takes the user from its own
+ * authentication. Bodies are limited before anything is read into memory
  * (messages 64 KB, webhooks 1 MB → 413), and malformed JSON is a 400. In your app, import from
  * "delegate-agent" and "delegate-agent/environment" instead of the relative paths below.
  */
+import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
@@ -38,12 +41,25 @@ export interface EmbeddedServer {
 }
 
 export async function startEmbeddedServer(
-  options: { port?: number; databaseUrl?: string; env?: Record<string, string | undefined> } = {},
+  options: {
+    port?: number;
+    databaseUrl?: string;
+    env?: Record<string, string | undefined>;
+    /** Signs the verification states; keep it stable across restarts and replicas in your app. */
+    verificationSecret?: Uint8Array;
+  } = {},
 ): Promise<EmbeddedServer> {
-  const environment = await resolveEnvironment(loadConfig(options.env ?? {}));
+  const config = loadConfig(options.env ?? {});
+  const environment = await resolveEnvironment(config);
+  let verifyUrl = "";
   const runtime = await createAgentRuntime({
     ...environment.runtimeOptions,
     databaseUrl: options.databaseUrl ?? ":memory:",
+    // Scalekit user verification (DELEGATE_VERIFY, on by default): after consent, Scalekit sends
+    // the browser to /connect/verify, and the account is connected only for the signed-in user.
+    ...(config.verify === "on"
+      ? { verification: { url: () => verifyUrl, secret: options.verificationSecret ?? randomBytes(32) } }
+      : {}),
     onToolAudit: (record) =>
       console.log(
         `[audit] ${record.toolName} as ${record.userId} on ${record.connection ?? "-"}: ${record.outcome}${record.allowedBy ? ` (allowed by ${record.allowedBy})` : ""}`,
@@ -58,6 +74,7 @@ export async function startEmbeddedServer(
   });
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  verifyUrl = `${url}/connect/verify`;
   // The sandbox's Scalekit emulator posts connected-account webhooks here, as Scalekit would.
   environment.sandbox?.scalekit.addWebhookUrl(`${url}/webhooks/scalekit`);
 
@@ -94,11 +111,20 @@ async function route(runtime: AgentRuntime, req: IncomingMessage, res: ServerRes
     sendJson(res, result.status, { resumed: result.resumed });
     return;
   }
+  if (req.method === "GET" && url.pathname === "/connect/verify") {
+    await verifyRedirect(runtime, req, res, url.searchParams);
+    return;
+  }
   const match = /^\/threads\/([\w.:-]{1,128})(\/messages|\/cancel|\/decisions)?$/.exec(url.pathname);
-  const userId = req.headers["x-user-id"];
-  if (!match || typeof userId !== "string" || !userId) {
+  const userId = sessionUser(req);
+  if (!match || !userId) {
     throw new HttpError(404, "NOT_FOUND", "Unknown route or missing x-user-id header.");
   }
+  // The stand-in for a login session: the browser that chats is the one that gives consent.
+  res.setHeader(
+    "set-cookie",
+    `${SESSION_COOKIE}=${encodeURIComponent(userId)}; Path=/; HttpOnly; SameSite=Lax`,
+  );
   const ref = { userId, threadId: match[1] as string };
   if (req.method === "GET" && !match[2]) {
     sendJson(res, 200, await runtime.getThread(ref));
@@ -118,6 +144,71 @@ async function route(runtime: AgentRuntime, req: IncomingMessage, res: ServerRes
   } else {
     throw new HttpError(405, "METHOD_NOT_ALLOWED", "Method not allowed.");
   }
+}
+
+const SESSION_COOKIE = "delegate_user";
+
+/**
+ * Who is asking: the `x-user-id` header (API clients, curl) or the `delegate_user` cookie (a
+ * browser). Both stand in for your app's real session.
+ */
+function sessionUser(req: IncomingMessage): string | undefined {
+  const header = req.headers["x-user-id"];
+  if (typeof header === "string" && header) return header;
+  for (const part of (req.headers.cookie ?? "").split(";")) {
+    const [name, ...value] = part.trim().split("=");
+    if (name === SESSION_COOKIE && value.length > 0) return decodeURIComponent(value.join("="));
+  }
+  return undefined;
+}
+
+/**
+ * Scalekit's user-verify redirect. The user comes from the session (here the cookie or header),
+ * never from the redirect: the signed `state` only names the user the link was made for, and the
+ * runtime accepts it only when the two agree. A state alone would let whoever opens a forwarded
+ * link connect their own account to the user the link names; with the session check, a browser
+ * that is not signed in as that user connects nothing.
+ */
+async function verifyRedirect(
+  runtime: AgentRuntime,
+  req: IncomingMessage,
+  res: ServerResponse,
+  query: URLSearchParams,
+): Promise<void> {
+  const userId = sessionUser(req);
+  if (!userId) {
+    sendPage(res, 401, "Not connected", "Sign in to this app in this browser, then open the link again.");
+    return;
+  }
+  const result = await runtime.verifyUser({
+    authRequestId: query.get("auth_request_id") ?? "",
+    state: query.get("state") ?? "",
+    userId,
+  });
+  if (result.status === "verified") {
+    sendPage(
+      res,
+      200,
+      "Connected",
+      `${result.displayName} connected — you can close this tab and go back to the chat.`,
+    );
+  } else {
+    sendPage(res, result.reason === "replayed" ? 409 : 403, "Not connected", result.message);
+  }
+}
+
+function sendPage(res: ServerResponse, status: number, heading: string, message: string): void {
+  const html = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  res
+    .writeHead(status, {
+      "content-type": "text/html; charset=utf-8",
+      "cache-control": "no-store",
+      "referrer-policy": "no-referrer",
+      "content-security-policy": "default-src 'none'",
+    })
+    .end(
+      `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${html(heading)}</title></head><body><main><h1>${html(heading)}</h1><p>${html(message)}</p></main></body></html>\n`,
+    );
 }
 
 /** Server-sent events: one `event: <type>` per runtime event. The stream stays open while the

@@ -45,9 +45,10 @@ describe("examples/embedded-server.ts", () => {
     const events = await readEvents(response, async (type, data) => {
       if (type !== "authorization-required") return;
       const link = (data.requests as { url: string }[])[0]?.url ?? "";
+      // fetch follows the consent page's redirect to /connect/verify with this header: alice's session.
       const consent = await fetch(link, {
         method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
+        headers: { "content-type": "application/x-www-form-urlencoded", "x-user-id": "alice" },
         body: "decision=allow",
       });
       expect(consent.status).toBe(200);
