@@ -1,5 +1,4 @@
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from "langchain";
-import type { MessageTokenCounter } from "./context-budget.js";
 import { summarizeResult } from "./result-summary.js";
 
 const HEADER =
@@ -16,7 +15,7 @@ const REPLY_CHARS = 160;
 export async function digestTurns(
   messages: readonly BaseMessage[],
   maxTokens: number,
-  count: MessageTokenCounter,
+  count: (messages: BaseMessage[]) => number | Promise<number>,
 ): Promise<HumanMessage> {
   const turns = splitTurns(messages);
   const lines: string[] = [];
