@@ -13,7 +13,8 @@ const HELP = `Delegate — an agent that acts in your Gmail, Google Calendar, Sl
 Usage:
   delegate chat [--user ID] [--thread ID | --new] [--auto-approve] [--open] [--auth-timeout SECONDS]
   delegate sandbox [--port N] [--json] [--webhook-url URL]
-  delegate run <file…|-> [--model offline|openai] [--format pretty|jsonl] [--on-auth approve|deny|wait|fail]
+  delegate run <file…|-> [--model offline|openai] [--format pretty|jsonl]
+               [--on-auth approve|deny|wait|fail] [--on-approval approve|reject|fail]
   delegate --help | --version
 
 Configuration comes from the environment and .env (see .env.example).
