@@ -219,7 +219,14 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
     const events = await collect(
       env.runtime.send({ userId: "dan", threadId: "t5", text: "mail from dana?" }),
       async (event) => {
-        if (event.type === "authorization-required") await consent(event.requests[0]?.url ?? "");
+        if (event.type !== "authorization-required") return;
+        // Consent once the watcher has polled, so its debug line is in the log too.
+        await waitFor(
+          () => readFileSync(logger.path, "utf8").includes('"msg":"watcher: checked"'),
+          5000,
+          "a watcher poll in the debug log",
+        );
+        await consent(event.requests[0]?.url ?? "");
       },
     );
     const token = env.sandbox.scalekit.getAccount("dan", "gmail", { userId: "dan" })?.accessToken ?? "";
