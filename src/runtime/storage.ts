@@ -1,9 +1,9 @@
-import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type Database from "better-sqlite3";
 import { DelegateError, errorMessage } from "../errors.js";
 import { type CheckpointPruner, postgresPruner, sqlitePruner } from "./checkpoint-pruner.js";
+import { makeDirectory } from "./make-directory.js";
 import { type SqlDriver, SqlThreadStore } from "./sql-thread-store.js";
 import { schema, type ThreadStore } from "./thread-store.js";
 
@@ -48,7 +48,7 @@ async function openSqliteStorage(path: string, checkpointer?: BaseCheckpointSave
   ]);
   let db: Database.Database;
   try {
-    if (path !== ":memory:") mkdirSync(dirname(resolve(path)), { recursive: true });
+    if (path !== ":memory:") makeDirectory(dirname(resolve(path)));
     db = new SqliteDatabase(path);
     db.pragma("journal_mode = WAL");
     db.pragma("busy_timeout = 5000");

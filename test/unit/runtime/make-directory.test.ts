@@ -2,7 +2,9 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import { isDelegateError } from "../../../src/errors.js";
 import { makeDirectory } from "../../../src/runtime/make-directory.js";
+import { openStorage } from "../../../src/runtime/storage.js";
 
 const made: string[] = [];
 afterEach(() => {
@@ -29,6 +31,16 @@ describe("makeDirectory", () => {
     writeFileSync(join(root, "file"), "");
     expect(() => makeDirectory(join(root, "file", "logs"))).toThrow(
       expect.objectContaining({ code: "ENOTDIR" }),
+    );
+  });
+
+  it("makes an embedder's unusable database folder one CONFIG_INVALID error", async () => {
+    const error = await openStorage({ databaseUrl: "/proc/nonexistent/x/delegate.sqlite" }).catch(
+      (e: unknown) => e,
+    );
+    expect(isDelegateError(error, "CONFIG_INVALID")).toBe(true);
+    expect((error as Error).message).toMatch(
+      /^Cannot open the database at \/proc\/nonexistent\/x\/delegate\.sqlite: ENOENT/,
     );
   });
 });
