@@ -216,10 +216,10 @@ function summarize(page: NotionPage) {
   };
 }
 
-/** A page's title property, or a database's title. */
+/** A page's title property, or a database's title (its title property is a schema, not text). */
 function titleOf(page: NotionPage): string {
   const property = Object.values(page.properties ?? {}).find((value) => value.type === "title");
-  return plain(property?.title ?? page.title ?? []);
+  return plain(Array.isArray(property?.title) ? property.title : (page.title ?? []));
 }
 
 function blockText(content: unknown): string {
