@@ -61,7 +61,8 @@ export type VerifyUserResult =
 export interface UserVerificationDeps {
   options: VerificationOptions;
   auth: CachedAgentAuth;
-  store: ThreadStore;
+  /** Where used states are remembered and waiting threads found. */
+  store: Pick<ThreadStore, "consumeVerificationState" | "getPending">;
   names: ConnectionNames;
   logger: Logger;
   /** Resumes a thread whose connections are all ACTIVE (through the exactly-once claim). */
@@ -117,7 +118,15 @@ export class UserVerification {
     };
   }
 
-  async verify(input: VerifyUserInput, session: Identity): Promise<VerifyUserResult> {
+  /**
+   * `session`: who the host's session says presents the redirect; the state must name the same
+   * user. Without one (a host whose browser carries no session: the LangGraph server), the user
+   * the state names is taken, so the state alone binds the consent to that user.
+   */
+  async verify(
+    input: Pick<VerifyUserInput, "authRequestId" | "state">,
+    session?: Identity,
+  ): Promise<VerifyUserResult> {
     const { auth, store, logger } = this.#deps;
     if (typeof input.authRequestId !== "string" || !/^[\x21-\x7e]{1,512}$/.test(input.authRequestId)) {
       return this.#refuse("malformed", session);
@@ -125,7 +134,8 @@ export class UserVerification {
     const opened = this.#signer.open(input.state);
     if (!opened.ok) return this.#refuse(opened.reason, session);
     const { claims } = opened;
-    if (!sameIdentity(claims.identity, session)) return this.#refuse("wrong_user", session, claims);
+    if (session && !sameIdentity(claims.identity, session))
+      return this.#refuse("wrong_user", session, claims);
     if (!(await store.consumeVerificationState(claims.nonce, claims.expiresAt))) {
       return this.#refuse("replayed", session, claims);
     }
@@ -173,11 +183,11 @@ export class UserVerification {
     return false;
   }
 
-  #refuse(reason: VerificationRefusal, session: Identity, claims?: VerificationClaims): VerifyUserResult {
+  #refuse(reason: VerificationRefusal, session?: Identity, claims?: VerificationClaims): VerifyUserResult {
     this.#deps.logger.warn(
       {
         reason,
-        userId: session.userId,
+        ...(session ? { userId: session.userId } : {}),
         ...(claims ? { stateUserId: claims.identity.userId, connection: claims.connection } : {}),
       },
       "user verification refused",

@@ -26,7 +26,10 @@ if (settings.tokens.size === 0) {
   );
 }
 
-/** Stands for an anonymous `GET /ok`; it carries no Delegate identity, so it can run nothing. */
+/**
+ * Stands for an anonymous `GET /ok` or `GET /delegate/verify`; it carries no Delegate identity,
+ * so it can run nothing.
+ */
 const HEALTH_CHECK_USER = {
   identity: "anonymous-health-check",
   permissions: [] as string[],
@@ -91,6 +94,10 @@ export const auth = new Auth()
   .authenticate(async (request: Request) => {
     // The liveness probe answers without credentials (it reveals nothing and runs nothing).
     if (request.method === "GET" && new URL(request.url).pathname === "/ok") return HEALTH_CHECK_USER;
+    // Scalekit's user-verify redirect: a browser without a token; the signed state authorizes it
+    // (src/server/verify-route.ts), and the anonymous user can do nothing else.
+    if (request.method === "GET" && new URL(request.url).pathname === "/delegate/verify")
+      return HEALTH_CHECK_USER;
     return toServerUser(authenticateRequest(request));
   })
   // Threads, runs and crons: stamp the owner on create, filter by owner on everything.

@@ -12,6 +12,7 @@ import type { Identity } from "../auth/identity.js";
 import { DelegateError } from "../errors.js";
 import { serverEnvironment } from "./server-environment.js";
 import { identityFromServerUser } from "./server-user.js";
+import { serverVerification } from "./server-verification.js";
 
 /** The second argument LangGraph's server passes to graph factories. */
 export interface GraphFactoryRuntime {
@@ -39,6 +40,8 @@ export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRu
       "Delegate needs a thread: create one with client.threads.create() and run on it.",
     );
   }
+  // Links carry the server's /delegate/verify URL and a state signed for this user and thread.
+  const verification = identity ? await serverVerification() : undefined;
   const { agent } = createDelegateAgent({
     model: environment.environment.model,
     // Without a verified user (reading state, drawing the graph) nothing may reach an account.
@@ -55,6 +58,12 @@ export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRu
       ? { baseUrls: environment.environment.runtimeOptions.providerBaseUrls }
       : {}),
     onToolAudit: (record) => environment.logger.info({ ...record }, "tool ran"),
+    ...(verification
+      ? {
+          linkOptions: (user: Identity, connection: string, thread: string | undefined) =>
+            verification.linkOptions(user, connection, thread),
+        }
+      : {}),
   });
   return agent;
 };

@@ -1,0 +1,72 @@
+/**
+ * Scalekit user verification on LangGraph's server. The graph gives every link the server's
+ * `/delegate/verify` URL and a signed state; the route (`verify-route.ts`) completes the
+ * verification; the client's recheck then finds the account ACTIVE and the run goes on.
+ *
+ * The browser that comes back from Scalekit carries no bearer token, so the route cannot ask who
+ * it is: the signed state binds the verification to the user the run was authenticated as.
+ */
+import { join } from "node:path";
+import { loadVerificationKey } from "../auth/verification-key.js";
+import { UserVerification } from "../runtime/user-verification.js";
+import { serverEnvironment } from "./server-environment.js";
+
+export const VERIFY_PATH = "/delegate/verify";
+
+let verification: Promise<UserVerification | undefined> | undefined;
+
+/** The process-wide verification, or undefined when it is off (DELEGATE_VERIFY=off, or no URL). */
+export function serverVerification(): Promise<UserVerification | undefined> {
+  verification ??= build().catch((error: unknown) => {
+    verification = undefined;
+    throw error;
+  });
+  return verification;
+}
+
+async function build(): Promise<UserVerification | undefined> {
+  const environment = await serverEnvironment();
+  const { config } = environment.settings;
+  if (config.verify === "off") return undefined;
+  // `langgraphjs dev` says where it listens (LANGGRAPH_API_URL); behind a proxy, say it yourself.
+  const url =
+    config.verifyUrl ??
+    (config.langgraphApiUrl ? `${config.langgraphApiUrl.replace(/\/+$/, "")}${VERIFY_PATH}` : undefined);
+  if (!url) {
+    environment.logger.warn(
+      {},
+      "User verification is off: the server does not know its own URL. Set DELEGATE_VERIFY_URL to the public URL of /delegate/verify (or DELEGATE_VERIFY=off to silence this).",
+    );
+    return undefined;
+  }
+  return new UserVerification({
+    options: { url, secret: loadVerificationKey(join(config.dataDir, "verification.key")) },
+    auth: environment.auth,
+    store: new UsedStates(),
+    names: environment.connectionNames,
+    logger: environment.logger,
+    // The server resumes nothing by itself: the client's recheck does.
+    resume: async () => false,
+    progress: () => {},
+  });
+}
+
+/**
+ * Used states, in this process: LangGraph's dev server is one process. Scalekit's auth request is
+ * single use anyway, across every process; this refuses a replayed redirect before asking it.
+ */
+class UsedStates {
+  readonly #used = new Map<string, number>();
+
+  async consumeVerificationState(nonce: string, expiresAt: number): Promise<boolean> {
+    const now = Date.now();
+    for (const [key, until] of this.#used) if (until + 60_000 < now) this.#used.delete(key);
+    if (this.#used.has(nonce)) return false;
+    this.#used.set(nonce, expiresAt);
+    return true;
+  }
+
+  async getPending(): Promise<undefined> {
+    return undefined;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * The LangGraph server's custom route for Scalekit's user-verify redirect (`langgraph.json` →
+ * `"http": { "app": "./src/server/verify-route.ts:app" }`): `GET /delegate/verify?auth_request_id=…&state=…`.
+ *
+ * The auth handler lets this one path through without a token (a browser redirect carries none);
+ * what authorizes it is the state, signed by this server for the user the run was authenticated
+ * as, single use and short-lived. It marks the account verified and shows a page; the client's
+ * recheck (`{ action: "recheck" }`, or "approve" in Agent Chat UI) then goes on.
+ */
+import { Hono } from "hono";
+import { errorMessage } from "../errors.js";
+import { serverEnvironment } from "./server-environment.js";
+import { serverVerification, VERIFY_PATH } from "./server-verification.js";
+
+export const app = new Hono();
+
+app.get(VERIFY_PATH, async (context) => {
+  const query = new URL(context.req.url).searchParams;
+  try {
+    const verification = await serverVerification();
+    if (!verification) {
+      return page(404, "Not available", "User verification is not turned on for this server.");
+    }
+    const result = await verification.verify({
+      authRequestId: query.get("auth_request_id") ?? "",
+      state: query.get("state") ?? "",
+    });
+    if (result.status === "verified") {
+      return page(
+        200,
+        "Connected",
+        `${result.displayName} connected — go back to the chat and continue (Delegate checks again when you resume).`,
+        `${result.displayName} connected`,
+      );
+    }
+    return page(result.reason === "replayed" ? 409 : 403, "Not connected", result.message);
+  } catch (error) {
+    (await serverEnvironment().catch(() => undefined))?.logger.error(
+      { error: errorMessage(error) },
+      "user verification failed",
+    );
+    return page(502, "Not connected", `Delegate could not finish connecting: ${errorMessage(error)}`);
+  }
+});
+
+function page(status: number, heading: string, message: string, title = heading): Response {
+  const html = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+  return new Response(
+    `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>${html(title)} · Delegate</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem}h1{font-size:1.5rem}</style>
+</head><body><main><h1>${html(heading)}</h1><p>${html(message)}</p></main></body></html>
+`,
+    {
+      status,
+      headers: {
+        "content-type": "text/html; charset=utf-8",
+        "cache-control": "no-store",
+        // The address carries the auth request and state: never a referrer.
+        "referrer-policy": "no-referrer",
+        "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
+        "x-content-type-options": "nosniff",
+      },
+    },
+  );
+}

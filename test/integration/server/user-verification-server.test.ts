@@ -1,0 +1,247 @@
+/**
+ * Scalekit user verification on LangGraph's own server: the graph's links carry the server's
+ * `/delegate/verify` route (the `http.app` of langgraph.json) and a state signed for the run's
+ * authenticated user and thread. The browser that comes back from Scalekit carries no token; the
+ * route verifies by the state, and the client's recheck then proceeds. The server runs in a child
+ * process (`@langchain/langgraph-api` startServer, what `langgraphjs dev` runs) with
+ * LANGGRAPH_API_URL set as `langgraphjs dev` sets it, against a sandbox started here.
+ */
+import { spawn } from "node:child_process";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { Client } from "@langchain/langgraph-sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
+import { consentRedirect, statePayload, tamperedState } from "../../helpers/user-verification.js";
+
+const REPO = resolve(import.meta.dirname, "../../..");
+const TOKENS = { alice: "tok-alice-v3r1", carol: "tok-carol-v3r1", dave: "tok-dave-v3r1" };
+const LAUNCHER = `
+import { startServer } from "@langchain/langgraph-api/server";
+const options = JSON.parse(process.argv.at(-1));
+const { cleanup } = await startServer(options);
+const stop = async () => { await cleanup(); process.exit(0); };
+process.once("SIGTERM", stop);
+process.once("SIGINT", stop);
+`;
+
+interface Chunk {
+  event: string;
+  data: unknown;
+}
+interface Interrupt {
+  requests: { connector: string; status: string; url: string }[];
+}
+
+async function freePort(): Promise<number> {
+  return await new Promise((done, reject) => {
+    const probe = createServer();
+    probe.once("error", reject);
+    probe.listen(0, "127.0.0.1", () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => done(port));
+    });
+  });
+}
+
+let sandbox: Sandbox;
+let apiUrl: string;
+let stopServer: () => Promise<void>;
+let serverLog: () => string;
+
+beforeAll(async () => {
+  sandbox = await startSandbox({ timeZone: "Europe/Berlin" });
+  const workDir = await mkdtemp(join(tmpdir(), "delegate-verify-server-"));
+  const port = await freePort();
+  apiUrl = `http://127.0.0.1:${port}`;
+  const options = {
+    port,
+    nWorkers: 2,
+    host: "127.0.0.1",
+    cwd: workDir,
+    graphs: { delegate: `${join(REPO, "src/server/graph.ts")}:delegate` },
+    auth: { path: `${join(REPO, "src/server/auth.ts")}:auth`, disable_studio_auth: true },
+    http: { app: `${join(REPO, "src/server/verify-route.ts")}:app` },
+  };
+  const child = spawn(
+    process.execPath,
+    ["--import", "tsx", "--input-type=module", "-e", LAUNCHER, JSON.stringify(options)],
+    {
+      cwd: REPO,
+      env: {
+        PATH: process.env.PATH,
+        HOME: process.env.HOME,
+        LANGSMITH_TRACING: "false",
+        LANGCHAIN_TRACING_V2: "false",
+        LANGGRAPH_CLI_NO_ANALYTICS: "1",
+        SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
+        SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
+        SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
+        DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
+        DELEGATE_SERVER_TOKENS: Object.entries(TOKENS)
+          .map(([user, token]) => `${token}=${user}`)
+          .join(","),
+        DELEGATE_TIMEZONE: "Europe/Berlin",
+        DELEGATE_DATA_DIR: workDir,
+        // What `langgraphjs dev` sets: the server's own URL, from which the verify URL follows.
+        LANGGRAPH_API_URL: apiUrl,
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
+  );
+  let log = "";
+  child.stdout?.on("data", (data: Buffer) => {
+    log += data.toString();
+  });
+  child.stderr?.on("data", (data: Buffer) => {
+    log += data.toString();
+  });
+  serverLog = () => log;
+  stopServer = async () => {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once("exit", done));
+      process.kill(child.pid, "SIGTERM");
+      await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000))]);
+      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
+    }
+    await rm(workDir, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
+    if (
+      await fetch(`${apiUrl}/ok`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      break;
+    if (Date.now() > deadline) throw new Error(`server not ready:\n${log}`);
+    await new Promise((wait) => setTimeout(wait, 100));
+  }
+}, 90_000);
+
+afterAll(async () => {
+  await stopServer?.();
+  await sandbox?.close();
+});
+
+function client(user: keyof typeof TOKENS): Client {
+  return new Client({
+    apiUrl,
+    apiKey: null,
+    callerOptions: { maxRetries: 0 },
+    defaultHeaders: { Authorization: `Bearer ${TOKENS[user]}` },
+  });
+}
+
+async function run(user: keyof typeof TOKENS, threadId: string, body: Record<string, unknown>) {
+  const chunks: Chunk[] = [];
+  for await (const chunk of client(user).runs.stream(threadId, "delegate", {
+    ...body,
+    streamMode: ["updates"],
+  }) as AsyncIterable<Chunk>) {
+    chunks.push(chunk);
+  }
+  const interrupts = chunks.flatMap((chunk) => {
+    const update = chunk.data as { __interrupt__?: { value: Interrupt }[] } | null;
+    return chunk.event === "updates" ? (update?.__interrupt__ ?? []).map((entry) => entry.value) : [];
+  });
+  const errors = chunks.filter((chunk) => chunk.event === "error");
+  return { interrupts, errors };
+}
+
+const ask = (user: keyof typeof TOKENS, threadId: string, content: string) =>
+  run(user, threadId, { input: { messages: [{ role: "user", content }] } });
+const recheck = (user: keyof typeof TOKENS, threadId: string) =>
+  run(user, threadId, { command: { resume: { action: "recheck" } } });
+
+async function page(url: URL | string) {
+  const response = await fetch(url);
+  const html = await response.text();
+  return {
+    status: response.status,
+    text: (/<p>(.*?)<\/p>/.exec(html)?.[1] ?? "").replaceAll("&#39;", "'").replaceAll("&#8212;", "—"),
+  };
+}
+
+describe("user verification on LangGraph's server", () => {
+  it("links lead to /delegate/verify with a state for the run's user and thread; the route verifies without a token, and the recheck proceeds", async () => {
+    const thread = await client("alice").threads.create();
+    const first = await ask("alice", thread.thread_id, "show my unread email");
+    expect(first.errors).toEqual([]);
+    const link = first.interrupts[0]?.requests[0]?.url ?? "";
+    const redirect = await consentRedirect(link);
+    expect(`${redirect.location.origin}${redirect.location.pathname}`).toBe(`${apiUrl}/delegate/verify`);
+    // Bound to the authenticated user and to LangGraph's thread (configurable.thread_id).
+    expect(statePayload(redirect.state)).toMatchObject({ u: "alice", c: "gmail", t: thread.thread_id });
+
+    // The browser has not come back yet: the recheck finds the account waiting for verification.
+    const early = await recheck("alice", thread.thread_id);
+    expect(early.interrupts[0]?.requests[0]).toMatchObject({
+      connector: "gmail",
+      status: "PENDING_VERIFICATION",
+    });
+    expect(sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
+
+    // A forged state is refused before Scalekit is asked anything.
+    const forged = new URL(redirect.location);
+    forged.searchParams.set("state", tamperedState(redirect.state, { u: "carol" }));
+    expect(await page(forged)).toMatchObject({ status: 403 });
+    expect(sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
+
+    // The browser comes back (no bearer token on this request): verified.
+    const verified = await page(redirect.location);
+    expect(verified.status).toBe(200);
+    expect(verified.text).toContain("Gmail connected");
+    expect(sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("ACTIVE");
+    // A replay is refused.
+    expect((await page(redirect.location)).status).toBe(409);
+
+    const done = await recheck("alice", thread.thread_id);
+    expect(done.errors).toEqual([]);
+    expect(done.interrupts).toEqual([]);
+    const state = await client("alice").threads.getState<{ messages: { type: string; content: unknown }[] }>(
+      thread.thread_id,
+    );
+    expect(JSON.stringify(state.values.messages.at(-1)?.content)).toContain("Q3 vendor contract");
+  });
+
+  it("someone else's consent paired with the state is refused by Scalekit; the route runs nothing else without a token", async () => {
+    const carolThread = await client("carol").threads.create();
+    const carol = await consentRedirect(
+      (await ask("carol", carolThread.thread_id, "show my unread email")).interrupts[0]?.requests[0]?.url ??
+        "",
+    );
+    const daveThread = await client("dave").threads.create();
+    const dave = await consentRedirect(
+      (await ask("dave", daveThread.thread_id, "show my unread email")).interrupts[0]?.requests[0]?.url ?? "",
+    );
+    // Dave's completed consent, presented with carol's state: Scalekit says the identifier differs.
+    const mixed = new URL(carol.location);
+    mixed.searchParams.set("auth_request_id", dave.authRequestId);
+    expect(await page(mixed)).toEqual({
+      status: 403,
+      text: "This authorization was completed for a different user, so it was not accepted.",
+    });
+    expect(sandbox.controls.status({ userId: "carol" }, "gmail")).toBe("PENDING_VERIFICATION");
+    expect(sandbox.controls.status({ userId: "dave" }, "gmail")).toBe("PENDING_VERIFICATION");
+    expect((await recheck("carol", carolThread.thread_id)).interrupts).toHaveLength(1);
+
+    // Only GET /delegate/verify is open without a token; it needs a signed state.
+    expect((await page(`${apiUrl}/delegate/verify`)).status).toBe(403);
+    const post = await fetch(`${apiUrl}/delegate/verify`, { method: "POST" });
+    expect(post.status).toBe(401);
+    const search = await fetch(`${apiUrl}/threads/search`, { method: "POST", body: "{}" });
+    expect(search.status).toBe(401);
+    // Delegate never logs the state; LangGraph's own request log prints the path it served (the
+    // state is single use and spent by then).
+    const mentions = serverLog()
+      .split("\n")
+      .filter((line) => line.includes(carol.state));
+    expect(mentions.length).toBeGreaterThan(0);
+    for (const line of mentions) expect(line).toMatch(/(<--|-->) GET \/delegate\/verify\?/);
+  });
+});
