@@ -155,6 +155,7 @@ const emailsOf = (value: unknown): string[] =>
   );
 const stripTags = (html: string) =>
   html
+    .replace(/<(style|script)[^>]*>[\s\S]*?<\/\1>/gi, " ")
     .replace(/<[^>]*>/g, " ")
     .replace(/&mdash;/g, "—")
     .replace(/\s+/g, " ")
