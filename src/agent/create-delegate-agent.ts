@@ -20,12 +20,12 @@ import {
 } from "./context-budget.js";
 import { withoutForeignResults } from "./produced-messages.js";
 import { HostRunContextSchema, RunContextSchema } from "./run-context.js";
+import { ModelCallMarks } from "./status-freshness.js";
 import { renderSystemPrompt } from "./system-prompt.js";
 
 export interface DelegateAgentOptions {
   model: BaseChatModel;
   auth: CachedAgentAuth;
-import { ModelCallMarks } from "./status-freshness.js";
   connectors: readonly ConnectorDefinition[];
   connectionNames: ConnectionNames;
   /** Omitted when the host (e.g. LangGraph's server) attaches its own. */
@@ -93,26 +93,23 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
         ...(options.retry ? { retry: options.retry } : {}),
       });
   const enabled = options.connectors.map((connector) => connector.id);
+  const marks = new ModelCallMarks();
 
   const systemPrompt = createMiddleware({
     name: "DelegateSystemPrompt",
-    contextSchema,
+    // No contextSchema: the raw context is enough, and parsing it on every model call is not free.
     wrapModelCall: async (request, handler) => {
       const identity = resolveIdentity(request.runtime.context);
-      let statuses: Map<ConnectorId, AccountStatus> | undefined;
-      try {
-        // Best effort with a short deadline: a slow Scalekit must not hold up the model call.
-        const byConnection = await withDeadline(
-          options.auth.getStatuses(
-  const marks = new ModelCallMarks();
-            identity,
-            enabled.map((id) => options.connectionNames[id]),
-          ),
-          PROMPT_STATUS_DEADLINE_MS,
-        );
-        statuses = new Map(
       // Cached statuses, "not connected" ones too: the warm path makes no Scalekit call.
       marks.mark(request.runtime.configurable?.thread_id, Date.now());
+      let statuses: Map<ConnectorId, AccountStatus> | undefined;
+      try {
+        const connections = enabled.map((id) => options.connectionNames[id]);
+        // Best effort with a short deadline: a slow Scalekit must not hold up the model call.
+        const byConnection =
+          options.auth.peekStatuses(identity, connections) ??
+          (await withDeadline(options.auth.getStatuses(identity, connections), PROMPT_STATUS_DEADLINE_MS));
+        statuses = new Map(
           enabled.map((id) => [id, byConnection.get(options.connectionNames[id])?.status ?? "NOT_FOUND"]),
         );
       } catch (error) {
@@ -144,6 +141,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     logger,
     ...(fixed ? { resolveIdentity } : {}),
     ...(options.onToolAudit ? { onToolAudit: options.onToolAudit } : {}),
+    statusesSince: (thread) => marks.take(thread),
     ...(options.linkOptions ? { linkOptions: options.linkOptions } : {}),
   });
 
@@ -164,7 +162,6 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
   });
   return { agent, bindings, tools };
-    statusesSince: (thread) => marks.take(thread),
 }
 
 const PROMPT_STATUS_DEADLINE_MS = 1_500;

@@ -11,6 +11,9 @@ const RunControls = {
   cancelReason: z.enum(["declined", "timeout"]).optional(),
 };
 
+/** Built once: a zod schema costs far more to build than to use. */
+const RunControlsSchema = z.object(RunControls);
+
 export const RunContextSchema = IdentitySchema.extend(RunControls);
 /** For hosts that fix the identity themselves: the user fields may be absent. */
 export const HostRunContextSchema = IdentitySchema.partial().extend(RunControls);
@@ -21,7 +24,7 @@ export function runControls(context: unknown): {
   cancelled: ReadonlySet<string>;
   reason: "declined" | "timeout";
 } {
-  const parsed = z.object(RunControls).safeParse(context ?? {});
+  const parsed = RunControlsSchema.safeParse(context ?? {});
   const controls = parsed.success ? parsed.data : {};
   return {
     cancelled: new Set(controls.cancelledToolCalls ?? []),

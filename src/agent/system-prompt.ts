@@ -26,22 +26,39 @@ export interface PromptValues {
   statuses?: ReadonlyMap<ConnectorId, AccountStatus>;
 }
 
+/** The prompt's date and time formats per zone: building one takes far longer than using it. */
+const FORMATS = new Map<string, Record<"date" | "isoDate" | "time", Intl.DateTimeFormat>>();
+
+function formatsFor(timeZone: string) {
+  let formats = FORMATS.get(timeZone);
+  if (!formats) {
+    formats = {
+      date: new Intl.DateTimeFormat("en-US", {
+        timeZone,
+        weekday: "long",
+        year: "numeric",
+        month: "long",
+        day: "numeric",
+      }),
+      isoDate: new Intl.DateTimeFormat("en-CA", { timeZone }),
+      time: new Intl.DateTimeFormat("en-GB", {
+        timeZone,
+        hour: "2-digit",
+        minute: "2-digit",
+        timeZoneName: "short",
+      }),
+    };
+    FORMATS.set(timeZone, formats);
+  }
+  return formats;
+}
+
 /** Fills the template's `{{placeholders}}`; unknown placeholders are left as they are. */
 export function renderSystemPrompt(template: string, values: PromptValues): string {
-  const date = new Intl.DateTimeFormat("en-US", {
-    timeZone: values.timeZone,
-    weekday: "long",
-    year: "numeric",
-    month: "long",
-    day: "numeric",
-  }).format(values.now);
-  const isoDate = new Intl.DateTimeFormat("en-CA", { timeZone: values.timeZone }).format(values.now);
-  const time = new Intl.DateTimeFormat("en-GB", {
-    timeZone: values.timeZone,
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZoneName: "short",
-  }).format(values.now);
+  const { date: dateFormat, isoDate: isoFormat, time: timeFormat } = formatsFor(values.timeZone);
+  const date = dateFormat.format(values.now);
+  const isoDate = isoFormat.format(values.now);
+  const time = timeFormat.format(values.now);
   const connectors = values.connectors
     .map((id) => `- ${CONNECTORS[id].displayName}: ${CAPABILITIES[id]}.`)
     .join("\n");

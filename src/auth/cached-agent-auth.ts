@@ -122,6 +122,21 @@ export class CachedAgentAuth implements AgentAuth {
     return result;
   }
 
+  /**
+   * The cached statuses of every one of `connections`, or undefined when any is not cached:
+   * answers the warm path at once, without a promise or a timer.
+   */
+  peekStatuses(identity: Identity, connections: readonly string[]): Map<string, ConnectionState> | undefined {
+    const identifier = scalekitIdentifier(identity);
+    const result = new Map<string, ConnectionState>();
+    for (const connection of connections) {
+      const cached = this.#status(identifierKey(identifier, connection), Number.NEGATIVE_INFINITY);
+      if (!cached) return undefined;
+      result.set(connection, cached);
+    }
+    return result;
+  }
+
   async ensureAccount(identity: Identity, connection: string): Promise<ConnectionState> {
     return this.#account(identity, connection, () => this.#inner.ensureAccount(identity, connection));
   }
