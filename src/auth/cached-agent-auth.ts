@@ -241,8 +241,24 @@ export class CachedAgentAuth implements AgentAuth {
     return link;
   }
 
-  verifyUser(authRequestId: string, identity: Identity): Promise<VerifiedUser> {
-    return this.#inner.verifyUser(authRequestId, identity);
+  /**
+   * With `connection` (the one the verified link was for): Scalekit has just made that account
+   * ACTIVE, so the cache knows it at once, and a resume that follows needs no status call.
+   */
+  async verifyUser(authRequestId: string, identity: Identity, connection?: string): Promise<VerifiedUser> {
+    const verified = await this.#inner.verifyUser(authRequestId, identity);
+    if (connection) {
+      this.invalidate(identity, connection);
+      this.#remember(
+        scalekitIdentifier(identity),
+        { connection, status: "ACTIVE" },
+        {
+          seq: ++this.#seq,
+          at: this.#now(),
+        },
+      );
+    }
+    return verified;
   }
 
   async getCredentials(identity: Identity, connection: string): Promise<Credentials> {

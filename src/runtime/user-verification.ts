@@ -139,18 +139,21 @@ export class UserVerification {
     if (!(await store.consumeVerificationState(claims.nonce, claims.expiresAt))) {
       return this.#refuse("replayed", session, claims);
     }
+    // The thread is looked up while Scalekit verifies: the resume follows at once.
+    const waiting = claims.thread ? store.getPending(claims.thread) : Promise.resolve(undefined);
+    waiting.catch(() => {});
     let redirectTo: string | undefined;
     try {
-      redirectTo = (await auth.verifyUser(input.authRequestId, claims.identity)).redirectUrl;
+      // The cache learns the account is ACTIVE now (a webhook may not have come yet).
+      redirectTo = (await auth.verifyUser(input.authRequestId, claims.identity, claims.connection))
+        .redirectUrl;
     } catch (error) {
       if (!isDelegateError(error, "VERIFICATION_REFUSED")) throw error;
       const reason = error.details.reason === "identifier_mismatch" ? "identifier_mismatch" : "not_found";
       return this.#refuse(reason, session, claims);
     }
-    // The status changed behind the cache's back (a webhook may not have come yet).
-    auth.invalidate(claims.identity, claims.connection);
     const connector = connectorForConnection(this.#deps.names, claims.connection);
-    const pending = claims.thread ? await store.getPending(claims.thread) : undefined;
+    const pending = await waiting;
     const resumed = pending ? await this.#resume(pending, claims) : false;
     logger.info(
       {
@@ -176,7 +179,10 @@ export class UserVerification {
   async #resume(pending: PendingAuthorization, claims: VerificationClaims): Promise<boolean> {
     if (!sameIdentity(pending.identity, claims.identity)) return false;
     if (!pending.connections.includes(claims.connection)) return false;
-    const statuses = await this.#deps.auth.getStatuses(pending.identity, pending.connections);
+    // The verified connection is known ACTIVE (no call); any other is asked afresh.
+    const statuses = await this.#deps.auth.getStatuses(pending.identity, pending.connections, {
+      inactiveSince: this.#now(),
+    });
     const active = pending.connections.filter((connection) => statuses.get(connection)?.status === "ACTIVE");
     if (active.length === pending.connections.length) return this.#resumeThread(pending);
     this.#deps.progress(pending, active);
