@@ -3,8 +3,11 @@
  * links carry Delegate's verify URL and a signed state; consent leaves the account in
  * PENDING_VERIFICATION until `verifyUser` accepts the redirect for the right user, once.
  */
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { VerificationStateSigner } from "../../../src/auth/verification-state.js";
 import { isDelegateError } from "../../../src/errors.js";
@@ -274,6 +277,48 @@ describe("user verification in the runtime", () => {
         threadId: "t-org",
       },
     );
+  });
+
+  it("the secret, the state and the auth request never reach events, logs, the thread or its checkpoint", async () => {
+    const canary = `dlg_canary_verify_${"x".repeat(24)}`;
+    const logged: string[] = [];
+    const capture = (level: string) => (fields: unknown, message?: string) => {
+      logged.push(`${level} ${message ?? ""} ${JSON.stringify(fields)}`);
+    };
+    const database = join(mkdtempSync(join(tmpdir(), "delegate-canary-")), "delegate.sqlite");
+    const e = await start({
+      verification: { url: VERIFY_URL, secret: canary },
+      databaseUrl: database,
+      logger: {
+        debug: capture("debug"),
+        info: capture("info"),
+        warn: capture("warn"),
+        error: capture("error"),
+      },
+    });
+    const link = await waitingForGmail(e, "nina", "t-canary");
+    const after = follow(e, "nina", "t-canary");
+    const redirect = await consentRedirect(link);
+    await e.runtime.verifyUser({ ...redirect, userId: "mallory" });
+    await e.runtime.verifyUser({ ...redirect, userId: "nina" });
+    await turnEnd(after);
+    const thread = await e.runtime.getThread({ userId: "nina", threadId: "t-canary" });
+    await e.close();
+    env = undefined;
+    // The checkpoints and the thread store, byte for byte.
+    const stored = ["", "-wal"]
+      .filter((suffix) => existsSync(`${database}${suffix}`))
+      .map((suffix) => readFileSync(`${database}${suffix}`).toString("latin1"))
+      .join("");
+    expect(stored).toContain("t-canary");
+    const haystacks = [JSON.stringify(e.events), logged.join("\n"), JSON.stringify(thread), stored];
+    expect(logged.some((line) => line.includes("user verified"))).toBe(true);
+    expect(logged.some((line) => line.includes("user verification refused"))).toBe(true);
+    for (const text of haystacks) {
+      expect(text).not.toContain(canary);
+      expect(text).not.toContain(redirect.state);
+      expect(text).not.toContain(redirect.authRequestId);
+    }
   });
 
   it("bad configuration and input get one clear error", async () => {
