@@ -135,6 +135,29 @@ describe("user verification in the runtime", () => {
     expect(fresh?.url).not.toBe(link);
   });
 
+  it("the watcher polls on while the account waits for verification, and never resumes on it", async () => {
+    // Polling alone (no webhooks): the positive sign is the status calls it keeps making.
+    const e = await start(
+      { poll: { initialIntervalMs: 5, maxIntervalMs: 10, backoff: 1 } },
+      { webhooks: false },
+    );
+    const link = await waitingForGmail(e, "ulla", "t-polled");
+    const after = follow(e, "ulla", "t-polled");
+    await consentRedirect(link);
+    const polls = () => e.sandbox.scalekit.calls.count("ListConnectedAccounts");
+    const target = polls() + 5;
+    const deadline = Date.now() + 10_000;
+    while (polls() < target) {
+      if (Date.now() > deadline) throw new Error("the watcher stopped polling");
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(e.sandbox.controls.status({ userId: "ulla" }, "gmail")).toBe("PENDING_VERIFICATION");
+    expect(after).toEqual([]);
+    expect((await e.runtime.listPendingAuthorizations({ userId: "ulla" }))[0]?.connections).toEqual([
+      "gmail",
+    ]);
+  });
+
   it("refuses another user's session, a forged, expired or replayed state, and Scalekit's identifier mismatch — none resumes", async () => {
     const e = await start();
     const link = await waitingForGmail(e, "alice", "t-bound");
