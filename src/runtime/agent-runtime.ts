@@ -417,6 +417,8 @@ class Runtime implements AgentRuntime {
     if (!state || state.status === "NOT_FOUND") state = await this.#deps.auth.ensureAccount(user, connection);
     const options = await this.#verification?.linkOptions(user, connection, undefined);
     const link = await this.#deps.auth.getAuthorizationLink(user, connection, options);
+    // The person is about to consent: the next look-up asks Scalekit rather than the cache.
+    this.#deps.auth.invalidate(user, connection);
     return { ...link, status: state.status };
   }
 
@@ -475,8 +477,6 @@ class Runtime implements AgentRuntime {
     const identity = this.#identity(ref);
     const threadId = ref.threadId;
     if (typeof threadId !== "string" || !/^[^\s/]{1,128}$/.test(threadId)) {
-    // The person is about to consent: the next look-up asks Scalekit rather than the cache.
-    this.#deps.auth.invalidate(user, connection);
       throw new DelegateError("INVALID_INPUT", 'threadId must be 1-128 characters without spaces or "/".', {
         details: { problems: ["threadId"] },
       });
