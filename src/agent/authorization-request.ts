@@ -17,7 +17,7 @@ export const AuthorizationRequestSchema = z.object({
 export type AuthorizationRequest = z.infer<typeof AuthorizationRequestSchema>;
 
 export const ApprovalTargetSchema = z.object({
-  kind: z.enum(["email", "slack-conversation", "notion-parent"]),
+  kind: z.enum(["email", "slack-conversation", "notion-parent", "calendar-event"]),
   field: z.string(),
   /** The target itself (an email address, never only its display name). */
   display: z.string(),

@@ -11,9 +11,11 @@ export type Effect = "read" | "write" | "destructive";
  * The kinds of target a write can name:
  * - `email`: an address, possibly `Display Name <address>` (recipients, attendees);
  * - `slack-conversation`: a channel (`#team`, `team`, `C0123…`) or a person (`@dana`, `U0123…`);
- * - `notion-parent`: a page or database (id, notion.so URL or title).
+ * - `notion-parent`: a page or database (id, notion.so URL or title);
+ * - `calendar-event`: an event a change or delete acts on (by id; named when the person named its
+ *   title, as a Delegate tool returned it).
  */
-export type TargetKind = "email" | "slack-conversation" | "notion-parent";
+export type TargetKind = "email" | "slack-conversation" | "notion-parent" | "calendar-event";
 
 export interface TargetField {
   /** The argument holding the target(s): a string or an array of strings. */
@@ -52,6 +54,7 @@ const TARGET_FIELDS: Readonly<Record<string, TargetKind>> = {
   parent_page_id: "notion-parent",
   database_id: "notion-parent",
   parent_id: "notion-parent",
+  event_id: "calendar-event",
 };
 
 /**

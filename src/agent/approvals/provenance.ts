@@ -151,12 +151,9 @@ function collectAliases(content: unknown, aliases: Map<string, string[]>): void 
       return;
     }
     const record = node as Record<string, unknown>;
+    // Titles arrive fenced as { untrusted_text } (connectors/untrusted.ts); the alias is still the title.
     const name =
-      typeof record.name === "string"
-        ? record.name
-        : typeof record.title === "string"
-          ? record.title
-          : undefined;
+      textOf(record.name) ?? textOf(record.title) ?? textOf(record.subject) ?? textOf(record.summary);
     if (typeof record.id === "string" && name) {
       const id = NOTION_ID.test(record.id) ? record.id.replace(/-/g, "").toLowerCase() : normalize(record.id);
       aliases.set(id, [...(aliases.get(id) ?? []), name]);
@@ -164,6 +161,12 @@ function collectAliases(content: unknown, aliases: Map<string, string[]>): void 
     for (const child of Object.values(record)) visit(child, depth + 1);
   };
   visit(value, 0);
+}
+
+function textOf(value: unknown): string | undefined {
+  if (typeof value === "string") return value;
+  const fenced = (value as { untrusted_text?: unknown } | null | undefined)?.untrusted_text;
+  return typeof fenced === "string" ? fenced : undefined;
 }
 
 /** True when the person named this target in their own messages of the thread. */

@@ -47,9 +47,11 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
   const unnamed = targets.filter((item) => !item.named);
   if (mode === "auto") {
     if (effect === "read") return { call, verdict: "run", allowedBy: "auto" };
-    // Every target came from the person. A known write that names no target at all (moving an
-    // event) is what the person asked for; an unknown tool is never waved through.
-    if (unnamed.length === 0 && binding !== undefined) {
+    // Every target came from the person. A known write that names no target at all is what the
+    // person asked for; but a destructive call with no target to check (it may act on anything)
+    // needs "always", and an unknown tool is never waved through.
+    const provable = effect === "write" || targets.length > 0 || always;
+    if (unnamed.length === 0 && binding !== undefined && provable) {
       return { call, verdict: "run", allowedBy: always ? "person" : "auto" };
     }
   }

@@ -136,7 +136,10 @@ const updateEvent = connectorTool({
     "Change an event on the user's primary Google Calendar: title, time, location, description or guest list. Moving only the start keeps the event's length; guests are notified.",
   schema: UpdateEventSchema,
   effect: "destructive",
-  targets: [{ field: "attendees", kind: "email" }],
+  targets: [
+    { field: "event_id", kind: "calendar-event" },
+    { field: "attendees", kind: "email" },
+  ],
   summarize: (input) => eventSummary("Change", input),
   async run(input, { http, timeZone }) {
     const patch: Partial<GoogleEvent> = {};
@@ -176,6 +179,7 @@ const deleteEvent = connectorTool({
     "Delete an event from the user's primary Google Calendar; guests are notified of the cancellation.",
   schema: DeleteEventSchema,
   effect: "destructive",
+  targets: [{ field: "event_id", kind: "calendar-event" }],
   summarize: (input) => eventSummary("Delete", input),
   async run(input, { http }) {
     await http.request({ method: "DELETE", path: eventPath(input.event_id), query: { sendUpdates: "all" } });

@@ -266,7 +266,10 @@ const updateEvent = connectorTool({
     "Change an event on the user's Outlook calendar: subject, time, location, notes, attendees or Teams link. Moving only the start keeps the event's length; attendees are notified.",
   schema: UpdateEventSchema,
   effect: "destructive",
-  targets: [{ field: "attendees", kind: "email" }],
+  targets: [
+    { field: "event_id", kind: "calendar-event" },
+    { field: "attendees", kind: "email" },
+  ],
   summarize: (input) => eventSummary("Change", input),
   async run(input, { http, timeZone }) {
     const patch: Record<string, unknown> = eventDetails(input);
@@ -298,6 +301,7 @@ const deleteEvent = connectorTool({
     "Delete an event from the user's Outlook calendar; if the user organized it, attendees get a cancellation.",
   schema: DeleteEventSchema,
   effect: "destructive",
+  targets: [{ field: "event_id", kind: "calendar-event" }],
   summarize: (input) => eventSummary("Delete", input),
   async run(input, { http }) {
     await http.request({ method: "DELETE", path: eventPath(input.event_id) });

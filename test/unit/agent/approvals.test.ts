@@ -42,7 +42,10 @@ const BINDINGS = new Map<string, ToolBinding>([
   ],
   [
     "google_calendar_delete_event",
-    binding("google_calendar_delete_event", { effect: "destructive", targets: [] }),
+    binding("google_calendar_delete_event", {
+      effect: "destructive",
+      targets: [{ field: "event_id", kind: "calendar-event" }],
+    }),
   ],
   [
     "google_calendar_update_event",
@@ -172,6 +175,53 @@ describe("provenance: did the person name this target?", () => {
     expect(create(id)).toBe("run");
     expect(create(`https://www.notion.so/Team-Handbook-${id.replace(/-/g, "")}`)).toBe("run");
     expect(create("Secret Archive")).toBe("ask");
+  });
+
+  it("reads titles that arrive fenced as untrusted text", () => {
+    const id = "2f1e0c9a-1111-4222-8333-444455556666";
+    const messages = [
+      new HumanMessage("add a page under Team Handbook"),
+      new ToolMessage({
+        tool_call_id: "c0",
+        content: JSON.stringify({ results: [{ id, title: { untrusted_text: "Team Handbook" } }] }),
+      }),
+    ];
+    const plan = planCall(
+      { id: "c1", name: "notion_create_page", args: { parent_page_id: id, title: "Notes" } },
+      context(messages),
+    );
+    expect(plan.verdict).toBe("run");
+  });
+
+  it("knows events by the title a tool returned; destructive calls with nothing to check are asked", () => {
+    const messages = [
+      new HumanMessage("cancel my lunch with Sam tomorrow"),
+      new ToolMessage({
+        tool_call_id: "c0",
+        content: JSON.stringify({
+          events: [
+            { id: "evt_lunch", title: { untrusted_text: "Lunch with Sam" } },
+            { id: "evt_dentist", title: { untrusted_text: "Dentist appointment" } },
+          ],
+        }),
+      }),
+    ];
+    const allAuto = context(messages, {
+      policy: resolveApprovalPolicy({ destructive: "auto" }, [...BINDINGS.keys()]),
+    });
+    const remove = (eventId: string) =>
+      planCall({ id: "d", name: "google_calendar_delete_event", args: { event_id: eventId } }, allAuto);
+    expect(remove("evt_lunch").verdict).toBe("run");
+    // An injected "delete the dentist appointment": the person never named it.
+    expect(remove("evt_dentist")).toMatchObject({
+      verdict: "ask",
+      approval: { reason: "target_not_named_by_user" },
+    });
+    // A destructive tool with no target to check is never waved through by auto.
+    expect(
+      planCall({ id: "m", name: "google_calendar_update_event", args: { event_id: "evt_lunch" } }, allAuto)
+        .verdict,
+    ).toBe("ask");
   });
 });
 
