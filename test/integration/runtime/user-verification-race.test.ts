@@ -48,12 +48,7 @@ const sentTo = (sandbox: Sandbox, user: string) =>
  * redirect is presented twice at once while the poll runs every millisecond and the emulator's
  * ACTIVE webhook reaches the runtime(s) during the verification itself.
  */
-async function race(
-  sandbox: Sandbox,
-  front: AgentRuntime,
-  events: RuntimeEvent[],
-  userId: string,
-): Promise<string[]> {
+async function race(front: AgentRuntime, events: RuntimeEvent[], userId: string): Promise<string[]> {
   const threadId = `t-${userId}`;
   const first = await collect(front.send({ userId, threadId, text: EMAIL, waitForAuthorization: false }));
   const link = ofType(first, "authorization-required")[0]?.requests[0]?.url ?? "";
@@ -93,13 +88,27 @@ function expectOnce(
   expect(sentTo(sandbox, userId), threadId).toHaveLength(1);
 }
 
+/** The contenders were there: the ACTIVE webhook reached every runtime, and the poll kept asking. */
+async function expectRaced(sandbox: Sandbox, userId: string, receivers: number, pollsBefore: number) {
+  await sandbox.scalekit.flushWebhooks();
+  const active = sandbox.scalekit.webhookDeliveries.filter((delivery) => {
+    const data = (JSON.parse(delivery.body) as { data?: { identifier?: string; status?: string } }).data;
+    return data?.identifier === userId && data.status === "ACTIVE" && delivery.status === 200;
+  });
+  expect(active.length, userId).toBeGreaterThanOrEqual(receivers);
+  expect(sandbox.scalekit.calls.count("ListConnectedAccounts"), userId).toBeGreaterThan(pollsBefore);
+}
+
 describe("user verification resumes exactly once", () => {
   let sandbox: Sandbox;
+  let postgres: TestPostgres | undefined;
   beforeAll(async () => {
     sandbox = await startSandbox({ timeZone: "UTC" });
-  });
+    if (hasPostgres) postgres = await startPostgres();
+  }, 90_000);
   afterAll(async () => {
     await sandbox?.close();
+    await postgres?.close();
   });
 
   it(`racing the poll and the webhook, ${ITERATIONS} times (SQLite)`, async () => {
@@ -121,9 +130,11 @@ describe("user verification resumes exactly once", () => {
     try {
       for (let i = 0; i < ITERATIONS; i++) {
         const userId = `race-${i}`;
-        expectOnce(sandbox, events, resumes, userId, await race(sandbox, runtime, events, userId));
+        const polls = sandbox.scalekit.calls.count("ListConnectedAccounts");
+        expectOnce(sandbox, events, resumes, userId, await race(runtime, events, userId));
+        await expectRaced(sandbox, userId, 1, polls);
       }
-      // The race was real: more than one path won over the iterations, or at least one did each time.
+      // One resume per iteration, whichever path won it (each iteration checked the others tried).
       const winners = new Set(resumes.map((resume) => resume.via));
       expect(resumes).toHaveLength(ITERATIONS);
       expect([...winners].every((via) => ["verification", "webhook", "poll"].includes(via))).toBe(true);
@@ -136,16 +147,9 @@ describe("user verification resumes exactly once", () => {
     }
   }, 180_000);
 
-  describe.skipIf(!hasPostgres)("on PostgreSQL", () => {
-    let postgres: TestPostgres;
-    beforeAll(async () => {
-      postgres = await startPostgres();
-    }, 90_000);
-    afterAll(async () => {
-      await postgres?.close();
-    });
-
-    it(`the redirect reaches one replica while the other polls and both get the webhook, ${ITERATIONS} times`, async () => {
+  it.skipIf(!hasPostgres)(
+    `on PostgreSQL: the redirect reaches one replica while the other polls and both get the webhook, ${ITERATIONS} times`,
+    async () => {
       const events: RuntimeEvent[] = [];
       const { logger, resumes } = resumeLog();
       const replica = (front: boolean) =>
@@ -154,7 +158,7 @@ describe("user verification resumes exactly once", () => {
           scalekit: sandbox.settings,
           providerBaseUrls: sandbox.providerBaseUrls,
           webhookSecret: sandbox.webhookSecret,
-          databaseUrl: postgres.url,
+          databaseUrl: (postgres as TestPostgres).url,
           timeZone: "UTC",
           poll: front
             ? { initialIntervalMs: 3_600_000, maxIntervalMs: 3_600_000 }
@@ -171,7 +175,9 @@ describe("user verification resumes exactly once", () => {
       try {
         for (let i = 0; i < ITERATIONS; i++) {
           const userId = `pg-race-${i}`;
-          expectOnce(sandbox, events, resumes, userId, await race(sandbox, front, events, userId));
+          const polls = sandbox.scalekit.calls.count("ListConnectedAccounts");
+          expectOnce(sandbox, events, resumes, userId, await race(front, events, userId));
+          await expectRaced(sandbox, userId, 2, polls);
         }
         console.log(
           `user-verification-race (PostgreSQL): resumes by ${[...new Set(resumes.map((r) => r.via))].map((via) => `${via} ${resumes.filter((r) => r.via === via).length}`).join(", ")}`,
@@ -181,6 +187,7 @@ describe("user verification resumes exactly once", () => {
         await front.close();
         await back.close();
       }
-    }, 240_000);
-  });
+    },
+    240_000,
+  );
 });
