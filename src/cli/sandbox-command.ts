@@ -44,6 +44,7 @@ export async function sandboxCommand(argv: string[], config: DelegateConfig): Pr
     port,
     connections: config.connectionOverrides,
     webhookUrls: values["webhook-url"] ?? [],
+    ...(config.sandboxInjections ? { injections: true } : {}),
   });
   const info = {
     url: sandbox.settings.environmentUrl,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import { type StructuredToolInterface, tool } from "@langchain/core/tools";
 import type { AgentAuth } from "../auth/agent-auth.js";
 import { type IdentityResolver, identityFromContext } from "../auth/identity.js";
@@ -68,6 +69,8 @@ export function buildConnectorTools(options: BuildToolsOptions): BuiltTools {
         tool(
           async (input: Record<string, unknown>, config: { context?: unknown; signal?: AbortSignal }) => {
             const identity = resolveIdentity(config.context);
+            // A model turn may run many calls at once, each listening on the run's abort signal.
+            if (config.signal) setMaxListeners(100, config.signal);
             const credentials = await options.auth.getCredentials(identity, connection);
             const http = new ProviderClient({
               connector: connector.id,

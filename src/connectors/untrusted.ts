@@ -18,6 +18,8 @@ const THIRD_PARTY_TEXT = new Set([
   "description",
   "subject",
   "title",
+  "summary",
+  "location",
   "notes",
   "message",
 ]);
