@@ -188,7 +188,8 @@ export interface AgentRuntime {
   deleteThread(input: ThreadRef): Promise<boolean>;
   /**
    * A user's right to erasure in one call: deletes every thread of this user (only this
-   * organization's) and, with `disconnect`, removes their connected accounts from Scalekit.
+   * organization's) and, with `disconnect`, disconnects their accounts of the enabled connectors
+   * at Scalekit.
    */
   deleteUserData(
     identity: Identity,
