@@ -79,6 +79,8 @@ afterAll(() => {
   rmSync(scripts, { recursive: true, force: true });
 });
 
+// Several CLI processes run at once here; on a loaded 2-core machine the tests that start
+// many of them (or run every example) get more than the default minute.
 describe.concurrent("delegate run", () => {
   it("runs every example offline and meets all their expectations", async ({ expect }) => {
     const examples = readdirSync(join(ROOT, "examples"))
@@ -93,7 +95,7 @@ describe.concurrent("delegate run", () => {
     // The transcript shows the consent flow.
     expect(run.stdout).toContain("authorization needed");
     expect(run.stdout).toContain("delegate ›");
-  });
+  }, 180_000);
 
   it("exits 1 and shows expected versus actual when an expectation fails", async ({ expect }) => {
     const file = write(
@@ -232,7 +234,7 @@ turns:
     const bad = await delegateRun([file, "--on-approval", "maybe"]);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toBe('delegate: --on-approval must be one of approve, reject, fail, got "maybe".\n');
-  });
+  }, 180_000);
 
   it("approve: and reject: turns decide waiting calls, and a wrong tool stops the run with a reason", async ({
     expect,
@@ -265,7 +267,7 @@ turns:
     expect(stopped.stdout).toContain(
       "`approve`: no call of gmail_send_message is waiting for approval; waiting: google_calendar_update_event",
     );
-  });
+  }, 180_000);
 
   it("refuses bad input with one clear line and the documented exit code", async ({ expect }) => {
     const levels = ["a: &a [x, x, x, x, x, x, x, x, x]"];
@@ -284,7 +286,19 @@ turns:
       `${bomb}:3:8: invalid YAML: too many alias expansions (at most 100); write the values out instead of repeating them with *aliases`,
     );
     expect(run.stderr).not.toContain("internal error");
+    const mixed = await delegateRun([join("examples", "gmail.yaml")], {
+      env: { DELEGATE_CONNECTORS: "-gmail,slack" },
+    });
+    expect(mixed.code).toBe(2);
+    expect(mixed.stdout).toBe("");
+    expect(mixed.stderr).toBe(
+      "delegate: Invalid configuration:\n  - DELEGATE_CONNECTORS mixes connectors to enable (slack) with exclusions (-gmail); use either a list (gmail,slack) or only exclusions (-notion,-outlook).\n",
+    );
+  });
 
+  it("makes an unusable DELEGATE_DATA_DIR one configuration error, for run and chat alike", async ({
+    expect,
+  }) => {
     // Node's recursive mkdir never returns under /proc: this must be one configuration error.
     const unusable =
       'delegate: DELEGATE_DATA_DIR "/proc/nonexistent/x" is not usable (ENOENT); point it at a writable folder.\n';
@@ -296,14 +310,6 @@ turns:
       expect(result.code, args[0]).toBe(2);
       expect(result.stderr, args[0]).toBe(unusable);
     }
-    const mixed = await delegateRun([join("examples", "gmail.yaml")], {
-      env: { DELEGATE_CONNECTORS: "-gmail,slack" },
-    });
-    expect(mixed.code).toBe(2);
-    expect(mixed.stdout).toBe("");
-    expect(mixed.stderr).toBe(
-      "delegate: Invalid configuration:\n  - DELEGATE_CONNECTORS mixes connectors to enable (slack) with exclusions (-gmail); use either a list (gmail,slack) or only exclusions (-notion,-outlook).\n",
-    );
   });
 
   it("reads a script from stdin and writes one JSON event per line", async ({ expect }) => {
