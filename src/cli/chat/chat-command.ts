@@ -22,6 +22,8 @@ export const CHAT_HELP = `Usage: delegate chat [--user ID] [--thread ID] [--new]
   -h, --help              this help
 
 Threads and the log (logs/delegate.log) live in DELEGATE_DATA_DIR (default ~/.delegate).
+Consent is bound to this machine: after Allow, the browser comes back to a listener on
+127.0.0.1 that verifies it is you (DELEGATE_VERIFY=off for plain links).
 At a terminal: a spinner while waiting for a connection, Ctrl+C or /cancel to stop waiting,
 Ctrl+D to quit. With piped input or output: plain lines, no colour, each link on its own
 line; Delegate still waits for consent after the input ends (exit code 0, 1 if a turn failed,
