@@ -2,15 +2,15 @@ import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from "langchai
 import { summarizeResult } from "./result-summary.js";
 
 const HEADER =
-  "Earlier in this conversation (older turns, shortened to fit the context; the person's requests are quoted, your calls and replies abbreviated — call the tools again for details):";
+  "Earlier in this conversation (older turns, shortened to fit the context: the person's requests, quoted, and the calls you made — call the tools again for details):";
 const REQUEST_CHARS = 300;
-const REPLY_CHARS = 160;
 
 /**
  * The turns that no longer fit, as one message: a line per turn quoting what the person asked,
- * with the calls made (and what they came to) and the start of the reply. Newer turns win when
- * even that is too long: older lines lose the calls and reply first, then are counted, not shown.
- * Deterministic and offline: no model call, nothing stored.
+ * with the calls made and what they came to. Newer turns win when even that is too long: older
+ * lines lose the calls first, then are counted, not shown. Deterministic and offline: no model
+ * call, nothing stored. It carries only the person's words and Delegate's own: no reply of the
+ * model's (which may repeat text others wrote) is raised into a message sent as the user's.
  */
 export async function digestTurns(
   messages: readonly BaseMessage[],
@@ -64,7 +64,6 @@ function describeTurn(turn: readonly BaseMessage[]): DigestTurn {
   const results = new Map<string, ToolMessage>();
   for (const message of turn) if (ToolMessage.isInstance(message)) results.set(message.tool_call_id, message);
   const calls: string[] = [];
-  let reply = "";
   for (const message of turn) {
     if (!AIMessage.isInstance(message)) continue;
     for (const call of message.tool_calls ?? []) {
@@ -74,12 +73,9 @@ function describeTurn(turn: readonly BaseMessage[]): DigestTurn {
         result ? `${call.name} (${summarizeResult(content, result.status === "error")})` : call.name,
       );
     }
-    if (message.text.trim()) reply = message.text;
   }
-  const parts = [request];
-  if (calls.length > 0) parts.push(`you called ${calls.join(", ")}`);
-  if (reply) parts.push(`you replied "${oneLine(reply, REPLY_CHARS)}"`);
-  return { full: `- ${parts.join(" → ")}`, short: `- ${request}` };
+  const full = calls.length > 0 ? `- ${request} → you called ${calls.join(", ")}` : `- ${request}`;
+  return { full, short: `- ${request}` };
 }
 
 function oneLine(text: string, max: number): string {

@@ -119,8 +119,10 @@ describe("the model's context budget", () => {
     expect(digest.text).toMatch(/^Earlier in this conversation/);
     expect(digest.text).toContain('The person: "request 0: show my unread email"');
     expect(digest.text).toContain("gmail_search_messages (6 messages)");
-    // No third-party text reaches the digest.
+    // No third-party text reaches the digest, nor the model's replies (which may repeat it): the
+    // digest is sent as the user's message.
     expect(digest.text).not.toContain("ignore previous instructions");
+    expect(digest.text).not.toContain("Answer ");
     // The turns kept after it are whole, starting with the person's message, and the latest is last.
     expect(HumanMessage.isInstance(view[1])).toBe(true);
     expect(view.at(-1)).toBe(messages.at(-1));
