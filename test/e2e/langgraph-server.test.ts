@@ -433,10 +433,15 @@ describe("Delegate on LangGraph's server", () => {
 describe("approvals through the server", () => {
   const alice = () => client(TOKENS.alice);
   let thread: string;
+  /** Alice's "Lunch with Sam" events as Google's API would return them. */
   const lunch = () =>
-    sandbox.emulators.googleCalendar
-      .inspect("alice")
-      .events.filter((event) => event.summary === "Lunch with Sam");
+    (
+      sandbox.emulators.googleCalendar.inspect("alice").events as {
+        summary?: string;
+        start: { dateTime?: string };
+        end: { dateTime?: string };
+      }[]
+    ).filter((event) => event.summary === "Lunch with Sam");
   const ask = async (content: string) => {
     const chunks = await collect(
       alice().runs.stream(thread, "delegate", {
