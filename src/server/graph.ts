@@ -54,6 +54,9 @@ export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRu
     logger: environment.logger,
     catalog: environment.catalog,
     approvals: environment.settings.config.approvals,
+    ...(environment.settings.config.context !== undefined
+      ? { context: environment.settings.config.context }
+      : {}),
     ...(environment.environment.runtimeOptions.providerBaseUrls
       ? { baseUrls: environment.environment.runtimeOptions.providerBaseUrls }
       : {}),
