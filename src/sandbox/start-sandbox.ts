@@ -1,6 +1,6 @@
 import { CONNECTOR_IDS, CONNECTORS, type ConnectorId } from "../index.js";
 import { createHostedCatalog } from "./hosted-catalog/index.js";
-import { createGmailEmulator } from "./providers/gmail-emulator.js";
+import { createGmailEmulator } from "./providers/gmail/gmail-emulator.js";
 import { createGoogleCalendarEmulator } from "./providers/google-calendar-emulator.js";
 import { createNotionEmulator } from "./providers/notion-emulator.js";
 import { createOutlookEmulator } from "./providers/outlook-emulator.js";

@@ -9,7 +9,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CONNECTORS } from "../../src/connectors/registry.js";
 import { startSandbox } from "../../src/sandbox/index.js";
-import { gmailSeed } from "../../src/sandbox/providers/gmail-seed.js";
+import { gmailSeed } from "../../src/sandbox/providers/gmail/gmail-seed.js";
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from "../helpers/browser.js";
 import {
   externalSandboxEnv,

@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { CONNECTOR_IDS } from "../../src/index.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/index.js";
-import { gmailSeed } from "../../src/sandbox/providers/gmail-seed.js";
+import { gmailSeed } from "../../src/sandbox/providers/gmail/gmail-seed.js";
 import { externalSandboxEnv, MAGIC_LINK, spawnCli, tempDataDir, waitUntil } from "../helpers/cli-process.js";
 import { consent } from "../helpers/sandbox-runtime.js";
 

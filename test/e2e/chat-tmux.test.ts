@@ -7,7 +7,7 @@ import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { gmailSeed } from "../../src/sandbox/providers/gmail-seed.js";
+import { gmailSeed } from "../../src/sandbox/providers/gmail/gmail-seed.js";
 import {
   cliCommandLine,
   MAGIC_LINK,

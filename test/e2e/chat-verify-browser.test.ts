@@ -7,7 +7,7 @@
 import { homedir } from "node:os";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gmailSeed } from "../../src/sandbox/providers/gmail-seed.js";
+import { gmailSeed } from "../../src/sandbox/providers/gmail/gmail-seed.js";
 import { CHROMIUM_PATH, chromiumAvailable, launchChromium } from "../helpers/browser.js";
 import { cliCommandLine, MAGIC_LINK, tempDataDir } from "../helpers/cli-process.js";
 import { TMUX_PATH, TmuxPane } from "../helpers/tmux.js";

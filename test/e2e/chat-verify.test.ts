@@ -9,7 +9,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ScalekitAgentAuth } from "../../src/auth/scalekit-agent-auth.js";
 import { VerificationStateSigner } from "../../src/auth/verification-state.js";
-import { gmailSeed } from "../../src/sandbox/providers/gmail-seed.js";
+import { gmailSeed } from "../../src/sandbox/providers/gmail/gmail-seed.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
 import { externalSandboxEnv, MAGIC_LINK, spawnCli, tempDataDir } from "../helpers/cli-process.js";
 import { consentRedirect, statePayload, tamperedState } from "../helpers/user-verification.js";

@@ -21,7 +21,7 @@
  * corpus is added beside the demo data (it never edits a seeded item).
  */
 import type { ConnectorId } from "../../index.js";
-import type { SeedMail } from "./gmail-seed.js";
+import type { SeedMail } from "./gmail/gmail-seed.js";
 import { type CalendarSeedOptions, type StoredCalendarEvent, seededEventId } from "./google-calendar-seed.js";
 import { type NotionWorkspace, richText, seedId } from "./notion-seed.js";
 import {

@@ -27,6 +27,11 @@ export function headerValue(part: Pick<MimePart, "headers">, name: string): stri
   return part.headers.find((header) => header.name.toLowerCase() === lower)?.value;
 }
 
+/** A `Date` header value (RFC 2822), always in UTC. */
+export function rfc2822Date(date: Date): string {
+  return date.toUTCString().replace("GMT", "+0000");
+}
+
 /** Parses a message (CRLF or LF line endings) into its part tree; header values are decoded. */
 export function parseMessage(raw: Buffer | string): MimePart {
   // latin1 keeps every byte as one char, so bodies survive until their charset is known.

@@ -59,6 +59,22 @@ export function googleError(status: number, message: string, reason: string): Pr
   };
 }
 
+/** Google's 401 message for a bad token, word for word (the Gmail and Calendar emulators send it). */
+export const GOOGLE_INVALID_CREDENTIALS =
+  "Request had invalid authentication credentials. Expected OAuth 2 access token, login cookie or other valid authentication credential. See https://developers.google.com/identity/sign-in/web/devconsole-project.";
+
+/** The `www-authenticate` challenges Google sends with a 401 and with a 403 for a missing scope. */
+export const GOOGLE_CHALLENGE = {
+  invalidToken: 'Bearer realm="https://accounts.google.com/", error="invalid_token"',
+  insufficientScope: (scope: string) =>
+    `Bearer realm="https://accounts.google.com/", error="insufficient_scope", scope="${scope}"`,
+} as const;
+
+/** A JSON object (not null, not an array): what every emulator wants as a request body. */
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** The path below `prefix`, split into URL-decoded segments (a malformed escape stays as sent). */
 export function pathSegments(path: string, prefix: string): string[] {
   return path

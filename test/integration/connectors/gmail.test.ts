@@ -9,8 +9,8 @@ import {
   createGmailEmulator,
   GMAIL_SCOPES,
   type GmailEmulator,
-} from "../../../src/sandbox/providers/gmail-emulator.js";
-import { GMAIL_SANDBOX_ADDRESS } from "../../../src/sandbox/providers/gmail-seed.js";
+} from "../../../src/sandbox/providers/gmail/gmail-emulator.js";
+import { GMAIL_SANDBOX_ADDRESS } from "../../../src/sandbox/providers/gmail/gmail-seed.js";
 import { googleError } from "../../../src/sandbox/providers/provider-emulator.js";
 import { type ProviderServer, startProviderServer } from "../../../src/sandbox/providers/provider-server.js";
 import type { TokenGrant, TokenVerifier } from "../../../src/sandbox/token-grants.js";

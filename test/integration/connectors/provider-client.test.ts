@@ -2,7 +2,7 @@ import { type AddressInfo, createServer } from "node:net";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { ProviderClient } from "../../../src/connectors/provider-client.js";
 import { isDelegateError } from "../../../src/errors.js";
-import { createGmailEmulator, GMAIL_SCOPES } from "../../../src/sandbox/providers/gmail-emulator.js";
+import { createGmailEmulator, GMAIL_SCOPES } from "../../../src/sandbox/providers/gmail/gmail-emulator.js";
 import { type ProviderServer, startProviderServer } from "../../../src/sandbox/providers/provider-server.js";
 import type { TokenGrant } from "../../../src/sandbox/token-grants.js";
 
