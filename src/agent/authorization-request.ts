@@ -21,6 +21,8 @@ export const ApprovalTargetSchema = z.object({
   field: z.string(),
   /** The target itself (an email address, never only its display name). */
   display: z.string(),
+  /** A page's or event's title, when a Delegate tool returned it for this id. */
+  label: z.string().optional(),
   /** Whether the person named it in their own messages of this thread. */
   named: z.boolean(),
   /** The address holds non-ASCII characters: check it is not a look-alike. */

@@ -460,7 +460,7 @@ describe.concurrent("delegate chat with piped input", () => {
       expectInOrder(out, ["! That line is", "you › /thread", /^Thread t-[0-9a-f]+ — continue it later/m]);
     }));
 
-  it("(l) a call to approve is answered by the next piped line; with no line left it stays for later", () =>
+  it("(l) a call to approve is answered by the next piped line; with no line left it is rejected", () =>
     lane(async () => {
       const dataDir = tempDataDir();
       const schedule = "schedule lunch with sam@example.com tomorrow at noon";
@@ -473,8 +473,7 @@ describe.concurrent("delegate chat with piped input", () => {
       expect(answered.code).toBe(0);
       expectInOrder(answered.stdout, [
         `you › ${cancel}`,
-        /^Delegate would like to: .+$/m,
-        "Approve? [y]es / [n]o / [a]lways in this thread / [e]dit",
+        /^approval required: Delete .+$/m,
         /^you › y$/m,
         /^ {2}✓ google_calendar_delete_event\(.*\) → .+$/m,
       ]);
@@ -484,10 +483,10 @@ describe.concurrent("delegate chat with piped input", () => {
         input: `${schedule}\n${cancel}\n`,
       });
       expect(unanswered.code).toBe(0);
-      expect(unanswered.stdout).toContain("Approve? [y]es / [n]o / [a]lways in this thread / [e]dit");
+      expect(unanswered.stdout).toMatch(/^approval required: Delete .+$/m);
       expect(unanswered.stdout).toMatch(
-        /^Still waiting for your answer\. To continue later: delegate chat --thread t-[0-9a-f]+ \(it asks again\)\.$/m,
+        /^Input ended before an answer: the action was rejected, so nothing was done\.$/m,
       );
-      expect(unanswered.stdout).not.toContain("google_calendar_delete_event");
+      expect(unanswered.stdout).toMatch(/^ {2}✗ google_calendar_delete_event\(.*\) → .*declined.*$/m);
     }));
 });

@@ -1,6 +1,6 @@
 import type { ToolBinding } from "../../connectors/build-tools.js";
 import { type ApprovalPolicy, modeFor } from "../approvals/policy.js";
-import { namedByPerson, type Provenance, targetsOf } from "../approvals/provenance.js";
+import { namedByPerson, type Provenance, type Target, targetsOf } from "../approvals/provenance.js";
 import type { ApprovalRequest } from "../authorization-request.js";
 import { summarizeCall, withEveryTarget } from "./summaries.js";
 import type { ToolCallLike } from "./tool-call.js";
@@ -63,9 +63,12 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
       tool: call.name,
       ...(binding ? { connector: binding.connector } : {}),
       effect,
-      summary: withEveryTarget(
-        summarizeCall(call, binding),
-        targets.map(({ target }) => target),
+      summary: withLabels(
+        withEveryTarget(
+          summarizeCall(call, binding),
+          targets.map(({ target }) => target),
+        ),
+        targets.map(({ target }) => [target.display, labelOf(target, context.provenance)] as const),
       ),
       args: call.args,
       reason: mode === "auto" && unnamed.length > 0 ? "target_not_named_by_user" : "policy",
@@ -73,9 +76,33 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
         kind: target.kind,
         field: target.field,
         display: target.display,
+        ...labelled(labelOf(target, context.provenance)),
         named,
         ...(target.unusual ? { unusual: true } : {}),
       })),
     },
   };
+}
+
+/**
+ * What a person knows a page or an event by: the title a Delegate tool returned for its id (so an
+ * approval reads "Change event "Lunch with Sam"", not an opaque id). Never for addresses or
+ * channels, whose own text is what the person must check.
+ */
+function labelOf(target: Target, provenance: Provenance): string | undefined {
+  if (target.kind !== "calendar-event" && target.kind !== "notion-parent") return undefined;
+  const title = provenance.aliases.get(target.key)?.[0];
+  return title && title !== target.display ? title : undefined;
+}
+
+function labelled(label: string | undefined): { label?: string } {
+  return label ? { label } : {};
+}
+
+function withLabels(summary: string, labels: readonly (readonly [string, string | undefined])[]): string {
+  let text = summary;
+  for (const [display, label] of labels) {
+    if (label) text = text.replace(display, `"${label}" (${display})`);
+  }
+  return text;
 }

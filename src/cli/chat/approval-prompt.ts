@@ -63,7 +63,7 @@ export class ApprovalPrompt {
       colors.bold(`${approval.connector ? `${label(approval.connector)} · ` : ""}${clean(approval.summary)}`),
     ];
     for (const target of approval.targets) {
-      const shown = clean(target.display, 120);
+      const shown = clean(target.label ? `"${target.label}" (${target.display})` : target.display, 120);
       const mark = target.named
         ? colors.green(`  ${target.field}: ${shown}`)
         : colors.yellow(colors.bold(`  ${target.field}: ${shown}  ← not named by you`));

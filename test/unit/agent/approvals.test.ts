@@ -212,6 +212,17 @@ describe("provenance: did the person name this target?", () => {
     const remove = (eventId: string) =>
       planCall({ id: "d", name: "google_calendar_delete_event", args: { event_id: eventId } }, allAuto);
     expect(remove("evt_lunch").verdict).toBe("run");
+    // What is asked names the event by its title, not only its id.
+    const asked = planCall(
+      { id: "d", name: "google_calendar_delete_event", args: { event_id: "evt_dentist" } },
+      context(messages),
+    );
+    expect(asked).toMatchObject({
+      verdict: "ask",
+      approval: { targets: [{ display: "evt_dentist", label: "Dentist appointment", named: false }] },
+    });
+    if (asked.verdict === "ask")
+      expect(asked.approval.summary).toContain('"Dentist appointment" (evt_dentist)');
     // An injected "delete the dentist appointment": the person never named it.
     expect(remove("evt_dentist")).toMatchObject({
       verdict: "ask",
