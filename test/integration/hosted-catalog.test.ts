@@ -1,7 +1,7 @@
 import { ScalekitClient, ScalekitToolException } from "@scalekit-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { toolEffect } from "../../src/sandbox/hosted-catalog/index.js";
-import { NOTION_IDS } from "../../src/sandbox/providers/notion-seed.js";
+import { NOTION_IDS } from "../../src/sandbox/providers/notion/notion-seed.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
 
 let sandbox: Sandbox;

@@ -8,7 +8,7 @@
 import { describe, expect, it } from "vitest";
 import type { ApprovalRequest } from "../../../src/agent/authorization-request.js";
 import type { Sandbox } from "../../../src/sandbox/index.js";
-import { NOTION_IDS } from "../../../src/sandbox/providers/notion-seed.js";
+import { NOTION_IDS } from "../../../src/sandbox/providers/notion/notion-seed.js";
 import type { ScriptedToolCall } from "../../helpers/fake-openai-server.js";
 import { useOpenAIRuntime } from "../../helpers/openai-fixture.js";
 import { collect, consent, ofType, type SandboxRuntime } from "../../helpers/sandbox-runtime.js";

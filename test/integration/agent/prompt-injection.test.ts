@@ -9,7 +9,7 @@ import type { ApprovalRequest } from "../../../src/agent/authorization-request.j
 import { type AgentRuntimeOptions, CONNECTOR_IDS } from "../../../src/index.js";
 import type { Sandbox } from "../../../src/sandbox/index.js";
 import { HOSTILE_ITEMS, type HostileAttack } from "../../../src/sandbox/providers/hostile-seeds.js";
-import { NOTION_IDS } from "../../../src/sandbox/providers/notion-seed.js";
+import { NOTION_IDS } from "../../../src/sandbox/providers/notion/notion-seed.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
 import { type ObedientModel, obedientModel } from "../../helpers/obedient-model.js";
 import { collect, ofType, type SandboxRuntime, startOpenAIRuntime } from "../../helpers/sandbox-runtime.js";

@@ -6,8 +6,11 @@ import { notionConnector } from "../../../src/connectors/notion/notion-connector
 import { ProviderClient } from "../../../src/connectors/provider-client.js";
 import { CONNECTORS } from "../../../src/connectors/registry.js";
 import { isDelegateError } from "../../../src/errors.js";
-import { createNotionEmulator, type NotionEmulator } from "../../../src/sandbox/providers/notion-emulator.js";
-import { NOTION_IDS } from "../../../src/sandbox/providers/notion-seed.js";
+import {
+  createNotionEmulator,
+  type NotionEmulator,
+} from "../../../src/sandbox/providers/notion/notion-emulator.js";
+import { NOTION_IDS } from "../../../src/sandbox/providers/notion/notion-seed.js";
 import { type ProviderServer, startProviderServer } from "../../../src/sandbox/providers/provider-server.js";
 import type { TokenGrant, TokenVerifier } from "../../../src/sandbox/token-grants.js";
 

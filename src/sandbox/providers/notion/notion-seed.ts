@@ -1,83 +1,28 @@
-import { createHash } from "node:crypto";
-
 /**
  * Seeded Notion workspace for the sandbox: Larkspur Labs' team wiki (handbook, roadmap, meeting
  * notes, launch checklist) and a Projects database. Seeded ids are deterministic so demos and
  * docs can name them; times are relative to `now`.
  */
-
-export interface NotionRichText {
-  type: "text";
-  text: { content: string; link: { url: string } | null };
-  annotations: {
-    bold: boolean;
-    italic: boolean;
-    strikethrough: boolean;
-    underline: boolean;
-    code: boolean;
-    color: string;
-  };
-  plain_text: string;
-  href: string | null;
-}
-
-export type NotionParent =
-  | { type: "workspace"; workspace: true }
-  | { type: "page_id"; page_id: string }
-  | { type: "database_id"; database_id: string }
-  | { type: "block_id"; block_id: string };
-
-export interface StoredPage {
-  id: string;
-  parent: NotionParent;
-  /** Property values in wire form, keyed by property name. */
-  properties: Record<string, Record<string, unknown>>;
-  icon: { type: "emoji"; emoji: string } | null;
-  created_time: string;
-  last_edited_time: string;
-  archived: boolean;
-}
-
-export interface StoredDatabase {
-  id: string;
-  parent: NotionParent;
-  title: NotionRichText[];
-  /** Property schema in wire form, keyed by property name. */
-  properties: Record<string, Record<string, unknown>>;
-  icon: { type: "emoji"; emoji: string } | null;
-  created_time: string;
-  last_edited_time: string;
-}
-
-export interface StoredBlock {
-  id: string;
-  parent: NotionParent;
-  type: string;
-  /** The type-specific object, e.g. `{ rich_text, color }` for a paragraph. */
-  data: Record<string, unknown>;
-  created_time: string;
-  last_edited_time: string;
-  archived: boolean;
-}
-
-export interface NotionWorkspace {
-  name: string;
-  /** The Notion user every sandbox token acts as. */
-  userId: string;
-  pages: Map<string, StoredPage>;
-  databases: Map<string, StoredDatabase>;
-  blocks: Map<string, StoredBlock>;
-  /** Ordered child block ids of each page or block. */
-  children: Map<string, string[]>;
-}
+import {
+  callout,
+  code,
+  DAY,
+  divider,
+  h1,
+  h2,
+  h3,
+  li,
+  MINUTE,
+  ol,
+  p,
+  quote,
+  seedId,
+  seedWriter,
+  todo,
+} from "./seed-writer.js";
+import { type NotionParent, type NotionWorkspace, richText } from "./workspace.js";
 
 export const NOTION_WORKSPACE_NAME = "Larkspur Labs";
-
-/** A deterministic UUID for a seed key, so every sandbox user sees the same seeded ids. */
-export function seedId(key: string): string {
-  const hex = createHash("sha1").update(`notion-seed:${key}`).digest("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-}
 
 /** Ids of the seeded pages and database, for tests, docs and the demo model. */
 export const NOTION_IDS = {
@@ -89,51 +34,6 @@ export const NOTION_IDS = {
 } as const;
 
 export const NOTION_USER_ID = seedId("user:dana");
-
-export function richText(content: string, link?: string): NotionRichText {
-  return {
-    type: "text",
-    text: { content, link: link ? { url: link } : null },
-    annotations: {
-      bold: false,
-      italic: false,
-      strikethrough: false,
-      underline: false,
-      code: false,
-      color: "default",
-    },
-    plain_text: content,
-    href: link ?? null,
-  };
-}
-
-interface SeedBlock {
-  type: string;
-  text?: string;
-  checked?: boolean;
-  emoji?: string;
-  language?: string;
-  children?: SeedBlock[];
-}
-
-const p = (text: string): SeedBlock => ({ type: "paragraph", text });
-const h1 = (text: string): SeedBlock => ({ type: "heading_1", text });
-const h2 = (text: string): SeedBlock => ({ type: "heading_2", text });
-const h3 = (text: string): SeedBlock => ({ type: "heading_3", text });
-const li = (text: string, children?: SeedBlock[]): SeedBlock => ({
-  type: "bulleted_list_item",
-  text,
-  ...(children ? { children } : {}),
-});
-const ol = (text: string): SeedBlock => ({ type: "numbered_list_item", text });
-const todo = (text: string, checked = false): SeedBlock => ({ type: "to_do", text, checked });
-const quote = (text: string): SeedBlock => ({ type: "quote", text });
-const callout = (emoji: string, text: string): SeedBlock => ({ type: "callout", text, emoji });
-const code = (language: string, text: string): SeedBlock => ({ type: "code", text, language });
-const divider = (): SeedBlock => ({ type: "divider" });
-
-const MINUTE = 60_000;
-const DAY = 86_400_000;
 
 export function createNotionSeed(now: Date): NotionWorkspace {
   const ws: NotionWorkspace = {
@@ -154,83 +54,7 @@ export function createNotionSeed(now: Date): NotionWorkspace {
       month: "long",
       timeZone: "UTC",
     });
-
-  const addBlocks = (parentId: string, parent: NotionParent, seeds: SeedBlock[], time: string) => {
-    const list = ws.children.get(parentId) ?? [];
-    ws.children.set(parentId, list);
-    seeds.forEach((seed, index) => {
-      const id = seedId(`${parentId}/block/${list.length}/${index}`);
-      const data: Record<string, unknown> =
-        seed.type === "divider"
-          ? {}
-          : { rich_text: [richText(seed.text ?? "")], ...(seed.type === "code" ? {} : { color: "default" }) };
-      if (seed.type === "to_do") data.checked = seed.checked ?? false;
-      if (seed.type === "callout") data.icon = { type: "emoji", emoji: seed.emoji ?? "💡" };
-      if (seed.type === "code") {
-        data.language = seed.language ?? "plain text";
-        data.caption = [];
-      }
-      if (seed.type.startsWith("heading_")) data.is_toggleable = false;
-      ws.blocks.set(id, {
-        id,
-        parent,
-        type: seed.type,
-        data,
-        created_time: time,
-        last_edited_time: time,
-        archived: false,
-      });
-      list.push(id);
-      if (seed.children) addBlocks(id, { type: "block_id", block_id: id }, seed.children, time);
-    });
-  };
-
-  const addPage = (
-    id: string,
-    title: string,
-    parent: NotionParent,
-    options: {
-      icon?: string;
-      createdDaysAgo: number;
-      editedMinutesAgo: number;
-      properties?: StoredPage["properties"];
-    },
-    blocks: SeedBlock[],
-  ) => {
-    const created = at(options.createdDaysAgo * DAY);
-    const editedAt = at(options.editedMinutesAgo * MINUTE);
-    const titleKey = parent.type === "database_id" ? "Name" : "title";
-    ws.pages.set(id, {
-      id,
-      parent,
-      properties: {
-        [titleKey]: { id: "title", type: "title", title: [richText(title)] },
-        ...options.properties,
-      },
-      icon: options.icon ? { type: "emoji", emoji: options.icon } : null,
-      created_time: created,
-      last_edited_time: editedAt,
-      archived: false,
-    });
-    if (parent.type === "page_id") {
-      // A subpage also shows up as a child_page block in its parent, as in Notion.
-      const siblings = ws.children.get(parent.page_id) ?? [];
-      const blockId = id;
-      ws.blocks.set(blockId, {
-        id: blockId,
-        parent,
-        type: "child_page",
-        data: { title },
-        created_time: created,
-        last_edited_time: created,
-        archived: false,
-      });
-      siblings.push(blockId);
-      ws.children.set(parent.page_id, siblings);
-    }
-    addBlocks(id, { type: "page_id", page_id: id }, blocks, editedAt);
-    return id;
-  };
+  const { addPage } = seedWriter(ws, at);
 
   const workspace: NotionParent = { type: "workspace", workspace: true };
 
