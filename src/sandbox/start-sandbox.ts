@@ -3,7 +3,7 @@ import { createHostedCatalog } from "./hosted-catalog/index.js";
 import { createGmailEmulator } from "./providers/gmail/gmail-emulator.js";
 import { createGoogleCalendarEmulator } from "./providers/google-calendar-emulator.js";
 import { createNotionEmulator } from "./providers/notion/notion-emulator.js";
-import { createOutlookEmulator } from "./providers/outlook-emulator.js";
+import { createOutlookEmulator } from "./providers/outlook/outlook-emulator.js";
 import type { ProviderEmulator } from "./providers/provider-emulator.js";
 import { type ProviderServer, startProviderServer } from "./providers/provider-server.js";
 import { createSlackEmulator } from "./providers/slack-emulator.js";

@@ -30,7 +30,7 @@ import {
   type OutlookSeedOptions,
   type StoredMessage,
   type StoredOutlookEvent,
-} from "./outlook-seed.js";
+} from "./outlook/outlook-seed.js";
 import { SLACK_CHANNELS, type SlackSeed } from "./slack-seed.js";
 import { localTime, localToday, shiftDate } from "./zoned-time.js";
 

@@ -27,6 +27,11 @@ export function readStamp(text: string): Stamp | undefined {
   }
 }
 
+/** The machine's zone: where seeded wall times live when the caller names none. */
+export function hostZone(): string {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone ?? "UTC";
+}
+
 export function knownZone(zone: string): boolean {
   try {
     Temporal.Now.instant().toZonedDateTimeISO(zone);

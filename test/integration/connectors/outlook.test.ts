@@ -5,7 +5,7 @@ import { isDelegateError } from "../../../src/errors.js";
 import {
   createOutlookEmulator,
   type OutlookEmulator,
-} from "../../../src/sandbox/providers/outlook-emulator.js";
+} from "../../../src/sandbox/providers/outlook/outlook-emulator.js";
 import { type ProviderServer, startProviderServer } from "../../../src/sandbox/providers/provider-server.js";
 import type { TokenGrant, TokenVerifier } from "../../../src/sandbox/token-grants.js";
 

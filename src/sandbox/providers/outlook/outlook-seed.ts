@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { localTime, localToday, shiftDate } from "./zoned-time.js";
+import { localTime, localToday, shiftDate } from "../zoned-time.js";
 
 export interface GraphPerson {
   name?: string;
