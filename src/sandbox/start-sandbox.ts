@@ -1,7 +1,7 @@
 import { CONNECTOR_IDS, CONNECTORS, type ConnectorId } from "../index.js";
 import { createHostedCatalog } from "./hosted-catalog/index.js";
 import { createGmailEmulator } from "./providers/gmail/gmail-emulator.js";
-import { createGoogleCalendarEmulator } from "./providers/google-calendar-emulator.js";
+import { createGoogleCalendarEmulator } from "./providers/google-calendar/google-calendar-emulator.js";
 import { createNotionEmulator } from "./providers/notion/notion-emulator.js";
 import { createOutlookEmulator } from "./providers/outlook/outlook-emulator.js";
 import type { ProviderEmulator } from "./providers/provider-emulator.js";

@@ -22,7 +22,11 @@
  */
 import type { ConnectorId } from "../../index.js";
 import type { SeedMail } from "./gmail/gmail-seed.js";
-import { type CalendarSeedOptions, type StoredCalendarEvent, seededEventId } from "./google-calendar-seed.js";
+import {
+  type CalendarSeedOptions,
+  type StoredCalendarEvent,
+  seededEventId,
+} from "./google-calendar/google-calendar-seed.js";
 import { seedId } from "./notion/seed-writer.js";
 import { type NotionWorkspace, richText } from "./notion/workspace.js";
 import {

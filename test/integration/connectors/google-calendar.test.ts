@@ -5,7 +5,7 @@ import { isDelegateError } from "../../../src/errors.js";
 import {
   createGoogleCalendarEmulator,
   type GoogleCalendarEmulator,
-} from "../../../src/sandbox/providers/google-calendar-emulator.js";
+} from "../../../src/sandbox/providers/google-calendar/google-calendar-emulator.js";
 import { googleError } from "../../../src/sandbox/providers/provider-emulator.js";
 import { type ProviderServer, startProviderServer } from "../../../src/sandbox/providers/provider-server.js";
 import type { TokenGrant, TokenVerifier } from "../../../src/sandbox/token-grants.js";

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { localTime, localToday, shiftDate } from "./zoned-time.js";
+import { localTime, localToday, shiftDate } from "../zoned-time.js";
 
 /** A calendar time as the emulator stores it: an instant with its zone label, or an all-day date. */
 export type StoredTime = { kind: "timed"; at: number; timeZone: string } | { kind: "date"; date: string };
