@@ -6,7 +6,7 @@ import { createNotionEmulator } from "./providers/notion/notion-emulator.js";
 import { createOutlookEmulator } from "./providers/outlook/outlook-emulator.js";
 import type { ProviderEmulator } from "./providers/provider-emulator.js";
 import { type ProviderServer, startProviderServer } from "./providers/provider-server.js";
-import { createSlackEmulator } from "./providers/slack-emulator.js";
+import { createSlackEmulator } from "./providers/slack/slack-emulator.js";
 import { type SandboxControls, sandboxControls } from "./sandbox-controls.js";
 import {
   type ScalekitEmulator,

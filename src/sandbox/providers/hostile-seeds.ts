@@ -35,7 +35,7 @@ import {
   type StoredMessage,
   type StoredOutlookEvent,
 } from "./outlook/outlook-seed.js";
-import { SLACK_CHANNELS, type SlackSeed } from "./slack-seed.js";
+import { SLACK_CHANNELS, type SlackSeed } from "./slack/slack-seed.js";
 import { localTime, localToday, shiftDate } from "./zoned-time.js";
 
 /** The outside targets the corpus asks for; none of them is ever a person's own. */

@@ -6,8 +6,11 @@ import { interpretSlackBody } from "../../../src/connectors/slack/slack-api.js";
 import { slackConnector } from "../../../src/connectors/slack/slack-connector.js";
 import { isDelegateError } from "../../../src/errors.js";
 import { type ProviderServer, startProviderServer } from "../../../src/sandbox/providers/provider-server.js";
-import { createSlackEmulator, type SlackEmulator } from "../../../src/sandbox/providers/slack-emulator.js";
-import { SLACK_CHANNELS, SLACK_USERS } from "../../../src/sandbox/providers/slack-seed.js";
+import {
+  createSlackEmulator,
+  type SlackEmulator,
+} from "../../../src/sandbox/providers/slack/slack-emulator.js";
+import { SLACK_CHANNELS, SLACK_USERS } from "../../../src/sandbox/providers/slack/slack-seed.js";
 import type { TokenGrant, TokenVerifier } from "../../../src/sandbox/token-grants.js";
 
 const ALL_SCOPES = CONNECTORS.slack.scopes;
