@@ -1,13 +1,16 @@
 #!/usr/bin/env node
-// In a checkout (src/ present) run the TypeScript sources through tsx, so a fresh clone works
-// without a build and never runs a stale dist/. A published package ships only dist/.
+// A published package ships only dist/. In a checkout, dist/ runs when it was built from the
+// sources as they are (npm install builds it; see scripts/build.mjs): starting takes a fraction
+// of compiling at start. Otherwise the sources run through tsx, so an edit is never hidden by a
+// stale build.
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { distIsCurrent } from "./build-freshness.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const source = join(root, "src", "cli", "main.ts");
-if (existsSync(source)) {
+if (existsSync(source) && !distIsCurrent(root)) {
   const { register } = await import("tsx/esm/api");
   register();
   await import(pathToFileURL(source).href);

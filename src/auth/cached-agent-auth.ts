@@ -80,7 +80,7 @@ export class CachedAgentAuth implements AgentAuth {
   /** A counter that orders look-ups and invalidations. */
   #seq = 0;
   /** Per key, the sequence number of its latest invalidation. */
-  readonly #invalidated = new Map<string, number>();
+  readonly #invalidated = new Map<string, { seq: number; at: number }>();
 
   constructor(inner: AgentAuth, options: CacheOptions = {}) {
     this.#inner = inner;
@@ -135,6 +135,23 @@ export class CachedAgentAuth implements AgentAuth {
       result.set(connection, cached);
     }
     return result;
+  }
+
+  /**
+   * What is known about `connections` without asking: ACTIVE statuses within their TTL, and
+   * other statuses fetched at or after `since`. Connections missing from the map are unknown.
+   */
+  knownStatuses(
+    identifier: string,
+    connections: readonly string[],
+    since: number,
+  ): Map<string, ConnectionState> {
+    const known = new Map<string, ConnectionState>();
+    for (const connection of connections) {
+      const cached = this.#status(identifierKey(identifier, connection), since);
+      if (cached) known.set(connection, cached);
+    }
+    return known;
   }
 
   async ensureAccount(identity: Identity, connection: string): Promise<ConnectionState> {
@@ -216,8 +233,11 @@ export class CachedAgentAuth implements AgentAuth {
     const cacheKey = identifierKey(identifier, state.connection);
     const known = this.#statuses.get(cacheKey);
     if (known && known.fetchedAt > observedAt) return;
+    // Invalidated after it was observed: something newer happened to the account.
+    if ((this.#invalidated.get(cacheKey)?.at ?? Number.NEGATIVE_INFINITY) >= observedAt) return;
     this.#remember(identifier, state, { seq: ++this.#seq, at: observedAt });
   }
+
 
   async getAuthorizationLink(
     identity: Identity,
@@ -338,7 +358,7 @@ export class CachedAgentAuth implements AgentAuth {
   #forget(cacheKey: string): void {
     this.#statuses.delete(cacheKey);
     this.#credentials.delete(cacheKey);
-    this.#invalidated.set(cacheKey, ++this.#seq);
+    this.#invalidated.set(cacheKey, { seq: ++this.#seq, at: this.#now() });
   }
 
   /** Drops a cached link so the next request creates a fresh one. */
@@ -397,7 +417,7 @@ export class CachedAgentAuth implements AgentAuth {
   }
 
   #invalidatedSince(cacheKey: string, seq: number): boolean {
-    return (this.#invalidated.get(cacheKey) ?? 0) > seq;
+    return (this.#invalidated.get(cacheKey)?.seq ?? 0) > seq;
   }
 
   /** A call, numbered and timed when it begins. */

@@ -58,9 +58,13 @@ const STATUS_BY_NAME = new Map<string, AccountStatus>(
   Object.values(STATUS_NAMES).map((name) => [name, name]),
 );
 
-/** The connected-account events that can change whether a waiting thread may go on. */
+/**
+ * The connected-account events that can change whether a waiting thread may go on, and the link
+ * event every new wait causes (which shows the feed is alive).
+ */
 const ACCOUNT_EVENT_TYPES = [
   "connected_account.created",
+  "connected_account.magic_link_generated",
   "connected_account.updated",
   "connected_account.status_updated",
   "connected_account.deleted",
@@ -153,13 +157,18 @@ export class ScalekitAgentAuth implements AgentAuth {
       const data = (event.data ?? {}) as Record<string, unknown>;
       const { identifier, connection_name: connection, status } = data;
       if (typeof identifier !== "string" || typeof connection !== "string") continue;
+      // A deleted account's event still carries the status it had.
+      const after =
+        event.type === "connected_account.deleted"
+          ? "NOT_FOUND"
+          : typeof status === "string"
+            ? STATUS_BY_NAME.get(status)
+            : undefined;
       events.push({
         id: event.id,
         identifier,
         connection,
-        ...(typeof status === "string" && STATUS_BY_NAME.has(status)
-          ? { status: STATUS_BY_NAME.get(status) as AccountStatus }
-          : {}),
+        ...(after ? { status: after } : {}),
         occurredAt: event.occurredAt ? timestampDate(event.occurredAt) : new Date(),
       });
     }

@@ -6,7 +6,7 @@ import { resolveModel } from "../agent/model.js";
 import { loadPromptTemplate } from "../agent/system-prompt.js";
 import type { AccountStatus, AuthorizationLink } from "../auth/agent-auth.js";
 import { CachedAgentAuth } from "../auth/cached-agent-auth.js";
-import { type Identity, IdentitySchema } from "../auth/identity.js";
+import { type Identity, IdentitySchema, scalekitIdentifier } from "../auth/identity.js";
 import { ScalekitAgentAuth } from "../auth/scalekit-agent-auth.js";
 import { listCatalog } from "../connectors/catalog.js";
 import { ALL_CONNECTORS } from "../connectors/index.js";
@@ -194,6 +194,7 @@ class Runtime implements AgentRuntime {
       timeoutMs: deps.timeoutMs,
       owner,
       afterRun: (key) => deps.history.afterRun(key),
+      firstCheckAt: (now) => this.#watcher.firstCheckAt(now),
       onWaiting: (key, fresh) => {
         if (fresh) this.#coordinator.forgetProgress(key);
         this.#watcher.wake();
@@ -355,7 +356,7 @@ class Runtime implements AgentRuntime {
 
   async listPendingAuthorizations(identity: Identity): Promise<PendingAuthorizationView[]> {
     const user = this.#identity(identity);
-    const pending = await this.#store.listPending();
+    const pending = await this.#store.listPendingFor(scalekitIdentifier(user));
     return pending
       .filter(
         (item) =>
@@ -372,12 +373,12 @@ class Runtime implements AgentRuntime {
   async handleWebhook(input: WebhookInput): Promise<WebhookResult> {
     const outcome = this.#webhooks.handle(input);
     if (outcome.status !== 200) return { status: outcome.status, resumed: 0 };
+    this.#watcher.noteWebhook();
     const { change } = outcome;
     if (change.status !== "ACTIVE") return { status: 200, resumed: 0 };
-    const pending = (await this.#store.listPending()).filter(
+    const pending = (await this.#store.listPendingFor(change.identifier)).filter(
       (item) =>
         item.state === "waiting" &&
-        item.identifier === change.identifier &&
         (!change.connection || item.connections.includes(change.connection)),
     );
     let resumed = 0;
@@ -546,8 +547,20 @@ class Runtime implements AgentRuntime {
 
   /** Ends the wait of threads whose turn another process finished (their row is gone). */
   async #settleResumedElsewhere(): Promise<void> {
-    for (const [key, threadId] of [...this.#waitingHere]) {
-      if (this.#coordinator.isBusy(key) || !this.#bus.hasListeners(key)) continue;
+    const watched = [...this.#waitingHere].filter(
+      ([key]) => !this.#coordinator.isBusy(key) && this.#bus.hasListeners(key),
+    );
+    if (watched.length === 0) return;
+    // One query for all of them: thousands may wait with a stream open.
+    let still: Set<string>;
+    try {
+      still = await this.#store.pendingKeys(watched.map(([key]) => key));
+    } catch (error) {
+      this.#deps.logger.debug({ error: errorMessage(error) }, "could not settle threads");
+      return;
+    }
+    for (const [key, threadId] of watched) {
+      if (still.has(key)) continue;
       try {
         if (await this.#store.getPending(key)) continue;
         if (this.#coordinator.isBusy(key)) continue;

@@ -1,19 +1,39 @@
-import type { AgentAuth } from "../auth/agent-auth.js";
+import type { ConnectionState } from "../auth/agent-auth.js";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import { errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
-import type { PendingAuthorization, ThreadStore } from "./thread-store.js";
+import { ConnectionScans } from "./connection-scans.js";
+import { AccountEventFeed } from "./event-feed.js";
+import { PollBudget } from "./poll-budget.js";
+import type { CheckSchedule, PendingAuthorization, ThreadStore } from "./thread-store.js";
 
 export interface PollSettings {
-  /** First check after a thread starts waiting. Default 500 ms. */
+  /** How often a wait in its first minute is checked (when nothing faster tells). Default 500 ms. */
   initialIntervalMs: number;
-  /** Longest gap between checks of one thread. Default 5 s. */
+  /** The longest gap between checks of an older wait. Default 5 s. */
   maxIntervalMs: number;
-  /** Growth of the gap after each check that finds nothing. Default 1.5. */
+  /** Growth per second of the gap after the first minute. Default 1.5. */
   backoff: number;
+  /**
+   * Scalekit calls per second the watcher may make, however many threads wait. Default 10.
+   * Many waits on one connection are checked a page of accounts at a time, and Scalekit's event
+   * feed (when the port has one) covers every waiting thread in one call.
+   */
+  budgetPerSecond: number;
+  /**
+   * The gap between checks once webhooks (or the event feed) are seen to arrive: they give the
+   * latency, and polling only makes sure nothing is missed. Default 60 s.
+   */
+  safetyNetIntervalMs: number;
 }
 
-export const DEFAULT_POLL: PollSettings = { initialIntervalMs: 500, maxIntervalMs: 5_000, backoff: 1.5 };
+export const DEFAULT_POLL: PollSettings = {
+  initialIntervalMs: 500,
+  maxIntervalMs: 5_000,
+  backoff: 1.5,
+  budgetPerSecond: 10,
+  safetyNetIntervalMs: 60_000,
+};
 
 export interface WatcherOptions {
   store: ThreadStore;
@@ -31,23 +51,49 @@ export interface WatcherOptions {
   onExpired(pending: PendingAuthorization): Promise<void>;
 }
 
+/** A wait's first minute is when people consent: it is checked at the initial interval. */
+const YOUNG_MS = 60_000;
+/** Webhooks or feed events seen this recently mean polling is only a safety net. */
+const TRUST_MS = 10 * 60_000;
+/** Due waits read per round: bounded, whatever the number waiting. */
+const DUE_PAGE = 1_000;
+const EXPIRED_PAGE = 100;
+/** How long a check this process took stays with it before another replica may take it. */
+const TAKE_MS = 30_000;
+
 /**
- * Polls the status of every waiting thread's connections: batched per user (one list call for
- * all of a user's waiting threads) and adaptive per thread (fast at first, backing off). It
- * reads the registry each round, so it also picks up threads another process left waiting.
+ * Watches waiting threads' connections and resumes each once they are all ACTIVE. Its Scalekit
+ * calls fit a budget that does not grow with the number of waiting threads:
+ *
+ * - Scalekit's event feed, when the port has one: one call covers every waiting thread;
+ * - due waits, read from the store a page at a time by their due time (the longest overdue
+ *   first, so none starves): many users of one connection are checked a page of that
+ *   connection's accounts at a time, few users one look-up per user (all their connections);
+ * - a wait is checked every `initialIntervalMs` in its first minute, backing off to
+ *   `maxIntervalMs`; once webhooks or feed events are seen to arrive, every `safetyNetIntervalMs`.
+ *
+ * The schedule lives in the store (a due-time column), so replicas share it and a restart picks
+ * it up; this process holds no per-thread state.
  */
 export class AuthorizationWatcher {
   readonly #options: WatcherOptions;
-  readonly #schedule = new Map<string, { next: number; interval: number }>();
+  readonly #budget: PollBudget;
+  readonly #feed: AccountEventFeed;
+  readonly #scans: ConnectionScans;
   #timer: NodeJS.Timeout | undefined;
   #running = false;
   #stopped = false;
   #ticking: Promise<void> | undefined;
   /** A wake that arrived during a tick: the next tick comes at once. */
   #woken = false;
+  #webhookAt = Number.NEGATIVE_INFINITY;
+  #feedNextAt = 0;
 
   constructor(options: WatcherOptions) {
     this.#options = options;
+    this.#budget = new PollBudget(Math.max(options.poll.budgetPerSecond, 0.1), options.now);
+    this.#feed = new AccountEventFeed({ auth: options.auth, logger: options.logger, now: options.now });
+    this.#scans = new ConnectionScans(options.auth, options.now);
   }
 
   start(): void {
@@ -57,8 +103,19 @@ export class AuthorizationWatcher {
   /** Check soon: a thread has just started waiting. */
   wake(): void {
     if (this.#stopped) return;
+    this.#feedNextAt = 0;
     if (this.#running) this.#woken = true;
     else this.#arm(0);
+  }
+
+  /** A verified webhook arrived: webhooks reach this runtime, so polling can slow down. */
+  noteWebhook(): void {
+    this.#webhookAt = this.#options.now();
+  }
+
+  /** When a wait that starts now is first checked. */
+  firstCheckAt(now: number): number {
+    return now + this.#interval(now, now);
   }
 
   async stop(): Promise<void> {
@@ -73,7 +130,7 @@ export class AuthorizationWatcher {
     this.#timer = setTimeout(() => {
       this.#timer = undefined;
       if (this.#running) {
-        this.#arm(50);
+        this.#woken = true;
         return;
       }
       this.#ticking = this.#tick().finally(() => {
@@ -86,86 +143,12 @@ export class AuthorizationWatcher {
 
   async #tick(): Promise<void> {
     this.#running = true;
-    const { poll, now } = this.#options;
-    let nextDelay = poll.maxIntervalMs;
+    let delay = this.#options.poll.maxIntervalMs;
     try {
-      // Threads waiting only for the person's decisions have nothing to poll and no deadline.
-      const pending = (await this.#options.store.listPending()).filter(
-        (item) =>
-          item.connections.length > 0 &&
-          (item.state === "waiting" || (item.claimedAt ?? 0) < now() - this.#options.leaseMs),
-      );
-      const live = new Set(pending.map((item) => item.key));
-      for (const key of this.#schedule.keys()) if (!live.has(key)) this.#schedule.delete(key);
-
-      const due: PendingAuthorization[] = [];
-      for (const item of pending) {
-        if (item.deadlineAt <= now()) {
-          this.#schedule.delete(item.key);
-          await this.#safe(() => this.#options.onExpired(item));
-          continue;
-        }
-        // The first check comes one initial interval after the thread started waiting.
-        const slot = this.#schedule.get(item.key) ?? {
-          next: now() + poll.initialIntervalMs,
-          interval: poll.initialIntervalMs,
-        };
-        this.#schedule.set(item.key, slot);
-        if (slot.next <= now()) due.push(item);
-      }
-
-      const byUser = new Map<string, PendingAuthorization[]>();
-      for (const item of due) byUser.set(item.identifier, [...(byUser.get(item.identifier) ?? []), item]);
-      await Promise.all(
-        [...byUser.values()].map(async (items) => {
-          const first = items[0];
-          if (!first) return;
-          const connections = [...new Set(items.flatMap((item) => item.connections))];
-          let statuses: Awaited<ReturnType<AgentAuth["getStatuses"]>>;
-          try {
-            statuses = await this.#options.auth.getStatuses(first.identity, connections, {
-              inactiveSince: Date.now(),
-            });
-          } catch (error) {
-            this.#options.logger.warn({ error: errorMessage(error) }, "authorization poll failed");
-            for (const item of items) this.#backOff(item.key);
-            return;
-          }
-          this.#options.logger.debug(
-            {
-              userId: first.identity.userId,
-              threads: items.length,
-              statuses: Object.fromEntries(
-                connections.map((c) => [c, statuses.get(c)?.status ?? "NOT_FOUND"]),
-              ),
-            },
-            "watcher: checked",
-          );
-          for (const item of items) {
-            const ready = item.connections.every(
-              (connection) => statuses.get(connection)?.status === "ACTIVE",
-            );
-            if (ready) {
-              let resumed: boolean | undefined;
-              await this.#safe(async () => {
-                resumed = await this.#options.onReady(item);
-              });
-              if (resumed === false) this.#backOff(item.key);
-              else this.#schedule.delete(item.key);
-            } else {
-              const active = item.connections.filter(
-                (connection) => statuses.get(connection)?.status === "ACTIVE",
-              );
-              if (active.length > 0) this.#options.onProgress?.(item, active);
-              this.#backOff(item.key);
-            }
-          }
-        }),
-      );
-
-      for (const slot of this.#schedule.values())
-        nextDelay = Math.min(nextDelay, Math.max(0, slot.next - now()));
-      for (const item of pending) nextDelay = Math.min(nextDelay, Math.max(0, item.deadlineAt - now()));
+      await this.#expire();
+      await this.#readFeed();
+      await this.#checkDue();
+      delay = await this.#nextDelay();
     } catch (error) {
       this.#options.logger.error({ error: errorMessage(error) }, "authorization watcher failed");
     } finally {
@@ -173,15 +156,178 @@ export class AuthorizationWatcher {
     }
     const woken = this.#woken;
     this.#woken = false;
-    this.#arm(woken ? 0 : Math.max(10, nextDelay));
+    this.#arm(woken ? 0 : delay);
   }
 
-  #backOff(key: string): void {
-    const slot = this.#schedule.get(key);
-    if (!slot) return;
-    const { poll, now } = this.#options;
-    slot.next = now() + slot.interval;
-    slot.interval = Math.min(slot.interval * poll.backoff, poll.maxIntervalMs);
+  /** Waits past their deadline end (their blocked calls are cancelled). */
+  async #expire(): Promise<void> {
+    const { store, now, leaseMs } = this.#options;
+    const at = now();
+    for (const item of await store.listExpired(at, at - leaseMs, EXPIRED_PAGE)) {
+      await this.#safe(() => this.#options.onExpired(item));
+    }
+  }
+
+  /** Reads Scalekit's event feed and looks again at the waits of every user it names. */
+  async #readFeed(): Promise<void> {
+    const { store, now, auth, leaseMs } = this.#options;
+    if (!this.#feed.usable || now() < this.#feedNextAt) return;
+    if ((await store.nextDueAt(now() - leaseMs)) === undefined) return;
+    const changed = await this.#feed.read(this.#budget);
+    if (!changed) return;
+    const at = now();
+    this.#feedNextAt = at + this.#feedInterval(at);
+    const soon: CheckSchedule[] = [];
+    for (const identifier of changed) {
+      for (const item of await store.listPendingFor(identifier)) {
+        if (item.connections.length === 0) continue;
+        if (item.state !== "waiting" && (item.claimedAt ?? 0) >= at - leaseMs) continue;
+        const known = auth.knownStatuses(item.identifier, item.connections, Number.NEGATIVE_INFINITY);
+        const outcome = await this.#decide(item, known);
+        // Something the feed did not settle (an account it did not mention): look it up soon.
+        if (outcome === "unknown") soon.push({ key: item.key, at });
+      }
+    }
+    if (soon.length > 0) await store.scheduleChecks(soon);
+  }
+
+  /** Checks the waits that are due, within the budget, the longest overdue first. */
+  async #checkDue(): Promise<void> {
+    const { store, now, auth, leaseMs } = this.#options;
+    if (this.#budget.available() === 0) return;
+    const start = now();
+    const due = await store.listDue(start, start - leaseMs, DUE_PAGE);
+    if (due.length === 0) return;
+    const taken = await store.takeChecks(
+      due.map((item) => item.key),
+      start,
+      start + TAKE_MS,
+    );
+    const mine = due.filter((item) => taken.has(item.key));
+    const schedule: CheckSchedule[] = [];
+
+    // Many users waiting on one connection: a page of its accounts answers up to a hundred.
+    const users = new Map<string, Set<string>>();
+    for (const item of mine) {
+      for (const connection of item.connections) {
+        const set = users.get(connection) ?? new Set<string>();
+        set.add(item.identifier);
+        users.set(connection, set);
+      }
+    }
+    for (const [connection, identifiers] of users) {
+      if (!this.#scans.worthScanning(connection, identifiers.size)) continue;
+      try {
+        await this.#scans.scan(connection, this.#budget);
+      } catch (error) {
+        this.#options.logger.warn({ connection, error: errorMessage(error) }, "authorization poll failed");
+      }
+    }
+
+    // The rest, one look-up per user for all of that user's connections.
+    const byUser = new Map<string, PendingAuthorization[]>();
+    for (const item of mine) byUser.set(item.identifier, [...(byUser.get(item.identifier) ?? []), item]);
+    for (const items of byUser.values()) {
+      const first = items[0] as PendingAuthorization;
+      const connections = [...new Set(items.flatMap((item) => item.connections))];
+      let known = this.#known(first.identifier, connections, start);
+      const unknown = connections.filter((connection) => !known.has(connection));
+      if (unknown.length > 0) {
+        if (!this.#budget.spend()) {
+          // Out of budget: these keep their place in the queue for the next round.
+          for (const item of items) schedule.push({ key: item.key, at: item.nextCheckAt ?? start });
+          continue;
+        }
+        try {
+          await auth.getStatuses(first.identity, unknown, { inactiveSince: start });
+        } catch (error) {
+          this.#options.logger.warn({ error: errorMessage(error) }, "authorization poll failed");
+          const at = now();
+          for (const item of items)
+            schedule.push({ key: item.key, at: at + 2 * this.#interval(item.createdAt, at) });
+          continue;
+        }
+        known = this.#known(first.identifier, connections, start);
+      }
+      for (const item of items) {
+        const outcome = await this.#decide(item, known);
+        if (outcome !== "resumed") {
+          const at = now();
+          schedule.push({
+            key: item.key,
+            at: Math.min(at + this.#interval(item.createdAt, at), item.deadlineAt),
+          });
+        }
+      }
+    }
+    this.#scans.endRound();
+    if (schedule.length > 0) await store.scheduleChecks(schedule);
+  }
+
+  /** Statuses known without a call: ACTIVE ones, others fetched since `since` or by a full scan. */
+  #known(identifier: string, connections: readonly string[], since: number): Map<string, ConnectionState> {
+    const known = this.#options.auth.knownStatuses(identifier, connections, since);
+    for (const connection of connections) {
+      if (known.has(connection)) continue;
+      const scanned = this.#scans.statusAfterScan(connection, identifier, since);
+      if (scanned) known.set(connection, scanned);
+    }
+    return known;
+  }
+
+  /** Resumes a thread whose connections are all ACTIVE, or announces those that are. */
+  async #decide(
+    item: PendingAuthorization,
+    known: ReadonlyMap<string, ConnectionState>,
+  ): Promise<"resumed" | "waiting" | "unknown"> {
+    const active = item.connections.filter((connection) => known.get(connection)?.status === "ACTIVE");
+    if (active.length === item.connections.length) {
+      let resumed: boolean | undefined;
+      await this.#safe(async () => {
+        resumed = await this.#options.onReady(item);
+      });
+      return resumed === false ? "waiting" : "resumed";
+    }
+    if (active.length > 0) this.#options.onProgress?.(item, active);
+    return item.connections.every((connection) => known.has(connection)) ? "waiting" : "unknown";
+  }
+
+  /** The gap before a wait's next check. */
+  #interval(createdAt: number, now: number): number {
+    const { initialIntervalMs, maxIntervalMs, backoff, safetyNetIntervalMs } = this.#options.poll;
+    const age = now - createdAt;
+    const base =
+      age < YOUNG_MS
+        ? initialIntervalMs
+        : Math.min(maxIntervalMs, initialIntervalMs * Math.max(backoff, 1) ** ((age - YOUNG_MS) / 1000));
+    const trusted = now - Math.max(this.#webhookAt, this.#feed.lastEventAt) < TRUST_MS;
+    return trusted ? Math.max(safetyNetIntervalMs, base) : base;
+  }
+
+  /** The feed gives the latency unless webhooks do. */
+  #feedInterval(now: number): number {
+    const { initialIntervalMs, safetyNetIntervalMs } = this.#options.poll;
+    return now - this.#webhookAt < TRUST_MS
+      ? Math.max(safetyNetIntervalMs, initialIntervalMs)
+      : initialIntervalMs;
+  }
+
+  async #nextDelay(): Promise<number> {
+    const { store, now, poll } = this.#options;
+    const at = now();
+    const [dueAt, deadlineAt] = await Promise.all([
+      store.nextDueAt(at - this.#options.leaseMs),
+      store.nextDeadlineAt(),
+    ]);
+    let delay = poll.maxIntervalMs;
+    if (dueAt !== undefined) {
+      // Due now but out of budget: come back when the budget allows one more call.
+      delay = Math.min(delay, Math.max(dueAt - at, this.#budget.msUntilNext()));
+      if (this.#feed.usable)
+        delay = Math.min(delay, Math.max(this.#feedNextAt - at, this.#budget.msUntilNext()));
+    }
+    if (deadlineAt !== undefined) delay = Math.min(delay, deadlineAt - at);
+    return Math.max(10, delay);
   }
 
   async #safe(run: () => Promise<void>): Promise<void> {

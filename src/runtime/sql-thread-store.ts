@@ -1,5 +1,7 @@
 import type { Identity } from "../auth/identity.js";
 import {
+  type CheckSchedule,
+  DUE_COLUMN,
   type NewPending,
   PENDING_COLUMNS,
   PENDING_UPSERT,
@@ -68,7 +70,7 @@ export class SqlThreadStore implements ThreadStore {
   async putPending(pending: NewPending): Promise<void> {
     await this.#db.run(
       `INSERT INTO delegate_waiting_threads (${PENDING_COLUMNS}, state)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting') ${PENDING_UPSERT}`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting') ${PENDING_UPSERT}`,
       pendingValues(pending),
     );
   }
@@ -84,6 +86,91 @@ export class SqlThreadStore implements ThreadStore {
   async listPending(): Promise<PendingAuthorization[]> {
     const rows = await this.#db.all<PendingRow>("SELECT * FROM delegate_waiting_threads ORDER BY created_at");
     return rows.map(toPending);
+  }
+
+  async listPendingFor(identifier: string): Promise<PendingAuthorization[]> {
+    const rows = await this.#db.all<PendingRow>(
+      "SELECT * FROM delegate_waiting_threads WHERE identifier = ? ORDER BY created_at",
+      [identifier],
+    );
+    return rows.map(toPending);
+  }
+
+  async pendingKeys(keys: readonly string[]): Promise<Set<string>> {
+    const found = new Set<string>();
+    for (const chunk of chunks(keys)) {
+      const rows = await this.#db.all<{ thread_key: string }>(
+        `SELECT thread_key FROM delegate_waiting_threads WHERE thread_key IN (${marks(chunk)})`,
+        chunk,
+      );
+      for (const row of rows) found.add(row.thread_key);
+    }
+    return found;
+  }
+
+  async listDue(now: number, staleClaimBefore: number, limit: number): Promise<PendingAuthorization[]> {
+    const rows = await this.#db.all<PendingRow>(
+      `SELECT * FROM delegate_waiting_threads
+       WHERE next_check_at <= ? AND ${WATCHED} AND (state = 'waiting' OR claimed_at < ?)
+       ORDER BY next_check_at LIMIT ?`,
+      [now, staleClaimBefore, limit],
+    );
+    return rows.map(toPending);
+  }
+
+  async takeChecks(keys: readonly string[], now: number, until: number): Promise<Set<string>> {
+    const taken = new Set<string>();
+    for (const chunk of chunks(keys)) {
+      // The due condition is checked again under the row lock: a replica that took these first wins.
+      const rows = await this.#db.all<{ thread_key: string }>(
+        `UPDATE delegate_waiting_threads SET next_check_at = ?
+         WHERE thread_key IN (${marks(chunk)}) AND next_check_at <= ? RETURNING thread_key`,
+        [until, ...chunk, now],
+      );
+      for (const row of rows) taken.add(row.thread_key);
+    }
+    return taken;
+  }
+
+  async scheduleChecks(schedule: readonly CheckSchedule[]): Promise<void> {
+    const byTime = new Map<number, string[]>();
+    for (const { key, at } of schedule) byTime.set(at, [...(byTime.get(at) ?? []), key]);
+    for (const [at, keys] of byTime) {
+      for (const chunk of chunks(keys)) {
+        await this.#db.run(
+          `UPDATE delegate_waiting_threads SET next_check_at = ? WHERE thread_key IN (${marks(chunk)})`,
+          [at, ...chunk],
+        );
+      }
+    }
+  }
+
+  async nextDueAt(staleClaimBefore: number): Promise<number | undefined> {
+    const rows = await this.#db.all<{ at: number | string }>(
+      `SELECT next_check_at AS at FROM delegate_waiting_threads
+       WHERE next_check_at IS NOT NULL AND ${WATCHED} AND (state = 'waiting' OR claimed_at < ?)
+       ORDER BY next_check_at LIMIT 1`,
+      [staleClaimBefore],
+    );
+    return rows[0] ? Number(rows[0].at) : undefined;
+  }
+
+  async listExpired(now: number, staleClaimBefore: number, limit: number): Promise<PendingAuthorization[]> {
+    const rows = await this.#db.all<PendingRow>(
+      `SELECT * FROM delegate_waiting_threads
+       WHERE deadline_at <= ? AND ${WATCHED} AND (state = 'waiting' OR claimed_at < ?)
+       ORDER BY deadline_at LIMIT ?`,
+      [now, staleClaimBefore, limit],
+    );
+    return rows.map(toPending);
+  }
+
+  async nextDeadlineAt(): Promise<number | undefined> {
+    const rows = await this.#db.all<{ at: number | string }>(
+      `SELECT deadline_at AS at FROM delegate_waiting_threads
+       WHERE ${WATCHED} AND state = 'waiting' ORDER BY deadline_at LIMIT 1`,
+    );
+    return rows[0] ? Number(rows[0].at) : undefined;
   }
 
   async claim(key: string, owner: string, leaseMs: number): Promise<boolean> {
@@ -141,4 +228,43 @@ export class SqlThreadStore implements ThreadStore {
     );
     return inserted === 1;
   }
+}
+
+/** Waits the watcher looks after: those with connections (decision-only waits have none). */
+const WATCHED = "connections <> '[]'";
+
+/** Keys per IN list: well under both databases' parameter limits. */
+const CHUNK = 500;
+
+function chunks<T>(items: readonly T[]): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += CHUNK) out.push(items.slice(i, i + CHUNK));
+  return out;
+}
+
+function marks(items: readonly unknown[]): string {
+  return items.map(() => "?").join(", ");
+}
+
+/**
+ * Brings an older database up to date (the due-time column and index); idempotent, for both
+ * databases. Rows from before the upgrade become due at once.
+ */
+export async function upgradeThreadStore(db: SqlDriver, integer: string): Promise<void> {
+  try {
+    await db.all(DUE_COLUMN.probe);
+  } catch {
+    // Another replica may add it at the same moment: then the column is there all the same.
+    await db.run(DUE_COLUMN.add(integer)).catch(async (error: unknown) => {
+      if (
+        !(await db.all(DUE_COLUMN.probe).then(
+          () => true,
+          () => false,
+        ))
+      )
+        throw error;
+    });
+  }
+  await db.run("UPDATE delegate_waiting_threads SET next_check_at = created_at WHERE next_check_at IS NULL");
+  await db.run(DUE_COLUMN.index);
 }

@@ -4,7 +4,7 @@ import type Database from "better-sqlite3";
 import { DelegateError, errorMessage } from "../errors.js";
 import { type CheckpointPruner, postgresPruner, sqlitePruner } from "./checkpoint-pruner.js";
 import { makeDirectory } from "./make-directory.js";
-import { type SqlDriver, SqlThreadStore } from "./sql-thread-store.js";
+import { type SqlDriver, SqlThreadStore, upgradeThreadStore } from "./sql-thread-store.js";
 import { schema, type ThreadStore } from "./thread-store.js";
 
 export interface Storage {
@@ -60,14 +60,26 @@ async function openSqliteStorage(path: string, checkpointer?: BaseCheckpointSave
       { cause: error },
     );
   }
+  // Prepared once per statement text: preparing costs more than running the small queries here.
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      if (statements.size >= 500) statements.clear();
+      statement = db.prepare(sql);
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
   const driver: SqlDriver = {
     async all<T>(sql: string, params: readonly unknown[] = []) {
-      return db.prepare(sql).all(...params) as T[];
+      return prepare(sql).all(...params) as T[];
     },
     async run(sql: string, params: readonly unknown[] = []) {
-      return db.prepare(sql).run(...params).changes;
+      return prepare(sql).run(...params).changes;
     },
   };
+  await upgradeThreadStore(driver, "INTEGER");
   let saver = checkpointer;
   if (!saver) {
     const own = new SqliteSaver(db);
@@ -105,6 +117,7 @@ async function openPostgresStorage(url: string, checkpointer?: BaseCheckpointSav
         return (await pool.query(numbered(sql), [...params])).rowCount ?? 0;
       },
     };
+    await upgradeThreadStore(driver, "BIGINT");
     return {
       checkpointer: saver,
       store: new SqlThreadStore(driver),

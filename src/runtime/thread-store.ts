@@ -45,9 +45,18 @@ export interface PendingAuthorization {
    * Scalekit hands out a different token, on this replica or any other, before or after a restart.
    */
   rejectedTokens: Record<string, string>;
+  /** When the watcher next looks at the thread's connections (ms since the epoch). */
+  nextCheckAt?: number;
 }
 
+/** A new wait; `nextCheckAt` defaults to `createdAt`. */
 export type NewPending = Omit<PendingAuthorization, "state" | "claimedAt">;
+
+/** When the watcher should next look at one waiting thread. */
+export interface CheckSchedule {
+  key: string;
+  at: number;
+}
 
 /**
  * Thread ownership and pending authorizations, stored beside the checkpoints. `claim` is the
@@ -62,6 +71,28 @@ export interface ThreadStore {
   putPending(pending: NewPending): Promise<void>;
   getPending(key: string): Promise<PendingAuthorization | undefined>;
   listPending(): Promise<PendingAuthorization[]>;
+  /** The waits of one Scalekit identifier (what a webhook or an account event names). */
+  listPendingFor(identifier: string): Promise<PendingAuthorization[]>;
+  /** Which of `keys` still wait (one query per few hundred keys, not one per key). */
+  pendingKeys(keys: readonly string[]): Promise<Set<string>>;
+  /**
+   * Waits with connections to watch whose next check is due at `now` (waiting, or claimed by a
+   * resume whose lease lapsed before `staleClaimBefore`), the longest overdue first, at most `limit`.
+   */
+  listDue(now: number, staleClaimBefore: number, limit: number): Promise<PendingAuthorization[]>;
+  /**
+   * Takes the checks of `keys` still due at `now` by moving them to `until`; returns the keys
+   * taken, so two replicas never spend their budgets on the same threads.
+   */
+  takeChecks(keys: readonly string[], now: number, until: number): Promise<Set<string>>;
+  /** Sets when each thread is next checked. */
+  scheduleChecks(schedule: readonly CheckSchedule[]): Promise<void>;
+  /** The earliest next check of any wait with connections to watch (as `listDue` picks them). */
+  nextDueAt(staleClaimBefore: number): Promise<number | undefined>;
+  /** Waits with connections past their deadline (and not held by a live claim), oldest first. */
+  listExpired(now: number, staleClaimBefore: number, limit: number): Promise<PendingAuthorization[]>;
+  /** The earliest deadline of any wait with connections, if any. */
+  nextDeadlineAt(): Promise<number | undefined>;
   /** waiting → resuming (or a resuming claim whose lease lapsed); true for exactly one caller. */
   claim(key: string, owner: string, leaseMs: number): Promise<boolean>;
   /** Keeps a claim alive while a long resume runs. */
@@ -99,6 +130,7 @@ export interface PendingRow {
   state: string;
   claimed_at: number | string | null;
   rejected_tokens: string | Record<string, string>;
+  next_check_at?: number | string | null;
 }
 
 export interface ThreadRow {
@@ -138,8 +170,11 @@ export function schema(types: { integer: string; json: string }): string {
       state TEXT NOT NULL,
       claimed_by TEXT,
       claimed_at ${types.integer},
-      rejected_tokens ${types.json} NOT NULL
+      rejected_tokens ${types.json} NOT NULL,
+      next_check_at ${types.integer}
     );
+    CREATE INDEX IF NOT EXISTS delegate_waiting_threads_identifier ON delegate_waiting_threads (identifier);
+    CREATE INDEX IF NOT EXISTS delegate_waiting_threads_deadline ON delegate_waiting_threads (deadline_at);
     CREATE TABLE IF NOT EXISTS delegate_used_verification_states (
       nonce TEXT PRIMARY KEY,
       expires_at ${types.integer} NOT NULL
@@ -179,6 +214,9 @@ export function toPending(row: PendingRow): PendingAuthorization {
     rejectedTokens: json(row.rejected_tokens),
   };
   if (row.claimed_at !== null && row.claimed_at !== undefined) pending.claimedAt = Number(row.claimed_at);
+  if (row.next_check_at !== null && row.next_check_at !== undefined) {
+    pending.nextCheckAt = Number(row.next_check_at);
+  }
   return pending;
 }
 
@@ -197,11 +235,12 @@ export function pendingValues(pending: NewPending): unknown[] {
     pending.createdAt,
     pending.deadlineAt,
     JSON.stringify(pending.rejectedTokens),
+    pending.nextCheckAt ?? pending.createdAt,
   ];
 }
 
 export const PENDING_COLUMNS =
-  "thread_key, thread_id, user_id, organization_id, identifier, connections, requests, approvals, reason, created_at, deadline_at, rejected_tokens";
+  "thread_key, thread_id, user_id, organization_id, identifier, connections, requests, approvals, reason, created_at, deadline_at, rejected_tokens, next_check_at";
 
 const WAIT_REASONS: readonly WaitReason[] = ["not_connected", "token_rejected", "approval_required"];
 
@@ -210,4 +249,15 @@ export const PENDING_UPSERT = `ON CONFLICT (thread_key) DO UPDATE SET
   connections = excluded.connections, requests = excluded.requests, approvals = excluded.approvals,
   reason = excluded.reason,
   created_at = excluded.created_at, deadline_at = excluded.deadline_at, rejected_tokens = excluded.rejected_tokens,
-  state = 'waiting', claimed_by = NULL, claimed_at = NULL`;
+  next_check_at = excluded.next_check_at, state = 'waiting', claimed_by = NULL, claimed_at = NULL`;
+
+/**
+ * Brings an older database up to date: the due-time column (added after release) and its
+ * index, so the watcher reads the few waits that are due, not every waiting row.
+ */
+export const DUE_COLUMN = {
+  probe: "SELECT next_check_at FROM delegate_waiting_threads WHERE 1 = 0",
+  add: (integer: string) => `ALTER TABLE delegate_waiting_threads ADD COLUMN next_check_at ${integer}`,
+  index:
+    "CREATE INDEX IF NOT EXISTS delegate_waiting_threads_due ON delegate_waiting_threads (next_check_at)",
+};

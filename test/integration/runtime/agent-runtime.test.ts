@@ -55,7 +55,8 @@ describe("createAgentRuntime on the sandbox", () => {
   });
 
   it("raises one interrupt for two connections and sends exactly once, even with consent one at a time", async () => {
-    env = await startSandboxRuntime();
+    // No webhooks: the watcher alone sees each consent, and keeps looking while Slack is missing.
+    env = await startSandboxRuntime({}, {}, { webhooks: false });
     const e = env;
     const required: string[][] = [];
     const events = await collect(
@@ -73,9 +74,13 @@ describe("createAgentRuntime on the sandbox", () => {
           );
           // Two more status checks after Gmail's: the watcher looked again with Slack still
           // missing and had every chance to send too early.
-          const checks = e.sandbox.scalekit.calls.count("ListConnectedAccounts");
+          // (A status look-up, or a read of Scalekit's event feed.)
+          const looks = () =>
+            e.sandbox.scalekit.calls.count("ListConnectedAccounts") +
+            e.sandbox.scalekit.calls.count("ListEventsPaginated");
+          const checks = looks();
           await waitFor(
-            () => e.sandbox.scalekit.calls.count("ListConnectedAccounts") >= checks + 2,
+            () => looks() >= checks + 2,
             5000,
             "two more status checks",
           );
