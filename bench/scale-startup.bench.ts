@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
+import { distIsCurrent } from "../bin/build-freshness.js";
 import { type Bench, percentile, ratio, round } from "./report.js";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
@@ -56,6 +57,11 @@ export const bench: Bench = async ({ scale }) => {
     OPENAI_BASE_URL: "",
   };
   try {
+    // As on a fresh clone after `npm install` (whose `prepare` builds dist/).
+    if (!distIsCurrent(ROOT)) {
+      process.stderr.write("scale-startup: dist/ is older than the sources; building it first\n");
+      await timeTo("npm", ["run", "build", "--silent"], undefined, env);
+    }
     const runs = scale ? 10 : 5;
     const sample = async (command: string, args: string[], until?: string) => {
       await timeTo(command, args, until, env); // warm the file cache
@@ -66,6 +72,12 @@ export const bench: Bench = async ({ scale }) => {
     const node = await sample(process.execPath, ["-e", ""]);
     const npmStart = await sample("npm", ["start", "--silent", "--", "--new"], BANNER);
     const chat = await sample(process.execPath, ["bin/delegate.js", "chat", "--new"], BANNER);
+    // What `npm start` ran before: the sources compiled at start by tsx.
+    const tsx = await sample(
+      process.execPath,
+      ["--import", "tsx", "src/cli/main.ts", "chat", "--new"],
+      BANNER,
+    );
     return [
       {
         name: "npm start → first prompt (p50)",
@@ -82,6 +94,14 @@ export const bench: Bench = async ({ scale }) => {
         baseline: round(node),
         ratio: ratio(chat, node),
         target: "the same without npm",
+      },
+      {
+        name: "sources through tsx → first prompt (p50)",
+        value: round(tsx),
+        unit: "ms",
+        baseline: round(node),
+        ratio: ratio(tsx, node),
+        target: "what npm start ran before",
       },
     ];
   } finally {

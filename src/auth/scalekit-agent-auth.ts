@@ -3,10 +3,12 @@
  * `@scalekit-sdk/node`. It converts the SDK's numeric statuses and protobuf timestamps into
  * plain values and its exceptions (and the raw AxiosError of a wrong secret) into DelegateErrors.
  */
+
+import { createRequire } from "node:module";
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import { Code } from "@connectrpc/connect";
-import { isToolException, ScalekitClient } from "@scalekit-sdk/node";
+import type { ScalekitClient } from "@scalekit-sdk/node";
 import {
   ConnectorStatus,
   CreateConnectedAccountSchema,
@@ -77,17 +79,37 @@ function statusName(status: number): AccountStatus {
   return STATUS_NAMES[status] ?? "PENDING_AUTH";
 }
 
+type ScalekitSdk = typeof import("@scalekit-sdk/node");
+let loadedSdk: ScalekitSdk | undefined;
+
+/**
+ * The SDK, loaded when first needed: its entry loads axios, jose and every client, a good part
+ * of a cold start, and nothing before a person's first request needs it. It is CommonJS, so
+ * `require` gives the very module an `import` would.
+ */
+function sdk(): ScalekitSdk {
+  loadedSdk ??= createRequire(import.meta.url)("@scalekit-sdk/node") as ScalekitSdk;
+  return loadedSdk;
+}
+
 export class ScalekitAgentAuth implements AgentAuth {
-  readonly #client: ScalekitClient;
+  readonly #settings: ScalekitSettings;
+  #instance: ScalekitClient | undefined;
   readonly #host: string;
   readonly #identityFields: boolean;
 
   constructor(settings: ScalekitSettings) {
-    this.#client = new ScalekitClient(settings.environmentUrl, settings.clientId, settings.clientSecret, {
-      timeoutMs: settings.timeoutMs ?? 20_000,
-    });
+    this.#settings = settings;
     this.#host = new URL(settings.environmentUrl).host;
     this.#identityFields = settings.identityFields ?? true;
+  }
+
+  get #client(): ScalekitClient {
+    const { environmentUrl, clientId, clientSecret, timeoutMs } = this.#settings;
+    this.#instance ??= new (sdk().ScalekitClient)(environmentUrl, clientId, clientSecret, {
+      timeoutMs: timeoutMs ?? 20_000,
+    });
+    return this.#instance;
   }
 
   /** Who an account belongs to, as every connected-account RPC carries it. */
@@ -357,7 +379,7 @@ export function verifyScalekitWebhook(
   body: string,
 ): boolean {
   try {
-    return new ScalekitClient("http://127.0.0.1", "webhook-verifier", "unused").verifyWebhookPayload(
+    return new (sdk().ScalekitClient)("http://127.0.0.1", "webhook-verifier", "unused").verifyWebhookPayload(
       secret,
       headers,
       body,
@@ -426,7 +448,7 @@ export function mapScalekitError(error: unknown, context: MapContext): DelegateE
       { details },
     );
   }
-  if (isToolException(error)) {
+  if (sdk().isToolException(error)) {
     details.toolErrorCode = error.toolErrorCode;
     details.executionId = error.executionId;
     // The tool's own words reach the model only when they read like a message (a 4xx's "channel

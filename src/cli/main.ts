@@ -5,7 +5,6 @@ import { loadConfig } from "../config/env-config.js";
 import { DelegateError, errorMessage } from "../errors.js";
 import type { Command } from "./command-context.js";
 import { createFileLogger, scrubSecrets } from "./logging.js";
-import { SANDBOX_HELP, sandboxCommand } from "./sandbox-command.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = `Delegate — an agent that acts in your Gmail, Google Calendar, Slack, Notion and Outlook.
@@ -55,10 +54,11 @@ export async function main(argv: string[]): Promise<number> {
     );
     if (command === "sandbox") {
       if (rest.includes("--help") || rest.includes("-h")) {
-        console.log(SANDBOX_HELP);
+        console.log((await import("./sandbox-command.js")).SANDBOX_HELP);
         return 0;
       }
-      return await sandboxCommand(rest, config);
+      // Loaded on demand, like every command: `--help`, `--version` and the others load none of it.
+      return await (await import("./sandbox-command.js")).sandboxCommand(rest, config);
     }
     const run = await loadCommand(command);
     if (!run) throw new UsageError(`Unknown command "${command}". Run "delegate --help".`);
