@@ -238,7 +238,6 @@ export class CachedAgentAuth implements AgentAuth {
     this.#remember(identifier, state, { seq: ++this.#seq, at: observedAt });
   }
 
-
   async getAuthorizationLink(
     identity: Identity,
     connection: string,

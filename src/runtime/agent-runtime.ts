@@ -21,6 +21,7 @@ import { AuthorizationWatcher, DEFAULT_POLL } from "./authorization-watcher.js";
 import { EventBus } from "./event-bus.js";
 import type { RuntimeEvent } from "./events.js";
 import { ResumeCoordinator } from "./resume-coordinator.js";
+import { RetentionSweeper } from "./retention.js";
 import { validateRuntimeOptions } from "./runtime-options.js";
 import type {
   AgentRuntime,
@@ -33,7 +34,6 @@ import type {
   WaitingThreadView,
   WebhookResult,
 } from "./runtime-types.js";
-import { RetentionSweeper } from "./retention.js";
 import { openStorage, type Storage } from "./storage.js";
 import { ThreadErasure } from "./thread-erasure.js";
 import { needsAncestorCheckpoints, ThreadHistory } from "./thread-history.js";
@@ -129,7 +129,9 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
       checkpointer: storage.checkpointer,
       store: storage.store,
       pruner:
-        options.checkpointHistory === "all" || needsAncestorCheckpoints(agent.graph) ? undefined : storage.pruner,
+        options.checkpointHistory === "all" || needsAncestorCheckpoints(agent.graph)
+          ? undefined
+          : storage.pruner,
       logger,
     }),
     retention: options.retention,
@@ -378,8 +380,7 @@ class Runtime implements AgentRuntime {
     if (change.status !== "ACTIVE") return { status: 200, resumed: 0 };
     const pending = (await this.#store.listPendingFor(change.identifier)).filter(
       (item) =>
-        item.state === "waiting" &&
-        (!change.connection || item.connections.includes(change.connection)),
+        item.state === "waiting" && (!change.connection || item.connections.includes(change.connection)),
     );
     let resumed = 0;
     for (const item of pending) {

@@ -79,11 +79,7 @@ describe("createAgentRuntime on the sandbox", () => {
             e.sandbox.scalekit.calls.count("ListConnectedAccounts") +
             e.sandbox.scalekit.calls.count("ListEventsPaginated");
           const checks = looks();
-          await waitFor(
-            () => looks() >= checks + 2,
-            5000,
-            "two more status checks",
-          );
+          await waitFor(() => looks() >= checks + 2, 5000, "two more status checks");
           expect(sentTo(e, "bob", "sam@example.com")).toHaveLength(0);
           // A manual recheck re-raises the interrupt with only what is still missing.
           const recheck = await collect(e.runtime.resume({ userId: "bob", threadId: "t-combo" }));
