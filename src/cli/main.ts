@@ -48,7 +48,7 @@ export async function main(argv: string[]): Promise<number> {
   let secrets: string[] = [];
   let logger: ReturnType<typeof createFileLogger> | undefined;
   try {
-    const config = loadConfig(process.env);
+    const config = loadConfig();
     secrets = [config.scalekit?.clientSecret, config.openai?.apiKey].filter(
       (value): value is string => !!value,
     );

@@ -51,6 +51,18 @@ export interface DelegateConfig {
   langgraphApiUrl?: string;
   /** DELEGATE_SANDBOX_INJECTIONS=1: the embedded sandbox also seeds its hostile corpus (prompt-injection demos). */
   sandboxInjections?: true;
+  /** How the CLI draws: from NO_COLOR, FORCE_COLOR and TERM (read here so no other module reads the environment). */
+  terminal: TerminalSettings;
+}
+
+export interface TerminalSettings {
+  /**
+   * `never` when NO_COLOR is set to anything non-empty (https://no-color.org, it wins), `always`
+   * when FORCE_COLOR is set and not "0"/"false", else `auto` (colour on a terminal only).
+   */
+  color?: "auto" | "always" | "never";
+  /** TERM=dumb: no colour and no OSC 8 hyperlinks even on a terminal. */
+  dumb?: boolean;
 }
 
 export const DEFAULT_OPENAI_MODEL = "gpt-4.1-mini";
@@ -95,6 +107,9 @@ const EnvSchema = z.object({
   DELEGATE_VERIFY_URL: url("DELEGATE_VERIFY_URL"),
   DELEGATE_SANDBOX_INJECTIONS: optionalText.pipe(z.enum(["1", "0", "true", "false", "on", "off"]).optional()),
   LANGGRAPH_API_URL: url("LANGGRAPH_API_URL"),
+  NO_COLOR: z.string().optional(),
+  FORCE_COLOR: z.string().optional(),
+  TERM: z.string().optional(),
 });
 
 /**
@@ -210,7 +225,18 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(["1", "true", "on"].includes(values.DELEGATE_SANDBOX_INJECTIONS ?? "")
       ? { sandboxInjections: true as const }
       : {}),
+    terminal: terminalSettings(values),
   };
+}
+
+function terminalSettings(values: {
+  NO_COLOR?: string;
+  FORCE_COLOR?: string;
+  TERM?: string;
+}): TerminalSettings {
+  const forced = values.FORCE_COLOR !== undefined && !["0", "false"].includes(values.FORCE_COLOR);
+  const color = values.NO_COLOR ? "never" : forced ? "always" : "auto";
+  return { color, ...(values.TERM === "dumb" ? { dumb: true } : {}) };
 }
 
 function pick(env: Record<string, string | undefined>): Record<string, string | undefined> {

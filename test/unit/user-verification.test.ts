@@ -105,7 +105,7 @@ describe("configuration", () => {
 
 describe("PENDING_VERIFICATION where statuses are shown", () => {
   it("the REPL's /connections says consent was given but not verified", () => {
-    const style = terminalStyle({ input: {}, output: {} }, { NO_COLOR: "1" });
+    const style = terminalStyle({ input: {}, output: {} }, { color: "never" });
     const lines = connectionLines(
       style,
       "alice",

@@ -94,7 +94,7 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   }
 
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const style = terminalStyle({ input: process.stdin, output: process.stdout }, process.env);
+  const style = terminalStyle({ input: process.stdin, output: process.stdout }, config.terminal);
   const state = new ThreadState(config.dataDir);
   const threadId = values.thread ?? (values.new ? undefined : state.lastThread(userId)) ?? newThreadId();
 

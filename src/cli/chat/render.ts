@@ -1,8 +1,9 @@
-import { createColors } from "picocolors";
 import type { AuthorizationRequest } from "../../agent/authorization-request.js";
+import type { TerminalSettings } from "../../config/env-config.js";
 import { truncate } from "../../text.js";
+import { type Colors, colorsFor } from "../terminal-colors.js";
 
-export type Colors = ReturnType<typeof createColors>;
+export type { Colors };
 
 export interface TerminalStyle {
   colors: Colors;
@@ -15,22 +16,13 @@ export interface TerminalStyle {
   hyperlinks: boolean;
 }
 
-type Env = Record<string, string | undefined>;
-
-/**
- * Colour only for a person at a terminal, never when NO_COLOR is set to anything non-empty
- * (https://no-color.org) or TERM is "dumb"; FORCE_COLOR (not "0") forces it, NO_COLOR wins.
- */
+/** Colour and hyperlinks only for a person at a terminal, as the configuration's terminal settings allow. */
 export function terminalStyle(
   streams: { input: { isTTY?: boolean }; output: { isTTY?: boolean } },
-  env: Env,
+  terminal: TerminalSettings,
 ): TerminalStyle {
   const tty = streams.input.isTTY === true && streams.output.isTTY === true;
-  const dumb = env.TERM === "dumb";
-  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== "";
-  const forced = env.FORCE_COLOR !== undefined && env.FORCE_COLOR !== "0" && env.FORCE_COLOR !== "false";
-  const color = !noColor && (forced || (tty && !dumb));
-  return { colors: createColors(color), tty, hyperlinks: tty && !dumb };
+  return { colors: colorsFor(tty, terminal), tty, hyperlinks: tty && terminal.dumb !== true };
 }
 
 /** An OSC 8 hyperlink on a TTY (its text is the URL itself, so it reads the same without OSC 8), else the plain URL. */

@@ -2,11 +2,11 @@ import { readFile } from "node:fs/promises";
 import { parseArgs } from "node:util";
 import type { DelegateConfig } from "../../config/env-config.js";
 import type { CommandContext } from "../command-context.js";
+import { colorsFor } from "../terminal-colors.js";
 import { UsageError } from "../usage-error.js";
 import { JsonlReporter } from "./jsonl-reporter.js";
 import { PrettyReporter } from "./pretty-reporter.js";
 import type { Reporter, RunSummary } from "./reporter.js";
-import { transcriptColors } from "./run-style.js";
 import { formatProblem, type LoadedScript, loadScript, type ScriptProblem } from "./script-loader.js";
 import { runScript, SANDBOX_ONLY_ACTIONS } from "./script-runner.js";
 import {
@@ -129,7 +129,7 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
   const reporter: Reporter =
     format === "jsonl"
       ? new JsonlReporter(write)
-      : new PrettyReporter(write, transcriptColors(process.stdout, process.env));
+      : new PrettyReporter(write, colorsFor(process.stdout.isTTY === true, config.terminal));
   const summary: RunSummary = { scripts: 0, passed: 0, met: 0, failed: 0 };
   for (const script of loaded) {
     const outcome = await runScript({

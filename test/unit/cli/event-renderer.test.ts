@@ -4,7 +4,7 @@ import { terminalStyle } from "../../../src/cli/chat/render.js";
 import type { AuthorizationRequest, RuntimeEvent } from "../../../src/index.js";
 
 const plain = terminalStyle({ input: {}, output: {} }, {});
-const terminal = terminalStyle({ input: { isTTY: true }, output: { isTTY: true } }, { NO_COLOR: "1" });
+const terminal = terminalStyle({ input: { isTTY: true }, output: { isTTY: true } }, { color: "never" });
 const threadId = "t-1";
 
 function gmailRequest(url = "http://127.0.0.1:9/magicLink/abc"): AuthorizationRequest {
