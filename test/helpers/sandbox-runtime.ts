@@ -1,3 +1,4 @@
+import { decodeHTML } from "entities";
 import type { AgentRuntime, AgentRuntimeOptions } from "../../src/runtime/agent-runtime.js";
 import { createAgentRuntime } from "../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
@@ -102,11 +103,11 @@ export async function consent(
   for (const [, name = "", value = ""] of (form[2] ?? "").matchAll(
     /<input type="hidden" name="([^"]+)" value="([^"]*)">/g,
   )) {
-    body.set(unescapeHtml(name), unescapeHtml(value));
+    body.set(decodeHTML(name), decodeHTML(value));
   }
   for (const [name, value] of Object.entries(fields)) body.set(name, value);
   body.set("decision", decision);
-  const response = await fetch(new URL(unescapeHtml(form[1] ?? ""), url), {
+  const response = await fetch(new URL(decodeHTML(form[1] ?? ""), url), {
     method: "POST",
     headers: {
       "content-type": "application/x-www-form-urlencoded",
@@ -117,15 +118,6 @@ export async function consent(
   });
   if (response.status !== 200) throw new Error(`consent answered ${response.status}`);
   return response;
-}
-
-function unescapeHtml(value: string): string {
-  return value
-    .replaceAll("&quot;", '"')
-    .replaceAll("&#39;", "'")
-    .replaceAll("&lt;", "<")
-    .replaceAll("&gt;", ">")
-    .replaceAll("&amp;", "&");
 }
 
 /** A sandbox runtime whose model is the real ChatOpenAI against a local OpenAI-compatible server. */

@@ -2,6 +2,7 @@ import { AsyncResource } from "node:async_hooks";
 import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import { escapeUTF8 } from "entities";
 import { errorMessage, type Identity, type Logger, type VerifyUserResult } from "../../index.js";
 
 export interface VerifyListenerOptions {
@@ -138,20 +139,11 @@ function send(response: ServerResponse, status: number, html: string): void {
 
 /** A small page the browser shows. */
 export function page(heading: string, message: string, title = heading): string {
-  const h = escapeHtml(heading);
+  const h = escapeUTF8(heading);
   return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Delegate</title>
+<html lang="en"><head><meta charset="utf-8"><title>${escapeUTF8(title)} · Delegate</title>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#1f2328}h1{font-size:1.5rem}</style>
-</head><body><main><h1>${h}</h1><p>${escapeHtml(message)}</p></main></body></html>
+</head><body><main><h1>${h}</h1><p>${escapeUTF8(message)}</p></main></body></html>
 `;
-}
-
-function escapeHtml(text: string): string {
-  return text
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
 }

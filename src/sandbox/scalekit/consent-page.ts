@@ -1,15 +1,8 @@
 /** Self-contained HTML pages for the magic-link flow: inline CSS, no scripts, no external assets. */
 
-const PRODUCT = "Delegate sandbox";
+import { escapeHtml } from "../escape-html.js";
 
-export function escapeHtml(value: string): string {
-  return value
-    .replaceAll("&", "&amp;")
-    .replaceAll("<", "&lt;")
-    .replaceAll(">", "&gt;")
-    .replaceAll('"', "&quot;")
-    .replaceAll("'", "&#39;");
-}
+const PRODUCT = "Delegate sandbox";
 
 export interface ConsentPageInput {
   displayName: string;

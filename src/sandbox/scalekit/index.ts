@@ -10,9 +10,8 @@ export {
   TOKEN_REFRESH_SUCCEEDED_EVENT,
   UPDATED_EVENT,
 } from "./account-events.js";
-export type { AccountStatusName } from "./account-status.js";
 export type { AccountSnapshot } from "./account-snapshot.js";
-export { escapeHtml } from "./consent-page.js";
+export type { AccountStatusName } from "./account-status.js";
 export {
   type HostedTool,
   type HostedToolCall,

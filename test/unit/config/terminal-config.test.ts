@@ -2,8 +2,9 @@ import { describe, expect, it } from "vitest";
 import { terminalStyle } from "../../../src/cli/chat/render.js";
 import { loadConfig } from "../../../src/config/env-config.js";
 
-const tty = { input: { isTTY: true }, output: { isTTY: true } };
-const piped = { input: {}, output: {} };
+type Streams = { input: { isTTY?: boolean }; output: { isTTY?: boolean } };
+const tty: Streams = { input: { isTTY: true }, output: { isTTY: true } };
+const piped: Streams = { input: {}, output: {} };
 
 describe("terminal settings (NO_COLOR, FORCE_COLOR, TERM)", () => {
   it("reads them with the rest of the configuration", () => {

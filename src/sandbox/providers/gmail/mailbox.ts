@@ -1,3 +1,4 @@
+import { escapeHtml } from "../../escape-html.js";
 /**
  * One user's Gmail mailbox: messages stored as MIME part trees with what Gmail derives from them
  * on receipt (snippet, search text, size), Gmail-looking ids, and the newest-first order.
@@ -73,14 +74,4 @@ function partSize(part: MimePart): number {
 /** Sorts in place, newest first (insertion order breaks ties), and returns the same array. */
 export function newestFirst(messages: StoredMessage[]): StoredMessage[] {
   return messages.sort((a, b) => b.internalDate - a.internalDate || b.sequence - a.sequence);
-}
-
-/** Gmail's snippets are HTML-escaped, as are the seeded HTML bodies built from plain text. */
-export function escapeHtml(text: string): string {
-  return text
-    .replace(/&/g, "&amp;")
-    .replace(/</g, "&lt;")
-    .replace(/>/g, "&gt;")
-    .replace(/"/g, "&quot;")
-    .replace(/'/g, "&#39;");
 }

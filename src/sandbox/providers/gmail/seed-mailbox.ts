@@ -2,10 +2,12 @@
  * Fills a new mailbox with the demo mail (and, when asked, the hostile corpus), built into the
  * same MIME part trees a received message has, with threading headers between replies.
  */
+
+import { escapeHtml } from "../../escape-html.js";
 import { hostileMail } from "../hostile-seeds.js";
 import { attachmentPart, type MimeHeader, type MimePart, multipart, rfc2822Date, textPart } from "../mime.js";
 import { gmailSeed, type SeedMail } from "./gmail-seed.js";
-import { escapeHtml, type Mailbox, nextId, store } from "./mailbox.js";
+import { type Mailbox, nextId, store } from "./mailbox.js";
 
 export function seedMailbox(box: Mailbox, now: Date, injections: boolean): void {
   const seeds = [...gmailSeed(now), ...(injections ? hostileMail() : [])].sort(
