@@ -1,0 +1,39 @@
+import { type Identity, IdentitySchema } from "../auth/identity.js";
+import { DelegateError } from "../errors.js";
+import type { ThreadRef } from "./runtime-types.js";
+import { threadKey } from "./thread-store.js";
+import type { ThreadTarget } from "./turn-runner.js";
+
+/**
+ * Checks what an embedder passes in before it reaches storage or Scalekit: every public
+ * method goes through these, so a bad id is an INVALID_INPUT error, never a query.
+ */
+export function parseIdentity(identity: Partial<Identity> | undefined): Identity {
+  const parsed = IdentitySchema.safeParse({
+    userId: identity?.userId,
+    organizationId: identity?.organizationId,
+  });
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`);
+    throw new DelegateError("INVALID_INPUT", `Invalid user (${problems.join("; ")}).`, {
+      details: { problems },
+    });
+  }
+  return parsed.data;
+}
+
+/** The thread a caller names, scoped to them: its key cannot reach another user's thread. */
+export function parseThreadRef(ref: ThreadRef): ThreadTarget {
+  const identity = parseIdentity(ref);
+  const threadId = ref.threadId;
+  if (typeof threadId !== "string" || !/^[^\s/]{1,128}$/.test(threadId)) {
+    throw new DelegateError("INVALID_INPUT", 'threadId must be 1-128 characters without spaces or "/".', {
+      details: { problems: ["threadId"] },
+    });
+  }
+  return { key: threadKey(identity, threadId), threadId, identity };
+}
+
+export function threadNotFound(threadId: string): DelegateError {
+  return new DelegateError("THREAD_NOT_FOUND", `No thread "${threadId}".`, { details: { threadId } });
+}

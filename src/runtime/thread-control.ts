@@ -1,0 +1,63 @@
+import type { ResumeValue } from "../agent/authorization-request.js";
+import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
+import { DelegateError } from "../errors.js";
+import type { ResumeCoordinator } from "./resume-coordinator.js";
+import { threadNotFound } from "./runtime-inputs.js";
+import type { ThreadStore } from "./thread-store.js";
+import type { ThreadTarget } from "./turn-runner.js";
+
+/** How often a decision retries a thread another replica is resuming before it reports THREAD_BUSY. */
+const DECIDE_ATTEMPTS = 20;
+
+export interface ThreadControlDeps {
+  store: ThreadStore;
+  auth: CachedAgentAuth;
+  coordinator: ResumeCoordinator;
+}
+
+/**
+ * Applies a caller's resume value (recheck, cancel, or approval decisions) to a waiting thread,
+ * exactly once across processes: the coordinator's claim decides who runs it.
+ *
+ * @throws DelegateError THREAD_NOT_FOUND, THREAD_NOT_WAITING, or THREAD_BUSY
+ */
+export async function controlThread(
+  deps: ThreadControlDeps,
+  target: ThreadTarget,
+  value: ResumeValue,
+): Promise<void> {
+  const { store, auth, coordinator } = deps;
+  const deciding = !("action" in value);
+  // A decision may meet a resume already running here (a poll that just saw the connection):
+  // it waits for that run, then applies to what the thread waits for then.
+  for (let attempt = 0; ; attempt++) {
+    if (deciding) await coordinator.idle(target.key);
+    const pending = await store.getPending(target.key);
+    if (!pending) {
+      if (!(await store.getThread(target.key))) throw threadNotFound(target.threadId);
+      throw notWaiting(target, "This thread is not waiting for an authorization or a decision.");
+    }
+    if (deciding && pending.approvals.length === 0) {
+      throw notWaiting(target, "This thread is not waiting for a decision.");
+    }
+    if ("action" in value && value.action === "recheck") {
+      // An explicit recheck looks again at Scalekit and hands out fresh links.
+      for (const connection of pending.connections) {
+        auth.invalidate(target.identity, connection);
+        auth.forgetLink(target.identity, connection);
+      }
+    }
+    if (await coordinator.start(pending, value, "manual")) return;
+    if (!deciding || attempt >= DECIDE_ATTEMPTS) {
+      throw new DelegateError("THREAD_BUSY", "This thread is already being resumed.", {
+        details: { threadId: target.threadId },
+      });
+    }
+    // Claimed elsewhere (another replica): give it a moment to settle, then look again.
+    await new Promise((resolve) => setTimeout(resolve, 100 * (attempt + 1)));
+  }
+}
+
+function notWaiting(target: ThreadTarget, message: string): DelegateError {
+  return new DelegateError("THREAD_NOT_WAITING", message, { details: { threadId: target.threadId } });
+}
