@@ -1,7 +1,8 @@
 /** Status and credential look-ups: the port straight to Scalekit vs the cache in front of it. */
 import { CachedAgentAuth } from "../src/auth/cached-agent-auth.js";
 import { ScalekitAgentAuth } from "../src/auth/scalekit-agent-auth.js";
-import { startSandbox } from "../src/sandbox/index.js";
+import { createAgentRuntime } from "../src/runtime/agent-runtime.js";
+import { DemoChatModel, startSandbox } from "../src/sandbox/index.js";
 import { type Bench, percentile, ratio, round, time } from "./report.js";
 
 export const bench: Bench = async () => {
@@ -24,6 +25,44 @@ export const bench: Bench = async () => {
     await cached.getCredentials(user, "gmail");
     const warmCredentials = await time(200, () => cached.getCredentials(user, "gmail"));
 
+    // Negative answers are cached too: one connected account and four not cost no call either.
+    const mixed = { userId: "bench-mixed" };
+    await sandbox.controls.approve(mixed, "gmail");
+    await cached.getStatuses(mixed, connections);
+    sandbox.scalekit.calls.reset();
+    await time(200, () => cached.getStatuses(mixed, connections));
+    const mixedCalls = sandbox.scalekit.calls.count();
+
+    // The cold path of one AI message that needs Gmail and Slack for a new user, up to the
+    // interrupt: status look-ups, account creations, links.
+    const runtime = await createAgentRuntime({
+      model: new DemoChatModel({ timeZone: "UTC" }),
+      scalekit: sandbox.settings,
+      providerBaseUrls: sandbox.providerBaseUrls,
+      databaseUrl: ":memory:",
+      timeZone: "UTC",
+    });
+    await runtime.listConnections({ userId: "bench-warmup" }); // the SDK's first call fetches a token
+    const coldPath: Record<string, number> = {};
+    const methods = [
+      "ListConnectedAccounts",
+      "GetConnectedAccountAuth",
+      "CreateConnectedAccount",
+      "GetMagicLinkForConnectedAccount",
+    ];
+    sandbox.scalekit.calls.reset();
+    for await (const event of runtime.send({
+      userId: "bench-cold",
+      threadId: "bench-cold",
+      text: "email sam@example.com about lunch saying see you at noon and post 'lunch at noon' to #team",
+      waitForAuthorization: false,
+    })) {
+      if (event.type === "authorization-required")
+        for (const method of methods) coldPath[method] = sandbox.scalekit.calls.count(method);
+    }
+    await runtime.close();
+    const coldTotal = methods.reduce((total, method) => total + (coldPath[method] ?? 0), 0);
+
     const fresh = new CachedAgentAuth(direct);
     sandbox.scalekit.calls.reset();
     await Promise.all(
@@ -39,6 +78,22 @@ export const bench: Bench = async () => {
         target: "warm path makes 0 Scalekit calls",
       },
       { name: "Scalekit calls on 200 warm look-ups", value: warmCalls, unit: "calls", target: "0" },
+      {
+        name: "Scalekit calls on 200 look-ups, 1 connected + 4 not",
+        value: mixedCalls,
+        unit: "calls",
+        target: "0 (before: one per look-up)",
+      },
+      {
+        name: "cold path: Gmail + Slack for a new user, to the interrupt",
+        value: coldTotal,
+        unit: "calls",
+        baseline: 8,
+        ratio: ratio(coldTotal, 8),
+        target: `≤ 5: 1 list + create and link per account (${methods
+          .map((method) => `${method} ${coldPath[method] ?? 0}`)
+          .join(", ")}); baseline = before`,
+      },
       {
         name: "credentials (p50)",
         value: round(percentile(warmCredentials, 50) * 1000),

@@ -139,6 +139,9 @@ export const bench: Bench = async ({ scale }) => {
         const pageRate = await callsWhileWaiting(sandbox, windowMs);
         await runtime.close();
         const label = count.toLocaleString("en-US");
+        process.stderr.write(
+          `scale-waiting: ${label} waiting: +${round(added, 1)} MB heap, started in ${round(seconds, 1)} s, ${round(feedRate, 2)} calls/s (feed), ${round(pageRate, 2)} calls/s (pages)\n`,
+        );
         rows.push(
           {
             name: `${label} waiting threads: heap added`,
@@ -204,6 +207,9 @@ export const bench: Bench = async ({ scale }) => {
           });
           if (mode === "webhook") receiver = runtime;
           latency[mode] = await resumeLatency(sandbox, runtime, completed, `l-${mode}`, waiting, spreadMs);
+          process.stderr.write(
+            `scale-waiting: consent → resume (${mode}): p50 ${round(percentile(latency[mode] ?? [], 50))} ms, p95 ${round(percentile(latency[mode] ?? [], 95))} ms\n`,
+          );
           await runtime.close();
         } finally {
           await sandbox.close();

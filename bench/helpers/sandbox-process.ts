@@ -35,6 +35,8 @@ const server = createServer(async (req, res) => {
     res.writeHead(500).end(String(error));
   }
 });
+// Idle keep-alive sockets outlive the client's reuse of them (no "other side closed" races).
+server.keepAliveTimeout = 120_000;
 await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
 process.stdout.write(
   `${JSON.stringify({
