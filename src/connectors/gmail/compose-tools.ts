@@ -1,22 +1,14 @@
-import { connectorTool } from "../connector-tool.js";
 import type { ProviderClient } from "../provider-client.js";
-import { emailSummary } from "../shared/summaries.js";
+import { emailTool } from "../shared/email-tools.js";
 import { createDraft, getThread, sendMessage } from "./gmail-api.js";
 import { base64UrlEncode, buildRawMessage, header } from "./mime.js";
 import { type ComposeInput, composeSchema } from "./schemas.js";
 
-export const sendMessageTool = connectorTool({
+export const sendMessageTool = emailTool("Send email", {
   name: "gmail_send_message",
   description:
     "Send a plain-text email from the user's Gmail. Pass thread_id to reply inside an existing thread. Sends immediately.",
   schema: composeSchema,
-  effect: "write",
-  targets: [
-    { field: "to", kind: "email" },
-    { field: "cc", kind: "email" },
-    { field: "bcc", kind: "email" },
-  ],
-  summarize: (input) => emailSummary("Send email", input),
   async run(input, { http }) {
     const raw = await composeRaw(http, input);
     const sent = await sendMessage(http, raw, input.thread_id);
@@ -24,18 +16,11 @@ export const sendMessageTool = connectorTool({
   },
 });
 
-export const createDraftTool = connectorTool({
+export const createDraftTool = emailTool("Save a draft", {
   name: "gmail_create_draft",
   description:
     "Save a plain-text email as a draft in the user's Gmail without sending it. Pass thread_id to draft a reply in that thread.",
   schema: composeSchema,
-  effect: "write",
-  targets: [
-    { field: "to", kind: "email" },
-    { field: "cc", kind: "email" },
-    { field: "bcc", kind: "email" },
-  ],
-  summarize: (input) => emailSummary("Save a draft", input),
   async run(input, { http }) {
     const raw = await composeRaw(http, input);
     const draft = await createDraft(http, raw, input.thread_id);

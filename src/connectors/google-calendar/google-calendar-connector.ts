@@ -1,15 +1,14 @@
 import { DelegateError } from "../../errors.js";
 import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
 import {
-  type EventBoundary,
-  type EventTimes,
   invalidArguments,
   movedEventTimes,
   newEventTimes,
+  type RangeDefaults,
   toolTimeRange,
 } from "../shared/calendar.js";
-import { eventSummary } from "../shared/summaries.js";
-import { formatInZone, formatUtc, isValidTimeZone, parseDateTime } from "../shared/time.js";
+import { changesTimeOrGuests, eventListing, eventWriteTool } from "../shared/event-tools.js";
+import { formatInZone, formatUtc } from "../shared/time.js";
 import {
   EVENTS_PATH,
   eventPath,
@@ -17,11 +16,11 @@ import {
   type GoogleAttendee,
   type GoogleEvent,
   type GoogleEventList,
-  type GoogleEventTime,
   type GoogleFreeBusyResponse,
 } from "./api.js";
 import { compactEvent, DETAIL_DESCRIPTION_LIMIT, LIST_DESCRIPTION_LIMIT } from "./format.js";
 import { computeFreeSlots } from "./free-time.js";
+import { googleEventSpan, toGoogleTimes } from "./google-time.js";
 import {
   CreateEventSchema,
   DeleteEventSchema,
@@ -36,25 +35,13 @@ const MAX_FREE_SLOTS = 20;
 const MAX_FREE_BUSY_DAYS = 62;
 const WORKING_HOURS = { startHour: 9, endHour: 18 };
 
-/** Google's `{ date }` for all-day boundaries, `{ dateTime, timeZone }` for timed ones. */
-function toGoogleTime(boundary: EventBoundary, timeZone: string): GoogleEventTime {
-  return boundary.date !== undefined
-    ? { date: boundary.date }
-    : { dateTime: formatInZone(boundary.at, timeZone), timeZone };
-}
-
-function toGoogleTimes(times: Partial<EventTimes>, timeZone: string): Partial<GoogleEvent> {
-  return {
-    ...(times.start ? { start: toGoogleTime(times.start, timeZone) } : {}),
-    ...(times.end ? { end: toGoogleTime(times.end, timeZone) } : {}),
-  };
-}
-
-/** An existing event's boundaries; a dateTime without offset is a wall time in the event's own zone. */
-function fromGoogleTime(time: GoogleEventTime, timeZone: string): EventBoundary {
-  if (time.date) return { date: time.date };
-  const zone = time.timeZone && isValidTimeZone(time.timeZone) ? time.timeZone : timeZone;
-  return { at: parseDateTime(time.dateTime ?? "", zone) };
+/** The range a tool's time_min and time_max arguments name. */
+function requestedRange(
+  input: { time_min?: string | undefined; time_max?: string | undefined },
+  clock: { timeZone: string; now: Date },
+  defaults: RangeDefaults,
+) {
+  return toolTimeRange("google-calendar", [input.time_min, input.time_max], clock, defaults);
 }
 
 /** Keeps guests' response status for people who stay on the list. */
@@ -73,17 +60,12 @@ const listEvents = connectorTool({
   schema: ListEventsSchema,
   effect: "read",
   async run(input, { http, timeZone, now }) {
-    const { start, end } = toolTimeRange(
-      "google-calendar",
-      [input.time_min, input.time_max],
-      { timeZone, now },
-      NEXT_WEEK,
-    );
+    const range = requestedRange(input, { timeZone, now }, NEXT_WEEK);
     const list = await http.request<GoogleEventList>({
       path: EVENTS_PATH,
       query: {
-        timeMin: formatInZone(start, timeZone),
-        timeMax: formatInZone(end, timeZone),
+        timeMin: formatInZone(range.start, timeZone),
+        timeMax: formatInZone(range.end, timeZone),
         singleEvents: true,
         orderBy: "startTime",
         maxResults: input.max_results,
@@ -94,24 +76,15 @@ const listEvents = connectorTool({
     const events = (list.items ?? [])
       .filter((event) => event.status !== "cancelled")
       .map((event) => compactEvent(event, timeZone, LIST_DESCRIPTION_LIMIT));
-    return {
-      time_zone: timeZone,
-      from: formatInZone(start, timeZone),
-      to: formatInZone(end, timeZone),
-      events,
-      ...(list.nextPageToken ? { more: true } : {}),
-    };
+    return eventListing(range, timeZone, events, Boolean(list.nextPageToken));
   },
 });
 
-const createEvent = connectorTool({
+const createEvent = eventWriteTool("create", {
   name: "google_calendar_create_event",
   description:
     "Create an event on the user's primary Google Calendar and invite the given guests. Give end or duration_minutes (default 30 minutes); a bare date as start makes an all-day event.",
   schema: CreateEventSchema,
-  effect: "write",
-  targets: [{ field: "attendees", kind: "email" }],
-  summarize: (input) => eventSummary("Create event", input),
   async run(input, { http, timeZone }) {
     const body: Partial<GoogleEvent> = {
       summary: input.title,
@@ -130,37 +103,23 @@ const createEvent = connectorTool({
   },
 });
 
-const updateEvent = connectorTool({
+const updateEvent = eventWriteTool("update", {
   name: "google_calendar_update_event",
   description:
     "Change an event on the user's primary Google Calendar: title, time, location, description or guest list. Moving only the start keeps the event's length; guests are notified.",
   schema: UpdateEventSchema,
-  effect: "destructive",
-  targets: [
-    { field: "event_id", kind: "calendar-event" },
-    { field: "attendees", kind: "email" },
-  ],
-  summarize: (input) => eventSummary("Change", input),
   async run(input, { http, timeZone }) {
     const patch: Partial<GoogleEvent> = {};
     if (input.title !== undefined) patch.summary = input.title;
     if (input.location !== undefined) patch.location = input.location;
     if (input.description !== undefined) patch.description = input.description;
-    const needsCurrent =
-      input.start !== undefined || input.end !== undefined || input.attendees !== undefined;
-    if (needsCurrent) {
+    if (changesTimeOrGuests(input)) {
       const current = await http.request<GoogleEvent>({
         path: eventPath(input.event_id),
         query: { timeZone },
       });
-      const span = {
-        start: fromGoogleTime(current.start, timeZone),
-        end: fromGoogleTime(current.end, timeZone),
-      };
-      Object.assign(
-        patch,
-        toGoogleTimes(movedEventTimes("google-calendar", span, input, timeZone), timeZone),
-      );
+      const moved = movedEventTimes("google-calendar", googleEventSpan(current, timeZone), input, timeZone);
+      Object.assign(patch, toGoogleTimes(moved, timeZone));
       if (input.attendees !== undefined) patch.attendees = mergeAttendees(current.attendees, input.attendees);
     }
     const updated = await http.request<GoogleEvent>({
@@ -173,14 +132,11 @@ const updateEvent = connectorTool({
   },
 });
 
-const deleteEvent = connectorTool({
+const deleteEvent = eventWriteTool("delete", {
   name: "google_calendar_delete_event",
   description:
     "Delete an event from the user's primary Google Calendar; guests are notified of the cancellation.",
   schema: DeleteEventSchema,
-  effect: "destructive",
-  targets: [{ field: "event_id", kind: "calendar-event" }],
-  summarize: (input) => eventSummary("Delete", input),
   async run(input, { http }) {
     await http.request({ method: "DELETE", path: eventPath(input.event_id), query: { sendUpdates: "all" } });
     return { deleted: true, event_id: input.event_id };
@@ -194,12 +150,7 @@ const findFreeTime = connectorTool({
   schema: FindFreeTimeSchema,
   effect: "read",
   async run(input, { http, timeZone, now }) {
-    const requested = toolTimeRange(
-      "google-calendar",
-      [input.time_min, input.time_max],
-      { timeZone, now },
-      NEXT_DAY,
-    );
+    const requested = requestedRange(input, { timeZone, now }, NEXT_DAY);
     if (requested.end.getTime() - requested.start.getTime() > MAX_FREE_BUSY_DAYS * 86_400_000) {
       throw invalidArguments("google-calendar", `the range may span at most ${MAX_FREE_BUSY_DAYS} days`);
     }

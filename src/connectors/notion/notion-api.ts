@@ -1,5 +1,6 @@
 import { DelegateError } from "../../errors.js";
 import type { ProviderClient, ProviderFailure } from "../provider-client.js";
+import { collectPages } from "../shared/paging.js";
 
 /** The parts of Notion API objects the tools read (API version 2022-06-28). */
 export interface RichText {
@@ -156,19 +157,18 @@ export async function listChildren(
   blockId: string,
   max: number,
 ): Promise<{ blocks: NotionBlock[]; more: boolean }> {
-  const blocks: NotionBlock[] = [];
-  let cursor: string | undefined;
-  while (blocks.length < max) {
-    const answer = await http.request<NotionList<NotionBlock>>({
-      method: "GET",
-      path: `/v1/blocks/${blockId}/children`,
-      query: { page_size: Math.min(100, max - blocks.length), start_cursor: cursor },
-    });
-    blocks.push(...answer.results);
-    if (!answer.has_more || !answer.next_cursor) return { blocks, more: false };
-    cursor = answer.next_cursor;
-  }
-  return { blocks, more: true };
+  const { items, next } = await collectPages<NotionBlock, string>({
+    max,
+    async fetchPage(cursor, wanted) {
+      const answer = await http.request<NotionList<NotionBlock>>({
+        method: "GET",
+        path: `/v1/blocks/${blockId}/children`,
+        query: { page_size: Math.min(100, wanted), start_cursor: cursor },
+      });
+      return { items: answer.results, next: (answer.has_more && answer.next_cursor) || undefined };
+    },
+  });
+  return { blocks: items, more: next !== undefined };
 }
 
 /** Notion accepts at most 100 children per request. */

@@ -1,20 +1,15 @@
 import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
-import {
-  type EventBoundary,
-  type EventTimes,
-  movedEventTimes,
-  newEventTimes,
-  toolTimeRange,
-} from "../shared/calendar.js";
-import { emailSummary, eventSummary } from "../shared/summaries.js";
-import { formatInZone, formatUtc } from "../shared/time.js";
+import { movedEventTimes, newEventTimes, toolTimeRange } from "../shared/calendar.js";
+import { emailTool } from "../shared/email-tools.js";
+import { changesTimeOrGuests, eventListing, eventWriteTool } from "../shared/event-tools.js";
+import { collectPages } from "../shared/paging.js";
+import { formatUtc } from "../shared/time.js";
 import {
   CALENDAR_VIEW_PATH,
   EVENTS_PATH,
   eventPath,
   type GraphAttendee,
   type GraphCollection,
-  type GraphDateTimeZone,
   type GraphEvent,
   type GraphMessage,
   MESSAGES_PATH,
@@ -22,7 +17,7 @@ import {
   SEND_MAIL_PATH,
 } from "./api.js";
 import { compactEvent, compactMessage, detailedMessage } from "./format.js";
-import { parseGraphDateTime, toGraphDateTime } from "./graph-time.js";
+import { graphEventSpan, toGraphTimes } from "./graph-time.js";
 import {
   CreateEventSchema,
   DeleteEventSchema,
@@ -69,29 +64,6 @@ const MESSAGE_FIELDS = [
 
 const toRecipients = (addresses: readonly string[] | undefined) =>
   (addresses ?? []).map((address) => ({ emailAddress: { address } }));
-
-/** Graph's all-day boundaries are midnights in the given zone; timed ones are wall times there. */
-function toGraphTime(boundary: EventBoundary, timeZone: string): GraphDateTimeZone {
-  return boundary.date !== undefined
-    ? { dateTime: `${boundary.date}T00:00:00`, timeZone }
-    : toGraphDateTime(boundary.at, timeZone);
-}
-
-function toGraphTimes(times: Partial<EventTimes>, timeZone: string): Record<string, unknown> {
-  if (!times.start) return times.end ? { end: toGraphTime(times.end, timeZone) } : {};
-  return {
-    start: toGraphTime(times.start, timeZone),
-    ...(times.end ? { end: toGraphTime(times.end, timeZone) } : {}),
-    isAllDay: times.start.date !== undefined,
-  };
-}
-
-/** An existing event's boundaries: floating dates when all-day, instants otherwise. */
-function fromGraphTime(time: GraphDateTimeZone, allDay: boolean): EventBoundary | undefined {
-  if (allDay) return { date: time.dateTime.slice(0, 10) };
-  const at = parseGraphDateTime(time);
-  return at ? { at } : undefined;
-}
 
 /** Location, notes and Teams link in Graph's shape, for the fields the model gave. */
 function eventDetails(input: {
@@ -164,17 +136,10 @@ const getMessage = connectorTool({
   },
 });
 
-const sendMessage = connectorTool({
+const sendMessage = emailTool("Send Outlook email", {
   name: "outlook_send_message",
   description: "Send a plain-text email from the user's Outlook account; a copy is saved in Sent Items.",
   schema: SendMessageSchema,
-  effect: "write",
-  targets: [
-    { field: "to", kind: "email" },
-    { field: "cc", kind: "email" },
-    { field: "bcc", kind: "email" },
-  ],
-  summarize: (input) => emailSummary("Send Outlook email", input),
   async run(input, { http }) {
     await http.request({
       method: "POST",
@@ -201,51 +166,38 @@ const listEvents = connectorTool({
   schema: ListEventsSchema,
   effect: "read",
   async run(input, { http, timeZone, now }) {
-    const { start, end } = toolTimeRange(
-      "outlook",
-      [input.start, input.end],
-      { timeZone, now },
-      WEEK_FROM_TODAY,
-    );
-    const events: GraphEvent[] = [];
-    let request: { path: string; query?: Record<string, string | number> } = {
+    const range = toolTimeRange("outlook", [input.start, input.end], { timeZone, now }, WEEK_FROM_TODAY);
+    const first = {
       path: CALENDAR_VIEW_PATH,
       query: {
-        startDateTime: formatUtc(start),
-        endDateTime: formatUtc(end),
+        startDateTime: formatUtc(range.start),
+        endDateTime: formatUtc(range.end),
         $top: input.max_results,
         $orderby: "start/dateTime",
         $select: EVENT_FIELDS,
       },
     };
     // Graph may page server-side below $top, so follow nextLink until enough events arrive.
-    let next: string | undefined;
-    for (let pages = 0; pages < MAX_PAGES; pages++) {
-      const page: GraphCollection<GraphEvent> = await http.request<GraphCollection<GraphEvent>>(request);
-      events.push(...(page.value ?? []));
-      next = page["@odata.nextLink"];
-      if (!next || events.length >= input.max_results) break;
-      request = { path: relativeLink(next) };
-    }
-    const more = events.length > input.max_results || next !== undefined;
-    return {
-      time_zone: timeZone,
-      from: formatInZone(start, timeZone),
-      to: formatInZone(end, timeZone),
-      events: events.slice(0, input.max_results).map((event) => compactEvent(event, timeZone)),
-      ...(more ? { more: true } : {}),
-    };
+    const { items: events, next } = await collectPages<GraphEvent, string>({
+      max: input.max_results,
+      maxPages: MAX_PAGES,
+      async fetchPage(link) {
+        const page = await http.request<GraphCollection<GraphEvent>>(
+          link ? { path: relativeLink(link) } : first,
+        );
+        return { items: page.value ?? [], next: page["@odata.nextLink"] || undefined };
+      },
+    });
+    const shown = events.slice(0, input.max_results).map((event) => compactEvent(event, timeZone));
+    return eventListing(range, timeZone, shown, events.length > input.max_results || next !== undefined);
   },
 });
 
-const createEvent = connectorTool({
+const createEvent = eventWriteTool("create", {
   name: "outlook_create_event",
   description:
     "Create an event on the user's Outlook calendar and invite attendees, optionally with a Teams link. Give end or duration_minutes (default 30 minutes); a bare date as start makes an all-day event.",
   schema: CreateEventSchema,
-  effect: "write",
-  targets: [{ field: "attendees", kind: "email" }],
-  summarize: (input) => eventSummary("Create event", input),
   async run(input, { http, timeZone }) {
     const body: Record<string, unknown> = {
       subject: input.subject,
@@ -260,30 +212,21 @@ const createEvent = connectorTool({
   },
 });
 
-const updateEvent = connectorTool({
+const updateEvent = eventWriteTool("update", {
   name: "outlook_update_event",
   description:
     "Change an event on the user's Outlook calendar: subject, time, location, notes, attendees or Teams link. Moving only the start keeps the event's length; attendees are notified.",
   schema: UpdateEventSchema,
-  effect: "destructive",
-  targets: [
-    { field: "event_id", kind: "calendar-event" },
-    { field: "attendees", kind: "email" },
-  ],
-  summarize: (input) => eventSummary("Change", input),
   async run(input, { http, timeZone }) {
     const patch: Record<string, unknown> = eventDetails(input);
     if (input.subject !== undefined) patch.subject = input.subject;
-    if (input.start !== undefined || input.end !== undefined || input.attendees !== undefined) {
+    if (changesTimeOrGuests(input)) {
       const current = await http.request<GraphEvent>({
         path: eventPath(input.event_id),
         query: { $select: "start,end,isAllDay,attendees" },
       });
-      const allDay = current.isAllDay === true;
-      const start = fromGraphTime(current.start, allDay);
-      const end = fromGraphTime(current.end, allDay);
-      const span = { ...(start ? { start } : {}), ...(end ? { end } : {}) };
-      Object.assign(patch, toGraphTimes(movedEventTimes("outlook", span, input, timeZone), timeZone));
+      const moved = movedEventTimes("outlook", graphEventSpan(current), input, timeZone);
+      Object.assign(patch, toGraphTimes(moved, timeZone));
       if (input.attendees !== undefined) patch.attendees = mergeAttendees(current.attendees, input.attendees);
     }
     const updated = await http.request<GraphEvent>({
@@ -295,14 +238,11 @@ const updateEvent = connectorTool({
   },
 });
 
-const deleteEvent = connectorTool({
+const deleteEvent = eventWriteTool("delete", {
   name: "outlook_delete_event",
   description:
     "Delete an event from the user's Outlook calendar; if the user organized it, attendees get a cancellation.",
   schema: DeleteEventSchema,
-  effect: "destructive",
-  targets: [{ field: "event_id", kind: "calendar-event" }],
-  summarize: (input) => eventSummary("Delete", input),
   async run(input, { http }) {
     await http.request({ method: "DELETE", path: eventPath(input.event_id) });
     return { deleted: true, event_id: input.event_id };

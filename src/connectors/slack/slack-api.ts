@@ -1,5 +1,6 @@
 import { DelegateError, isDelegateError } from "../../errors.js";
 import type { ProviderClient, ProviderFailure } from "../provider-client.js";
+import { collectPages } from "../shared/paging.js";
 
 /** The parts of Slack Web API objects the tools read. */
 export interface SlackChannel {
@@ -105,21 +106,43 @@ export async function listChannels(http: ProviderClient, max: number): Promise<S
   }
 }
 
-async function collectChannels(http: ProviderClient, max: number, types: string): Promise<SlackChannel[]> {
-  const channels: SlackChannel[] = [];
-  let cursor: string | undefined;
-  for (let page = 0; page < MAX_LIST_PAGES && channels.length < max; page++) {
-    const answer = await slackGet<{ channels?: SlackChannel[] } & Paged>(http, "conversations.list", {
-      types,
-      exclude_archived: "true",
-      limit: 200,
-      cursor,
-    });
-    channels.push(...(answer.channels ?? []));
-    cursor = answer.response_metadata?.next_cursor || undefined;
-    if (!cursor) break;
-  }
-  return channels.slice(0, max);
+function collectChannels(http: ProviderClient, max: number, types: string): Promise<SlackChannel[]> {
+  return slackList<"channels", SlackChannel>(http, "conversations.list", "channels", max, {
+    types,
+    exclude_archived: "true",
+  });
+}
+
+/** Lists the workspace's people and bots, following cursors until `max` are collected. */
+export function listUsers(http: ProviderClient, max: number): Promise<SlackUser[]> {
+  // Slackbot is a built-in pseudo-user nobody means when they ask about colleagues.
+  const keep = (user: SlackUser) => !user.deleted && user.id !== "USLACKBOT";
+  return slackList<"members", SlackUser>(http, "users.list", "members", max, {}, keep);
+}
+
+/** A Slack list method's `key` items, read 200 a page until `max` are collected. */
+async function slackList<K extends string, T>(
+  http: ProviderClient,
+  method: string,
+  key: K,
+  max: number,
+  query: Record<string, string>,
+  keep?: (item: T) => boolean,
+): Promise<T[]> {
+  const { items } = await collectPages<T, string>({
+    max,
+    maxPages: MAX_LIST_PAGES,
+    ...(keep ? { keep } : {}),
+    async fetchPage(cursor) {
+      const answer = await slackGet<Partial<Record<K, T[]>> & Paged>(http, method, {
+        ...query,
+        limit: 200,
+        cursor,
+      });
+      return { items: answer[key] ?? [], next: answer.response_metadata?.next_cursor || undefined };
+    },
+  });
+  return items.slice(0, max);
 }
 
 /** Resolves `#name`, `name` or a channel id to the channel. */

@@ -15,9 +15,9 @@ import {
   displayName,
   interpretSlackBody,
   listChannels,
+  listUsers,
   resolveChannel,
   type SlackMessage,
-  type SlackUser,
   slackGet,
   slackPost,
   UserDirectory,
@@ -82,40 +82,21 @@ const readChannelTool = connectorTool({
   effect: "read",
   async run(input, { http, timeZone }) {
     const channel = await resolveChannel(http, input.channel);
-    const limit = input.limit ?? 20;
+    const answer = await slackGet<{ messages?: SlackMessage[]; has_more?: boolean }>(
+      http,
+      input.thread_ts ? "conversations.replies" : "conversations.history",
+      { channel: channel.id, ts: input.thread_ts, limit: input.limit ?? 20 },
+    );
+    const listed = answer.messages ?? [];
+    // Slack returns history newest first (a thread's replies oldest first); a conversation reads
+    // better oldest first.
+    const messages = input.thread_ts ? listed : [...listed].reverse();
     const users = new UserDirectory(http);
-    let messages: SlackMessage[];
-    let hasMore = false;
-    if (input.thread_ts) {
-      const answer = await slackGet<{ messages?: SlackMessage[]; has_more?: boolean }>(
-        http,
-        "conversations.replies",
-        {
-          channel: channel.id,
-          ts: input.thread_ts,
-          limit,
-        },
-      );
-      messages = answer.messages ?? [];
-      hasMore = answer.has_more ?? false;
-    } else {
-      const answer = await slackGet<{ messages?: SlackMessage[]; has_more?: boolean }>(
-        http,
-        "conversations.history",
-        {
-          channel: channel.id,
-          limit,
-        },
-      );
-      // Slack returns history newest first; a conversation reads better oldest first.
-      messages = [...(answer.messages ?? [])].reverse();
-      hasMore = answer.has_more ?? false;
-    }
     return {
       channel: { id: channel.id, name: channel.name },
       ...(input.thread_ts ? { thread_ts: input.thread_ts } : {}),
       messages: await Promise.all(messages.map((message) => renderMessage(message, users, timeZone))),
-      ...(hasMore ? { has_more: true } : {}),
+      ...(answer.has_more ? { has_more: true } : {}),
     };
   },
 });
@@ -196,24 +177,9 @@ const listUsersTool = connectorTool({
   schema: listUsersSchema,
   effect: "read",
   async run(input, { http }) {
-    const max = input.limit ?? 100;
-    const users: SlackUser[] = [];
-    let cursor: string | undefined;
-    for (let page = 0; page < 20 && users.length < max; page++) {
-      const answer = await slackGet<{ members?: SlackUser[]; response_metadata?: { next_cursor?: string } }>(
-        http,
-        "users.list",
-        { limit: 200, cursor },
-      );
-      for (const user of answer.members ?? []) {
-        // Slackbot is a built-in pseudo-user nobody means when they ask about colleagues.
-        if (!user.deleted && user.id !== "USLACKBOT") users.push(user);
-      }
-      cursor = answer.response_metadata?.next_cursor || undefined;
-      if (!cursor) break;
-    }
+    const users = await listUsers(http, input.limit ?? 100);
     return {
-      users: users.slice(0, max).map((user) => ({
+      users: users.map((user) => ({
         id: user.id,
         name: user.name,
         real_name: user.real_name || user.profile?.real_name || displayName(user),
