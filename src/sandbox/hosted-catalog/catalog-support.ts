@@ -1,6 +1,8 @@
 import { Code } from "@connectrpc/connect";
 import type { ConnectorId } from "../../index.js";
-import { type HostedTool, type HostedToolCall, HostedToolError } from "../scalekit/index.js";
+import { type HostedTool, HostedToolError } from "../scalekit/index.js";
+import type { ObjectSchema } from "./json-schema.js";
+import { ToolInput } from "./tool-input.js";
 
 /** Connection name per connector (the emulator's dashboard keys), overrides applied. */
 export type CatalogConnectionNames = Readonly<Record<ConnectorId, string>>;
@@ -42,35 +44,16 @@ export function toolEffect(annotations: Record<string, unknown> | undefined): To
   return "write";
 }
 
-type Property = Record<string, unknown>;
-
-/** A closed JSON Schema object, as Scalekit's `input_schema`. */
-export function objectSchema(properties: Record<string, Property>, required: string[] = []) {
-  return { type: "object", properties, required, additionalProperties: false };
-}
-
-export const string = (description: string): Property => ({ type: "string", description });
-export const integer = (description: string, minimum?: number, maximum?: number): Property => ({
-  type: "integer",
-  description,
-  ...(minimum !== undefined && { minimum }),
-  ...(maximum !== undefined && { maximum }),
-});
-export const boolean = (description: string): Property => ({ type: "boolean", description });
-export const stringArray = (description: string): Property => ({
-  type: "array",
-  items: { type: "string" },
-  description,
-});
-export const object = (description: string): Property => ({ type: "object", description });
-
 export interface ToolSpec {
   name: string;
   description: string;
-  input: ReturnType<typeof objectSchema>;
+  input: ObjectSchema;
   annotations: ToolAnnotations;
-  run(call: HostedToolCall, api: ProviderApi): Promise<Record<string, unknown>>;
+  run(input: ToolInput, api: UserApi): Promise<Record<string, unknown>>;
 }
+
+/** The provider's API as one user: the call's access token is already attached. */
+export type UserApi = (path: string, request?: ProviderRequest) => Promise<unknown>;
 
 /** A connector's tools, bound to its connection and provider label. */
 export function defineTools(
@@ -88,8 +71,14 @@ export function defineTools(
       input_schema: spec.input,
       annotations: { ...spec.annotations },
     },
-    execute: (call) => spec.run(call, api),
+    execute: (call) =>
+      spec.run(new ToolInput(call.params), (path, request) => api(call.accessToken, path, request)),
   }));
+}
+
+/** The named fields of a provider object, in that order (absent ones as undefined), for a tool's answer. */
+export function pick<T extends object, K extends keyof T>(source: T, keys: readonly K[]): Pick<T, K> {
+  return Object.fromEntries(keys.map((key) => [key, source[key]])) as Pick<T, K>;
 }
 
 export interface ProviderRequest {
@@ -173,55 +162,4 @@ function providerMessage(body: Record<string, unknown>): string | undefined {
   const error = body.error as { message?: unknown } | undefined;
   if (typeof error?.message === "string") return error.message;
   return typeof body.message === "string" ? body.message : undefined;
-}
-
-/** Reads an optional parameter, refusing the wrong type as Scalekit's schema validation would. */
-export function param<T extends "string" | "number" | "boolean" | "object">(
-  params: Record<string, unknown>,
-  name: string,
-  type: T,
-):
-  | (T extends "string"
-      ? string
-      : T extends "number"
-        ? number
-        : T extends "boolean"
-          ? boolean
-          : Record<string, unknown>)
-  | undefined {
-  const value = params[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== type || (type === "object" && Array.isArray(value))) {
-    throw new HostedToolError(Code.InvalidArgument, "INVALID_INPUT", `"${name}" must be a ${type}`);
-  }
-  return value as never;
-}
-
-export function requiredString(params: Record<string, unknown>, name: string): string {
-  const value = param(params, name, "string");
-  if (value === undefined || value.trim() === "") {
-    throw new HostedToolError(Code.InvalidArgument, "INVALID_INPUT", `"${name}" is required`);
-  }
-  return value;
-}
-
-/** A list of strings, also accepted as one comma-separated string. */
-export function stringList(params: Record<string, unknown>, name: string): string[] | undefined {
-  const value = params[name];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value === "string")
-    return value
-      .split(",")
-      .map((item) => item.trim())
-      .filter(Boolean);
-  if (Array.isArray(value) && value.every((item) => typeof item === "string")) return value as string[];
-  throw new HostedToolError(Code.InvalidArgument, "INVALID_INPUT", `"${name}" must be an array of strings`);
-}
-
-export function arrayParam(params: Record<string, unknown>, name: string): unknown[] | undefined {
-  const value = params[name];
-  if (value === undefined || value === null) return undefined;
-  if (!Array.isArray(value))
-    throw new HostedToolError(Code.InvalidArgument, "INVALID_INPUT", `"${name}" must be an array`);
-  return value;
 }

@@ -1,20 +1,6 @@
-import type { HostedTool } from "../scalekit/index.js";
-import {
-  annotations,
-  boolean,
-  CREATE,
-  defineTools,
-  integer,
-  objectSchema,
-  type ProviderApi,
-  param,
-  READ,
-  requiredString,
-  string,
-  stringArray,
-  stringList,
-  type ToolSpec,
-} from "./catalog-support.js";
+import { annotations, CREATE, READ, type ToolSpec } from "./catalog-support.js";
+import { boolean, integer, objectSchema, string, stringArray, stringEnum } from "./json-schema.js";
+import type { ToolInput } from "./tool-input.js";
 
 const BASE = "/gmail/v1/users/me";
 
@@ -45,7 +31,7 @@ const composeInput = objectSchema(
     body: string("Message body"),
     cc: string("CC recipients, comma-separated"),
     bcc: string("BCC recipients, comma-separated"),
-    content_type: { type: "string", enum: ["text/plain", "text/html"], description: "Body format" },
+    content_type: stringEnum(["text/plain", "text/html"], "Body format"),
     thread_id: string("Thread to add the message to (a reply)"),
   },
   ["to", "subject", "body"],
@@ -53,7 +39,7 @@ const composeInput = objectSchema(
 
 const FORMATS = ["full", "metadata", "minimal"];
 
-const specs: ToolSpec[] = [
+export const gmailTools: ToolSpec[] = [
   {
     name: "gmail_fetch_mails",
     description: "Fetch emails from the user's Gmail mailbox, optionally filtered with a Gmail search query.",
@@ -63,26 +49,23 @@ const specs: ToolSpec[] = [
       label_ids: stringArray("Only messages with all of these labels, e.g. INBOX"),
       include_spam_trash: boolean("Include messages in spam and trash"),
       page_token: string("Token from a previous call's next_page_token"),
-      format: { type: "string", enum: FORMATS, description: "metadata (default) or full (with body text)" },
+      format: stringEnum(FORMATS, "metadata (default) or full (with body text)"),
     }),
     annotations: annotations("Fetch emails", READ),
-    async run({ accessToken, params }, api) {
-      const format = param(params, "format", "string") ?? "metadata";
-      const list = (await api(accessToken, `${BASE}/messages`, {
+    async run(input, api) {
+      const format = input.string("format") ?? "metadata";
+      const list = (await api(`${BASE}/messages`, {
         query: {
-          q: param(params, "query", "string"),
-          maxResults: param(params, "max_results", "number") ?? 10,
-          labelIds: stringList(params, "label_ids"),
-          includeSpamTrash: param(params, "include_spam_trash", "boolean"),
-          pageToken: param(params, "page_token", "string"),
+          q: input.string("query"),
+          maxResults: input.number("max_results") ?? 10,
+          labelIds: input.list("label_ids"),
+          includeSpamTrash: input.boolean("include_spam_trash"),
+          pageToken: input.string("page_token"),
         },
       })) as { messages?: { id: string }[]; nextPageToken?: string; resultSizeEstimate?: number };
       const messages = await Promise.all(
         (list.messages ?? []).map(async ({ id }) =>
-          summarize(
-            (await api(accessToken, `${BASE}/messages/${id}`, { query: { format } })) as GmailMessage,
-            format,
-          ),
+          summarize((await api(`${BASE}/messages/${id}`, { query: { format } })) as GmailMessage, format),
         ),
       );
       return {
@@ -98,15 +81,15 @@ const specs: ToolSpec[] = [
     input: objectSchema(
       {
         message_id: string("The message id"),
-        format: { type: "string", enum: FORMATS, description: "full (default), metadata or minimal" },
+        format: stringEnum(FORMATS, "full (default), metadata or minimal"),
       },
       ["message_id"],
     ),
     annotations: annotations("Get email by id", READ),
-    async run({ accessToken, params }, api) {
-      const id = requiredString(params, "message_id");
-      const format = param(params, "format", "string") ?? "full";
-      const message = (await api(accessToken, `${BASE}/messages/${encodeURIComponent(id)}`, {
+    async run(input, api) {
+      const id = input.required("message_id");
+      const format = input.string("format") ?? "full";
+      const message = (await api(`${BASE}/messages/${encodeURIComponent(id)}`, {
         query: { format },
       })) as GmailMessage;
       return summarize(message, format);
@@ -117,11 +100,10 @@ const specs: ToolSpec[] = [
     description: "Send an email from the user's Gmail account.",
     input: composeInput,
     annotations: annotations("Send email", CREATE),
-    async run({ accessToken, params }, api) {
-      const { raw, threadId } = compose(params);
-      const sent = (await api(accessToken, `${BASE}/messages/send`, {
+    async run(input, api) {
+      const sent = (await api(`${BASE}/messages/send`, {
         method: "POST",
-        body: { raw, ...(threadId && { threadId }) },
+        body: compose(input),
       })) as GmailMessage;
       return { id: sent.id, thread_id: sent.threadId, label_ids: sent.labelIds ?? [] };
     },
@@ -131,20 +113,15 @@ const specs: ToolSpec[] = [
     description: "Create a draft email in the user's Gmail account (not sent).",
     input: composeInput,
     annotations: annotations("Create draft", CREATE),
-    async run({ accessToken, params }, api) {
-      const { raw, threadId } = compose(params);
-      const draft = (await api(accessToken, `${BASE}/drafts`, {
+    async run(input, api) {
+      const draft = (await api(`${BASE}/drafts`, {
         method: "POST",
-        body: { message: { raw, ...(threadId && { threadId }) } },
+        body: { message: compose(input) },
       })) as { id: string; message?: GmailMessage };
       return { draft_id: draft.id, message_id: draft.message?.id, thread_id: draft.message?.threadId };
     },
   },
 ];
-
-export function gmailTools(connection: string, api: ProviderApi): HostedTool[] {
-  return defineTools(connection, "GMAIL", api, specs);
-}
 
 function summarize(message: GmailMessage, format: string) {
   const header = (name: string) =>
@@ -190,16 +167,19 @@ function decode(part: GmailPart): string {
   return Buffer.from(part.body?.data ?? "", "base64url").toString("utf8");
 }
 
-/** An RFC 822 message for Gmail's `raw`: UTF-8 body in base64, RFC 2047 subject when non-ASCII. */
-function compose(params: Record<string, unknown>): { raw: string; threadId: string | undefined } {
-  const to = requiredString(params, "to");
-  const subject = requiredString(params, "subject");
-  const body = requiredString(params, "body");
-  const contentType = param(params, "content_type", "string") === "text/html" ? "text/html" : "text/plain";
+/**
+ * The message resource to send or draft: an RFC 822 `raw` (UTF-8 body in base64, RFC 2047 subject
+ * when non-ASCII) and the thread it replies in, if any.
+ */
+function compose(input: ToolInput): { raw: string; threadId?: string } {
+  const to = input.required("to");
+  const subject = input.required("subject");
+  const body = input.required("body");
+  const contentType = input.string("content_type") === "text/html" ? "text/html" : "text/plain";
   const headers = [
     `To: ${to}`,
     ...(["cc", "bcc"] as const).flatMap((name) => {
-      const value = param(params, name, "string");
+      const value = input.string(name);
       return value ? [`${name === "cc" ? "Cc" : "Bcc"}: ${value}`] : [];
     }),
     `Subject: ${encodeHeader(subject)}`,
@@ -209,7 +189,8 @@ function compose(params: Record<string, unknown>): { raw: string; threadId: stri
   ];
   const encodedBody = Buffer.from(body, "utf8").toString("base64").replace(/.{76}/g, "$&\r\n");
   const raw = Buffer.from(`${headers.join("\r\n")}\r\n\r\n${encodedBody}\r\n`).toString("base64url");
-  return { raw, threadId: param(params, "thread_id", "string") };
+  const threadId = input.string("thread_id");
+  return { raw, ...(threadId && { threadId }) };
 }
 
 function encodeHeader(value: string): string {

@@ -1,23 +1,6 @@
-import { Code } from "@connectrpc/connect";
-import { type HostedTool, HostedToolError } from "../scalekit/index.js";
-import {
-  annotations,
-  boolean,
-  CREATE,
-  DELETE,
-  defineTools,
-  integer,
-  objectSchema,
-  type ProviderApi,
-  param,
-  READ,
-  requiredString,
-  string,
-  stringArray,
-  stringList,
-  type ToolSpec,
-  UPDATE,
-} from "./catalog-support.js";
+import { annotations, CREATE, DELETE, pick, READ, type ToolSpec, UPDATE } from "./catalog-support.js";
+import { boolean, integer, objectSchema, string, stringArray, stringEnum } from "./json-schema.js";
+import { invalidInput, type ToolInput } from "./tool-input.js";
 import { addMinutes, minutesBetween } from "./wall-time.js";
 
 interface CalendarTime {
@@ -51,12 +34,12 @@ const eventFields = {
   attendees_emails: stringArray("Attendee email addresses"),
   description: string("Event description"),
   location: string("Event location"),
-  transparency: { type: "string", enum: ["opaque", "transparent"], description: "Busy (opaque) or free" },
+  transparency: stringEnum(["opaque", "transparent"], "Busy (opaque) or free"),
 };
 
 const calendarId = string("Calendar id; default primary");
 
-const specs: ToolSpec[] = [
+export const googleCalendarTools: ToolSpec[] = [
   {
     name: "googlecalendar_list_events",
     description: "List events from the user's Google Calendar, by default the coming week.",
@@ -67,28 +50,24 @@ const specs: ToolSpec[] = [
       query: string("Free-text search in title, description, location and attendees"),
       max_results: integer("How many events to return (1-250)", 1, 250),
       single_events: boolean("Expand recurring events (default true)"),
-      order_by: {
-        type: "string",
-        enum: ["startTime", "updated"],
-        description: "Sort order (default startTime)",
-      },
+      order_by: stringEnum(["startTime", "updated"], "Sort order (default startTime)"),
       page_token: string("Token from a previous call's next_page_token"),
     }),
     annotations: annotations("List calendar events", READ),
-    async run({ accessToken, params }, api) {
-      const timeMin = param(params, "time_min", "string");
-      const timeMax = param(params, "time_max", "string");
+    async run(input, api) {
+      const timeMin = input.string("time_min");
+      const timeMax = input.string("time_max");
       const now = Date.now();
-      const singleEvents = param(params, "single_events", "boolean") ?? true;
-      const list = (await api(accessToken, eventsPath(params), {
+      const singleEvents = input.boolean("single_events") ?? true;
+      const list = (await api(eventsPath(input), {
         query: {
           timeMin: timeMin ?? (timeMax === undefined ? new Date(now).toISOString() : undefined),
           timeMax: timeMax ?? (timeMin === undefined ? new Date(now + WEEK_MS).toISOString() : undefined),
-          q: param(params, "query", "string"),
-          maxResults: param(params, "max_results", "number") ?? 25,
+          q: input.string("query"),
+          maxResults: input.number("max_results") ?? 25,
           singleEvents,
-          orderBy: param(params, "order_by", "string") ?? (singleEvents ? "startTime" : undefined),
-          pageToken: param(params, "page_token", "string"),
+          orderBy: input.string("order_by") ?? (singleEvents ? "startTime" : undefined),
+          pageToken: input.string("page_token"),
         },
       })) as { items?: CalendarEvent[]; nextPageToken?: string };
       return {
@@ -102,15 +81,15 @@ const specs: ToolSpec[] = [
     description: "Create an event in the user's Google Calendar.",
     input: objectSchema({ ...eventFields, calendar_id: calendarId }, ["summary", "start_datetime"]),
     annotations: annotations("Create calendar event", CREATE),
-    async run({ accessToken, params }, api) {
-      const start = requiredString(params, "start_datetime");
-      const minutes = duration(params) ?? DEFAULT_DURATION_MINUTES;
-      const event = (await api(accessToken, eventsPath(params), {
+    async run(input, api) {
+      const start = input.required("start_datetime");
+      const minutes = duration(input) ?? DEFAULT_DURATION_MINUTES;
+      const event = (await api(eventsPath(input), {
         method: "POST",
         body: {
-          ...eventBody(params),
-          summary: requiredString(params, "summary"),
-          ...span(params, start, minutes),
+          ...eventBody(input),
+          summary: input.required("summary"),
+          ...span(input, start, minutes),
         },
       })) as CalendarEvent;
       return summarize(event);
@@ -129,32 +108,27 @@ const specs: ToolSpec[] = [
       ["event_id"],
     ),
     annotations: annotations("Update calendar event", UPDATE),
-    async run({ accessToken, params }, api) {
-      const path = `${eventsPath(params)}/${encodeURIComponent(requiredString(params, "event_id"))}`;
-      const start = param(params, "start_datetime", "string");
-      const end = param(params, "end_datetime", "string");
+    async run(input, api) {
+      const path = `${eventsPath(input)}/${encodeURIComponent(input.required("event_id"))}`;
+      const start = input.string("start_datetime");
+      const end = input.string("end_datetime");
       let times: Record<string, CalendarTime> = {};
       if (start !== undefined && end !== undefined) {
-        const timeZone = param(params, "timezone", "string");
-        times = {
-          start: { dateTime: start, ...(timeZone && { timeZone }) },
-          end: { dateTime: end, ...(timeZone && { timeZone }) },
-        };
+        times = { start: zoned(input, start), end: zoned(input, end) };
       } else if (start !== undefined) {
-        let minutes = duration(params);
+        let minutes = duration(input);
         if (minutes === undefined) {
-          const current = (await api(accessToken, path)) as CalendarEvent;
+          const current = (await api(path)) as CalendarEvent;
           minutes = lengthOf(current) ?? DEFAULT_DURATION_MINUTES;
         }
-        times = span(params, start, minutes);
+        times = span(input, start, minutes);
       } else if (end !== undefined) {
-        const timeZone = param(params, "timezone", "string");
-        times = { end: { dateTime: end, ...(timeZone && { timeZone }) } };
+        times = { end: zoned(input, end) };
       }
-      const summary = param(params, "summary", "string");
-      const event = (await api(accessToken, path, {
+      const summary = input.string("summary");
+      const event = (await api(path, {
         method: "PATCH",
-        body: { ...eventBody(params), ...(summary !== undefined && { summary }), ...times },
+        body: { ...eventBody(input), ...(summary !== undefined && { summary }), ...times },
       })) as CalendarEvent;
       return summarize(event);
     },
@@ -164,54 +138,48 @@ const specs: ToolSpec[] = [
     description: "Delete an event from the user's Google Calendar.",
     input: objectSchema({ event_id: string("The event id"), calendar_id: calendarId }, ["event_id"]),
     annotations: annotations("Delete calendar event", DELETE),
-    async run({ accessToken, params }, api) {
-      const id = requiredString(params, "event_id");
-      await api(accessToken, `${eventsPath(params)}/${encodeURIComponent(id)}`, { method: "DELETE" });
+    async run(input, api) {
+      const id = input.required("event_id");
+      await api(`${eventsPath(input)}/${encodeURIComponent(id)}`, { method: "DELETE" });
       return { deleted: true, event_id: id };
     },
   },
 ];
 
-export function googleCalendarTools(connection: string, api: ProviderApi): HostedTool[] {
-  return defineTools(connection, "GOOGLECALENDAR", api, specs);
-}
-
-function eventsPath(params: Record<string, unknown>): string {
-  const calendar = param(params, "calendar_id", "string") || "primary";
+function eventsPath(input: ToolInput): string {
+  const calendar = input.string("calendar_id") || "primary";
   return `/calendar/v3/calendars/${encodeURIComponent(calendar)}/events`;
 }
 
 /** The writable fields other than summary and times. */
-function eventBody(params: Record<string, unknown>): Record<string, unknown> {
-  const attendees = stringList(params, "attendees_emails");
+function eventBody(input: ToolInput): Record<string, unknown> {
+  const attendees = input.list("attendees_emails");
   const body: Record<string, unknown> = {};
   for (const field of ["description", "location", "transparency"] as const) {
-    const value = param(params, field, "string");
+    const value = input.string(field);
     if (value !== undefined) body[field] = value;
   }
   if (attendees !== undefined) body.attendees = attendees.map((email) => ({ email }));
   return body;
 }
 
-function duration(params: Record<string, unknown>): number | undefined {
-  const hours = param(params, "event_duration_hour", "number");
-  const minutes = param(params, "event_duration_minutes", "number");
+function duration(input: ToolInput): number | undefined {
+  const hours = input.number("event_duration_hour");
+  const minutes = input.number("event_duration_minutes");
   if (hours === undefined && minutes === undefined) return undefined;
   return (hours ?? 0) * 60 + (minutes ?? 0);
 }
 
-function span(params: Record<string, unknown>, start: string, minutes: number): Record<string, CalendarTime> {
+function span(input: ToolInput, start: string, minutes: number): Record<string, CalendarTime> {
   const end = addMinutes(start, minutes);
-  if (end === undefined) {
-    throw new HostedToolError(
-      Code.InvalidArgument,
-      "INVALID_INPUT",
-      `"start_datetime" is not an ISO 8601 date-time: ${start}`,
-    );
-  }
-  const timeZone = param(params, "timezone", "string");
-  const zone = timeZone ? { timeZone } : {};
-  return { start: { dateTime: start, ...zone }, end: { dateTime: end, ...zone } };
+  if (end === undefined) throw invalidInput(`"start_datetime" is not an ISO 8601 date-time: ${start}`);
+  return { start: zoned(input, start), end: zoned(input, end) };
+}
+
+/** A date-time in the call's `timezone`, when one is given. */
+function zoned(input: ToolInput, dateTime: string): CalendarTime {
+  const timeZone = input.string("timezone");
+  return { dateTime, ...(timeZone && { timeZone }) };
 }
 
 function lengthOf(event: CalendarEvent): number | undefined {
@@ -222,13 +190,7 @@ function lengthOf(event: CalendarEvent): number | undefined {
 
 function summarize(event: CalendarEvent) {
   return {
-    id: event.id,
-    status: event.status,
-    summary: event.summary,
-    description: event.description,
-    location: event.location,
-    start: event.start,
-    end: event.end,
+    ...pick(event, ["id", "status", "summary", "description", "location", "start", "end"]),
     attendees: (event.attendees ?? []).map((attendee) => ({
       email: attendee.email,
       response_status: attendee.responseStatus,

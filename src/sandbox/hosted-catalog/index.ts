@@ -1,5 +1,5 @@
 import type { HostedTool } from "../scalekit/index.js";
-import { type CatalogConnectionNames, providerApi } from "./catalog-support.js";
+import { type CatalogConnectionNames, defineTools, providerApi } from "./catalog-support.js";
 import { gmailTools } from "./gmail-tools.js";
 import { googleCalendarTools } from "./google-calendar-tools.js";
 import { notionTools } from "./notion-tools.js";
@@ -22,10 +22,10 @@ export {
 export function createHostedCatalog(providerUrl: string, names: CatalogConnectionNames): HostedTool[] {
   const api = providerApi(providerUrl);
   return [
-    ...gmailTools(names.gmail, api),
-    ...googleCalendarTools(names["google-calendar"], api),
-    ...slackTools(names.slack, api),
-    ...notionTools(names.notion, api),
-    ...outlookTools(names.outlook, api),
+    ...defineTools(names.gmail, "GMAIL", api, gmailTools),
+    ...defineTools(names["google-calendar"], "GOOGLECALENDAR", api, googleCalendarTools),
+    ...defineTools(names.slack, "SLACK", api, slackTools),
+    ...defineTools(names.notion, "NOTION", api, notionTools),
+    ...defineTools(names.outlook, "OUTLOOK", api, outlookTools),
   ];
 }

@@ -1,20 +1,6 @@
-import { Code } from "@connectrpc/connect";
-import { type HostedTool, HostedToolError } from "../scalekit/index.js";
-import {
-  annotations,
-  arrayParam,
-  CREATE,
-  defineTools,
-  integer,
-  object,
-  objectSchema,
-  type ProviderApi,
-  param,
-  READ,
-  requiredString,
-  string,
-  type ToolSpec,
-} from "./catalog-support.js";
+import { annotations, CREATE, READ, type ToolSpec } from "./catalog-support.js";
+import { integer, object, objectArray, objectSchema, string, stringEnum } from "./json-schema.js";
+import { invalidInput } from "./tool-input.js";
 
 interface RichText {
   plain_text?: string;
@@ -41,7 +27,7 @@ interface NotionList<T> {
 const pageSize = integer("Results per page (1-100)", 1, 100);
 const startCursor = string("Cursor from a previous call's next_cursor");
 
-const specs: ToolSpec[] = [
+export const notionTools: ToolSpec[] = [
   {
     name: "notion_page_search",
     description: "Search pages and databases in the user's Notion workspace by title.",
@@ -49,21 +35,21 @@ const specs: ToolSpec[] = [
       query: string("Text to look for in titles; empty lists everything"),
       page_size: pageSize,
       start_cursor: startCursor,
-      sort_direction: { type: "string", enum: ["ascending", "descending"], description: "By last edit" },
-      sort_timestamp: { type: "string", enum: ["last_edited_time"], description: "Sort field" },
+      sort_direction: stringEnum(["ascending", "descending"], "By last edit"),
+      sort_timestamp: stringEnum(["last_edited_time"], "Sort field"),
     }),
     annotations: annotations("Search Notion pages", READ),
-    async run({ accessToken, params }, api) {
-      const direction = param(params, "sort_direction", "string");
-      const cursor = param(params, "start_cursor", "string");
-      const result = (await api(accessToken, "/v1/search", {
+    async run(input, api) {
+      const direction = input.string("sort_direction");
+      const cursor = input.string("start_cursor");
+      const result = (await api("/v1/search", {
         method: "POST",
         body: {
-          query: param(params, "query", "string") ?? "",
-          page_size: param(params, "page_size", "number") ?? 10,
+          query: input.string("query") ?? "",
+          page_size: input.number("page_size") ?? 10,
           ...(cursor && { start_cursor: cursor }),
           ...(direction && {
-            sort: { direction, timestamp: param(params, "sort_timestamp", "string") ?? "last_edited_time" },
+            sort: { direction, timestamp: input.string("sort_timestamp") ?? "last_edited_time" },
           }),
         },
       })) as NotionList<NotionPage>;
@@ -75,11 +61,8 @@ const specs: ToolSpec[] = [
     description: "Get a Notion page's title, properties and parent (not its content).",
     input: objectSchema({ page_id: string("The page id") }, ["page_id"]),
     annotations: annotations("Get Notion page", READ),
-    async run({ accessToken, params }, api) {
-      const page = (await api(
-        accessToken,
-        `/v1/pages/${encodeURIComponent(requiredString(params, "page_id"))}`,
-      )) as NotionPage;
+    async run(input, api) {
+      const page = (await api(`/v1/pages/${encodeURIComponent(input.required("page_id"))}`)) as NotionPage;
       return { ...summarize(page), parent: page.parent, properties: page.properties ?? {} };
     },
   },
@@ -92,35 +75,27 @@ const specs: ToolSpec[] = [
         parent_page_id: string("Id of the parent page"),
         database_id: string("Id of the parent database (instead of parent_page_id)"),
         properties: object("Page properties in Notion's format; must include the title"),
-        child_blocks: {
-          type: "array",
-          items: { type: "object" },
-          description: "Content blocks in Notion's format",
-        },
+        child_blocks: objectArray("Content blocks in Notion's format"),
         icon: object('Icon, e.g. {"type": "emoji", "emoji": "📝"}'),
         cover: object('Cover image, e.g. {"type": "external", "external": {"url": "…"}}'),
       },
       ["properties"],
     ),
     annotations: annotations("Create Notion page", CREATE),
-    async run({ accessToken, params }, api) {
-      const parentPage = param(params, "parent_page_id", "string");
-      const database = param(params, "database_id", "string");
+    async run(input, api) {
+      const parentPage = input.string("parent_page_id");
+      const database = input.string("database_id");
       if ((parentPage === undefined) === (database === undefined)) {
-        throw new HostedToolError(
-          Code.InvalidArgument,
-          "INVALID_INPUT",
-          'Give exactly one of "parent_page_id" and "database_id".',
-        );
+        throw invalidInput('Give exactly one of "parent_page_id" and "database_id".');
       }
-      const children = arrayParam(params, "child_blocks");
-      const icon = param(params, "icon", "object");
-      const cover = param(params, "cover", "object");
-      const page = (await api(accessToken, "/v1/pages", {
+      const children = input.array("child_blocks");
+      const icon = input.object("icon");
+      const cover = input.object("cover");
+      const page = (await api("/v1/pages", {
         method: "POST",
         body: {
           parent: parentPage !== undefined ? { page_id: parentPage } : { database_id: database },
-          properties: param(params, "properties", "object") ?? {},
+          properties: input.object("properties") ?? {},
           ...(children && { children }),
           ...(icon && { icon }),
           ...(cover && { cover }),
@@ -137,17 +112,10 @@ const specs: ToolSpec[] = [
       ["block_id"],
     ),
     annotations: annotations("Get Notion page content", READ),
-    async run({ accessToken, params }, api) {
-      const result = (await api(
-        accessToken,
-        `/v1/blocks/${encodeURIComponent(requiredString(params, "block_id"))}/children`,
-        {
-          query: {
-            page_size: param(params, "page_size", "number"),
-            start_cursor: param(params, "start_cursor", "string"),
-          },
-        },
-      )) as NotionList<{ id: string; type: string; has_children?: boolean } & Record<string, unknown>>;
+    async run(input, api) {
+      const result = (await api(`/v1/blocks/${encodeURIComponent(input.required("block_id"))}/children`, {
+        query: { page_size: input.number("page_size"), start_cursor: input.string("start_cursor") },
+      })) as NotionList<{ id: string; type: string; has_children?: boolean } & Record<string, unknown>>;
       return {
         blocks: (result.results ?? []).map((block) => ({
           id: block.id,
@@ -166,31 +134,28 @@ const specs: ToolSpec[] = [
       {
         database_id: string("The database id"),
         filter: object("A Notion filter object"),
-        sorts: { type: "array", items: { type: "object" }, description: "Notion sort objects" },
+        sorts: objectArray("Notion sort objects"),
         page_size: pageSize,
         start_cursor: startCursor,
       },
       ["database_id"],
     ),
     annotations: annotations("Query Notion database", READ),
-    async run({ accessToken, params }, api) {
-      const filter = param(params, "filter", "object");
-      const sorts = arrayParam(params, "sorts");
-      const cursor = param(params, "start_cursor", "string");
-      const size = param(params, "page_size", "number");
-      const result = (await api(
-        accessToken,
-        `/v1/databases/${encodeURIComponent(requiredString(params, "database_id"))}/query`,
-        {
-          method: "POST",
-          body: {
-            ...(filter && { filter }),
-            ...(sorts && { sorts }),
-            ...(cursor && { start_cursor: cursor }),
-            ...(size !== undefined && { page_size: size }),
-          },
+    async run(input, api) {
+      const filter = input.object("filter");
+      const sorts = input.array("sorts");
+      const cursor = input.string("start_cursor");
+      const size = input.number("page_size");
+      const id = input.required("database_id");
+      const result = (await api(`/v1/databases/${encodeURIComponent(id)}/query`, {
+        method: "POST",
+        body: {
+          ...(filter && { filter }),
+          ...(sorts && { sorts }),
+          ...(cursor && { start_cursor: cursor }),
+          ...(size !== undefined && { page_size: size }),
         },
-      )) as NotionList<NotionPage>;
+      })) as NotionList<NotionPage>;
       return {
         results: (result.results ?? []).map((row) => ({
           ...summarize(row),
@@ -201,10 +166,6 @@ const specs: ToolSpec[] = [
     },
   },
 ];
-
-export function notionTools(connection: string, api: ProviderApi): HostedTool[] {
-  return defineTools(connection, "NOTION", api, specs);
-}
 
 function summarize(page: NotionPage) {
   return {

@@ -1,22 +1,6 @@
-import type { HostedTool } from "../scalekit/index.js";
-import {
-  annotations,
-  boolean,
-  CREATE,
-  DELETE,
-  defineTools,
-  integer,
-  objectSchema,
-  type ProviderApi,
-  param,
-  READ,
-  requiredString,
-  string,
-  stringArray,
-  stringList,
-  type ToolSpec,
-  UPDATE,
-} from "./catalog-support.js";
+import { annotations, CREATE, DELETE, READ, type ToolSpec, UPDATE } from "./catalog-support.js";
+import { boolean, integer, objectSchema, string, stringArray, stringEnum } from "./json-schema.js";
+import type { ToolInput } from "./tool-input.js";
 
 const BASE = "/v1.0/me";
 
@@ -68,12 +52,12 @@ const eventFields = {
   attendees_required: stringArray("Required attendee email addresses"),
   attendees_optional: stringArray("Optional attendee email addresses"),
   body_content: string("Event description"),
-  body_contentType: { type: "string", enum: ["text", "html"], description: "Description format" },
+  body_contentType: stringEnum(["text", "html"], "Description format"),
   isOnlineMeeting: boolean("Create a Teams meeting link"),
   location: string("Location name"),
 };
 
-const specs: ToolSpec[] = [
+export const outlookTools: ToolSpec[] = [
   {
     name: "outlook_list_messages",
     description: "List messages in the user's Outlook mailbox, newest first, with OData query options.",
@@ -85,9 +69,9 @@ const specs: ToolSpec[] = [
       $top: top,
     }),
     annotations: annotations("List Outlook messages", READ),
-    async run({ accessToken, params }, api) {
-      const list = (await api(accessToken, `${BASE}/messages`, {
-        query: odata(params, ["$filter", "$orderby", "$select"], "$skip", "$top", 10),
+    async run(input, api) {
+      const list = (await api(`${BASE}/messages`, {
+        query: odata(input, "$", ["filter", "orderby", "select"], 10),
       })) as GraphList<GraphMessage>;
       return { messages: (list.value ?? []).map(summarizeMessage), ...nextLink(list) };
     },
@@ -97,11 +81,9 @@ const specs: ToolSpec[] = [
     description: "Get one Outlook message by id, with its body.",
     input: objectSchema({ message_id: string("The message id") }, ["message_id"]),
     annotations: annotations("Get Outlook message", READ),
-    async run({ accessToken, params }, api) {
-      const message = (await api(
-        accessToken,
-        `${BASE}/messages/${encodeURIComponent(requiredString(params, "message_id"))}`,
-      )) as GraphMessage;
+    async run(input, api) {
+      const id = input.required("message_id");
+      const message = (await api(`${BASE}/messages/${encodeURIComponent(id)}`)) as GraphMessage;
       return {
         ...summarizeMessage(message),
         cc: addresses(message.ccRecipients),
@@ -121,30 +103,27 @@ const specs: ToolSpec[] = [
         body: string("Message body"),
         ccRecipients: stringArray("CC email addresses"),
         bccRecipients: stringArray("BCC email addresses"),
-        bodyType: { type: "string", enum: ["Text", "HTML"], description: "Body format (default Text)" },
+        bodyType: stringEnum(["Text", "HTML"], "Body format (default Text)"),
         saveToSentItems: boolean("Keep a copy in Sent Items (default true)"),
       },
       ["toRecipients", "subject", "body"],
     ),
     annotations: annotations("Send Outlook message", CREATE),
-    async run({ accessToken, params }, api) {
+    async run(input, api) {
       const recipients = (name: string) =>
-        (stringList(params, name) ?? []).map((address) => ({ emailAddress: { address } }));
+        (input.list(name) ?? []).map((address) => ({ emailAddress: { address } }));
       const to = recipients("toRecipients");
-      await api(accessToken, `${BASE}/sendMail`, {
+      await api(`${BASE}/sendMail`, {
         method: "POST",
         body: {
           message: {
-            subject: requiredString(params, "subject"),
-            body: {
-              contentType: param(params, "bodyType", "string") ?? "Text",
-              content: requiredString(params, "body"),
-            },
+            subject: input.required("subject"),
+            body: { contentType: input.string("bodyType") ?? "Text", content: input.required("body") },
             toRecipients: to,
             ccRecipients: recipients("ccRecipients"),
             bccRecipients: recipients("bccRecipients"),
           },
-          saveToSentItems: param(params, "saveToSentItems", "boolean") ?? true,
+          saveToSentItems: input.boolean("saveToSentItems") ?? true,
         },
       });
       return { sent: true, recipients: to.map((r) => r.emailAddress.address) };
@@ -163,11 +142,11 @@ const specs: ToolSpec[] = [
       ["query"],
     ),
     annotations: annotations("Search Outlook messages", READ),
-    async run({ accessToken, params }, api) {
-      const list = (await api(accessToken, `${BASE}/messages`, {
+    async run(input, api) {
+      const list = (await api(`${BASE}/messages`, {
         query: {
-          $search: `"${requiredString(params, "query").replaceAll('"', "")}"`,
-          ...odata(params, ["$select"], "$skip", "$top", 10),
+          $search: `"${input.required("query").replaceAll('"', "")}"`,
+          ...odata(input, "$", ["select"], 10),
         },
       })) as GraphList<GraphMessage>;
       return { messages: (list.value ?? []).map(summarizeMessage), ...nextLink(list) };
@@ -184,15 +163,9 @@ const specs: ToolSpec[] = [
       top,
     }),
     annotations: annotations("List Outlook calendar events", READ),
-    async run({ accessToken, params }, api) {
-      const list = (await api(accessToken, `${BASE}/events`, {
-        query: {
-          $filter: param(params, "filter", "string"),
-          $orderby: param(params, "orderby", "string"),
-          $select: param(params, "select", "string"),
-          $skip: param(params, "skip", "number"),
-          $top: param(params, "top", "number") ?? 25,
-        },
+    async run(input, api) {
+      const list = (await api(`${BASE}/events`, {
+        query: odata(input, "", ["filter", "orderby", "select"], 25),
       })) as GraphList<GraphEvent>;
       return { events: (list.value ?? []).map(summarizeEvent), ...nextLink(list) };
     },
@@ -208,11 +181,8 @@ const specs: ToolSpec[] = [
       "end_timezone",
     ]),
     annotations: annotations("Create Outlook calendar event", CREATE),
-    async run({ accessToken, params }, api) {
-      const event = (await api(accessToken, `${BASE}/events`, {
-        method: "POST",
-        body: eventBody(params),
-      })) as GraphEvent;
+    async run(input, api) {
+      const event = (await api(`${BASE}/events`, { method: "POST", body: eventBody(input) })) as GraphEvent;
       return summarizeEvent(event);
     },
   },
@@ -221,12 +191,12 @@ const specs: ToolSpec[] = [
     description: "Update an event in the user's Outlook calendar; fields not given stay as they are.",
     input: objectSchema({ event_id: string("The event id"), ...eventFields }, ["event_id"]),
     annotations: annotations("Update Outlook calendar event", UPDATE),
-    async run({ accessToken, params }, api) {
-      const event = (await api(
-        accessToken,
-        `${BASE}/events/${encodeURIComponent(requiredString(params, "event_id"))}`,
-        { method: "PATCH", body: eventBody(params) },
-      )) as GraphEvent;
+    async run(input, api) {
+      const id = input.required("event_id");
+      const event = (await api(`${BASE}/events/${encodeURIComponent(id)}`, {
+        method: "PATCH",
+        body: eventBody(input),
+      })) as GraphEvent;
       return summarizeEvent(event);
     },
   },
@@ -235,59 +205,57 @@ const specs: ToolSpec[] = [
     description: "Delete an event from the user's Outlook calendar.",
     input: objectSchema({ event_id: string("The event id") }, ["event_id"]),
     annotations: annotations("Delete Outlook calendar event", DELETE),
-    async run({ accessToken, params }, api) {
-      const id = requiredString(params, "event_id");
-      await api(accessToken, `${BASE}/events/${encodeURIComponent(id)}`, { method: "DELETE" });
+    async run(input, api) {
+      const id = input.required("event_id");
+      await api(`${BASE}/events/${encodeURIComponent(id)}`, { method: "DELETE" });
       return { deleted: true, event_id: id };
     },
   },
 ];
 
-export function outlookTools(connection: string, api: ProviderApi): HostedTool[] {
-  return defineTools(connection, "OUTLOOK", api, specs);
-}
-
-/** OData options under their `$` names, with a default page size. */
+/**
+ * OData options under their `$` names, with a default page size. The mail tools take them as
+ * `$filter`…, the calendar tool as plain `filter`…: `prefix` is the tool's spelling.
+ */
 function odata(
-  params: Record<string, unknown>,
+  input: ToolInput,
+  prefix: "$" | "",
   strings: readonly string[],
-  skipName: string,
-  topName: string,
   defaultTop: number,
 ): Record<string, string | number | undefined> {
   const query: Record<string, string | number | undefined> = {};
-  for (const name of strings) query[name] = param(params, name, "string");
-  query.$skip = param(params, skipName, "number");
-  query.$top = param(params, topName, "number") ?? defaultTop;
+  for (const name of strings) query[`$${name}`] = input.string(`${prefix}${name}`);
+  query.$skip = input.number(`${prefix}skip`);
+  query.$top = input.number(`${prefix}top`) ?? defaultTop;
   return query;
 }
 
 /** A Graph event body from the flat parameters; only the ones given (so PATCH keeps the rest). */
-function eventBody(params: Record<string, unknown>): Record<string, unknown> {
+function eventBody(input: ToolInput): Record<string, unknown> {
   const body: Record<string, unknown> = {};
-  const subject = param(params, "subject", "string");
+  const subject = input.string("subject");
   if (subject !== undefined) body.subject = subject;
   for (const which of ["start", "end"] as const) {
-    const dateTime = param(params, `${which}_datetime`, "string");
+    const dateTime = input.string(`${which}_datetime`);
     if (dateTime !== undefined) {
-      body[which] = { dateTime, timeZone: param(params, `${which}_timezone`, "string") ?? "UTC" };
+      body[which] = { dateTime, timeZone: input.string(`${which}_timezone`) ?? "UTC" };
     }
   }
-  const required = stringList(params, "attendees_required");
-  const optional = stringList(params, "attendees_optional");
+  const required = input.list("attendees_required");
+  const optional = input.list("attendees_optional");
   if (required !== undefined || optional !== undefined) {
     body.attendees = [
       ...(required ?? []).map((address) => ({ emailAddress: { address }, type: "required" })),
       ...(optional ?? []).map((address) => ({ emailAddress: { address }, type: "optional" })),
     ];
   }
-  const content = param(params, "body_content", "string");
+  const content = input.string("body_content");
   if (content !== undefined) {
-    body.body = { contentType: param(params, "body_contentType", "string") ?? "text", content };
+    body.body = { contentType: input.string("body_contentType") ?? "text", content };
   }
-  const online = param(params, "isOnlineMeeting", "boolean");
+  const online = input.boolean("isOnlineMeeting");
   if (online !== undefined) body.isOnlineMeeting = online;
-  const location = param(params, "location", "string");
+  const location = input.string("location");
   if (location !== undefined) body.location = { displayName: location };
   return body;
 }

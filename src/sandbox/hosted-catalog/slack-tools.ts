@@ -1,18 +1,5 @@
-import type { HostedTool } from "../scalekit/index.js";
-import {
-  annotations,
-  boolean,
-  CREATE,
-  defineTools,
-  integer,
-  objectSchema,
-  type ProviderApi,
-  param,
-  READ,
-  requiredString,
-  string,
-  type ToolSpec,
-} from "./catalog-support.js";
+import { annotations, CREATE, READ, type ToolSpec } from "./catalog-support.js";
+import { boolean, integer, objectSchema, string, stringEnum } from "./json-schema.js";
 
 interface SlackMessage {
   ts: string;
@@ -29,7 +16,7 @@ interface SlackPage {
 const channel = string("Channel id (C…) or name, e.g. #team");
 const cursor = string("Cursor from a previous call's next_cursor");
 
-const specs: ToolSpec[] = [
+export const slackTools: ToolSpec[] = [
   {
     name: "slack_send_message",
     description: "Send a message to a Slack channel (by channel id or #name), optionally in a thread.",
@@ -42,13 +29,13 @@ const specs: ToolSpec[] = [
       ["channel", "text"],
     ),
     annotations: annotations("Send Slack message", CREATE),
-    async run({ accessToken, params }, api) {
-      const threadTs = param(params, "thread_ts", "string");
-      const result = (await api(accessToken, "/api/chat.postMessage", {
+    async run(input, api) {
+      const threadTs = input.string("thread_ts");
+      const result = (await api("/api/chat.postMessage", {
         method: "POST",
         body: {
-          channel: requiredString(params, "channel").replace(/^#/, ""),
-          text: requiredString(params, "text"),
+          channel: input.required("channel").replace(/^#/, ""),
+          text: input.required("text"),
           ...(threadTs && { thread_ts: threadTs }),
         },
       })) as { channel?: string; ts?: string };
@@ -65,13 +52,13 @@ const specs: ToolSpec[] = [
       exclude_archived: boolean("Leave out archived channels"),
     }),
     annotations: annotations("List Slack channels", READ),
-    async run({ accessToken, params }, api) {
-      const result = (await api(accessToken, "/api/conversations.list", {
+    async run(input, api) {
+      const result = (await api("/api/conversations.list", {
         query: {
-          limit: param(params, "limit", "number") ?? 100,
-          cursor: param(params, "cursor", "string"),
-          types: param(params, "types", "string"),
-          exclude_archived: param(params, "exclude_archived", "boolean"),
+          limit: input.number("limit") ?? 100,
+          cursor: input.string("cursor"),
+          types: input.string("types"),
+          exclude_archived: input.boolean("exclude_archived"),
         },
       })) as SlackPage & {
         channels?: {
@@ -112,14 +99,14 @@ const specs: ToolSpec[] = [
       ["channel"],
     ),
     annotations: annotations("Fetch conversation history", READ),
-    async run({ accessToken, params }, api) {
-      const result = (await api(accessToken, "/api/conversations.history", {
+    async run(input, api) {
+      const result = (await api("/api/conversations.history", {
         query: {
-          channel: requiredString(params, "channel"),
-          limit: param(params, "limit", "number") ?? 20,
-          cursor: param(params, "cursor", "string"),
-          oldest: param(params, "oldest", "string"),
-          latest: param(params, "latest", "string"),
+          channel: input.required("channel"),
+          limit: input.number("limit") ?? 20,
+          cursor: input.string("cursor"),
+          oldest: input.string("oldest"),
+          latest: input.string("latest"),
         },
       })) as SlackPage & { messages?: SlackMessage[]; has_more?: boolean };
       return {
@@ -144,20 +131,20 @@ const specs: ToolSpec[] = [
         query: string("Search query"),
         count: integer("Results per page (1-100)", 1, 100),
         page: integer("Page number, from 1", 1),
-        sort: { type: "string", enum: ["timestamp", "score"], description: "Sort field" },
-        sort_dir: { type: "string", enum: ["asc", "desc"], description: "Sort direction (default desc)" },
+        sort: stringEnum(["timestamp", "score"], "Sort field"),
+        sort_dir: stringEnum(["asc", "desc"], "Sort direction (default desc)"),
       },
       ["query"],
     ),
     annotations: annotations("Search Slack messages", READ),
-    async run({ accessToken, params }, api) {
-      const result = (await api(accessToken, "/api/search.messages", {
+    async run(input, api) {
+      const result = (await api("/api/search.messages", {
         query: {
-          query: requiredString(params, "query"),
-          count: param(params, "count", "number"),
-          page: param(params, "page", "number"),
-          sort: param(params, "sort", "string"),
-          sort_dir: param(params, "sort_dir", "string"),
+          query: input.required("query"),
+          count: input.number("count"),
+          page: input.number("page"),
+          sort: input.string("sort"),
+          sort_dir: input.string("sort_dir"),
         },
       })) as {
         messages?: {
@@ -191,9 +178,9 @@ const specs: ToolSpec[] = [
     description: "List the members of the user's Slack workspace.",
     input: objectSchema({ limit: integer("Users per page (1-1000)", 1, 1000), cursor }),
     annotations: annotations("List Slack users", READ),
-    async run({ accessToken, params }, api) {
-      const result = (await api(accessToken, "/api/users.list", {
-        query: { limit: param(params, "limit", "number"), cursor: param(params, "cursor", "string") },
+    async run(input, api) {
+      const result = (await api("/api/users.list", {
+        query: { limit: input.number("limit"), cursor: input.string("cursor") },
       })) as SlackPage & {
         members?: {
           id: string;
@@ -219,10 +206,6 @@ const specs: ToolSpec[] = [
     },
   },
 ];
-
-export function slackTools(connection: string, api: ProviderApi): HostedTool[] {
-  return defineTools(connection, "SLACK", api, specs);
-}
 
 function nextCursor(page: SlackPage): { next_cursor?: string } {
   const next = page.response_metadata?.next_cursor;
