@@ -3,6 +3,7 @@
  * weeks, relative to the emulator's clock, so "unread", "newer_than:3d" and "latest from Dana"
  * always mean something.
  */
+import { DAY, HOUR } from "../seed-support.js";
 
 /** The sandbox account's own address; every seeded mailbox belongs to it. */
 export const GMAIL_SANDBOX_ADDRESS = "you@example.com";
@@ -36,16 +37,28 @@ export interface SeedMail {
   labels: string[];
 }
 
-const MINUTE = 1;
-const HOUR = 60 * MINUTE;
-const DAY = 24 * HOUR;
-
 const DANA = "Dana Whitfield <dana@acme-corp.com>";
 const SAM = "Sam Rivera <sam@example.com>";
 const PRIYA = "Priya Natarajan <priya@example.com>";
+const LEO = "Leo Martins <leo@example.com>";
+const MARCUS = "Marcus Lee <marcus@acme-corp.com>";
 const BILLING = "Northwind Cloud Billing <billing@northwindcloud.com>";
 const NEWSLETTER = "The Weekly Stack <newsletter@weeklystack.dev>";
 const GITHUB = "Jamie Park <notifications@github.com>";
+const REPO = "acme/delegate <delegate@noreply.github.com>";
+
+/** Google sends an invitation's iCalendar both as a text/calendar alternative and as an attachment. */
+const ROADMAP_INVITE_ICS =
+  "BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nSUMMARY:Q3 roadmap review\nORGANIZER:mailto:priya@example.com\nEND:VEVENT\nEND:VCALENDAR";
+
+type Defaulted = "thread" | "to" | "format";
+type MailFields = Omit<SeedMail, "key" | "minutesAgo" | "from" | Defaulted> &
+  Partial<Pick<SeedMail, Defaulted>>;
+
+/** Most seeded mail is received by the sandbox address, alone in its thread, with an HTML alternative. */
+function mail(key: string, minutesAgo: number, from: string, fields: MailFields): SeedMail {
+  return { key, thread: key, minutesAgo, from, to: GMAIL_SANDBOX_ADDRESS, format: "alternative", ...fields };
+}
 
 export function gmailSeed(now: Date): SeedMail[] {
   const dayLabel = (offsetDays: number) =>
@@ -60,254 +73,140 @@ export function gmailSeed(now: Date): SeedMail[] {
   const dueDate = dayLabel(11);
 
   return [
-    {
-      key: "offsite-agenda",
+    mail("offsite-agenda", 20 * DAY, "Lena Ortiz <lena@example.com>", {
       thread: "offsite",
-      minutesAgo: 20 * DAY,
-      from: "Lena Ortiz <lena@example.com>",
       to: GMAIL_SANDBOX_USER,
       subject: "Team offsite agenda (draft)",
-      format: "alternative",
       text: "Hi all,\n\nHere's a first pass at the offsite agenda. Day 1: retro on the H1 launches and a planning block for Q3. Day 2: hack morning, then the team dinner at Farmhouse Kitchen.\n\nPlease reply with anything you'd like added by the end of next week.\n\nLena",
       labels: ["INBOX"],
-    },
-    {
-      key: "invoice-paid",
-      thread: "invoice-paid",
-      minutesAgo: 18 * DAY + 3 * HOUR,
-      from: BILLING,
-      to: GMAIL_SANDBOX_ADDRESS,
+    }),
+    mail("invoice-paid", 18 * DAY + 3 * HOUR, BILLING, {
       subject: "Payment received for invoice INV-20931",
-      format: "alternative",
       text: "Thanks for your payment.\n\nInvoice INV-20931 for $1,284.00 (usage for last month) has been paid in full with the Visa ending in 4242.\n\nYou can download receipts any time from the Billing page of your Northwind Cloud console.\n\nNorthwind Cloud Billing",
       labels: ["INBOX", "CATEGORY_UPDATES"],
-    },
-    {
-      key: "security-alert",
-      thread: "security-alert",
-      minutesAgo: 15 * DAY + 7 * HOUR,
-      from: "Google <no-reply@accounts.google.com>",
-      to: GMAIL_SANDBOX_ADDRESS,
+    }),
+    mail("security-alert", 15 * DAY + 7 * HOUR, "Google <no-reply@accounts.google.com>", {
       subject: "Security alert",
-      format: "alternative",
       text: "A new sign-in on Mac\n\nWe noticed a new sign-in to your Google Account on a Mac device. If this was you, you don't need to do anything. If not, we'll help you secure your account.\n\nCheck activity: https://myaccount.google.com/notifications",
       labels: ["INBOX", "CATEGORY_UPDATES"],
-    },
-    {
-      key: "dana-intro-notes",
+    }),
+    mail("dana-intro-notes", 13 * DAY + 2 * HOUR, DANA, {
       thread: "dana-intro",
-      minutesAgo: 13 * DAY + 2 * HOUR,
-      from: DANA,
       to: GMAIL_SANDBOX_USER,
       subject: "Notes from our intro call",
       format: "plain",
       text: "Hi Alex,\n\nGreat speaking today. Quick recap:\n- Acme will pilot the integration with two regional teams starting next month.\n- You'll share the security questionnaire and SOC 2 report.\n- I'll send over our standard MSA so legal can start reviewing.\n\nTalk soon,\nDana\n\n--\nDana Whitfield | Partnerships, Acme Corp\n+1 (415) 555-0142",
       labels: ["INBOX"],
-    },
-    {
-      key: "recruiter",
-      thread: "recruiter",
-      minutesAgo: 10 * DAY + 5 * HOUR,
-      from: "Morgan Blake <morgan@talentbridge.io>",
-      to: GMAIL_SANDBOX_ADDRESS,
+    }),
+    mail("recruiter", 10 * DAY + 5 * HOUR, "Morgan Blake <morgan@talentbridge.io>", {
       subject: "Staff Engineer role at Lumen Health",
       format: "plain",
       text: "Hi Alex,\n\nI'm working with Lumen Health on a Staff Engineer role leading their platform team (remote, US). Given your background in distributed systems I thought it might be a fit. The range is $230-270k plus equity.\n\nWould you be open to a 20-minute chat next week?\n\nBest,\nMorgan Blake\nTalentBridge",
       labels: ["INBOX"],
-    },
-    {
-      key: "newsletter-141",
-      thread: "newsletter-141",
-      minutesAgo: 9 * DAY + 1 * HOUR,
-      from: NEWSLETTER,
-      to: GMAIL_SANDBOX_ADDRESS,
-      subject: "The Weekly Stack #141: Postgres 17 in production",
-      format: "html",
-      text: "",
-      html: newsletterHtml(141, "Postgres 17 in production", 3),
-      labels: ["INBOX", "CATEGORY_PROMOTIONS"],
-    },
-    {
-      key: "priya-spec",
+    }),
+    newsletter(141, "Postgres 17 in production", 3, 9 * DAY + 1 * HOUR, ["INBOX", "CATEGORY_PROMOTIONS"]),
+    mail("priya-spec", 8 * DAY + 4 * HOUR, PRIYA, {
       thread: "smart-reminders",
-      minutesAgo: 8 * DAY + 4 * HOUR,
-      from: PRIYA,
       to: GMAIL_SANDBOX_USER,
-      cc: "Leo Martins <leo@example.com>",
+      cc: LEO,
       subject: "Spec draft: smart reminders",
-      format: "alternative",
       text: "Hi Alex,\n\nHere's the first draft of the smart reminders spec: https://docs.example.com/d/smart-reminders\n\nOpen questions:\n1. Should reminders snooze across devices?\n2. What's our daily notification budget per user?\n3. Do we ship behind a flag for the beta cohort first?\n\nWould love your comments by Wednesday.\n\nPriya",
       labels: ["INBOX"],
-    },
-    {
-      key: "sent-priya-reply",
+    }),
+    mail("sent-priya-reply", 7 * DAY + 2 * HOUR, GMAIL_SANDBOX_USER, {
       thread: "smart-reminders",
-      minutesAgo: 7 * DAY + 2 * HOUR,
-      from: GMAIL_SANDBOX_USER,
       to: PRIYA,
-      cc: "Leo Martins <leo@example.com>",
+      cc: LEO,
       subject: "Re: Spec draft: smart reminders",
       format: "plain",
       text: "Hi Priya,\n\nLeft comments in the doc. My biggest concern is the notification budget: I'd cap it at 3 per day and let users raise it. Agree on the flag for the beta cohort.\n\nAlex",
       labels: ["SENT"],
-    },
-    {
-      key: "dana-redlines",
+    }),
+    mail("dana-redlines", 6 * DAY + 6 * HOUR, DANA, {
       thread: "acme-contract",
-      minutesAgo: 6 * DAY + 6 * HOUR,
-      from: DANA,
       to: GMAIL_SANDBOX_USER,
-      cc: "Marcus Lee <marcus@acme-corp.com>",
+      cc: MARCUS,
       subject: "Q3 vendor contract — redlines",
-      format: "alternative",
       text: "Hi Alex,\n\nLegal reviewed the MSA and has three redlines:\n1. Payment terms net 45 instead of net 30.\n2. Liability cap at 12 months of fees.\n3. Auto-renewal notice period of 60 days.\n\nCan you confirm by Friday whether these work on your side?\n\nThanks,\nDana",
       labels: ["INBOX", "IMPORTANT"],
-    },
-    {
-      key: "order-shipped",
-      thread: "order-shipped",
-      minutesAgo: 6 * DAY + 1 * HOUR,
-      from: "Packmule Shop <orders@packmule.example>",
-      to: GMAIL_SANDBOX_ADDRESS,
+    }),
+    mail("order-shipped", 6 * DAY + 1 * HOUR, "Packmule Shop <orders@packmule.example>", {
       subject: "Your order #PM-58213 has shipped",
-      format: "alternative",
       text: "Good news! Your order #PM-58213 (Trailhead 28L daypack, charcoal) is on its way.\n\nCarrier: UPS, tracking 1Z999AA10123456784. Estimated delivery: in 3-4 business days.\n\nTrack your package: https://packmule.example/orders/PM-58213",
       labels: ["INBOX", "CATEGORY_UPDATES"],
-    },
-    {
-      key: "sent-dana-reply",
+    }),
+    mail("sent-dana-reply", 5 * DAY + 3 * HOUR, GMAIL_SANDBOX_USER, {
       thread: "acme-contract",
-      minutesAgo: 5 * DAY + 3 * HOUR,
-      from: GMAIL_SANDBOX_USER,
       to: DANA,
-      cc: "Marcus Lee <marcus@acme-corp.com>",
+      cc: MARCUS,
       subject: "Re: Q3 vendor contract — redlines",
       format: "plain",
       text: "Hi Dana,\n\nNet 45 and the 60-day notice both work for us. On the liability cap, 12 months is fine as long as data breaches are carved out. Could legal send revised language?\n\nBest,\nAlex",
       labels: ["SENT"],
-    },
-    {
-      key: "coffee-promo",
-      thread: "coffee-promo",
-      minutesAgo: 4 * DAY + 9 * HOUR,
-      from: "Fieldnotes Coffee <hello@fieldnotes.coffee>",
-      to: GMAIL_SANDBOX_ADDRESS,
+    }),
+    mail("coffee-promo", 4 * DAY + 9 * HOUR, "Fieldnotes Coffee <hello@fieldnotes.coffee>", {
       subject: "20% off your next bag — this weekend only",
-      format: "alternative",
       text: "Our new Ethiopia Guji roast just landed: notes of blueberry, jasmine and dark chocolate.\n\nUse code WEEKEND20 for 20% off any bag through Sunday.\n\nShop now: https://fieldnotes.coffee/shop",
       labels: ["INBOX", "CATEGORY_PROMOTIONS"],
-    },
-    {
-      key: "invoice-ready",
-      thread: "invoice-ready",
-      minutesAgo: 3 * DAY + 2 * HOUR,
-      from: BILLING,
-      to: GMAIL_SANDBOX_ADDRESS,
+    }),
+    mail("invoice-ready", 3 * DAY + 2 * HOUR, BILLING, {
       subject: "Your Northwind Cloud invoice INV-21407 is ready",
-      format: "alternative",
       text: `Your invoice for last month is ready.\n\nInvoice: INV-21407\nAmount due: $1,412.50\nDue date: ${dueDate}\n\nThe amount will be charged automatically to the Visa ending in 4242 on the due date.\n\nView invoice: https://console.northwindcloud.com/billing/invoices/INV-21407`,
       labels: ["INBOX", "CATEGORY_UPDATES"],
-    },
-    {
-      key: "priya-spec-v2",
+    }),
+    mail("priya-spec-v2", 3 * DAY, PRIYA, {
       thread: "smart-reminders",
-      minutesAgo: 3 * DAY,
-      from: PRIYA,
       to: GMAIL_SANDBOX_USER,
-      cc: "Leo Martins <leo@example.com>",
+      cc: LEO,
       subject: "Re: Spec draft: smart reminders",
-      format: "alternative",
       text: "Thanks Alex! I took the 3-per-day cap and rewrote section 4 around it. v2 is in the same doc.\n\nI'd like to lock the spec at the roadmap review this week, so any last comments before then are welcome.\n\nPriya",
       labels: ["INBOX"],
-    },
-    {
-      key: "github-review",
+    }),
+    mail("github-review", 2 * DAY + 5 * HOUR, GITHUB, {
       thread: "github-482",
-      minutesAgo: 2 * DAY + 5 * HOUR,
-      from: GITHUB,
-      to: "acme/delegate <delegate@noreply.github.com>",
+      to: REPO,
       cc: `Review requested <review_requested@noreply.github.com>`,
       subject: "[acme/delegate] Add retry budget to sync worker (PR #482)",
-      format: "alternative",
       text: "@jpark requested your review on: acme/delegate#482 Add retry budget to sync worker.\n\nThe sync worker now stops retrying a provider after 5 failures per minute and backs off with jitter.\n\n-- \nReply to this email directly or view it on GitHub:\nhttps://github.com/acme/delegate/pull/482",
       labels: ["INBOX", "CATEGORY_UPDATES"],
-    },
-    {
-      key: "newsletter-142",
-      thread: "newsletter-142",
-      minutesAgo: 2 * DAY + 1 * HOUR,
-      from: NEWSLETTER,
-      to: GMAIL_SANDBOX_ADDRESS,
-      subject: "The Weekly Stack #142: The case for boring queues",
-      format: "html",
-      text: "",
-      html: newsletterHtml(142, "The case for boring queues", 14),
-      labels: ["INBOX", "UNREAD", "CATEGORY_PROMOTIONS"],
-    },
-    {
-      key: "sam-lunch",
+    }),
+    newsletter(142, "The case for boring queues", 14, 2 * DAY + 1 * HOUR, [
+      "INBOX",
+      "UNREAD",
+      "CATEGORY_PROMOTIONS",
+    ]),
+    mail("sam-lunch", 1 * DAY + 2 * HOUR, SAM, {
       thread: "lunch",
-      minutesAgo: 1 * DAY + 2 * HOUR,
-      from: SAM,
-      to: GMAIL_SANDBOX_ADDRESS,
       subject: "Lunch on Thursday?",
       format: "plain",
       text: "Hey!\n\nAre you free for lunch on Thursday? I was thinking noon at the new ramen place on 5th (Menya Hoshi). My treat, I owe you for the conference intro.\n\nSam",
       labels: ["INBOX", "UNREAD"],
-    },
-    {
-      key: "roadmap-invite",
-      thread: "roadmap-invite",
-      minutesAgo: 20 * HOUR,
-      from: PRIYA,
-      to: GMAIL_SANDBOX_ADDRESS,
+    }),
+    mail("roadmap-invite", 20 * HOUR, PRIYA, {
       subject: `Invitation: Q3 roadmap review @ ${meeting} 2pm - 3pm (PDT) (${GMAIL_SANDBOX_ADDRESS})`,
-      format: "alternative",
       text: `Q3 roadmap review\n\nWhen: ${meeting}, 2pm - 3pm (Pacific Time)\nWhere: Zoom, https://zoom.example.com/j/8841230099\nOrganizer: priya@example.com\nGuests: you@example.com, dana@acme-corp.com, leo@example.com\n\nAgenda: lock the smart reminders spec, Q3 priorities, staffing.\n\nReply for ${GMAIL_SANDBOX_ADDRESS}: Yes / No / Maybe\n\nInvitation from Google Calendar`,
-      calendar:
-        "BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nSUMMARY:Q3 roadmap review\nORGANIZER:mailto:priya@example.com\nEND:VEVENT\nEND:VCALENDAR",
-      attachments: [
-        {
-          filename: "invite.ics",
-          mimeType: "application/ics",
-          content:
-            "BEGIN:VCALENDAR\nMETHOD:REQUEST\nBEGIN:VEVENT\nSUMMARY:Q3 roadmap review\nORGANIZER:mailto:priya@example.com\nEND:VEVENT\nEND:VCALENDAR",
-        },
-      ],
+      calendar: ROADMAP_INVITE_ICS,
+      attachments: [{ filename: "invite.ics", mimeType: "application/ics", content: ROADMAP_INVITE_ICS }],
       labels: ["INBOX", "UNREAD", "IMPORTANT"],
-    },
-    {
-      key: "invoice-reminder",
-      thread: "invoice-reminder",
-      minutesAgo: 12 * HOUR,
-      from: BILLING,
-      to: GMAIL_SANDBOX_ADDRESS,
+    }),
+    mail("invoice-reminder", 12 * HOUR, BILLING, {
       subject: "Action needed: card on file expires before invoice INV-21407 is charged",
-      format: "alternative",
       text: `The Visa ending in 4242 expires before invoice INV-21407 ($1,412.50) is charged on ${dueDate}.\n\nPlease update your payment method to avoid a failed payment: https://console.northwindcloud.com/billing/payment-methods\n\nNorthwind Cloud Billing`,
       labels: ["INBOX", "UNREAD", "IMPORTANT", "CATEGORY_UPDATES"],
-    },
-    {
-      key: "github-merged",
+    }),
+    mail("github-merged", 5 * HOUR, GITHUB, {
       thread: "github-482",
-      minutesAgo: 5 * HOUR,
-      from: GITHUB,
-      to: "acme/delegate <delegate@noreply.github.com>",
+      to: REPO,
       cc: "Mention <mention@noreply.github.com>",
       subject: "Re: [acme/delegate] Add retry budget to sync worker (PR #482)",
-      format: "alternative",
       text: "Merged #482 into main.\n\n-- \nReply to this email directly or view it on GitHub:\nhttps://github.com/acme/delegate/pull/482#event-1290331",
       labels: ["INBOX", "UNREAD", "CATEGORY_UPDATES"],
-    },
-    {
-      key: "dana-redlines-v3",
+    }),
+    mail("dana-redlines-v3", 4 * HOUR, DANA, {
       thread: "acme-contract",
-      minutesAgo: 4 * HOUR,
-      from: DANA,
       to: GMAIL_SANDBOX_USER,
-      cc: "Marcus Lee <marcus@acme-corp.com>",
+      cc: MARCUS,
       subject: "Re: Q3 vendor contract — redlines",
-      format: "alternative",
       text: "Hi Alex,\n\nLegal agreed to the data-breach carve-out. The updated MSA (v3) is attached with all changes tracked. If it looks good, I'll send it for signature through DocuSign on Monday.\n\nCan we do a 15-minute call tomorrow to close out the last open point, the SLA credits?\n\nDana",
       attachments: [
         {
@@ -317,8 +216,25 @@ export function gmailSeed(now: Date): SeedMail[] {
         },
       ],
       labels: ["INBOX", "UNREAD", "IMPORTANT"],
-    },
+    }),
   ];
+}
+
+/** An issue of the HTML-only newsletter: its subject and body share the issue and headline. */
+function newsletter(
+  issue: number,
+  headline: string,
+  sections: number,
+  minutesAgo: number,
+  labels: string[],
+): SeedMail {
+  return mail(`newsletter-${issue}`, minutesAgo, NEWSLETTER, {
+    subject: `The Weekly Stack #${issue}: ${headline}`,
+    format: "html",
+    text: "",
+    html: newsletterHtml(issue, headline, sections),
+    labels,
+  });
 }
 
 const STORIES: readonly [string, string][] = [

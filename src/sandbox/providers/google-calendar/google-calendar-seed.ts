@@ -1,5 +1,4 @@
-import { createHash } from "node:crypto";
-import { localTime, localToday, shiftDate } from "../zoned-time.js";
+import { seedCalendar, seedDigest } from "../seed-support.js";
 
 /** A calendar time as the emulator stores it: an instant with its zone label, or an all-day date. */
 export type StoredTime = { kind: "timed"; at: number; timeZone: string } | { kind: "date"; date: string };
@@ -45,7 +44,7 @@ export interface CalendarSeedOptions {
 
 /** A Google-valid event id (base32hex characters) derived from a stable key. */
 export function seededEventId(identifier: string, key: string): string {
-  return createHash("sha256").update(`${identifier}\u0000${key}`).digest("hex").slice(0, 26);
+  return seedDigest(identifier, key, "hex").slice(0, 26);
 }
 
 /** `20250612T133000Z`, the suffix Google gives instances of a recurring event. */
@@ -56,6 +55,30 @@ function instanceSuffix(at: number): string {
     .replace(/\.\d{3}/, "");
 }
 
+type Response = StoredAttendee["responseStatus"];
+/** A guest, who has accepted unless a response is given. */
+type Guest = StoredPerson & { response?: Response };
+
+const DANA = { email: "dana@example.com", displayName: "Dana Whitfield" };
+const SAM = { email: "sam@example.com", displayName: "Sam Ortiz" };
+const LEE = { email: "lee@example.com", displayName: "Lee Park" };
+const PRIYA = { email: "priya@example.com", displayName: "Priya Raman" };
+const MORGAN = { email: "morgan@example.com", displayName: "Morgan Hale" };
+const ANA = { email: "ana@example.com", displayName: "Ana Sousa" };
+const TEAM: Guest[] = [DANA, SAM, { ...LEE, response: "tentative" }];
+
+interface EventSpec {
+  summary: string;
+  /** Without guests the event has no attendee list (not even its owner). */
+  guests?: Guest[];
+  location?: string;
+  description?: string;
+  hangoutLink?: string;
+  /** An instance of the series named by the key: the id is the series id plus the start. */
+  recurring?: boolean;
+  organizer?: StoredPerson;
+}
+
 /**
  * About fourteen events from three days ago to ten days ahead, relative to `now` in the user's zone:
  * a daily standup expanded into instances, a weekly sync, tomorrow's 1:1, lunch and check-in, an
@@ -63,56 +86,36 @@ function instanceSuffix(at: number): string {
  */
 export function seedCalendarEvents(options: CalendarSeedOptions): StoredCalendarEvent[] {
   const { now, timeZone, owner, identifier } = options;
-  const today = localToday(now, timeZone);
+  const calendar = seedCalendar(now, timeZone);
   const created = now.getTime() - 30 * 86_400_000;
   const events: StoredCalendarEvent[] = [];
 
-  const at = (dayOffset: number, hour: number, minute: number) =>
-    localTime(shiftDate(today, dayOffset), hour, minute, timeZone);
-
-  interface Spec {
-    key: string;
-    summary: string;
-    day: number;
-    start: [number, number];
-    minutes: number;
-    attendees?: [string, string, StoredAttendee["responseStatus"]][];
-    location?: string;
-    description?: string;
-    hangoutLink?: string;
-    recurring?: string;
-    organizer?: StoredPerson;
-  }
-
-  const add = (spec: Spec) => {
-    const start = at(spec.day, spec.start[0], spec.start[1]);
-    const baseId = seededEventId(identifier, spec.recurring ?? spec.key);
-    const id = spec.recurring ? `${baseId}_${instanceSuffix(start)}` : baseId;
-    const organizer = spec.organizer ?? owner;
+  /** Adds an event `minutes` long at `[hour, minute]`, `day` days from today. */
+  const add = (key: string, day: number, time: [number, number], minutes: number, spec: EventSpec) => {
+    const { start, end } = calendar.span(day, time, minutes);
+    const baseId = seededEventId(identifier, key);
+    const organizer = spec.organizer ? { ...spec.organizer } : owner;
+    const organizerFlag = (email: string) => (organizer.email === email ? { organizer: true } : {});
     const event: StoredCalendarEvent = {
-      id,
-      iCalUID: `${spec.recurring ? baseId : id}@google.com`,
+      id: spec.recurring ? `${baseId}_${instanceSuffix(start)}` : baseId,
+      iCalUID: `${baseId}@google.com`,
       summary: spec.summary,
       start: { kind: "timed", at: start, timeZone },
-      end: { kind: "timed", at: start + spec.minutes * 60_000, timeZone },
+      end: { kind: "timed", at: end, timeZone },
       attendees: [],
       organizer,
       created,
       updated: created,
       sequence: 0,
     };
-    if (spec.attendees) {
+    if (spec.guests) {
       event.attendees = [
-        {
-          email: owner.email,
-          responseStatus: "accepted",
-          ...(organizer.email === owner.email ? { organizer: true } : {}),
-        },
-        ...spec.attendees.map(([email, displayName, responseStatus]) => ({
+        { email: owner.email, responseStatus: "accepted", ...organizerFlag(owner.email) },
+        ...spec.guests.map(({ email, displayName, response }) => ({
           email,
           displayName,
-          responseStatus,
-          ...(organizer.email === email ? { organizer: true } : {}),
+          responseStatus: response ?? "accepted",
+          ...organizerFlag(email),
         })),
       ];
     }
@@ -123,130 +126,76 @@ export function seedCalendarEvents(options: CalendarSeedOptions): StoredCalendar
     events.push(event);
   };
 
-  const team: [string, string, StoredAttendee["responseStatus"]][] = [
-    ["dana@example.com", "Dana Whitfield", "accepted"],
-    ["sam@example.com", "Sam Ortiz", "accepted"],
-    ["lee@example.com", "Lee Park", "tentative"],
-  ];
   for (const day of [-1, 0, 1, 2]) {
-    add({
-      key: `standup-${day}`,
-      recurring: "standup",
+    add("standup", day, [9, 30], 15, {
+      recurring: true,
       summary: "Standup",
-      day,
-      start: [9, 30],
-      minutes: 15,
-      attendees: team,
+      guests: TEAM,
       hangoutLink: "https://meet.google.com/xqd-kvnw-pty",
       description: "Daily standup: yesterday, today, blockers. Keep it to 15 minutes.",
     });
   }
-  add({
-    key: "coffee-priya",
+  add("coffee-priya", -3, [8, 30], 45, {
     summary: "Coffee with Priya",
-    day: -3,
-    start: [8, 30],
-    minutes: 45,
-    attendees: [["priya@example.com", "Priya Raman", "accepted"]],
+    guests: [PRIYA],
     location: "Blue Bottle Coffee, 66 Mint St",
   });
-  add({
-    key: "quarterly-planning",
+  add("quarterly-planning", -1, [13, 0], 120, {
     summary: "Quarterly planning",
-    day: -1,
-    start: [13, 0],
-    minutes: 120,
-    attendees: [...team, ["morgan@example.com", "Morgan Hale", "accepted"]],
+    guests: [...TEAM, MORGAN],
     location: "Room 4.2 (Everest)",
     description:
       "Agenda:\n1. Review last quarter's goals and what slipped\n2. Draft objectives for next quarter\n3. Staffing and hiring asks\n4. Risks and dependencies on the platform team\n\nPre-read: https://docs.example.com/planning/q3-draft — please add comments before the meeting so we can spend the time on decisions rather than reading.\n\nJoin by phone: +1 415-555-0139, PIN 482 913#",
   });
-  add({
-    key: "design-review",
+  add("design-review", 0, [15, 0], 60, {
     summary: "Design review: onboarding flow",
-    day: 0,
-    start: [15, 0],
-    minutes: 60,
-    attendees: [
-      ["lee@example.com", "Lee Park", "accepted"],
-      ["ana@example.com", "Ana Sousa", "needsAction"],
-    ],
+    guests: [LEE, { ...ANA, response: "needsAction" }],
     description: "Walk through the new onboarding screens.\nMeet: https://meet.google.com/rfa-ywbc-mzk",
     hangoutLink: "https://meet.google.com/rfa-ywbc-mzk",
   });
-  add({
-    key: "one-on-one-dana",
+  add("one-on-one-dana", 1, [11, 0], 30, {
     summary: "1:1 with Dana",
-    day: 1,
-    start: [11, 0],
-    minutes: 30,
-    attendees: [["dana@example.com", "Dana Whitfield", "accepted"]],
+    guests: [DANA],
     description:
       "Weekly 1:1. Topics: promotion packet, on-call load.\nJoin with Google Meet: https://meet.google.com/hvb-fmzr-kdu",
     hangoutLink: "https://meet.google.com/hvb-fmzr-kdu",
   });
-  add({
-    // Not Sam: the demo's "schedule lunch with sam@… tomorrow" then "move my lunch with Sam" must find one event.
-    key: "lunch-ana",
+  // Not Sam: the demo's "schedule lunch with sam@… tomorrow" then "move my lunch with Sam" must find one event.
+  add("lunch-ana", 1, [12, 30], 60, {
     summary: "Lunch with Ana",
-    day: 1,
-    start: [12, 30],
-    minutes: 60,
-    attendees: [["ana@example.com", "Ana Sousa", "accepted"]],
+    guests: [ANA],
     location: "Tartine Manufactory, 595 Alabama St, San Francisco",
   });
-  add({
-    key: "atlas-checkin",
+  add("atlas-checkin", 1, [15, 0], 45, {
     summary: "Project Atlas check-in",
-    day: 1,
-    start: [15, 0],
-    minutes: 45,
-    attendees: [
-      ["morgan@example.com", "Morgan Hale", "accepted"],
-      ["lee@example.com", "Lee Park", "accepted"],
-    ],
-    organizer: { email: "morgan@example.com", displayName: "Morgan Hale" },
+    guests: [MORGAN, LEE],
+    organizer: MORGAN,
     description: "Status of Atlas milestones; demo of the sync prototype.",
   });
-  add({
-    key: "dentist",
+  add("dentist", 2, [16, 0], 60, {
     summary: "Dentist appointment",
-    day: 2,
-    start: [16, 0],
-    minutes: 60,
     location: "Bright Smile Dental, 220 Montgomery St",
   });
   for (const day of [3, 10]) {
-    add({
-      key: `product-sync-${day}`,
-      recurring: "product-sync",
+    add("product-sync", day, [14, 0], 60, {
+      recurring: true,
       summary: "Product sync",
-      day,
-      start: [14, 0],
-      minutes: 60,
-      attendees: [
-        ["ana@example.com", "Ana Sousa", "accepted"],
-        ["morgan@example.com", "Morgan Hale", "accepted"],
-      ],
+      guests: [ANA, MORGAN],
       hangoutLink: "https://meet.google.com/pzt-aqwe-nfs",
     });
   }
-  add({
-    key: "flight-nyc",
+  add("flight-nyc", 5, [7, 0], 330, {
     summary: "Flight to New York (UA 1532)",
-    day: 5,
-    start: [7, 0],
-    minutes: 330,
     location: "SFO Terminal 3",
     description: "Confirmation ABC123. Seat 14C.",
   });
-  const holiday = shiftDate(today, 8);
+  const holidayId = seededEventId(identifier, "company-holiday");
   events.push({
-    id: seededEventId(identifier, "company-holiday"),
-    iCalUID: `${seededEventId(identifier, "company-holiday")}@google.com`,
+    id: holidayId,
+    iCalUID: `${holidayId}@google.com`,
     summary: "Company holiday",
-    start: { kind: "date", date: holiday },
-    end: { kind: "date", date: shiftDate(holiday, 1) },
+    start: { kind: "date", date: calendar.date(8) },
+    end: { kind: "date", date: calendar.date(9) },
     attendees: [],
     organizer: owner,
     transparency: "transparent",

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { localTime, localToday, shiftDate } from "../zoned-time.js";
+import { DAY, HOUR, seedCalendar, seedDigest } from "../seed-support.js";
 
 export interface GraphPerson {
   name?: string;
@@ -53,8 +53,7 @@ export interface StoredOutlookEvent {
 
 /** A Graph-looking item id (base64url with Exchange's prefix), stable per user and key. */
 export function graphId(identifier: string, key: string): string {
-  const digest = createHash("sha256").update(`${identifier}\u0000${key}`).digest("base64url");
-  return `AAMkAGI2${digest}AAA=`;
+  return `AAMkAGI2${seedDigest(identifier, key, "base64url")}AAA=`;
 }
 
 export function teamsJoinUrl(seed: string): string {
@@ -68,6 +67,16 @@ const JORDAN = { name: "Jordan Patel", address: "jordan.patel@contoso.com" };
 const PRIYA = { name: "Priya Nair", address: "priya.nair@fabrikam.com" };
 const IT = { name: "IT Service Desk", address: "itservicedesk@contoso.com" };
 const HR = { name: "Contoso HR", address: "hr@contoso.com" };
+const FACILITIES = { name: "Contoso Facilities", address: "facilities@contoso.com" };
+const FINANCE = { name: "Contoso Finance", address: "finance@contoso.com" };
+const TEAMS = { name: "Microsoft Teams", address: "noreply@email.teams.microsoft.com" };
+const SAM = { name: "Sam Rivera", address: "sam.rivera@adatum.com" };
+
+type MessageFields = Pick<StoredMessage, "subject" | "body"> &
+  Partial<Pick<StoredMessage, "conversationId" | "to" | "cc" | "isRead" | "importance" | "hasAttachments">>;
+
+/** Attendees are given as people: each is a required guest who has accepted. */
+type EventFields = Partial<Omit<StoredOutlookEvent, "attendees">> & { attendees?: GraphPerson[] };
 
 export interface OutlookSeedOptions {
   now: Date;
@@ -79,132 +88,92 @@ export interface OutlookSeedOptions {
 /** Twelve work mails from the last eight days (five unread) in a Contoso mailbox. */
 export function seedMessages(options: OutlookSeedOptions): StoredMessage[] {
   const { now, owner, identifier } = options;
-  const ago = (minutes: number) => now.getTime() - minutes * 60_000;
   const conversation = (key: string) =>
     graphId(identifier, `conversation:${key}`).replace("AAMkAGI2", "AAQkAGI2");
+  /** An inbox message to the owner alone, read, its own conversation. */
   const message = (
     key: string,
-    fields: Omit<
-      StoredMessage,
-      "id" | "conversationId" | "folder" | "cc" | "bcc" | "to" | "importance" | "hasAttachments"
-    > &
-      Partial<Pick<StoredMessage, "cc" | "to" | "importance" | "hasAttachments" | "conversationId">>,
+    minutesAgo: number,
+    from: GraphPerson,
+    fields: MessageFields,
   ): StoredMessage => ({
     id: graphId(identifier, `message:${key}`),
-    conversationId: fields.conversationId ?? conversation(key),
+    conversationId: conversation(key),
     folder: "inbox",
+    from,
     to: [owner],
     cc: [],
     bcc: [],
+    received: now.getTime() - minutesAgo * 60_000,
+    isRead: true,
     importance: "normal",
     hasAttachments: false,
+    // The HTML bodies are whole documents, the others plain text.
+    bodyType: fields.body.startsWith("<html>") ? "html" : "text",
     ...fields,
   });
   const hiring = conversation("hiring-plan");
   return [
-    message("roadmap", {
+    message("roadmap", 45, MORGAN, {
       subject: "Q3 roadmap review: slides for Thursday",
-      from: MORGAN,
-      received: ago(45),
       isRead: false,
-      bodyType: "html",
       body: `<html><head><style>p{margin:0}</style></head><body><p>Hi,</p><p>Could you send me your three roadmap slides by <b>Wednesday noon</b>? I'd like to do a dry run before Thursday's review with the leadership team.</p><p>Template: <a href="https://contoso.sharepoint.com/sites/pm/roadmap-q3.pptx">Q3 roadmap deck</a></p><p>Thanks,<br>Morgan</p></body></html>`,
     }),
-    message("password", {
+    message("password", 3 * HOUR, IT, {
       subject: "Action required: your password expires in 3 days",
-      from: IT,
-      received: ago(3 * 60),
       isRead: false,
       importance: "high",
-      bodyType: "html",
       body: `<html><body><p>Your Contoso account password expires in <b>3 days</b>.</p><p>Change it at <a href="https://passwordreset.microsoftonline.com">https://passwordreset.microsoftonline.com</a> &ndash; you'll need your authenticator app.</p><p>&mdash; IT Service Desk, ext. 4357</p></body></html>`,
     }),
-    message("northwind", {
+    message("northwind", 5 * HOUR, JORDAN, {
       subject: "Northwind outage: customer escalation",
-      from: JORDAN,
-      cc: [MORGAN],
-      received: ago(5 * 60),
       isRead: false,
+      cc: [MORGAN],
       importance: "high",
-      bodyType: "html",
       body: `<html><body><p>Northwind Traders reported that order sync has been failing since 06:10 UTC. Their CTO escalated to our account team.</p><ul><li>Impact: ~1,200 orders delayed</li><li>Workaround: manual CSV import</li><li>Next update: 2 hours</li></ul><p>Can you join the review tomorrow at 2pm? Invite is on your calendar.</p><p>Jordan</p></body></html>`,
     }),
-    message("teams-added", {
+    message("teams-added", 5 * HOUR + 20, TEAMS, {
       subject: "You have been added to the team 'Northwind Response'",
-      from: { name: "Microsoft Teams", address: "noreply@email.teams.microsoft.com" },
-      received: ago(5 * 60 + 20),
-      isRead: true,
-      bodyType: "html",
       body: `<html><body><p>Jordan Patel added you to the team <b>Northwind Response</b>.</p><p><a href="https://teams.microsoft.com/l/team/19%3anorthwind">Open Microsoft Teams</a></p></body></html>`,
     }),
-    message("fabrikam-quote", {
+    message("fabrikam-quote", 22 * HOUR, PRIYA, {
       subject: "Fabrikam renewal quote #FAB-2291",
-      from: PRIYA,
-      received: ago(22 * 60),
       isRead: false,
       hasAttachments: true,
-      bodyType: "html",
       body: `<html><head><style>table{border-collapse:collapse}</style></head><body><p>Hello,</p><p>Please find attached our renewal quote for the Fabrikam Analytics platform (150 seats).</p><table><tr><td>Annual licence</td><td>$84,000</td></tr><tr><td>Premium support</td><td>$12,600</td></tr><tr><td>Multi-year discount</td><td>-8%</td></tr></table><p>The quote is valid until the end of the month. Happy to walk you through it on our call.</p><p>Best regards,<br>Priya Nair<br>Account Executive, Fabrikam</p></body></html>`,
     }),
-    message("expenses", {
+    message("expenses", 26 * HOUR, ALEX, {
       subject: "Expense report approval needed",
-      from: ALEX,
-      received: ago(26 * 60),
-      isRead: true,
-      bodyType: "text",
       body: "Hi, could you approve my expense report ER-4471 (customer visit to Northwind, $1,284.50) in Concur when you get a chance? Thanks, Alex",
     }),
-    message("benefits", {
+    message("benefits", 2 * DAY, HR, {
       subject: "Benefits open enrollment closes Friday",
-      from: HR,
-      received: ago(2 * 24 * 60),
-      isRead: true,
-      bodyType: "html",
       body: `<html><body><p>Reminder: open enrollment for medical, dental and vision plans closes this <b>Friday at 5pm</b>. If you make no changes, your current elections roll over.</p><p><a href="https://hr.contoso.com/benefits">Review your benefits</a></p></body></html>`,
     }),
-    message("badges", {
+    message("badges", 2 * DAY + 90, FACILITIES, {
       subject: "Building 4 badge access changes on Monday",
-      from: { name: "Contoso Facilities", address: "facilities@contoso.com" },
-      received: ago(2 * 24 * 60 + 90),
-      isRead: true,
-      bodyType: "text",
       body: "Starting Monday, Building 4 side entrances require badge + PIN between 7pm and 7am. Main lobby access is unchanged.",
     }),
-    message("hiring-reply", {
+    message("hiring-reply", 3 * DAY, ALEX, {
       conversationId: hiring,
       subject: "RE: Hiring plan for H2",
-      from: ALEX,
       to: [MORGAN, owner],
-      received: ago(3 * 24 * 60),
-      isRead: true,
-      bodyType: "text",
       body: "Agree with two backend roles first. I can run the interview loop for the senior role.\n\n-----Original Message-----\nFrom: Morgan Lee\nSubject: Hiring plan for H2",
     }),
-    message("hiring", {
+    message("hiring", 4 * DAY, MORGAN, {
       conversationId: hiring,
       subject: "Hiring plan for H2",
-      from: MORGAN,
       to: [owner, ALEX],
-      received: ago(4 * 24 * 60),
-      isRead: true,
-      bodyType: "html",
       body: `<html><body><p>Team,</p><p>Finance approved four headcount for H2: two backend, one SRE, one designer. Let's agree on the order by Friday.</p><p>Morgan</p></body></html>`,
     }),
-    message("month-end", {
+    message("month-end", 6 * DAY, FINANCE, {
       subject: "Month-end close timeline",
-      from: { name: "Contoso Finance", address: "finance@contoso.com" },
-      received: ago(6 * 24 * 60),
-      isRead: true,
-      bodyType: "text",
       body: "Accruals are due on the 27th, purchase orders must be receipted by the 28th, and the books close on the 2nd business day.",
     }),
-    message("questionnaire", {
+    message("questionnaire", 8 * DAY, SAM, {
       subject: "Adatum security questionnaire: due next week",
-      from: { name: "Sam Rivera", address: "sam.rivera@adatum.com" },
-      received: ago(8 * 24 * 60),
       isRead: false,
       hasAttachments: true,
-      bodyType: "text",
       body: "Hi, as part of our vendor review, please complete the attached security questionnaire (SIG Lite) by next Friday. Sam Rivera, Adatum Procurement",
     }),
   ];
@@ -213,20 +182,12 @@ export function seedMessages(options: OutlookSeedOptions): StoredMessage[] {
 /** Ten events from yesterday to nine days ahead, three of them tomorrow, in the user's zone. */
 export function seedEvents(options: OutlookSeedOptions): StoredOutlookEvent[] {
   const { now, timeZone, owner, identifier } = options;
-  const today = localToday(now, timeZone);
+  const calendar = seedCalendar(now, timeZone);
   const created = now.getTime() - 14 * 86_400_000;
-  const at = (day: number, hour: number, minute = 0) =>
-    localTime(shiftDate(today, day), hour, minute, timeZone);
-  const event = (
-    key: string,
-    day: number,
-    [hour, minute]: [number, number],
-    minutes: number,
-    fields: Partial<Omit<StoredOutlookEvent, "attendees">> & { attendees?: GraphPerson[] },
-  ): StoredOutlookEvent => {
+  const event = (key: string, day: number, time: [number, number], minutes: number, fields: EventFields) => {
     const id = graphId(identifier, `event:${key}`);
     const organizer = fields.organizer ?? owner;
-    const start = at(day, hour, minute);
+    const { start, end } = calendar.span(day, time, minutes);
     const stored: StoredOutlookEvent = {
       id,
       iCalUId: `040000008200E00074C5B7101A82E008${createHash("sha256").update(id).digest("hex").slice(0, 40).toUpperCase()}`,
@@ -234,7 +195,7 @@ export function seedEvents(options: OutlookSeedOptions): StoredOutlookEvent[] {
       body: fields.body ?? "",
       bodyType: "html",
       start,
-      end: start + minutes * 60_000,
+      end,
       timeZone,
       attendees: [
         ...(organizer.address === owner.address
@@ -255,16 +216,15 @@ export function seedEvents(options: OutlookSeedOptions): StoredOutlookEvent[] {
     if (stored.isOnlineMeeting) stored.joinUrl = teamsJoinUrl(id);
     return stored;
   };
-  const offsiteDay = shiftDate(today, 9);
   const offsite = event("offsite", 9, [0, 0], 24 * 60, {
     subject: "Team offsite",
     location: "Lakeside Lodge, Redmond",
     attendees: [MORGAN, ALEX, JORDAN],
     body: "<p>Full-day planning offsite. Bus leaves the main campus at 8:15.</p>",
   });
-  offsite.allDay = { startDate: offsiteDay, endDate: shiftDate(offsiteDay, 1) };
-  offsite.start = localTime(offsiteDay, 0, 0, timeZone);
-  offsite.end = localTime(shiftDate(offsiteDay, 1), 0, 0, timeZone);
+  offsite.allDay = { startDate: calendar.date(9), endDate: calendar.date(10) };
+  offsite.start = calendar.at(9, 0, 0);
+  offsite.end = calendar.at(10, 0, 0);
   return [
     event("interview", -1, [10, 0], 60, {
       subject: "Interview: Senior Backend Engineer",
