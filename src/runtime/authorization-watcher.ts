@@ -194,7 +194,9 @@ export class AuthorizationWatcher {
   /** Checks the waits that are due, within the budget, the longest overdue first. */
   async #checkDue(): Promise<void> {
     const { store, now, auth, leaseMs } = this.#options;
-    if (this.#budget.available() === 0) return;
+    // One call stays for the event feed: it answers for every waiting thread at once.
+    const keep = this.#feed.usable ? 1 : 0;
+    if (this.#budget.available() <= keep) return;
     const start = now();
     const due = await store.listDue(start, start - leaseMs, DUE_PAGE);
     if (due.length === 0) return;
@@ -218,7 +220,7 @@ export class AuthorizationWatcher {
     for (const [connection, identifiers] of users) {
       if (!this.#scans.worthScanning(connection, identifiers.size)) continue;
       try {
-        await this.#scans.scan(connection, this.#budget);
+        await this.#scans.scan(connection, this.#budget, keep);
       } catch (error) {
         this.#options.logger.warn({ connection, error: errorMessage(error) }, "authorization poll failed");
       }
@@ -233,7 +235,7 @@ export class AuthorizationWatcher {
       let known = this.#known(first.identifier, connections, start);
       const unknown = connections.filter((connection) => !known.has(connection));
       if (unknown.length > 0) {
-        if (!this.#budget.spend()) {
+        if (!this.#budget.spend(keep)) {
           // Out of budget: these keep their place in the queue for the next round.
           for (const item of items) schedule.push({ key: item.key, at: item.nextCheckAt ?? start });
           continue;

@@ -40,11 +40,11 @@ export class ConnectionScans {
     return this.#running.has(connection) || pages === undefined || pages < users;
   }
 
-  /** Scans (or goes on scanning) `connection` while the budget lasts. */
-  async scan(connection: string, budget: PollBudget): Promise<void> {
+  /** Scans (or goes on scanning) `connection` while the budget lasts, leaving it `keep` calls. */
+  async scan(connection: string, budget: PollBudget, keep = 0): Promise<void> {
     const scan = this.#running.get(connection) ?? { token: "", startedAt: this.#now(), listed: new Map() };
     this.#running.set(connection, scan);
-    while (budget.spend()) {
+    while (budget.spend(keep)) {
       let page: Awaited<ReturnType<CachedAgentAuth["scanConnection"]>>;
       try {
         page = await this.#auth.scanConnection(connection, scan.token);

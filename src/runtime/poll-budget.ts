@@ -21,10 +21,10 @@ export class PollBudget {
     return Math.floor(this.#tokens);
   }
 
-  /** Takes one call from the budget; false when none is left. */
-  spend(): boolean {
+  /** Takes one call from the budget, leaving `keep` calls for others; false when it cannot. */
+  spend(keep = 0): boolean {
     this.#refill();
-    if (this.#tokens < 1) return false;
+    if (this.#tokens < 1 + keep) return false;
     this.#tokens -= 1;
     return true;
   }
