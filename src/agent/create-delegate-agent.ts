@@ -94,6 +94,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
       });
   const enabled = options.connectors.map((connector) => connector.id);
   const marks = new ModelCallMarks();
+  const rendered = new Map<string, string>();
 
   const systemPrompt = createMiddleware({
     name: "DelegateSystemPrompt",
@@ -116,12 +117,20 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
         // Planning without statuses is fine; the gate still checks before any tool runs.
         logger.debug({ error: (error as Error).message }, "connection status unavailable for the prompt");
       }
-      const prompt = renderSystemPrompt(options.promptTemplate, {
-        now: now(),
-        timeZone: options.timeZone,
-        connectors: enabled,
-        ...(statuses ? { statuses } : {}),
-      });
+      // The prompt changes once a minute (its clock) or when a status does: render it only then.
+      const at = now();
+      const key = `${Math.floor(at.getTime() / 60_000)}|${statuses ? [...statuses.values()].join() : "?"}`;
+      let prompt = rendered.get(key);
+      if (prompt === undefined) {
+        prompt = renderSystemPrompt(options.promptTemplate, {
+          now: at,
+          timeZone: options.timeZone,
+          connectors: enabled,
+          ...(statuses ? { statuses } : {}),
+        });
+        if (rendered.size >= 64) rendered.clear();
+        rendered.set(key, prompt);
+      }
       return handler({
         ...request,
         systemMessage: new SystemMessage(prompt),
