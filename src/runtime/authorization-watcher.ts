@@ -302,7 +302,9 @@ export class AuthorizationWatcher {
       age < YOUNG_MS
         ? initialIntervalMs
         : Math.min(maxIntervalMs, initialIntervalMs * Math.max(backoff, 1) ** ((age - YOUNG_MS) / 1000));
-    const trusted = now - Math.max(this.#webhookAt, this.#feed.lastEventAt) < TRUST_MS;
+    // Feed events count only while the feed can be read: if it fails, polling takes over at once.
+    const feedAt = this.#feed.usable ? this.#feed.lastEventAt : Number.NEGATIVE_INFINITY;
+    const trusted = now - Math.max(this.#webhookAt, feedAt) < TRUST_MS;
     return trusted ? Math.max(safetyNetIntervalMs, base) : base;
   }
 

@@ -1,3 +1,4 @@
+import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AgentAuth } from "../../../src/auth/agent-auth.js";
 import { ScalekitAgentAuth } from "../../../src/auth/scalekit-agent-auth.js";
@@ -97,6 +98,41 @@ describe("the watcher at scale: a call budget, not a call per waiting thread", (
     await waitFor(() => users.every((user) => ended(user) >= 1), 30_000, "every turn to end");
     for (const user of users) expect(ended(user), user).toBe(1);
   }, 90_000);
+
+  it("polls instead when the event feed cannot be read", async () => {
+    const sandbox = await startSandbox({ timeZone: "UTC" });
+    cleanups.push(() => sandbox.close());
+    // An environment whose credentials may not read events.
+    sandbox.scalekit.failNext("ListEventsPaginated", 1_000, Code.PermissionDenied, "no access to events");
+    const events: RuntimeEvent[] = [];
+    const runtime = await createAgentRuntime({
+      model: new DemoChatModel({ timeZone: "UTC" }),
+      scalekit: sandbox.settings,
+      providerBaseUrls: sandbox.providerBaseUrls,
+      databaseUrl: ":memory:",
+      timeZone: "UTC",
+      poll: { initialIntervalMs: 100, maxIntervalMs: 200 },
+      onEvent: (event) => events.push(event),
+    });
+    cleanups.push(() => runtime.close());
+    await collect(
+      runtime.send({
+        userId: "nofeed",
+        threadId: "nofeed",
+        text: "show my unread email",
+        waitForAuthorization: false,
+      }),
+    );
+    await waitFor(
+      () => sandbox.scalekit.calls.count("ListEventsPaginated") > 0,
+      10_000,
+      "a read of the feed",
+    );
+    await sandbox.controls.approve({ userId: "nofeed" }, "gmail");
+    await waitFor(() => completed(events, "nofeed"), 10_000, "the resume");
+    // One failed read, then status look-ups: the feed is left alone for a while.
+    expect(sandbox.scalekit.calls.count("ListEventsPaginated")).toBe(1);
+  }, 60_000);
 
   it("covers every waiting thread with Scalekit's event feed", async () => {
     const { sandbox, events, users } = await waiting({ feed: true, scan: true, budgetPerSecond: 10 }, 30);
