@@ -230,9 +230,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
 }
 
 function terminalSettings(values: {
-  NO_COLOR?: string;
-  FORCE_COLOR?: string;
-  TERM?: string;
+  NO_COLOR?: string | undefined;
+  FORCE_COLOR?: string | undefined;
+  TERM?: string | undefined;
 }): TerminalSettings {
   const forced = values.FORCE_COLOR !== undefined && !["0", "false"].includes(values.FORCE_COLOR);
   const color = values.NO_COLOR ? "never" : forced ? "always" : "auto";

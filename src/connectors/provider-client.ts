@@ -44,7 +44,7 @@ export interface ProviderClientOptions {
   /** Secret. Sent only in the Authorization header; scrubbed from every error message. */
   accessToken: string;
   retry?: RetryPolicy;
-  interpretBody?: BodyInterpreter;
+  interpretBody?: BodyInterpreter | undefined;
   /**
    * The call changes something (send, create, delete): retry only failures that mean the provider
    * did not act (429, 502–504, refused connections), so nothing is done twice.
@@ -83,8 +83,8 @@ export class ProviderClient {
             accept: "application/json",
             ...(request.body === undefined ? {} : { "content-type": "application/json" }),
           },
-          body: request.body === undefined ? undefined : JSON.stringify(request.body),
-          signal: this.#options.signal,
+          body: request.body === undefined ? null : JSON.stringify(request.body),
+          signal: this.#options.signal ?? null,
         });
         const body = await readBody(response);
         const interpreted = this.#options.interpretBody?.(response.status, body);

@@ -251,8 +251,9 @@ describe.concurrent("delegate chat with piped input", () => {
         expect((await submitConsent(gmailUrl)).status).toBe(200);
         await cli.waitFor(GMAIL_TOOL_LINE);
         const sent = await cli.waitFor(/^you › what's on my calendar tomorrow$/m);
-        const [, calendarUrl] = (await cli.waitFor(LINK_LINE, { from: sent.index })) as RegExpMatchArray &
-          [string, string];
+        const [, calendarUrl] = (await cli.waitFor(LINK_LINE, {
+          from: sent.index ?? 0,
+        })) as RegExpMatchArray & [string, string];
         await cli.waitFor("Waiting for you to connect Google Calendar…");
         expect((await submitConsent(calendarUrl)).status).toBe(200);
         await cli.waitFor("✓ Google Calendar connected");

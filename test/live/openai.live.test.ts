@@ -11,7 +11,7 @@ if (!openai) console.log("live model tests skipped: set OPENAI_API_KEY (or OPENA
 
 describe.skipIf(!openai)("live: a real model on the sandbox", () => {
   it("calls the Gmail tool, waits for consent, and answers from the mailbox", async () => {
-    const env = await startSandboxRuntime({ model: openai });
+    const env = await startSandboxRuntime({ model: openai! });
     try {
       const events = await collect(
         env.runtime.send({ userId: "live-user", threadId: "live-1", text: "Show my unread email." }),

@@ -1,4 +1,4 @@
-import { type AIMessageChunk, HumanMessage, ToolMessage } from "@langchain/core/messages";
+import { type AIMessageChunk, HumanMessage, ToolMessage, type UsageMetadata } from "@langchain/core/messages";
 import { MemorySaver } from "@langchain/langgraph";
 import { ChatOpenAI } from "@langchain/openai";
 import { createAgent, tool } from "langchain";
@@ -145,10 +145,12 @@ describe("fake OpenAI server with the real ChatOpenAI", () => {
       configuration: { baseURL: server.url },
       streamUsage: true,
     });
-    let merged: AIMessageChunk | undefined;
-    for await (const chunk of await model.stream("a")) merged = merged ? merged.concat(chunk) : chunk;
+    const chunks: AIMessageChunk[] = [];
+    for await (const chunk of await model.stream("a")) chunks.push(chunk);
+    const merged = chunks.reduce((sum, chunk) => sum.concat(chunk));
     expect(server.requests[0]?.stream_options).toEqual({ include_usage: true });
-    expect(merged?.usage_metadata?.total_tokens).toBeGreaterThan(0);
+    // Under exactOptionalPropertyTypes the chunk type infers `never` here; the value is a UsageMetadata.
+    expect((merged.usage_metadata as UsageMetadata | undefined)?.total_tokens).toBeGreaterThan(0);
   });
 });
 

@@ -19,7 +19,7 @@ export interface ProviderServer {
   /** Answer the next `count` requests under `pathPrefix` with `response` (429, 500, 404…). */
   failNext(pathPrefix: string, count: number, response: ProviderHttpResponse): void;
   /** Every request the server received, newest last (method, path, status). */
-  requests: { method: string; path: string; status: number; identifier?: string }[];
+  requests: { method: string; path: string; status: number; identifier?: string | undefined }[];
   close(): Promise<void>;
 }
 

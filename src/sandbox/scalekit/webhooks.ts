@@ -22,7 +22,7 @@ export interface WebhookDelivery {
   body: string;
   headers: Record<string, string>;
   /** HTTP status of the receiver's answer (or the status a function receiver returned). */
-  status?: number;
+  status?: number | undefined;
   /** Why the delivery failed, if it did. */
   error?: string;
   at: Date;

@@ -5,7 +5,7 @@ export type StoredTime = { kind: "timed"; at: number; timeZone: string } | { kin
 
 export interface StoredAttendee {
   email: string;
-  displayName?: string;
+  displayName?: string | undefined;
   responseStatus: "needsAction" | "declined" | "tentative" | "accepted";
   organizer?: boolean;
 }
