@@ -130,8 +130,11 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
           // The person edited some calls: those run with the edited arguments.
           messages.push(
             new AIMessage({
-              ...last,
-              id: last.id,
+              ...(last.id ? { id: last.id } : {}),
+              ...(last.name ? { name: last.name } : {}),
+              ...(last.usage_metadata ? { usage_metadata: last.usage_metadata } : {}),
+              additional_kwargs: last.additional_kwargs,
+              response_metadata: last.response_metadata,
               content: last.content,
               tool_calls: last.tool_calls.map((call) => {
                 const outcome = result.outcomes.get(call.id ?? "");
@@ -166,10 +169,9 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       const identity = resolveIdentity(request.runtime.context);
       const binding = bindings.get(call.name);
       const started = Date.now();
-      const allowedBy = (request.state as { delegateAllowedBy?: Record<string, AllowedBy> })
-        .delegateAllowedBy?.[call.id ?? ""];
       const controls = runControls(request.runtime.context);
       const like: ToolCallLike = { id: call.id, name: call.name, args: call.args as Record<string, unknown> };
+      const allowedBy = allowedByOf(like, request.state, options);
       if (controls.cancelled.has(call.id ?? "")) {
         // This call waited for a reconnection that was cancelled: it must not run on replay.
         const outcome = controls.reason === "timeout" ? "timed_out" : "cancelled";

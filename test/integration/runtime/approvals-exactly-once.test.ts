@@ -7,6 +7,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ToolAuditRecord } from "../../../src/agent/authorization-middleware.js";
 import { createChatModel } from "../../../src/agent/model.js";
 import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
@@ -46,6 +47,7 @@ async function setUp() {
   });
   const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-approvals-")), "delegate.sqlite");
   const events: RuntimeEvent[] = [];
+  const audits: ToolAuditRecord[] = [];
   const open = async (): Promise<AgentRuntime> => {
     const runtime = await createAgentRuntime({
       model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
@@ -56,6 +58,7 @@ async function setUp() {
       timeZone: "UTC",
       poll: { initialIntervalMs: 20, maxIntervalMs: 50, backoff: 1.5 },
       onEvent: (event) => events.push(event),
+      onToolAudit: (record) => audits.push(record),
     });
     const stop = sandbox.deliverWebhooks((input) => runtime.handleWebhook(input));
     cleanups.push(async () => {
@@ -64,7 +67,7 @@ async function setUp() {
     });
     return runtime;
   };
-  return { sandbox, openai, events, open };
+  return { sandbox, openai, events, audits, open };
 }
 
 function sentTo(sandbox: Sandbox, address: string): number {
@@ -74,7 +77,10 @@ function sentTo(sandbox: Sandbox, address: string): number {
 }
 /** Mail sent to any of the batch's recipients. */
 const sentAny = (sandbox: Sandbox) =>
-  ["sam@example.com", "x@evil.example", "y@evil.example"].reduce((sum, address) => sum + sentTo(sandbox, address), 0);
+  ["sam@example.com", "x@evil.example", "y@evil.example"].reduce(
+    (sum, address) => sum + sentTo(sandbox, address),
+    0,
+  );
 function posts(sandbox: Sandbox): number {
   return sandbox.emulators.slack
     .inspect(USER.userId)
@@ -89,7 +95,7 @@ const required = (events: RuntimeEvent[]) =>
 
 describe("approvals and consent in one batch", () => {
   it("one interrupt lists both; approve one, reject another, consent in between: each runs once or never", async () => {
-    const { sandbox, events, open } = await setUp();
+    const { sandbox, events, audits, open } = await setUp();
     const runtime = await open();
     await collect(runtime.send({ ...THREAD, text: REQUEST, waitForAuthorization: false }));
     const [first] = required(events);
@@ -130,6 +136,19 @@ describe("approvals and consent in one batch", () => {
     expect(sentTo(sandbox, "x@evil.example")).toBe(1);
     expect(sentTo(sandbox, "y@evil.example")).toBe(0);
     expect(posts(sandbox)).toBe(1);
+    // The audit says who let each call run: the person named sam and #team (auto), approved x.
+    const byTarget = (target: string) =>
+      audits.filter((record) => record.outcome === "success" && calls(target).includes(record.toolCallId));
+    const calls = (target: string) =>
+      events.flatMap((event) =>
+        event.type === "tool-call" && JSON.stringify(event.args).includes(target) ? [event.toolCallId] : [],
+      );
+    expect(byTarget("sam@example.com").map((record) => record.allowedBy)).toEqual(["auto"]);
+    expect(byTarget("#team").map((record) => record.allowedBy)).toEqual(["auto"]);
+    expect(byTarget("x@evil.example").map((record) => record.allowedBy)).toEqual(["person"]);
+    expect(audits.find((record) => calls("y@evil.example").includes(record.toolCallId))?.outcome).toBe(
+      "declined",
+    );
     const results = events.filter((event) => event.type === "tool-result");
     expect(results).toHaveLength(4);
     expect(results.filter((event) => event.type === "tool-result" && event.status === "error")).toHaveLength(
