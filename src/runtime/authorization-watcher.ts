@@ -5,7 +5,7 @@ import type { Logger } from "../logger.js";
 import { ConnectionScans } from "./connection-scans.js";
 import { AccountEventFeed } from "./event-feed.js";
 import { PollBudget } from "./poll-budget.js";
-import type { CheckSchedule, PendingAuthorization, ThreadStore } from "./thread-store.js";
+import type { CheckSchedule, PendingAuthorization, ThreadStore, WaitReason } from "./thread-store.js";
 
 export interface PollSettings {
   /** How often a wait in its first minute is checked (when nothing faster tells). Default 500 ms. */
@@ -113,9 +113,9 @@ export class AuthorizationWatcher {
     this.#webhookAt = this.#options.now();
   }
 
-  /** When a wait that starts now is first checked. */
-  firstCheckAt(now: number): number {
-    return now + this.#interval(now, now);
+  /** When a wait that starts now (for `reason`) is first checked. */
+  firstCheckAt(now: number, reason?: WaitReason): number {
+    return now + this.#interval(now, now, reason);
   }
 
   async stop(): Promise<void> {
@@ -183,6 +183,10 @@ export class AuthorizationWatcher {
         if (item.connections.length === 0) continue;
         if (item.state !== "waiting" && (item.claimedAt ?? 0) >= at - leaseMs) continue;
         const known = auth.knownStatuses(item.identifier, item.connections, Number.NEGATIVE_INFINITY);
+        this.#options.logger.debug(
+          { userId: item.identity.userId, via: "event feed", statuses: statusNames(item.connections, known) },
+          "watcher: checked",
+        );
         const outcome = await this.#decide(item, known);
         // Something the feed did not settle (an account it did not mention): look it up soon.
         if (outcome === "unknown") soon.push({ key: item.key, at });
@@ -246,18 +250,22 @@ export class AuthorizationWatcher {
           this.#options.logger.warn({ error: errorMessage(error) }, "authorization poll failed");
           const at = now();
           for (const item of items)
-            schedule.push({ key: item.key, at: at + 2 * this.#interval(item.createdAt, at) });
+            schedule.push({ key: item.key, at: at + 2 * this.#interval(item.createdAt, at, item.reason) });
           continue;
         }
         known = this.#known(first.identifier, connections, start);
       }
+      this.#options.logger.debug(
+        { userId: first.identity.userId, threads: items.length, statuses: statusNames(connections, known) },
+        "watcher: checked",
+      );
       for (const item of items) {
         const outcome = await this.#decide(item, known);
         if (outcome !== "resumed") {
           const at = now();
           schedule.push({
             key: item.key,
-            at: Math.min(at + this.#interval(item.createdAt, at), item.deadlineAt),
+            at: Math.min(at + this.#interval(item.createdAt, at, item.reason), item.deadlineAt),
           });
         }
       }
@@ -284,6 +292,8 @@ export class AuthorizationWatcher {
   ): Promise<"resumed" | "waiting" | "unknown"> {
     const active = item.connections.filter((connection) => known.get(connection)?.status === "ACTIVE");
     if (active.length === item.connections.length) {
+      // A rejected token is checked against Scalekit's current one: a call of the budget.
+      if (item.reason === "token_rejected" && !this.#budget.spend()) return "waiting";
       let resumed: boolean | undefined;
       await this.#safe(async () => {
         resumed = await this.#options.onReady(item);
@@ -294,8 +304,11 @@ export class AuthorizationWatcher {
     return item.connections.every((connection) => known.has(connection)) ? "waiting" : "unknown";
   }
 
-  /** The gap before a wait's next check. */
-  #interval(createdAt: number, now: number): number {
+  /**
+   * The gap before a wait's next check. A rejected token waits for a new one, which a refresh can
+   * bring without any webhook or event: those waits never slow to the safety net.
+   */
+  #interval(createdAt: number, now: number, reason?: WaitReason): number {
     const { initialIntervalMs, maxIntervalMs, backoff, safetyNetIntervalMs } = this.#options.poll;
     const age = now - createdAt;
     const base =
@@ -304,7 +317,7 @@ export class AuthorizationWatcher {
         : Math.min(maxIntervalMs, initialIntervalMs * Math.max(backoff, 1) ** ((age - YOUNG_MS) / 1000));
     // Feed events count only while the feed can be read: if it fails, polling takes over at once.
     const feedAt = this.#feed.usable ? this.#feed.lastEventAt : Number.NEGATIVE_INFINITY;
-    const trusted = now - Math.max(this.#webhookAt, feedAt) < TRUST_MS;
+    const trusted = reason !== "token_rejected" && now - Math.max(this.#webhookAt, feedAt) < TRUST_MS;
     return trusted ? Math.max(safetyNetIntervalMs, base) : base;
   }
 
@@ -341,4 +354,14 @@ export class AuthorizationWatcher {
       this.#options.logger.error({ error: errorMessage(error) }, "resuming a thread failed");
     }
   }
+}
+
+/** What the watcher learned, for the debug log: statuses by connection, "unknown" when it did not. */
+function statusNames(
+  connections: readonly string[],
+  known: ReadonlyMap<string, ConnectionState>,
+): Record<string, string> {
+  return Object.fromEntries(
+    connections.map((connection) => [connection, known.get(connection)?.status ?? "unknown"]),
+  );
 }

@@ -93,7 +93,7 @@ export class DelegateRuntime implements AgentRuntime {
       timeoutMs: deps.timeoutMs,
       owner,
       afterRun: (key) => deps.history.afterRun(key),
-      firstCheckAt: (now) => this.#watcher.firstCheckAt(now),
+      firstCheckAt: (now, reason) => this.#watcher.firstCheckAt(now, reason),
       onWaiting: (key, fresh) => {
         if (fresh) this.#coordinator.forgetProgress(key);
         this.#watcher.wake();

@@ -28,7 +28,7 @@ export interface TurnRunnerOptions {
   /** Called when a run pauses (so the watcher looks soon); `fresh` for a new kind of request. */
   onWaiting: (key: string, fresh: boolean) => void;
   /** When the watcher first looks at a wait that starts at `now`. */
-  firstCheckAt?: (now: number) => number;
+  firstCheckAt?: (now: number, reason: PendingAuthorization["reason"]) => number;
   /** This process's claim owner id, to release a claim when a resume fails. */
   owner: string;
   /** After each run has written its outcome, before the events that end or pause the turn. */
@@ -123,7 +123,7 @@ export class TurnRunner {
         createdAt,
         deadlineAt,
         rejectedTokens,
-        nextCheckAt: this.#options.firstCheckAt?.(Date.now()) ?? Date.now(),
+        nextCheckAt: this.#options.firstCheckAt?.(Date.now(), first.reason) ?? Date.now(),
       });
       await this.#options.afterRun?.(key);
       logger.info(

@@ -103,7 +103,10 @@ describe.skipIf(!hasChromium).concurrent("consent in a real browser", () => {
       await page.goto(url);
       await Promise.all([page.waitForURL(url), page.getByRole("button", { name: "Deny" }).click()]);
       await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Access denied");
-      const polls = () => sandbox.scalekit.calls.count("ListConnectedAccounts");
+      // Status look-ups, or reads of Scalekit's event feed (which cover every wait).
+      const polls = () =>
+        sandbox.scalekit.calls.count("ListConnectedAccounts") +
+        sandbox.scalekit.calls.count("ListEventsPaginated");
       const before = polls();
       await waitUntil(cli, () => polls() >= before + 3, "three status polls after the denial");
       expect(sandbox.controls.status({ userId: "sam" }, "slack")).not.toBe("ACTIVE");

@@ -26,7 +26,9 @@ async function withSandbox(run: (sandbox: Sandbox) => Promise<void>): Promise<vo
   }
 }
 
-const polls = (sandbox: Sandbox) => sandbox.scalekit.calls.count("ListConnectedAccounts");
+/** The watcher's looks: status look-ups, or reads of Scalekit's event feed (which cover every wait). */
+const polls = (sandbox: Sandbox) =>
+  sandbox.scalekit.calls.count("ListConnectedAccounts") + sandbox.scalekit.calls.count("ListEventsPaginated");
 
 describe.concurrent("delegate chat against a Scalekit in another process", () => {
   it("piped input that ends while waiting: the CLI keeps waiting, resumes after consent, and exits 0", () =>

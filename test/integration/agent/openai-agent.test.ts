@@ -83,12 +83,16 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
     expect(system).toContain("- Slack: connected");
     expect(system).toMatch(/- Gmail: not connected yet/);
     await env.sandbox.controls.approve({ userId: "planner" }, "gmail");
+    // The webhook tells the runtime; until then (or for the cache's short TTL without webhooks)
+    // the prompt may still say "not connected", and the gate looks again before asking.
+    await env.sandbox.scalekit.flushWebhooks();
     await collect(env.runtime.send({ userId: "planner", threadId: "t-plan", text: "hi" }));
     expect(String(openai.requests[1]?.messages[0]?.content)).toContain("- Gmail: connected");
   });
 
   it("two connections with a send: one interrupt lists both, the send happens exactly once", async () => {
-    const { env } = await start();
+    // No webhooks: the watcher alone sees each consent, and keeps looking while Slack is missing.
+    const { env } = await start({}, false);
     openai.enqueue({
       toolCalls: [
         {
@@ -116,9 +120,13 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
         );
         // Two more status checks after Gmail's: the watcher looked again, saw Slack still
         // missing, and had every chance to run the send too early.
-        const checks = env.sandbox.scalekit.calls.count("ListConnectedAccounts");
+        // (A status look-up, or a read of Scalekit's event feed.)
+        const looks = () =>
+          env.sandbox.scalekit.calls.count("ListConnectedAccounts") +
+          env.sandbox.scalekit.calls.count("ListEventsPaginated");
+        const checks = looks();
         await waitFor(
-          () => env.sandbox.scalekit.calls.count("ListConnectedAccounts") >= checks + 2,
+          () => looks() >= checks + 2,
           5000,
           "two more status checks",
         );
