@@ -55,9 +55,10 @@ module.exports = {
     },
     {
       name: "one-scalekit-adapter",
-      comment: "Only the Scalekit adapter imports @scalekit-sdk/node (the sandbox may use its descriptors).",
+      comment:
+        "Only the Scalekit adapter (src/auth/scalekit/) imports @scalekit-sdk/node (the sandbox may use its descriptors).",
       severity: "error",
-      from: { path: "^src/", pathNot: "^src/(auth/scalekit-agent-auth\\.ts$|sandbox/)" },
+      from: { path: "^src/", pathNot: "^src/(auth/scalekit/|sandbox/)" },
       to: { path: "@scalekit-sdk/node" },
     },
     {

@@ -1,6 +1,6 @@
 /** Status and credential look-ups: the port straight to Scalekit vs the cache in front of it. */
 import { CachedAgentAuth } from "../src/auth/cached-agent-auth.js";
-import { ScalekitAgentAuth } from "../src/auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth } from "../src/auth/scalekit/scalekit-agent-auth.js";
 import { createAgentRuntime } from "../src/runtime/agent-runtime.js";
 import { DemoChatModel, startSandbox } from "../src/sandbox/index.js";
 import { type Bench, percentile, ratio, round, time } from "./report.js";

@@ -10,7 +10,7 @@ import { createAgent, createMiddleware, HumanMessage } from "langchain";
 import { createDelegateAgent } from "../src/agent/create-delegate-agent.js";
 import { loadPromptTemplate } from "../src/agent/system-prompt.js";
 import { CachedAgentAuth } from "../src/auth/cached-agent-auth.js";
-import { ScalekitAgentAuth } from "../src/auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth } from "../src/auth/scalekit/scalekit-agent-auth.js";
 import { buildConnectorTools } from "../src/connectors/build-tools.js";
 import { ALL_CONNECTORS } from "../src/connectors/index.js";
 import { connectionNames } from "../src/connectors/registry.js";

@@ -12,7 +12,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import Database from "better-sqlite3";
 import type { AgentAuth } from "../src/auth/agent-auth.js";
-import { ScalekitAgentAuth } from "../src/auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth } from "../src/auth/scalekit/scalekit-agent-auth.js";
 import { type AgentRuntime, createAgentRuntime } from "../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../src/runtime/events.js";
 import { DemoChatModel } from "../src/sandbox/index.js";

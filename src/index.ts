@@ -39,7 +39,7 @@ export {
   ScalekitAgentAuth,
   type ScalekitSettings,
   verifyScalekitWebhook,
-} from "./auth/scalekit-agent-auth.js";
+} from "./auth/scalekit/scalekit-agent-auth.js";
 export { loadVerificationKey } from "./auth/verification-key.js";
 export type { VerificationRefusal } from "./auth/verification-state.js";
 export { type DelegateConfig, loadConfig } from "./config/env-config.js";

@@ -3,7 +3,7 @@ import { resolveModel } from "../agent/model.js";
 import { loadPromptTemplate } from "../agent/system-prompt.js";
 import { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import type { Identity } from "../auth/identity.js";
-import { ScalekitAgentAuth } from "../auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth } from "../auth/scalekit/scalekit-agent-auth.js";
 import { listCatalog } from "../connectors/catalog.js";
 import { ALL_CONNECTORS } from "../connectors/index.js";
 import { connectionNames as resolveConnectionNames } from "../connectors/registry.js";

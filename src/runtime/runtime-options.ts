@@ -1,4 +1,4 @@
-import type { ScalekitSettings } from "../auth/scalekit-agent-auth.js";
+import type { ScalekitSettings } from "../auth/scalekit/scalekit-agent-auth.js";
 import { CONNECTOR_IDS, type ConnectorId } from "../connectors/registry.js";
 import { DelegateError } from "../errors.js";
 import type { AgentRuntimeOptions } from "./runtime-types.js";

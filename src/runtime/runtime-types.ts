@@ -12,7 +12,7 @@ import type { OpenAIModelSettings } from "../agent/model.js";
 import type { AccountStatus, AgentAuth, AuthorizationLink } from "../auth/agent-auth.js";
 import type { CacheOptions } from "../auth/cached-agent-auth.js";
 import type { Identity } from "../auth/identity.js";
-import type { ScalekitSettings } from "../auth/scalekit-agent-auth.js";
+import type { ScalekitSettings } from "../auth/scalekit/scalekit-agent-auth.js";
 import type { RetryPolicy } from "../connectors/provider-client.js";
 import type { ConnectorId } from "../connectors/registry.js";
 import type { Logger } from "../logger.js";

@@ -1,5 +1,5 @@
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
-import { verifyScalekitWebhook } from "../auth/scalekit-agent-auth.js";
+import { verifyScalekitWebhook } from "../auth/scalekit/scalekit-agent-auth.js";
 import type { Logger } from "../logger.js";
 
 /** Scalekit webhooks are small JSON envelopes; anything larger is refused unread. */

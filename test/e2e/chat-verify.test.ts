@@ -7,7 +7,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ScalekitAgentAuth } from "../../src/auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth } from "../../src/auth/scalekit/scalekit-agent-auth.js";
 import { VerificationStateSigner } from "../../src/auth/verification-state.js";
 import { gmailSeed } from "../../src/sandbox/providers/gmail/gmail-seed.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";

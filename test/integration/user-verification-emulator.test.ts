@@ -4,7 +4,7 @@
  * form-action to the redirect a form post follows), and a verify URL that is not http(s) is refused.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ScalekitAgentAuth } from "../../src/auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth } from "../../src/auth/scalekit/scalekit-agent-auth.js";
 import { isDelegateError } from "../../src/errors.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
 import { consentRedirect } from "../helpers/user-verification.js";

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { ScalekitAgentAuth } from "../../src/auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth } from "../../src/auth/scalekit/scalekit-agent-auth.js";
 import { loadConfig } from "../../src/config/env-config.js";
 
 const config = loadConfig(process.env);

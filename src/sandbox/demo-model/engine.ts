@@ -13,7 +13,6 @@ export interface DemoToolCall {
   args: Record<string, unknown>;
 }
 
-
 /** The field Delegate fences third-party text in (see the connectors' results). */
 const UNFENCE = "untrusted_text";
 /** One reply of the demo model: a text, and tool calls when it acts. */

@@ -1,4 +1,4 @@
-import { type ConnectorStatus, statusName } from "./account-status.js";
+import { statusName } from "./account-status.js";
 import type { AccountEvent } from "./account-store.js";
 
 export type { AccountEvent };

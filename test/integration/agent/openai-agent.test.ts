@@ -125,11 +125,7 @@ describe("the agent with the real ChatOpenAI against an OpenAI-compatible server
           env.sandbox.scalekit.calls.count("ListConnectedAccounts") +
           env.sandbox.scalekit.calls.count("ListEventsPaginated");
         const checks = looks();
-        await waitFor(
-          () => looks() >= checks + 2,
-          5000,
-          "two more status checks",
-        );
+        await waitFor(() => looks() >= checks + 2, 5000, "two more status checks");
         expect(
           env.sandbox.emulators.gmail
             .inspect("bob")

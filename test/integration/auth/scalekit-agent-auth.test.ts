@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CachedAgentAuth } from "../../../src/auth/cached-agent-auth.js";
-import { ScalekitAgentAuth } from "../../../src/auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth } from "../../../src/auth/scalekit/scalekit-agent-auth.js";
 import { isDelegateError } from "../../../src/errors.js";
 import { type ScalekitEmulator, startScalekitEmulator } from "../../../src/sandbox/scalekit/index.js";
 

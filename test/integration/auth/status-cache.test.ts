@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CachedAgentAuth } from "../../../src/auth/cached-agent-auth.js";
-import { ScalekitAgentAuth } from "../../../src/auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth } from "../../../src/auth/scalekit/scalekit-agent-auth.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
 import { collect, ofType, startSandboxRuntime } from "../../helpers/sandbox-runtime.js";
 

@@ -1,7 +1,7 @@
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import type { AgentAuth } from "../../../src/auth/agent-auth.js";
-import { ScalekitAgentAuth } from "../../../src/auth/scalekit-agent-auth.js";
+import { ScalekitAgentAuth } from "../../../src/auth/scalekit/scalekit-agent-auth.js";
 import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
 import { DemoChatModel } from "../../../src/sandbox/index.js";

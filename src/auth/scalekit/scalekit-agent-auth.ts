@@ -1,24 +1,18 @@
 /**
- * The Scalekit adapter of the AgentAuth port: the only module that imports
- * `@scalekit-sdk/node`. It converts the SDK's numeric statuses and protobuf timestamps into
+ * The Scalekit adapter of the AgentAuth port (this folder is the only code that imports
+ * `@scalekit-sdk/node`). It converts the SDK's numeric statuses and protobuf timestamps into
  * plain values and its exceptions (and the raw AxiosError of a wrong secret) into DelegateErrors.
  */
 
-import { createRequire } from "node:module";
 import { create } from "@bufbuild/protobuf";
 import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
-import { Code } from "@connectrpc/connect";
 import type { ScalekitClient } from "@scalekit-sdk/node";
-import {
-  ConnectorStatus,
-  CreateConnectedAccountSchema,
-} from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
-import { DelegateError, errorMessage, presentableDetail } from "../errors.js";
+import { CreateConnectedAccountSchema } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
+import { DelegateError } from "../../errors.js";
 import type {
   AccountEvent,
   AccountEventPage,
   AccountPage,
-  AccountStatus,
   AgentAuth,
   AuthorizationLink,
   ConnectionState,
@@ -28,8 +22,17 @@ import type {
   HostedToolDefinition,
   LinkOptions,
   VerifiedUser,
-} from "./agent-auth.js";
-import { type Identity, scalekitIdentifier } from "./identity.js";
+} from "../agent-auth.js";
+import { type Identity, scalekitIdentifier } from "../identity.js";
+import {
+  authorizationRequired,
+  grpcStatus,
+  isNotFound,
+  mapScalekitError,
+  verificationRefused,
+} from "./scalekit-errors.js";
+import { sdk } from "./scalekit-sdk.js";
+import { ACCOUNT_EVENT_TYPES, STATUS_BY_NAME, statusName, toHostedTool } from "./scalekit-wire.js";
 
 export interface ScalekitSettings {
   environmentUrl: string;
@@ -45,51 +48,6 @@ export interface ScalekitSettings {
    * Scalekit organization and user ids and your environment checks them.
    */
   identityFields?: boolean;
-}
-
-const STATUS_NAMES: Readonly<Record<number, AccountStatus>> = {
-  [ConnectorStatus.ACTIVE]: "ACTIVE",
-  [ConnectorStatus.EXPIRED]: "EXPIRED",
-  [ConnectorStatus.PENDING_AUTH]: "PENDING_AUTH",
-  [ConnectorStatus.PENDING_VERIFICATION]: "PENDING_VERIFICATION",
-  [ConnectorStatus.DISCONNECTED]: "DISCONNECTED",
-};
-
-/** Statuses as webhooks and the event feed spell them. */
-const STATUS_BY_NAME = new Map<string, AccountStatus>(
-  Object.values(STATUS_NAMES).map((name) => [name, name]),
-);
-
-/**
- * The connected-account events that can change whether a waiting thread may go on, and the link
- * event every new wait causes (which shows the feed is alive).
- */
-const ACCOUNT_EVENT_TYPES = [
-  "connected_account.created",
-  "connected_account.magic_link_generated",
-  "connected_account.updated",
-  "connected_account.status_updated",
-  "connected_account.deleted",
-  "connected_account.oauth_succeeded",
-  "connected_account.token_refresh_succeeded",
-];
-
-function statusName(status: number): AccountStatus {
-  // UNSPECIFIED is treated as needing authorization: only an explicit ACTIVE lets a tool run.
-  return STATUS_NAMES[status] ?? "PENDING_AUTH";
-}
-
-type ScalekitSdk = typeof import("@scalekit-sdk/node");
-let loadedSdk: ScalekitSdk | undefined;
-
-/**
- * The SDK, loaded when first needed: its entry loads axios, jose and every client, a good part
- * of a cold start, and nothing before a person's first request needs it. It is CommonJS, so
- * `require` gives the very module an `import` would.
- */
-function sdk(): ScalekitSdk {
-  loadedSdk ??= createRequire(import.meta.url)("@scalekit-sdk/node") as ScalekitSdk;
-  return loadedSdk;
 }
 
 export class ScalekitAgentAuth implements AgentAuth {
@@ -387,154 +345,4 @@ export function verifyScalekitWebhook(
   } catch {
     return false;
   }
-}
-
-function authorizationRequired(connection: string, status: AccountStatus): DelegateError {
-  return new DelegateError(
-    "AUTHORIZATION_REQUIRED",
-    `The ${connection} account is not connected (status ${status}).`,
-    {
-      details: { connection, status },
-    },
-  );
-}
-
-/** Scalekit refused a user verification (see `VerificationRefusal` in verification-state.ts). */
-function verificationRefused(reason: "not_found" | "identifier_mismatch"): DelegateError {
-  const message =
-    reason === "not_found"
-      ? "Scalekit knows no pending authorization for this verification (it was already used, or it lapsed)."
-      : "This authorization was completed for a different user, so it was not accepted.";
-  return new DelegateError("VERIFICATION_REFUSED", message, { details: { reason } });
-}
-
-function grpcStatus(error: unknown): number | undefined {
-  const value = (error as { grpcStatus?: unknown }).grpcStatus;
-  return typeof value === "number" ? value : undefined;
-}
-
-function isNotFound(error: unknown): boolean {
-  return grpcStatus(error) === 5;
-}
-
-interface MapContext {
-  action: string;
-  connection?: string | undefined;
-  host: string;
-}
-
-/**
- * Scalekit failure → DelegateError. Tool errors are checked first: a tool-level Unauthenticated
- * means the provider token was rejected (re-authorize), while a plain Unauthenticated means our
- * own client credentials are wrong.
- */
-export function mapScalekitError(error: unknown, context: MapContext): DelegateError {
-  if (DelegateError.isInstance(error)) return error;
-  const details: Record<string, unknown> = { action: context.action };
-  if (context.connection) details.connection = context.connection;
-  const axios = error as { isAxiosError?: boolean; response?: { status?: number }; code?: string };
-  if (axios.isAxiosError) {
-    const status = axios.response?.status;
-    if (status === 401 || status === 400 || status === 403) {
-      return new DelegateError(
-        "SCALEKIT_CREDENTIALS_INVALID",
-        `Scalekit at ${context.host} rejected Delegate's client credentials (HTTP ${status}). Check SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET in your .env against Dashboard → Developers → API credentials.`,
-        { details: { ...details, status } },
-      );
-    }
-    return new DelegateError(
-      "SCALEKIT_UNAVAILABLE",
-      `Scalekit at ${context.host} could not be reached to ${context.action}${axios.code ? ` (${axios.code})` : ""}. Check SCALEKIT_ENV_URL and your network, then try again.`,
-      { details },
-    );
-  }
-  if (sdk().isToolException(error)) {
-    details.toolErrorCode = error.toolErrorCode;
-    details.executionId = error.executionId;
-    // The tool's own words reach the model only when they read like a message (a 4xx's "channel
-    // not found", not a provider's 500 body); all of it stays in `cause` for the log.
-    const cause = new Error(`Scalekit tool error ${error.toolErrorCode}: ${error.toolErrorMessage}`);
-    if (grpcStatus(error) === 16) {
-      return new DelegateError(
-        "PROVIDER_TOKEN_REJECTED",
-        `The provider rejected the ${context.connection ?? ""} account's token; it needs to be reconnected.`,
-        { details, cause },
-      );
-    }
-    const detail = presentableDetail(error.toolErrorMessage);
-    return new DelegateError(
-      "TOOL_FAILED",
-      detail
-        ? `The tool failed: ${detail}.`
-        : `The tool failed (${error.toolErrorCode || grpcStatusName(grpcStatus(error))}). Check the arguments, or try again in a moment.`,
-      { details: { ...details, grpcStatus: grpcStatus(error) }, cause },
-    );
-  }
-  const code = grpcStatus(error);
-  // Scalekit's message is for the log (`cause`); people get the status and what to do.
-  const cause = new Error(errorMessage(error));
-  const status = grpcStatusName(code);
-  switch (code) {
-    case 16:
-      return new DelegateError(
-        "SCALEKIT_CREDENTIALS_INVALID",
-        `Scalekit at ${context.host} did not accept Delegate's credentials. Check SCALEKIT_CLIENT_ID and SCALEKIT_CLIENT_SECRET.`,
-        { details, cause },
-      );
-    case 5:
-      if (context.connection) {
-        return new DelegateError(
-          "CONNECTION_NOT_CONFIGURED",
-          `Scalekit has no connection named "${context.connection}". Create it in Dashboard → AgentKit → Connections, or map the connector to your connection name with DELEGATE_CONNECTIONS (e.g. google-calendar=my-gcal).`,
-          { details, cause },
-        );
-      }
-      return new DelegateError(
-        "SCALEKIT_ERROR",
-        `Scalekit could not ${context.action}: not found (${status}).`,
-        { details, cause },
-      );
-    case 14:
-    case 4:
-    case 1:
-      return new DelegateError(
-        "SCALEKIT_UNAVAILABLE",
-        `Scalekit at ${context.host} is unavailable; it could not ${context.action} after retrying (${status}). Try again in a moment.`,
-        { details, cause },
-      );
-    default:
-      return new DelegateError(
-        "SCALEKIT_ERROR",
-        `Scalekit could not ${context.action} (${status}). Try again in a moment; if it keeps failing, check the connection in the Scalekit dashboard.`,
-        { details: { ...details, grpcStatus: code }, cause },
-      );
-  }
-}
-
-/** `Internal`, `Unavailable`…: the gRPC status by name, for messages. */
-function grpcStatusName(code: number | undefined): string {
-  if (code === undefined) return "no gRPC status";
-  const name = (Code as unknown as Record<number, string>)[code];
-  return name ? `gRPC ${name}` : `gRPC status ${code}`;
-}
-
-function toHostedTool(definition: unknown, connection: string): HostedToolDefinition | undefined {
-  if (typeof definition !== "object" || definition === null) return undefined;
-  const record = definition as Record<string, unknown>;
-  if (typeof record.name !== "string") return undefined;
-  const schema = record.input_schema;
-  const annotations = record.annotations as Record<string, unknown> | undefined;
-  return {
-    name: record.name,
-    description: typeof record.description === "string" ? record.description : record.name,
-    connection,
-    inputSchema:
-      typeof schema === "object" && schema !== null
-        ? (schema as Record<string, unknown>)
-        : { type: "object", properties: {} },
-    ...(typeof annotations?.read_only_hint === "boolean" ? { readOnly: annotations.read_only_hint } : {}),
-    ...(typeof annotations?.destructive_hint === "boolean"
-      ? { destructive: annotations.destructive_hint }
-      : {}),
-  };
 }
