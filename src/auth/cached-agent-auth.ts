@@ -13,6 +13,7 @@ import type {
   VerifiedUser,
 } from "./agent-auth.js";
 import { type Identity, scalekitIdentifier } from "./identity.js";
+import { LookupLedger, type Stamp } from "./lookup-ledger.js";
 
 export interface CacheOptions {
   /** How long an ACTIVE status is trusted. Default 60 s. */
@@ -50,13 +51,6 @@ interface StatusEntry extends Entry<ConnectionState> {
   fetchedAt: number;
 }
 
-interface Flight {
-  promise: Promise<unknown>;
-  /** Sequence number and wall time at which the call began. */
-  seq: number;
-  at: number;
-}
-
 /**
  * A cache in front of any AgentAuth, so the warm path of a user makes no Scalekit call at all,
  * whatever the mix of connected and unconnected accounts: ACTIVE statuses live a minute, other
@@ -76,11 +70,7 @@ export class CachedAgentAuth implements AgentAuth {
   readonly #credentials = new Map<string, Entry<Credentials>>();
   /** Per user and connection, per link scope (a thread's links are never handed to another). */
   readonly #links = new Map<string, Map<string, Entry<AuthorizationLink>>>();
-  readonly #inFlight = new Map<string, Flight>();
-  /** A counter that orders look-ups and invalidations. */
-  #seq = 0;
-  /** Per key, the sequence number of its latest invalidation. */
-  readonly #invalidated = new Map<string, { seq: number; at: number }>();
+  readonly #ledger: LookupLedger;
 
   constructor(inner: AgentAuth, options: CacheOptions = {}) {
     this.#inner = inner;
@@ -89,6 +79,7 @@ export class CachedAgentAuth implements AgentAuth {
     this.#credentialsMargin = options.credentialsMarginMs ?? 60_000;
     this.#linkMargin = options.linkMarginMs ?? 30_000;
     this.#now = options.now ?? Date.now;
+    this.#ledger = new LookupLedger(this.#now);
   }
 
   async getStatuses(
@@ -108,9 +99,10 @@ export class CachedAgentAuth implements AgentAuth {
     if (missing.length === 0) return result;
     missing.sort();
     const keys = missing.map((connection) => identifierKey(identifier, connection));
-    const flight = this.#join(
+    const flight = this.#ledger.join(
       `statuses:${identifier}:${missing.join(",")}`,
-      (candidate) => candidate.at >= since && keys.every((k) => !this.#invalidatedSince(k, candidate.seq)),
+      (candidate) =>
+        candidate.at >= since && keys.every((k) => !this.#ledger.invalidatedSince(k, candidate.seq)),
       () => this.#inner.getStatuses(identity, missing),
     );
     const fetched = (await flight.promise) as Map<string, ConnectionState>;
@@ -127,14 +119,8 @@ export class CachedAgentAuth implements AgentAuth {
    * answers the warm path at once, without a promise or a timer.
    */
   peekStatuses(identity: Identity, connections: readonly string[]): Map<string, ConnectionState> | undefined {
-    const identifier = scalekitIdentifier(identity);
-    const result = new Map<string, ConnectionState>();
-    for (const connection of connections) {
-      const cached = this.#status(identifierKey(identifier, connection), Number.NEGATIVE_INFINITY);
-      if (!cached) return undefined;
-      result.set(connection, cached);
-    }
-    return result;
+    const known = this.knownStatuses(scalekitIdentifier(identity), connections, Number.NEGATIVE_INFINITY);
+    return known.size === new Set(connections).size ? known : undefined;
   }
 
   /**
@@ -168,9 +154,9 @@ export class CachedAgentAuth implements AgentAuth {
     run: () => Promise<ConnectionState>,
   ): Promise<ConnectionState> {
     const cacheKey = key(identity, connection);
-    const flight = this.#join(
+    const flight = this.#ledger.join(
       `ensure:${cacheKey}`,
-      (candidate) => !this.#invalidatedSince(cacheKey, candidate.seq),
+      (candidate) => !this.#ledger.invalidatedSince(cacheKey, candidate.seq),
       run,
     );
     const state = (await flight.promise) as ConnectionState;
@@ -196,7 +182,7 @@ export class CachedAgentAuth implements AgentAuth {
   async scanConnection(connection: string, pageToken: string): Promise<AccountPage> {
     const list = this.#inner.listAccounts;
     if (!list) throw new Error("this AgentAuth cannot list a connection's accounts");
-    const flight = this.#start(() => list.call(this.#inner, connection, pageToken));
+    const flight = this.#ledger.start(() => list.call(this.#inner, connection, pageToken));
     const page = (await flight.promise) as AccountPage;
     for (const account of page.accounts) this.#remember(account.identifier, account.state, flight);
     return page;
@@ -234,8 +220,8 @@ export class CachedAgentAuth implements AgentAuth {
     const known = this.#statuses.get(cacheKey);
     if (known && known.fetchedAt > observedAt) return;
     // Invalidated after it was observed: something newer happened to the account.
-    if ((this.#invalidated.get(cacheKey)?.at ?? Number.NEGATIVE_INFINITY) >= observedAt) return;
-    this.#remember(identifier, state, { seq: ++this.#seq, at: observedAt });
+    if (this.#ledger.invalidatedAt(cacheKey) >= observedAt) return;
+    this.#remember(identifier, state, this.#ledger.stamp(observedAt));
   }
 
   async getAuthorizationLink(
@@ -248,7 +234,7 @@ export class CachedAgentAuth implements AgentAuth {
     const scopes = this.#links.get(cacheKey) ?? new Map<string, Entry<AuthorizationLink>>();
     const cached = this.#fresh(scopes, scope);
     if (cached) return cached;
-    const link = await this.#single(`link:${cacheKey}\u0000${scope}`, () =>
+    const link = await this.#ledger.single(`link:${cacheKey}\u0000${scope}`, () =>
       this.#inner.getAuthorizationLink(identity, connection, options),
     );
     const reuseUntil = options?.reuseUntil?.getTime() ?? Number.POSITIVE_INFINITY;
@@ -268,14 +254,7 @@ export class CachedAgentAuth implements AgentAuth {
     const verified = await this.#inner.verifyUser(authRequestId, identity);
     if (connection) {
       this.invalidate(identity, connection);
-      this.#remember(
-        scalekitIdentifier(identity),
-        { connection, status: "ACTIVE" },
-        {
-          seq: ++this.#seq,
-          at: this.#now(),
-        },
-      );
+      this.#remember(scalekitIdentifier(identity), { connection, status: "ACTIVE" }, this.#ledger.stamp());
     }
     return verified;
   }
@@ -285,13 +264,13 @@ export class CachedAgentAuth implements AgentAuth {
     const cached = this.#fresh(this.#credentials, cacheKey);
     if (cached) return cached;
     try {
-      const flight = this.#join(
+      const flight = this.#ledger.join(
         `credentials:${cacheKey}`,
-        (candidate) => !this.#invalidatedSince(cacheKey, candidate.seq),
+        (candidate) => !this.#ledger.invalidatedSince(cacheKey, candidate.seq),
         () => this.#inner.getCredentials(identity, connection),
       );
       const credentials = (await flight.promise) as Credentials;
-      if (!this.#invalidatedSince(cacheKey, flight.seq)) {
+      if (!this.#ledger.invalidatedSince(cacheKey, flight.seq)) {
         const expiresAt = credentials.expiresAt
           ? credentials.expiresAt.getTime() - this.#credentialsMargin
           : this.#now() + this.#statusTtl;
@@ -357,7 +336,7 @@ export class CachedAgentAuth implements AgentAuth {
   #forget(cacheKey: string): void {
     this.#statuses.delete(cacheKey);
     this.#credentials.delete(cacheKey);
-    this.#invalidated.set(cacheKey, { seq: ++this.#seq, at: this.#now() });
+    this.#ledger.invalidate(cacheKey);
   }
 
   /** Drops a cached link so the next request creates a fresh one. */
@@ -366,9 +345,9 @@ export class CachedAgentAuth implements AgentAuth {
   }
 
   /** Stores what a look-up that began at `at` found, unless the key was invalidated since. */
-  #remember(identifier: string, state: ConnectionState, from: { seq: number; at: number }): void {
+  #remember(identifier: string, state: ConnectionState, from: Stamp): void {
     const cacheKey = identifierKey(identifier, state.connection);
-    if (this.#invalidatedSince(cacheKey, from.seq)) return;
+    if (this.#ledger.invalidatedSince(cacheKey, from.seq)) return;
     this.#sweep();
     const active = state.status === "ACTIVE";
     this.#statuses.set(cacheKey, {
@@ -383,7 +362,7 @@ export class CachedAgentAuth implements AgentAuth {
 
   /** Drops expired entries once the maps grow, so users who never come back do not pile up. */
   #sweep(): void {
-    const size = this.#statuses.size + this.#credentials.size + this.#links.size + this.#invalidated.size;
+    const size = this.#statuses.size + this.#credentials.size + this.#links.size + this.#ledger.size;
     if (size < SWEEP_THRESHOLD) return;
     const now = this.#now();
     for (const map of [this.#statuses, this.#credentials, ...this.#links.values()] as Map<
@@ -394,7 +373,7 @@ export class CachedAgentAuth implements AgentAuth {
     }
     for (const [cacheKey, scopes] of this.#links) if (scopes.size === 0) this.#links.delete(cacheKey);
     // Invalidations only matter while a look-up that began before them may still be in flight.
-    if (this.#inFlight.size === 0) this.#invalidated.clear();
+    this.#ledger.prune();
   }
 
   #fresh<T>(map: Map<string, Entry<T>>, cacheKey: string): T | undefined {
@@ -413,31 +392,6 @@ export class CachedAgentAuth implements AgentAuth {
       return undefined;
     }
     return entry.value.status === "ACTIVE" || entry.fetchedAt >= since ? entry.value : undefined;
-  }
-
-  #invalidatedSince(cacheKey: string, seq: number): boolean {
-    return (this.#invalidated.get(cacheKey)?.seq ?? 0) > seq;
-  }
-
-  /** A call, numbered and timed when it begins. */
-  #start(run: () => Promise<unknown>): Flight {
-    return { promise: run(), seq: ++this.#seq, at: this.#now() };
-  }
-
-  /** Shares a call in flight when `fits` accepts it, else starts one (which later callers share). */
-  #join(flightKey: string, fits: (flight: Flight) => boolean, run: () => Promise<unknown>): Flight {
-    const existing = this.#inFlight.get(flightKey);
-    if (existing && fits(existing)) return existing;
-    const flight: Flight = { promise: Promise.resolve(), seq: ++this.#seq, at: this.#now() };
-    flight.promise = run().finally(() => {
-      if (this.#inFlight.get(flightKey) === flight) this.#inFlight.delete(flightKey);
-    });
-    this.#inFlight.set(flightKey, flight);
-    return flight;
-  }
-
-  #single<T>(flightKey: string, run: () => Promise<T>): Promise<T> {
-    return this.#join(flightKey, () => true, run).promise as Promise<T>;
   }
 }
 
