@@ -316,9 +316,12 @@ export class CachedAgentAuth implements AgentAuth {
     this.#forget(key(identity, connection));
   }
 
-  /** Forgets every connection of one user. */
+  /** Forgets everything known about one user: statuses, credentials and links, of every connection. */
   invalidateUser(identity: Identity): void {
-    this.invalidateIdentifierAll(scalekitIdentifier(identity));
+    const identifier = scalekitIdentifier(identity);
+    this.invalidateIdentifierAll(identifier);
+    const prefix = identifierKey(identifier, "");
+    for (const cacheKey of this.#links.keys()) if (cacheKey.startsWith(prefix)) this.#links.delete(cacheKey);
   }
 
   /** Like `invalidate`, for a Scalekit identifier (what webhooks carry). */

@@ -233,6 +233,8 @@ export class DelegateRuntime implements AgentRuntime {
   ): Promise<{ threads: number; disconnected: ConnectorId[] }> {
     const user = parseIdentity(identity);
     const threads = await this.#erasure.eraseUser(user);
+    // Nothing of an erased user stays in memory either: cached statuses, tokens and links.
+    this.#deps.auth.invalidateUser(user);
     const disconnected: ConnectorId[] = [];
     if (options.disconnect) {
       for (const connection of await this.listConnections(user)) {

@@ -9,8 +9,8 @@ import type { ThreadStore } from "./thread-store.js";
 export interface ResumedElsewhereOptions {
   store: ThreadStore;
   bus: EventBus;
-  coordinator: ResumeCoordinator;
-  graph: DelegateAgent["graph"];
+  coordinator: Pick<ResumeCoordinator, "isBusy">;
+  graph: Pick<DelegateAgent["graph"], "getState">;
   logger: Logger;
   intervalMs?: number;
 }
@@ -24,6 +24,7 @@ export class ResumedElsewhere {
   /** Threads this process saw pause for authorization (key → thread id), until their turn ends. */
   readonly #waiting = new Map<string, string>();
   #timer: NodeJS.Timeout | undefined;
+  #ticks = 0;
 
   constructor(options: ResumedElsewhereOptions) {
     this.#options = options;
@@ -31,6 +32,11 @@ export class ResumedElsewhere {
       if (event.type === "authorization-required") this.#waiting.set(key, event.threadId);
       if (event.type === "turn-end") this.#waiting.delete(key);
     });
+  }
+
+  /** How many threads it keeps an eye on. */
+  get size(): number {
+    return this.#waiting.size;
   }
 
   forget(key: string): void {
@@ -46,10 +52,17 @@ export class ResumedElsewhere {
     clearInterval(this.#timer);
   }
 
-  /** Ends the wait of threads whose turn another process finished (their row is gone). */
+  /**
+   * Ends the wait of threads whose turn another process finished (their row is gone). Threads
+   * nobody here streams are checked only every `UNWATCHED_EVERY` ticks, and dropped once gone,
+   * so a replica does not keep every thread that ever paused on it.
+   */
   async settle(): Promise<void> {
     const { store, bus, coordinator, logger } = this.#options;
-    const watched = [...this.#waiting].filter(([key]) => !coordinator.isBusy(key) && bus.hasListeners(key));
+    const all = ++this.#ticks % UNWATCHED_EVERY === 0;
+    const watched = [...this.#waiting].filter(
+      ([key]) => !coordinator.isBusy(key) && (all || bus.hasListeners(key)),
+    );
     if (watched.length === 0) return;
     // One query for all of them: thousands may wait with a stream open.
     let still: Set<string>;
@@ -61,6 +74,10 @@ export class ResumedElsewhere {
     }
     for (const [key, threadId] of watched) {
       if (still.has(key)) continue;
+      if (!bus.hasListeners(key)) {
+        this.#waiting.delete(key);
+        continue;
+      }
       try {
         if ((await store.getPending(key)) || coordinator.isBusy(key)) continue;
         await this.#finish(key, threadId);
@@ -80,3 +97,6 @@ export class ResumedElsewhere {
     bus.publish(key, { type: "turn-end", threadId, status: "completed", ...(text ? { text } : {}) });
   }
 }
+
+/** Every this many ticks, threads nobody streams here are checked too. */
+const UNWATCHED_EVERY = 15;

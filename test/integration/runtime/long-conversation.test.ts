@@ -267,6 +267,20 @@ describe("deleting threads", () => {
     expect(await env.runtime.deleteUserData(ALICE)).toEqual({ threads: 0, disconnected: [] });
   });
 
+  it("deleteUserData leaves nothing of the user in memory: the next turn fetches a token afresh", async () => {
+    const env = await sandboxRuntime();
+    await env.sandbox.controls.approve(ALICE, "gmail");
+    const tokens = () => env.sandbox.scalekit.calls.count("GetConnectedAccountAuth");
+    await collect(env.runtime.send({ ...ALICE, threadId: "one", text: "show my unread email" }));
+    const afterFirst = tokens();
+    // The token is cached: a second turn fetches none.
+    await collect(env.runtime.send({ ...ALICE, threadId: "one", text: "show my unread email" }));
+    expect(tokens()).toBe(afterFirst);
+    await env.runtime.deleteUserData(ALICE);
+    await collect(env.runtime.send({ ...ALICE, threadId: "one", text: "show my unread email" }));
+    expect(tokens()).toBeGreaterThan(afterFirst);
+  });
+
   it("retention deletes threads idle longer than the configured days", async () => {
     const file = databaseFile();
     const first = await sandboxRuntime({ databaseUrl: file });
