@@ -327,6 +327,21 @@ describe("createAgentRuntime on the sandbox", () => {
     expect(thread.messages.filter((m) => m.role === "user")).toHaveLength(1);
   });
 
+  it("refuses an empty message with INVALID_INPUT (not a configuration error), and the thread is not created", async () => {
+    env = await startSandboxRuntime();
+    const e = env;
+    for (const text of ["", "   \n"]) {
+      const error = await collect(e.runtime.send({ userId: "erin", threadId: "t-empty", text })).catch(
+        (err: unknown) => err,
+      );
+      expect(isDelegateError(error, "INVALID_INPUT"), String(error)).toBe(true);
+      expect((error as Error).message).toBe("The message text is empty.");
+    }
+    await expect(e.runtime.getThread({ userId: "erin", threadId: "t-empty" })).rejects.toMatchObject({
+      code: "THREAD_NOT_FOUND",
+    });
+  });
+
   it("times out a wait with error results and an authorization-expired event, leaving the thread usable", async () => {
     env = await startSandboxRuntime({ authorizationTimeoutMs: 300 });
     const e = env;

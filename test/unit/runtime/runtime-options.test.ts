@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { isDelegateError } from "../../../src/errors.js";
+import { type AgentRuntimeOptions, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
+
+const scalekit = { environmentUrl: "http://127.0.0.1:1", clientId: "skc_1", clientSecret: "canary-secret-1" };
+
+async function problemsOf(options: Partial<AgentRuntimeOptions>): Promise<string[]> {
+  const error = await createAgentRuntime(options as AgentRuntimeOptions).then(
+    () => undefined,
+    (err: unknown) => err,
+  );
+  expect(isDelegateError(error, "CONFIG_INVALID"), String(error)).toBe(true);
+  return (error as { details: { problems: string[] } }).details.problems;
+}
+
+describe("createAgentRuntime options", () => {
+  it("requires `model`: no offline demo assistant ships by omission", async () => {
+    const problems = await problemsOf({ scalekit });
+    expect(problems).toEqual([expect.stringMatching(/^`model` is required: pass a LangChain chat model/)]);
+  });
+
+  it("names every missing option at once and never echoes a secret", async () => {
+    const problems = await problemsOf({ scalekit: { ...scalekit, environmentUrl: "ftp://x" } });
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toMatch(/^`model` is required/);
+    expect(problems[1]).toMatch(/^`scalekit.environmentUrl` must be/);
+    expect(JSON.stringify(problems)).not.toContain("canary-secret-1");
+  });
+
+  it("rejects OpenAI settings without a model name", async () => {
+    const problems = await problemsOf({ scalekit, model: { apiKey: "canary-secret-2" } as never });
+    expect(problems).toEqual(['`model.model` must name the OpenAI model, e.g. { model: "gpt-4.1-mini" }.']);
+  });
+});
