@@ -1,6 +1,7 @@
 import { AIMessage, AIMessageChunk, type BaseMessage, ToolMessage } from "langchain";
 import { type AuthorizationInterrupt, isAuthorizationInterrupt } from "../agent/authorization-request.js";
 import { summarizeResult } from "../agent/result-summary.js";
+import { truncate } from "../text.js";
 import type { RuntimeEvent } from "./events.js";
 
 const PREVIEW_LIMIT = 400;
@@ -115,7 +116,7 @@ export class EventTranslator {
         toolCallId: message.tool_call_id,
         toolName: message.name ?? "",
         status: message.status === "error" ? "error" : "success",
-        preview: content.length > PREVIEW_LIMIT ? `${content.slice(0, PREVIEW_LIMIT)}…` : content,
+        preview: truncate(content, PREVIEW_LIMIT).text,
         summary: summarizeResult(content, message.status === "error"),
       });
     }

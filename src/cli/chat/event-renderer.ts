@@ -5,6 +5,7 @@ import {
   type RuntimeEvent,
   type ThreadMessageView,
 } from "../../index.js";
+import { truncate } from "../../text.js";
 import {
   authorizationLines,
   describeCall,
@@ -166,8 +167,8 @@ export function fitToolLine(described: string, outcome: string, columns: number)
   const room = columns - 1 - chrome;
   if (columns <= 0 || described.length + outcome.length <= room) return [described, outcome];
   const outcomeRoom = Math.max(40, room - described.length);
-  const fittedOutcome = outcome.length > outcomeRoom ? `${outcome.slice(0, outcomeRoom - 1)}…` : outcome;
+  const fittedOutcome = truncate(outcome, outcomeRoom).text;
   const callRoom = Math.max(20, room - fittedOutcome.length);
-  const fittedCall = described.length > callRoom ? `${described.slice(0, callRoom - 2)}…)` : described;
+  const fittedCall = described.length > callRoom ? `${truncate(described, callRoom - 1).text})` : described;
   return [fittedCall, fittedOutcome];
 }
