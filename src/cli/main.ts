@@ -10,7 +10,7 @@ import { UsageError } from "./usage-error.js";
 const HELP = `Delegate — an agent that acts in your Gmail, Google Calendar, Slack, Notion and Outlook.
 
 Usage:
-  delegate chat [--user ID] [--thread ID | --new] [--auto-approve] [--open] [--auth-timeout SECONDS]
+  delegate chat [--user ID] [--thread ID | --new] [--yes] [--auto-approve] [--open] [--auth-timeout SECONDS]
   delegate sandbox [--port N] [--json] [--webhook-url URL]
   delegate run <file…|-> [--model offline|openai] [--format pretty|jsonl]
                [--on-auth approve|deny|wait|fail] [--on-approval approve|reject|fail]
