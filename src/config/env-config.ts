@@ -34,6 +34,8 @@ export interface DelegateConfig {
   approvals?: Record<string, ApprovalMode>;
   /** DELEGATE_RETENTION_DAYS: threads idle this many days are deleted (off when unset). */
   retention?: { days: number };
+  /** DELEGATE_POLL_BUDGET: Scalekit calls a second the watcher of waiting threads may make. */
+  pollBudget?: number;
   /** DELEGATE_CONTEXT_TOKENS: the model's token budget for the conversation; `false` (0 or off) sends it all. */
   context?: { maxTokens: number } | false;
   /** `token=user,…` for the LangGraph server's bearer auth (parsed in src/server). */
@@ -101,6 +103,7 @@ const EnvSchema = z.object({
   DELEGATE_APPROVALS: optionalText,
   DELEGATE_RETENTION_DAYS: optionalText,
   DELEGATE_CONTEXT_TOKENS: optionalText,
+  DELEGATE_POLL_BUDGET: optionalText,
   DELEGATE_SERVER_TOKENS: optionalText,
   DELEGATE_SERVER_STUDIO_USER: optionalText,
   DELEGATE_VERIFY: optionalText.pipe(z.enum(["on", "off"]).optional()),
@@ -182,6 +185,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const enabledConnectors = parseConnectors(values.DELEGATE_CONNECTORS, problems);
   const retention = parseRetention(values.DELEGATE_RETENTION_DAYS, problems);
   const context = parseContextTokens(values.DELEGATE_CONTEXT_TOKENS, problems);
+  const pollBudget = parsePollBudget(values.DELEGATE_POLL_BUDGET, problems);
 
   const timeZone = values.DELEGATE_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!isValidTimeZone(timeZone)) {
@@ -217,6 +221,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(approvals ? { approvals } : {}),
     ...(retention ? { retention } : {}),
     ...(context !== undefined ? { context } : {}),
+    ...(pollBudget !== undefined ? { pollBudget } : {}),
     ...(values.DELEGATE_SERVER_TOKENS ? { serverTokens: values.DELEGATE_SERVER_TOKENS } : {}),
     ...(values.DELEGATE_SERVER_STUDIO_USER ? { serverStudioUser: values.DELEGATE_SERVER_STUDIO_USER } : {}),
     verify: values.DELEGATE_VERIFY ?? "on",
@@ -291,6 +296,17 @@ function parseRetention(value: string | undefined, problems: string[]): { days: 
   if (Number.isFinite(days) && days > 0) return { days };
   problems.push(
     `DELEGATE_RETENTION_DAYS "${value}" is not a positive number of days (threads idle that long are deleted); unset it to keep threads.`,
+  );
+  return undefined;
+}
+
+/** Calls a second, a positive number (fractions allowed: 0.5 is a call every 2 s). */
+function parsePollBudget(value: string | undefined, problems: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  const perSecond = Number(value);
+  if (Number.isFinite(perSecond) && perSecond > 0) return perSecond;
+  problems.push(
+    `DELEGATE_POLL_BUDGET "${value}" is not a positive number of Scalekit calls a second (default 10); e.g. 5, or 0.5 for one call every 2 s.`,
   );
   return undefined;
 }

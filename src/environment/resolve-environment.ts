@@ -42,6 +42,7 @@ export interface Environment {
     | "approvals"
     | "retention"
     | "context"
+    | "poll"
   >;
   /** The embedded sandbox, when no Scalekit environment is configured. */
   sandbox?: Sandbox;
@@ -107,6 +108,7 @@ export async function resolveEnvironment(
         ...(config.approvals ? { approvals: config.approvals } : {}),
         ...(config.retention ? { retention: config.retention } : {}),
         ...(config.context !== undefined ? { context: config.context } : {}),
+        ...(config.pollBudget !== undefined ? { poll: { budgetPerSecond: config.pollBudget } } : {}),
         ...(providerBaseUrls ? { providerBaseUrls } : {}),
         ...(webhookSecret ? { webhookSecret } : {}),
       },

@@ -20,13 +20,20 @@ describe("retention and the context budget from the environment", () => {
   });
 
   it("report bad values in one error, naming each variable", () => {
-    expect(() => loadConfig({ DELEGATE_RETENTION_DAYS: "-3", DELEGATE_CONTEXT_TOKENS: "lots" })).toThrow(
+    expect(() =>
+      loadConfig({
+        DELEGATE_RETENTION_DAYS: "-3",
+        DELEGATE_CONTEXT_TOKENS: "lots",
+        DELEGATE_POLL_BUDGET: "0",
+      }),
+    ).toThrow(
       expect.objectContaining({
         code: "CONFIG_INVALID",
         details: {
           problems: [
             'DELEGATE_RETENTION_DAYS "-3" is not a positive number of days (threads idle that long are deleted); unset it to keep threads.',
             'DELEGATE_CONTEXT_TOKENS "lots" is not a whole number of tokens (e.g. 16000), or 0 / off to send the whole conversation.',
+            'DELEGATE_POLL_BUDGET "0" is not a positive number of Scalekit calls a second (default 10); e.g. 5, or 0.5 for one call every 2 s.',
           ],
         },
       }),
@@ -35,11 +42,16 @@ describe("retention and the context budget from the environment", () => {
 
   it("reach the runtime options the CLI and the examples use", async () => {
     const environment = await resolveEnvironment(
-      loadConfig({ DELEGATE_RETENTION_DAYS: "7", DELEGATE_CONTEXT_TOKENS: "off" }),
+      loadConfig({
+        DELEGATE_RETENTION_DAYS: "7",
+        DELEGATE_CONTEXT_TOKENS: "off",
+        DELEGATE_POLL_BUDGET: "2.5",
+      }),
     );
     try {
       expect(environment.runtimeOptions.retention).toEqual({ days: 7 });
       expect(environment.runtimeOptions.context).toBe(false);
+      expect(environment.runtimeOptions.poll).toEqual({ budgetPerSecond: 2.5 });
     } finally {
       await environment.close();
     }
