@@ -4,8 +4,8 @@ import { DelegateError } from "../errors.js";
 import { type Identity, IdentitySchema } from "./identity.js";
 
 /**
- * Why a user verification was refused. The first three are the state's own faults; `replayed` and
- * `wrong_user` come from the runtime; the last two are Scalekit's answers.
+ * Why a user verification was refused. The first three are the state's own faults; `replayed`,
+ * `wrong_user` and `wrong_connection` come from the runtime; the last two are Scalekit's answers.
  */
 export type VerificationRefusal =
   | "malformed"
@@ -13,6 +13,7 @@ export type VerificationRefusal =
   | "expired"
   | "replayed"
   | "wrong_user"
+  | "wrong_connection"
   | "not_found"
   | "identifier_mismatch";
 
@@ -137,6 +138,29 @@ export class VerificationStateSigner {
   }
 }
 
+/**
+ * The connection and user a state names, **unverified**: for choosing among a browser's flows
+ * before the state is verified (which then checks the signature over these very bytes). Never
+ * authorizes anything by itself; undefined for anything that is not a well-formed state.
+ */
+export function peekVerificationState(
+  state: unknown,
+): { connection: string; identity: Identity } | undefined {
+  if (typeof state !== "string" || state.length > MAX_STATE_LENGTH) return undefined;
+  const parts = state.split(".");
+  if (parts.length !== 3 || parts[0] !== VERSION) return undefined;
+  try {
+    const payload = PayloadSchema.parse(JSON.parse(Buffer.from(parts[1] ?? "", "base64url").toString("utf8")));
+    const identity = IdentitySchema.safeParse({
+      userId: payload.u,
+      ...(payload.o !== undefined ? { organizationId: payload.o } : {}),
+    });
+    return identity.success ? { connection: payload.c, identity: identity.data } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** What a person is told about a refusal (no detail that would help forging). */
 export function refusalMessage(reason: VerificationRefusal): string {
   switch (reason) {
@@ -149,6 +173,8 @@ export function refusalMessage(reason: VerificationRefusal): string {
       return "This verification link was already used, so it was not accepted again.";
     case "wrong_user":
       return "This authorization was started for another user, so it was not accepted for you.";
+    case "wrong_connection":
+      return "This verification is for another account than the one this browser was connecting, so nothing was connected.";
     case "not_found":
       return "Scalekit knows no pending authorization for this verification (it was already used, or it lapsed). Ask Delegate for a new link.";
     case "identifier_mismatch":

@@ -40,6 +40,12 @@ export interface VerifyUserInput {
   /** Who your server's session says is presenting the redirect. */
   userId: string;
   organizationId?: string | undefined;
+  /**
+   * The connection of the flow this browser started (your start step recorded it), when you know
+   * it: a state for another connection is refused (`wrong_connection`) without being spent, so the
+   * page never says "Gmail connected" for a browser that was connecting Slack.
+   */
+  connection?: string | undefined;
 }
 
 export type VerifyUserResult =
@@ -124,7 +130,7 @@ export class UserVerification {
    * the state names is taken, so the state alone binds the consent to that user.
    */
   async verify(
-    input: Pick<VerifyUserInput, "authRequestId" | "state">,
+    input: Pick<VerifyUserInput, "authRequestId" | "state" | "connection">,
     session?: Identity,
   ): Promise<VerifyUserResult> {
     const { auth, store, logger } = this.#deps;
@@ -136,6 +142,8 @@ export class UserVerification {
     const { claims } = opened;
     if (session && !sameIdentity(claims.identity, session))
       return this.#refuse("wrong_user", session, claims);
+    if (input.connection !== undefined && input.connection !== claims.connection)
+      return this.#refuse("wrong_connection", session, claims);
     if (!(await store.consumeVerificationState(claims.nonce, claims.expiresAt))) {
       return this.#refuse("replayed", session, claims);
     }

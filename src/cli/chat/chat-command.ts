@@ -1,6 +1,13 @@
 import { homedir } from "node:os";
 import { parseArgs } from "node:util";
-import { DelegateError, errorMessage, IdentitySchema, isDelegateError } from "../../index.js";
+import {
+  connectionNames,
+  DelegateError,
+  errorMessage,
+  IdentitySchema,
+  isConnectorId,
+  isDelegateError,
+} from "../../index.js";
 import { openSession } from "../bootstrap.js";
 import type { CommandContext } from "../command-context.js";
 import { UsageError } from "../usage-error.js";
@@ -22,8 +29,9 @@ export const CHAT_HELP = `Usage: delegate chat [--user ID] [--thread ID] [--new]
   -h, --help              this help
 
 Threads and the log (logs/delegate.log) live in DELEGATE_DATA_DIR (default ~/.delegate).
-Consent is bound to this machine: after Allow, the browser comes back to a listener on
-127.0.0.1 that verifies it is you (DELEGATE_VERIFY=off for plain links).
+Consent is bound to this machine and browser: links open a listener on 127.0.0.1 first, and
+after Allow only the browser that opened the link is accepted back there, as you
+(DELEGATE_VERIFY=off for plain Scalekit links).
 At a terminal: a spinner while waiting for a connection, Ctrl+C or /cancel to stop waiting,
 Ctrl+D to quit. With piped input or output: plain lines, no colour, each link on its own
 line; Delegate still waits for consent after the input ends (exit code 0, 1 if a turn failed,
@@ -130,6 +138,8 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   if (values.open && !interactive)
     notes.push("(--open is ignored without a terminal: open the printed link yourself)");
   const sandbox = session.environment.sandbox;
+  const verifier = session.verifier;
+  const names = connectionNames(config.connectionOverrides);
   const repl = new ChatRepl({
     runtime: session.runtime,
     identity: { userId },
@@ -145,6 +155,20 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
       : {}),
     autoOpen: values.open === true && interactive,
     ...(interactive ? { openUrl: openInBrowser } : {}),
+    // With user verification the terminal shows start URLs on the loopback listener: opening one
+    // binds that browser to the flow, and only that browser can finish it. The magic link itself
+    // is never shown (DELEGATE_VERIFY=off shows it, as there is nothing to bind).
+    ...(verifier
+      ? {
+          presentLink: (link) =>
+            verifier.startUrl({
+              url: link.url,
+              expiresAt: link.expiresAt,
+              connection:
+                link.connection ?? (isConnectorId(link.connector) ? names[link.connector] : link.connector),
+            }),
+        }
+      : {}),
     authTimeoutMs: timeoutSeconds * 1000,
     examples,
     notes,

@@ -10,6 +10,7 @@ import {
 } from "../../index.js";
 import { bannerLines } from "./banner.js";
 import { ChatController } from "./chat-controller.js";
+import type { ShownLink } from "./chat-session.js";
 import { type ChatView, PlainView } from "./chat-view.js";
 import type { TerminalStyle } from "./render.js";
 import { listenToThread } from "./thread-listener.js";
@@ -33,6 +34,8 @@ export interface ChatReplOptions {
   autoOpen?: boolean;
   /** Opens a URL in the browser (best effort); undefined when there is no terminal. */
   openUrl?: (url: string) => Promise<void>;
+  /** The URL shown for an authorization link (the verify listener's start URL). */
+  presentLink?: (link: ShownLink) => string;
   /** How long a turn waits for a connection, for the timeout message. */
   authTimeoutMs?: number;
   /** Example requests the (offline) model understands, shown in the banner and /help. */

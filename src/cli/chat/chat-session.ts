@@ -29,6 +29,12 @@ export interface ChatSessionOptions {
   autoOpen?: boolean;
   /** Opens a URL in the browser (best effort); undefined when there is no terminal. */
   openUrl?: (url: string) => Promise<void>;
+  /**
+   * The URL to show (and open) for an authorization link: with user verification, the loopback
+   * listener's start URL, which binds the browser that opens it to the flow before sending it on
+   * to Scalekit. Without it (DELEGATE_VERIFY=off) the link itself.
+   */
+  presentLink?: (link: ShownLink) => string;
   /** Example requests the (offline) model understands, for /help. */
   examples?: readonly string[];
   /** Called when the thread changes (`/new`, `/user`), to remember it. */
@@ -37,6 +43,15 @@ export interface ChatSessionOptions {
   logPath?: string;
   /** How often `/connect` links are checked (tests shorten it). */
   connectPoll?: { initialMs: number; maxMs: number };
+}
+
+/** An authorization link about to be shown: Scalekit's URL, for one connector. */
+export interface ShownLink {
+  url: string;
+  connector: string;
+  /** The Scalekit connection, when known (a wait's requests name it). */
+  connection?: string;
+  expiresAt: Date | string;
 }
 
 /** What the controller lends the commands: the two moves that change the REPL's state. */
@@ -96,6 +111,15 @@ export class ChatSession implements CommandContext {
 
   print(line: string): void {
     this.#options.view.print(line);
+  }
+
+  presentLink(link: ShownLink): string {
+    return this.#options.presentLink ? this.#options.presentLink(link) : link.url;
+  }
+
+  /** The requests as the person sees them: each link replaced by the URL to show. */
+  presentRequests(requests: readonly AuthorizationRequest[]): AuthorizationRequest[] {
+    return requests.map((request) => ({ ...request, url: this.presentLink(request) }));
   }
 
   cancelWait(): void {

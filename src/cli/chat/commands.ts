@@ -26,6 +26,8 @@ export interface CommandContext {
   /** Open links in the browser as soon as they are shown (`--open`). */
   readonly autoOpen: boolean;
   print(line: string): void;
+  /** The URL to show for an authorization link (with user verification, its start URL). */
+  presentLink(link: { url: string; connector: string; expiresAt: Date }): string;
   openLinks(urls: readonly string[]): Promise<void>;
   /** Say "X connected" once the `/connect` link is used. */
   watchConnection(connector: ConnectorId, until: Date): void;
@@ -89,9 +91,10 @@ export const COMMANDS: readonly SlashCommand[] = [
         return;
       }
       const { colors, tty } = context.style;
-      context.links.addConnect(connector, { url: result.url, expiresAt: result.expiresAt });
+      const url = context.presentLink({ url: result.url, connector, expiresAt: result.expiresAt });
+      context.links.addConnect(connector, { url, expiresAt: result.expiresAt });
       context.print(`Open this link to connect ${name}:`);
-      context.print(tty ? `  ${colors.cyan(link(context.style, result.url))}` : result.url);
+      context.print(tty ? `  ${colors.cyan(link(context.style, url))}` : url);
       if (context.autoApprove) {
         // The sandbox tells the runtime by webhook, as Scalekit would.
         await context.autoApprove(context.identity, connector);
@@ -100,7 +103,7 @@ export const COMMANDS: readonly SlashCommand[] = [
         return;
       }
       context.watchConnection(connector, result.expiresAt);
-      if (context.autoOpen) await context.openLinks([result.url]);
+      if (context.autoOpen) await context.openLinks([url]);
     },
   },
   {

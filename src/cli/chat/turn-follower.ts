@@ -157,8 +157,13 @@ export class TurnFollower {
     });
   }
 
-  #onEvent(event: RuntimeEvent): void {
+  #onEvent(received: RuntimeEvent): void {
     if (this.#host.state === "closed") return;
+    // Every link is shown, kept for /open and opened as the URL the person should use.
+    const event: RuntimeEvent =
+      received.type === "authorization-required"
+        ? { ...received, requests: this.#options.session.presentRequests(received.requests) }
+        : received;
     switch (event.type) {
       case "authorization-required":
         if (event.approvals.length > 0) this.#askApprovals(event);

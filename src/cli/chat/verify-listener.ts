@@ -3,26 +3,74 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { escapeUTF8 } from "entities";
+import { peekVerificationState, refusalMessage } from "../../auth/verification-state.js";
 import { errorMessage, type Identity, type Logger, type VerifyUserResult } from "../../index.js";
 
 export interface VerifyListenerOptions {
-  /** Verifies a redirect for `identity` (the runtime's `verifyUser`). */
-  verify(input: { authRequestId: string; state: string }, identity: Identity): Promise<VerifyUserResult>;
+  /**
+   * Verifies a redirect for `identity` (the runtime's `verifyUser`); `connection` is the one the
+   * browser's flow was started for, so a state for another is refused unspent.
+   */
+  verify(
+    input: { authRequestId: string; state: string; connection: string },
+    identity: Identity,
+  ): Promise<VerifyUserResult>;
   logger?: Logger;
+  now?: () => number;
 }
+
+/** An authorization link the REPL shows: Scalekit's magic link, for one connection. */
+export interface ShownLink {
+  url: string;
+  connection: string;
+  expiresAt: Date | string;
+}
+
+/** A start URL shown in the terminal: the magic link it leads to. */
+interface Start {
+  magicLink: string;
+  connection: string;
+  expiresAt: number;
+}
+
+/** What one click on a start URL left in that browser (its cookie's value names it). */
+interface Binding {
+  connection: string;
+  identity: Identity;
+  expiresAt: number;
+}
+
+/** How long a browser has, from the start URL, to come back with consent. */
+export const BINDING_TTL_MS = 15 * 60_000;
+const COOKIE_PREFIX = "delegate_flow_";
+const MAX_BINDINGS = 256;
 
 /**
  * The command-line OAuth pattern (as `gh auth login` does it) for Scalekit user verification: a
- * listener on 127.0.0.1, on a random port and an unguessable path, is the `user_verify_url` of
- * every link this REPL hands out. After Allow, Scalekit sends the browser here; Delegate verifies
- * the redirect for the REPL's own user and the thread resumes at once. Only a browser on this
- * machine can reach it, so a forwarded link completed elsewhere connects nothing.
+ * listener on 127.0.0.1, on a random port and an unguessable path, serves two things.
  *
- * It starts with the first link that needs it and stops with the session.
+ * - **Start URLs** (`/<secret>/start/<id>`): the links the terminal shows instead of Scalekit's
+ *   magic links. Opening one sets a short-lived HttpOnly cookie with a random binding for that
+ *   flow, remembers the binding here, and redirects (302) to the magic link.
+ * - **The verify URL** (`/<secret>/verify`): the `user_verify_url` of every link. After Allow,
+ *   Scalekit sends the browser here; it is accepted only from a browser holding a binding this
+ *   listener gave out for the state's connection, for the REPL's own user, and only then does the
+ *   runtime verify the redirect (signed, single-use state; Scalekit's identifier check).
+ *
+ * So a verify URL that comes back from someone else's consent (login CSRF: the consent was given
+ * elsewhere, its redirect forwarded here) is refused unspent, and a forwarded start URL is a
+ * loopback address that leads nowhere on another machine. It starts with the first link that
+ * needs it and stops with the session.
  */
 export class VerifyListener {
   readonly #options: VerifyListenerOptions;
-  readonly #path = `/delegate/verify/${randomBytes(24).toString("base64url")}`;
+  readonly #now: () => number;
+  readonly #prefix = `/${randomBytes(24).toString("base64url")}`;
+  readonly #starts = new Map<string, Start>();
+  /** Magic link → its start id, so showing a link again shows the same start URL. */
+  readonly #startOf = new Map<string, string>();
+  readonly #bindings = new Map<string, Binding>();
+  #origin: string | undefined;
   #server: Server | undefined;
   #starting: Promise<string> | undefined;
   #closed = false;
@@ -37,12 +85,38 @@ export class VerifyListener {
 
   constructor(options: VerifyListenerOptions) {
     this.#options = options;
+    this.#now = options.now ?? Date.now;
   }
 
   /** The verify URL, starting the listener on first use. */
   url(): Promise<string> {
     this.#starting ??= this.#startClean();
     return this.#starting;
+  }
+
+  /**
+   * The start URL to show for a magic link (the same one each time it is shown). The listener is
+   * running by then: it started when the link was made. Were it not, the magic link is returned
+   * as it is (a browser coming back from it would be refused, never accepted).
+   */
+  startUrl(link: ShownLink): string {
+    if (!this.#origin) {
+      this.#options.logger?.warn({ connection: link.connection }, "verification listener not running");
+      return link.url;
+    }
+    const expiresAt = new Date(link.expiresAt).getTime();
+    let id = this.#startOf.get(link.url);
+    if (!id) {
+      id = randomBytes(16).toString("base64url");
+      this.#startOf.set(link.url, id);
+    }
+    this.#starts.set(id, {
+      magicLink: link.url,
+      connection: link.connection,
+      expiresAt: Number.isNaN(expiresAt) ? this.#now() + BINDING_TTL_MS : expiresAt,
+    });
+    this.#sweep();
+    return `${this.#origin}${this.#prefix}/start/${id}`;
   }
 
   async close(): Promise<void> {
@@ -71,7 +145,8 @@ export class VerifyListener {
     server.unref();
     this.#server = server;
     const { port } = server.address() as AddressInfo;
-    return `http://127.0.0.1:${port}${this.#path}`;
+    this.#origin = `http://127.0.0.1:${port}`;
+    return `${this.#origin}${this.#prefix}/verify`;
   }
 
   async #handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
@@ -79,20 +154,88 @@ export class VerifyListener {
     const url = new URL(request.url ?? "/", "http://127.0.0.1");
     // Another path, method or Host (DNS rebinding) learns nothing.
     const host = request.headers.host ?? "";
-    if (url.pathname !== this.#path || request.method !== "GET" || !isLoopbackHost(host, port)) {
+    if (request.method !== "GET" || !isLoopbackHost(host, port)) {
       send(response, 404, page("Not found", "There is nothing here."));
       return;
     }
+    if (url.pathname === `${this.#prefix}/verify`) {
+      await this.#verify(request, response, url.searchParams);
+      return;
+    }
+    const start = /^\/start\/([\w-]{1,64})$/.exec(
+      url.pathname.startsWith(`${this.#prefix}/`) ? url.pathname.slice(this.#prefix.length) : "",
+    );
+    if (start) {
+      this.#startFlow(response, start[1] as string);
+      return;
+    }
+    send(response, 404, page("Not found", "There is nothing here."));
+  }
+
+  /** A start URL: bind this browser to the flow, then on to Scalekit's magic link. */
+  #startFlow(response: ServerResponse, id: string): void {
+    const start = this.#starts.get(id);
     const identity = this.identity;
-    const authRequestId = url.searchParams.get("auth_request_id") ?? "";
-    const state = url.searchParams.get("state") ?? "";
+    if (!start || start.expiresAt <= this.#now() || !identity) {
+      send(
+        response,
+        410,
+        page("Link expired", "This link is no longer valid. Go back to the terminal and ask again."),
+      );
+      return;
+    }
+    const value = randomBytes(32).toString("base64url");
+    const expiresAt = Math.min(this.#now() + BINDING_TTL_MS, start.expiresAt + BINDING_TTL_MS);
+    this.#bindings.set(value, { connection: start.connection, identity, expiresAt });
+    this.#sweep();
+    const maxAge = Math.max(1, Math.floor((expiresAt - this.#now()) / 1000));
+    response.writeHead(302, {
+      location: start.magicLink,
+      "set-cookie": `${COOKIE_PREFIX}${id}=${value}; Path=${this.#prefix}/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax`,
+      ...SECURITY_HEADERS,
+    });
+    response.end();
+  }
+
+  async #verify(request: IncomingMessage, response: ServerResponse, query: URLSearchParams): Promise<void> {
+    const identity = this.identity;
+    const authRequestId = query.get("auth_request_id") ?? "";
+    const state = query.get("state") ?? "";
     if (!identity) {
       send(response, 409, page("Not accepted", "Delegate is not signed in as anyone right now."));
       return;
     }
+    // Only a browser that opened this REPL's link for this flow may finish it. Without that, the
+    // redirect may be someone else's consent sent here to be clicked: refuse it, unspent.
+    const held = this.#heldBindings(request, identity);
+    if (held.length === 0) {
+      this.#options.logger?.warn({ userId: identity.userId }, "user verification refused: no browser binding");
+      send(
+        response,
+        403,
+        page(
+          "Not connected",
+          "This browser did not start this connection. Open the link from the terminal that asked for it, in this browser, and allow access there.",
+        ),
+      );
+      return;
+    }
+    const named = peekVerificationState(state);
+    const binding = named ? held.find((held) => held.binding.connection === named.connection) : held[0];
+    if (!binding) {
+      this.#options.logger?.warn(
+        { userId: identity.userId, connection: named?.connection },
+        "user verification refused: the browser started another connection",
+      );
+      send(response, 403, page("Not connected", refusalMessage("wrong_connection")));
+      return;
+    }
     let result: VerifyUserResult;
     try {
-      result = await this.#options.verify({ authRequestId, state }, identity);
+      result = await this.#options.verify(
+        { authRequestId, state, connection: binding.binding.connection },
+        identity,
+      );
     } catch (error) {
       send(
         response,
@@ -105,6 +248,8 @@ export class VerifyListener {
       return;
     }
     if (result.status === "verified") {
+      // The binding did its job: one browser flow, one verification.
+      this.#bindings.delete(binding.value);
       send(
         response,
         200,
@@ -113,26 +258,69 @@ export class VerifyListener {
           `${result.displayName} connected — you can go back to the terminal.`,
           `${result.displayName} connected`,
         ),
+        `${binding.cookie}=; Path=${this.#prefix}/; Max-Age=0; HttpOnly; SameSite=Lax`,
       );
       return;
     }
     send(response, result.reason === "replayed" ? 409 : 403, page("Not connected", result.message));
   }
+
+  /** The live bindings this request's cookies hold for `identity`. */
+  #heldBindings(
+    request: IncomingMessage,
+    identity: Identity,
+  ): { cookie: string; value: string; binding: Binding }[] {
+    const now = this.#now();
+    const held: { cookie: string; value: string; binding: Binding }[] = [];
+    for (const part of (request.headers.cookie ?? "").split(";")) {
+      const [name = "", value = ""] = part.trim().split("=", 2);
+      if (!name.startsWith(COOKIE_PREFIX)) continue;
+      const binding = this.#bindings.get(value);
+      if (!binding || binding.expiresAt <= now || !sameIdentity(binding.identity, identity)) continue;
+      held.push({ cookie: name, value, binding });
+    }
+    return held;
+  }
+
+  /** Forgets expired starts and bindings; keeps the maps bounded. */
+  #sweep(): void {
+    const now = this.#now();
+    for (const [id, start] of this.#starts) {
+      if (start.expiresAt + BINDING_TTL_MS > now) continue;
+      this.#starts.delete(id);
+      this.#startOf.delete(start.magicLink);
+    }
+    for (const [value, binding] of this.#bindings) if (binding.expiresAt <= now) this.#bindings.delete(value);
+    // A flood of clicks cannot grow this without bound: the oldest go first.
+    for (const value of this.#bindings.keys()) {
+      if (this.#bindings.size <= MAX_BINDINGS) break;
+      this.#bindings.delete(value);
+    }
+  }
+}
+
+function sameIdentity(a: Identity, b: Identity): boolean {
+  return a.userId === b.userId && (a.organizationId ?? "") === (b.organizationId ?? "");
 }
 
 function isLoopbackHost(host: string, port: number | undefined): boolean {
   return port !== undefined && [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host);
 }
 
-function send(response: ServerResponse, status: number, html: string): void {
+const SECURITY_HEADERS = {
+  "cache-control": "no-store",
+  // The address carries the auth request and state (or the start id): never a referrer.
+  "referrer-policy": "no-referrer",
+  "x-content-type-options": "nosniff",
+  connection: "close",
+} as const;
+
+function send(response: ServerResponse, status: number, html: string, clearCookie?: string): void {
   response.writeHead(status, {
     "content-type": "text/html; charset=utf-8",
-    "cache-control": "no-store",
-    // The address carries the auth request and state: no page should ever see it as a referrer.
-    "referrer-policy": "no-referrer",
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
-    "x-content-type-options": "nosniff",
-    connection: "close",
+    ...SECURITY_HEADERS,
+    ...(clearCookie ? { "set-cookie": clearCookie } : {}),
   });
   response.end(html);
 }
