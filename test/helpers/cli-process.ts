@@ -11,6 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { CookieJar, consentInBrowser } from "./browser-binding.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MAIN = join(REPO_ROOT, "src", "cli", "main.ts");
@@ -235,19 +236,22 @@ export async function waitUntil(
   }
 }
 
-/** The first sandbox magic link in `text` after `from`. */
-export const MAGIC_LINK = /http:\/\/127\.0\.0\.1:\d+\/magicLink\/[\w-]+/;
+/**
+ * An authorization link the REPL shows: a sandbox magic link, or (with user verification, the
+ * default) the start URL on the REPL's loopback listener that leads to one.
+ */
+export const MAGIC_LINK = /http:\/\/127\.0\.0\.1:\d+\/(?:magicLink\/[\w-]+|[\w-]{32}\/start\/[\w-]{22})/;
 
-/** Gives (or refuses) consent as the browser form would: POST decision=allow|deny to the link. */
+/**
+ * Gives (or refuses) consent as a browser would: opens the link (a start URL sets its binding
+ * cookie on the way), POSTs decision=allow|deny as the form does, and follows the redirect to
+ * the verify URL with the browser's cookies.
+ */
 export async function submitConsent(
   url: string,
   decision: "allow" | "deny" = "allow",
 ): Promise<{ status: number; body: string }> {
-  const response = await fetch(url, {
-    method: "POST",
-    headers: { "content-type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams({ decision }).toString(),
-  });
+  const { response } = await consentInBrowser(new CookieJar(), url, decision);
   return { status: response.status, body: await response.text() };
 }
 

@@ -4,6 +4,7 @@ import { createAgentRuntime } from "../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../src/runtime/events.js";
 import { DemoChatModel } from "../../src/sandbox/index.js";
 import { type Sandbox, type SandboxOptions, startSandbox } from "../../src/sandbox/start-sandbox.js";
+import { browse, CookieJar } from "./browser-binding.js";
 
 export interface SandboxRuntime {
   sandbox: Sandbox;
@@ -94,7 +95,10 @@ export async function consent(
   decision: "allow" | "deny" = "allow",
   fields: Readonly<Record<string, string>> = {},
 ): Promise<Response> {
-  const page = await fetch(url);
+  // A browser: a start URL's binding cookie goes along to the verify redirect.
+  const jar = new CookieJar();
+  const opened = await browse(jar, url);
+  const page = opened.response;
   const html = await page.text();
   if (page.status !== 200) throw new Error(`consent page answered ${page.status}`);
   const form = /<form method="post" action="([^"]*)">([\s\S]*?)<\/form>/.exec(html);
@@ -107,11 +111,11 @@ export async function consent(
   }
   for (const [name, value] of Object.entries(fields)) body.set(name, value);
   body.set("decision", decision);
-  const response = await fetch(new URL(decodeHTML(form[1] ?? ""), url), {
+  const { response } = await browse(jar, new URL(decodeHTML(form[1] ?? ""), opened.url), {
     method: "POST",
     headers: {
       "content-type": "application/x-www-form-urlencoded",
-      origin: new URL(url).origin,
+      origin: opened.url.origin,
       "sec-fetch-site": "same-origin",
     },
     body,

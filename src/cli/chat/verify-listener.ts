@@ -38,6 +38,8 @@ interface Binding {
   connection: string;
   identity: Identity;
   expiresAt: number;
+  /** It verified once: it verifies nothing more (a reload is told the link was used). */
+  used?: boolean;
 }
 
 /** How long a browser has, from the start URL, to come back with consent. */
@@ -209,7 +211,10 @@ export class VerifyListener {
     // redirect may be someone else's consent sent here to be clicked: refuse it, unspent.
     const held = this.#heldBindings(request, identity);
     if (held.length === 0) {
-      this.#options.logger?.warn({ userId: identity.userId }, "user verification refused: no browser binding");
+      this.#options.logger?.warn(
+        { userId: identity.userId },
+        "user verification refused: no browser binding",
+      );
       send(
         response,
         403,
@@ -221,13 +226,21 @@ export class VerifyListener {
       return;
     }
     const named = peekVerificationState(state);
-    const binding = named ? held.find((held) => held.binding.connection === named.connection) : held[0];
+    const binding = named
+      ? // An unused binding first: a browser may hold a used one for the same connection.
+        (held.find((held) => held.binding.connection === named.connection && !held.binding.used) ??
+        held.find((held) => held.binding.connection === named.connection))
+      : held[0];
     if (!binding) {
       this.#options.logger?.warn(
         { userId: identity.userId, connection: named?.connection },
         "user verification refused: the browser started another connection",
       );
       send(response, 403, page("Not connected", refusalMessage("wrong_connection")));
+      return;
+    }
+    if (binding.binding.used) {
+      send(response, 409, page("Not connected", refusalMessage("replayed")));
       return;
     }
     let result: VerifyUserResult;
@@ -249,7 +262,7 @@ export class VerifyListener {
     }
     if (result.status === "verified") {
       // The binding did its job: one browser flow, one verification.
-      this.#bindings.delete(binding.value);
+      binding.binding.used = true;
       send(
         response,
         200,
@@ -258,7 +271,6 @@ export class VerifyListener {
           `${result.displayName} connected — you can go back to the terminal.`,
           `${result.displayName} connected`,
         ),
-        `${binding.cookie}=; Path=${this.#prefix}/; Max-Age=0; HttpOnly; SameSite=Lax`,
       );
       return;
     }
@@ -315,12 +327,11 @@ const SECURITY_HEADERS = {
   connection: "close",
 } as const;
 
-function send(response: ServerResponse, status: number, html: string, clearCookie?: string): void {
+function send(response: ServerResponse, status: number, html: string): void {
   response.writeHead(status, {
     "content-type": "text/html; charset=utf-8",
     "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'",
     ...SECURITY_HEADERS,
-    ...(clearCookie ? { "set-cookie": clearCookie } : {}),
   });
   response.end(html);
 }

@@ -1,0 +1,196 @@
+/**
+ * The REPL's loopback listener binds the verify step to the browser that started the flow: a
+ * start URL sets a per-flow HttpOnly cookie and redirects to the magic link; the verify URL is
+ * accepted only with a live binding for the state's connection, and without one nothing is asked
+ * of the runtime (the state is not spent).
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { VerificationStateSigner } from "../../../src/auth/verification-state.js";
+import { VerifyListener } from "../../../src/cli/chat/verify-listener.js";
+import type { Identity, VerifyUserResult } from "../../../src/index.js";
+import { CookieJar, openStart } from "../../helpers/browser-binding.js";
+import { TEST_VERIFY_SECRET } from "../../helpers/user-verification.js";
+
+const signer = new VerificationStateSigner(TEST_VERIFY_SECRET);
+const state = (connection: string, userId = "alma") =>
+  signer.sign({ identity: { userId }, connection }).state;
+const inAnHour = new Date(Date.now() + 3600_000);
+
+let listener: VerifyListener | undefined;
+afterEach(async () => {
+  await listener?.close();
+  listener = undefined;
+});
+
+async function start() {
+  const calls: { input: { authRequestId: string; state: string; connection: string }; identity: Identity }[] =
+    [];
+  const used = new Set<string>();
+  listener = new VerifyListener({
+    verify: async (input, identity): Promise<VerifyUserResult> => {
+      calls.push({ input, identity });
+      if (used.has(input.state)) return { status: "refused", reason: "replayed", message: "already used" };
+      used.add(input.state);
+      const connection = signer.open(input.state);
+      if (connection.ok && connection.claims.connection !== input.connection)
+        return { status: "refused", reason: "wrong_connection", message: "other account" };
+      return {
+        status: "verified",
+        connection: input.connection,
+        displayName: input.connection,
+        resumed: true,
+      };
+    },
+  });
+  listener.identity = { userId: "alma" };
+  const verifyUrl = await listener.url();
+  const verify = async (jar: CookieJar | undefined, stateValue: string) => {
+    const url = new URL(verifyUrl);
+    url.searchParams.set("auth_request_id", "req_1");
+    url.searchParams.set("state", stateValue);
+    const cookie = jar?.header(url) ?? "";
+    const response = await fetch(url, { headers: cookie ? { cookie } : {} });
+    const html = await response.text();
+    return {
+      status: response.status,
+      text: /<p>([\s\S]*?)<\/p>/.exec(html)?.[1]?.replaceAll("&#39;", "'") ?? "",
+    };
+  };
+  return { listener, verifyUrl, calls, verify };
+}
+
+describe("the REPL's verify listener: start URLs bind the browser", () => {
+  it("a start URL sets a short-lived HttpOnly SameSite=Lax cookie for its flow and redirects to the magic link", async () => {
+    const { listener, verifyUrl } = await start();
+    const link = listener.startUrl({
+      url: "https://scalekit.example/magicLink/abc",
+      connection: "gmail",
+      expiresAt: inAnHour,
+    });
+    expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{32}\/start\/[\w-]{22}$/);
+    // The same magic link shown again is the same start URL.
+    expect(
+      listener.startUrl({
+        url: "https://scalekit.example/magicLink/abc",
+        connection: "gmail",
+        expiresAt: inAnHour,
+      }),
+    ).toBe(link);
+    const response = await fetch(link, { redirect: "manual" });
+    expect(response.status).toBe(302);
+    expect(response.headers.get("location")).toBe("https://scalekit.example/magicLink/abc");
+    expect(response.headers.get("referrer-policy")).toBe("no-referrer");
+    const cookie = response.headers.getSetCookie()[0] ?? "";
+    const prefix = new URL(verifyUrl).pathname.replace(/\/verify$/, "");
+    expect(cookie).toMatch(
+      new RegExp(
+        `^delegate_flow_[\\w-]{22}=[\\w-]{43}; Path=${prefix}/; Max-Age=(\\d+); HttpOnly; SameSite=Lax$`,
+      ),
+    );
+    expect(Number(/Max-Age=(\d+)/.exec(cookie)?.[1])).toBeLessThanOrEqual(15 * 60);
+    // Each click is its own binding.
+    const again = await fetch(link, { redirect: "manual" });
+    expect(again.headers.getSetCookie()[0]?.split(";")[0]).not.toBe(cookie.split(";")[0]);
+    // An unknown start, or another path: nothing.
+    expect(
+      (await fetch(link.replace(/start\/[\w-]+$/, "start/AAAAAAAAAAAAAAAAAAAAAA"), { redirect: "manual" }))
+        .status,
+    ).toBe(410);
+    expect((await fetch(link.replace(/\/[\w-]{32}\//, "/guess/"), { redirect: "manual" })).status).toBe(404);
+  });
+
+  it("the verify URL without the browser's binding (a forwarded redirect) is refused and the runtime is not asked", async () => {
+    const { verify, calls } = await start();
+    const refused = await verify(undefined, state("gmail"));
+    expect(refused.status).toBe(403);
+    expect(refused.text).toContain("Open the link from the terminal that asked for it");
+    // A made-up cookie is no binding either.
+    const made = new CookieJar();
+    made.store(
+      "http://127.0.0.1/",
+      new Response(null, { headers: { "set-cookie": "delegate_flow_x=forged; Path=/" } }),
+    );
+    expect((await verify(made, state("gmail"))).status).toBe(403);
+    expect(calls).toEqual([]);
+  });
+
+  it("a cookie from another flow's start is refused unspent; the flow's own browser verifies once", async () => {
+    const { listener, verify, calls } = await start();
+    const slack = new CookieJar();
+    await openStart(
+      slack,
+      listener.startUrl({
+        url: "https://scalekit.example/magicLink/s",
+        connection: "slack",
+        expiresAt: inAnHour,
+      }),
+    );
+    const gmail = new CookieJar();
+    const opened = await openStart(
+      gmail,
+      listener.startUrl({
+        url: "https://scalekit.example/magicLink/g",
+        connection: "gmail",
+        expiresAt: inAnHour,
+      }),
+    );
+    expect(opened).toEqual({ status: 302, magicLink: "https://scalekit.example/magicLink/g" });
+
+    const gmailState = state("gmail");
+    const wrong = await verify(slack, gmailState);
+    expect(wrong.status).toBe(403);
+    expect(wrong.text).toContain("another account than the one this browser was connecting");
+    expect(calls).toEqual([]);
+
+    expect(await verify(gmail, gmailState)).toEqual({
+      status: 200,
+      text: "gmail connected — you can go back to the terminal.",
+    });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.input.connection).toBe("gmail");
+    expect(calls[0]?.identity).toEqual({ userId: "alma" });
+    // A reload: told it was used, and nothing is asked again.
+    expect(await verify(gmail, gmailState)).toMatchObject({ status: 409 });
+    expect(calls).toHaveLength(1);
+  });
+
+  it("a binding is for the user the REPL acted for when it was made; after /user it verifies nothing", async () => {
+    const { listener, verify, calls } = await start();
+    const jar = new CookieJar();
+    await openStart(
+      jar,
+      listener.startUrl({
+        url: "https://scalekit.example/magicLink/g",
+        connection: "gmail",
+        expiresAt: inAnHour,
+      }),
+    );
+    listener.identity = { userId: "bob" };
+    expect((await verify(jar, state("gmail", "bob"))).status).toBe(403);
+    expect(calls).toEqual([]);
+  });
+
+  it("an expired binding is no binding", async () => {
+    let now = Date.now();
+    listener = new VerifyListener({
+      verify: async () => ({ status: "verified", connection: "gmail", displayName: "Gmail", resumed: false }),
+      now: () => now,
+    });
+    listener.identity = { userId: "alma" };
+    const verifyUrl = await listener.url();
+    const jar = new CookieJar();
+    await openStart(
+      jar,
+      listener.startUrl({
+        url: "https://scalekit.example/magicLink/g",
+        connection: "gmail",
+        expiresAt: new Date(now + 60_000),
+      }),
+    );
+    now += 16 * 60_000;
+    const url = new URL(verifyUrl);
+    url.searchParams.set("auth_request_id", "req_1");
+    url.searchParams.set("state", state("gmail"));
+    expect((await fetch(url, { headers: { cookie: jar.header(url) } })).status).toBe(403);
+  });
+});
