@@ -150,7 +150,9 @@ export function peekVerificationState(
   const parts = state.split(".");
   if (parts.length !== 3 || parts[0] !== VERSION) return undefined;
   try {
-    const payload = PayloadSchema.parse(JSON.parse(Buffer.from(parts[1] ?? "", "base64url").toString("utf8")));
+    const payload = PayloadSchema.parse(
+      JSON.parse(Buffer.from(parts[1] ?? "", "base64url").toString("utf8")),
+    );
     const identity = IdentitySchema.safeParse({
       userId: payload.u,
       ...(payload.o !== undefined ? { organizationId: payload.o } : {}),
