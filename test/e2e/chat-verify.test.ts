@@ -1,8 +1,10 @@
 /**
- * `delegate chat` binds consent to this machine (Scalekit user verification, on by default):
- * links carry a loopback listener's verify URL and a signed state, the emulator's consent page
- * redirects there after Allow, Delegate verifies, and the REPL resumes without input. Here
- * without a terminal; the redirect is followed by an HTTP client, as a browser would.
+ * `delegate chat` binds consent to this machine and browser (Scalekit user verification, on by
+ * default): the terminal shows a start URL on a loopback listener, which binds the browser that
+ * opens it (a cookie) and sends it on to the magic link; links carry the listener's verify URL
+ * and a signed state, the emulator's consent page redirects there after Allow, Delegate checks
+ * the browser's binding and verifies, and the REPL resumes without input. Here without a
+ * terminal; the redirects are followed by an HTTP client with a cookie jar, as a browser would.
  */
 import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -11,6 +13,7 @@ import { ScalekitAgentAuth } from "../../src/auth/scalekit/scalekit-agent-auth.j
 import { VerificationStateSigner } from "../../src/auth/verification-state.js";
 import { gmailSeed } from "../../src/sandbox/providers/gmail/gmail-seed.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
+import { browse, CookieJar, consentInBrowser, openStart, START_URL } from "../helpers/browser-binding.js";
 import { externalSandboxEnv, MAGIC_LINK, spawnCli, tempDataDir } from "../helpers/cli-process.js";
 import { consentRedirect, statePayload, tamperedState } from "../helpers/user-verification.js";
 
@@ -18,7 +21,8 @@ const LINK_LINE = new RegExp(`^(${MAGIC_LINK.source})$`, "m");
 const GMAIL_TOOL_LINE = /^ {2}✓ gmail_search_messages\(query: "is:unread".*\) → \d+ messages$/m;
 const FIRST_UNREAD =
   gmailSeed(new Date()).find((mail) => mail.labels.includes("UNREAD"))?.subject ?? "unread";
-const LISTENER = /^http:\/\/127\.0\.0\.1:\d+\/delegate\/verify\/[\w-]{32}$/;
+const LISTENER = /^http:\/\/127\.0\.0\.1:\d+\/[\w-]{32}\/verify$/;
+const START_LINE = new RegExp(`^(${START_URL.source})$`, "m");
 
 async function withSandbox(run: (sandbox: Sandbox) => Promise<void>): Promise<void> {
   const sandbox = await startSandbox({ timeZone: "Europe/Berlin" });
@@ -39,15 +43,15 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
     const cli = spawnCli(["chat", "--user", "vera"], { dataDir });
     try {
       cli.writeLine("show my unread email");
-      const [, link] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
+      // The terminal shows the listener's start URL, never the magic link itself.
+      const [, link] = (await cli.waitFor(START_LINE)) as RegExpMatchArray & [string, string];
       await cli.waitFor("Waiting for you to connect Gmail…");
-      // fetch follows the consent page's 303 to the verify URL, as a browser does.
-      const response = await fetch(link, {
-        method: "POST",
-        headers: { "content-type": "application/x-www-form-urlencoded" },
-        body: "decision=allow",
-      });
-      const landed = new URL(response.url);
+      // The browser opens the start URL (its binding cookie), the consent page, Allow, and
+      // follows the 303 to the verify URL with its cookies.
+      const browser = new CookieJar();
+      const { response, url: landed, consentUrl } = await consentInBrowser(browser, link);
+      expect(consentUrl.pathname).toMatch(/^\/magicLink\//);
+      expect(browser.names()).toEqual([expect.stringMatching(/^delegate_flow_/)]);
       expect(`${landed.origin}${landed.pathname}`).toMatch(LISTENER);
       expect(landed.searchParams.get("auth_request_id")).toMatch(/^req_/);
       expect(statePayload(landed.searchParams.get("state") ?? "")).toMatchObject({ u: "vera", c: "gmail" });
@@ -59,8 +63,8 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
       await cli.waitFor("✓ Gmail connected");
       await cli.waitFor(GMAIL_TOOL_LINE);
       await cli.waitFor(FIRST_UNREAD);
-      // The same redirect again is a replay: refused, and nothing runs twice.
-      const replay = await fetch(response.url);
+      // The same redirect again (a reload) is a replay: refused, and nothing runs twice.
+      const { response: replay } = await browse(browser, landed);
       expect(replay.status).toBe(409);
       expect(paragraph(await replay.text())).toContain("already used");
       cli.endInput();
@@ -72,6 +76,7 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
       const state = landed.searchParams.get("state") ?? "";
       for (const text of [cli.stdout(), log]) {
         expect(text).not.toContain(state);
+        expect(text).not.toContain(consentUrl.pathname);
         expect(text).not.toContain(landed.searchParams.get("auth_request_id") ?? "");
       }
       expect(statSync(join(dataDir, "verification.key")).mode & 0o777).toBe(0o600);
@@ -87,22 +92,51 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
       const cli = spawnCli(["chat", "--user", "alma"], { dataDir, env: externalSandboxEnv(sandbox) });
       try {
         cli.writeLine("show my unread email");
-        const [, link] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
+        const [, link] = (await cli.waitFor(START_LINE)) as RegExpMatchArray & [string, string];
         await cli.waitFor("Waiting for you to connect Gmail…");
-        // Consent completed in a browser elsewhere: it is sent to this machine's loopback, which
-        // that browser cannot reach. The account waits for verification; nothing resumes.
-        const redirect = await consentRedirect(link);
+        // Alma's browser opens the start URL: it holds the binding for this flow.
+        const alma = new CookieJar();
+        const { magicLink } = await openStart(alma, link);
+        // Consent completed in a browser elsewhere (the magic link got out): it is sent to this
+        // machine's loopback, which that browser cannot reach. Nothing is connected or resumes.
+        const redirect = await consentRedirect(magicLink);
         const listener = `${redirect.location.origin}${redirect.location.pathname}`;
         expect(listener).toMatch(LISTENER);
         expect(sandbox.controls.status({ userId: "alma" }, "gmail")).toBe("PENDING_VERIFICATION");
 
-        const visit = async (state: string, authRequestId = redirect.authRequestId) => {
+        const visit = async (
+          state: string,
+          authRequestId = redirect.authRequestId,
+          browser: CookieJar | undefined = alma,
+        ) => {
           const url = new URL(listener);
           url.searchParams.set("auth_request_id", authRequestId);
           url.searchParams.set("state", state);
-          const response = await fetch(url);
+          const cookie = browser?.header(url) ?? "";
+          const response = await fetch(url, { headers: cookie ? { cookie } : {} });
           return { status: response.status, text: paragraph(await response.text()) };
         };
+
+        // Login CSRF: that redirect, sent back to alma and clicked in a browser that never
+        // opened this flow's start URL (or any of this REPL's). Refused, and the state unspent.
+        const fresh = new CookieJar();
+        expect(await visit(redirect.state, redirect.authRequestId, fresh)).toEqual({
+          status: 403,
+          text: "This browser did not start this connection. Open the link from the terminal that asked for it, in this browser, and allow access there.",
+        });
+        expect(sandbox.controls.status({ userId: "alma" }, "gmail")).toBe("PENDING_VERIFICATION");
+        // A browser whose binding is another flow's (a /connect slack start) is refused too, unspent.
+        cli.writeLine("/connect slack");
+        await cli.waitFor("Open this link to connect Slack:");
+        const slackStart = [...cli.stdout().matchAll(new RegExp(START_URL.source, "g"))].at(-1)?.[0] ?? "";
+        expect(slackStart).not.toBe(link);
+        const slackBrowser = new CookieJar();
+        expect((await openStart(slackBrowser, slackStart)).status).toBe(302);
+        expect(await visit(redirect.state, redirect.authRequestId, slackBrowser)).toEqual({
+          status: 403,
+          text: "This verification is for another account than the one this browser was connecting, so nothing was connected.",
+        });
+        expect(sandbox.controls.status({ userId: "alma" }, "gmail")).toBe("PENDING_VERIFICATION");
         const key = readFileSync(join(dataDir, "verification.key"), "utf8").trim();
         const sign = (userId: string, now = Date.now()) =>
           new VerificationStateSigner(key, { now: () => now }).sign({
@@ -111,7 +145,8 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
             thread: statePayload(redirect.state).t,
           }).state;
 
-        expect(await visit(tamperedState(redirect.state, { c: "slack" }))).toEqual({
+        // With alma's own binding, the state is checked: forged, expired, another user's.
+        expect(await visit(tamperedState(redirect.state, { e: Date.now() + 9 * 3600_000 }))).toEqual({
           status: 403,
           text: "This verification link is not one Delegate made, so nothing was connected.",
         });
@@ -131,7 +166,7 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
         // That attempt spent alma's state: her own redirect is now a replay.
         expect((await visit(redirect.state)).status).toBe(409);
         // Wrong path or host: nothing to see.
-        expect((await fetch(`${redirect.location.origin}/delegate/verify/guess`)).status).toBe(404);
+        expect((await fetch(`${redirect.location.origin}/guess/verify`)).status).toBe(404);
 
         expect(sandbox.controls.status({ userId: "alma" }, "gmail")).toBe("PENDING_VERIFICATION");
         expect(sandbox.controls.status({ userId: "bob" }, "gmail")).toBe("PENDING_VERIFICATION");
@@ -155,6 +190,8 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
     try {
       cli.writeLine("show my unread email");
       const [, link] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
+      // No start URL: the magic link itself, as before.
+      expect(link).toMatch(/\/magicLink\//);
       const response = await fetch(link, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
