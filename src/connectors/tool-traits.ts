@@ -29,12 +29,20 @@ export interface ToolTraits {
   targets: readonly TargetField[];
   /** One line for a person, e.g. `Send email to sam@example.com — "Lunch" (42 words)`. */
   summarize?: (args: Record<string, unknown>) => string;
+  /**
+   * Set for tools whose targets Delegate only guesses (Scalekit-hosted ones): a write naming no
+   * target Delegate recognises may act anywhere, so `auto` asks instead of running it.
+   */
+  targetsInferred?: true;
 }
 
 const READ_WORDS =
   /(^|_)(list|get|fetch|search|query|read|find|view|lookup|describe|count|history|content)(_|$)/;
+/** Verbs that change something: they win over read words (`notion_page_content_append` writes). */
+const WRITE_WORDS =
+  /(^|_)(create|send|post|append|add|insert|write|invite|share|reply|forward|upload|publish|set|put|patch|draft|comment|react|schedule|copy|import|submit|save|upsert)(_|$)/;
 const DESTRUCTIVE_WORDS =
-  /(^|_)(delete|remove|archive|trash|update|modify|replace|overwrite|move|clear|revoke|cancel)(_|$)/;
+  /(^|_)(delete|remove|archive|trash|update|modify|replace|overwrite|move|clear|revoke|cancel|edit|rename|kick|leave)(_|$)/;
 
 /** Argument names Scalekit's hosted tools (and common APIs) use for targets. */
 const TARGET_FIELDS: Readonly<Record<string, TargetKind>> = {
@@ -48,13 +56,18 @@ const TARGET_FIELDS: Readonly<Record<string, TargetKind>> = {
   attendees_emails: "email",
   attendees_required: "email",
   attendees_optional: "email",
+  recipients: "email",
   channel: "slack-conversation",
+  channels: "slack-conversation",
   channel_id: "slack-conversation",
   user: "slack-conversation",
   parent_page_id: "notion-parent",
   database_id: "notion-parent",
   parent_id: "notion-parent",
+  page_id: "notion-parent",
+  block_id: "notion-parent",
   event_id: "calendar-event",
+  calendar_id: "calendar-event",
 };
 
 /**
@@ -69,12 +82,12 @@ export function inferHostedTraits(definition: {
   inputSchema: Record<string, unknown>;
 }): ToolTraits {
   const action = definition.name.replace(/^[a-z0-9]+_/, "");
+  // The stronger reading wins: an annotation or a verb that says "destructive", then one that
+  // says "write"; a read only when nothing says otherwise.
   let effect: Effect;
-  if (definition.destructive === true) effect = "destructive";
-  else if (definition.readOnly === true) effect = "read";
-  else if (definition.readOnly === false) effect = DESTRUCTIVE_WORDS.test(action) ? "destructive" : "write";
-  else if (DESTRUCTIVE_WORDS.test(action)) effect = "destructive";
-  else if (READ_WORDS.test(action)) effect = "read";
+  if (definition.destructive === true || DESTRUCTIVE_WORDS.test(action)) effect = "destructive";
+  else if (definition.readOnly === false || WRITE_WORDS.test(action)) effect = "write";
+  else if (definition.readOnly === true || READ_WORDS.test(action)) effect = "read";
   else effect = "write";
   const properties = (definition.inputSchema.properties ?? {}) as Record<string, unknown>;
   const targets =
@@ -84,5 +97,5 @@ export function inferHostedTraits(definition: {
           const kind = TARGET_FIELDS[field];
           return kind ? [{ field, kind }] : [];
         });
-  return { effect, targets };
+  return { effect, targets, targetsInferred: true };
 }

@@ -1,6 +1,13 @@
 import type { ToolBinding } from "../../connectors/build-tools.js";
 import { type ApprovalPolicy, modeFor } from "../approvals/policy.js";
-import { namedByPerson, type Provenance, type Target, targetsOf } from "../approvals/provenance.js";
+import {
+  looksConfusable,
+  namedByPerson,
+  type Provenance,
+  shownAs,
+  type Target,
+  targetsOf,
+} from "../approvals/provenance.js";
 import type { ApprovalRequest } from "../authorization-request.js";
 import { summarizeCall, withEveryTarget } from "./summaries.js";
 import type { ToolCallLike } from "./tool-call.js";
@@ -41,7 +48,7 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
   const always = context.alwaysAllowed.has(call.name);
   const mode = policyMode === "ask" && always ? "auto" : policyMode;
   const targets = targetsOf(call.args, binding?.traits.targets ?? []).map((target) => ({
-    target,
+    target: shownAs(target, context.provenance),
     named: namedByPerson(target, context.provenance),
   }));
   const unnamed = targets.filter((item) => !item.named);
@@ -49,8 +56,10 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
     if (effect === "read") return { call, verdict: "run", allowedBy: "auto" };
     // Every target came from the person. A known write that names no target at all is what the
     // person asked for; but a destructive call with no target to check (it may act on anything)
-    // needs "always", and an unknown tool is never waved through.
-    const provable = effect === "write" || targets.length > 0 || always;
+    // needs "always", and an unknown tool is never waved through. A hosted tool's targets are
+    // guessed from its argument names: naming none Delegate recognises proves nothing.
+    const provable =
+      targets.length > 0 || always || (effect === "write" && binding?.traits.targetsInferred !== true);
     if (unnamed.length === 0 && binding !== undefined && provable) {
       return { call, verdict: "run", allowedBy: always ? "person" : "auto" };
     }
@@ -65,7 +74,10 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
       effect,
       summary: withLabels(
         withEveryTarget(
-          summarizeCall(call, binding),
+          resolvedIn(
+            summarizeCall(call, binding),
+            targets.map(({ target }) => target),
+          ),
           targets.map(({ target }) => target),
         ),
         targets.map(({ target }) => [target.display, labelOf(target, context.provenance)] as const),
@@ -78,7 +90,9 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
         display: target.display,
         ...labelled(labelOf(target, context.provenance)),
         named,
-        ...(target.unusual ? { unusual: true } : {}),
+        ...(target.unusual || looksConfusable(labelOf(target, context.provenance) ?? "")
+          ? { unusual: true }
+          : {}),
       })),
     },
   };
@@ -93,6 +107,16 @@ function labelOf(target: Target, provenance: Provenance): string | undefined {
   if (target.kind !== "calendar-event" && target.kind !== "notion-parent") return undefined;
   const title = provenance.aliases.get(target.key)?.[0];
   return title && title !== target.display ? title : undefined;
+}
+
+/** A summary shows what a Slack id resolves to, not the label a call wrapped it in (`<#C1|team>`). */
+function resolvedIn(summary: string, targets: readonly Target[]): string {
+  let text = summary;
+  for (const target of targets) {
+    if (target.raw !== target.display && target.kind === "slack-conversation")
+      text = text.split(target.raw).join(target.display);
+  }
+  return text;
 }
 
 function labelled(label: string | undefined): { label?: string } {

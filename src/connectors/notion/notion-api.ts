@@ -124,31 +124,49 @@ export function search(http: ProviderClient, options: SearchOptions) {
  * Resolves what the model passed as a page or database: an id, a Notion URL, or a title (found
  * by search, exact title first). Titles let a request like "add this to Meeting Notes" work in
  * one call.
+ *
+ * For a write (`exact`), a title must be the page's whole title (case and spacing aside) and only
+ * one page may carry it: the approval gate counted the title the person typed, so the write must
+ * land on a page with exactly that title, never on one that merely contains it ("the") or on an
+ * outsider's page titled like the real one.
  */
 export async function resolveId(
   http: ProviderClient,
   reference: string,
   kind: "page" | "database",
+  options: { exact?: boolean } = {},
 ): Promise<string> {
   const id = extractNotionId(reference);
   if (id) return id;
-  const wanted = reference.trim().toLowerCase();
+  const wanted = titleKey(reference);
   const answer = await search(http, { query: reference.trim(), filter: kind, pageSize: 20 });
-  const titled = answer.results.map((result) => ({
-    id: result.id,
-    title: (result.object === "database" ? databaseTitle(result) : pageTitle(result)).toLowerCase(),
-  }));
+  const titled = answer.results
+    .filter((result) => !(result as { archived?: boolean; in_trash?: boolean }).archived)
+    .map((result) => ({
+      id: result.id,
+      title: titleKey(result.object === "database" ? databaseTitle(result) : pageTitle(result)),
+    }));
+  const exact = titled.filter((result) => result.title === wanted);
+  if (options.exact && new Set(exact.map((result) => result.id)).size > 1) {
+    throw new DelegateError(
+      "TOOL_FAILED",
+      `More than one Notion ${kind} is titled "${reference.trim()}" (${exact.map((result) => result.id).join(", ")}); ask the person which one, then pass its id.`,
+    );
+  }
   const found =
-    titled.find((result) => result.title === wanted) ??
-    titled.find((result) => result.title.includes(wanted));
+    exact[0] ?? (options.exact ? undefined : titled.find((result) => result.title.includes(wanted)));
   if (!found) {
     throw new DelegateError(
       "PROVIDER_ERROR",
-      `Notion has no ${kind} titled "${reference.trim()}" shared with this connection; call notion_search to find it.`,
+      `Notion has no ${kind} titled exactly "${reference.trim()}" shared with this connection; call notion_search to find it.`,
       { details: { connector: "notion", status: 404 } },
     );
   }
   return found.id;
+}
+
+function titleKey(title: string): string {
+  return title.normalize("NFC").replace(/\s+/g, " ").trim().toLowerCase();
 }
 
 /** All children of a block or page, following cursors up to `max` blocks. */

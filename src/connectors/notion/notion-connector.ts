@@ -126,7 +126,7 @@ const createPageTool = connectorTool({
   summarize: (input) =>
     `Create the Notion page "${input.title}" under ${input.parent_page_id}${input.content ? ` (${words(input.content)})` : ""}`,
   async run(input, { http }) {
-    const parent = await resolveId(http, input.parent_page_id, "page");
+    const parent = await resolveId(http, input.parent_page_id, "page", { exact: true });
     const blocks = input.content ? markdownToBlocks(input.content) : [];
     const page = await http.request<NotionPage>({
       method: "POST",
@@ -164,7 +164,7 @@ const appendToPageTool = connectorTool({
   targets: [{ field: "page_id", kind: "notion-parent" }],
   summarize: (input) => `Append to the Notion page ${input.page_id} (${words(input.content)})`,
   async run(input, { http }) {
-    const id = await resolveId(http, input.page_id, "page");
+    const id = await resolveId(http, input.page_id, "page", { exact: true });
     const blocks = markdownToBlocks(input.content);
     if (blocks.length === 0) {
       throw new DelegateError("TOOL_FAILED", "The content has no text to add to the page.");

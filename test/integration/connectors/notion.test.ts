@@ -38,6 +38,7 @@ const tokens = new GrantTable();
 const DANA = tokens.add("secret_notion_dana_token", "user-dana");
 const BOB = tokens.add("secret_notion_bob_token", "user-bob");
 const READ_ONLY = tokens.add("secret_notion_readonly", "user-readonly", ["read_content"]);
+const ERIN = tokens.add("secret_notion_erin_token", "user-erin");
 const SLACK_TOKEN = tokens.add("xoxp-slack-token", "user-dana", ALL_SCOPES, "slack");
 
 let server: ProviderServer;
@@ -384,6 +385,33 @@ describe("notion failures", () => {
     expect((await call("notion_get_page", { page_id: NOTION_IDS.roadmap }, READ_ONLY)).title).toBe(
       "Q3 Roadmap",
     );
+  });
+
+  it("writes by title only to the one page with exactly that title", async () => {
+    // "Notes" is part of "Meeting Notes": a read may find it, a write must not land there.
+    const partial = await failure(call("notion_append_to_page", { page_id: "Notes", content: "x" }, ERIN));
+    expect(partial.details.status).toBe(404);
+    const partialParent = await failure(
+      call("notion_create_page", { parent_page_id: "meeting", title: "x" }, ERIN),
+    );
+    expect(partialParent.details.status).toBe(404);
+    expect((await call("notion_get_page", { page_id: "meeting" }, ERIN)).id).toBe(NOTION_IDS.meetingNotes);
+    // Case and spacing aside, the whole title is enough.
+    const appended = await call(
+      "notion_append_to_page",
+      { page_id: "  meeting   NOTES ", content: "ok" },
+      ERIN,
+    );
+    expect(appended.page_id).toBe(NOTION_IDS.meetingNotes);
+    // A second page titled like the real one (an outsider's shared page): a write by that title is refused.
+    await call("notion_create_page", { parent_page_id: NOTION_IDS.roadmap, title: "Team Handbook" }, ERIN);
+    const before = emulator.inspect("user-erin").children(NOTION_IDS.handbook).length;
+    const ambiguous = await failure(
+      call("notion_append_to_page", { page_id: "Team Handbook", content: "the contract" }, ERIN),
+    );
+    expect(ambiguous.code).toBe("TOOL_FAILED");
+    expect(ambiguous.message).toContain(NOTION_IDS.handbook);
+    expect(emulator.inspect("user-erin").children(NOTION_IDS.handbook)).toHaveLength(before);
   });
 
   it("reports unknown ids and unknown titles as not found", async () => {
