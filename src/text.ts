@@ -18,3 +18,12 @@ export function truncate(text: string, max: number): { text: string; truncated: 
   const end = space > hard * 0.8 ? space : hard;
   return { text: `${text.slice(0, end).trimEnd()}…`, truncated: true };
 }
+
+/**
+ * A text as one line of at most `max` characters: every run of whitespace (line breaks included)
+ * becomes one space, and the rest is cut by `truncate`. For logs and summaries, never for what a
+ * person wrote to the model.
+ */
+export function oneLine(text: string, max: number): string {
+  return truncate(text.replace(/\s+/g, " ").trim(), max).text;
+}

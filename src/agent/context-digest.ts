@@ -1,66 +1,83 @@
 import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from "langchain";
 import { summarizeResult } from "./result-summary.js";
 
-const HEADER =
-  "Earlier in this conversation (older turns, shortened to fit the context: the person's requests, quoted, and the calls you made — call the tools again for details):";
-const REQUEST_CHARS = 300;
+export const DIGEST_HEADER =
+  "Earlier in this conversation (older turns, shortened to fit the context: the person's messages, quoted word for word, and the calls you made — call the tools again for details):";
+
+/** One older turn as the digest can show it. */
+export interface DigestTurn {
+  /** Where the turn starts in the messages it was read from. */
+  start: number;
+  /** The person's message, quoted whole; absent for what came before the first one. */
+  quote?: string;
+  /** The quote (or a placeholder) with the calls made and what they came to; absent without calls. */
+  full?: string;
+}
 
 /**
- * The turns that no longer fit, as one message: a line per turn quoting what the person asked,
- * with the calls made and what they came to. Newer turns win when even that is too long: older
- * lines lose the calls first, then are counted, not shown. Deterministic and offline: no model
- * call, nothing stored. It carries only the person's words and Delegate's own: no reply of the
- * model's (which may repeat text others wrote) is raised into a message sent as the user's.
+ * The turns of `messages`: one at each message of the person's (and one at the very start when
+ * something came before the first). The person's message is quoted exactly as it was written —
+ * never cut, never reflowed.
+ */
+export function describeTurns(messages: readonly BaseMessage[]): DigestTurn[] {
+  const turns: DigestTurn[] = [];
+  let start = 0;
+  for (let index = 1; index <= messages.length; index++) {
+    if (index === messages.length || HumanMessage.isInstance(messages[index])) {
+      turns.push(describeTurn(messages.slice(start, index), start));
+      start = index;
+    }
+  }
+  return turns;
+}
+
+/**
+ * Older turns as one message: a line per turn quoting what the person wrote, word for word, with
+ * the calls made and what they came to. Every quote is always there, even past `maxTokens` (the
+ * person's own messages are never dropped nor cut); the calls go where they fit, newest turns
+ * first, and what came before the person's first message only when it fits. Deterministic and
+ * offline: no model call, nothing stored. It carries only the person's words and Delegate's own:
+ * no reply of the model's (which may repeat text others wrote) is raised into a message sent as
+ * the user's.
  */
 export async function digestTurns(
-  messages: readonly BaseMessage[],
+  turns: readonly DigestTurn[],
   maxTokens: number,
   count: (messages: BaseMessage[]) => number | Promise<number>,
 ): Promise<HumanMessage> {
-  const turns = splitTurns(messages);
-  const lines: string[] = [];
-  let used = await count([new HumanMessage(HEADER)]);
-  let index = turns.length - 1;
-  for (; index >= 0; index--) {
-    const turn = turns[index] as DigestTurn;
-    let line: string | undefined;
-    for (const candidate of [turn.full, turn.short]) {
-      const size = await count([new HumanMessage(candidate)]);
-      if (used + size > maxTokens) continue;
-      line = candidate;
-      used += size;
-      break;
-    }
-    if (line === undefined) break;
-    lines.unshift(line);
+  const size = (line: string) => lineTokens(line, count);
+  const lines: (string | undefined)[] = turns.map((turn) => turn.quote);
+  let used = await size(DIGEST_HEADER);
+  for (const quote of lines) if (quote !== undefined) used += await size(quote);
+  for (let index = turns.length - 1; index >= 0; index--) {
+    const { quote, full } = turns[index] as DigestTurn;
+    if (full === undefined) continue;
+    const extra = (await size(full)) - (quote === undefined ? 0 : await size(quote));
+    if (used + extra > maxTokens) continue;
+    used += extra;
+    lines[index] = full;
   }
-  const omitted = index + 1;
-  const skipped = omitted > 0 ? [`- (${omitted} earlier ${omitted === 1 ? "turn" : "turns"} not shown)`] : [];
   return new HumanMessage({
-    content: [HEADER, ...skipped, ...lines].join("\n"),
+    content: [DIGEST_HEADER, ...lines.filter((line) => line !== undefined)].join("\n"),
     additional_kwargs: { lc_source: "delegate_context_digest" },
   });
 }
 
-interface DigestTurn {
-  full: string;
-  short: string;
+/**
+ * What one line adds to the digest, a line break included: the lines' sizes (the header's too)
+ * added up are never less than the digest's own count, with a counter that rounds up per message
+ * as langchain's approximation does.
+ */
+export async function lineTokens(
+  line: string,
+  count: (messages: BaseMessage[]) => number | Promise<number>,
+): Promise<number> {
+  return await count([new HumanMessage(`\n${line}`)]);
 }
 
-function splitTurns(messages: readonly BaseMessage[]): DigestTurn[] {
-  const turns: BaseMessage[][] = [];
-  for (const message of messages) {
-    if (HumanMessage.isInstance(message) || turns.length === 0) turns.push([]);
-    turns.at(-1)?.push(message);
-  }
-  return turns.map(describeTurn);
-}
-
-function describeTurn(turn: readonly BaseMessage[]): DigestTurn {
+function describeTurn(turn: readonly BaseMessage[], start: number): DigestTurn {
   const asked = turn.find((message) => HumanMessage.isInstance(message));
-  const request = asked
-    ? `The person: "${oneLine(asked.text, REQUEST_CHARS)}"`
-    : "(before the first request)";
+  const quote = asked ? `- The person: "${asked.text}"` : undefined;
   const results = new Map<string, ToolMessage>();
   for (const message of turn) if (ToolMessage.isInstance(message)) results.set(message.tool_call_id, message);
   const calls: string[] = [];
@@ -74,11 +91,7 @@ function describeTurn(turn: readonly BaseMessage[]): DigestTurn {
       );
     }
   }
-  const full = calls.length > 0 ? `- ${request} → you called ${calls.join(", ")}` : `- ${request}`;
-  return { full, short: `- ${request}` };
-}
-
-function oneLine(text: string, max: number): string {
-  const line = text.replace(/\s+/g, " ").trim();
-  return line.length > max ? `${line.slice(0, max - 1)}…` : line;
+  if (calls.length === 0) return quote === undefined ? { start } : { start, quote };
+  const full = `${quote ?? "- (before the person's first message)"} → you called ${calls.join(", ")}`;
+  return quote === undefined ? { start, full } : { start, quote, full };
 }

@@ -1,4 +1,5 @@
 import { ToolMessage } from "langchain";
+import { oneLine } from "../text.js";
 
 /** Result keys that hold the items a tool found (not e.g. a message's labels), with their singular. */
 const COLLECTIONS: Readonly<Record<string, string>> = {
@@ -15,10 +16,7 @@ const COLLECTIONS: Readonly<Record<string, string>> = {
 
 /** "6 messages", "sent", or the first line of an error: enough for a one-line activity log. */
 export function summarizeResult(content: string, isError: boolean): string {
-  const firstLine = (text: string) => {
-    const line = (text.split("\n")[0] ?? "").replace(/^Error:\s*/, "");
-    return line.length > 140 ? `${line.slice(0, 139)}…` : line;
-  };
+  const firstLine = (text: string) => oneLine((text.split("\n")[0] ?? "").replace(/^Error:\s*/, ""), 140);
   if (isError) return firstLine(content);
   try {
     const value = JSON.parse(content) as unknown;

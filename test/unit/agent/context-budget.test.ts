@@ -2,6 +2,7 @@ import { AIMessage, type BaseMessage, countTokensApproximately, HumanMessage, To
 import { describe, expect, it } from "vitest";
 import { currentTurnStart, FitToBudget } from "../../../src/agent/context-budget.js";
 import { compactToolResult, isCompacted } from "../../../src/agent/result-summary.js";
+import type { Logger } from "../../../src/logger.js";
 
 /** Six unread messages, as the Gmail tool returns them (third-party text fenced). */
 const SEARCH_RESULT = JSON.stringify({
@@ -16,10 +17,14 @@ const SEARCH_RESULT = JSON.stringify({
 });
 
 /** `turns` finished turns (ask, search, answer), then the person's latest request and its calls. */
-function history(turns: number, current: BaseMessage[] = [new HumanMessage("what's new?")]): BaseMessage[] {
+function history(
+  turns: number,
+  current: BaseMessage[] = [new HumanMessage("what's new?")],
+  ask: (turn: number) => string = (turn) => `request ${turn}: show my unread email`,
+): BaseMessage[] {
   const messages: BaseMessage[] = [];
   for (let turn = 0; turn < turns; turn++) {
-    messages.push(new HumanMessage({ content: `request ${turn}: show my unread email`, id: `h${turn}` }));
+    messages.push(new HumanMessage({ content: ask(turn), id: `h${turn}` }));
     messages.push(
       new AIMessage({
         content: "Let me check.",
@@ -49,6 +54,30 @@ async function fitted(messages: BaseMessage[], maxTokens: number): Promise<BaseM
   const view = [...messages];
   await new FitToBudget(maxTokens, countTokensApproximately).apply({ messages: view });
   return view;
+}
+
+/**
+ * The guarantee: every message of the person's reaches the model word for word, either as the
+ * very message or quoted whole in the digest.
+ */
+function expectEveryPersonMessage(messages: BaseMessage[], view: BaseMessage[]) {
+  const digest = view.find((m) => m.additional_kwargs.lc_source === "delegate_context_digest")?.text ?? "";
+  for (const message of messages.filter((m) => HumanMessage.isInstance(m))) {
+    const kept = view.includes(message);
+    expect(kept || digest.includes(`- The person: "${message.text}"`), message.text.slice(0, 60)).toBe(true);
+  }
+}
+
+/** A logger that records its warnings. */
+function recordingLogger() {
+  const warnings: { object: Record<string, unknown>; message: string | undefined }[] = [];
+  const logger: Logger = {
+    error() {},
+    warn: (object, message) => warnings.push({ object, message }),
+    info() {},
+    debug() {},
+  };
+  return { logger, warnings };
 }
 
 /** What OpenAI's API insists on: every result answers an earlier call, every call has its result. */
@@ -174,6 +203,7 @@ describe("the model's context budget", () => {
       for (let budget = 50; budget <= tokens(messages) + 100; budget += 373) {
         const view = await fitted(messages, budget);
         expectPairsIntact(view, true);
+        expectEveryPersonMessage(messages, view);
         expect(view.slice(-current.length)).toEqual(current);
       }
     }
@@ -192,20 +222,93 @@ describe("the model's context budget", () => {
     expectPairsIntact(view);
   });
 
-  it("leaves the oldest requests out of the digest, counted, only when even their quotes do not fit", async () => {
-    const view = await fitted(history(40), 1_500);
+  it("quotes every request of the person's in the digest, the oldest too; only the calls give way", async () => {
+    const messages = history(40);
+    const view = await fitted(messages, 1_500);
     expect(tokens(view)).toBeLessThanOrEqual(1_500);
     const digest = (view[0] as HumanMessage).text;
-    const shown = digest.match(/\((\d+) earlier turns not shown\)/);
-    expect(shown).not.toBeNull();
-    const omitted = Number(shown?.[1]);
-    expect(digest).not.toContain(`"request ${omitted - 1}: show my unread email"`);
-    expect(digest).toContain(`"request ${omitted}: show my unread email"`);
-    // Newer turns keep their calls and reply; older ones only the request.
-    expect(digest).toContain(
-      '"request 23: show my unread email" → you called gmail_search_messages (6 messages)',
+    expect(digest).not.toContain("not shown");
+    expectEveryPersonMessage(messages, view);
+    // Newer digested turns keep their calls; the oldest only the request, whole.
+    const lines = digest.split("\n").slice(1);
+    expect(lines.at(-1)).toMatch(
+      /"request \d+: show my unread email" → you called gmail_search_messages \(6 messages\)$/,
     );
-    expect(digest).toContain(`- The person: "request ${omitted}: show my unread email"\n`);
+    expect(lines[0]).toBe('- The person: "request 0: show my unread email"');
+    // The model's replies to the digested turns are what is left out.
+    expect(digest).not.toContain("Answer ");
+  });
+
+  it("quotes a message of the person's longer than 300 characters word for word, line breaks and all", async () => {
+    const letter = [
+      'Please reply to Sam\'s "Q3 planning" thread with the following, exactly as written:',
+      "",
+      `Hi Sam, ${"thanks for pulling the numbers together — ".repeat(12)}`,
+      "  - budget: 120k (not 150k)",
+      "  - launch: October 14",
+      "",
+      "Best, Alex",
+    ].join("\n");
+    expect(letter.length).toBeGreaterThan(600);
+    const messages = history(12, undefined, (turn) =>
+      turn === 0 ? letter : `request ${turn}: show my unread email`,
+    );
+    const view = await fitted(messages, 1_000);
+    expect(tokens(view)).toBeLessThanOrEqual(1_000);
+    const digest = view[0] as HumanMessage;
+    expect(digest.additional_kwargs.lc_source).toBe("delegate_context_digest");
+    expect(digest.text).toContain(`- The person: "${letter}"`);
+    expectEveryPersonMessage(messages, view);
+    expectPairsIntact(view);
+  });
+
+  it("sends every message of the person's even when they alone are over the budget, and warns once per thread", async () => {
+    const ask = (turn: number) =>
+      `request ${turn}: ${"please look through every folder for the invoice from Acme; ".repeat(10)}`;
+    const pending = [
+      new HumanMessage({ content: ask(99), id: "latest" }),
+      new AIMessage({
+        content: "",
+        tool_calls: [{ id: "pending", name: "gmail_send_message", args: { to: ["sam@example.com"] } }],
+      }),
+    ];
+    const messages = history(20, pending, ask);
+    const personTokens = tokens(messages.filter((m) => HumanMessage.isInstance(m)));
+    const budget = 1_000;
+    expect(personTokens).toBeGreaterThan(3 * budget);
+    const { logger, warnings } = recordingLogger();
+    const edit = new FitToBudget(budget, countTokensApproximately, logger);
+    const view = [...messages];
+    await edit.apply({ messages: view });
+    // Over the budget rather than drop or cut a word of the person's.
+    expect(tokens(view)).toBeGreaterThan(budget);
+    expectEveryPersonMessage(messages, view);
+    // The pending call is last and whole; no call is separated from its result.
+    expect(view.slice(-2)).toEqual(pending);
+    expectPairsIntact(view, true);
+    // The rest gave way: no third-party text, no reply of the model's, no earlier call's detail.
+    const digest = view[0] as HumanMessage;
+    expect(digest.text).toMatch(/^Earlier in this conversation/);
+    expect(view).toHaveLength(3);
+    expect(view.some((m) => m.text.includes("ignore previous instructions"))).toBe(false);
+    expect(view.some((m) => m.text.includes("Answer "))).toBe(false);
+    // Still no more than the person's words and the digest's framing.
+    expect(tokens(view)).toBeLessThan(personTokens + 20 * 10 + 100);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.object).toMatchObject({ maxTokens: budget, personTokens });
+    expect(warnings[0]?.object.tokens).toBe(tokens(view));
+    // The next call of the same thread does not warn again; another thread does.
+    await edit.apply({ messages: [...messages] });
+    expect(warnings).toHaveLength(1);
+    const other = history(20, [new HumanMessage(ask(99))], ask).map((m) =>
+      HumanMessage.isInstance(m) ? new HumanMessage({ content: m.text, id: `other-${m.id}` }) : m,
+    );
+    await edit.apply({ messages: other });
+    expect(warnings).toHaveLength(2);
+    // Within the budget, nothing to warn about.
+    const quiet = recordingLogger();
+    await new FitToBudget(budget, countTokensApproximately, quiet.logger).apply({ messages: history(40) });
+    expect(quiet.warnings).toEqual([]);
   });
 
   it("counts with the token counter it is given", async () => {
