@@ -158,6 +158,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     options.context === false
       ? undefined
       : createContextBudgetMiddleware({
+          logger,
           maxTokens: options.context?.maxTokens ?? DEFAULT_CONTEXT_TOKENS,
           ...(options.context?.tokenCounter ? { tokenCounter: options.context.tokenCounter } : {}),
         });
