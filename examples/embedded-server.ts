@@ -9,6 +9,7 @@
  *   POST /threads/:id/cancel                                   → cancel what the thread waits for (SSE)
  *   GET  /threads/:id                                          → messages and anything pending
  *   POST /webhooks/scalekit                                    → Scalekit webhooks (signature verified)
+ *   GET  /connect/start?flow=…                                 → the link a browser is shown: binds it, → Scalekit
  *   GET  /connect/verify?auth_request_id=…&state=…             → Scalekit's user-verify redirect (a page)
  *
  * The caller is named by the `x-user-id` header to keep the example short (or, for a browser, the
@@ -22,8 +23,10 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
 import { type Environment, resolveEnvironment } from "../src/environment/index.js";
+import { peekVerificationState } from "../src/auth/verification-state.js";
 import {
   type AgentRuntime,
+  type AuthorizationRequest,
   createAgentRuntime,
   isDelegateError,
   loadConfig,
@@ -66,8 +69,9 @@ export async function startEmbeddedServer(
       ),
   });
 
+  const flows = new BrowserFlows();
   const server: Server = createServer((req, res) => {
-    route(runtime, req, res).catch((error: unknown) => {
+    route(runtime, flows, req, res).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, statusFor(error), { error: errorBody(error) });
       else res.end();
     });
@@ -75,6 +79,7 @@ export async function startEmbeddedServer(
   await new Promise<void>((resolve) => server.listen(options.port ?? 0, "127.0.0.1", resolve));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   verifyUrl = `${url}/connect/verify`;
+  flows.base = url;
   // The sandbox's Scalekit emulator posts connected-account webhooks here, as Scalekit would.
   environment.sandbox?.scalekit.addWebhookUrl(`${url}/webhooks/scalekit`);
 
@@ -101,7 +106,12 @@ class HttpError extends Error {
   }
 }
 
-async function route(runtime: AgentRuntime, req: IncomingMessage, res: ServerResponse): Promise<void> {
+async function route(
+  runtime: AgentRuntime,
+  flows: BrowserFlows,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<void> {
   const url = new URL(req.url ?? "/", "http://localhost");
   if (req.method === "POST" && url.pathname === "/webhooks/scalekit") {
     const result = await runtime.handleWebhook({
@@ -111,8 +121,12 @@ async function route(runtime: AgentRuntime, req: IncomingMessage, res: ServerRes
     sendJson(res, result.status, { resumed: result.resumed });
     return;
   }
+  if (req.method === "GET" && url.pathname === "/connect/start") {
+    flows.start(req, res, url.searchParams.get("flow") ?? "");
+    return;
+  }
   if (req.method === "GET" && url.pathname === "/connect/verify") {
-    await verifyRedirect(runtime, req, res, url.searchParams);
+    await verifyRedirect(runtime, flows, req, res, url.searchParams);
     return;
   }
   const match = /^\/threads\/([\w.:-]{1,128})(\/messages|\/cancel|\/decisions)?$/.exec(url.pathname);
@@ -126,21 +140,32 @@ async function route(runtime: AgentRuntime, req: IncomingMessage, res: ServerRes
     `${SESSION_COOKIE}=${encodeURIComponent(userId)}; Path=/; HttpOnly; SameSite=Lax`,
   );
   const ref = { userId, threadId: match[1] as string };
+  // A browser is shown start URLs (they bind it to the flow); an API client its links as they are.
+  const present = (requests: AuthorizationRequest[]) =>
+    browserSession(req) ? flows.present(requests, userId) : requests;
   if (req.method === "GET" && !match[2]) {
-    sendJson(res, 200, await runtime.getThread(ref));
+    const thread = await runtime.getThread(ref);
+    const pending = thread.pendingAuthorization;
+    sendJson(
+      res,
+      200,
+      pending
+        ? { ...thread, pendingAuthorization: { ...pending, requests: present(pending.requests) } }
+        : thread,
+    );
   } else if (req.method === "POST" && match[2] === "/messages") {
     const { text } = await readJson<{ text?: unknown }>(req);
     if (typeof text !== "string")
       throw new HttpError(400, "INVALID_INPUT", 'The body must be {"text": "…"}.');
-    await streamEvents(res, runtime.send({ ...ref, text }));
+    await streamEvents(res, runtime.send({ ...ref, text }), present);
   } else if (req.method === "POST" && match[2] === "/decisions") {
     const { decisions } = await readJson<{ decisions?: unknown }>(req);
     if (!Array.isArray(decisions)) {
       throw new HttpError(400, "INVALID_INPUT", 'The body must be {"decisions": [{"toolCallId", "type"}…]}.');
     }
-    await streamEvents(res, runtime.decide({ ...ref, decisions }));
+    await streamEvents(res, runtime.decide({ ...ref, decisions }), present);
   } else if (req.method === "POST" && match[2] === "/cancel") {
-    await streamEvents(res, runtime.cancel(ref));
+    await streamEvents(res, runtime.cancel(ref), present);
   } else {
     throw new HttpError(405, "METHOD_NOT_ALLOWED", "Method not allowed.");
   }
@@ -162,6 +187,116 @@ function sessionUser(req: IncomingMessage): string | undefined {
   return undefined;
 }
 
+/** The session is the cookie: a browser, which sends it on any top-level navigation, even cross-site. */
+function browserSession(req: IncomingMessage): boolean {
+  const header = req.headers["x-user-id"];
+  return !(typeof header === "string" && header);
+}
+
+function cookies(req: IncomingMessage): [string, string][] {
+  return (req.headers.cookie ?? "").split(";").map((part) => {
+    const [name = "", ...value] = part.trim().split("=");
+    return [name, value.join("=")];
+  });
+}
+
+const FLOW_COOKIE = "delegate_flow_";
+const BINDING_TTL_MS = 15 * 60_000;
+
+/**
+ * Binds each consent flow to the browser that started it (against login CSRF: someone completes
+ * a link with their own account and sends the verify redirect back to be clicked). A browser is
+ * shown `/connect/start?flow=…`, never the magic link; opening it as the flow's user sets a
+ * short-lived HttpOnly cookie holding a random binding and redirects to the magic link. The verify
+ * route then wants that binding, for the state's connection. In memory: one process (a real app
+ * keeps it beside its sessions).
+ */
+class BrowserFlows {
+  base = "";
+  readonly #flows = new Map<
+    string,
+    { magicLink: string; userId: string; connection: string; expiresAt: number }
+  >();
+  readonly #ids = new Map<string, string>();
+  readonly #bindings = new Map<
+    string,
+    { userId: string; connection: string; expiresAt: number; used?: boolean }
+  >();
+
+  present(requests: AuthorizationRequest[], userId: string): AuthorizationRequest[] {
+    const now = Date.now();
+    for (const [id, flow] of this.#flows) {
+      if (flow.expiresAt + BINDING_TTL_MS >= now) continue;
+      this.#flows.delete(id);
+      this.#ids.delete(flow.magicLink);
+    }
+    return requests.map((request) => {
+      let id = this.#ids.get(request.url);
+      if (!id) {
+        id = randomBytes(16).toString("base64url");
+        this.#ids.set(request.url, id);
+      }
+      const expiresAt = new Date(request.expiresAt).getTime();
+      this.#flows.set(id, {
+        magicLink: request.url,
+        userId,
+        connection: request.connection,
+        expiresAt: Number.isNaN(expiresAt) ? now + BINDING_TTL_MS : expiresAt,
+      });
+      return { ...request, url: `${this.base}/connect/start?flow=${id}` };
+    });
+  }
+
+  start(req: IncomingMessage, res: ServerResponse, id: string): void {
+    const flow = this.#flows.get(id);
+    if (!flow || flow.expiresAt <= Date.now()) {
+      sendPage(res, 410, "Link expired", "This link is no longer valid. Go back to the chat and ask again.");
+      return;
+    }
+    // Only the flow's own user starts it: a forwarded start link leads nowhere.
+    if (sessionUser(req) !== flow.userId) {
+      sendPage(
+        res,
+        403,
+        "Not connected",
+        "Open the link from the app that asked for it, signed in as yourself.",
+      );
+      return;
+    }
+    const value = randomBytes(32).toString("base64url");
+    const expiresAt = Date.now() + BINDING_TTL_MS;
+    for (const [key, binding] of this.#bindings)
+      if (binding.expiresAt <= Date.now()) this.#bindings.delete(key);
+    this.#bindings.set(value, { userId: flow.userId, connection: flow.connection, expiresAt });
+    res
+      .writeHead(302, {
+        location: flow.magicLink,
+        "set-cookie": `${FLOW_COOKIE}${id}=${value}; Path=/connect/; Max-Age=${BINDING_TTL_MS / 1000}; HttpOnly; SameSite=Lax`,
+        "cache-control": "no-store",
+        "referrer-policy": "no-referrer",
+      })
+      .end();
+  }
+
+  /** The browser's binding for `connection` (an unused one first), if it holds one for `userId`. */
+  held(req: IncomingMessage, userId: string, connection: string | undefined) {
+    const held = cookies(req)
+      .filter(([name]) => name.startsWith(FLOW_COOKIE))
+      .map(([, value]) => this.#bindings.get(value))
+      .filter(
+        (binding) => binding !== undefined && binding.userId === userId && binding.expiresAt > Date.now(),
+      )
+      .map((binding) => binding as NonNullable<typeof binding>);
+    const forConnection = held.filter(
+      (binding) => connection === undefined || binding.connection === connection,
+    );
+    return {
+      any: held.length > 0,
+      binding: forConnection.find((binding) => !binding.used) ?? forConnection[0],
+    };
+  }
+}
+
 /**
  * Scalekit's user-verify redirect. The user comes from the session (here the cookie or header),
  * never from the redirect: the signed `state` only names the user the link was made for, and the
@@ -171,6 +306,7 @@ function sessionUser(req: IncomingMessage): string | undefined {
  */
 async function verifyRedirect(
   runtime: AgentRuntime,
+  flows: BrowserFlows,
   req: IncomingMessage,
   res: ServerResponse,
   query: URLSearchParams,
@@ -180,12 +316,44 @@ async function verifyRedirect(
     sendPage(res, 401, "Not connected", "Sign in to this app in this browser, then open the link again.");
     return;
   }
+  const state = query.get("state") ?? "";
+  // A browser's cookie is sent on a cross-site click too: it must also hold this flow's binding
+  // (from /connect/start), or the redirect may be someone else's consent. Refused unspent.
+  let connection: string | undefined;
+  let binding: ReturnType<BrowserFlows["held"]>["binding"];
+  if (browserSession(req)) {
+    const held = flows.held(req, userId, peekVerificationState(state)?.connection);
+    binding = held.binding;
+    if (!binding) {
+      sendPage(
+        res,
+        403,
+        "Not connected",
+        held.any
+          ? "This verification is for another account than the one this browser was connecting, so nothing was connected."
+          : "This browser did not start this connection. Open the link from the app that asked for it, in this browser, and allow access there.",
+      );
+      return;
+    }
+    if (binding.used) {
+      sendPage(
+        res,
+        409,
+        "Not connected",
+        "This verification link was already used, so it was not accepted again.",
+      );
+      return;
+    }
+    connection = binding.connection;
+  }
   const result = await runtime.verifyUser({
     authRequestId: query.get("auth_request_id") ?? "",
-    state: query.get("state") ?? "",
+    state,
     userId,
+    ...(connection ? { connection } : {}),
   });
   if (result.status === "verified") {
+    if (binding) binding.used = true;
     sendPage(
       res,
       200,
@@ -213,7 +381,11 @@ function sendPage(res: ServerResponse, status: number, heading: string, message:
 
 /** Server-sent events: one `event: <type>` per runtime event. The stream stays open while the
  * turn waits for authorization and carries on with the auto-resumed run. */
-async function streamEvents(res: ServerResponse, events: AsyncIterable<RuntimeEvent>): Promise<void> {
+async function streamEvents(
+  res: ServerResponse,
+  events: AsyncIterable<RuntimeEvent>,
+  present: (requests: AuthorizationRequest[]) => AuthorizationRequest[] = (requests) => requests,
+): Promise<void> {
   const iterator = events[Symbol.asyncIterator]();
   let first: IteratorResult<RuntimeEvent>;
   try {
@@ -228,7 +400,9 @@ async function streamEvents(res: ServerResponse, events: AsyncIterable<RuntimeEv
     connection: "keep-alive",
   });
   const write = (event: RuntimeEvent) =>
-    res.write(`event: ${event.type}\ndata: ${JSON.stringify(event)}\n\n`);
+    res.write(
+      `event: ${event.type}\ndata: ${JSON.stringify(event.type === "authorization-required" ? { ...event, requests: present(event.requests) } : event)}\n\n`,
+    );
   try {
     for (let next = first; !next.done; next = await iterator.next()) write(next.value);
   } catch (error) {
