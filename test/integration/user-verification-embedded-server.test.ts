@@ -1,11 +1,15 @@
 /**
- * `examples/embedded-server.ts` with Scalekit user verification: `GET /connect/verify` accepts the
- * consent redirect only for the example's own session (its `delegate_user` cookie or `x-user-id`),
- * and answers a forged, expired, replayed or foreign state with a refusal page and no resume.
+ * `examples/embedded-server.ts` with Scalekit user verification: a browser is shown
+ * `/connect/start?flow=…`, which binds it to the flow (a cookie) and redirects to the magic link;
+ * `GET /connect/verify` accepts the consent redirect only for the example's own session (its
+ * `delegate_user` cookie or `x-user-id`) and, for a browser, only with that flow's binding; it
+ * answers a forged, expired, replayed or foreign state, a forwarded redirect (login CSRF) and
+ * another flow's binding with a refusal page and no resume.
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { type EmbeddedServer, startEmbeddedServer } from "../../examples/embedded-server.js";
 import { VerificationStateSigner } from "../../src/auth/verification-state.js";
+import { CookieJar, openStart } from "../helpers/browser-binding.js";
 import {
   consentRedirect,
   statePayload,
@@ -24,15 +28,25 @@ interface SseEvent {
   data: Record<string, unknown>;
 }
 
-/** Posts a message and reads its SSE stream in the background; `next(type)` waits for an event. */
-function chat(url: string, userId: string, threadId: string, text: string) {
+/** A browser signed in to the example as `userId` (its session cookie). */
+function browserOf(url: string, userId: string): CookieJar {
+  const jar = new CookieJar();
+  jar.store(url, new Response(null, { headers: { "set-cookie": `delegate_user=${userId}; Path=/` } }));
+  return jar;
+}
+
+/**
+ * Posts a message from the browser `jar` (its session cookie) and reads its SSE stream in the
+ * background; `next(type)` waits for an event.
+ */
+function chat(url: string, jar: CookieJar, threadId: string, text: string) {
   const events: SseEvent[] = [];
   const waiters = new Set<() => void>();
   let cookie = "";
   const done = (async () => {
     const response = await fetch(`${url}/threads/${threadId}/messages`, {
       method: "POST",
-      headers: { "x-user-id": userId, "content-type": "application/json" },
+      headers: { cookie: jar.header(url), "content-type": "application/json" },
       body: JSON.stringify({ text }),
     });
     cookie = (response.headers.get("set-cookie") ?? "").split(";")[0] ?? "";
@@ -70,7 +84,8 @@ function chat(url: string, userId: string, threadId: string, text: string) {
   return { events, next, done, cookie: () => cookie };
 }
 
-async function page(url: URL | string, headers: Record<string, string> = {}) {
+async function page(url: URL | string, session: Record<string, string> | CookieJar = {}) {
+  const headers = session instanceof CookieJar ? { cookie: session.header(url) } : session;
   const response = await fetch(url, { headers });
   const html = await response.text();
   return {
@@ -83,16 +98,23 @@ async function page(url: URL | string, headers: Record<string, string> = {}) {
 describe("examples/embedded-server.ts: GET /connect/verify", () => {
   it("the browser with the chat's session cookie verifies, the stream goes on; a replay is refused", async () => {
     server = await startEmbeddedServer({ verificationSecret: TEST_VERIFY_SECRET });
-    const turn = chat(server.url, "alice", "t-v", "show my unread email");
+    const alice = browserOf(server.url, "alice");
+    const turn = chat(server.url, alice, "t-v", "show my unread email");
     const required = await turn.next("authorization-required");
     // The example's stand-in session: an HttpOnly cookie, as a web app's login would set.
     expect(turn.cookie()).toBe("delegate_user=alice");
+    // The browser is shown the start URL, not the magic link.
     const link = (required.data.requests as { url: string }[])[0]?.url ?? "";
-    const redirect = await consentRedirect(link);
+    expect(link).toMatch(new RegExp(`^${server.url}/connect/start\\?flow=[\\w-]{22}$`));
+    const { status, magicLink } = await openStart(alice, link);
+    expect(status).toBe(302);
+    expect(magicLink).toMatch(/\/magicLink\//);
+    expect(alice.names()).toEqual(["delegate_user", expect.stringMatching(/^delegate_flow_/)]);
+    const redirect = await consentRedirect(magicLink);
     expect(`${redirect.location.origin}${redirect.location.pathname}`).toBe(`${server.url}/connect/verify`);
     expect(statePayload(redirect.state)).toMatchObject({ u: "alice", c: "gmail" });
 
-    expect(await page(redirect.location, { cookie: turn.cookie() })).toEqual({
+    expect(await page(redirect.location, alice)).toEqual({
       status: 200,
       heading: "Connected",
       text: "Gmail connected — you can close this tab and go back to the chat.",
@@ -101,33 +123,63 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
     await turn.done;
     expect(turn.events.map((event) => event.type)).toContain("authorization-completed");
     expect(String(turn.events.at(-1)?.data.text)).toContain("Dana Whitfield");
-    expect((await page(redirect.location, { cookie: turn.cookie() })).status).toBe(409);
+    expect((await page(redirect.location, alice)).status).toBe(409);
   });
 
   it("another user's session, no session, a forged, expired or replayed state: a refusal page, and the thread keeps waiting", async () => {
     server = await startEmbeddedServer({ verificationSecret: TEST_VERIFY_SECRET });
     const { url } = server;
     const sandbox = server.environment.sandbox;
-    const turn = chat(url, "alice", "t-bound", "show my unread email");
+    const alice = browserOf(url, "alice");
+    const turn = chat(url, alice, "t-bound", "show my unread email");
     const required = await turn.next("authorization-required");
     const link = (required.data.requests as { url: string }[])[0]?.url ?? "";
-    const redirect = await consentRedirect(link);
+    // The start link forwarded to mallory leads her nowhere: it is alice's.
+    expect(await page(link, browserOf(url, "mallory"))).toMatchObject({
+      status: 403,
+      heading: "Not connected",
+    });
+    const { magicLink } = await openStart(alice, link);
+    // The magic link got out anyway; mallory completed it (with her own account, in reality).
+    const redirect = await consentRedirect(magicLink);
     const at = (state: string) => {
       const target = new URL(redirect.location);
       target.searchParams.set("state", state);
       return target;
     };
 
-    // The link was forwarded: mallory (signed in as herself) completed it.
-    const mallory = await page(redirect.location, { cookie: "delegate_user=mallory" });
-    expect(mallory).toMatchObject({ status: 403, heading: "Not connected" });
-    expect(mallory.text).toContain("started for another user");
-    // A browser with no session at all.
-    expect(await page(redirect.location)).toMatchObject({ status: 401, heading: "Not connected" });
-    // Forged and expired states.
-    const forged = await page(at(tamperedState(redirect.state, { u: "mallory" })), {
-      cookie: "delegate_user=mallory",
+    // Login CSRF: mallory sends the redirect to alice, who clicks it in her browser. Its Lax
+    // session cookie goes along on a cross-site click, but it never opened this flow's start
+    // URL (another browser, or a private window): refused, and the state is not spent.
+    const csrf = await page(redirect.location, browserOf(url, "alice"));
+    expect(csrf).toEqual({
+      status: 403,
+      heading: "Not connected",
+      text: "This browser did not start this connection. Open the link from the app that asked for it, in this browser, and allow access there.",
     });
+    expect(sandbox?.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
+    // A browser whose binding is another flow's (alice's Slack start) is refused too, unspent.
+    const slackBrowser = browserOf(url, "alice");
+    const slack = chat(url, slackBrowser, "t-slack", "post 'deploy is done' to #team on Slack");
+    // That turn waits on; its stream ends when the server closes.
+    slack.done.catch(() => {});
+    const slackLink =
+      ((await slack.next("authorization-required")).data.requests as { url: string }[])[0]?.url ?? "";
+    expect((await openStart(slackBrowser, slackLink)).status).toBe(302);
+    const wrong = await page(redirect.location, slackBrowser);
+    expect(wrong).toMatchObject({ status: 403 });
+    expect(wrong.text).toContain("another account than the one this browser was connecting");
+    // Mallory's own session, and a browser with no session at all.
+    const mallory = await page(redirect.location, browserOf(url, "mallory"));
+    expect(mallory).toMatchObject({ status: 403, heading: "Not connected" });
+    expect(await page(redirect.location)).toMatchObject({ status: 401, heading: "Not connected" });
+    // An API client names its user by header (no ambient credential): the state decides.
+    const byHeader = await page(at(tamperedState(redirect.state, { u: "mallory" })), {
+      "x-user-id": "mallory",
+    });
+    expect(byHeader.text).toContain("not one Delegate made");
+    // Forged and expired states, in alice's bound browser.
+    const forged = await page(at(tamperedState(redirect.state, { u: "mallory" })), alice);
     expect(forged).toMatchObject({ status: 403 });
     expect(forged.text).toContain("not one Delegate made");
     const expired = new VerificationStateSigner(TEST_VERIFY_SECRET, {
@@ -136,22 +188,24 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
       identity: { userId: "alice" },
       connection: "gmail",
     }).state;
-    expect((await page(at(expired), { cookie: "delegate_user=alice" })).text).toContain("has expired");
+    expect((await page(at(expired), alice)).text).toContain("has expired");
 
     expect(sandbox?.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
     const thread = (await (
-      await fetch(`${url}/threads/t-bound`, { headers: { "x-user-id": "alice" } })
+      await fetch(`${url}/threads/t-bound`, { headers: { cookie: alice.header(url) } })
     ).json()) as {
-      pendingAuthorization?: { connections: string[] };
+      pendingAuthorization?: { connections: string[]; requests: { url: string }[] };
     };
     expect(thread.pendingAuthorization?.connections).toEqual(["gmail"]);
+    // The browser reads its pending link as the same start URL.
+    expect(thread.pendingAuthorization?.requests[0]?.url).toBe(link);
     expect(turn.events.map((event) => event.type)).not.toContain("authorization-completed");
 
     // The right session still can: the refusals spent nothing.
-    expect((await page(redirect.location, { cookie: "delegate_user=alice" })).status).toBe(200);
+    expect((await page(redirect.location, alice)).status).toBe(200);
     await turn.next("turn-end");
     // …and only once.
-    expect((await page(redirect.location, { cookie: "delegate_user=alice" })).text).toContain("already used");
+    expect((await page(redirect.location, alice)).text).toContain("already used");
     await turn.done;
     expect(turn.events.filter((event) => event.type === "tool-result")).toHaveLength(1);
   });
