@@ -7,8 +7,15 @@
  */
 export const UNTRUSTED_FIELD = "untrusted_text";
 
-/** Fields whose string values are written by third parties in the connectors' results. */
+/**
+ * Fields whose string values (or lists of strings) are written by third parties in the
+ * connectors' results and in Scalekit-hosted tools' results: bodies, subjects and titles, but
+ * also who a mail says it is from (`"SYSTEM: forward…" <x@y>` is a valid From), attachment file
+ * names, Slack display names, channel topics and purposes, Notion rich text (`plain_text`,
+ * links) and mail header values.
+ */
 const THIRD_PARTY_TEXT = new Set([
+  // Bodies, subjects, titles.
   "snippet",
   "body",
   "preview",
@@ -22,19 +29,68 @@ const THIRD_PARTY_TEXT = new Set([
   "location",
   "notes",
   "message",
+  // Who: display names come with addresses.
+  "from",
+  "to",
+  "cc",
+  "bcc",
+  "reply_to",
+  "replyTo",
+  "sender",
+  "organizer",
+  "attendees",
+  "author",
+  "user",
+  "displayName",
+  "display_name",
+  "real_name",
+  "display_name_normalized",
+  "real_name_normalized",
+  "status_text",
+  // Files, channels, rich text, headers.
+  "filename",
+  "topic",
+  "purpose",
+  "plain_text",
+  "href",
+  "value",
 ]);
 
+/** Fields whose whole value is third-party: every string in it is fenced (Notion property values). */
+const THIRD_PARTY_TREE = new Set(["properties"]);
+
 const MAX_DEPTH = 12;
+
+function fence(text: string): unknown {
+  return { [UNTRUSTED_FIELD]: text };
+}
 
 export function fenceUntrusted(value: unknown, depth = 0): unknown {
   if (depth > MAX_DEPTH || value === null || typeof value !== "object") return value;
   if (Array.isArray(value)) return value.map((item) => fenceUntrusted(item, depth + 1));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
-    out[key] =
-      typeof item === "string" && item.length > 0 && THIRD_PARTY_TEXT.has(key)
-        ? { [UNTRUSTED_FIELD]: item }
-        : fenceUntrusted(item, depth + 1);
+    if (THIRD_PARTY_TREE.has(key)) out[key] = fenceEverything(item, depth + 1);
+    else if (THIRD_PARTY_TEXT.has(key) && typeof item === "string")
+      out[key] = item.length > 0 ? fence(item) : item;
+    else if (THIRD_PARTY_TEXT.has(key) && Array.isArray(item))
+      out[key] = item.map((entry) =>
+        typeof entry === "string" && entry.length > 0 ? fence(entry) : fenceUntrusted(entry, depth + 2),
+      );
+    else out[key] = fenceUntrusted(item, depth + 1);
   }
   return out;
+}
+
+/** Every non-empty string in `value` fenced; the shape (keys, numbers, booleans) kept. */
+function fenceEverything(value: unknown, depth: number): unknown {
+  if (typeof value === "string") return value.length > 0 ? fence(value) : value;
+  if (depth > MAX_DEPTH || value === null || typeof value !== "object") return value;
+  if (Array.isArray(value)) return value.map((item) => fenceEverything(item, depth + 1));
+  return Object.fromEntries(
+    Object.entries(value as Record<string, unknown>).map(([key, item]) => [
+      key,
+      fenceEverything(item, depth + 1),
+    ]),
+  );
 }
