@@ -164,7 +164,10 @@ describe("user verification in the runtime", () => {
     const link = await waitingForGmail(e, "alice", "t-bound");
     const after = follow(e, "alice", "t-bound");
     const redirect = await consentRedirect(link);
-    const refused = async (input: VerifyRedirect & { userId: string }, reason: string) => {
+    const refused = async (
+      input: VerifyRedirect & { userId: string; connection?: string },
+      reason: string,
+    ) => {
       const result = await e.runtime.verifyUser(input);
       expect(result).toMatchObject({ status: "refused", reason });
       expect(result.status === "refused" && result.message.length).toBeGreaterThan(10);
@@ -188,6 +191,8 @@ describe("user verification in the runtime", () => {
       },
     );
     await refused({ ...redirect, state: old.state, userId: "alice" }, "expired");
+    // The host's flow was Slack (its start step said so): a Gmail state is not accepted for it.
+    await refused({ ...redirect, userId: "alice", connection: "slack" }, "wrong_connection");
     expect(e.sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
     expect(after).toEqual([]);
 
@@ -205,7 +210,9 @@ describe("user verification in the runtime", () => {
     ]);
 
     // Bob finishes his own: verified once, then the same redirect is a replay.
-    expect((await e.runtime.verifyUser({ ...bob, userId: "bob" })).status).toBe("verified");
+    expect((await e.runtime.verifyUser({ ...bob, userId: "bob", connection: "gmail" })).status).toBe(
+      "verified",
+    );
     await refused({ ...bob, userId: "bob" }, "replayed");
   });
 
