@@ -114,6 +114,10 @@ const postMessageTool = connectorTool({
     const answer = await slackPost<{ channel: string; ts: string }>(http, "chat.postMessage", {
       channel: channel.id,
       text: input.text,
+      // Slack would fetch every URL in the text to preview it: a link an injected text got into
+      // the message must not make Slack call it (and the preview must not show the person's data).
+      unfurl_links: false,
+      unfurl_media: false,
       ...(input.thread_ts ? { thread_ts: input.thread_ts } : {}),
     });
     const link = await permalink(http, answer.channel, answer.ts);

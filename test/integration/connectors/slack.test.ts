@@ -221,6 +221,9 @@ describe("slack tools against the emulator", () => {
     expect(emulator.inspect("user-dana").messages("#team").at(-1)).toMatchObject({
       user: SLACK_USERS.dana,
       text: "deploy is done :rocket:",
+      // Slack never fetches a URL in a posted message to preview it.
+      unfurl_links: false,
+      unfurl_media: false,
     });
 
     const reply = await call("slack_post_message", {

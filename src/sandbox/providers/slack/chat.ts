@@ -29,6 +29,8 @@ export function chatMethods(clock: SlackClock): Record<string, SlackMethod> {
           user: ws.me,
           text,
           ...(root ? { thread_ts: root } : {}),
+          ...unfurl(params.get("unfurl_links"), "unfurl_links"),
+          ...unfurl(params.get("unfurl_media"), "unfurl_media"),
         };
         ws.messages.push(message);
         return ok({ channel: channel.id, ts: message.ts, message: messageObject(ws, message) });
@@ -46,4 +48,13 @@ export function chatMethods(clock: SlackClock): Record<string, SlackMethod> {
       },
     },
   };
+}
+
+/** Records an `unfurl_*` flag as Slack reads it (`true`/`false`, or `1`/`0` in form posts). */
+function unfurl<K extends "unfurl_links" | "unfurl_media">(
+  value: string | undefined,
+  key: K,
+): Partial<Record<K, boolean>> {
+  if (value === undefined || value === "") return {};
+  return { [key]: value === "true" || value === "1" } as Partial<Record<K, boolean>>;
 }

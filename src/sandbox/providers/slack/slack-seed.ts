@@ -33,6 +33,12 @@ export interface SlackSeedMessage {
   text: string;
   thread_ts?: string;
   bot_id?: string;
+  /**
+   * For messages posted through the emulator: whether the poster let Slack unfurl links and media
+   * (Slack fetches the URLs in the text to preview them). Unset when the request did not say.
+   */
+  unfurl_links?: boolean;
+  unfurl_media?: boolean;
 }
 
 export interface SlackSeed {
