@@ -22,8 +22,8 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { type Environment, resolveEnvironment } from "../src/environment/index.js";
 import { peekVerificationState } from "../src/auth/verification-state.js";
+import { type Environment, resolveEnvironment } from "../src/environment/index.js";
 import {
   type AgentRuntime,
   type AuthorizationRequest,
