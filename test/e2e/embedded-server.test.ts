@@ -1,5 +1,7 @@
+import { request } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { type EmbeddedServer, startEmbeddedServer } from "../../examples/embedded-server.js";
+import { MAX_WEBHOOK_BYTES } from "../../src/index.js";
 
 let server: EmbeddedServer | undefined;
 afterEach(async () => {
@@ -30,6 +32,80 @@ async function readEvents(
   }
   return events;
 }
+
+/**
+ * A POST without a Content-Length (chunked), sending `chunk` again and again until the server
+ * answers or `max` bytes have gone out: what a client that streams an endless body does.
+ */
+function postChunked(
+  url: string,
+  headers: Record<string, string>,
+  chunk: Buffer,
+  max: number,
+): Promise<{ status: number; body: string; sent: number }> {
+  return new Promise((resolve, reject) => {
+    let sent = 0;
+    let answered = false;
+    const req = request(url, { method: "POST", headers }, (res) => {
+      answered = true;
+      const parts: Buffer[] = [];
+      res.on("data", (part: Buffer) => parts.push(part));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString("utf8"), sent }),
+      );
+      res.on("error", reject);
+    });
+    // The server may close the connection once it has answered: writes after that fail.
+    req.on("error", (error) => {
+      if (!answered) reject(error);
+    });
+    const pump = () => {
+      while (!answered && sent < max) {
+        sent += chunk.length;
+        if (!req.write(chunk)) {
+          req.once("drain", pump);
+          return;
+        }
+      }
+      if (!answered) req.end();
+    };
+    pump();
+  });
+}
+
+/**
+ * A POST that declares `length` bytes and sends none: a server that trusts the declared length
+ * answers at once, one that waits for the body never does.
+ */
+function postDeclaredOnly(
+  url: string,
+  headers: Record<string, string>,
+  length: number,
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method: "POST", headers: { ...headers, "content-length": String(length) } });
+    const timer = setTimeout(() => {
+      req.destroy();
+      reject(new Error(`no answer to a declared ${length}-byte body: the server waits to read it`));
+    }, 10_000);
+    req.on("response", (res) => {
+      const parts: Buffer[] = [];
+      res.on("data", (part: Buffer) => parts.push(part));
+      res.on("end", () => {
+        clearTimeout(timer);
+        resolve({ status: res.statusCode ?? 0, body: Buffer.concat(parts).toString("utf8") });
+        req.destroy();
+      });
+    });
+    req.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    req.flushHeaders();
+  });
+}
+
+const json = { "x-user-id": "alice", "content-type": "application/json" };
 
 describe("examples/embedded-server.ts", () => {
   it("streams a turn as SSE, resumes it from the emulator's webhook, and keeps threads per user", async () => {
@@ -79,5 +155,114 @@ describe("examples/embedded-server.ts", () => {
       headers: { "webhook-id": "x" },
     });
     expect(forged.status).toBe(401);
+  });
+
+  it("answers malformed JSON and a non-string text with 400 and a JSON error", async () => {
+    server = await startEmbeddedServer();
+    const post = (body: string) =>
+      fetch(`${server?.url}/threads/t-bad/messages`, { method: "POST", headers: json, body });
+
+    const malformed = await post('{"text": "hi"');
+    expect(malformed.status).toBe(400);
+    expect(malformed.headers.get("content-type")).toBe("application/json");
+    expect(await malformed.json()).toEqual({
+      error: { code: "INVALID_JSON", message: "The body is not valid JSON." },
+    });
+
+    const notAnObject = await post('["hi"]');
+    expect(notAnObject.status).toBe(400);
+    expect(((await notAnObject.json()) as { error: { code: string } }).error.code).toBe("INVALID_JSON");
+
+    const numeric = await post(JSON.stringify({ text: 5 }));
+    expect(numeric.status).toBe(400);
+    expect(await numeric.json()).toEqual({
+      error: { code: "INVALID_INPUT", message: 'The body must be {"text": "…"}.' },
+    });
+    // Nothing reached the runtime: the thread was never created.
+    const thread = await fetch(`${server.url}/threads/t-bad`, { headers: { "x-user-id": "alice" } });
+    expect(thread.status).toBe(404);
+  });
+
+  it("refuses a message over 64 KB with 413, by its declared length and while reading a chunked body", async () => {
+    server = await startEmbeddedServer();
+    const url = `${server.url}/threads/t-big/messages`;
+    const large = await fetch(url, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ text: "a".repeat(70 * 1024) }),
+    });
+    expect(large.status).toBe(413);
+    expect(await large.json()).toEqual({
+      error: { code: "PAYLOAD_TOO_LARGE", message: "The request body is larger than 64 KB." },
+    });
+
+    // Refused by its declared length before a byte of it is read.
+    const declared = await postDeclaredOnly(url, json, 70 * 1024);
+    expect(declared.status).toBe(413);
+    expect(JSON.parse(declared.body)).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+
+    // No Content-Length: the server counts while reading and answers once past the limit.
+    const chunked = await postChunked(url, json, Buffer.alloc(16 * 1024, "a"), 8 * 1024 * 1024);
+    expect(chunked.status).toBe(413);
+    expect(JSON.parse(chunked.body)).toMatchObject({ error: { code: "PAYLOAD_TOO_LARGE" } });
+    expect(chunked.sent).toBeLessThan(8 * 1024 * 1024);
+
+    // A message just under the limit is read (and refused only for its shape).
+    const under = await fetch(url, {
+      method: "POST",
+      headers: json,
+      body: JSON.stringify({ text: 5, padding: "a".repeat(60 * 1024) }),
+    });
+    expect(under.status).toBe(400);
+    expect(((await under.json()) as { error: { code: string } }).error.code).toBe("INVALID_INPUT");
+  });
+
+  it("refuses a webhook over 1 MB with 413 and keeps serving", async () => {
+    server = await startEmbeddedServer();
+    const url = `${server.url}/webhooks/scalekit`;
+    const large = await fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "webhook-id": "msg_big" },
+      body: Buffer.alloc(2 * 1024 * 1024, "a"),
+    });
+    expect(large.status).toBe(413);
+    expect(((await large.json()) as { error: { code: string } }).error.code).toBe("PAYLOAD_TOO_LARGE");
+
+    const declared = await postDeclaredOnly(url, { "content-type": "application/json" }, 2 * 1024 * 1024);
+    expect(declared.status).toBe(413);
+
+    const chunked = await postChunked(
+      url,
+      { "content-type": "application/json" },
+      Buffer.alloc(64 * 1024, "a"),
+      64 * 1024 * 1024,
+    );
+    expect(chunked.status).toBe(413);
+    expect(chunked.sent).toBeLessThan(64 * 1024 * 1024);
+
+    // The server still answers: an unsigned small webhook is refused for its signature.
+    const next = await fetch(url, { method: "POST", body: "{}", headers: { "webhook-id": "x" } });
+    expect(next.status).toBe(401);
+  });
+
+  it("runtime.handleWebhook refuses a body over MAX_WEBHOOK_BYTES with 413, before its signature", async () => {
+    server = await startEmbeddedServer();
+    const over = await server.runtime.handleWebhook({
+      headers: { "webhook-id": "msg_big" },
+      body: "a".repeat(MAX_WEBHOOK_BYTES + 1),
+    });
+    expect(over).toEqual({ status: 413, resumed: 0 });
+    // Bytes, not characters: 2-byte characters past the limit in bytes, under it in length.
+    const wide = await server.runtime.handleWebhook({
+      headers: { "webhook-id": "msg_wide" },
+      body: "é".repeat(MAX_WEBHOOK_BYTES / 2 + 1),
+    });
+    expect(wide).toEqual({ status: 413, resumed: 0 });
+    // At the limit it is read, and refused for what it is: unsigned.
+    const at = await server.runtime.handleWebhook({
+      headers: { "webhook-id": "msg_at" },
+      body: "a".repeat(MAX_WEBHOOK_BYTES),
+    });
+    expect(at).toEqual({ status: 401, resumed: 0 });
   });
 });
