@@ -26,6 +26,7 @@ const CATALOG: Record<string, Record<string, "read" | "write" | "destructive">> 
   },
   googlecalendar: {
     googlecalendar_list_events: "read",
+    googlecalendar_find_free_slots: "read",
     googlecalendar_create_event: "write",
     googlecalendar_update_event: "destructive",
     googlecalendar_delete_event: "destructive",
@@ -42,6 +43,7 @@ const CATALOG: Record<string, Record<string, "read" | "write" | "destructive">> 
     notion_page_get: "read",
     notion_page_create: "write",
     notion_page_content_get: "read",
+    notion_page_append_blocks: "write",
     notion_database_query: "read",
   },
   outlook: {
@@ -81,7 +83,7 @@ describe("the sandbox's hosted catalog", () => {
       }
     }
     const all = await client.tools.listTools({ filter: { summary: true }, pageSize: 100 });
-    expect(all.toolNames).toHaveLength(26);
+    expect(all.toolNames).toHaveLength(28);
   });
 
   it("uses Scalekit's parameter names", async () => {
@@ -112,6 +114,12 @@ describe("the sandbox's hosted catalog", () => {
     );
     expect(properties("slack_fetch_conversation_history")).toEqual(
       expect.arrayContaining(["channel", "oldest", "latest"]),
+    );
+    // The page an append writes to has the name notion_page_create gives it: the gate reads it
+    // as the call's target.
+    expect(properties("notion_page_append_blocks")).toEqual(["parent_page_id", "child_blocks", "after"]);
+    expect(properties("googlecalendar_find_free_slots")).toEqual(
+      expect.arrayContaining(["time_min", "time_max", "duration_minutes", "timezone", "calendar_id"]),
     );
   });
 
@@ -225,6 +233,124 @@ describe("the sandbox's hosted catalog", () => {
     expect(sandbox.emulators.notion.inspect("cat-notion").pages.map((p) => p.title)).toContain(
       "Catalog notes",
     );
+  });
+
+  it("google calendar: free slots between the busy blocks, in the zone asked for", async () => {
+    const user = "cat-free";
+    await sandbox.scalekit.approve(user, "googlecalendar");
+    // A Tuesday far from the seeded weeks: only these events are on it.
+    const day = "2027-03-02";
+    const create = (summary: string, time: string, minutes: number, extra: Record<string, unknown> = {}) =>
+      run(user, "googlecalendar_create_event", {
+        summary,
+        start_datetime: `${day}T${time}:00`,
+        timezone: "Europe/Berlin",
+        event_duration_minutes: minutes,
+        ...extra,
+      });
+    const window = { time_min: `${day}T09:00:00`, time_max: `${day}T17:00:00`, timezone: "Europe/Berlin" };
+    const before = await run(user, "googlecalendar_find_free_slots", window);
+    expect(before).toMatchObject({
+      busy: [],
+      free_slots: [{ start: `${day}T09:00:00+01:00`, end: `${day}T17:00:00+01:00`, minutes: 480 }],
+    });
+
+    await create("Planning", "10:00", 0, { event_duration_hour: 1 });
+    await create("Review", "11:15", 45);
+    await create("Lunch walk (free)", "13:00", 30, { transparency: "transparent" });
+    const found = await run(user, "googlecalendar_find_free_slots", window);
+    expect(found.busy).toEqual([
+      { start: `${day}T10:00:00+01:00`, end: `${day}T11:00:00+01:00` },
+      { start: `${day}T11:15:00+01:00`, end: `${day}T12:00:00+01:00` },
+    ]);
+    // The quarter hour between the meetings is shorter than the 30 minutes asked for.
+    expect(found.free_slots).toEqual([
+      { start: `${day}T09:00:00+01:00`, end: `${day}T10:00:00+01:00`, minutes: 60 },
+      { start: `${day}T12:00:00+01:00`, end: `${day}T17:00:00+01:00`, minutes: 300 },
+    ]);
+    const short = await run(user, "googlecalendar_find_free_slots", { ...window, duration_minutes: 15 });
+    expect((short.free_slots as { minutes: number }[]).map((slot) => slot.minutes)).toEqual([60, 15, 300]);
+    const long = await run(user, "googlecalendar_find_free_slots", { ...window, duration_minutes: 90 });
+    expect((long.free_slots as { minutes: number }[]).map((slot) => slot.minutes)).toEqual([300]);
+
+    // Exact instants without a zone: the answer is in UTC.
+    const utc = await run(user, "googlecalendar_find_free_slots", {
+      time_min: `${day}T08:00:00Z`,
+      time_max: `${day}T12:00:00Z`,
+    });
+    expect(utc).toMatchObject({
+      timezone: "UTC",
+      busy: [
+        { start: `${day}T09:00:00Z`, end: `${day}T10:00:00Z` },
+        { start: `${day}T10:15:00Z`, end: `${day}T11:00:00Z` },
+      ],
+      free_slots: [
+        { start: `${day}T08:00:00Z`, end: `${day}T09:00:00Z`, minutes: 60 },
+        { start: `${day}T11:00:00Z`, end: `${day}T12:00:00Z`, minutes: 60 },
+      ],
+    });
+    const refused = await run(user, "googlecalendar_find_free_slots", {
+      time_min: `${day}T09:00:00`,
+      time_max: `${day}T17:00:00`,
+    }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ScalekitToolException);
+    expect((refused as ScalekitToolException).toolErrorCode).toBe("INVALID_INPUT");
+  });
+
+  it("notion: blocks appended to a page, at its end or after one of its blocks", async () => {
+    const user = "cat-append";
+    await sandbox.scalekit.approve(user, "notion");
+    const paragraph = (content: string) => ({
+      object: "block",
+      type: "paragraph",
+      paragraph: { rich_text: [{ type: "text", text: { content } }] },
+    });
+    const children = () => sandbox.emulators.notion.inspect(user).children(NOTION_IDS.meetingNotes);
+    const before = children();
+    expect(before.length).toBeGreaterThan(1);
+
+    const appended = await run(user, "notion_page_append_blocks", {
+      parent_page_id: NOTION_IDS.meetingNotes,
+      child_blocks: [
+        paragraph("Decisions from the catalog"),
+        {
+          object: "block",
+          type: "to_do",
+          to_do: { rich_text: [{ type: "text", text: { content: "Ship it" } }] },
+        },
+      ],
+    });
+    expect(appended).toMatchObject({ parent_page_id: NOTION_IDS.meetingNotes, appended: 2 });
+    expect((appended.blocks as { type: string; text: string }[]).map((b) => [b.type, b.text])).toEqual([
+      ["paragraph", "Decisions from the catalog"],
+      ["to_do", "Ship it"],
+    ]);
+    expect(children().slice(before.length)).toEqual([
+      expect.objectContaining({ type: "paragraph", text: "Decisions from the catalog" }),
+      { id: expect.any(String), type: "to_do", text: "Ship it", checked: false },
+    ]);
+
+    const first = before[0]?.id as string;
+    await run(user, "notion_page_append_blocks", {
+      parent_page_id: NOTION_IDS.meetingNotes,
+      child_blocks: [paragraph("Right after the first block")],
+      after: first,
+    });
+    expect(children()[1]?.text).toBe("Right after the first block");
+    const content = await run(user, "notion_page_content_get", { block_id: NOTION_IDS.meetingNotes });
+    expect((content.blocks as { text: string }[]).map((b) => b.text)).toContain("Decisions from the catalog");
+
+    const missing = await run(user, "notion_page_append_blocks", {
+      parent_page_id: "00000000-0000-4000-8000-000000000000",
+      child_blocks: [paragraph("Nowhere")],
+    }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(ScalekitToolException);
+    expect((missing as ScalekitToolException).toolErrorCode).toBe("NOT_FOUND");
+    const empty = await run(user, "notion_page_append_blocks", {
+      parent_page_id: NOTION_IDS.meetingNotes,
+      child_blocks: [],
+    }).catch((e: unknown) => e);
+    expect((empty as ScalekitToolException).toolErrorCode).toBe("INVALID_INPUT");
   });
 
   it("outlook: messages (list, get, search, send) and calendar (list, create, update, delete)", async () => {

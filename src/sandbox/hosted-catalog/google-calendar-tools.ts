@@ -1,3 +1,6 @@
+import { Code } from "@connectrpc/connect";
+import { knownZone, readStamp, rfc3339, wallToEpoch } from "../providers/zoned-time.js";
+import { HostedToolError } from "../scalekit/index.js";
 import { annotations, CREATE, DELETE, pick, READ, type ToolSpec, UPDATE } from "./catalog-support.js";
 import { boolean, integer, objectSchema, string, stringArray, stringEnum } from "./json-schema.js";
 import { invalidInput, type ToolInput } from "./tool-input.js";
@@ -20,6 +23,11 @@ interface CalendarEvent {
   end?: CalendarTime;
   attendees?: { email: string; responseStatus?: string }[];
   organizer?: { email?: string };
+}
+
+interface FreeBusyCalendar {
+  busy?: { start: string; end: string }[];
+  errors?: { reason?: string }[];
 }
 
 const DEFAULT_DURATION_MINUTES = 30;
@@ -73,6 +81,66 @@ export const googleCalendarTools: ToolSpec[] = [
       return {
         events: (list.items ?? []).map(summarize),
         ...(list.nextPageToken && { next_page_token: list.nextPageToken }),
+      };
+    },
+  },
+  {
+    // Google's free/busy query (POST /freeBusy) with the gaps worked out, named like Scalekit's
+    // other Google Calendar tools (`googlecalendar_<verb>_<object>`).
+    name: "googlecalendar_find_free_slots",
+    description:
+      "Find free time in the user's Google Calendar between time_min and time_max: the busy blocks, and the free slots at least duration_minutes long.",
+    input: objectSchema(
+      {
+        time_min: string(
+          "Start of the range: RFC 3339 (2026-11-26T09:00:00+01:00 or …Z), or a wall time (2026-11-26T09:00:00) in timezone",
+        ),
+        time_max: string("End of the range, in the same forms as time_min"),
+        duration_minutes: integer("Shortest free slot to report, in minutes (default 30)", 1, 1440),
+        timezone: string("IANA time zone for wall times and for the answer, e.g. Europe/Berlin; default UTC"),
+        calendar_id: calendarId,
+      },
+      ["time_min", "time_max"],
+    ),
+    annotations: annotations("Find free calendar slots", READ),
+    async run(input, api) {
+      const zone = input.string("timezone");
+      if (zone !== undefined && !knownZone(zone)) throw invalidInput(`Unknown time zone: ${zone}`);
+      const from = instant(input, "time_min", zone);
+      const to = instant(input, "time_max", zone);
+      if (to <= from) throw invalidInput('"time_max" must be after "time_min".');
+      const calendar = input.string("calendar_id") || "primary";
+      const minutes = input.number("duration_minutes") ?? DEFAULT_DURATION_MINUTES;
+      const answer = (await api("/calendar/v3/freeBusy", {
+        method: "POST",
+        body: {
+          timeMin: new Date(from).toISOString(),
+          timeMax: new Date(to).toISOString(),
+          ...(zone && { timeZone: zone }),
+          items: [{ id: calendar }],
+        },
+      })) as { calendars?: Record<string, FreeBusyCalendar> };
+      const found = answer.calendars?.[calendar];
+      if (!found || found.errors?.length) {
+        throw new HostedToolError(Code.NotFound, "NOT_FOUND", `Not found: calendar ${calendar}`);
+      }
+      const busy = (found.busy ?? [])
+        .map((block) => ({ start: Date.parse(block.start), end: Date.parse(block.end) }))
+        .filter((block) => block.end > block.start)
+        .sort((a, b) => a.start - b.start);
+      const format = (at: number) => rfc3339(at, zone);
+      return {
+        calendar_id: calendar,
+        time_min: format(from),
+        time_max: format(to),
+        timezone: zone ?? "UTC",
+        duration_minutes: minutes,
+        busy: busy.map((block) => ({ start: format(block.start), end: format(block.end) })),
+        free_slots: freeGaps(from, to, busy, minutes).map((gap) => ({
+          start: format(gap.start),
+          end: format(gap.end),
+          minutes: Math.floor((gap.end - gap.start) / 60_000),
+        })),
       };
     },
   },
@@ -145,6 +213,37 @@ export const googleCalendarTools: ToolSpec[] = [
     },
   },
 ];
+
+/** A range bound as epoch ms: an exact RFC 3339 instant, or a wall time in `zone`. */
+function instant(input: ToolInput, name: string, zone: string | undefined): number {
+  const text = input.required(name);
+  const stamp = readStamp(text);
+  if (stamp?.kind === "exact") return stamp.epochMs;
+  if (stamp?.kind === "wall" && zone !== undefined) return wallToEpoch(stamp.wall, zone);
+  throw invalidInput(
+    stamp?.kind === "wall"
+      ? `"${name}" has no offset: give one, or a timezone`
+      : `"${name}" is not an RFC 3339 date-time: ${text}`,
+  );
+}
+
+/** The gaps of at least `minutes` in [from, to) that no busy block covers. */
+function freeGaps(
+  from: number,
+  to: number,
+  busy: readonly { start: number; end: number }[],
+  minutes: number,
+): { start: number; end: number }[] {
+  const gaps: { start: number; end: number }[] = [];
+  let cursor = from;
+  for (const block of [...busy, { start: to, end: to }]) {
+    const end = Math.min(block.start, to);
+    if (end - cursor >= minutes * 60_000) gaps.push({ start: cursor, end });
+    cursor = Math.max(cursor, block.end);
+    if (cursor >= to) break;
+  }
+  return gaps;
+}
 
 function eventsPath(input: ToolInput): string {
   const calendar = input.string("calendar_id") || "primary";

@@ -115,16 +115,45 @@ export const notionTools: ToolSpec[] = [
     async run(input, api) {
       const result = (await api(`/v1/blocks/${encodeURIComponent(input.required("block_id"))}/children`, {
         query: { page_size: input.number("page_size"), start_cursor: input.string("start_cursor") },
-      })) as NotionList<{ id: string; type: string; has_children?: boolean } & Record<string, unknown>>;
-      return {
-        blocks: (result.results ?? []).map((block) => ({
-          id: block.id,
-          type: block.type,
-          text: blockText(block[block.type]),
-          has_children: block.has_children ?? false,
-        })),
-        ...more(result),
-      };
+      })) as NotionList<NotionBlock>;
+      return { blocks: (result.results ?? []).map(summarizeBlock), ...more(result) };
+    },
+  },
+  {
+    // Notion's "append block children" (PATCH /v1/blocks/{id}/children), named like Scalekit's
+    // other Notion tools (object, verb, object: `notion_database_insert_row`). The page the blocks
+    // go under is `parent_page_id`, as in notion_page_create: it is the write's target.
+    name: "notion_page_append_blocks",
+    description:
+      'Append content blocks to the end of an existing Notion page (or after one of its blocks). Give the blocks in Notion\'s format, e.g. [{"object": "block", "type": "paragraph", "paragraph": {"rich_text": [{"type": "text", "text": {"content": "Notes"}}]}}].',
+    input: objectSchema(
+      {
+        parent_page_id: string(
+          "Id of the page to add the blocks to (a block that takes children also works)",
+        ),
+        child_blocks: {
+          ...objectArray("Content blocks in Notion's format (1-100)"),
+          minItems: 1,
+          maxItems: 100,
+        },
+        after: string("Id of an existing child block to insert the new blocks after; default the end"),
+      },
+      ["parent_page_id", "child_blocks"],
+    ),
+    annotations: annotations("Append blocks to Notion page", CREATE),
+    async run(input, api) {
+      const parent = input.required("parent_page_id");
+      const children = input.array("child_blocks") ?? [];
+      if (children.length === 0 || children.length > 100) {
+        throw invalidInput('"child_blocks" must hold 1 to 100 blocks.');
+      }
+      const after = input.string("after");
+      const result = (await api(`/v1/blocks/${encodeURIComponent(parent)}/children`, {
+        method: "PATCH",
+        body: { children, ...(after && { after }) },
+      })) as NotionList<NotionBlock>;
+      const blocks = (result.results ?? []).map(summarizeBlock);
+      return { parent_page_id: parent, appended: blocks.length, blocks };
     },
   },
   {
@@ -166,6 +195,17 @@ export const notionTools: ToolSpec[] = [
     },
   },
 ];
+
+type NotionBlock = { id: string; type: string; has_children?: boolean } & Record<string, unknown>;
+
+function summarizeBlock(block: NotionBlock) {
+  return {
+    id: block.id,
+    type: block.type,
+    text: blockText(block[block.type]),
+    has_children: block.has_children ?? false,
+  };
+}
 
 function summarize(page: NotionPage) {
   return {

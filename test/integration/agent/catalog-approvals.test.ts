@@ -3,7 +3,9 @@
  * run with `executeTool`, behind the same gate as the built-in tools. For every connector a
  * scripted model reads (consent first), writes to a target the person named (runs once, no
  * question), writes to one they did not name (asked; after approval it runs exactly once); the
- * calendars' deletes are asked under the default policy. Effects come from the tools' annotations.
+ * calendars' deletes are asked under the default policy. Effects come from the tools' annotations:
+ * a Notion append writes to the page it names, as a new page does to its parent; finding free
+ * calendar slots is a read, which runs unasked even when the policy asks for every write.
  */
 import { describe, expect, it } from "vitest";
 import type { ApprovalRequest } from "../../../src/agent/authorization-request.js";
@@ -163,6 +165,112 @@ describe("catalog mode: hosted tools behind the gate, for every connector", () =
     expect(created("Offsite notes").map((p) => p.parent)).toEqual([
       { type: "page_id", page_id: NOTION_IDS.roadmap },
     ]);
+  });
+
+  it("Notion: an append to the page the person named runs once; to another page, after approval, once", async () => {
+    const env = await fixture.start();
+    const user = "cat-append";
+    const read = await turn(env, user, "find my Meeting Notes in Notion", {
+      name: "notion_page_search",
+      args: { query: "Meeting Notes" },
+    });
+    expect(read).toMatchObject({ consents: ["notion"], approvals: [], status: "success" });
+
+    const append = (page: string, text: string) => ({
+      name: "notion_page_append_blocks",
+      args: {
+        parent_page_id: page,
+        child_blocks: [
+          {
+            object: "block",
+            type: "paragraph",
+            paragraph: { rich_text: [{ type: "text", text: { content: text } }] },
+          },
+        ],
+      },
+    });
+    const added = (page: string, text: string) =>
+      env.sandbox.emulators.notion
+        .inspect(user)
+        .children(page)
+        .filter((block) => block.text === text);
+    // The person named the page; its id came from the search they asked for.
+    const named = await turn(
+      env,
+      user,
+      "add 'Launch moved to Tuesday' to Meeting Notes",
+      append(NOTION_IDS.meetingNotes, "Launch moved to Tuesday"),
+    );
+    expect(named).toMatchObject({ approvals: [], status: "success" });
+    expect(added(NOTION_IDS.meetingNotes, "Launch moved to Tuesday")).toHaveLength(1);
+
+    const before = executed(env.sandbox);
+    const unnamed = await turn(
+      env,
+      user,
+      "write the decision down wherever it belongs",
+      append(NOTION_IDS.roadmap, "Offline mode slips a month"),
+    );
+    expectAskedFor(unnamed, "notion_page_append_blocks", NOTION_IDS.roadmap);
+    expect(unnamed.approvals[0]?.connector).toBe("notion");
+    expect(added(NOTION_IDS.roadmap, "Offline mode slips a month")).toHaveLength(1);
+    expect(executed(env.sandbox)).toBe(before + 1);
+  });
+
+  it("under write=ask: finding free slots runs without a question; an append is asked, and a rejected one adds nothing", async () => {
+    const env = await fixture.start({ approvals: { write: "ask" } });
+    const user = "cat-free";
+    const day = new Date(Date.now() + 3 * 86_400_000).toISOString().slice(0, 10);
+    const free = await turn(env, user, "when am I free on that day?", {
+      name: "googlecalendar_find_free_slots",
+      args: { time_min: `${day}T00:00:00Z`, time_max: `${day}T23:59:00Z`, duration_minutes: 30 },
+    });
+    expect(free).toMatchObject({ consents: ["google-calendar"], approvals: [], status: "success" });
+    // The answer reached the model: the slots, worked out from the seeded calendar's busy blocks.
+    const answer = fixture.openai.requests
+      .flatMap((request) => request.messages)
+      .find((message) => message.role === "tool" && String(message.content).includes("free_slots"));
+    expect(JSON.parse(String(answer?.content))).toMatchObject({
+      free_slots: expect.arrayContaining([expect.objectContaining({ start: expect.stringContaining(day) })]),
+    });
+
+    await turn(env, user, "find my Meeting Notes in Notion", {
+      name: "notion_page_search",
+      args: { query: "Meeting Notes" },
+    });
+    const append = {
+      name: "notion_page_append_blocks",
+      args: {
+        parent_page_id: NOTION_IDS.meetingNotes,
+        child_blocks: [
+          {
+            object: "block",
+            type: "paragraph",
+            paragraph: { rich_text: [{ type: "text", text: { content: "Free at 3pm" } }] },
+          },
+        ],
+      },
+    };
+    const added = () =>
+      env.sandbox.emulators.notion
+        .inspect(user)
+        .children(NOTION_IDS.meetingNotes)
+        .filter((block) => block.text === "Free at 3pm");
+    // Named by the person, but the policy asks for every write.
+    const rejected = await turn(env, user, "add 'Free at 3pm' to Meeting Notes", append, "reject");
+    expect(rejected.approvals.map((a) => [a.tool, a.effect, a.reason])).toEqual([
+      ["notion_page_append_blocks", "write", "policy"],
+    ]);
+    expect(rejected.approvals[0]?.targets).toEqual([
+      expect.objectContaining({ kind: "notion-parent", field: "parent_page_id", named: true }),
+    ]);
+    expect(rejected.status).toBe("error");
+    expect(added()).toHaveLength(0);
+
+    const approved = await turn(env, user, "add 'Free at 3pm' to Meeting Notes after all", append);
+    expect(approved.approvals.map((a) => a.reason)).toEqual(["policy"]);
+    expect(approved.status).toBe("success");
+    expect(added()).toHaveLength(1);
   });
 
   it("Google Calendar: invites run for the guest the person named, are asked for another; a delete is asked", async () => {

@@ -12,12 +12,14 @@ describe("catalog mode: Scalekit-hosted tools", () => {
     await collect(env.runtime.send({ userId: "ann", threadId: "c1", text: "hi" }));
     const tools = (fixture.openai.requests[0]?.tools ?? []).map((t) => t.function.name).sort();
     // The sandbox hosts Scalekit's read and write tools for every built-in connector.
-    expect(tools).toHaveLength(26);
+    expect(tools).toHaveLength(28);
     expect(tools).toEqual(
       expect.arrayContaining([
         "gmail_fetch_mails",
         "gmail_send_message",
         "googlecalendar_delete_event",
+        "googlecalendar_find_free_slots",
+        "notion_page_append_blocks",
         "notion_page_create",
         "outlook_send_message",
         "slack_list_channels",
@@ -26,6 +28,10 @@ describe("catalog mode: Scalekit-hosted tools", () => {
     );
     const send = fixture.openai.requests[0]?.tools?.find((t) => t.function.name === "slack_send_message");
     expect(send?.function.parameters).toMatchObject({ required: ["channel", "text"] });
+    const append = fixture.openai.requests[0]?.tools?.find(
+      (t) => t.function.name === "notion_page_append_blocks",
+    );
+    expect(append?.function.parameters).toMatchObject({ required: ["parent_page_id", "child_blocks"] });
   });
 
   it("runs a hosted tool behind the same gate: interrupt, consent, executeTool on the seeded data", async () => {
