@@ -321,12 +321,15 @@ export class AuthorizationWatcher {
     return trusted ? Math.max(safetyNetIntervalMs, base) : base;
   }
 
-  /** The feed gives the latency unless webhooks do. */
+  /**
+   * The feed gives the latency unless webhooks do. It never takes more than half the budget, so
+   * the due checks (which the feed cannot replace: a refreshed token raises no event) always run.
+   */
   #feedInterval(now: number): number {
-    const { initialIntervalMs, safetyNetIntervalMs } = this.#options.poll;
-    return now - this.#webhookAt < TRUST_MS
-      ? Math.max(safetyNetIntervalMs, initialIntervalMs)
-      : initialIntervalMs;
+    const { initialIntervalMs, safetyNetIntervalMs, budgetPerSecond } = this.#options.poll;
+    const interval =
+      now - this.#webhookAt < TRUST_MS ? Math.max(safetyNetIntervalMs, initialIntervalMs) : initialIntervalMs;
+    return Math.max(interval, 2_000 / Math.max(budgetPerSecond, 0.1));
   }
 
   async #nextDelay(): Promise<number> {

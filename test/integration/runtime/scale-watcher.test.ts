@@ -135,6 +135,44 @@ describe("the watcher at scale: a call budget, not a call per waiting thread", (
     expect(sandbox.scalekit.calls.count("ListEventsPaginated")).toBe(1);
   }, 60_000);
 
+  it("leaves the due checks half the budget when the feed alone could spend it all", async () => {
+    // A thread waits because Gmail rejected a token Scalekit still calls ACTIVE: only due checks
+    // notice a new token (a refresh raises no event). Reading the feed every 100 ms would take
+    // 10 calls/s of a budget of 2, and those checks would never run.
+    const sandbox = await startSandbox({ timeZone: "UTC" });
+    cleanups.push(() => sandbox.close());
+    const runtime = await createAgentRuntime({
+      model: new DemoChatModel({ timeZone: "UTC" }),
+      scalekit: sandbox.settings,
+      providerBaseUrls: sandbox.providerBaseUrls,
+      databaseUrl: ":memory:",
+      timeZone: "UTC",
+      poll: { initialIntervalMs: 100, maxIntervalMs: 100, backoff: 1, budgetPerSecond: 2 },
+    });
+    cleanups.push(() => runtime.close());
+    const user = { userId: "starved" };
+    await sandbox.controls.approve(user, "gmail");
+    sandbox.controls.revokeAtProvider(user, "gmail");
+    const events = await collect(
+      runtime.send({
+        ...user,
+        threadId: "starved",
+        text: "show my unread email",
+        waitForAuthorization: false,
+      }),
+    );
+    expect(events.find((event) => event.type === "authorization-required")).toMatchObject({
+      reason: "token_rejected",
+    });
+    sandbox.scalekit.calls.reset();
+    await waitFor(
+      () => sandbox.scalekit.calls.count("GetConnectedAccountAuth") >= 2,
+      10_000,
+      "two checks of the rejected token",
+    );
+    expect(sandbox.scalekit.calls.count("ListEventsPaginated")).toBeGreaterThan(0);
+  }, 30_000);
+
   it("covers every waiting thread with Scalekit's event feed", async () => {
     const { sandbox, events, users } = await waiting({ feed: true, scan: true, budgetPerSecond: 10 }, 30);
     sandbox.scalekit.calls.reset();
