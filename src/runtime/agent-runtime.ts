@@ -1,13 +1,6 @@
-import { createDelegateAgent } from "../agent/create-delegate-agent.js";
-import { resolveModel } from "../agent/model.js";
-import { loadPromptTemplate } from "../agent/system-prompt.js";
-import { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import type { Identity } from "../auth/identity.js";
-import { ScalekitAgentAuth } from "../auth/scalekit/scalekit-agent-auth.js";
-import { listCatalog } from "../connectors/catalog.js";
-import { ALL_CONNECTORS } from "../connectors/index.js";
-import { connectionNames as resolveConnectionNames } from "../connectors/registry.js";
 import { noopLogger } from "../logger.js";
+import { assembleAgent } from "./agent-assembly.js";
 import { DEFAULT_POLL } from "./authorization-watcher.js";
 import { DelegateRuntime } from "./delegate-runtime.js";
 import { validateRuntimeOptions } from "./runtime-options.js";
@@ -39,47 +32,21 @@ export type { VerificationOptions, VerifyUserInput, VerifyUserResult } from "./u
 export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<AgentRuntime> {
   const settings = validateRuntimeOptions(options);
   const logger = options.logger ?? noopLogger;
-  const now = options.now ?? (() => new Date());
-  const timeZone = options.timeZone ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
-  const enabled = settings.connectors;
-  const baseAuth = options.agentAuth ?? new ScalekitAgentAuth(settings.scalekit!);
-  const auth = baseAuth instanceof CachedAgentAuth ? baseAuth : new CachedAgentAuth(baseAuth, options.cache);
-  const names = resolveConnectionNames(options.connections);
-  const { model, label } = resolveModel(options.model);
-  const [storage, promptTemplate, catalog] = await Promise.all([
+  const [storage, assembly] = await Promise.all([
     openStorage({ checkpointer: options.checkpointer, databaseUrl: options.databaseUrl }),
-    loadPromptTemplate(options.promptPath),
-    options.tools === "catalog"
-      ? listCatalog({ auth, connectionNames: names, connectors: enabled })
-      : Promise.resolve(undefined),
+    assembleAgent({ ...options, connectors: settings.connectors, logger }),
   ]);
+  const { auth, names, enabled } = assembly;
   // Set once the runtime exists (the verification resumes through it); links are made later.
   let verification: UserVerification | undefined;
-  const { agent } = createDelegateAgent({
-    model,
-    auth,
-    connectors: ALL_CONNECTORS.filter((connector) => enabled.includes(connector.id)),
-    connectionNames: names,
+  const { agent } = assembly.build({
     checkpointer: storage.checkpointer,
-    promptTemplate,
-    timeZone,
-    now,
-    logger,
-    catalog,
-    approvals: options.approvals,
-    ...(options.context !== undefined ? { context: options.context } : {}),
     ...(options.verification
       ? {
           linkOptions: (identity: Identity, connection: string, thread: string | undefined) =>
             verification?.linkOptions(identity, connection, thread),
         }
       : {}),
-    ...(options.providerBaseUrls ? { baseUrls: options.providerBaseUrls } : {}),
-    ...(options.retry ? { retry: options.retry } : {}),
-    onToolAudit: (record) => {
-      logger.info({ ...record }, "tool ran");
-      options.onToolAudit?.(record);
-    },
   });
   const runtime = new DelegateRuntime({
     agent,
@@ -92,7 +59,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     poll: { ...DEFAULT_POLL, ...options.poll },
     onEvent: options.onEvent,
     webhookSecret: options.webhookSecret,
-    info: { modelLabel: label, connectors: enabled },
+    info: { modelLabel: assembly.modelLabel, connectors: enabled },
     history: new ThreadHistory({
       checkpointer: storage.checkpointer,
       store: storage.store,

@@ -10,7 +10,8 @@
  *   DELEGATE_SERVER_STUDIO_USER opts in for local development.
  * - **Authorization**: every thread, run and cron is stamped `metadata.owner = <user>` when it is
  *   created and filtered by that owner afterwards, so a user can neither see nor resume another
- *   user's thread. Store items live under a namespace that starts with the user.
+ *   user's thread. Only the server names threads (see `chosenThreadId`), so no user can take an
+ *   id another user has or will have. Store items live under a namespace that starts with the user.
  */
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
 import type { Identity } from "../auth/identity.js";
@@ -27,8 +28,8 @@ if (settings.tokens.size === 0) {
 }
 
 /**
- * Stands for an anonymous `GET /ok` or `GET /delegate/verify`; it carries no Delegate identity,
- * so it can run nothing.
+ * Stands for an anonymous `GET /ok`, `GET /delegate/verify` or `POST /delegate/webhooks/scalekit`;
+ * it carries no Delegate identity, so it can run nothing.
  */
 const HEALTH_CHECK_USER = {
   identity: "anonymous-health-check",
@@ -80,6 +81,33 @@ function authenticateRequest(request: Request): Identity {
   throw unauthorized(`Missing token: ${HOW} (tokens are configured with DELEGATE_SERVER_TOKENS).`);
 }
 
+/**
+ * Thread ids are global on LangGraph's server, and an id a client picks is answered by whether it
+ * is taken: creating one another user already has is a 409 ("Thread already exists"), and
+ * taking an id first (`POST /threads` with `thread_id`, or a run with `if_not_exists: "create"`)
+ * locks its future owner out. So only the server names threads (a UUIDv7 it mints): a thread id
+ * a client picks is refused before anything looks it up, whether or not it exists.
+ */
+function chosenThreadId(): HTTPException {
+  return new HTTPException(422, {
+    message:
+      "Delegate names threads itself: they belong to one user, and an id a client picks could be someone else's. Create the thread without a thread_id (client.threads.create(), or POST /threads with {}) and run on the id it returns.",
+  });
+}
+
+/** `POST /threads` with a `thread_id` in its JSON body is refused (see `chosenThreadId`). */
+async function refuseChosenThreadId(request: Request): Promise<void> {
+  let body: unknown;
+  try {
+    body = await request.clone().json();
+  } catch {
+    return; // LangGraph refuses a body that is not JSON by itself.
+  }
+  const chosen =
+    typeof body === "object" && body !== null ? (body as { thread_id?: unknown }).thread_id : undefined;
+  if (chosen !== undefined && chosen !== null && chosen !== "") throw chosenThreadId();
+}
+
 /** Stamps `metadata.owner` on what is being created, and filters everything by owner. */
 function ownedBy(value: unknown, owner: string): { owner: string } {
   if (typeof value === "object" && value !== null && "metadata" in value) {
@@ -98,13 +126,21 @@ export const auth = new Auth()
     // (src/server/verify-route.ts), and the anonymous user can do nothing else.
     if (request.method === "GET" && new URL(request.url).pathname === "/delegate/verify")
       return HEALTH_CHECK_USER;
-    return toServerUser(authenticateRequest(request));
+    // Scalekit's webhooks carry no token: their signature authorizes them (webhook-route.ts).
+    if (request.method === "POST" && new URL(request.url).pathname === "/delegate/webhooks/scalekit")
+      return HEALTH_CHECK_USER;
+    const user = toServerUser(authenticateRequest(request));
+    if (request.method === "POST" && new URL(request.url).pathname === "/threads") {
+      await refuseChosenThreadId(request);
+    }
+    return user;
   })
   // Threads, runs and crons: stamp the owner on create, filter by owner on everything.
   .on("*", ({ value, user }) => ownedBy(value, user.identity))
   // A run on no thread runs without checkpoints: it could never wait for consent or a decision
   // (LangGraph would only say "No checkpointer set"), so it is refused up front.
   .on("threads:create_run", ({ value, user }) => {
+    if (value.if_not_exists === "create") throw chosenThreadId();
     if (value.thread_id == null && value.kwargs?.temporary === true) {
       throw new HTTPException(422, {
         message:

@@ -5,7 +5,6 @@
  * connectors and prompt), acting for the server's authenticated user.
  */
 import type { RunnableConfig } from "@langchain/core/runnables";
-import { createDelegateAgent } from "../agent/create-delegate-agent.js";
 import type { AgentAuth } from "../auth/agent-auth.js";
 import { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import type { Identity } from "../auth/identity.js";
@@ -25,7 +24,6 @@ export interface GraphFactoryRuntime {
  * this process issued it. A run's `context` (e.g. `{ userId: "bob" }`) is ignored.
  */
 export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRuntime) => {
-  const environment = await serverEnvironment();
   const identity = identityFromServerUser(config?.configurable?.langgraph_auth_user);
   if (!identity && runtime?.accessContext === "threads.create_run") {
     throw new DelegateError(
@@ -34,40 +32,31 @@ export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRu
     );
   }
   if (identity && runtime?.accessContext === "threads.create_run" && !config?.configurable?.thread_id) {
-    // Interrupts and resumes live in a thread's checkpoints: a threadless run cannot wait for consent.
+    // Interrupts and resumes live in a thread's checkpoints: a threadless run cannot wait for
+    // consent. The caller's mistake, not the server's configuration.
     throw new DelegateError(
-      "CONFIG_INVALID",
+      "INVALID_INPUT",
       "Delegate needs a thread: create one with client.threads.create() and run on it.",
     );
   }
+  const environment = await serverEnvironment();
   // Links carry the server's /delegate/verify URL and a state signed for this user and thread.
   const verification = identity ? await serverVerification() : undefined;
-  const { agent } = createDelegateAgent({
-    model: environment.environment.model,
-    // Without a verified user (reading state, drawing the graph) nothing may reach an account.
-    auth: identity ? environment.auth : UNAUTHENTICATED_AUTH,
-    connectors: environment.connectors,
-    connectionNames: environment.connectionNames,
-    promptTemplate: environment.promptTemplate,
-    timeZone: environment.settings.config.timeZone,
-    identity: identity ?? UNAUTHENTICATED_IDENTITY,
-    logger: environment.logger,
-    catalog: environment.catalog,
-    approvals: environment.settings.config.approvals,
-    ...(environment.settings.config.context !== undefined
-      ? { context: environment.settings.config.context }
-      : {}),
-    ...(environment.environment.runtimeOptions.providerBaseUrls
-      ? { baseUrls: environment.environment.runtimeOptions.providerBaseUrls }
-      : {}),
-    onToolAudit: (record) => environment.logger.info({ ...record }, "tool ran"),
-    ...(verification
+  // The same assembly (tools mode, cache, retry, approvals, context budget) as createAgentRuntime.
+  const { agent } = environment.agent.build(
+    identity
       ? {
-          linkOptions: (user: Identity, connection: string, thread: string | undefined) =>
-            verification.linkOptions(user, connection, thread),
+          identity,
+          ...(verification
+            ? {
+                linkOptions: (user: Identity, connection: string, thread: string | undefined) =>
+                  verification.linkOptions(user, connection, thread),
+              }
+            : {}),
         }
-      : {}),
-  });
+      : // Without a verified user (reading state, drawing the graph) nothing may reach an account.
+        { identity: UNAUTHENTICATED_IDENTITY, auth: UNAUTHENTICATED_AUTH },
+  );
   return agent;
 };
 

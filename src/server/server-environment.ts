@@ -1,17 +1,6 @@
-import { loadPromptTemplate } from "../agent/system-prompt.js";
-import { listCatalog } from "../connectors/catalog.js";
 import { type Environment, resolveEnvironment } from "../environment/index.js";
-import {
-  ALL_CONNECTORS,
-  CachedAgentAuth,
-  type ConnectionNames,
-  type ConnectorDefinition,
-  connectionNames,
-  type HostedToolDefinition,
-  type Logger,
-  ScalekitAgentAuth,
-  WebhookHandler,
-} from "../index.js";
+import { type Logger, WebhookHandler } from "../index.js";
+import { type AgentAssembly, assembleAgent } from "../runtime/agent-assembly.js";
 import { serverLogger } from "./server-logger.js";
 import { type ServerSettings, serverSettings } from "./server-settings.js";
 
@@ -19,14 +8,16 @@ import { type ServerSettings, serverSettings } from "./server-settings.js";
 export interface ServerEnvironment {
   settings: ServerSettings;
   environment: Environment;
-  /** Shared by every run, so the status/credential cache is warm across runs and users. */
-  auth: CachedAgentAuth;
-  promptTemplate: string;
-  connectors: readonly ConnectorDefinition[];
-  connectionNames: ConnectionNames;
-  /** Catalog mode (DELEGATE_TOOLS=catalog): the hosted tool definitions, listed once. */
-  catalog?: readonly HostedToolDefinition[];
-  /** Verifies Scalekit webhooks and invalidates the cache (the `/delegate/webhooks/scalekit` route). */
+  /**
+   * The agent, assembled from the environment's runtime options exactly as `createAgentRuntime`
+   * assembles it (tools mode, cache, retry, approvals, context budget, connectors). Its cache is
+   * shared by every run, so it is warm across runs and users.
+   */
+  agent: AgentAssembly;
+  /**
+   * Verifies Scalekit webhooks and invalidates the cache: those of the embedded sandbox in
+   * process, real Scalekit's at `POST /delegate/webhooks/scalekit` (`webhook-route.ts`).
+   */
   webhooks: WebhookHandler;
   logger: Logger;
 }
@@ -51,16 +42,19 @@ async function buildEnvironment(): Promise<ServerEnvironment> {
   const { config } = settings;
   const logger = serverLogger();
   const resolved = await resolveEnvironment(config);
-  const names = connectionNames(config.connectionOverrides);
-  const auth = new CachedAgentAuth(new ScalekitAgentAuth(resolved.scalekit));
-  const webhooks = new WebhookHandler({ secret: resolved.runtimeOptions.webhookSecret, auth, logger });
+  let agent: AgentAssembly;
+  try {
+    agent = await assembleAgent({ ...resolved.runtimeOptions, logger });
+  } catch (error) {
+    await resolved.close();
+    throw error;
+  }
+  const webhooks = new WebhookHandler({
+    secret: resolved.runtimeOptions.webhookSecret,
+    auth: agent.auth,
+    logger,
+  });
   resolved.deliverWebhooks(async (input) => webhooks.handle(input));
-  const [promptTemplate, catalog] = await Promise.all([
-    loadPromptTemplate(),
-    config.tools === "catalog"
-      ? listCatalog({ auth, connectionNames: names, connectors: config.enabledConnectors })
-      : Promise.resolve(undefined),
-  ]);
   if (resolved.sandbox) {
     logger.info(
       {
@@ -74,20 +68,15 @@ async function buildEnvironment(): Promise<ServerEnvironment> {
       },
       "Delegate runs on the local sandbox (SCALEKIT_ENV_URL unset): authorization links open the emulator's consent page",
     );
+  } else if (!resolved.runtimeOptions.webhookSecret) {
+    logger.warn(
+      {},
+      "SCALEKIT_WEBHOOK_SECRET is not set: POST /delegate/webhooks/scalekit refuses every webhook (401), so a revoked or expired account is noticed only when its cached status lapses.",
+    );
   }
   logger.info(
-    { scalekit: resolved.modeLabel, model: resolved.modelLabel, tools: config.tools },
+    { scalekit: resolved.modeLabel, model: resolved.modelLabel, tools: agent.tools },
     "Delegate graph environment ready",
   );
-  return {
-    settings,
-    environment: resolved,
-    auth,
-    promptTemplate,
-    connectors: ALL_CONNECTORS.filter((connector) => config.enabledConnectors.includes(connector.id)),
-    connectionNames: names,
-    ...(catalog ? { catalog } : {}),
-    webhooks,
-    logger,
-  };
+  return { settings, environment: resolved, agent, webhooks, logger };
 }

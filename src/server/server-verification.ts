@@ -41,9 +41,9 @@ async function build(): Promise<UserVerification | undefined> {
   }
   return new UserVerification({
     options: { url, secret: loadVerificationKey(join(config.dataDir, "verification.key")) },
-    auth: environment.auth,
+    auth: environment.agent.auth,
     store: new UsedStates(),
-    names: environment.connectionNames,
+    names: environment.agent.names,
     logger: environment.logger,
     // The server resumes nothing by itself: the client's recheck does.
     resume: async () => false,

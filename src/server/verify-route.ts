@@ -1,6 +1,8 @@
 /**
- * The LangGraph server's custom route for Scalekit's user-verify redirect (`langgraph.json` →
- * `"http": { "app": "./src/server/verify-route.ts:app" }`): `GET /delegate/verify?auth_request_id=…&state=…`.
+ * The LangGraph server's custom routes (`langgraph.json` → `"http": { "app":
+ * "./src/server/verify-route.ts:app" }`): Scalekit's user-verify redirect,
+ * `GET /delegate/verify?auth_request_id=…&state=…`, here, and Scalekit's webhooks,
+ * `POST /delegate/webhooks/scalekit` (`webhook-route.ts`), mounted on the same app.
  *
  * The auth handler lets this one path through without a token (a browser redirect carries none);
  * what authorizes it is the state, signed by this server for the user the run was authenticated
@@ -11,8 +13,11 @@ import { Hono } from "hono";
 import { errorMessage } from "../errors.js";
 import { serverEnvironment } from "./server-environment.js";
 import { serverVerification, VERIFY_PATH } from "./server-verification.js";
+import { webhookRoute } from "./webhook-route.js";
 
 export const app = new Hono();
+
+app.route("/", webhookRoute);
 
 app.get(VERIFY_PATH, async (context) => {
   const query = new URL(context.req.url).searchParams;

@@ -1,205 +1,34 @@
 /**
  * Delegate behind LangGraph's own server (`@langchain/langgraph-api` startServer, the same code
  * `langgraphjs dev` runs), driven by the official `@langchain/langgraph-sdk` Client with bearer
- * tokens. The server runs in a child process (`node --import tsx`, which loads the `.ts` graph
- * and auth handler) and points at a sandbox started here, so the test can complete consent and
- * inspect the emulators.
+ * tokens. The server runs in a child process (see langgraph-server-harness.ts) and points at a
+ * sandbox started here, so the test can complete consent and inspect the emulators.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
-import { Client } from "@langchain/langgraph-sdk";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isDelegateError } from "../../src/errors.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
+import { delegate } from "../../src/server/graph.js";
+import { toServerUser } from "../../src/server/server-user.js";
+import {
+  collect,
+  errorsOf,
+  expectHttpError,
+  interruptsOf,
+  messagesOf,
+  type RunningServer,
+  type StreamChunk,
+  client as serverClient,
+  startLangGraphServer,
+  statusOf,
+  text,
+  userMessage,
+} from "./langgraph-server-harness.js";
 
-const REPO = resolve(import.meta.dirname, "../..");
 const TOKENS = { alice: "tok-alice-7f3a", bob: "tok-bob-91c2" };
 
-// Runs in the child: the programmatic server with the graphs and auth from langgraph.json.
-const LAUNCHER = `
-import { startServer } from "@langchain/langgraph-api/server";
-const options = JSON.parse(process.argv.at(-1));
-const { cleanup } = await startServer(options);
-const stop = async () => { await cleanup(); process.exit(0); };
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-`;
-
-interface StreamChunk {
-  event: string;
-  data: unknown;
-}
-
-interface SerializedMessage {
-  type?: string;
-  content?: unknown;
-  tool_calls?: unknown[];
-  tool_call_id?: string;
-  status?: string;
-}
-
-interface AuthorizationValue {
-  type: string;
-  requests: { connector: string; connection: string; status: string; url: string; toolCallIds: string[] }[];
-  approvals: {
-    toolCallId: string;
-    tool: string;
-    effect: string;
-    summary: string;
-    args: Record<string, unknown>;
-    reason: string;
-  }[];
-  message: string;
-  description: string;
-  reason: string;
-  action_requests: { name: string; args: Record<string, unknown>; description: string }[];
-  review_configs: { action_name: string; allowed_decisions: string[] }[];
-}
-
-interface RunningServer {
-  apiUrl: string;
-  log(): string;
-  stop(): Promise<void>;
-}
-
-const OFFLINE_ENV = {
-  LANGSMITH_TRACING: "false",
-  LANGCHAIN_TRACING_V2: "false",
-  LANGGRAPH_CLI_NO_ANALYTICS: "1",
-  BROWSER: "none",
-};
-
-async function freePort(): Promise<number> {
-  return await new Promise((resolvePort, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const address = probe.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      probe.close(() => resolvePort(port));
-    });
-  });
-}
-
-function client(token?: string, url = apiUrl): Client {
-  return new Client({
-    apiUrl: url,
-    apiKey: null,
-    callerOptions: { maxRetries: 0 },
-    ...(token ? { defaultHeaders: { Authorization: `Bearer ${token}` } } : {}),
-  });
-}
-
-async function collect(stream: AsyncIterable<StreamChunk>): Promise<StreamChunk[]> {
-  const chunks: StreamChunk[] = [];
-  for await (const chunk of stream) chunks.push(chunk);
-  return chunks;
-}
-
-function interruptsOf(chunks: StreamChunk[]): AuthorizationValue[] {
-  return chunks.flatMap((chunk) => {
-    if (chunk.event !== "updates") return [];
-    const update = chunk.data as { __interrupt__?: { value: AuthorizationValue }[] };
-    return (update.__interrupt__ ?? []).map((entry) => entry.value);
-  });
-}
-
-function errorsOf(chunks: StreamChunk[]): unknown[] {
-  return chunks.filter((chunk) => chunk.event === "error").map((chunk) => chunk.data);
-}
-
-function text(message: SerializedMessage | undefined): string {
-  if (!message) return "";
-  if (typeof message.content === "string") return message.content;
-  return JSON.stringify(message.content);
-}
-
-async function messagesOf(api: Client, threadId: string): Promise<SerializedMessage[]> {
-  const state = await api.threads.getState<{ messages: SerializedMessage[] }>(threadId);
-  return state.values.messages;
-}
-
-async function statusOf(error: unknown): Promise<number | undefined> {
-  return (error as { status?: number }).status;
-}
-
-async function expectHttpError(promise: Promise<unknown>, statuses: number[]): Promise<void> {
-  let caught: unknown;
-  try {
-    await promise;
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught, "expected the request to fail").toBeDefined();
-  expect(statuses).toContain(await statusOf(caught));
-}
-
-const userMessage = (content: string) => ({ messages: [{ role: "user", content }] });
-
-/**
- * Starts the server in a child process with exactly `env` (plus PATH/HOME and the offline
- * switches), state in a fresh temp directory, and waits until `GET /ok` answers.
- */
-async function startLangGraphServer(env: Record<string, string>, withAuth = true): Promise<RunningServer> {
-  const workDir = await mkdtemp(join(tmpdir(), "delegate-langgraph-"));
-  const port = await freePort();
-  const apiUrl = `http://127.0.0.1:${port}`;
-  const options = {
-    port,
-    nWorkers: 2,
-    host: "127.0.0.1",
-    // A temp cwd keeps `.langgraph_api/` state out of the repository; graph paths are absolute.
-    cwd: workDir,
-    graphs: { delegate: `${join(REPO, "src/server/graph.ts")}:delegate` },
-    ...(withAuth
-      ? { auth: { path: `${join(REPO, "src/server/auth.ts")}:auth`, disable_studio_auth: true } }
-      : {}),
-  };
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", LAUNCHER, JSON.stringify(options)],
-    {
-      cwd: REPO,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...OFFLINE_ENV, ...env },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
-  );
-  let log = "";
-  child.stdout?.on("data", (data: Buffer) => {
-    log += data.toString();
-  });
-  child.stderr?.on("data", (data: Buffer) => {
-    log += data.toString();
-  });
-  const stop = async () => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((done) => child.once("exit", done));
-      process.kill(child.pid, "SIGTERM");
-      await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000))]);
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
-    }
-    await rm(workDir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    if (child.exitCode !== null) {
-      await stop();
-      throw new Error(`server exited early:\n${log}`);
-    }
-    const ok = await fetch(`${apiUrl}/ok`).then(
-      (response) => response.status === 200,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) {
-      await stop();
-      throw new Error(`server not ready after 30 s:\n${log}`);
-    }
-    await new Promise((wait) => setTimeout(wait, 100));
-  }
-  return { apiUrl, log: () => log, stop };
+function client(token?: string, url = apiUrl) {
+  return serverClient(url, token);
 }
 
 let sandbox: Sandbox;
@@ -319,6 +148,37 @@ describe("Delegate on LangGraph's server", () => {
     );
     // A's thread is untouched: still waiting on the same interrupt.
     expect((await alice().threads.get(aliceThread)).status).toBe("interrupted");
+  });
+
+  it("user B can neither take A's thread id nor learn that it exists: only the server names threads", async () => {
+    const create = (token: string, body: Record<string, unknown>) =>
+      fetch(`${apiUrl}/threads`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        body: JSON.stringify(body),
+      }).then(async (response) => ({ status: response.status, body: await response.text() }));
+    const unused = randomUUID();
+    // A's id and an unused one get the same answer, for either if_exists: nothing is looked up.
+    const taken = await create(TOKENS.bob, { thread_id: aliceThread });
+    expect(taken.status).toBe(422);
+    expect(taken.body).toContain("Delegate names threads itself");
+    expect(await create(TOKENS.bob, { thread_id: unused })).toEqual(taken);
+    expect(await create(TOKENS.bob, { thread_id: aliceThread, if_exists: "do_nothing" })).toEqual(taken);
+    expect(await create(TOKENS.bob, { thread_id: unused, if_exists: "do_nothing" })).toEqual(taken);
+    await expectHttpError(bob().threads.create({ threadId: unused }), [422]);
+
+    // Nor can a run create a thread under an id B picks (and so squat it before its owner).
+    for (const thread of [unused, aliceThread]) {
+      await expectHttpError(
+        bob().runs.create(thread, "delegate", { input: userMessage("hello"), ifNotExists: "create" }),
+        [422],
+      );
+    }
+    await expectHttpError(alice().threads.get(unused), [404]);
+    await expectHttpError(bob().threads.get(unused), [404]);
+    // A's thread is untouched, and a thread without a chosen id is still created as usual.
+    expect((await alice().threads.get(aliceThread)).status).toBe("interrupted");
+    expect((await bob().threads.create()).metadata).toMatchObject({ owner: "bob" });
   });
 
   it("a recheck before consent asks again, saying the account is not connected yet", async () => {
@@ -559,6 +419,25 @@ describe("runs without a thread", () => {
   });
 });
 
+describe("the graph factory, for a run with no thread", () => {
+  it("refuses it as the caller's mistake (INVALID_INPUT), not a configuration problem", async () => {
+    // What LangGraph's server passes for an authenticated run; the auth handler refuses threadless
+    // runs before they get here, so the factory is called directly, as the server would call it.
+    const user = toServerUser({ userId: "alice" });
+    const refused = await delegate(
+      { configurable: { langgraph_auth_user: user } },
+      {
+        accessContext: "threads.create_run",
+      },
+    ).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(isDelegateError(refused, "INVALID_INPUT")).toBe(true);
+    expect(String((refused as Error).message)).toContain("client.threads.create()");
+  });
+});
+
 describe("with nothing configured (npm run serve offline)", () => {
   let offline: RunningServer | undefined;
 
@@ -618,7 +497,7 @@ describe("without the auth handler (misconfigured server)", () => {
   });
 
   it("refuses to run rather than trust a client-supplied user or context", async () => {
-    bare = await startLangGraphServer({ DELEGATE_TIMEZONE: "Europe/Berlin" }, false);
+    bare = await startLangGraphServer({ DELEGATE_TIMEZONE: "Europe/Berlin" }, { auth: false });
     const anyone = client(undefined, bare.apiUrl);
     const thread = await anyone.threads.create();
     const chunks = await collect(
