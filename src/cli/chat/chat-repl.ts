@@ -1,4 +1,3 @@
-import { clearLine, cursorTo } from "node:readline";
 import type { Readable, Writable } from "node:stream";
 import {
   type AgentRuntime,
@@ -86,13 +85,12 @@ export class ChatRepl {
     // process would end the process (exit code 13, unsettled top-level await) mid-wait.
     const hold = setInterval(() => {}, 2 ** 30);
     try {
-      const { runtime, identity, style, output } = this.#options;
+      const { runtime, identity, style } = this.#options;
       const ref = { ...identity, threadId: this.#controller.threadId };
       // Listen before anything can resume this thread (the runtime's watcher is already running).
       const listener = listenToThread(runtime, ref);
       let thread: ThreadView | undefined;
-      const checking = style.tty ? `Connecting to ${this.#options.modeLabel}…` : "";
-      if (checking) output.write(style.colors.dim(checking));
+      this.#view.status(`Connecting to ${this.#options.modeLabel}…`);
       try {
         // One status look-up up front: an unreachable Scalekit or wrong credentials end here
         // with one line, rather than in the middle of the first request.
@@ -105,10 +103,7 @@ export class ChatRepl {
         listener.stop();
         throw error;
       } finally {
-        if (checking) {
-          cursorTo(output, 0);
-          clearLine(output, 0);
-        }
+        this.#view.status(undefined);
       }
       this.#view.listen(this.#controller.handlers);
       const banner = bannerLines(style, {

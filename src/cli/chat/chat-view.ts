@@ -34,6 +34,11 @@ export interface ChatView {
   prompt(): void;
   /** Shows (or, with undefined, removes) the waiting indicator. */
   setWaiting(wait: WaitIndicator | undefined): void;
+  /**
+   * A transient line, e.g. "Connecting to …" before the banner: shown until replaced or removed
+   * (undefined). Only a terminal shows it; piped output stays free of it.
+   */
+  status(text: string | undefined): void;
   /** What the person has typed on the prompt line so far. */
   typed(): string;
   clearTyped(): void;
@@ -84,6 +89,8 @@ export class PlainView implements ChatView {
   setWaiting(wait: WaitIndicator | undefined): void {
     if (wait) this.print(`Waiting for you to connect ${wait.names}… (send /cancel or Ctrl+C to cancel)`);
   }
+
+  status(): void {}
 
   typed(): string {
     return "";

@@ -17,7 +17,7 @@ export type ReplState =
   | "turn"
   /** The turn waits for an account to be connected; some commands run, other lines are held. */
   | "waiting"
-  /** The turn waits for the person to approve, reject or edit calls (approvals, a later issue). */
+  /** The turn waits for the person to approve, reject or edit calls; answers are lines. */
   | "approving"
   /** A cancel of the wait was sent; the turn goes on with the model's explanation. */
   | "cancelling"
@@ -155,7 +155,7 @@ export function exitCode(facts: { tty: boolean; failures: number; interrupted: b
   return facts.failures > 0 ? 1 : 0;
 }
 
-/** One answer to `Approve? [y]es / [n]o / [a]lways in this thread / [e]dit` (approvals, reserved). */
+/** One answer to `Approve? [y]es / [n]o / [a]lways in this thread / [e]dit`. */
 export type ApprovalAnswer = "approve" | "reject" | "always" | "edit";
 
 export function parseApprovalAnswer(line: string): ApprovalAnswer | undefined {

@@ -114,6 +114,14 @@ export class TtyView implements ChatView {
     this.#render();
   }
 
+  status(text: string | undefined): void {
+    if (this.#closed || this.#mode !== "none") return;
+    cursorTo(this.#output, 0);
+    clearLine(this.#output, 0);
+    this.#atLineStart = true;
+    if (text) this.#out(this.#style.colors.dim(text));
+  }
+
   typed(): string {
     return this.#rl?.line ?? "";
   }
