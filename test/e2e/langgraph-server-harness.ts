@@ -142,17 +142,24 @@ export async function expectHttpError(promise: Promise<unknown>, statuses: numbe
 
 export const userMessage = (content: string) => ({ messages: [{ role: "user", content }] });
 
+/** Where the server will run, for an environment that names it (`LANGGRAPH_API_URL`, a data dir). */
+export interface ServerPlace {
+  apiUrl: string;
+  workDir: string;
+}
+
 /**
  * Starts the server in a child process with exactly `env` (plus PATH/HOME and the offline
  * switches), state in a fresh temp directory, and waits until `GET /ok` answers.
  */
 export async function startLangGraphServer(
-  env: Record<string, string>,
+  envOrFor: Record<string, string> | ((place: ServerPlace) => Record<string, string>),
   { auth = true, http = false }: ServerParts = {},
 ): Promise<RunningServer> {
   const workDir = await mkdtemp(join(tmpdir(), "delegate-langgraph-"));
   const port = await freePort();
   const apiUrl = `http://127.0.0.1:${port}`;
+  const env = typeof envOrFor === "function" ? envOrFor({ apiUrl, workDir }) : envOrFor;
   const options = {
     port,
     nWorkers: 2,

@@ -6,27 +6,13 @@
  * process (`@langchain/langgraph-api` startServer, what `langgraphjs dev` runs) with
  * LANGGRAPH_API_URL set as `langgraphjs dev` sets it, against a sandbox started here.
  */
-import { spawn } from "node:child_process";
-import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
+import { type RunningServer, startLangGraphServer } from "../../e2e/langgraph-server-harness.js";
 import { consentRedirect, statePayload, tamperedState } from "../../helpers/user-verification.js";
 
-const REPO = resolve(import.meta.dirname, "../../..");
 const TOKENS = { alice: "tok-alice-v3r1", carol: "tok-carol-v3r1", dave: "tok-dave-v3r1" };
-const LAUNCHER = `
-import { startServer } from "@langchain/langgraph-api/server";
-const options = JSON.parse(process.argv.at(-1));
-const { cleanup } = await startServer(options);
-const stop = async () => { await cleanup(); process.exit(0); };
-process.once("SIGTERM", stop);
-process.once("SIGINT", stop);
-`;
-
 interface Chunk {
   event: string;
   data: unknown;
@@ -35,96 +21,33 @@ interface Interrupt {
   requests: { connector: string; status: string; url: string }[];
 }
 
-async function freePort(): Promise<number> {
-  return await new Promise((done, reject) => {
-    const probe = createServer();
-    probe.once("error", reject);
-    probe.listen(0, "127.0.0.1", () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => done(port));
-    });
-  });
-}
-
 let sandbox: Sandbox;
 let apiUrl: string;
-let stopServer: () => Promise<void>;
-let serverLog: () => string;
+let server: RunningServer;
 
 beforeAll(async () => {
   sandbox = await startSandbox({ timeZone: "Europe/Berlin" });
-  const workDir = await mkdtemp(join(tmpdir(), "delegate-verify-server-"));
-  const port = await freePort();
-  apiUrl = `http://127.0.0.1:${port}`;
-  const options = {
-    port,
-    nWorkers: 2,
-    host: "127.0.0.1",
-    cwd: workDir,
-    graphs: { delegate: `${join(REPO, "src/server/graph.ts")}:delegate` },
-    auth: { path: `${join(REPO, "src/server/auth.ts")}:auth`, disable_studio_auth: true },
-    http: { app: `${join(REPO, "src/server/verify-route.ts")}:app` },
-  };
-  const child = spawn(
-    process.execPath,
-    ["--import", "tsx", "--input-type=module", "-e", LAUNCHER, JSON.stringify(options)],
-    {
-      cwd: REPO,
-      env: {
-        PATH: process.env.PATH,
-        HOME: process.env.HOME,
-        LANGSMITH_TRACING: "false",
-        LANGCHAIN_TRACING_V2: "false",
-        LANGGRAPH_CLI_NO_ANALYTICS: "1",
-        SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
-        SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
-        SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
-        DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
-        DELEGATE_SERVER_TOKENS: Object.entries(TOKENS)
-          .map(([user, token]) => `${token}=${user}`)
-          .join(","),
-        DELEGATE_TIMEZONE: "Europe/Berlin",
-        DELEGATE_DATA_DIR: workDir,
-        // What `langgraphjs dev` sets: the server's own URL, from which the verify URL follows.
-        LANGGRAPH_API_URL: apiUrl,
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    },
+  server = await startLangGraphServer(
+    ({ apiUrl: url, workDir }) => ({
+      SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
+      SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
+      SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
+      DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
+      DELEGATE_SERVER_TOKENS: Object.entries(TOKENS)
+        .map(([user, token]) => `${token}=${user}`)
+        .join(","),
+      DELEGATE_TIMEZONE: "Europe/Berlin",
+      DELEGATE_DATA_DIR: workDir,
+      // What `langgraphjs dev` sets: the server's own URL, from which the verify URL follows.
+      LANGGRAPH_API_URL: url,
+    }),
+    { http: true },
   );
-  let log = "";
-  child.stdout?.on("data", (data: Buffer) => {
-    log += data.toString();
-  });
-  child.stderr?.on("data", (data: Buffer) => {
-    log += data.toString();
-  });
-  serverLog = () => log;
-  stopServer = async () => {
-    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      const exited = new Promise((done) => child.once("exit", done));
-      process.kill(child.pid, "SIGTERM");
-      await Promise.race([exited, new Promise((done) => setTimeout(done, 5_000))]);
-      if (child.exitCode === null && child.signalCode === null) process.kill(child.pid, "SIGKILL");
-    }
-    await rm(workDir, { recursive: true, force: true });
-  };
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`server exited early:\n${log}`);
-    if (
-      await fetch(`${apiUrl}/ok`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      break;
-    if (Date.now() > deadline) throw new Error(`server not ready:\n${log}`);
-    await new Promise((wait) => setTimeout(wait, 100));
-  }
+  apiUrl = server.apiUrl;
 }, 90_000);
 
 afterAll(async () => {
-  await stopServer?.();
+  await server?.stop();
   await sandbox?.close();
 });
 
@@ -238,7 +161,8 @@ describe("user verification on LangGraph's server", () => {
     expect(search.status).toBe(401);
     // Delegate never logs the state; LangGraph's own request log prints the path it served (the
     // state is single use and spent by then).
-    const mentions = serverLog()
+    const mentions = server
+      .log()
       .split("\n")
       .filter((line) => line.includes(carol.state));
     expect(mentions.length).toBeGreaterThan(0);
