@@ -100,8 +100,10 @@ describe.skipIf(!hasChromium).concurrent("consent in a real browser", () => {
       cli.writeLine("post 'deploy is done' to #team on Slack");
       const [, url] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
       await cli.waitFor("Waiting for you to connect Slack…");
+      // The REPL's start URL sets this browser's binding and redirects to the consent page.
       await page.goto(url);
-      await Promise.all([page.waitForURL(url), page.getByRole("button", { name: "Deny" }).click()]);
+      const consentPage = page.url();
+      await Promise.all([page.waitForURL(consentPage), page.getByRole("button", { name: "Deny" }).click()]);
       await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Access denied");
       // Status look-ups, or reads of Scalekit's event feed (which cover every wait).
       const polls = () =>
