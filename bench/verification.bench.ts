@@ -1,7 +1,8 @@
 /**
- * Consent → resumed run, three ways in the same run: the user-verify redirect (the browser's
- * Allow is answered with a 303 to the REPL's loopback listener, which verifies and resumes at
- * once), a Scalekit webhook, and the status poll alone. Each sample is from the Allow post to the
+ * Consent → resumed run, three ways in the same run: the user-verify redirect (the browser opened
+ * the REPL's start URL, and its Allow is answered with a 303 to the REPL's loopback listener,
+ * which checks the browser's binding, verifies and resumes at once), a Scalekit webhook, and the
+ * status poll alone. Each sample is from the Allow post to the
  * resumed run's first event (`authorization-completed`).
  */
 import { randomBytes } from "node:crypto";
@@ -10,6 +11,7 @@ import { VerifyListener } from "../src/cli/chat/verify-listener.js";
 import { type AgentRuntime, createAgentRuntime } from "../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../src/runtime/events.js";
 import { DemoChatModel, type Sandbox, startSandbox } from "../src/sandbox/index.js";
+import { browse, CookieJar } from "../test/helpers/browser-binding.js";
 import { type Bench, percentile, type Row, ratio, round } from "./report.js";
 
 type Way = "verify" | "webhook" | "poll";
@@ -49,8 +51,16 @@ async function samples(sandbox: Sandbox, way: Way, count: number): Promise<numbe
         first.push(event);
       }
       const link = first.find((event) => event.type === "authorization-required");
-      const url = link?.type === "authorization-required" ? link.requests[0]?.url : undefined;
-      if (!url) throw new Error(`no link: ${JSON.stringify(first)}`);
+      const request = link?.type === "authorization-required" ? link.requests[0] : undefined;
+      if (!request) throw new Error(`no link: ${JSON.stringify(first)}`);
+      const url = request.url;
+      // As the REPL shows it: the browser opens the start URL (its binding cookie), which leads
+      // to the consent page. Not timed: the person reads the page before Allow.
+      const browser = new CookieJar();
+      if (way === "verify") {
+        const opened = await browse(browser, listener.startUrl(request));
+        await opened.response.text();
+      }
       const resumed = new Promise<number>((resolve) => {
         const off = target.subscribe({ ...who, threadId: "t" }, (event) => {
           if (event.type === "authorization-completed") resolve(performance.now());
@@ -66,14 +76,19 @@ async function samples(sandbox: Sandbox, way: Way, count: number): Promise<numbe
         });
       });
       const allowedAt = performance.now();
-      // The browser's Allow; fetch follows the 303 to the verify URL as the browser does.
-      const response = await fetch(url, {
+      // The browser's Allow, following the 303 to the verify URL with its cookies.
+      const { response } = await browse(browser, url, {
         method: "POST",
         headers: { "content-type": "application/x-www-form-urlencoded" },
         body: "decision=allow",
       });
       await response.text();
-      out.push((await resumed) - allowedAt);
+      // A refused verification never resumes: fail loudly rather than hang the benchmark.
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(new Error(`${way}: no resume within 30 s`)), 30_000);
+      });
+      out.push((await Promise.race([resumed, late]).finally(() => clearTimeout(timer))) - allowedAt);
       await ended;
     }
   } finally {
