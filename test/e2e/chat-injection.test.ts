@@ -8,7 +8,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { startSandbox } from "../../src/sandbox/index.js";
-import { HOSTILE_TARGETS } from "../../src/sandbox/providers/hostile-seeds.js";
+import { HOSTILE_TARGETS } from "../../src/sandbox/providers/hostile-corpus.js";
 import { externalSandboxEnv, spawnCli, tempDataDir, waitUntil } from "../helpers/cli-process.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai-server.js";
 import { obedientModel } from "../helpers/obedient-model.js";

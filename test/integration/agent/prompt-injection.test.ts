@@ -12,7 +12,7 @@ import {
   HOSTILE_ITEMS,
   HOSTILE_METADATA,
   type HostileAttack,
-} from "../../../src/sandbox/providers/hostile-seeds.js";
+} from "../../../src/sandbox/providers/hostile-corpus.js";
 import { NOTION_IDS } from "../../../src/sandbox/providers/notion/notion-seed.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
 import { type ObedientModel, obedientModel } from "../../helpers/obedient-model.js";
