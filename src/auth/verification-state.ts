@@ -1,4 +1,4 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, createHmac, randomBytes, timingSafeEqual } from "node:crypto";
 import { z } from "zod";
 import { DelegateError } from "../errors.js";
 import { type Identity, IdentitySchema } from "./identity.js";
@@ -27,6 +27,17 @@ export interface VerificationClaims {
   expiresAt: number;
   /** Makes each state unique, so a store can accept it once. */
   nonce: string;
+  /**
+   * Where the state may come back: a digest of the verify URL it was made with (see
+   * {@link audienceOf}). The REPL and the LangGraph server may share a key file; a state made for
+   * one is refused by the other.
+   */
+  audience?: string;
+}
+
+/** A short digest of a verify URL, for a state's audience. */
+export function audienceOf(verifyUrl: string): string {
+  return createHash("sha256").update(verifyUrl).digest("base64url").slice(0, 22);
 }
 
 export type OpenedState =
@@ -47,6 +58,7 @@ const PayloadSchema = z.object({
   t: z.string().min(1).max(1024).optional(),
   e: z.number().int().positive(),
   n: z.string().min(16).max(64),
+  a: z.string().min(1).max(64).optional(),
 });
 
 /**
@@ -74,7 +86,12 @@ export class VerificationStateSigner {
     this.#now = options.now ?? Date.now;
   }
 
-  sign(binding: { identity: Identity; connection: string; thread?: string | undefined }): {
+  sign(binding: {
+    identity: Identity;
+    connection: string;
+    thread?: string | undefined;
+    audience?: string | undefined;
+  }): {
     state: string;
     claims: VerificationClaims;
   } {
@@ -84,6 +101,7 @@ export class VerificationStateSigner {
       ...(binding.thread ? { thread: binding.thread } : {}),
       expiresAt: this.#now() + this.#ttlMs,
       nonce: randomBytes(16).toString("base64url"),
+      ...(binding.audience ? { audience: binding.audience } : {}),
     };
     const payload = {
       u: claims.identity.userId,
@@ -92,6 +110,7 @@ export class VerificationStateSigner {
       ...(claims.thread ? { t: claims.thread } : {}),
       e: claims.expiresAt,
       n: claims.nonce,
+      ...(claims.audience ? { a: claims.audience } : {}),
     };
     const body = `${VERSION}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
     return { state: `${body}.${this.#mac(body).toString("base64url")}`, claims };
@@ -129,6 +148,7 @@ export class VerificationStateSigner {
         ...(payload.t ? { thread: payload.t } : {}),
         expiresAt: payload.e,
         nonce: payload.n,
+        ...(payload.a ? { audience: payload.a } : {}),
       },
     };
   }

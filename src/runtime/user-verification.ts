@@ -3,6 +3,7 @@ import type { LinkOptions } from "../auth/agent-auth.js";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import type { Identity } from "../auth/identity.js";
 import {
+  audienceOf,
   refusalMessage,
   type VerificationClaims,
   type VerificationRefusal,
@@ -113,9 +114,9 @@ export class UserVerification {
     connection: string,
     thread: string | undefined,
   ): Promise<LinkOptions> {
-    const { url } = this.#deps.options;
-    const userVerifyUrl = typeof url === "string" ? url : await url();
-    const { state, claims } = this.#signer.sign({ identity, connection, thread });
+    const userVerifyUrl = await this.#verifyUrl();
+    const audience = audienceOf(userVerifyUrl);
+    const { state, claims } = this.#signer.sign({ identity, connection, thread, audience });
     return {
       userVerifyUrl,
       state,
@@ -140,6 +141,10 @@ export class UserVerification {
     const opened = this.#signer.open(input.state);
     if (!opened.ok) return this.#refuse(opened.reason, session);
     const { claims } = opened;
+    // Made for another verify URL (e.g. the REPL's, which may share this key file): to this
+    // route it is as good as forged.
+    if (claims.audience !== undefined && claims.audience !== audienceOf(await this.#verifyUrl()))
+      return this.#refuse("forged", session, claims);
     if (session && !sameIdentity(claims.identity, session))
       return this.#refuse("wrong_user", session, claims);
     if (input.connection !== undefined && input.connection !== claims.connection)
@@ -181,6 +186,11 @@ export class UserVerification {
       resumed,
       ...(redirectTo ? { redirectTo } : {}),
     };
+  }
+
+  async #verifyUrl(): Promise<string> {
+    const { url } = this.#deps.options;
+    return typeof url === "string" ? url : await url();
   }
 
   /** Resumes the thread the link was made for, if all it waits for is connected now. */

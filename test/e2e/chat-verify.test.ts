@@ -127,8 +127,10 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
         expect(sandbox.controls.status({ userId: "alma" }, "gmail")).toBe("PENDING_VERIFICATION");
         // A browser whose binding is another flow's (a /connect slack start) is refused too, unspent.
         cli.writeLine("/connect slack");
-        await cli.waitFor("Open this link to connect Slack:");
-        const slackStart = [...cli.stdout().matchAll(new RegExp(START_URL.source, "g"))].at(-1)?.[0] ?? "";
+        // The URL is the line after the heading: wait for both, not just the heading.
+        const [, slackStart = ""] = await cli.waitFor(
+          new RegExp(`Open this link to connect Slack:\n(${START_URL.source})`),
+        );
         expect(slackStart).not.toBe(link);
         const slackBrowser = new CookieJar();
         expect((await openStart(slackBrowser, slackStart)).status).toBe(302);

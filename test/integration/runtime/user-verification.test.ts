@@ -78,6 +78,30 @@ async function turnEnd(events: RuntimeEvent[]): Promise<void> {
 }
 
 describe("user verification in the runtime", () => {
+  it("refuses a state made for another verify URL, even signed with the same key (the REPL's and the server's share a key file)", async () => {
+    const e = await start(
+      { poll: { initialIntervalMs: 60_000, maxIntervalMs: 60_000 } },
+      { webhooks: false },
+    );
+    const redirect = await consentRedirect(await waitingForGmail(e, "alice", "t-aud"));
+    const elsewhere = await startSandboxRuntime({
+      verification: { url: "http://127.0.0.1:9/another-verify-route", secret: TEST_VERIFY_SECRET },
+    });
+    try {
+      expect(await elsewhere.runtime.verifyUser({ ...redirect, userId: "alice" })).toMatchObject({
+        status: "refused",
+        reason: "forged",
+      });
+    } finally {
+      await elsewhere.close();
+    }
+    // Refused before it was spent: where it was made for, it still verifies.
+    expect(await e.runtime.verifyUser({ ...redirect, userId: "alice" })).toMatchObject({
+      status: "verified",
+      threadId: "t-aud",
+    });
+  });
+
   it("links carry the verify URL and a state bound to the user, connection and thread; verifying resumes at once", async () => {
     // No webhooks and a slow poll: the resume can only come from the verification.
     const e = await start(
