@@ -135,10 +135,18 @@ export const bench: Bench = async ({ scale }) => {
       for await (const _ of runtime.send({ userId, threadId, text: TEXT }));
     };
     const viaBare = (userId: string, threadId: string) => turn(concurrentBare, threadId, userId);
+    // Where the difference lies: Delegate's graph alone (no runtime around it), and the floor of
+    // any gate that is a node after the model (an empty afterModel), at the same concurrency.
+    const viaGraph = (userId: string, threadId: string) => turn(delegate, threadId, userId);
+    const viaEmptyGate = (userId: string, threadId: string) => turn(emptyGate, threadId, userId);
     await throughput(viaRuntime, "warm-r", 1);
     await throughput(viaBare, "warm-b", 1);
+    await throughput(viaGraph, "warm-g", 1);
+    await throughput(viaEmptyGate, "warm-e", 1);
     const runtimeRates: number[] = [];
     const bareRates: number[] = [];
+    const graphRates: number[] = [];
+    const emptyGateRates: number[] = [];
     const runtimeCpu: number[] = [];
     const bareTurnCpu: number[] = [];
     for (let round = 0; round < (scale ? 3 : 2); round++) {
@@ -148,6 +156,8 @@ export const bench: Bench = async ({ scale }) => {
       cpu = process.cpuUsage();
       bareRates.push(await throughput(viaBare, `b${round}`));
       bareTurnCpu.push(cpuMs(cpu) / (users.length * turnsEach));
+      graphRates.push(await throughput(viaGraph, `g${round}`));
+      emptyGateRates.push(await throughput(viaEmptyGate, `e${round}`));
     }
     await runtime.close();
     const runtimeRate = percentile(runtimeRates, 50);
@@ -200,6 +210,22 @@ export const bench: Bench = async ({ scale }) => {
         baseline: round(percentile(bareTurnCpu, 50)),
         ratio: ratio(percentile(bareTurnCpu, 50), percentile(runtimeCpu, 50)),
         target: "≥ 0.85 (the same throughput figure, by CPU time)",
+      },
+      {
+        name: "200 concurrent users, Delegate's graph alone (no runtime)",
+        value: round(percentile(graphRates, 50), 1),
+        unit: "turns/s",
+        baseline: round(bareRate, 1),
+        ratio: ratio(percentile(graphRates, 50), bareRate),
+        target: "what the runtime around it costs: compare with runtime.send",
+      },
+      {
+        name: "200 concurrent users, an empty afterModel node alone",
+        value: round(percentile(emptyGateRates, 50), 1),
+        unit: "turns/s",
+        baseline: round(bareRate, 1),
+        ratio: ratio(percentile(emptyGateRates, 50), bareRate),
+        target: "the floor of a gate placed after every model call",
       },
     ];
   } finally {
