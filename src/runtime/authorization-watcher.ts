@@ -173,10 +173,11 @@ export class AuthorizationWatcher {
     const { store, now, auth, leaseMs } = this.#options;
     if (!this.#feed.usable || now() < this.#feedNextAt) return;
     if ((await store.nextDueAt(now() - leaseMs)) === undefined) return;
-    const changed = await this.#feed.read(this.#budget);
-    if (!changed) return;
+    // Half the budget stays for the due checks, even while a burst of events spans many pages.
+    const changed = await this.#feed.read(this.#budget, Math.floor(this.#options.poll.budgetPerSecond / 2));
     const at = now();
     this.#feedNextAt = at + this.#feedInterval(at);
+    if (!changed) return;
     const soon: CheckSchedule[] = [];
     for (const identifier of changed) {
       for (const item of await store.listPendingFor(identifier)) {

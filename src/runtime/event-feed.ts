@@ -45,16 +45,18 @@ export class AccountEventFeed {
   }
 
   /**
-   * Reads what is new, within the budget. Resolves to the identifiers whose accounts changed once
-   * a read is complete; undefined while one is still under way (out of budget) or after a failure.
+   * Reads what is new, within the budget, leaving `keep` calls in it for the due checks (a burst
+   * of events spans many pages; the rest is read on later rounds). Resolves to the identifiers
+   * whose accounts changed once a read is complete; undefined while one is still under way (out
+   * of budget) or after a failure.
    */
-  async read(budget: PollBudget): Promise<Set<string> | undefined> {
+  async read(budget: PollBudget, keep = 0): Promise<Set<string> | undefined> {
     if (this.#pageToken === "") {
       this.#readStartedAt = this.#now();
       this.#changed = new Set();
     }
     const since = new Date(this.#since - OVERLAP_MS);
-    while (budget.spend()) {
+    while (budget.spend(keep)) {
       let page: Awaited<ReturnType<CachedAgentAuth["accountEvents"]>>;
       try {
         page = await this.#auth.accountEvents(since, this.#pageToken);
