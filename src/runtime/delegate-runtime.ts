@@ -233,15 +233,22 @@ export class DelegateRuntime implements AgentRuntime {
   ): Promise<{ threads: number; disconnected: ConnectorId[] }> {
     const user = parseIdentity(identity);
     const threads = await this.#erasure.eraseUser(user);
-    // Nothing of an erased user stays in memory either: cached statuses, tokens and links.
-    this.#deps.auth.invalidateUser(user);
     const disconnected: ConnectorId[] = [];
-    if (options.disconnect) {
-      for (const connection of await this.listConnections(user)) {
-        if (connection.status === "NOT_FOUND") continue;
-        await this.disconnect(user, connection.connector);
-        disconnected.push(connection.connector);
+    try {
+      if (options.disconnect) {
+        for (const connection of await this.listConnections(user)) {
+          if (connection.status === "NOT_FOUND") continue;
+          await this.disconnect(user, connection.connector);
+          disconnected.push(connection.connector);
+        }
       }
+    } finally {
+      // Nothing of an erased user stays in memory either: cached statuses, tokens and links —
+      // last, so the look-ups above leave nothing behind, and per connection, so a look-up still
+      // in flight never stores what it finds.
+      const { auth, names, enabled } = this.#deps;
+      for (const connector of enabled) auth.invalidate(user, names[connector]);
+      auth.invalidateUser(user);
     }
     return { threads, disconnected };
   }
