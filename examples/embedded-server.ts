@@ -50,6 +50,8 @@ export async function startEmbeddedServer(
     env?: Record<string, string | undefined>;
     /** Signs the verification states; keep it stable across restarts and replicas in your app. */
     verificationSecret?: Uint8Array;
+    /** How many browser bindings are kept, per user and in all (the oldest go first). */
+    bindingLimits?: { perUser?: number; total?: number };
   } = {},
 ): Promise<EmbeddedServer> {
   const config = loadConfig(options.env ?? {});
@@ -69,7 +71,7 @@ export async function startEmbeddedServer(
       ),
   });
 
-  const flows = new BrowserFlows();
+  const flows = new BrowserFlows(options.bindingLimits);
   const server: Server = createServer((req, res) => {
     route(runtime, flows, req, res).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, statusFor(error), { error: errorBody(error) });
@@ -202,6 +204,19 @@ function cookies(req: IncomingMessage): [string, string][] {
 
 const FLOW_COOKIE = "delegate_flow_";
 const BINDING_TTL_MS = 15 * 60_000;
+/** Bindings kept per user (a few tabs and retries) and in all; past either, the oldest go. */
+export const MAX_BINDINGS_PER_USER = 16;
+export const MAX_BINDINGS = 4096;
+
+interface Binding {
+  userId: string;
+  connection: string;
+  expiresAt: number;
+  /** It verified once: it verifies nothing more. */
+  used?: boolean;
+  /** A verification with it is under way: a concurrent redirect with it is refused. */
+  pending?: boolean;
+}
 
 /**
  * Binds each consent flow to the browser that started it (against login CSRF: someone completes
@@ -218,10 +233,15 @@ class BrowserFlows {
     { magicLink: string; userId: string; connection: string; expiresAt: number }
   >();
   readonly #ids = new Map<string, string>();
-  readonly #bindings = new Map<
-    string,
-    { userId: string; connection: string; expiresAt: number; used?: boolean }
-  >();
+  /** Oldest first (a Map keeps insertion order), so the caps drop the oldest. */
+  readonly #bindings = new Map<string, Binding>();
+  readonly #perUser: number;
+  readonly #total: number;
+
+  constructor(limits: { perUser?: number; total?: number } = {}) {
+    this.#perUser = Math.max(1, limits.perUser ?? MAX_BINDINGS_PER_USER);
+    this.#total = Math.max(1, limits.total ?? MAX_BINDINGS);
+  }
 
   present(requests: AuthorizationRequest[], userId: string): AuthorizationRequest[] {
     const now = Date.now();
@@ -263,19 +283,43 @@ class BrowserFlows {
       );
       return;
     }
+    const now = Date.now();
     const value = randomBytes(32).toString("base64url");
-    const expiresAt = Date.now() + BINDING_TTL_MS;
-    for (const [key, binding] of this.#bindings)
-      if (binding.expiresAt <= Date.now()) this.#bindings.delete(key);
-    this.#bindings.set(value, { userId: flow.userId, connection: flow.connection, expiresAt });
+    // No longer than the flow's own link lives.
+    const expiresAt = Math.min(now + BINDING_TTL_MS, flow.expiresAt);
+    this.#add(value, { userId: flow.userId, connection: flow.connection, expiresAt }, now);
+    const maxAge = Math.max(1, Math.floor((expiresAt - now) / 1000));
     res
       .writeHead(302, {
         location: flow.magicLink,
-        "set-cookie": `${FLOW_COOKIE}${id}=${value}; Path=/connect/; Max-Age=${BINDING_TTL_MS / 1000}; HttpOnly; SameSite=Lax`,
+        "set-cookie": `${FLOW_COOKIE}${id}=${value}; Path=/connect/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax`,
         "cache-control": "no-store",
         "referrer-policy": "no-referrer",
       })
       .end();
+  }
+
+  /**
+   * Keeps a new binding within the caps: expired ones go, then the user's oldest past
+   * `perUser`, then the oldest of all past `total` (one pass, bounded by the caps).
+   */
+  #add(value: string, binding: Binding, now: number): void {
+    let mine = 0;
+    for (const [key, other] of this.#bindings) {
+      if (other.expiresAt <= now) this.#bindings.delete(key);
+      else if (other.userId === binding.userId) mine++;
+    }
+    for (const [key, other] of this.#bindings) {
+      if (mine < this.#perUser) break;
+      if (other.userId !== binding.userId) continue;
+      this.#bindings.delete(key);
+      mine--;
+    }
+    for (const key of this.#bindings.keys()) {
+      if (this.#bindings.size < this.#total) break;
+      this.#bindings.delete(key);
+    }
+    this.#bindings.set(value, binding);
   }
 
   /** The browser's binding for `connection` (an unused one first), if it holds one for `userId`. */
@@ -292,7 +336,7 @@ class BrowserFlows {
     );
     return {
       any: held.length > 0,
-      binding: forConnection.find((binding) => !binding.used) ?? forConnection[0],
+      binding: forConnection.find((binding) => !binding.used && !binding.pending) ?? forConnection[0],
     };
   }
 }
@@ -344,14 +388,32 @@ async function verifyRedirect(
       );
       return;
     }
+    if (binding.pending) {
+      sendPage(
+        res,
+        409,
+        "Not connected",
+        "This connection is already being finished in another tab. Check that tab.",
+      );
+      return;
+    }
     connection = binding.connection;
+    // Claimed before the runtime is asked: a concurrent redirect with this binding (another
+    // state for the same connection) is refused above, not verified as well.
+    binding.pending = true;
   }
-  const result = await runtime.verifyUser({
-    authRequestId: query.get("auth_request_id") ?? "",
-    state,
-    userId,
-    ...(connection ? { connection } : {}),
-  });
+  let result: Awaited<ReturnType<AgentRuntime["verifyUser"]>>;
+  try {
+    result = await runtime.verifyUser({
+      authRequestId: query.get("auth_request_id") ?? "",
+      state,
+      userId,
+      ...(connection ? { connection } : {}),
+    });
+  } finally {
+    // Refused or failed, the binding may try again (with the right state).
+    if (binding) binding.pending = false;
+  }
   if (result.status === "verified") {
     if (binding) binding.used = true;
     sendPage(

@@ -9,6 +9,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { type EmbeddedServer, startEmbeddedServer } from "../../examples/embedded-server.js";
 import { VerificationStateSigner } from "../../src/auth/verification-state.js";
+import type { AgentRuntime } from "../../src/index.js";
 import { CookieJar, openStart } from "../helpers/browser-binding.js";
 import {
   consentRedirect,
@@ -208,5 +209,111 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
     expect((await page(redirect.location, alice)).text).toContain("already used");
     await turn.done;
     expect(turn.events.filter((event) => event.type === "tool-result")).toHaveLength(1);
+  });
+
+  it("two concurrent redirects with one browser binding: only one reaches the runtime", async () => {
+    server = await startEmbeddedServer({ verificationSecret: TEST_VERIFY_SECRET });
+    const { url, runtime } = server;
+    const alice = browserOf(url, "alice");
+    const turn = chat(url, alice, "t-race", "show my unread email");
+    const link =
+      ((await turn.next("authorization-required")).data.requests as { url: string }[])[0]?.url ?? "";
+    const { magicLink } = await openStart(alice, link);
+    const redirect = await consentRedirect(magicLink);
+    // Another valid state for the same user and connection (signed with the server's secret).
+    const other = new URL(redirect.location);
+    other.searchParams.set(
+      "state",
+      new VerificationStateSigner(TEST_VERIFY_SECRET).sign({
+        identity: { userId: "alice" },
+        connection: "gmail",
+      }).state,
+    );
+    // The real verifyUser, counted, held until released.
+    const real = runtime.verifyUser.bind(runtime);
+    const calls: string[] = [];
+    const entered: (() => void)[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    (runtime as { verifyUser: AgentRuntime["verifyUser"] }).verifyUser = async (input) => {
+      calls.push(input.state);
+      for (const wake of entered.splice(0)) wake();
+      await gate;
+      return real(input);
+    };
+    const nextCall = () => new Promise<void>((resolve) => entered.push(resolve));
+
+    const firstEntered = nextCall();
+    const first = page(redirect.location, alice);
+    await Promise.race([
+      firstEntered,
+      first.then((answer) => {
+        throw new Error(`answered ${answer.status} without asking the runtime`);
+      }),
+    ]);
+    const second = await Promise.race([
+      page(other, alice).then((answer) => answer.status),
+      nextCall().then(() => "reached the runtime"),
+    ]);
+    expect(second).toBe(409);
+    release();
+    expect((await first).status).toBe(200);
+    expect(calls).toEqual([redirect.state]);
+    await turn.next("turn-end");
+    await turn.done;
+  });
+
+  it("bindings are capped per user and in all (the oldest go), and live no longer than their flow", async () => {
+    server = await startEmbeddedServer({
+      verificationSecret: TEST_VERIFY_SECRET,
+      bindingLimits: { perUser: 2, total: 3 },
+    });
+    const { url } = server;
+    const alice = chat(url, browserOf(url, "alice"), "t-cap-a", "show my unread email");
+    const request = (
+      (await alice.next("authorization-required")).data.requests as {
+        url: string;
+        expiresAt: string;
+      }[]
+    )[0];
+    const link = request?.url ?? "";
+    // Three tabs of alice's (each its own browser here) open the start URL: the first is dropped.
+    const tabs = [browserOf(url, "alice"), browserOf(url, "alice"), browserOf(url, "alice")];
+    let magicLink = "";
+    for (const tab of tabs) {
+      const response = await fetch(link, { redirect: "manual", headers: { cookie: tab.header(link) } });
+      tab.store(link, response);
+      await response.body?.cancel();
+      magicLink = response.headers.get("location") ?? "";
+      const maxAge = Number(/Max-Age=(\d+)/.exec(response.headers.getSetCookie()[0] ?? "")?.[1]);
+      expect(maxAge).toBeGreaterThan(0);
+      expect(maxAge * 1000).toBeLessThanOrEqual(
+        Math.min(15 * 60_000, new Date(request?.expiresAt ?? 0).getTime() - Date.now() + 1000),
+      );
+    }
+    const redirect = await consentRedirect(magicLink);
+    const notStarted =
+      "This browser did not start this connection. Open the link from the app that asked for it, in this browser, and allow access there.";
+    // Alice's third click dropped her first binding (two per user).
+    expect(await page(redirect.location, tabs[0] as CookieJar)).toMatchObject({
+      status: 403,
+      text: notStarted,
+    });
+    // Bob's two clicks make four in all: the oldest of all (alice's second tab) goes too.
+    const bob = chat(url, browserOf(url, "bob"), "t-cap-b", "show my unread email");
+    bob.done.catch(() => {});
+    const bobLink =
+      ((await bob.next("authorization-required")).data.requests as { url: string }[])[0]?.url ?? "";
+    for (let click = 0; click < 2; click++)
+      expect((await openStart(browserOf(url, "bob"), bobLink)).status).toBe(302);
+    expect(await page(redirect.location, tabs[1] as CookieJar)).toMatchObject({
+      status: 403,
+      text: notStarted,
+    });
+    expect((await page(redirect.location, tabs[2] as CookieJar)).status).toBe(200);
+    await alice.next("turn-end");
+    await alice.done;
   });
 });

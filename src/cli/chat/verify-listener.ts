@@ -26,10 +26,12 @@ export interface ShownLink {
   expiresAt: Date | string;
 }
 
-/** A start URL shown in the terminal: the magic link it leads to. */
+/** A start URL shown in the terminal: the magic link it leads to, for the user it was made for. */
 interface Start {
   magicLink: string;
   connection: string;
+  /** Who the REPL acted for when the link was shown: only that user's click binds the browser. */
+  identity: Identity | undefined;
   expiresAt: number;
 }
 
@@ -40,6 +42,11 @@ interface Binding {
   expiresAt: number;
   /** It verified once: it verifies nothing more (a reload is told the link was used). */
   used?: boolean;
+  /**
+   * A verification with it is under way (set before the runtime is asked, cleared if that fails):
+   * a second redirect with the same binding meanwhile is refused, not verified too.
+   */
+  pending?: boolean;
 }
 
 /** How long a browser has, from the start URL, to come back with consent. */
@@ -115,6 +122,7 @@ export class VerifyListener {
     this.#starts.set(id, {
       magicLink: link.url,
       connection: link.connection,
+      identity: this.identity,
       expiresAt: Number.isNaN(expiresAt) ? this.#now() + BINDING_TTL_MS : expiresAt,
     });
     this.#sweep();
@@ -177,12 +185,25 @@ export class VerifyListener {
   /** A start URL: bind this browser to the flow, then on to Scalekit's magic link. */
   #startFlow(response: ServerResponse, id: string): void {
     const start = this.#starts.get(id);
-    const identity = this.identity;
-    if (!start || start.expiresAt <= this.#now() || !identity) {
+    if (!start || start.expiresAt <= this.#now()) {
       send(
         response,
         410,
         page("Link expired", "This link is no longer valid. Go back to the terminal and ask again."),
+      );
+      return;
+    }
+    // The link is for the user the REPL acted for when it was shown; after /user it binds no one
+    // (it would lead the new user's browser to the old user's consent, to be refused at the end).
+    const identity = start.identity;
+    if (!identity || !this.identity || !sameIdentity(identity, this.identity)) {
+      send(
+        response,
+        409,
+        page(
+          "Not connected",
+          `This link was made for ${identity ? `user ${identity.userId}` : "no user"}, and Delegate acts for ${this.identity ? `user ${this.identity.userId}` : "no one"} now. Switch back with /user, or ask again as this user.`,
+        ),
       );
       return;
     }
@@ -228,9 +249,9 @@ export class VerifyListener {
     const named = peekVerificationState(state);
     const binding = named
       ? // An unused binding first: a browser may hold a used one for the same connection.
-        (held.find((held) => held.binding.connection === named.connection && !held.binding.used) ??
+        (held.find((held) => held.binding.connection === named.connection && !busy(held.binding)) ??
         held.find((held) => held.binding.connection === named.connection))
-      : held[0];
+      : (held.find((held) => !busy(held.binding)) ?? held[0]);
     if (!binding) {
       this.#options.logger?.warn(
         { userId: identity.userId, connection: named?.connection },
@@ -243,6 +264,17 @@ export class VerifyListener {
       send(response, 409, page("Not connected", refusalMessage("replayed")));
       return;
     }
+    if (binding.binding.pending) {
+      send(
+        response,
+        409,
+        page("Not connected", "This connection is already being finished in another tab. Check that tab."),
+      );
+      return;
+    }
+    // Claimed before the runtime is asked: a concurrent redirect with this binding (another
+    // state for the same connection) is refused above, not verified as well.
+    binding.binding.pending = true;
     let result: VerifyUserResult;
     try {
       result = await this.#options.verify(
@@ -250,6 +282,8 @@ export class VerifyListener {
         identity,
       );
     } catch (error) {
+      // Not verified: the binding may try again (with the right state).
+      binding.binding.pending = false;
       send(
         response,
         502,
@@ -260,6 +294,7 @@ export class VerifyListener {
       );
       return;
     }
+    binding.binding.pending = false;
     if (result.status === "verified") {
       // The binding did its job: one browser flow, one verification.
       binding.binding.used = true;
@@ -309,6 +344,10 @@ export class VerifyListener {
       this.#bindings.delete(value);
     }
   }
+}
+
+function busy(binding: Binding): boolean {
+  return binding.used === true || binding.pending === true;
 }
 
 function sameIdentity(a: Identity, b: Identity): boolean {

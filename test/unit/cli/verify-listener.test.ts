@@ -170,6 +170,95 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
     expect(calls).toEqual([]);
   });
 
+  it("a start URL binds only for the user it was shown to: after /user it is refused, no cookie set", async () => {
+    const { listener, verify, calls } = await start();
+    const link = listener.startUrl({
+      url: "https://scalekit.example/magicLink/g",
+      connection: "gmail",
+      expiresAt: inAnHour,
+    });
+    listener.identity = { userId: "bob" };
+    const bob = new CookieJar();
+    const response = await fetch(link, { redirect: "manual" });
+    bob.store(link, response);
+    const html = await response.text();
+    expect(response.status).toBe(409);
+    expect(response.headers.get("location")).toBeNull();
+    expect(bob.names()).toEqual([]);
+    expect(html).toContain("This link was made for user alma, and Delegate acts for user bob now.");
+    expect((await verify(bob, state("gmail", "bob"))).status).toBe(403);
+    // Back as alma, the same link binds her browser.
+    listener.identity = { userId: "alma" };
+    const alma = new CookieJar();
+    expect(await openStart(alma, link)).toEqual({
+      status: 302,
+      magicLink: "https://scalekit.example/magicLink/g",
+    });
+    expect((await verify(alma, state("gmail"))).status).toBe(200);
+    expect(calls.map((call) => call.identity)).toEqual([{ userId: "alma" }]);
+  });
+
+  it("two concurrent redirects with one binding: only one reaches the runtime; a refused one frees the binding", async () => {
+    const entered: (() => void)[] = [];
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const calls: string[] = [];
+    listener = new VerifyListener({
+      verify: async (input): Promise<VerifyUserResult> => {
+        calls.push(input.state);
+        for (const wake of entered.splice(0)) wake();
+        if (input.state === "wrong") return { status: "refused", reason: "forged", message: "not ours" };
+        await gate;
+        return { status: "verified", connection: input.connection, displayName: "Gmail", resumed: true };
+      },
+    });
+    listener.identity = { userId: "alma" };
+    const verifyUrl = await listener.url();
+    const jar = new CookieJar();
+    await openStart(
+      jar,
+      listener.startUrl({
+        url: "https://scalekit.example/magicLink/g",
+        connection: "gmail",
+        expiresAt: inAnHour,
+      }),
+    );
+    const at = (stateValue: string) => {
+      const url = new URL(verifyUrl);
+      url.searchParams.set("auth_request_id", "req_1");
+      url.searchParams.set("state", stateValue);
+      return url;
+    };
+    const get = (stateValue: string) => fetch(at(stateValue), { headers: { cookie: jar.header(verifyUrl) } });
+    const nextCall = () => new Promise<void>((resolve) => entered.push(resolve));
+
+    // A refused verification gives the binding back: the right state may follow.
+    expect((await get("wrong")).status).toBe(403);
+    expect(calls).toEqual(["wrong"]);
+
+    const firstEntered = nextCall();
+    const first = get(state("gmail"));
+    await Promise.race([
+      firstEntered,
+      first.then((response) => {
+        throw new Error(`answered ${response.status} without asking the runtime`);
+      }),
+    ]);
+    // The first waits on the runtime; a second valid state for gmail, same binding, meanwhile.
+    const second = await Promise.race([
+      get(state("gmail")).then((response) => response.status),
+      nextCall().then(() => "reached the runtime"),
+    ]);
+    expect(second).toBe(409);
+    release();
+    expect((await first).status).toBe(200);
+    expect(calls).toHaveLength(2);
+    expect((await get(state("gmail"))).status).toBe(409);
+    expect(calls).toHaveLength(2);
+  });
+
   it("an expired binding is no binding", async () => {
     let now = Date.now();
     listener = new VerifyListener({
