@@ -87,7 +87,7 @@ function describeTurn(turn: readonly BaseMessage[], start: number): DigestTurn {
       const result = results.get(call.id ?? "");
       const content = typeof result?.content === "string" ? result.content : JSON.stringify(result?.content);
       calls.push(
-        result ? `${call.name} (${summarizeResult(content, result.status === "error")})` : call.name,
+        result ? `${call.name} (${summarizeResult(content, result.status === "error", "omit")})` : call.name,
       );
     }
   }

@@ -14,10 +14,16 @@ const COLLECTIONS: Readonly<Record<string, string>> = {
   threads: "thread",
 };
 
-/** "6 messages", "sent", or the first line of an error: enough for a one-line activity log. */
-export function summarizeResult(content: string, isError: boolean): string {
-  const firstLine = (text: string) => oneLine((text.split("\n")[0] ?? "").replace(/^Error:\s*/, ""), 140);
-  if (isError) return firstLine(content);
+/**
+ * "6 messages", "sent", or the first line of an error: enough for a one-line activity log.
+ * `text: "omit"` never quotes the result (an error is "failed", plain text "done"): for a line
+ * that speaks with the person's voice, such as the context digest, where text another party
+ * wrote (a hosted tool's plain-text answer, a provider's error) must not appear unfenced.
+ */
+export function summarizeResult(content: string, isError: boolean, text: "quote" | "omit" = "quote"): string {
+  const firstLine = (raw: string) =>
+    text === "omit" ? "" : oneLine((raw.split("\n")[0] ?? "").replace(/^Error:\s*/, ""), 140);
+  if (isError) return firstLine(content) || "failed";
   try {
     const value = JSON.parse(content) as unknown;
     if (Array.isArray(value)) return `${value.length} items`;
