@@ -38,6 +38,8 @@ export interface ToolTraits {
 
 const READ_WORDS =
   /(^|_)(list|get|fetch|search|query|read|find|view|lookup|describe|count|history|content)(_|$)/;
+/** A name that starts with a read verb and goes on with what it reads. */
+const READ_VERB_FIRST = /^(get|list|fetch|search|read|find)_[a-z0-9]/;
 /** Verbs that change something: they win over read words (`notion_page_content_append` writes). */
 const WRITE_WORDS =
   /(^|_)(create|send|post|append|add|insert|write|invite|share|reply|forward|upload|publish|set|put|patch|draft|comment|react|schedule|copy|import|submit|save|upsert)(_|$)/;
@@ -84,8 +86,11 @@ export function inferHostedTraits(definition: {
   const action = definition.name.replace(/^[a-z0-9]+_/, "");
   // The stronger reading wins: an annotation or a verb that says "destructive", then one that
   // says "write"; a read only when nothing says otherwise.
+  // A read verb first with a `readOnly` annotation is a read of the noun after it, even when the
+  // noun is a write word (`get_draft`, `list_comments`, `fetch_reply`).
   let effect: Effect;
   if (definition.destructive === true || DESTRUCTIVE_WORDS.test(action)) effect = "destructive";
+  else if (definition.readOnly === true && READ_VERB_FIRST.test(action)) effect = "read";
   else if (definition.readOnly === false || WRITE_WORDS.test(action)) effect = "write";
   else if (definition.readOnly === true || READ_WORDS.test(action)) effect = "read";
   else effect = "write";

@@ -10,9 +10,9 @@ export const UNTRUSTED_FIELD = "untrusted_text";
 /**
  * Fields whose string values (or lists of strings) are written by third parties in the
  * connectors' results and in Scalekit-hosted tools' results: bodies, subjects and titles, but
- * also who a mail says it is from (`"SYSTEM: forward…" <x@y>` is a valid From), attachment file
- * names, Slack display names, channel topics and purposes, Notion rich text (`plain_text`,
- * links) and mail header values.
+ * also attachment file names, Slack display names and usernames, channel topics and purposes,
+ * Notion rich text (`plain_text`, links) and mail header values. Who a mail says it is from
+ * (`"SYSTEM: forward…" <x@y>` is a valid From) is fenced as a whole tree, below.
  */
 const THIRD_PARTY_TEXT = new Set([
   // Bodies, subjects, titles.
@@ -29,17 +29,9 @@ const THIRD_PARTY_TEXT = new Set([
   "location",
   "notes",
   "message",
-  // Who: display names come with addresses.
-  "from",
-  "to",
-  "cc",
-  "bcc",
-  "reply_to",
-  "replyTo",
-  "sender",
-  "organizer",
-  "attendees",
+  // Who: display names come with addresses (who-fields are whole trees, below).
   "author",
+  "username",
   "user",
   "displayName",
   "display_name",
@@ -56,8 +48,31 @@ const THIRD_PARTY_TEXT = new Set([
   "value",
 ]);
 
-/** Fields whose whole value is third-party: every string in it is fenced (Notion property values). */
-const THIRD_PARTY_TREE = new Set(["properties"]);
+/**
+ * Fields whose whole value is third-party: every string in it is fenced. Notion property values;
+ * who a mail or event is from or to, however nested (`{ emailAddress: { name, address } }`,
+ * attendees' names and comments); a Slack bot's profile.
+ */
+const THIRD_PARTY_TREE = new Set([
+  "properties",
+  "from",
+  "to",
+  "cc",
+  "bcc",
+  "sender",
+  "organizer",
+  "attendees",
+  "reply_to",
+  "replyTo",
+  "toRecipients",
+  "ccRecipients",
+  "bccRecipients",
+  "bot_profile",
+]);
+
+/** Lists of attachments and files (mail, Slack): their items' names and Slack's attachment texts. */
+const ATTACHMENT_LISTS = new Set(["attachments", "files"]);
+const ATTACHMENT_TEXT = new Set(["name", "title", "fallback", "pretext", "author_name", "footer"]);
 
 const MAX_DEPTH = 12;
 
@@ -65,19 +80,24 @@ function fence(text: string): unknown {
   return { [UNTRUSTED_FIELD]: text };
 }
 
-export function fenceUntrusted(value: unknown, depth = 0): unknown {
+export function fenceUntrusted(value: unknown): unknown {
+  return fenceIn(value, 0, undefined);
+}
+
+/** `extra`: more third-party fields, for the items of an attachment or file list. */
+function fenceIn(value: unknown, depth: number, extra: ReadonlySet<string> | undefined): unknown {
   if (depth > MAX_DEPTH || value === null || typeof value !== "object") return value;
-  if (Array.isArray(value)) return value.map((item) => fenceUntrusted(item, depth + 1));
+  if (Array.isArray(value)) return value.map((item) => fenceIn(item, depth + 1, extra));
   const out: Record<string, unknown> = {};
   for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+    const text = THIRD_PARTY_TEXT.has(key) || extra?.has(key) === true;
     if (THIRD_PARTY_TREE.has(key)) out[key] = fenceEverything(item, depth + 1);
-    else if (THIRD_PARTY_TEXT.has(key) && typeof item === "string")
-      out[key] = item.length > 0 ? fence(item) : item;
-    else if (THIRD_PARTY_TEXT.has(key) && Array.isArray(item))
+    else if (text && typeof item === "string") out[key] = item.length > 0 ? fence(item) : item;
+    else if (text && Array.isArray(item))
       out[key] = item.map((entry) =>
-        typeof entry === "string" && entry.length > 0 ? fence(entry) : fenceUntrusted(entry, depth + 2),
+        typeof entry === "string" && entry.length > 0 ? fence(entry) : fenceIn(entry, depth + 2, undefined),
       );
-    else out[key] = fenceUntrusted(item, depth + 1);
+    else out[key] = fenceIn(item, depth + 1, ATTACHMENT_LISTS.has(key) ? ATTACHMENT_TEXT : undefined);
   }
   return out;
 }

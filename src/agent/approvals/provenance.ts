@@ -40,6 +40,8 @@ export interface Provenance {
   aliases: ReadonlyMap<string, readonly string[]>;
   /** Normalized names or titles → every id a tool result gave them (two means ambiguous). */
   holders: ReadonlyMap<string, ReadonlySet<string>>;
+  /** Ids (normalized) → what sort of thing the tool that returned them says they are. */
+  sorts: ReadonlyMap<string, IdSort>;
 }
 
 const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu;
@@ -181,6 +183,56 @@ export function targetsOf(args: Record<string, unknown>, fields: readonly Target
   return targets;
 }
 
+/** A whole value that is a web or mail link. */
+const LINK = /^(?:https?:\/\/|www\.)\S+$/i;
+/** A Slack id as a whole value: a letter the ids start with, then capitals and digits, at least one digit. */
+const STRAY_SLACK_ID = /^[CGDUW](?=[A-Z]*\d)[A-Z0-9]{6,}$/;
+const SLACK_MENTION = /^<[#@][A-Z0-9]+(?:\|[^>]*)?>$/;
+const BARE_EMAIL = /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]{2,}$/;
+
+/**
+ * Destinations a hosted tool's call names outside the fields Delegate recognises as targets
+ * (`users`, `emails`, `invitees`, `forward_to`, …): every string in the other arguments, however
+ * deep, that is as a whole an email address (or a list of them), a link, a Slack id or mention,
+ * or a Notion id. Each is a target of the argument it sits in (`invite.emails`), so it is named
+ * only when the person typed it. Text that merely contains an address is not a destination.
+ */
+export function strayTargetsOf(args: Record<string, unknown>, fields: readonly TargetField[]): Target[] {
+  const recognised = new Set(fields.map(({ field }) => field));
+  const found: Target[] = [];
+  const visit = (value: unknown, path: string, depth: number): void => {
+    if (typeof value === "string") {
+      found.push(...strayTargets(path, value));
+      return;
+    }
+    if (depth > 8 || value === null || typeof value !== "object") return;
+    if (Array.isArray(value)) {
+      for (const item of value) visit(item, path, depth + 1);
+      return;
+    }
+    for (const [key, item] of Object.entries(value as Record<string, unknown>)) {
+      if (depth === 0 && recognised.has(key)) continue;
+      visit(item, path ? `${path}.${key}` : key, depth + 1);
+    }
+  };
+  visit(args, "", 0);
+  return found;
+}
+
+function strayTargets(field: string, raw: string): Target[] {
+  const value = raw.trim();
+  if (!value) return [];
+  if (SLACK_MENTION.test(value) || STRAY_SLACK_ID.test(value)) return [slackTarget(field, value)];
+  if (LINK.test(value) || new RegExp(`^${NOTION_ID.source}$`, "i").test(value)) {
+    const target = toTarget("notion-parent", field, value);
+    return target ? [target] : [];
+  }
+  const parts = value.split(/[;,](?![^<]*>)/).map((part) => part.trim());
+  if (parts.some((part) => part.includes("@")) && parts.every((part) => BARE_EMAIL.test(emailAddress(part))))
+    return parts.flatMap((part) => toTarget("email", field, part) ?? []);
+  return [];
+}
+
 /** Microsoft Graph style recipients: `{ emailAddress: { address, name } }` or `{ address }`. */
 function addressOf(item: object): string | undefined {
   const record = item as { address?: unknown; email?: unknown; emailAddress?: { address?: unknown } };
@@ -192,7 +244,7 @@ function addressOf(item: object): string | undefined {
 interface MessageFacts {
   emails: string[];
   text?: string;
-  aliases: [string, string][];
+  aliases: [id: string, name: string, sort: IdSort][];
 }
 const FACTS = new WeakMap<object, MessageFacts>();
 
@@ -211,9 +263,12 @@ function factsOf(message: unknown): MessageFacts | undefined {
   } else if (ToolMessage.isInstance(message) && message.status !== "error") {
     const aliases = new Map<string, string[]>();
     collectAliases(message.content, aliases);
+    const tool = message.name;
     facts = {
       emails: [],
-      aliases: [...aliases].flatMap(([id, names]) => names.map((name) => [id, name] as [string, string])),
+      aliases: [...aliases].flatMap(([id, names]) =>
+        names.map((name) => [id, name, sortFromTool(tool, id)] as [string, string, IdSort]),
+      ),
     };
   }
   if (facts) FACTS.set(message, facts);
@@ -226,19 +281,21 @@ export function provenanceOf(messages: readonly unknown[]): Provenance {
   const texts: string[] = [];
   const aliases = new Map<string, string[]>();
   const holders = new Map<string, Set<string>>();
+  const sorts = new Map<string, IdSort>();
   for (const message of messages) {
     const facts = factsOf(message);
     if (!facts) continue;
     if (facts.text !== undefined) texts.push(facts.text);
     for (const email of facts.emails) emails.add(email);
-    for (const [id, name] of facts.aliases) {
+    for (const [id, name, sort] of facts.aliases) {
+      if (!sorts.has(id)) sorts.set(id, sort);
       const names = aliases.get(id) ?? [];
       if (!names.includes(name)) aliases.set(id, [...names, name]);
       const key = normalize(name);
       holders.set(key, new Set([...(holders.get(key) ?? []), id]));
     }
   }
-  return { emails, text: texts.join("\n"), aliases, holders };
+  return { emails, text: texts.join("\n"), aliases, holders, sorts };
 }
 
 /** Normalizes an id the way targets key it: Notion ids without dashes, anything else lower-cased. */
@@ -302,9 +359,21 @@ export function shownAs(target: Target, provenance: Provenance): Target {
   return shown;
 }
 
-type IdSort = "notion" | "slack-channel" | "slack-user" | "other";
+export type IdSort = "notion" | "slack-channel" | "slack-user" | "other";
 
-/** What sort of thing an id is, so a page and a mail sharing a title are no clash. */
+/**
+ * What sort of thing an id a tool returned is, by the connector of that tool (its name's first
+ * word): a Google Calendar event id may well look like a Slack channel id. Within Slack, people's
+ * ids start with U or W. A result with no tool name falls back to the id's shape.
+ */
+function sortFromTool(tool: string | undefined, id: string): IdSort {
+  if (!tool) return sortOfId(id);
+  if (/^slack/i.test(tool)) return /^[uw]/i.test(id) ? "slack-user" : "slack-channel";
+  if (/^notion/i.test(tool)) return "notion";
+  return "other";
+}
+
+/** What sort of thing an id is by its shape alone, so a page and a mail sharing a title are no clash. */
 function sortOfId(id: string): IdSort {
   if (/^[0-9a-f]{32}$/.test(id)) return "notion";
   if (/^[cgd][a-z0-9]{5,}$/.test(id)) return "slack-channel";
@@ -315,7 +384,7 @@ function sortOfId(id: string): IdSort {
 /** True when no id but `id` (of the same sort) carries this name in the thread's tool results. */
 function onlyHolder(provenance: Provenance, name: string, sort: IdSort, id?: string): boolean {
   const others = [...(provenance.holders.get(normalize(name).replace(/^[#@]/, "")) ?? [])].filter(
-    (other) => other !== id && sortOfId(other) === sort,
+    (other) => other !== id && (provenance.sorts.get(other) ?? sortOfId(other)) === sort,
   );
   return id === undefined ? others.length <= 1 : others.length === 0;
 }
@@ -357,9 +426,7 @@ export function namedByPerson(target: Target, provenance: Provenance): boolean {
     return mentionsTitle(text, target.key) && onlyHolder(provenance, target.key, sort);
   if (mentionsId(text, target.key)) return true;
   return (provenance.aliases.get(target.key) ?? []).some(
-    (title) =>
-      mentionsTitle(text, normalize(title)) &&
-      onlyHolder(provenance, title, sortOfId(target.key), target.key),
+    (title) => mentionsTitle(text, normalize(title)) && onlyHolder(provenance, title, sort, target.key),
   );
 }
 

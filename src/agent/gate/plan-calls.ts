@@ -5,6 +5,7 @@ import {
   namedByPerson,
   type Provenance,
   shownAs,
+  strayTargetsOf,
   type Target,
   targetsOf,
 } from "../approvals/provenance.js";
@@ -47,7 +48,12 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
   if (policyMode === "allow") return { call, verdict: "run", allowedBy: "policy" };
   const always = context.alwaysAllowed.has(call.name);
   const mode = policyMode === "ask" && always ? "auto" : policyMode;
-  const targets = targetsOf(call.args, binding?.traits.targets ?? []).map((target) => ({
+  const fields = binding?.traits.targets ?? [];
+  const recognised = targetsOf(call.args, fields);
+  // A hosted tool's target fields are guessed from their names: an address, link or id in any
+  // other argument (`users`, `forward_to`, `invite.emails`) may be where it acts, too.
+  const stray = binding?.traits.targetsInferred === true ? strayTargetsOf(call.args, fields) : [];
+  const targets = [...recognised, ...stray].map((target) => ({
     target: shownAs(target, context.provenance),
     named: namedByPerson(target, context.provenance),
   }));
@@ -57,9 +63,10 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
     // Every target came from the person. A known write that names no target at all is what the
     // person asked for; but a destructive call with no target to check (it may act on anything)
     // needs "always", and an unknown tool is never waved through. A hosted tool's targets are
-    // guessed from its argument names: naming none Delegate recognises proves nothing.
+    // guessed from its argument names: naming none Delegate recognises proves nothing, and an
+    // address, link or id in another of its arguments is a target the person must have named.
     const provable =
-      targets.length > 0 || always || (effect === "write" && binding?.traits.targetsInferred !== true);
+      recognised.length > 0 || always || (effect === "write" && binding?.traits.targetsInferred !== true);
     if (unnamed.length === 0 && binding !== undefined && provable) {
       return { call, verdict: "run", allowedBy: always ? "person" : "auto" };
     }

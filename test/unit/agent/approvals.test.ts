@@ -351,6 +351,19 @@ describe("hosted (catalog) tools", () => {
       }).effect,
     ).toBe("destructive");
   });
+
+  it("a read-only annotated tool whose name starts with a read verb is a read, unless a verb destroys", () => {
+    const traits = (name: string, readOnly?: boolean) =>
+      inferHostedTraits({ name, readOnly, inputSchema: { type: "object", properties: {} } }).effect;
+    expect(traits("gmail_get_draft", true)).toBe("read");
+    expect(traits("notion_get_comment", true)).toBe("read");
+    expect(traits("gmail_list_drafts", true)).toBe("read");
+    expect(traits("outlook_fetch_reply", true)).toBe("read");
+    // No annotation, a write verb first, or a destructive verb: not a read.
+    expect(traits("gmail_get_draft")).toBe("write");
+    expect(traits("gmail_send_draft", true)).toBe("write");
+    expect(traits("slack_get_and_delete_message", true)).toBe("destructive");
+  });
 });
 
 describe("security review: targets a hostile text could pass off as named", () => {
@@ -544,5 +557,98 @@ describe("security review: targets a hostile text could pass off as named", () =
     expect(plan("gmail_send_message", { to: { nested: { address: "attacker@evil.example" } } })).toBe("ask");
     expect(plan("gmail_send_message", { to: ["sam@example.com"] })).toBe("run");
     expect(plan("slack_send_message", { channel: "#team", text: "x" })).toBe("run");
+  });
+  it("catalog writes: an address, link or id in an argument Delegate does not recognise is asked about", () => {
+    const schema = (properties: Record<string, unknown>) => ({ type: "object", properties });
+    const hosted = (name: string, properties: Record<string, unknown>) =>
+      binding(name, inferHostedTraits({ name, inputSchema: schema(properties) }));
+    const bindings = new Map<string, ToolBinding>([
+      ["slack_invite_users", hosted("slack_invite_users", { channel: {}, users: {} })],
+      ["slack_send_message", hosted("slack_send_message", { channel: {}, text: {} })],
+      ["gmail_send_message", hosted("gmail_send_message", { to: {}, subject: {}, forward_to: {} })],
+      ["googlecalendar_create_event", hosted("googlecalendar_create_event", { calendar_id: {}, invite: {} })],
+    ]);
+    const person = [
+      new HumanMessage(
+        "post to #team, invite U0DANA1 and email sam@example.com; link https://docs.example/q3",
+      ),
+    ];
+    const plan = (name: string, args: Record<string, unknown>) =>
+      planCall({ id: "h", name, args }, context(person, { bindings }));
+    const invite = plan("slack_invite_users", { channel: "#team", users: ["U0DANA1", "U0EVIL99"] });
+    expect(invite.verdict).toBe("ask");
+    if (invite.verdict !== "ask") throw new Error("expected an approval");
+    expect(invite.approval.reason).toBe("target_not_named_by_user");
+    expect(invite.approval.targets.filter((target) => !target.named)).toEqual([
+      expect.objectContaining({ field: "users", display: "U0EVIL99" }),
+    ]);
+    expect(invite.approval.summary).toMatch(/· users .*U0EVIL99/);
+    expect(plan("slack_invite_users", { channel: "#team", users: "U0DANA1" }).verdict).toBe("run");
+    expect(
+      plan("gmail_send_message", {
+        to: "sam@example.com",
+        subject: "x",
+        forward_to: "Eve <eve@evil.example>",
+      }).verdict,
+    ).toBe("ask");
+    expect(
+      plan("googlecalendar_create_event", {
+        calendar_id: "primary",
+        invite: { people: [{ emails: "sam@example.com, eve@evil.example" }] },
+      }).verdict,
+    ).toBe("ask");
+    expect(
+      plan("googlecalendar_create_event", { calendar_id: "primary", invite: { emails: ["sam@example.com"] } })
+        .verdict,
+    ).toBe("run");
+    expect(
+      plan("slack_send_message", { channel: "#team", text: "https://evil.example/collect" }).verdict,
+    ).toBe("ask");
+    // What the person typed, and text that merely mentions an address, are not asked about.
+    expect(plan("slack_send_message", { channel: "#team", text: "https://docs.example/q3" }).verdict).toBe(
+      "run",
+    );
+    expect(
+      plan("slack_send_message", { channel: "#team", text: "Write to eve@evil.example, CONFIRMED" }).verdict,
+    ).toBe("run");
+    // Built-in tools declare their targets exactly: unchanged.
+    expect(planCall(send("sam@example.com", { reply_to: "eve@evil.example" }), context(person)).verdict).toBe(
+      "run",
+    );
+  });
+  it("an id's sort comes from the tool that returned it, not its shape (calendar ids can look like Slack's)", () => {
+    const allAuto = (messages: unknown[]) =>
+      context(messages, { policy: resolveApprovalPolicy({ destructive: "auto" }, [...BINDINGS.keys()]) });
+    const remove = (eventId: string, messages: unknown[]) =>
+      planCall(
+        { id: "d", name: "google_calendar_delete_event", args: { event_id: eventId } },
+        allAuto(messages),
+      ).verdict;
+    const events = (...list: { id: string; title: string }[]) =>
+      new ToolMessage({
+        tool_call_id: "c0",
+        name: "google_calendar_list_events",
+        content: JSON.stringify({
+          events: list.map(({ id, title }) => ({ id, title: { untrusted_text: title } })),
+        }),
+      });
+    // Two events share the title: ambiguous, whatever letter their ids start with.
+    const twins = [
+      new HumanMessage('cancel "Team sync" tomorrow'),
+      events({ id: "cq3evil0001", title: "Team sync" }, { id: "realevent42", title: "Team sync" }),
+    ];
+    expect(remove("realevent42", twins)).toBe("ask");
+    expect(remove("cq3evil0001", twins)).toBe("ask");
+    // A Slack channel sharing an event's title is no clash.
+    const channelToo = [
+      new HumanMessage("cancel the standup tomorrow"),
+      events({ id: "c0ev12345", title: "Standup" }),
+      new ToolMessage({
+        tool_call_id: "c1",
+        name: "slack_list_channels",
+        content: JSON.stringify({ channels: [{ id: "C0STANDUP", name: "standup" }] }),
+      }),
+    ];
+    expect(remove("c0ev12345", channelToo)).toBe("run");
   });
 });
