@@ -15,6 +15,7 @@ import {
 } from "../../../src/sandbox/providers/hostile-corpus.js";
 import { NOTION_IDS } from "../../../src/sandbox/providers/notion/notion-seed.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
+import { bareStrings } from "../../helpers/fences.js";
 import { type ObedientModel, obedientModel } from "../../helpers/obedient-model.js";
 import { collect, ofType, type SandboxRuntime, startOpenAIRuntime } from "../../helpers/sandbox-runtime.js";
 
@@ -339,14 +340,4 @@ function keysOf(value: unknown): string[] {
   if (value === null || typeof value !== "object") return [];
   if (Array.isArray(value)) return value.flatMap(keysOf);
   return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) => [key, ...keysOf(item)]);
-}
-
-/** Every string in a tool result that is not inside an `untrusted_text` fence. */
-function bareStrings(value: unknown): string[] {
-  if (typeof value === "string") return [value];
-  if (value === null || typeof value !== "object") return [];
-  if (Array.isArray(value)) return value.flatMap(bareStrings);
-  return Object.entries(value as Record<string, unknown>).flatMap(([key, item]) =>
-    key === "untrusted_text" ? [] : bareStrings(item),
-  );
 }
