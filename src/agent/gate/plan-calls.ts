@@ -1,14 +1,7 @@
 import type { ToolBinding } from "../../connectors/build-tools.js";
+import { looksConfusable, strayTargetsOf, type Target, targetsOf } from "../approvals/call-targets.js";
 import { type ApprovalPolicy, modeFor } from "../approvals/policy.js";
-import {
-  looksConfusable,
-  namedByPerson,
-  type Provenance,
-  shownAs,
-  strayTargetsOf,
-  type Target,
-  targetsOf,
-} from "../approvals/provenance.js";
+import { namedByPerson, type Provenance, shownAs } from "../approvals/provenance.js";
 import type { ApprovalRequest } from "../authorization-request.js";
 import { summarizeCall, withEveryTarget } from "./summaries.js";
 import type { ToolCallLike } from "./tool-call.js";

@@ -1,6 +1,6 @@
 import type { ToolBinding } from "../../connectors/build-tools.js";
 import { truncate } from "../../text.js";
-import { emailAddress } from "../approvals/provenance.js";
+import { emailAddress } from "../approvals/call-targets.js";
 import type { ToolCallLike } from "./tool-call.js";
 
 /**

@@ -1,12 +1,8 @@
 import { AIMessage, HumanMessage, ToolMessage } from "langchain";
 import { describe, expect, it } from "vitest";
+import { emailAddress, targetsOf } from "../../../src/agent/approvals/call-targets.js";
 import { DEFAULT_APPROVAL_POLICY, resolveApprovalPolicy } from "../../../src/agent/approvals/policy.js";
-import {
-  emailAddress,
-  namedByPerson,
-  provenanceOf,
-  targetsOf,
-} from "../../../src/agent/approvals/provenance.js";
+import { namedByPerson, provenanceOf } from "../../../src/agent/approvals/provenance.js";
 import { type PlanContext, planCall } from "../../../src/agent/gate/plan-calls.js";
 import type { ToolBinding } from "../../../src/connectors/build-tools.js";
 import type { TargetField, ToolTraits } from "../../../src/connectors/tool-traits.js";
