@@ -79,7 +79,8 @@ export class CachedAgentAuth implements AgentAuth {
     this.#credentialsMargin = options.credentialsMarginMs ?? 60_000;
     this.#linkMargin = options.linkMarginMs ?? 30_000;
     this.#now = options.now ?? Date.now;
-    this.#ledger = new LookupLedger(this.#now);
+    // A key's group is its Scalekit identifier, so one user's keys can be invalidated at once.
+    this.#ledger = new LookupLedger(this.#now, (cacheKey) => cacheKey.slice(0, cacheKey.indexOf("\u0000")));
   }
 
   async getStatuses(
@@ -329,11 +330,16 @@ export class CachedAgentAuth implements AgentAuth {
     this.#forget(identifierKey(identifier, connection));
   }
 
-  /** Forgets every connection of a Scalekit identifier (a webhook that names no connection). */
+  /**
+   * Forgets every connection of a Scalekit identifier (a webhook that names no connection, an
+   * erased user), including those a look-up in flight would store.
+   */
   invalidateIdentifierAll(identifier: string): void {
     const prefix = identifierKey(identifier, "");
-    const keys = new Set([...this.#statuses.keys(), ...this.#credentials.keys()]);
-    for (const cacheKey of keys) if (cacheKey.startsWith(prefix)) this.#forget(cacheKey);
+    for (const map of [this.#statuses, this.#credentials] as Map<string, unknown>[]) {
+      for (const cacheKey of map.keys()) if (cacheKey.startsWith(prefix)) map.delete(cacheKey);
+    }
+    this.#ledger.invalidateGroup(identifier);
   }
 
   #forget(cacheKey: string): void {

@@ -15,18 +15,23 @@ export interface Stamp {
 /**
  * Orders look-ups against invalidations, so a cache never stores what a look-up found when the
  * key was invalidated after that look-up began (a webhook that lands mid-call wins), and lets
- * concurrent look-ups of one key share a call.
+ * concurrent look-ups of one key share a call. Keys may belong to a group (e.g. one user's keys),
+ * which can be invalidated whole, including keys nothing has stored yet.
  */
 export class LookupLedger {
   readonly #now: () => number;
+  readonly #groupOf: (key: string) => string;
   /** A counter that orders look-ups and invalidations. */
   #seq = 0;
   /** Per key, the stamp of its latest invalidation. */
   readonly #invalidated = new Map<string, Stamp>();
+  /** Per group, the stamp of its latest invalidation. */
+  readonly #groups = new Map<string, Stamp>();
   readonly #inFlight = new Map<string, Flight>();
 
-  constructor(now: () => number) {
+  constructor(now: () => number, groupOf: (key: string) => string = () => "") {
     this.#now = now;
+    this.#groupOf = groupOf;
   }
 
   /** A new point in the order, standing for wall time `at` (default now). */
@@ -38,14 +43,26 @@ export class LookupLedger {
     this.#invalidated.set(key, this.stamp());
   }
 
-  /** Whether `key` was invalidated after the point `seq`. */
-  invalidatedSince(key: string, seq: number): boolean {
-    return (this.#invalidated.get(key)?.seq ?? 0) > seq;
+  /** Invalidates every key of `group`, those in flight or never seen included. */
+  invalidateGroup(group: string): void {
+    this.#groups.set(group, this.stamp());
   }
 
-  /** The wall time of the latest invalidation of `key`, or -Infinity. */
+  /** Whether `key` (or its group) was invalidated after the point `seq`. */
+  invalidatedSince(key: string, seq: number): boolean {
+    return (this.#latest(key)?.seq ?? 0) > seq;
+  }
+
+  /** The wall time of the latest invalidation of `key` (or its group), or -Infinity. */
   invalidatedAt(key: string): number {
-    return this.#invalidated.get(key)?.at ?? Number.NEGATIVE_INFINITY;
+    return this.#latest(key)?.at ?? Number.NEGATIVE_INFINITY;
+  }
+
+  #latest(key: string): Stamp | undefined {
+    const own = this.#invalidated.get(key);
+    const group = this.#groups.get(this.#groupOf(key));
+    if (!own || !group) return own ?? group;
+    return own.seq > group.seq ? own : group;
   }
 
   /** A call that no later caller shares. */
@@ -71,11 +88,13 @@ export class LookupLedger {
   }
 
   get size(): number {
-    return this.#invalidated.size;
+    return this.#invalidated.size + this.#groups.size;
   }
 
   /** Forgets invalidations once no look-up is in flight (only those could be overtaken by one). */
   prune(): void {
-    if (this.#inFlight.size === 0) this.#invalidated.clear();
+    if (this.#inFlight.size > 0) return;
+    this.#invalidated.clear();
+    this.#groups.clear();
   }
 }

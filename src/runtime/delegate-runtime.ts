@@ -244,11 +244,8 @@ export class DelegateRuntime implements AgentRuntime {
       }
     } finally {
       // Nothing of an erased user stays in memory either: cached statuses, tokens and links —
-      // last, so the look-ups above leave nothing behind, and per connection, so a look-up still
-      // in flight never stores what it finds.
-      const { auth, names, enabled } = this.#deps;
-      for (const connector of enabled) auth.invalidate(user, names[connector]);
-      auth.invalidateUser(user);
+      // last, so the look-ups above leave nothing behind (nor one still in flight).
+      this.#deps.auth.invalidateUser(user);
     }
     return { threads, disconnected };
   }

@@ -92,6 +92,22 @@ describe("the status cache: negative answers too, never a stale one where it mat
     expect(calls("ListConnectedAccounts")).toBe(1);
   });
 
+  it("never stores what a look-up in flight found once the user's every connection was invalidated", async () => {
+    const cached = new CachedAgentAuth(direct);
+    const user = nextUser();
+    sandbox.scalekit.setLatency(100, "ListConnectedAccounts");
+    try {
+      // Nothing is cached for this user yet: the invalidation must still beat the look-up.
+      const before = cached.getStatuses(user, ["gmail", "slack"]);
+      cached.invalidateUser(user);
+      expect((await before).get("gmail")?.status).toBe("NOT_FOUND");
+    } finally {
+      sandbox.scalekit.setLatency(0, "ListConnectedAccounts");
+    }
+    expect(cached.peekStatuses(user, ["gmail"])).toBeUndefined();
+    expect(cached.peekStatuses(user, ["slack"])).toBeUndefined();
+  });
+
   it("learns statuses from a page of a connection's accounts and from the event feed", async () => {
     const cached = new CachedAgentAuth(direct);
     const users = [nextUser(), nextUser(), nextUser()];
