@@ -11,33 +11,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import Database from "better-sqlite3";
-import type { AgentAuth } from "../src/auth/agent-auth.js";
 import { ScalekitAgentAuth } from "../src/auth/scalekit/scalekit-agent-auth.js";
 import { type AgentRuntime, createAgentRuntime } from "../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../src/runtime/events.js";
 import { DemoChatModel } from "../src/sandbox/index.js";
+import { portWithout } from "../test/helpers/agent-auth-port.js";
 import { heapMb, pool, type SandboxProcess, startSandboxProcess, sum } from "./helpers/sandbox-client.js";
 import { type Bench, percentile, type Row, ratio, round } from "./report.js";
 
 const TEXT = "show my unread email";
 const BUDGET = 10;
-
-/** The Scalekit adapter without the event feed: the watcher must poll, by connection in pages. */
-function withoutFeed(inner: ScalekitAgentAuth): AgentAuth {
-  return {
-    getStatuses: (identity, connections) => inner.getStatuses(identity, connections),
-    ensureAccount: (identity, connection) => inner.ensureAccount(identity, connection),
-    createAccount: (identity, connection) => inner.createAccount(identity, connection),
-    getAuthorizationLink: (identity, connection, options) =>
-      inner.getAuthorizationLink(identity, connection, options),
-    verifyUser: (authRequestId, identity) => inner.verifyUser(authRequestId, identity),
-    getCredentials: (identity, connection) => inner.getCredentials(identity, connection),
-    executeTool: (request) => inner.executeTool(request),
-    listTools: (connections) => inner.listTools(connections),
-    disconnect: (identity, connection) => inner.disconnect(identity, connection),
-    listAccounts: (connection, pageToken) => inner.listAccounts(connection, pageToken),
-  };
-}
 
 async function open(
   sandbox: SandboxProcess,
@@ -47,7 +30,7 @@ async function open(
   const auth = new ScalekitAgentAuth(sandbox.settings);
   return createAgentRuntime({
     model: new DemoChatModel({ timeZone: "UTC" }),
-    agentAuth: options.feed ? auth : withoutFeed(auth),
+    agentAuth: options.feed ? auth : portWithout(auth, { scan: true }),
     providerBaseUrls: sandbox.providerBaseUrls,
     databaseUrl,
     timeZone: "UTC",

@@ -1,30 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import type { AgentAuth } from "../../../src/auth/agent-auth.js";
 import { ScalekitAgentAuth } from "../../../src/auth/scalekit/scalekit-agent-auth.js";
 import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
 import { DemoChatModel } from "../../../src/sandbox/index.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
+import { portWithout } from "../../helpers/agent-auth-port.js";
 import { collect, waitFor } from "../../helpers/sandbox-runtime.js";
-
-/** The Scalekit adapter with only some of its optional abilities: a port that has no event feed. */
-function port(inner: ScalekitAgentAuth, { scan }: { scan: boolean }): AgentAuth {
-  return {
-    getStatuses: (identity, connections) => inner.getStatuses(identity, connections),
-    ensureAccount: (identity, connection) => inner.ensureAccount(identity, connection),
-    createAccount: (identity, connection) => inner.createAccount(identity, connection),
-    getAuthorizationLink: (identity, connection, options) =>
-      inner.getAuthorizationLink(identity, connection, options),
-    verifyUser: (authRequestId, identity) => inner.verifyUser(authRequestId, identity),
-    getCredentials: (identity, connection) => inner.getCredentials(identity, connection),
-    executeTool: (request) => inner.executeTool(request),
-    listTools: (connections) => inner.listTools(connections),
-    disconnect: (identity, connection) => inner.disconnect(identity, connection),
-    ...(scan ? { listAccounts: (connection, token) => inner.listAccounts(connection, token) } : {}),
-  };
-}
 
 const cleanups: (() => Promise<unknown>)[] = [];
 afterEach(async () => {
@@ -41,7 +24,7 @@ async function waiting(
   const inner = new ScalekitAgentAuth(sandbox.settings);
   const runtime = await createAgentRuntime({
     model: new DemoChatModel({ timeZone: "UTC" }),
-    agentAuth: options.feed ? inner : port(inner, { scan: options.scan }),
+    agentAuth: options.feed ? inner : portWithout(inner, { scan: options.scan }),
     providerBaseUrls: sandbox.providerBaseUrls,
     databaseUrl: ":memory:",
     timeZone: "UTC",
@@ -211,7 +194,7 @@ async function watching(options: { feed: boolean; webhooks: "verified" | "forged
   const secrets = { verified: sandbox.webhookSecret, forged: `whsec_${randomBytes(24).toString("base64")}` };
   const runtime = await createAgentRuntime({
     model: new DemoChatModel({ timeZone: "UTC" }),
-    agentAuth: options.feed ? inner : port(inner, { scan: false }),
+    agentAuth: options.feed ? inner : portWithout(inner, { scan: false }),
     providerBaseUrls: sandbox.providerBaseUrls,
     ...(options.webhooks === "none" ? {} : { webhookSecret: secrets[options.webhooks] }),
     databaseUrl: ":memory:",
