@@ -109,13 +109,7 @@ export class SqlThreadStore implements ThreadStore {
   }
 
   async listDue(now: number, staleClaimBefore: number, limit: number): Promise<PendingAuthorization[]> {
-    const rows = await this.#db.all<PendingRow>(
-      `SELECT * FROM delegate_waiting_threads
-       WHERE next_check_at <= ? AND ${WATCHED} AND (state = 'waiting' OR claimed_at < ?)
-       ORDER BY next_check_at LIMIT ?`,
-      [now, staleClaimBefore, limit],
-    );
-    return rows.map(toPending);
+    return this.#listWatchedBy("next_check_at", now, staleClaimBefore, limit);
   }
 
   async takeChecks(keys: readonly string[], now: number, until: number): Promise<Set<string>> {
@@ -148,7 +142,7 @@ export class SqlThreadStore implements ThreadStore {
   async nextDueAt(staleClaimBefore: number): Promise<number | undefined> {
     const rows = await this.#db.all<{ at: number | string }>(
       `SELECT next_check_at AS at FROM delegate_waiting_threads
-       WHERE next_check_at IS NOT NULL AND ${WATCHED} AND (state = 'waiting' OR claimed_at < ?)
+       WHERE next_check_at IS NOT NULL AND ${WATCHED} AND ${OPEN}
        ORDER BY next_check_at LIMIT 1`,
       [staleClaimBefore],
     );
@@ -156,10 +150,20 @@ export class SqlThreadStore implements ThreadStore {
   }
 
   async listExpired(now: number, staleClaimBefore: number, limit: number): Promise<PendingAuthorization[]> {
+    return this.#listWatchedBy("deadline_at", now, staleClaimBefore, limit);
+  }
+
+  /** Watched waits whose `column` time has come, the earliest first. */
+  async #listWatchedBy(
+    column: "next_check_at" | "deadline_at",
+    now: number,
+    staleClaimBefore: number,
+    limit: number,
+  ): Promise<PendingAuthorization[]> {
     const rows = await this.#db.all<PendingRow>(
       `SELECT * FROM delegate_waiting_threads
-       WHERE deadline_at <= ? AND ${WATCHED} AND (state = 'waiting' OR claimed_at < ?)
-       ORDER BY deadline_at LIMIT ?`,
+       WHERE ${column} <= ? AND ${WATCHED} AND ${OPEN}
+       ORDER BY ${column} LIMIT ?`,
       [now, staleClaimBefore, limit],
     );
     return rows.map(toPending);
@@ -232,6 +236,8 @@ export class SqlThreadStore implements ThreadStore {
 
 /** Waits the watcher looks after: those with connections (decision-only waits have none). */
 const WATCHED = "connections <> '[]'";
+/** Still waiting, or claimed by a resume whose lease lapsed (one parameter: the lapse time). */
+const OPEN = "(state = 'waiting' OR claimed_at < ?)";
 
 /** Keys per IN list: well under both databases' parameter limits. */
 const CHUNK = 500;
