@@ -16,6 +16,15 @@ const state = (connection: string, userId = "alma") =>
   signer.sign({ identity: { userId }, connection }).state;
 const inAnHour = new Date(Date.now() + 3600_000);
 
+/** The start URL the REPL shows for a magic link (`…/magicLink/<path>`) of `connection`. */
+function startUrlFor(
+  l: VerifyListener,
+  connection: string,
+  { path = connection.charAt(0), expiresAt = inAnHour }: { path?: string; expiresAt?: Date } = {},
+): string {
+  return l.startUrl({ url: `https://scalekit.example/magicLink/${path}`, connection, expiresAt });
+}
+
 let listener: VerifyListener | undefined;
 afterEach(async () => {
   await listener?.close();
@@ -62,20 +71,10 @@ async function start() {
 describe("the REPL's verify listener: start URLs bind the browser", () => {
   it("a start URL sets a short-lived HttpOnly SameSite=Lax cookie for its flow and redirects to the magic link", async () => {
     const { listener, verifyUrl } = await start();
-    const link = listener.startUrl({
-      url: "https://scalekit.example/magicLink/abc",
-      connection: "gmail",
-      expiresAt: inAnHour,
-    });
+    const link = startUrlFor(listener, "gmail", { path: "abc" });
     expect(link).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{32}\/start\/[\w-]{22}$/);
     // The same magic link shown again is the same start URL.
-    expect(
-      listener.startUrl({
-        url: "https://scalekit.example/magicLink/abc",
-        connection: "gmail",
-        expiresAt: inAnHour,
-      }),
-    ).toBe(link);
+    expect(startUrlFor(listener, "gmail", { path: "abc" })).toBe(link);
     const response = await fetch(link, { redirect: "manual" });
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toBe("https://scalekit.example/magicLink/abc");
@@ -117,23 +116,9 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
   it("a cookie from another flow's start is refused unspent; the flow's own browser verifies once", async () => {
     const { listener, verify, calls } = await start();
     const slack = new CookieJar();
-    await openStart(
-      slack,
-      listener.startUrl({
-        url: "https://scalekit.example/magicLink/s",
-        connection: "slack",
-        expiresAt: inAnHour,
-      }),
-    );
+    await openStart(slack, startUrlFor(listener, "slack"));
     const gmail = new CookieJar();
-    const opened = await openStart(
-      gmail,
-      listener.startUrl({
-        url: "https://scalekit.example/magicLink/g",
-        connection: "gmail",
-        expiresAt: inAnHour,
-      }),
-    );
+    const opened = await openStart(gmail, startUrlFor(listener, "gmail"));
     expect(opened).toEqual({ status: 302, magicLink: "https://scalekit.example/magicLink/g" });
 
     const gmailState = state("gmail");
@@ -157,14 +142,7 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
   it("a binding is for the user the REPL acted for when it was made; after /user it verifies nothing", async () => {
     const { listener, verify, calls } = await start();
     const jar = new CookieJar();
-    await openStart(
-      jar,
-      listener.startUrl({
-        url: "https://scalekit.example/magicLink/g",
-        connection: "gmail",
-        expiresAt: inAnHour,
-      }),
-    );
+    await openStart(jar, startUrlFor(listener, "gmail"));
     listener.identity = { userId: "bob" };
     expect((await verify(jar, state("gmail", "bob"))).status).toBe(403);
     expect(calls).toEqual([]);
@@ -172,11 +150,7 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
 
   it("a start URL binds only for the user it was shown to: after /user it is refused, no cookie set", async () => {
     const { listener, verify, calls } = await start();
-    const link = listener.startUrl({
-      url: "https://scalekit.example/magicLink/g",
-      connection: "gmail",
-      expiresAt: inAnHour,
-    });
+    const link = startUrlFor(listener, "gmail");
     listener.identity = { userId: "bob" };
     const bob = new CookieJar();
     const response = await fetch(link, { redirect: "manual" });
@@ -217,14 +191,7 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
     listener.identity = { userId: "alma" };
     const verifyUrl = await listener.url();
     const jar = new CookieJar();
-    await openStart(
-      jar,
-      listener.startUrl({
-        url: "https://scalekit.example/magicLink/g",
-        connection: "gmail",
-        expiresAt: inAnHour,
-      }),
-    );
+    await openStart(jar, startUrlFor(listener, "gmail"));
     const at = (stateValue: string) => {
       const url = new URL(verifyUrl);
       url.searchParams.set("auth_request_id", "req_1");
@@ -268,14 +235,7 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
     listener.identity = { userId: "alma" };
     const verifyUrl = await listener.url();
     const jar = new CookieJar();
-    await openStart(
-      jar,
-      listener.startUrl({
-        url: "https://scalekit.example/magicLink/g",
-        connection: "gmail",
-        expiresAt: new Date(now + 60_000),
-      }),
-    );
+    await openStart(jar, startUrlFor(listener, "gmail", { expiresAt: new Date(now + 60_000) }));
     now += 16 * 60_000;
     const url = new URL(verifyUrl);
     url.searchParams.set("auth_request_id", "req_1");
