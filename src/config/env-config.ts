@@ -291,23 +291,29 @@ function parseConnections(
 
 /** Days as a positive number; unset leaves retention off. */
 function parseRetention(value: string | undefined, problems: string[]): { days: number } | undefined {
-  if (value === undefined) return undefined;
-  const days = Number(value);
-  if (Number.isFinite(days) && days > 0) return { days };
-  problems.push(
+  const days = parsePositive(
+    value,
+    problems,
     `DELEGATE_RETENTION_DAYS "${value}" is not a positive number of days (threads idle that long are deleted); unset it to keep threads.`,
   );
-  return undefined;
+  return days === undefined ? undefined : { days };
 }
 
 /** Calls a second, a positive number (fractions allowed: 0.5 is a call every 2 s). */
 function parsePollBudget(value: string | undefined, problems: string[]): number | undefined {
-  if (value === undefined) return undefined;
-  const perSecond = Number(value);
-  if (Number.isFinite(perSecond) && perSecond > 0) return perSecond;
-  problems.push(
+  return parsePositive(
+    value,
+    problems,
     `DELEGATE_POLL_BUDGET "${value}" is not a positive number of Scalekit calls a second (default 10); e.g. 5, or 0.5 for one call every 2 s.`,
   );
+}
+
+/** A positive number (fractions allowed), or `problem` recorded; unset is undefined. */
+function parsePositive(value: string | undefined, problems: string[], problem: string): number | undefined {
+  if (value === undefined) return undefined;
+  const number = Number(value);
+  if (Number.isFinite(number) && number > 0) return number;
+  problems.push(problem);
   return undefined;
 }
 
