@@ -75,7 +75,7 @@ export function formatDuration(ms: number): string {
   return `${minutes} min ${rest} s`;
 }
 
-export { joinNames } from "../../text.js";
+export { joinNames, oneLine } from "../../text.js";
 
 /** `gmail_search_messages {"query":"is:unread"}` → a compact, single-line call summary. */
 export function describeCall(name: string, args: Record<string, unknown> | undefined): string {
@@ -83,11 +83,6 @@ export function describeCall(name: string, args: Record<string, unknown> | undef
     .filter(([, value]) => value !== undefined && value !== null && value !== "")
     .map(([key, value]) => `${key}: ${shorten(JSON.stringify(value) ?? String(value), 40)}`);
   return `${name}(${shorten(parts.join(", "), 90)})`;
-}
-
-/** One line, at most `max` characters. */
-export function oneLine(text: string, max: number): string {
-  return shorten(text.replace(/\s+/g, " ").trim(), max);
 }
 
 function shorten(text: string, max: number): string {
