@@ -1,10 +1,9 @@
-import { isGraphBubbleUp } from "@langchain/langgraph";
-import { AIMessage, createMiddleware, ToolMessage } from "langchain";
+import { Command, getCurrentTaskInput, isGraphBubbleUp } from "@langchain/langgraph";
+import { type AIMessage, type BaseMessage, createMiddleware, ToolMessage } from "langchain";
 import { z } from "zod";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import { type Identity, type IdentityResolver, identityFromContext } from "../auth/identity.js";
 import type { ToolBinding } from "../connectors/build-tools.js";
-import { CONNECTORS } from "../connectors/registry.js";
 import { errorMessage, isDelegateError, upstreamText } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ApprovalPolicy } from "./approvals/policy.js";
@@ -15,10 +14,18 @@ import {
   bindLinkOptions,
   type LinkOptionsProvider,
 } from "./authorization-flow.js";
-import { type CallOutcome, runBatchGate } from "./gate/batch-gate.js";
+import { type BatchGateResult, decideWithoutAsking, runBatchGate } from "./gate/batch-gate.js";
+import {
+  errorResult,
+  isCalling,
+  keptRejecting,
+  notRunText,
+  outcomeCode,
+  withEditedCalls,
+} from "./gate/call-answers.js";
 import { type AllowedBy, planCall, type ToolCallLike } from "./gate/plan-calls.js";
 import { markProduced } from "./produced-messages.js";
-import { HostRunContextSchema, RunContextSchema, runControls } from "./run-context.js";
+import { runControls } from "./run-context.js";
 
 /** One tool execution, as the audit hook sees it. Never holds a secret. */
 export interface ToolAuditRecord {
@@ -51,6 +58,8 @@ export interface AuthorizationMiddlewareOptions {
    * connected" answers from since then are fresh enough to ask for consent. Default: none are.
    */
   statusesSince?: ((thread: string | undefined) => number | undefined) | undefined;
+  /** Hands the moment back for the step that asks the person about the same AI message. */
+  keepStatusesSince?: ((thread: string | undefined, at: number) => void) | undefined;
 }
 
 /**
@@ -62,116 +71,168 @@ const GateStateSchema = z.object({
   delegateAlwaysAllowed: z.array(z.string()).default(() => []),
   /** Calls of the latest batch the person decided to run (approved or edited), for the audit. */
   delegatePersonApproved: z.array(z.string()).default(() => []),
+  /**
+   * The latest AI message's calls wait for the person (to connect or decide): its tool tasks
+   * stand aside and the next model step asks instead of calling the model.
+   */
+  delegateGatePending: z.boolean().optional(),
+  /** Calls of the latest AI message that must not run, with what the model is told instead. */
+  delegateNotRun: z.record(z.string(), NotRunSchema()).optional(),
 });
 
+function NotRunSchema() {
+  return z.object({ outcome: z.enum(["declined", "error"]), code: z.string(), text: z.string() });
+}
+
+type NotRun = z.infer<ReturnType<typeof NotRunSchema>>;
+
+interface GateState {
+  messages: BaseMessage[];
+  delegateAlwaysAllowed?: string[];
+  delegatePersonApproved?: string[];
+  delegateGatePending?: boolean;
+  delegateNotRun?: Record<string, NotRun>;
+}
+
+/** What a gate decision writes to the thread's state. */
+type GateUpdate = {
+  messages?: AIMessage[];
+  delegateAlwaysAllowed?: string[];
+  delegatePersonApproved?: string[];
+  delegateGatePending?: boolean;
+  delegateNotRun?: Record<string, NotRun>;
+};
+
 /**
- * Delegate's gate middleware.
+ * Delegate's gate middleware (with a second one that declares its state).
  *
- * `afterModel` is the gate: before any call of an AI message runs it decides every call by the
- * approval policy and checks every connection they need, and raises one interrupt for what the
- * person must do (connect, approve). No call of the batch runs until all is settled, so no side
- * effect can run twice across a resume.
+ * The gate runs inside the model step (`wrapModelCall`), right after the model answers: before
+ * any call of an AI message runs it decides every call by the approval policy and checks every
+ * connection they need. When all is settled from the policy and the cached statuses (the usual
+ * case) the calls go straight to their tool tasks, so the gate costs no graph step of its own.
+ * When the person must connect or decide, the message is stored with `delegateGatePending`: its
+ * tool tasks stand aside, and the next model step raises one interrupt for everything (connect,
+ * approve) instead of calling the model, then hands the settled calls back to their tool tasks.
+ * No call of the batch runs until all is settled, so no side effect can run twice across a resume.
  *
- * `wrapToolCall` covers what the gate cannot see: a token that fails mid-call. It invalidates
- * the cache, interrupts for that one connection, retries the call once after the resume, and
- * turns every other failure into an error tool message the model can explain.
+ * `wrapToolCall` runs what the gate allowed, answers what it did not, and covers what the gate
+ * cannot see: a token that fails mid-call. It invalidates the cache, interrupts for that one
+ * connection, retries the call once after the resume, and turns every other failure into an
+ * error tool message the model can explain.
  */
 export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOptions) {
   const { auth, bindings, logger } = options;
   const resolveIdentity = options.resolveIdentity ?? identityFromContext;
 
-  return createMiddleware({
+  /** Decides the calls of `last`; without `ask`, `{ delegateGatePending: true }` when the person is needed. */
+  const decide = async (
+    last: AIMessage,
+    state: GateState,
+    runtime: { context?: unknown; configurable?: { thread_id?: string } | undefined },
+    ask: boolean,
+  ): Promise<GateUpdate> => {
+    const identity = resolveIdentity(runtime.context);
+    const thread = runtime.configurable?.thread_id;
+    const statusesSince = options.statusesSince?.(thread);
+    const calls: ToolCallLike[] = (last.tool_calls ?? []).map((call) => ({
+      id: call.id,
+      name: call.name,
+      args: call.args as Record<string, unknown>,
+    }));
+    const controls = runControls(runtime.context);
+    const input = {
+      auth,
+      bindings,
+      policy: options.policy,
+      logger,
+      identity,
+      messages: state.messages,
+      calls,
+      alwaysAllowed: state.delegateAlwaysAllowed ?? [],
+      cancelled: { ids: controls.cancelled, reason: controls.reason },
+      linkOptions: bindLinkOptions(options.linkOptions, identity, thread),
+      ...(statusesSince !== undefined ? { statusesSince } : {}),
+    };
+    let result: BatchGateResult | undefined;
+    try {
+      result = ask ? await runBatchGate(input) : await decideWithoutAsking(input);
+    } catch (error) {
+      if (isGraphBubbleUp(error)) throw error;
+      // Scalekit down or misconfigured: answer the batch so the thread stays valid and the
+      // model can tell the person what happened.
+      logger.warn({ code: codeOf(error), userId: identity.userId }, "authorization check failed");
+      const text = `Could not check the connection: ${errorMessage(error)}`;
+      const entry: NotRun = { outcome: "error", code: codeOf(error), text };
+      return { delegateNotRun: Object.fromEntries(calls.map((call) => [call.id ?? "", entry])) };
+    }
+    if (!result) {
+      // The asking step looks statuses up as of the same model call: one status call per message.
+      if (statusesSince !== undefined) options.keepStatusesSince?.(thread, statusesSince);
+      return { delegateGatePending: true };
+    }
+    const update: GateUpdate = {};
+    // The person edited some calls: those run with the edited arguments.
+    if (result.edited) update.messages = [withEditedCalls(last, result.outcomes)];
+    const notRun: Record<string, NotRun> = {};
+    for (const call of calls) {
+      const outcome = result.outcomes.get(call.id ?? "");
+      if (!outcome || outcome.kind === "run") continue;
+      notRun[call.id ?? ""] = {
+        outcome: "declined",
+        code: outcomeCode(outcome),
+        text: notRunText(call, bindings, outcome),
+      };
+    }
+    // Call ids are only unique per message with some models: answers for an older one are dropped.
+    if (Object.keys(notRun).length > 0 || Object.keys(state.delegateNotRun ?? {}).length > 0) {
+      update.delegateNotRun = notRun;
+    }
+    if (result.alwaysAllowed.length !== (state.delegateAlwaysAllowed ?? []).length) {
+      update.delegateAlwaysAllowed = result.alwaysAllowed;
+    }
+    if (result.personApproved.length > 0) update.delegatePersonApproved = result.personApproved;
+    return update;
+  };
+
+  const gate = createMiddleware({
     name: "DelegateGate",
-    stateSchema: GateStateSchema,
-    // Middleware only sees the context fields its own schema declares.
-    contextSchema: options.resolveIdentity ? HostRunContextSchema : RunContextSchema,
-    afterModel: {
-      canJumpTo: ["model"],
-      hook: async (state, runtime) => {
-        const last = state.messages.at(-1);
-        if (!last || !AIMessage.isInstance(last) || !last.tool_calls?.length) return undefined;
-        const identity = resolveIdentity(runtime.context);
-        const statusesSince = options.statusesSince?.(runtime.configurable?.thread_id);
-        const calls: ToolCallLike[] = last.tool_calls.map((call) => ({
-          id: call.id,
-          name: call.name,
-          args: call.args as Record<string, unknown>,
-        }));
-        const controls = runControls(runtime.context);
-        let result: Awaited<ReturnType<typeof runBatchGate>>;
-        try {
-          result = await runBatchGate({
-            auth,
-            bindings,
-            policy: options.policy,
-            logger,
-            identity,
-            messages: state.messages,
-            calls,
-            alwaysAllowed: state.delegateAlwaysAllowed ?? [],
-            cancelled: { ids: controls.cancelled, reason: controls.reason },
-            linkOptions: bindLinkOptions(options.linkOptions, identity, runtime.configurable?.thread_id),
-            ...(statusesSince !== undefined ? { statusesSince } : {}),
-          });
-        } catch (error) {
-          if (isGraphBubbleUp(error)) throw error;
-          // Scalekit down or misconfigured: answer the batch so the thread stays valid and the
-          // model can tell the person what happened.
-          logger.warn({ code: codeOf(error), userId: identity.userId }, "authorization check failed");
-          return {
-            messages: calls.map((call) =>
-              errorResult(call, `Could not check the connection: ${errorMessage(error)}`),
-            ),
-            jumpTo: "model" as const,
-          };
-        }
-        const messages: (AIMessage | ToolMessage)[] = [];
-        if (result.edited) {
-          // The person edited some calls: those run with the edited arguments.
-          messages.push(
-            new AIMessage({
-              ...(last.id ? { id: last.id } : {}),
-              ...(last.name ? { name: last.name } : {}),
-              ...(last.usage_metadata ? { usage_metadata: last.usage_metadata } : {}),
-              additional_kwargs: last.additional_kwargs,
-              response_metadata: last.response_metadata,
-              content: last.content,
-              tool_calls: last.tool_calls.map((call) => {
-                const outcome = result.outcomes.get(call.id ?? "");
-                return outcome?.kind === "run" ? { ...call, args: outcome.args } : call;
-              }),
-            }),
-          );
-        }
-        let answered = 0;
-        for (const call of calls) {
-          const outcome = result.outcomes.get(call.id ?? "");
-          if (!outcome || outcome.kind === "run") continue;
-          answered += 1;
-          audit(options, identity, call, "declined", outcomeCode(outcome), 0);
-          messages.push(errorResult(call, notRunText(call, bindings, outcome)));
-        }
-        const before = state.delegateAlwaysAllowed ?? [];
-        const update = {
-          ...(result.alwaysAllowed.length !== before.length
-            ? { delegateAlwaysAllowed: result.alwaysAllowed }
-            : {}),
-          ...(result.personApproved.length > 0 ? { delegatePersonApproved: result.personApproved } : {}),
-          ...(messages.length > 0 ? { messages } : {}),
-        };
-        // When some calls of the batch go ahead, they run; otherwise back to the model.
-        if (answered === calls.length) return { ...update, jumpTo: "model" as const };
-        return Object.keys(update).length > 0 ? update : undefined;
-      },
+    // No state or context schema here: langchain would build and compile a fresh zod schema for
+    // them on every model call. The state is read whole from the task's input, the context raw
+    // (the identity resolver and `runControls` check what they use).
+    wrapModelCall: async (request, handler) => {
+      const state = taskState(request.runtime);
+      const waiting = state.messages.at(-1);
+      if (state.delegateGatePending && isCalling(waiting)) {
+        // The calls of the stored message wait for the person: ask, and no model call.
+        const update = await decide(waiting, state, request.runtime, true);
+        return new Command({ update: { ...update, delegateGatePending: false } });
+      }
+      const response = await handler(request);
+      const update: GateUpdate = isCalling(response)
+        ? await decide(response, state, request.runtime, false)
+        : {};
+      if (state.delegateGatePending && update.delegateGatePending === undefined) {
+        update.delegateGatePending = false;
+      }
+      // Everything settled and nothing to remember: the message goes on to its tool tasks as is.
+      return Object.keys(update).length > 0 ? new Command({ update }) : response;
     },
     wrapToolCall: async (request, handler) => {
       const call = request.toolCall;
+      const gateState = taskState(request.runtime);
+      // The gate has yet to ask the person about this batch: nothing runs, nothing is answered.
+      if (gateState.delegateGatePending) return new Command({ update: {} });
       const identity = resolveIdentity(request.runtime.context);
       const binding = bindings.get(call.name);
       const started = Date.now();
       const controls = runControls(request.runtime.context);
       const like: ToolCallLike = { id: call.id, name: call.name, args: call.args as Record<string, unknown> };
-      const allowedBy = allowedByOf(like, request.state, options);
+      const notRun = gateState.delegateNotRun?.[call.id ?? ""];
+      if (notRun) {
+        audit(options, identity, like, notRun.outcome, notRun.code, 0);
+        return errorResult(like, notRun.text);
+      }
+      const allowedBy = allowedByOf(like, gateState, options);
       if (controls.cancelled.has(call.id ?? "")) {
         // This call waited for a reconnection that was cancelled: it must not run on replay.
         const outcome = controls.reason === "timeout" ? "timed_out" : "cancelled";
@@ -237,6 +298,9 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       }
     },
   });
+  // The gate's fields of the thread's state (the channels), declared apart from its hooks.
+  const stateHolder = createMiddleware({ name: "DelegateGateState", stateSchema: GateStateSchema });
+  return [stateHolder, gate] as const;
 }
 
 function allowedByOf(call: ToolCallLike, state: unknown, options: AuthorizationMiddlewareOptions): AllowedBy {
@@ -255,54 +319,19 @@ function allowedByOf(call: ToolCallLike, state: unknown, options: AuthorizationM
   return plan.verdict === "run" ? plan.allowedBy : "person";
 }
 
+/**
+ * The whole state the running step was given. langchain hands middleware only the fields of its
+ * own state schema, parsed with a zod schema it builds afresh on every call; this is the same
+ * state without that cost.
+ */
+function taskState(runtime: { configurable?: Record<string, unknown> | undefined }): GateState {
+  return getCurrentTaskInput<GateState>({ configurable: runtime.configurable ?? {} });
+}
+
 /** LangGraph's `configurable.thread_id` as a tool call's runtime carries it. */
 function threadOf(runtime: unknown): string | undefined {
   const thread = (runtime as { configurable?: { thread_id?: unknown } } | undefined)?.configurable?.thread_id;
   return typeof thread === "string" ? thread : undefined;
-}
-
-function outcomeCode(outcome: Exclude<CallOutcome, { kind: "run" }>): string {
-  if (outcome.kind === "rejected") return "APPROVAL_REJECTED";
-  if (outcome.kind === "denied") return "APPROVAL_DENIED_BY_POLICY";
-  return "AUTHORIZATION_DECLINED";
-}
-
-/** What the model is told about a call that did not run, so it can explain it truthfully. */
-function notRunText(
-  call: ToolCallLike,
-  bindings: ReadonlyMap<string, ToolBinding>,
-  outcome: Exclude<CallOutcome, { kind: "run" }>,
-): string {
-  if (outcome.kind === "rejected") {
-    return `The person declined this action, so ${call.name} did not run and nothing was done.${outcome.message ? ` Their reason: ${outcome.message}` : ""}`;
-  }
-  if (outcome.kind === "denied") {
-    return `Delegate's approval policy does not allow ${call.name}, so it did not run and nothing was done.`;
-  }
-  const binding = bindings.get(call.name);
-  const name = binding ? CONNECTORS[binding.connector].displayName : "the account";
-  const why =
-    outcome.reason === "timed_out"
-      ? `Authorization timed out: ${name} was not connected in time`
-      : `Authorization was cancelled: the user did not connect ${name} or approve the action`;
-  return `${why}, so ${call.name} did not run and nothing was changed. They can ask again whenever they are ready.`;
-}
-
-/** A token refused again right after reconnecting: the account, not the person, is the problem. */
-function keptRejecting(call: ToolCallLike, binding: ToolBinding): string {
-  const name = CONNECTORS[binding.connector].displayName;
-  return `${name} kept rejecting the access token, even right after the account was reconnected, so ${call.name} did not run and nothing was changed. The ${name} account needs reconnecting: disconnect it and connect it again (and check that it still allows this app).`;
-}
-
-function errorResult(call: ToolCallLike, text: string): ToolMessage {
-  return markProduced(
-    new ToolMessage({
-      content: `Error: ${text}`,
-      tool_call_id: call.id ?? "",
-      name: call.name,
-      status: "error",
-    }),
-  );
 }
 
 function codeOf(error: unknown): string {

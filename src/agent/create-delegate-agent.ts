@@ -151,6 +151,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     ...(fixed ? { resolveIdentity } : {}),
     ...(options.onToolAudit ? { onToolAudit: options.onToolAudit } : {}),
     statusesSince: (thread) => marks.take(thread),
+    keepStatusesSince: (thread, at) => marks.mark(thread, at),
     ...(options.linkOptions ? { linkOptions: options.linkOptions } : {}),
   });
 
@@ -168,7 +169,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     tools,
     contextSchema,
     // The budget edits the view the system-prompt middleware builds, so it comes after it.
-    middleware: [authorization, systemPrompt, ...(budget ? [budget] : [])],
+    middleware: [...authorization, systemPrompt, ...(budget ? [budget] : [])],
     ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
   });
   return { agent, bindings, tools };

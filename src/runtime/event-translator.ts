@@ -27,6 +27,8 @@ export class EventTranslator {
   readonly #threadId: string;
   readonly #seenToolCalls = new Set<string>();
   readonly #seenResults = new Set<string>();
+  /** AI messages already told: the gate hands a message back (same id) when the person edits a call. */
+  readonly #seenTexts = new Set<string>();
   readonly summary: RunSummary = { interrupts: [] };
 
   /** Calls of this turn: the model's (seen in this run) and those a resumed wait blocked. */
@@ -83,7 +85,9 @@ export class EventTranslator {
     const events: RuntimeEvent[] = [];
     if (AIMessage.isInstance(message)) {
       const text = message.text;
-      if (text) {
+      const repeated = message.id !== undefined && this.#seenTexts.has(message.id);
+      if (message.id !== undefined) this.#seenTexts.add(message.id);
+      if (text && !repeated) {
         this.summary.lastText = text;
         events.push({
           type: "message",

@@ -52,11 +52,23 @@ export interface BatchGateResult {
  * The gate: before any call of one AI message runs, it decides every call by the approval policy
  * and checks every connection they need (one status look-up per round), then raises **one**
  * interrupt listing the connections to connect and the calls to decide on. It loops until all
- * are settled. The whole function replays on each resume (LangGraph re-runs the hook and returns
+ * are settled. The whole function replays on each resume (LangGraph re-runs the node and returns
  * the stored answers in order), so the decisions accumulated here are as durable as the
  * checkpoint, and nothing before `interrupt()` has a side effect beyond idempotent look-ups.
  */
 export async function runBatchGate(input: BatchGateInput): Promise<BatchGateResult> {
+  return (await gate(input, true)) as BatchGateResult;
+}
+
+/**
+ * The gate's first round without asking: the outcome of every call when the policy and the
+ * connections settle them all, or `undefined` when the person must connect or decide something.
+ */
+export function decideWithoutAsking(input: BatchGateInput): Promise<BatchGateResult | undefined> {
+  return gate(input, false);
+}
+
+async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResult | undefined> {
   const { auth, bindings, policy, identity } = input;
   const provenance = provenanceOf(input.messages);
   const always = new Set(input.alwaysAllowed);
@@ -103,6 +115,7 @@ export async function runBatchGate(input: BatchGateInput): Promise<BatchGateResu
       ...missing.flatMap((need) => need.toolCallIds),
     ]);
     if (blocked.size === 0) break;
+    if (!ask) return undefined;
     // A cancel decided by the runtime wins, even if the accounts got connected meanwhile.
     if ([...blocked].some((id) => input.cancelled.ids.has(id))) {
       cancelled = input.cancelled.reason === "timeout" ? "timed_out" : "cancelled";

@@ -1,0 +1,150 @@
+/**
+ * Where the gate runs: inside the model step. A turn whose calls need nothing from the person
+ * takes exactly the graph steps of a bare `createAgent`; a turn that needs the person asks in
+ * the next model step without calling the model again; and answers the gate gave one AI
+ * message never reach another that reuses its call ids.
+ */
+import { Command, MemorySaver } from "@langchain/langgraph";
+import { createAgent, HumanMessage, ToolMessage } from "langchain";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createChatModel } from "../../../src/agent/model.js";
+import { assembleAgent } from "../../../src/runtime/agent-assembly.js";
+import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
+import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
+
+let openai: FakeOpenAI;
+let sandbox: Sandbox;
+
+beforeEach(async () => {
+  openai = await startFakeOpenAI();
+  sandbox = await startSandbox({ timeZone: "UTC" });
+});
+afterEach(async () => {
+  await sandbox.close();
+  await openai.close();
+});
+
+async function build(approvals?: string) {
+  const model = createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model;
+  const assembly = await assembleAgent({
+    model,
+    scalekit: sandbox.settings,
+    providerBaseUrls: sandbox.providerBaseUrls,
+    timeZone: "UTC",
+    ...(approvals ? { approvals } : {}),
+  });
+  return { model, assembly };
+}
+
+/** The nodes a run went through, in order, from its `updates` stream. */
+async function steps(
+  agent: { stream: (...args: never[]) => Promise<AsyncIterable<unknown>> },
+  input: unknown,
+) {
+  const nodes: string[] = [];
+  const stream = await agent.stream(
+    input as never,
+    { configurable: { thread_id: `t-${Math.random()}` }, streamMode: "updates" } as never,
+  );
+  for await (const chunk of stream) nodes.push(...Object.keys(chunk as object));
+  return nodes;
+}
+
+const readThenAnswer = () =>
+  openai.enqueue(
+    { toolCalls: [{ name: "gmail_search_messages", args: { query: "is:unread" } }] },
+    { text: "You have unread mail." },
+  );
+
+describe("the gate inside the model step", () => {
+  it("a turn the gate allows from the cache takes the same graph steps as a bare createAgent", async () => {
+    const user = { userId: "ada" };
+    await sandbox.controls.approve(user, "gmail");
+    const { model, assembly } = await build();
+    const { agent, tools } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
+    const bare = createAgent({ model, tools, checkpointer: new MemorySaver() });
+    const input = { messages: [new HumanMessage("any unread mail?")] };
+
+    readThenAnswer();
+    const delegateSteps = await steps(agent as never, input);
+    readThenAnswer();
+    const bareSteps = await steps(bare as never, input);
+
+    expect(bareSteps).toEqual(["model_request", "tools", "model_request"]);
+    expect(delegateSteps).toEqual(bareSteps);
+    expect(openai.requests).toHaveLength(4);
+  });
+
+  it("a call that needs the person: its tool task stands aside, the next step asks, the model is called once", async () => {
+    const user = { userId: "bo" };
+    await sandbox.controls.approve(user, "gmail");
+    const { assembly } = await build("write=ask");
+    const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
+    openai.enqueue({
+      toolCalls: [
+        { name: "gmail_send_message", args: { to: ["sam@example.com"], subject: "Hi", body: "Hello" } },
+      ],
+    });
+    const config = { configurable: { thread_id: "t-ask" } };
+    const paused = (await agent.invoke({ messages: [new HumanMessage("email sam")] }, config)) as {
+      messages: unknown[];
+      __interrupt__?: { value: { approvals: { toolCallId: string }[] } }[];
+    };
+    expect(paused.__interrupt__?.[0]?.value.approvals).toHaveLength(1);
+    expect(paused.messages.filter((m) => ToolMessage.isInstance(m))).toEqual([]);
+    expect(openai.requests).toHaveLength(1);
+    expect(sentSubjects(sandbox, user.userId)).toEqual([]);
+    // Approved: the stored call runs once, and the model is next called with its result.
+    openai.enqueue({ text: "Sent." });
+    await agent.invoke(new Command({ resume: { decisions: [{ type: "approve" }] } }), config);
+    expect(sentSubjects(sandbox, user.userId)).toEqual(["Hi"]);
+    expect(openai.requests).toHaveLength(2);
+    expect(openai.requests[1]?.messages.filter((m) => m.role === "tool")).toHaveLength(1);
+  });
+
+  it("what the gate refused for one message does not refuse a later call that reuses its id", async () => {
+    const user = { userId: "cy" };
+    await sandbox.controls.approve(user, "gmail");
+    const { assembly } = await build("write=ask");
+    const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
+    const config = { configurable: { thread_id: "t-ids" } };
+    // Some models number their calls per message: both messages' calls are "call_0".
+    openai.enqueue(
+      {
+        toolCalls: [
+          {
+            id: "call_0",
+            name: "gmail_send_message",
+            args: { to: ["sam@example.com"], subject: "Hi", body: "x" },
+          },
+        ],
+      },
+      { text: "Not sent." },
+    );
+    await agent.invoke({ messages: [new HumanMessage("email sam")] }, config);
+    await agent.invoke(
+      new Command({ resume: { decisions: [{ toolCallId: "call_0", type: "reject" }] } }),
+      config,
+    );
+    // The next message's read needs nothing from the person and runs.
+    openai.enqueue(
+      { toolCalls: [{ id: "call_0", name: "gmail_search_messages", args: { query: "is:unread" } }] },
+      { text: "Here is your mail." },
+    );
+    const done = (await agent.invoke({ messages: [new HumanMessage("any unread mail?")] }, config)) as {
+      messages: unknown[];
+    };
+    const results = done.messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
+    expect(results.map((m) => m.status ?? "success")).toEqual(["error", "success"]);
+    expect(String(results[0]?.content)).toMatch(/declined/);
+    expect(String(results[1]?.content)).toMatch(/messages/);
+    expect(sentSubjects(sandbox, user.userId)).toEqual([]);
+  });
+});
+
+function sentSubjects(sandbox: Sandbox, userId: string): string[] {
+  return sandbox.emulators.gmail
+    .inspect(userId)
+    .messages.filter((m) => m.labelIds.includes("SENT") && m.headers.subject === "Hi")
+    .map((m) => m.headers.subject ?? "");
+}
