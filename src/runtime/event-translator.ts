@@ -50,7 +50,8 @@ export class EventTranslator {
     const [message, metadata] = chunk as [unknown, { langgraph_node?: string } | undefined];
     if (metadata?.langgraph_node !== "model_request") return [];
     if (!AIMessageChunk.isInstance(message)) return [];
-    const text = message.text;
+    // A chunk's `text` goes through langchain's content-block translators; a string is the text.
+    const text = typeof message.content === "string" ? message.content : message.text;
     return text ? [{ type: "text-delta", threadId: this.#threadId, text }] : [];
   }
 

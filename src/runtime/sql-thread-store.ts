@@ -46,7 +46,7 @@ export class SqlThreadStore implements ThreadStore {
     return rows[0] ? toThread(rows[0]) : undefined;
   }
 
-  async touchThread(identity: Identity, threadId: string): Promise<ThreadRecord> {
+  async touchThread(identity: Identity, threadId: string): Promise<void> {
     const key = threadKey(identity, threadId);
     const now = this.#now();
     await this.#db.run(
@@ -55,7 +55,6 @@ export class SqlThreadStore implements ThreadStore {
        ON CONFLICT (thread_key) DO UPDATE SET updated_at = excluded.updated_at`,
       [key, threadId, identity.userId, identity.organizationId ?? null, now, now],
     );
-    return (await this.getThread(key)) as ThreadRecord;
   }
 
   async listThreads(identity: Identity): Promise<ThreadRecord[]> {

@@ -66,7 +66,7 @@ export interface CheckSchedule {
 export interface ThreadStore {
   getThread(key: string): Promise<ThreadRecord | undefined>;
   /** Creates the thread on first use, else records activity. */
-  touchThread(identity: Identity, threadId: string): Promise<ThreadRecord>;
+  touchThread(identity: Identity, threadId: string): Promise<void>;
   listThreads(identity: Identity): Promise<ThreadRecord[]>;
   putPending(pending: NewPending): Promise<void>;
   getPending(key: string): Promise<PendingAuthorization | undefined>;
