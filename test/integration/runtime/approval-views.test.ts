@@ -8,11 +8,15 @@ import { MemorySaver } from "@langchain/langgraph";
 import { HumanMessage, ToolMessage } from "langchain";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createChatModel } from "../../../src/agent/model.js";
-import { NOT_RUN_TEXT } from "../../../src/agent/produced-messages.js";
+import { NOT_RUN_TEXT, NOT_SETTLED_TEXT } from "../../../src/agent/produced-messages.js";
 import { assembleAgent } from "../../../src/runtime/agent-assembly.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
-import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
+import {
+  assertValidOpenAIConversation,
+  type FakeOpenAI,
+  startFakeOpenAI,
+} from "../../helpers/fake-openai-server.js";
 import {
   collect,
   ofType,
@@ -116,6 +120,36 @@ describe("approval views", () => {
       ToolMessage.isInstance(m),
     );
     expect(stored.map((m) => (m as ToolMessage).content)).toEqual(["Successfully handled tool call."]);
+    expect(sent(sandbox, user.userId)).toEqual([]);
+  });
+
+  it("the person writes instead of deciding: the unsettled call reaches the model as not run, in a valid request", async () => {
+    const sandbox = await startSandbox({ timeZone: "UTC" });
+    cleanups.push(() => sandbox.close());
+    const user = { userId: "vic" };
+    await sandbox.controls.approve(user, "gmail");
+    const assembly = await assembleAgent({
+      model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
+      scalekit: sandbox.settings,
+      providerBaseUrls: sandbox.providerBaseUrls,
+      timeZone: "UTC",
+      approvals: "write=ask",
+    });
+    const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
+    const config = { configurable: { thread_id: "t-typed" } };
+    const paused = await agent.invoke({ messages: [new HumanMessage(REQUEST)] }, config);
+    const interrupts = (paused as { __interrupt__?: { value: { approvals: { toolCallId: string }[] } }[] })
+      .__interrupt__;
+    const toolCallId = interrupts?.[0]?.value.approvals[0]?.toolCallId as string;
+    expect(toolCallId).toBeTruthy();
+    // A client sends a new message on the waiting thread, answering nothing.
+    await agent.invoke({ messages: [new HumanMessage("actually, wait")] }, config);
+    const seen = openai.requests.at(-1)?.messages ?? [];
+    assertValidOpenAIConversation(seen);
+    expect(seen.filter((message) => message.role === "tool")).toEqual([
+      expect.objectContaining({ tool_call_id: toolCallId, content: NOT_SETTLED_TEXT }),
+    ]);
+    expect(seen.at(-1)).toMatchObject({ role: "user", content: "actually, wait" });
     expect(sent(sandbox, user.userId)).toEqual([]);
   });
 
