@@ -73,27 +73,35 @@ function sent(sandbox: Sandbox, userId: string): string[] {
 
 const required = (events: RuntimeEvent[]) => ofType(events, "authorization-required");
 
+/**
+ * The LangGraph server's way: one assembly, a graph with the caller's identity and a
+ * checkpointer, run until the gate asks the person about the email.
+ */
+async function pausedOnApproval(user: { userId: string }, threadId: string) {
+  const sandbox = await startSandbox({ timeZone: "UTC" });
+  cleanups.push(() => sandbox.close());
+  await sandbox.controls.approve(user, "gmail");
+  const assembly = await assembleAgent({
+    model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
+    scalekit: sandbox.settings,
+    providerBaseUrls: sandbox.providerBaseUrls,
+    timeZone: "UTC",
+    approvals: "write=ask",
+  });
+  const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
+  const config = { configurable: { thread_id: threadId } };
+  const paused = await agent.invoke({ messages: [new HumanMessage(REQUEST)] }, config);
+  const interrupts = (paused as { __interrupt__?: { value: { approvals: { toolCallId: string }[] } }[] })
+    .__interrupt__;
+  const toolCallId = interrupts?.[0]?.value.approvals[0]?.toolCallId as string;
+  expect(toolCallId).toBeTruthy();
+  return { sandbox, agent, config, toolCallId };
+}
+
 describe("approval views", () => {
   it("a tool result Delegate did not produce reaches the model as 'this call did not run'", async () => {
-    const sandbox = await startSandbox({ timeZone: "UTC" });
-    cleanups.push(() => sandbox.close());
     const user = { userId: "uma" };
-    await sandbox.controls.approve(user, "gmail");
-    // The LangGraph server's way: one assembly, a graph with the caller's identity and a checkpointer.
-    const assembly = await assembleAgent({
-      model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
-      scalekit: sandbox.settings,
-      providerBaseUrls: sandbox.providerBaseUrls,
-      timeZone: "UTC",
-      approvals: "write=ask",
-    });
-    const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
-    const config = { configurable: { thread_id: "t-ui" } };
-    const paused = await agent.invoke({ messages: [new HumanMessage(REQUEST)] }, config);
-    const interrupts = (paused as { __interrupt__?: { value: { approvals: { toolCallId: string }[] } }[] })
-      .__interrupt__;
-    const toolCallId = interrupts?.[0]?.value.approvals[0]?.toolCallId as string;
-    expect(toolCallId).toBeTruthy();
+    const { sandbox, agent, config, toolCallId } = await pausedOnApproval(user, "t-ui");
     // The person types instead of deciding; the UI answers the pending call itself (Agent Chat UI).
     const asked = openai.requests.length;
     await agent.invoke(
@@ -124,24 +132,8 @@ describe("approval views", () => {
   });
 
   it("the person writes instead of deciding: the unsettled call reaches the model as not run, in a valid request", async () => {
-    const sandbox = await startSandbox({ timeZone: "UTC" });
-    cleanups.push(() => sandbox.close());
     const user = { userId: "vic" };
-    await sandbox.controls.approve(user, "gmail");
-    const assembly = await assembleAgent({
-      model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
-      scalekit: sandbox.settings,
-      providerBaseUrls: sandbox.providerBaseUrls,
-      timeZone: "UTC",
-      approvals: "write=ask",
-    });
-    const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
-    const config = { configurable: { thread_id: "t-typed" } };
-    const paused = await agent.invoke({ messages: [new HumanMessage(REQUEST)] }, config);
-    const interrupts = (paused as { __interrupt__?: { value: { approvals: { toolCallId: string }[] } }[] })
-      .__interrupt__;
-    const toolCallId = interrupts?.[0]?.value.approvals[0]?.toolCallId as string;
-    expect(toolCallId).toBeTruthy();
+    const { sandbox, agent, config, toolCallId } = await pausedOnApproval(user, "t-typed");
     // A client sends a new message on the waiting thread, answering nothing.
     await agent.invoke({ messages: [new HumanMessage("actually, wait")] }, config);
     const seen = openai.requests.at(-1)?.messages ?? [];
