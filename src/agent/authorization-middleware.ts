@@ -65,19 +65,21 @@ export interface AuthorizationMiddlewareOptions {
 /**
  * What the gate remembers in the thread's state (checkpointed with it). Only written when it
  * changes: a hook that returns state makes LangGraph store and stream the whole state again.
+ * Private fields (the leading underscore): not part of the graph's input, so no client (e.g.
+ * one of the LangGraph server) can pre-approve a tool or answer a call by writing state.
  */
 const GateStateSchema = z.object({
   /** Tools the person allowed "always in this thread". */
-  delegateAlwaysAllowed: z.array(z.string()).default(() => []),
+  _delegateAlwaysAllowed: z.array(z.string()).default(() => []),
   /** Calls of the latest batch the person decided to run (approved or edited), for the audit. */
-  delegatePersonApproved: z.array(z.string()).default(() => []),
+  _delegatePersonApproved: z.array(z.string()).default(() => []),
   /**
    * The latest AI message's calls wait for the person (to connect or decide): its tool tasks
    * stand aside and the next model step asks instead of calling the model.
    */
-  delegateGatePending: z.boolean().optional(),
+  _delegateGatePending: z.boolean().optional(),
   /** Calls of the latest AI message that must not run, with what the model is told instead. */
-  delegateNotRun: z.record(z.string(), NotRunSchema()).optional(),
+  _delegateNotRun: z.record(z.string(), NotRunSchema()).optional(),
 });
 
 function NotRunSchema() {
@@ -88,19 +90,19 @@ type NotRun = z.infer<ReturnType<typeof NotRunSchema>>;
 
 interface GateState {
   messages: BaseMessage[];
-  delegateAlwaysAllowed?: string[];
-  delegatePersonApproved?: string[];
-  delegateGatePending?: boolean;
-  delegateNotRun?: Record<string, NotRun>;
+  _delegateAlwaysAllowed?: string[];
+  _delegatePersonApproved?: string[];
+  _delegateGatePending?: boolean;
+  _delegateNotRun?: Record<string, NotRun>;
 }
 
 /** What a gate decision writes to the thread's state. */
 type GateUpdate = {
   messages?: AIMessage[];
-  delegateAlwaysAllowed?: string[];
-  delegatePersonApproved?: string[];
-  delegateGatePending?: boolean;
-  delegateNotRun?: Record<string, NotRun>;
+  _delegateAlwaysAllowed?: string[];
+  _delegatePersonApproved?: string[];
+  _delegateGatePending?: boolean;
+  _delegateNotRun?: Record<string, NotRun>;
 };
 
 /**
@@ -110,7 +112,7 @@ type GateUpdate = {
  * any call of an AI message runs it decides every call by the approval policy and checks every
  * connection they need. When all is settled from the policy and the cached statuses (the usual
  * case) the calls go straight to their tool tasks, so the gate costs no graph step of its own.
- * When the person must connect or decide, the message is stored with `delegateGatePending`: its
+ * When the person must connect or decide, the message is stored with `_delegateGatePending`: its
  * tool tasks stand aside, and the next model step raises one interrupt for everything (connect,
  * approve) instead of calling the model, then hands the settled calls back to their tool tasks.
  * No call of the batch runs until all is settled, so no side effect can run twice across a resume.
@@ -124,7 +126,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
   const { auth, bindings, logger } = options;
   const resolveIdentity = options.resolveIdentity ?? identityFromContext;
 
-  /** Decides the calls of `last`; without `ask`, `{ delegateGatePending: true }` when the person is needed. */
+  /** Decides the calls of `last`; without `ask`, `{ _delegateGatePending: true }` when the person is needed. */
   const decide = async (
     last: AIMessage,
     state: GateState,
@@ -148,7 +150,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       identity,
       messages: state.messages,
       calls,
-      alwaysAllowed: state.delegateAlwaysAllowed ?? [],
+      alwaysAllowed: state._delegateAlwaysAllowed ?? [],
       cancelled: { ids: controls.cancelled, reason: controls.reason },
       linkOptions: bindLinkOptions(options.linkOptions, identity, thread),
       ...(statusesSince !== undefined ? { statusesSince } : {}),
@@ -163,12 +165,12 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       logger.warn({ code: codeOf(error), userId: identity.userId }, "authorization check failed");
       const text = `Could not check the connection: ${errorMessage(error)}`;
       const entry: NotRun = { outcome: "error", code: codeOf(error), text };
-      return { delegateNotRun: Object.fromEntries(calls.map((call) => [call.id ?? "", entry])) };
+      return { _delegateNotRun: Object.fromEntries(calls.map((call) => [call.id ?? "", entry])) };
     }
     if (!result) {
       // The asking step looks statuses up as of the same model call: one status call per message.
       if (statusesSince !== undefined) options.keepStatusesSince?.(thread, statusesSince);
-      return { delegateGatePending: true };
+      return { _delegateGatePending: true };
     }
     const update: GateUpdate = {};
     // The person edited some calls: those run with the edited arguments.
@@ -184,13 +186,13 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       };
     }
     // Call ids are only unique per message with some models: answers for an older one are dropped.
-    if (Object.keys(notRun).length > 0 || Object.keys(state.delegateNotRun ?? {}).length > 0) {
-      update.delegateNotRun = notRun;
+    if (Object.keys(notRun).length > 0 || Object.keys(state._delegateNotRun ?? {}).length > 0) {
+      update._delegateNotRun = notRun;
     }
-    if (result.alwaysAllowed.length !== (state.delegateAlwaysAllowed ?? []).length) {
-      update.delegateAlwaysAllowed = result.alwaysAllowed;
+    if (result.alwaysAllowed.length !== (state._delegateAlwaysAllowed ?? []).length) {
+      update._delegateAlwaysAllowed = result.alwaysAllowed;
     }
-    if (result.personApproved.length > 0) update.delegatePersonApproved = result.personApproved;
+    if (result.personApproved.length > 0) update._delegatePersonApproved = result.personApproved;
     return update;
   };
 
@@ -202,17 +204,17 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
     wrapModelCall: async (request, handler) => {
       const state = taskState(request.runtime);
       const waiting = state.messages.at(-1);
-      if (state.delegateGatePending && isCalling(waiting)) {
+      if (state._delegateGatePending && isCalling(waiting)) {
         // The calls of the stored message wait for the person: ask, and no model call.
         const update = await decide(waiting, state, request.runtime, true);
-        return new Command({ update: { ...update, delegateGatePending: false } });
+        return new Command({ update: { ...update, _delegateGatePending: false } });
       }
       const response = await handler(request);
       const update: GateUpdate = isCalling(response)
         ? await decide(response, state, request.runtime, false)
         : {};
-      if (state.delegateGatePending && update.delegateGatePending === undefined) {
-        update.delegateGatePending = false;
+      if (state._delegateGatePending && update._delegateGatePending === undefined) {
+        update._delegateGatePending = false;
       }
       // Everything settled and nothing to remember: the message goes on to its tool tasks as is.
       return Object.keys(update).length > 0 ? new Command({ update }) : response;
@@ -221,13 +223,13 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       const call = request.toolCall;
       const gateState = taskState(request.runtime);
       // The gate has yet to ask the person about this batch: nothing runs, nothing is answered.
-      if (gateState.delegateGatePending) return new Command({ update: {} });
+      if (gateState._delegateGatePending) return new Command({ update: {} });
       const identity = resolveIdentity(request.runtime.context);
       const binding = bindings.get(call.name);
       const started = Date.now();
       const controls = runControls(request.runtime.context);
       const like: ToolCallLike = { id: call.id, name: call.name, args: call.args as Record<string, unknown> };
-      const notRun = gateState.delegateNotRun?.[call.id ?? ""];
+      const notRun = gateState._delegateNotRun?.[call.id ?? ""];
       if (notRun) {
         audit(options, identity, like, notRun.outcome, notRun.code, 0);
         return errorResult(like, notRun.text);
@@ -306,15 +308,19 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
 function allowedByOf(call: ToolCallLike, state: unknown, options: AuthorizationMiddlewareOptions): AllowedBy {
   const {
     messages = [],
-    delegateAlwaysAllowed = [],
-    delegatePersonApproved = [],
-  } = state as { messages?: unknown[]; delegateAlwaysAllowed?: string[]; delegatePersonApproved?: string[] };
-  if (delegatePersonApproved.includes(call.id ?? "")) return "person";
+    _delegateAlwaysAllowed = [],
+    _delegatePersonApproved = [],
+  } = state as {
+    messages?: unknown[];
+    _delegateAlwaysAllowed?: string[];
+    _delegatePersonApproved?: string[];
+  };
+  if (_delegatePersonApproved.includes(call.id ?? "")) return "person";
   const plan = planCall(call, {
     policy: options.policy,
     bindings: options.bindings,
     provenance: provenanceOf(messages),
-    alwaysAllowed: new Set(delegateAlwaysAllowed),
+    alwaysAllowed: new Set(_delegateAlwaysAllowed),
   });
   return plan.verdict === "run" ? plan.allowedBy : "person";
 }
