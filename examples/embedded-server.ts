@@ -22,11 +22,12 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { pathToFileURL } from "node:url";
-import { peekVerificationState } from "../src/auth/verification-state.js";
 import { type Environment, resolveEnvironment } from "../src/environment/index.js";
 import {
   type AgentRuntime,
   type AuthorizationRequest,
+  ConsentBindings,
+  type ConsentClaim,
   createAgentRuntime,
   isDelegateError,
   loadConfig,
@@ -71,7 +72,12 @@ export async function startEmbeddedServer(
       ),
   });
 
-  const flows = new BrowserFlows(options.bindingLimits);
+  const flows = new BrowserFlows(
+    new ConsentBindings({
+      ...(options.bindingLimits?.perUser !== undefined ? { maxPerUser: options.bindingLimits.perUser } : {}),
+      ...(options.bindingLimits?.total !== undefined ? { maxTotal: options.bindingLimits.total } : {}),
+    }),
+  );
   const server: Server = createServer((req, res) => {
     route(runtime, flows, req, res).catch((error: unknown) => {
       if (!res.headersSent) sendJson(res, statusFor(error), { error: errorBody(error) });
@@ -195,151 +201,72 @@ function browserSession(req: IncomingMessage): boolean {
   return !(typeof header === "string" && header);
 }
 
-function cookies(req: IncomingMessage): [string, string][] {
-  return (req.headers.cookie ?? "").split(";").map((part) => {
-    const [name = "", ...value] = part.trim().split("=");
-    return [name, value.join("=")];
-  });
-}
-
-const FLOW_COOKIE = "delegate_flow_";
-const BINDING_TTL_MS = 15 * 60_000;
-/** Bindings kept per user (a few tabs and retries) and in all; past either, the oldest go. */
-export const MAX_BINDINGS_PER_USER = 16;
-export const MAX_BINDINGS = 4096;
-
-interface Binding {
-  userId: string;
-  connection: string;
-  expiresAt: number;
-  /** It verified once: it verifies nothing more. */
-  used?: boolean;
-  /** A verification with it is under way: a concurrent redirect with it is refused. */
-  pending?: boolean;
-}
-
 /**
  * Binds each consent flow to the browser that started it (against login CSRF: someone completes
- * a link with their own account and sends the verify redirect back to be clicked). A browser is
- * shown `/connect/start?flow=…`, never the magic link; opening it as the flow's user sets a
- * short-lived HttpOnly cookie holding a random binding and redirects to the magic link. The verify
- * route then wants that binding, for the state's connection. In memory: one process (a real app
- * keeps it beside its sessions).
+ * a link with their own account and sends the verify redirect back to be clicked), with
+ * Delegate's `ConsentBindings`. A browser is shown `/connect/start?flow=…`, never the magic link;
+ * opening it as the flow's user sets a short-lived HttpOnly cookie and redirects to the magic
+ * link; the verify route then wants that browser's binding for the state's connection. In
+ * memory: one process (a real app keeps it beside its sessions).
  */
 class BrowserFlows {
   base = "";
-  readonly #flows = new Map<
-    string,
-    { magicLink: string; userId: string; connection: string; expiresAt: number }
-  >();
-  readonly #ids = new Map<string, string>();
-  /** Oldest first (a Map keeps insertion order), so the caps drop the oldest. */
-  readonly #bindings = new Map<string, Binding>();
-  readonly #perUser: number;
-  readonly #total: number;
-
-  constructor(limits: { perUser?: number; total?: number } = {}) {
-    this.#perUser = Math.max(1, limits.perUser ?? MAX_BINDINGS_PER_USER);
-    this.#total = Math.max(1, limits.total ?? MAX_BINDINGS);
-  }
+  constructor(readonly bindings: ConsentBindings) {}
 
   present(requests: AuthorizationRequest[], userId: string): AuthorizationRequest[] {
-    const now = Date.now();
-    for (const [id, flow] of this.#flows) {
-      if (flow.expiresAt + BINDING_TTL_MS >= now) continue;
-      this.#flows.delete(id);
-      this.#ids.delete(flow.magicLink);
-    }
     return requests.map((request) => {
-      let id = this.#ids.get(request.url);
-      if (!id) {
-        id = randomBytes(16).toString("base64url");
-        this.#ids.set(request.url, id);
-      }
-      const expiresAt = new Date(request.expiresAt).getTime();
-      this.#flows.set(id, {
-        magicLink: request.url,
-        userId,
-        connection: request.connection,
-        expiresAt: Number.isNaN(expiresAt) ? now + BINDING_TTL_MS : expiresAt,
-      });
+      const id = this.bindings.present(request, { userId });
       return { ...request, url: `${this.base}/connect/start?flow=${id}` };
     });
   }
 
   start(req: IncomingMessage, res: ServerResponse, id: string): void {
-    const flow = this.#flows.get(id);
-    if (!flow || flow.expiresAt <= Date.now()) {
-      sendPage(res, 410, "Link expired", "This link is no longer valid. Go back to the chat and ask again.");
+    const userId = sessionUser(req);
+    const started = this.bindings.start(id, userId ? { userId } : undefined);
+    if (!started.ok) {
+      if (started.reason === "expired") {
+        sendPage(
+          res,
+          410,
+          "Link expired",
+          "This link is no longer valid. Go back to the chat and ask again.",
+        );
+      } else {
+        // Only the flow's own user starts it: a forwarded start link leads nowhere.
+        sendPage(
+          res,
+          403,
+          "Not connected",
+          "Open the link from the app that asked for it, signed in as yourself.",
+        );
+      }
       return;
     }
-    // Only the flow's own user starts it: a forwarded start link leads nowhere.
-    if (sessionUser(req) !== flow.userId) {
-      sendPage(
-        res,
-        403,
-        "Not connected",
-        "Open the link from the app that asked for it, signed in as yourself.",
-      );
-      return;
-    }
-    const now = Date.now();
-    const value = randomBytes(32).toString("base64url");
-    // No longer than the flow's own link lives.
-    const expiresAt = Math.min(now + BINDING_TTL_MS, flow.expiresAt);
-    this.#add(value, { userId: flow.userId, connection: flow.connection, expiresAt }, now);
-    const maxAge = Math.max(1, Math.floor((expiresAt - now) / 1000));
+    const { name, value, maxAgeSeconds } = started.cookie;
     res
       .writeHead(302, {
-        location: flow.magicLink,
-        "set-cookie": `${FLOW_COOKIE}${id}=${value}; Path=/connect/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax`,
+        location: started.location,
+        "set-cookie": `${name}=${value}; Path=/connect/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax`,
         "cache-control": "no-store",
         "referrer-policy": "no-referrer",
       })
       .end();
   }
-
-  /**
-   * Keeps a new binding within the caps: expired ones go, then the user's oldest past
-   * `perUser`, then the oldest of all past `total` (one pass, bounded by the caps).
-   */
-  #add(value: string, binding: Binding, now: number): void {
-    let mine = 0;
-    for (const [key, other] of this.#bindings) {
-      if (other.expiresAt <= now) this.#bindings.delete(key);
-      else if (other.userId === binding.userId) mine++;
-    }
-    for (const [key, other] of this.#bindings) {
-      if (mine < this.#perUser) break;
-      if (other.userId !== binding.userId) continue;
-      this.#bindings.delete(key);
-      mine--;
-    }
-    for (const key of this.#bindings.keys()) {
-      if (this.#bindings.size < this.#total) break;
-      this.#bindings.delete(key);
-    }
-    this.#bindings.set(value, binding);
-  }
-
-  /** The browser's binding for `connection` (an unused one first), if it holds one for `userId`. */
-  held(req: IncomingMessage, userId: string, connection: string | undefined) {
-    const held = cookies(req)
-      .filter(([name]) => name.startsWith(FLOW_COOKIE))
-      .map(([, value]) => this.#bindings.get(value))
-      .filter(
-        (binding) => binding !== undefined && binding.userId === userId && binding.expiresAt > Date.now(),
-      )
-      .map((binding) => binding as NonNullable<typeof binding>);
-    const forConnection = held.filter(
-      (binding) => connection === undefined || binding.connection === connection,
-    );
-    return {
-      any: held.length > 0,
-      binding: forConnection.find((binding) => !binding.used && !binding.pending) ?? forConnection[0],
-    };
-  }
 }
+
+/** What a browser is told when its bindings do not let it finish a flow. */
+const CLAIM_REFUSALS: Record<Extract<ConsentClaim, { ok: false }>["reason"], [number, string]> = {
+  no_binding: [
+    403,
+    "This browser did not start this connection. Open the link from the app that asked for it, in this browser, and allow access there.",
+  ],
+  wrong_connection: [
+    403,
+    "This verification is for another account than the one this browser was connecting, so nothing was connected.",
+  ],
+  replayed: [409, "This verification link was already used, so it was not accepted again."],
+  in_progress: [409, "This connection is already being finished in another tab. Check that tab."],
+};
 
 /**
  * Scalekit's user-verify redirect. The user comes from the session (here the cookie or header),
@@ -363,44 +290,15 @@ async function verifyRedirect(
   const state = query.get("state") ?? "";
   // A browser's cookie is sent on a cross-site click too: it must also hold this flow's binding
   // (from /connect/start), or the redirect may be someone else's consent. Refused unspent.
-  let connection: string | undefined;
-  let binding: ReturnType<BrowserFlows["held"]>["binding"];
+  let claim: Extract<ConsentClaim, { ok: true }> | undefined;
   if (browserSession(req)) {
-    const held = flows.held(req, userId, peekVerificationState(state)?.connection);
-    binding = held.binding;
-    if (!binding) {
-      sendPage(
-        res,
-        403,
-        "Not connected",
-        held.any
-          ? "This verification is for another account than the one this browser was connecting, so nothing was connected."
-          : "This browser did not start this connection. Open the link from the app that asked for it, in this browser, and allow access there.",
-      );
+    const claimed = flows.bindings.claim(req.headers.cookie, { userId }, state);
+    if (!claimed.ok) {
+      const [status, message] = CLAIM_REFUSALS[claimed.reason];
+      sendPage(res, status, "Not connected", message);
       return;
     }
-    if (binding.used) {
-      sendPage(
-        res,
-        409,
-        "Not connected",
-        "This verification link was already used, so it was not accepted again.",
-      );
-      return;
-    }
-    if (binding.pending) {
-      sendPage(
-        res,
-        409,
-        "Not connected",
-        "This connection is already being finished in another tab. Check that tab.",
-      );
-      return;
-    }
-    connection = binding.connection;
-    // Claimed before the runtime is asked: a concurrent redirect with this binding (another
-    // state for the same connection) is refused above, not verified as well.
-    binding.pending = true;
+    claim = claimed;
   }
   let result: Awaited<ReturnType<AgentRuntime["verifyUser"]>>;
   try {
@@ -408,14 +306,15 @@ async function verifyRedirect(
       authRequestId: query.get("auth_request_id") ?? "",
       state,
       userId,
-      ...(connection ? { connection } : {}),
+      ...(claim ? { connection: claim.connection } : {}),
     });
-  } finally {
-    // Refused or failed, the binding may try again (with the right state).
-    if (binding) binding.pending = false;
+  } catch (error) {
+    // Failed: the binding may try again (with the right state).
+    claim?.finish(false);
+    throw error;
   }
+  claim?.finish(result.status === "verified");
   if (result.status === "verified") {
-    if (binding) binding.used = true;
     sendPage(
       res,
       200,

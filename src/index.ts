@@ -74,6 +74,14 @@ export {
   type WebhookResult,
 } from "./runtime/agent-runtime.js";
 export type { PollSettings } from "./runtime/authorization-watcher.js";
+export {
+  CONSENT_COOKIE_PREFIX,
+  ConsentBindings,
+  type ConsentBindingsOptions,
+  type ConsentClaim,
+  type ConsentLink,
+  type ConsentStart,
+} from "./runtime/consent-bindings.js";
 export type { RuntimeEvent, RuntimeEventType } from "./runtime/events.js";
 export type { RetentionOptions } from "./runtime/retention.js";
 export type { CheckpointHistory } from "./runtime/thread-history.js";

@@ -3,8 +3,15 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { escapeUTF8 } from "entities";
-import { peekVerificationState, refusalMessage } from "../../auth/verification-state.js";
-import { errorMessage, type Identity, type Logger, type VerifyUserResult } from "../../index.js";
+import { refusalMessage } from "../../auth/verification-state.js";
+import {
+  ConsentBindings,
+  type ConsentLink,
+  errorMessage,
+  type Identity,
+  type Logger,
+  type VerifyUserResult,
+} from "../../index.js";
 
 export interface VerifyListenerOptions {
   /**
@@ -20,38 +27,9 @@ export interface VerifyListenerOptions {
 }
 
 /** An authorization link the REPL shows: Scalekit's magic link, for one connection. */
-export interface ShownLink {
-  url: string;
-  connection: string;
-  expiresAt: Date | string;
-}
+export type ShownLink = ConsentLink;
 
-/** A start URL shown in the terminal: the magic link it leads to, for the user it was made for. */
-interface Start {
-  magicLink: string;
-  connection: string;
-  /** Who the REPL acted for when the link was shown: only that user's click binds the browser. */
-  identity: Identity | undefined;
-  expiresAt: number;
-}
-
-/** What one click on a start URL left in that browser (its cookie's value names it). */
-interface Binding {
-  connection: string;
-  identity: Identity;
-  expiresAt: number;
-  /** It verified once: it verifies nothing more (a reload is told the link was used). */
-  used?: boolean;
-  /**
-   * A verification with it is under way (set before the runtime is asked, cleared if that fails):
-   * a second redirect with the same binding meanwhile is refused, not verified too.
-   */
-  pending?: boolean;
-}
-
-/** How long a browser has, from the start URL, to come back with consent. */
-export const BINDING_TTL_MS = 15 * 60_000;
-const COOKIE_PREFIX = "delegate_flow_";
+/** Bindings kept in all: one person's terminal needs few. */
 const MAX_BINDINGS = 256;
 
 /**
@@ -75,10 +53,7 @@ export class VerifyListener {
   readonly #options: VerifyListenerOptions;
   readonly #now: () => number;
   readonly #prefix = `/${randomBytes(24).toString("base64url")}`;
-  readonly #starts = new Map<string, Start>();
-  /** Magic link → its start id, so showing a link again shows the same start URL. */
-  readonly #startOf = new Map<string, string>();
-  readonly #bindings = new Map<string, Binding>();
+  readonly #bindings: ConsentBindings;
   #origin: string | undefined;
   #server: Server | undefined;
   #starting: Promise<string> | undefined;
@@ -95,6 +70,11 @@ export class VerifyListener {
   constructor(options: VerifyListenerOptions) {
     this.#options = options;
     this.#now = options.now ?? Date.now;
+    this.#bindings = new ConsentBindings({
+      now: this.#now,
+      maxPerUser: MAX_BINDINGS,
+      maxTotal: MAX_BINDINGS,
+    });
   }
 
   /** The verify URL, starting the listener on first use. */
@@ -113,19 +93,7 @@ export class VerifyListener {
       this.#options.logger?.warn({ connection: link.connection }, "verification listener not running");
       return link.url;
     }
-    const expiresAt = new Date(link.expiresAt).getTime();
-    let id = this.#startOf.get(link.url);
-    if (!id) {
-      id = randomBytes(16).toString("base64url");
-      this.#startOf.set(link.url, id);
-    }
-    this.#starts.set(id, {
-      magicLink: link.url,
-      connection: link.connection,
-      identity: this.identity,
-      expiresAt: Number.isNaN(expiresAt) ? this.#now() + BINDING_TTL_MS : expiresAt,
-    });
-    this.#sweep();
+    const id = this.#bindings.present(link, this.identity);
     return `${this.#origin}${this.#prefix}/start/${id}`;
   }
 
@@ -184,8 +152,10 @@ export class VerifyListener {
 
   /** A start URL: bind this browser to the flow, then on to Scalekit's magic link. */
   #startFlow(response: ServerResponse, id: string): void {
-    const start = this.#starts.get(id);
-    if (!start || start.expiresAt <= this.#now()) {
+    // The link is for the user the REPL acted for when it was shown; after /user it binds no one
+    // (it would lead the new user's browser to the old user's consent, to be refused at the end).
+    const started = this.#bindings.start(id, this.identity);
+    if (!started.ok && started.reason === "expired") {
       send(
         response,
         410,
@@ -193,28 +163,22 @@ export class VerifyListener {
       );
       return;
     }
-    // The link is for the user the REPL acted for when it was shown; after /user it binds no one
-    // (it would lead the new user's browser to the old user's consent, to be refused at the end).
-    const identity = start.identity;
-    if (!identity || !this.identity || !sameIdentity(identity, this.identity)) {
+    if (!started.ok) {
+      const madeFor = started.madeFor;
       send(
         response,
         409,
         page(
           "Not connected",
-          `This link was made for ${identity ? `user ${identity.userId}` : "no user"}, and Delegate acts for ${this.identity ? `user ${this.identity.userId}` : "no one"} now. Switch back with /user, or ask again as this user.`,
+          `This link was made for ${madeFor ? `user ${madeFor.userId}` : "no user"}, and Delegate acts for ${this.identity ? `user ${this.identity.userId}` : "no one"} now. Switch back with /user, or ask again as this user.`,
         ),
       );
       return;
     }
-    const value = randomBytes(32).toString("base64url");
-    const expiresAt = Math.min(this.#now() + BINDING_TTL_MS, start.expiresAt + BINDING_TTL_MS);
-    this.#bindings.set(value, { connection: start.connection, identity, expiresAt });
-    this.#sweep();
-    const maxAge = Math.max(1, Math.floor((expiresAt - this.#now()) / 1000));
+    const { name, value, maxAgeSeconds } = started.cookie;
     response.writeHead(302, {
-      location: start.magicLink,
-      "set-cookie": `${COOKIE_PREFIX}${id}=${value}; Path=${this.#prefix}/; Max-Age=${maxAge}; HttpOnly; SameSite=Lax`,
+      location: started.location,
+      "set-cookie": `${name}=${value}; Path=${this.#prefix}/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax`,
       ...SECURITY_HEADERS,
     });
     response.end();
@@ -230,60 +194,22 @@ export class VerifyListener {
     }
     // Only a browser that opened this REPL's link for this flow may finish it. Without that, the
     // redirect may be someone else's consent sent here to be clicked: refuse it, unspent.
-    const held = this.#heldBindings(request, identity);
-    if (held.length === 0) {
+    const claim = this.#bindings.claim(request.headers.cookie, identity, state);
+    if (!claim.ok) {
       this.#options.logger?.warn(
-        { userId: identity.userId },
-        "user verification refused: no browser binding",
+        { userId: identity.userId, reason: claim.reason },
+        "user verification refused by the browser binding",
       );
-      send(
-        response,
-        403,
-        page(
-          "Not connected",
-          "This browser did not start this connection. Open the link from the terminal that asked for it, in this browser, and allow access there.",
-        ),
-      );
+      const [status, message] = CLAIM_REFUSALS[claim.reason];
+      send(response, status, page("Not connected", message));
       return;
     }
-    const named = peekVerificationState(state);
-    const binding = named
-      ? // An unused binding first: a browser may hold a used one for the same connection.
-        (held.find((held) => held.binding.connection === named.connection && !busy(held.binding)) ??
-        held.find((held) => held.binding.connection === named.connection))
-      : (held.find((held) => !busy(held.binding)) ?? held[0]);
-    if (!binding) {
-      this.#options.logger?.warn(
-        { userId: identity.userId, connection: named?.connection },
-        "user verification refused: the browser started another connection",
-      );
-      send(response, 403, page("Not connected", refusalMessage("wrong_connection")));
-      return;
-    }
-    if (binding.binding.used) {
-      send(response, 409, page("Not connected", refusalMessage("replayed")));
-      return;
-    }
-    if (binding.binding.pending) {
-      send(
-        response,
-        409,
-        page("Not connected", "This connection is already being finished in another tab. Check that tab."),
-      );
-      return;
-    }
-    // Claimed before the runtime is asked: a concurrent redirect with this binding (another
-    // state for the same connection) is refused above, not verified as well.
-    binding.binding.pending = true;
     let result: VerifyUserResult;
     try {
-      result = await this.#options.verify(
-        { authRequestId, state, connection: binding.binding.connection },
-        identity,
-      );
+      result = await this.#options.verify({ authRequestId, state, connection: claim.connection }, identity);
     } catch (error) {
       // Not verified: the binding may try again (with the right state).
-      binding.binding.pending = false;
+      claim.finish(false);
       send(
         response,
         502,
@@ -294,10 +220,9 @@ export class VerifyListener {
       );
       return;
     }
-    binding.binding.pending = false;
+    // The binding did its job when it verified: one browser flow, one verification.
+    claim.finish(result.status === "verified");
     if (result.status === "verified") {
-      // The binding did its job: one browser flow, one verification.
-      binding.binding.used = true;
       send(
         response,
         200,
@@ -311,48 +236,18 @@ export class VerifyListener {
     }
     send(response, result.reason === "replayed" ? 409 : 403, page("Not connected", result.message));
   }
-
-  /** The live bindings this request's cookies hold for `identity`. */
-  #heldBindings(
-    request: IncomingMessage,
-    identity: Identity,
-  ): { cookie: string; value: string; binding: Binding }[] {
-    const now = this.#now();
-    const held: { cookie: string; value: string; binding: Binding }[] = [];
-    for (const part of (request.headers.cookie ?? "").split(";")) {
-      const [name = "", value = ""] = part.trim().split("=", 2);
-      if (!name.startsWith(COOKIE_PREFIX)) continue;
-      const binding = this.#bindings.get(value);
-      if (!binding || binding.expiresAt <= now || !sameIdentity(binding.identity, identity)) continue;
-      held.push({ cookie: name, value, binding });
-    }
-    return held;
-  }
-
-  /** Forgets expired starts and bindings; keeps the maps bounded. */
-  #sweep(): void {
-    const now = this.#now();
-    for (const [id, start] of this.#starts) {
-      if (start.expiresAt + BINDING_TTL_MS > now) continue;
-      this.#starts.delete(id);
-      this.#startOf.delete(start.magicLink);
-    }
-    for (const [value, binding] of this.#bindings) if (binding.expiresAt <= now) this.#bindings.delete(value);
-    // A flood of clicks cannot grow this without bound: the oldest go first.
-    for (const value of this.#bindings.keys()) {
-      if (this.#bindings.size <= MAX_BINDINGS) break;
-      this.#bindings.delete(value);
-    }
-  }
 }
 
-function busy(binding: Binding): boolean {
-  return binding.used === true || binding.pending === true;
-}
-
-function sameIdentity(a: Identity, b: Identity): boolean {
-  return a.userId === b.userId && (a.organizationId ?? "") === (b.organizationId ?? "");
-}
+/** The page a refused claim gets: its status and what the person is told. */
+const CLAIM_REFUSALS = {
+  no_binding: [
+    403,
+    "This browser did not start this connection. Open the link from the terminal that asked for it, in this browser, and allow access there.",
+  ],
+  wrong_connection: [403, refusalMessage("wrong_connection")],
+  replayed: [409, refusalMessage("replayed")],
+  in_progress: [409, "This connection is already being finished in another tab. Check that tab."],
+} as const;
 
 function isLoopbackHost(host: string, port: number | undefined): boolean {
   return port !== undefined && [`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`].includes(host);

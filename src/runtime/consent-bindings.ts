@@ -1,0 +1,205 @@
+import { randomBytes } from "node:crypto";
+import type { Identity } from "../auth/identity.js";
+import { peekVerificationState } from "../auth/verification-state.js";
+
+/** An authorization link as a person is shown it: Scalekit's magic link, for one connection. */
+export interface ConsentLink {
+  url: string;
+  connection: string;
+  expiresAt: Date | string;
+}
+
+export interface ConsentBindingsOptions {
+  /** How long a browser has, from opening a start link, to come back with consent (15 min). */
+  ttlMs?: number;
+  /** Bindings kept per user (a few tabs and retries; 16) and in all (4,096); past either, the oldest go. */
+  maxPerUser?: number;
+  maxTotal?: number;
+  now?: () => number;
+}
+
+/** What opening a start link does: set the cookie and go on to the magic link, or not. */
+export type ConsentStart =
+  | { ok: true; location: string; cookie: { name: string; value: string; maxAgeSeconds: number } }
+  | {
+      ok: false;
+      /** `expired`: unknown or past its link's expiry; `other_user`: made for someone else. */
+      reason: "expired" | "other_user";
+      /** Who the link was made for (to say so), when it is known. */
+      madeFor?: Identity | undefined;
+    };
+
+/** What the verify redirect may do with the browser's bindings. */
+export type ConsentClaim =
+  | {
+      ok: true;
+      /** The connection the browser started: pass it to `verifyUser`, which refuses a state for another. */
+      connection: string;
+      /** Call once `verifyUser` answered: a verified binding verifies nothing more. */
+      finish(verified: boolean): void;
+    }
+  | {
+      ok: false;
+      /**
+       * `no_binding`: this browser opened no start link of this user (the redirect may be someone
+       * else's consent: login CSRF); `wrong_connection`: it started another connection;
+       * `replayed`: its binding already verified; `in_progress`: another tab is verifying with it.
+       */
+      reason: "no_binding" | "wrong_connection" | "replayed" | "in_progress";
+    };
+
+interface Start {
+  link: ConsentLink;
+  identity: Identity | undefined;
+  expiresAt: number;
+}
+
+interface Binding {
+  connection: string;
+  identity: Identity;
+  expiresAt: number;
+  used?: boolean;
+  pending?: boolean;
+}
+
+/** The cookie a start link sets is named this plus the start id. */
+export const CONSENT_COOKIE_PREFIX = "delegate_flow_";
+const DEFAULT_TTL_MS = 15 * 60_000;
+
+/**
+ * Binds each consent flow to the browser that started it, for Scalekit user verification.
+ *
+ * A signed state names the user a link was made for, but a browser session alone does not show
+ * that this browser gave the consent: someone can complete a link with their own account and
+ * send the verify redirect to the victim to click (login CSRF). So a person is shown a **start
+ * link** of yours instead of the magic link (`present`); opening it as the link's user sets a
+ * short-lived HttpOnly cookie holding a random binding and redirects to the magic link
+ * (`start`); the verify route accepts the redirect only from a browser holding a binding for
+ * that user and the state's connection (`claim`), once. The REPL's loopback listener and
+ * `examples/embedded-server.ts` both use it; it keeps its state in memory (one process).
+ */
+export class ConsentBindings {
+  readonly #ttl: number;
+  readonly #perUser: number;
+  readonly #total: number;
+  readonly #now: () => number;
+  readonly #starts = new Map<string, Start>();
+  /** Magic link → its start id, so showing a link again shows the same start link. */
+  readonly #startOf = new Map<string, string>();
+  /** Oldest first (a Map keeps insertion order), so the caps drop the oldest. */
+  readonly #bindings = new Map<string, Binding>();
+
+  constructor(options: ConsentBindingsOptions = {}) {
+    this.#ttl = options.ttlMs ?? DEFAULT_TTL_MS;
+    this.#perUser = Math.max(1, options.maxPerUser ?? 16);
+    this.#total = Math.max(1, options.maxTotal ?? 4096);
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** The start id to show for `link`, made for `identity` (the same id each time it is shown). */
+  present(link: ConsentLink, identity: Identity | undefined): string {
+    this.#sweepStarts();
+    let id = this.#startOf.get(link.url);
+    if (!id) {
+      id = randomBytes(16).toString("base64url");
+      this.#startOf.set(link.url, id);
+    }
+    const expiresAt = new Date(link.expiresAt).getTime();
+    this.#starts.set(id, {
+      link,
+      identity,
+      expiresAt: Number.isNaN(expiresAt) ? this.#now() + this.#ttl : expiresAt,
+    });
+    return id;
+  }
+
+  /** Opening start link `id` as `opener` (who the app's session, or the REPL, acts for). */
+  start(id: string, opener: Identity | undefined): ConsentStart {
+    const start = this.#starts.get(id);
+    const now = this.#now();
+    if (!start || start.expiresAt <= now) return { ok: false, reason: "expired" };
+    // Only the link's own user binds a browser: a forwarded start link leads nowhere.
+    if (!start.identity || !opener || !sameIdentity(start.identity, opener)) {
+      return { ok: false, reason: "other_user", madeFor: start.identity };
+    }
+    const value = randomBytes(32).toString("base64url");
+    // No longer than the link it leads to lives.
+    const expiresAt = Math.min(now + this.#ttl, start.expiresAt);
+    this.#add(value, { connection: start.link.connection, identity: start.identity, expiresAt }, now);
+    return {
+      ok: true,
+      location: start.link.url,
+      cookie: {
+        name: `${CONSENT_COOKIE_PREFIX}${id}`,
+        value,
+        maxAgeSeconds: Math.max(1, Math.floor((expiresAt - now) / 1000)),
+      },
+    };
+  }
+
+  /**
+   * The verify redirect, from a browser whose `Cookie` header is `cookieHeader`, for `identity`
+   * (from the app's session, never from the redirect), with the redirect's `state`. On success
+   * the binding is held until `finish`: a concurrent redirect with it is refused, not verified too.
+   */
+  claim(cookieHeader: string | undefined, identity: Identity, state: string): ConsentClaim {
+    const now = this.#now();
+    const held: Binding[] = [];
+    for (const part of (cookieHeader ?? "").split(";")) {
+      const [name = "", value = ""] = part.trim().split("=", 2);
+      if (!name.startsWith(CONSENT_COOKIE_PREFIX)) continue;
+      const binding = this.#bindings.get(value);
+      if (binding && binding.expiresAt > now && sameIdentity(binding.identity, identity)) held.push(binding);
+    }
+    if (held.length === 0) return { ok: false, reason: "no_binding" };
+    const connection = peekVerificationState(state)?.connection;
+    const mine = held.filter((binding) => connection === undefined || binding.connection === connection);
+    // An unused binding first: a browser may hold a used one for the same connection.
+    const binding = mine.find((binding) => !binding.used && !binding.pending) ?? mine[0];
+    if (!binding) return { ok: false, reason: "wrong_connection" };
+    if (binding.used) return { ok: false, reason: "replayed" };
+    if (binding.pending) return { ok: false, reason: "in_progress" };
+    binding.pending = true;
+    return {
+      ok: true,
+      connection: binding.connection,
+      finish(verified) {
+        binding.pending = false;
+        if (verified) binding.used = true;
+      },
+    };
+  }
+
+  /** Keeps a new binding within the caps: expired ones go, then the user's oldest, then the oldest. */
+  #add(value: string, binding: Binding, now: number): void {
+    let mine = 0;
+    for (const [key, other] of this.#bindings) {
+      if (other.expiresAt <= now) this.#bindings.delete(key);
+      else if (sameIdentity(other.identity, binding.identity)) mine++;
+    }
+    for (const [key, other] of this.#bindings) {
+      if (mine < this.#perUser) break;
+      if (!sameIdentity(other.identity, binding.identity)) continue;
+      this.#bindings.delete(key);
+      mine--;
+    }
+    for (const key of this.#bindings.keys()) {
+      if (this.#bindings.size < this.#total) break;
+      this.#bindings.delete(key);
+    }
+    this.#bindings.set(value, binding);
+  }
+
+  #sweepStarts(): void {
+    const now = this.#now();
+    for (const [id, start] of this.#starts) {
+      if (start.expiresAt + this.#ttl > now) continue;
+      this.#starts.delete(id);
+      this.#startOf.delete(start.link.url);
+    }
+  }
+}
+
+function sameIdentity(a: Identity, b: Identity): boolean {
+  return a.userId === b.userId && (a.organizationId ?? "") === (b.organizationId ?? "");
+}

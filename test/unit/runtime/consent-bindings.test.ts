@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import { VerificationStateSigner } from "../../../src/auth/verification-state.js";
+import { CONSENT_COOKIE_PREFIX, ConsentBindings, type ConsentLink } from "../../../src/index.js";
+
+const ALICE = { userId: "alice" };
+const BOB = { userId: "bob" };
+const signer = new VerificationStateSigner(new Uint8Array(32).fill(7));
+const stateFor = (connection: string, identity = ALICE) => signer.sign({ identity, connection }).state;
+
+function setup(options: ConstructorParameters<typeof ConsentBindings>[0] = {}) {
+  let now = 1_000_000;
+  const bindings = new ConsentBindings({ now: () => now, ...options });
+  const link = (connection: string, ttlMs = 10 * 60_000): ConsentLink => ({
+    url: `https://scalekit.test/magicLink/${connection}-${Math.random()}`,
+    connection,
+    expiresAt: new Date(now + ttlMs).toISOString(),
+  });
+  /** Opens a start id as `opener` and returns the cookie header the browser then holds. */
+  const open = (id: string, opener = ALICE) => {
+    const started = bindings.start(id, opener);
+    if (!started.ok) throw new Error(`not started: ${started.reason}`);
+    return `${started.cookie.name}=${started.cookie.value}`;
+  };
+  return { bindings, link, open, advance: (ms: number) => (now += ms) };
+}
+
+describe("ConsentBindings", () => {
+  it("a link shown again keeps its start id; opening it binds the browser and leads to the magic link", () => {
+    const { bindings, link } = setup();
+    const gmail = link("gmail");
+    const id = bindings.present(gmail, ALICE);
+    expect(bindings.present(gmail, ALICE)).toBe(id);
+    const started = bindings.start(id, ALICE);
+    expect(started).toMatchObject({ ok: true, location: gmail.url });
+    if (!started.ok) return;
+    expect(started.cookie.name).toBe(`${CONSENT_COOKIE_PREFIX}${id}`);
+    expect(started.cookie.value).toMatch(/^[\w-]{40,}$/);
+    // No longer than the link lives (10 minutes here), though the binding TTL is 15.
+    expect(started.cookie.maxAgeSeconds).toBe(600);
+  });
+
+  it("a start link opened by someone else, or after its link expired, binds nothing", () => {
+    const { bindings, link, advance } = setup();
+    const id = bindings.present(link("gmail", 60_000), ALICE);
+    expect(bindings.start(id, BOB)).toEqual({ ok: false, reason: "other_user", madeFor: ALICE });
+    expect(bindings.start(id, undefined)).toMatchObject({ ok: false, reason: "other_user" });
+    expect(bindings.start("no-such-id", ALICE)).toEqual({ ok: false, reason: "expired" });
+    advance(60_000);
+    expect(bindings.start(id, ALICE)).toEqual({ ok: false, reason: "expired" });
+  });
+
+  it("the verify redirect is accepted once, only from the browser that started that connection, for its user", () => {
+    const { bindings, link, open } = setup();
+    const cookie = open(bindings.present(link("gmail"), ALICE));
+    const state = stateFor("gmail");
+    // Someone else's browser, or the right browser for another user: as if no binding.
+    expect(bindings.claim(undefined, ALICE, state)).toEqual({ ok: false, reason: "no_binding" });
+    expect(bindings.claim(cookie, BOB, stateFor("gmail", BOB))).toEqual({ ok: false, reason: "no_binding" });
+    // The browser started Gmail, not Slack.
+    expect(bindings.claim(cookie, ALICE, stateFor("slack"))).toEqual({
+      ok: false,
+      reason: "wrong_connection",
+    });
+    const claim = bindings.claim(cookie, ALICE, state);
+    expect(claim).toMatchObject({ ok: true, connection: "gmail" });
+    // A second tab meanwhile is refused, not verified as well.
+    expect(bindings.claim(cookie, ALICE, state)).toEqual({ ok: false, reason: "in_progress" });
+    if (!claim.ok) return;
+    claim.finish(true);
+    expect(bindings.claim(cookie, ALICE, state)).toEqual({ ok: false, reason: "replayed" });
+  });
+
+  it("a verification that did not go through leaves the binding usable", () => {
+    const { bindings, link, open } = setup();
+    const cookie = open(bindings.present(link("gmail"), ALICE));
+    const first = bindings.claim(cookie, ALICE, stateFor("gmail"));
+    if (!first.ok) throw new Error("not claimed");
+    first.finish(false);
+    expect(bindings.claim(cookie, ALICE, stateFor("gmail"))).toMatchObject({ ok: true });
+  });
+
+  it("bindings are capped per user and in all, the oldest going first, and expire", () => {
+    const { bindings, link, open, advance } = setup({ maxPerUser: 2, maxTotal: 3, ttlMs: 60_000 });
+    const gmail = link("gmail");
+    const id = bindings.present(gmail, ALICE);
+    const tabs = [open(id), open(id), open(id)];
+    const state = stateFor("gmail");
+    expect(bindings.claim(tabs[0], ALICE, state)).toEqual({ ok: false, reason: "no_binding" });
+    const bobId = bindings.present(link("gmail"), BOB);
+    open(bobId, BOB);
+    open(bobId, BOB);
+    // Four in all past a cap of three: alice's oldest remaining goes.
+    expect(bindings.claim(tabs[1], ALICE, state)).toEqual({ ok: false, reason: "no_binding" });
+    expect(bindings.claim(tabs[2], ALICE, state)).toMatchObject({ ok: true });
+    advance(60_000);
+    const later = bindings.claim(tabs[2], ALICE, state);
+    expect(later).toEqual({ ok: false, reason: "no_binding" });
+  });
+});
