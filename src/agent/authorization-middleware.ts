@@ -2,7 +2,7 @@ import { Command, getCurrentTaskInput, isGraphBubbleUp } from "@langchain/langgr
 import { type AIMessage, type BaseMessage, createMiddleware, ToolMessage } from "langchain";
 import { z } from "zod";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
-import { type Identity, type IdentityResolver, identityFromContext } from "../auth/identity.js";
+import { type IdentityResolver, identityFromContext } from "../auth/identity.js";
 import type { ToolBinding } from "../connectors/build-tools.js";
 import { errorMessage, isDelegateError, upstreamText } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -16,32 +16,23 @@ import {
 } from "./authorization-flow.js";
 import { type BatchGateResult, decideWithoutAsking, runBatchGate } from "./gate/batch-gate.js";
 import {
+  AMBIGUOUS_CALLS_TEXT,
   errorResult,
   isCalling,
   keptRejecting,
+  lastCallingId,
+  NOT_DECIDED_TEXT,
   notRunText,
   outcomeCode,
   withEditedCalls,
 } from "./gate/call-answers.js";
+import { callDigest } from "./gate/call-digest.js";
 import { type AllowedBy, planCall, type ToolCallLike } from "./gate/plan-calls.js";
 import { markProduced } from "./produced-messages.js";
 import { runControls } from "./run-context.js";
+import { audit, type ToolAuditRecord } from "./tool-audit.js";
 
-/** One tool execution, as the audit hook sees it. Never holds a secret. */
-export interface ToolAuditRecord {
-  toolName: string;
-  toolCallId: string;
-  userId: string;
-  organizationId?: string;
-  connector?: string;
-  connection?: string;
-  outcome: "success" | "error" | "declined";
-  /** How a call that ran was allowed: by the policy, by `auto` (targets the person named), or by the person. */
-  allowedBy?: AllowedBy;
-  /** Error code when the outcome is not success. */
-  errorCode?: string;
-  durationMs: number;
-}
+export type { ToolAuditRecord } from "./tool-audit.js";
 
 export interface AuthorizationMiddlewareOptions {
   auth: CachedAgentAuth;
@@ -80,6 +71,11 @@ const GateStateSchema = z.object({
   _delegateGatePending: z.boolean().optional(),
   /** Calls of the latest AI message that must not run, with what the model is told instead. */
   _delegateNotRun: z.record(z.string(), NotRunSchema()).optional(),
+  /**
+   * Calls of the latest AI message the gate let run, by id: a digest of the name and arguments
+   * it decided on. A tool task runs nothing else (e.g. a call slipped in with a `Send`).
+   */
+  _delegateAllowed: z.record(z.string(), z.string()).optional(),
 });
 
 function NotRunSchema() {
@@ -94,6 +90,7 @@ interface GateState {
   _delegatePersonApproved?: string[];
   _delegateGatePending?: boolean;
   _delegateNotRun?: Record<string, NotRun>;
+  _delegateAllowed?: Record<string, string>;
 }
 
 /** What a gate decision writes to the thread's state. */
@@ -103,6 +100,7 @@ type GateUpdate = {
   _delegatePersonApproved?: string[];
   _delegateGatePending?: boolean;
   _delegateNotRun?: Record<string, NotRun>;
+  _delegateAllowed?: Record<string, string>;
 };
 
 /**
@@ -142,6 +140,13 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       args: call.args as Record<string, unknown>,
     }));
     const controls = runControls(runtime.context);
+    // Two calls with one id (or none) cannot be told apart, by the gate or by their results.
+    const ids = calls.map((call) => call.id ?? "");
+    if (ids.some((id) => id === "") || new Set(ids).size !== ids.length) {
+      const entry: NotRun = { outcome: "declined", code: "INVALID_TOOL_CALLS", text: AMBIGUOUS_CALLS_TEXT };
+      logger.warn({ userId: identity.userId, calls: ids.length }, "gate: calls without distinct ids refused");
+      return { _delegateNotRun: Object.fromEntries(ids.map((id) => [id, entry])), _delegateAllowed: {} };
+    }
     const input = {
       auth,
       bindings,
@@ -151,7 +156,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       messages: state.messages,
       calls,
       alwaysAllowed: state._delegateAlwaysAllowed ?? [],
-      cancelled: { ids: controls.cancelled, reason: controls.reason },
+      cancelled: { ids: controls.cancelledFor(last.id), reason: controls.reason },
       linkOptions: bindLinkOptions(options.linkOptions, identity, thread),
       ...(statusesSince !== undefined ? { statusesSince } : {}),
     };
@@ -165,7 +170,10 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       logger.warn({ code: codeOf(error), userId: identity.userId }, "authorization check failed");
       const text = `Could not check the connection: ${errorMessage(error)}`;
       const entry: NotRun = { outcome: "error", code: codeOf(error), text };
-      return { _delegateNotRun: Object.fromEntries(calls.map((call) => [call.id ?? "", entry])) };
+      return {
+        _delegateNotRun: Object.fromEntries(calls.map((call) => [call.id ?? "", entry])),
+        _delegateAllowed: {},
+      };
     }
     if (!result) {
       // The asking step looks statuses up as of the same model call: one status call per message.
@@ -176,8 +184,10 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
     // The person edited some calls: those run with the edited arguments.
     if (result.edited) update.messages = [withEditedCalls(last, result.outcomes)];
     const notRun: Record<string, NotRun> = {};
+    const allowed: Record<string, string> = {};
     for (const call of calls) {
       const outcome = result.outcomes.get(call.id ?? "");
+      if (outcome?.kind === "run") allowed[call.id ?? ""] = callDigest(call.name, outcome.args);
       if (!outcome || outcome.kind === "run") continue;
       notRun[call.id ?? ""] = {
         outcome: "declined",
@@ -192,7 +202,10 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
     if (result.alwaysAllowed.length !== (state._delegateAlwaysAllowed ?? []).length) {
       update._delegateAlwaysAllowed = result.alwaysAllowed;
     }
-    if (result.personApproved.length > 0) update._delegatePersonApproved = result.personApproved;
+    update._delegateAllowed = allowed;
+    if (result.personApproved.length > 0 || (state._delegatePersonApproved ?? []).length > 0) {
+      update._delegatePersonApproved = result.personApproved;
+    }
     return update;
   };
 
@@ -234,8 +247,17 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
         audit(options, identity, like, notRun.outcome, notRun.code, 0);
         return errorResult(like, notRun.text);
       }
+      // Only what the gate decided runs: this call, with these arguments, of the latest message.
+      if (gateState._delegateAllowed?.[call.id ?? ""] !== callDigest(call.name, like.args)) {
+        logger.warn(
+          { tool: call.name, userId: identity.userId },
+          "gate: a call it did not decide was refused",
+        );
+        audit(options, identity, like, "declined", "NOT_DECIDED_BY_GATE", 0);
+        return errorResult(like, NOT_DECIDED_TEXT);
+      }
       const allowedBy = allowedByOf(like, gateState, options);
-      if (controls.cancelled.has(call.id ?? "")) {
+      if (controls.cancelledFor(lastCallingId(gateState.messages)).has(call.id ?? "")) {
         // This call waited for a reconnection that was cancelled: it must not run on replay.
         const outcome = controls.reason === "timeout" ? "timed_out" : "cancelled";
         audit(options, identity, like, "declined", "AUTHORIZATION_DECLINED", 0);
@@ -344,32 +366,4 @@ function codeOf(error: unknown): string {
   if (isDelegateError(error)) return error.code;
   if ((error as { name?: string })?.name === "ToolInvocationError") return "INVALID_ARGUMENTS";
   return "INTERNAL";
-}
-
-function audit(
-  options: AuthorizationMiddlewareOptions,
-  identity: Identity,
-  call: ToolCallLike,
-  outcome: ToolAuditRecord["outcome"],
-  errorCode: string | undefined,
-  durationMs: number,
-  allowedBy?: AllowedBy,
-): void {
-  if (!options.onToolAudit) return;
-  const binding = options.bindings.get(call.name);
-  try {
-    options.onToolAudit({
-      toolName: call.name,
-      toolCallId: call.id ?? "",
-      userId: identity.userId,
-      ...(identity.organizationId ? { organizationId: identity.organizationId } : {}),
-      ...(binding ? { connector: binding.connector, connection: binding.connection } : {}),
-      outcome,
-      ...(allowedBy ? { allowedBy } : {}),
-      ...(errorCode ? { errorCode } : {}),
-      durationMs,
-    });
-  } catch {
-    // An audit sink must never break a tool call.
-  }
 }

@@ -25,33 +25,38 @@ export function isProduced(message: ToolMessage): boolean {
 
 /**
  * The model's view of the history: foreign tool results replaced by "this call did not run", and
- * a call no result answers at all (the person wrote instead of deciding, or a wait ended without
- * a resume) given that same answer right after its batch, so every call the model sees has its
- * result, as providers require.
+ * a call no result answers (the person wrote instead of deciding, or a wait ended without a
+ * resume) given that same kind of answer right after its batch. A result answers a call only in
+ * the batch right after the call's message (ids recur: some models number calls per message);
+ * one that answers no call there is left out. So every request is valid for the provider.
  */
 export function withoutForeignResults<T>(messages: readonly T[]): T[] {
-  const answered = new Set<string>();
-  for (const message of messages) if (ToolMessage.isInstance(message)) answered.add(message.tool_call_id);
   const view: T[] = [];
-  let unanswered: { id: string; name: string }[] = [];
+  /** The calls of the latest AI message not answered yet, by id. */
+  let pending = new Map<string, string>();
   const closeBatch = () => {
-    for (const call of unanswered) view.push(notRun(call.id, call.name, NOT_SETTLED_TEXT) as T);
-    unanswered = [];
+    for (const [id, name] of pending) view.push(notRun(id, name, NOT_SETTLED_TEXT) as T);
+    pending = new Map();
   };
   for (const message of messages) {
-    if (!ToolMessage.isInstance(message)) closeBatch();
-    if (ToolMessage.isInstance(message) && !isProduced(message)) {
-      view.push(notRun(message.tool_call_id, message.name ?? "", NOT_RUN_TEXT, message.id) as T);
-    } else {
-      view.push(message);
-    }
-    if (AIMessage.isInstance(message)) {
-      unanswered = (message.tool_calls ?? []).flatMap((call) =>
-        call.id && !answered.has(call.id) ? [{ id: call.id, name: call.name }] : [],
+    if (ToolMessage.isInstance(message)) {
+      const name = pending.get(message.tool_call_id);
+      if (name === undefined) continue;
+      pending.delete(message.tool_call_id);
+      view.push(
+        isProduced(message)
+          ? message
+          : (notRun(message.tool_call_id, message.name ?? name, NOT_RUN_TEXT, message.id) as T),
       );
+      continue;
+    }
+    closeBatch();
+    view.push(message);
+    if (AIMessage.isInstance(message)) {
+      for (const call of message.tool_calls ?? []) if (call.id) pending.set(call.id, call.name);
     }
   }
-  // The latest batch is left as it is: its calls are still to run.
+  closeBatch();
   return view;
 }
 

@@ -9,6 +9,11 @@ const RunControls = {
    */
   cancelledToolCalls: z.array(z.string()).optional(),
   cancelReason: z.enum(["declined", "timeout"]).optional(),
+  /**
+   * The AI message those calls belong to: later messages of the same run may reuse the ids (some
+   * models number calls per message), and their calls are not cancelled.
+   */
+  cancelledMessageId: z.string().optional(),
 };
 
 /** Built once: a zod schema costs far more to build than to use. */
@@ -21,13 +26,16 @@ export const HostRunContextSchema = IdentitySchema.partial().extend(RunControls)
 export type RunContext = z.infer<typeof RunContextSchema>;
 
 export function runControls(context: unknown): {
-  cancelled: ReadonlySet<string>;
+  /** The cancelled calls of the AI message `messageId` (of any message when it is not known). */
+  cancelledFor(messageId: string | undefined): ReadonlySet<string>;
   reason: "declined" | "timeout";
 } {
   const parsed = RunControlsSchema.safeParse(context ?? {});
   const controls = parsed.success ? parsed.data : {};
+  const cancelled = new Set(controls.cancelledToolCalls ?? []);
+  const only = controls.cancelledMessageId;
   return {
-    cancelled: new Set(controls.cancelledToolCalls ?? []),
+    cancelledFor: (messageId) => (only === undefined || only === messageId ? cancelled : new Set()),
     reason: controls.cancelReason ?? "declined",
   };
 }

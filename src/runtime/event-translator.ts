@@ -33,10 +33,13 @@ export class EventTranslator {
 
   /** Calls of this turn: the model's (seen in this run) and those a resumed wait blocked. */
   readonly #turnCalls: Set<string>;
+  /** The AI message a resumed wait continues: told in the run that asked, not again. */
+  readonly #resumedMessageId: string | undefined;
 
-  constructor(threadId: string, blockedCalls: Iterable<string> = []) {
+  constructor(threadId: string, blockedCalls: Iterable<string> = [], resumedMessageId?: string) {
     this.#threadId = threadId;
     this.#turnCalls = new Set(blockedCalls);
+    this.#resumedMessageId = resumedMessageId;
   }
 
   translate(mode: string, chunk: unknown): RuntimeEvent[] {
@@ -85,6 +88,11 @@ export class EventTranslator {
   #fromMessage(message: BaseMessage): RuntimeEvent[] {
     const events: RuntimeEvent[] = [];
     if (AIMessage.isInstance(message)) {
+      if (message.id !== undefined && message.id === this.#resumedMessageId) {
+        // Handed back by the gate (e.g. with the person's edits): its results are this run's.
+        for (const call of message.tool_calls ?? []) this.#turnCalls.add(call.id ?? "");
+        return events;
+      }
       const text = message.text;
       const repeated = message.id !== undefined && this.#seenTexts.has(message.id);
       if (message.id !== undefined) this.#seenTexts.add(message.id);
@@ -101,8 +109,12 @@ export class EventTranslator {
       for (const call of message.tool_calls ?? []) {
         const id = call.id ?? "";
         this.#turnCalls.add(id);
-        if (this.#seenToolCalls.has(id)) continue;
-        this.#seenToolCalls.add(id);
+        // By message and call: some models number calls per message, so ids recur.
+        const seen = `${message.id ?? ""}\u0000${id}`;
+        if (this.#seenToolCalls.has(seen)) continue;
+        this.#seenToolCalls.add(seen);
+        // A new call under a used id: its result is a new one too.
+        this.#seenResults.delete(id);
         events.push({
           type: "tool-call",
           threadId: this.#threadId,

@@ -108,7 +108,7 @@ export class ResumeCoordinator {
     // A cancelled or timed-out request's links are spent (or may have been used to refuse);
     // the next request for these connections gets fresh ones.
     if (action === "cancel") for (const connection of connections) auth.forgetLink(identity, connection);
-    const { interruptIds: ids, callIds } = await runner.resumePoint(key);
+    const { interruptIds: ids, callIds, messageId } = await runner.resumePoint(key);
     if (ids.length === 0) {
       // Nothing is actually waiting in the checkpoint (e.g. finished elsewhere): forget it.
       await store.clearPending(key);
@@ -130,9 +130,10 @@ export class ResumeCoordinator {
               ...pending.approvals.map((approval) => approval.toolCallId),
             ],
             cancelReason: value.reason ?? "declined",
+            ...(messageId ? { cancelledMessageId: messageId } : {}),
           }
         : {};
-    await runner.run(pending, new Command({ resume }), pending, controls, callIds);
+    await runner.run(pending, new Command({ resume }), pending, controls, { callIds, messageId });
   }
 
   /** Announces newly connected accounts of a waiting thread, each once. */

@@ -59,16 +59,20 @@ export class TurnRunner {
     input: RunInput,
     previous?: PendingAuthorization,
     controls: RunControls = {},
-    /** A resume: the calls of the batch it continues, whose results this run reports. */
-    batchCalls: readonly string[] = [],
+    /** A resume: the batch it continues (its message, told before), whose results this run reports. */
+    batch: { callIds: readonly string[]; messageId?: string | undefined } = { callIds: [] },
   ): Promise<void> {
     const { agent, store, bus, logger } = this.#options;
     const { key, threadId, identity } = target;
-    const translator = new EventTranslator(threadId, [
-      ...batchCalls,
-      ...(previous?.requests.flatMap((request) => request.toolCallIds) ?? []),
-      ...(previous?.approvals.map((approval) => approval.toolCallId) ?? []),
-    ]);
+    const translator = new EventTranslator(
+      threadId,
+      [
+        ...batch.callIds,
+        ...(previous?.requests.flatMap((request) => request.toolCallIds) ?? []),
+        ...(previous?.approvals.map((approval) => approval.toolCallId) ?? []),
+      ],
+      batch.messageId,
+    );
     try {
       const stream = await agent.stream(input as never, {
         configurable: { thread_id: key },
@@ -158,7 +162,9 @@ export class TurnRunner {
    * What a resume continues from: the interrupts the checkpoint still waits on, and the calls of
    * the AI message they belong to (the resumed run's results answer those calls).
    */
-  async resumePoint(key: string): Promise<{ interruptIds: string[]; callIds: string[] }> {
+  async resumePoint(
+    key: string,
+  ): Promise<{ interruptIds: string[]; callIds: string[]; messageId: string | undefined }> {
     const snapshot = await this.#options.agent.graph.getState({ configurable: { thread_id: key } });
     const interruptIds = (snapshot.tasks ?? []).flatMap((task) =>
       task.result === undefined ? (task.interrupts ?? []).map((item) => item.id).filter(isString) : [],
@@ -166,7 +172,7 @@ export class TurnRunner {
     const messages = ((snapshot.values ?? {}) as { messages?: unknown[] }).messages ?? [];
     const last = [...messages].reverse().find((message) => AIMessage.isInstance(message));
     const callIds = AIMessage.isInstance(last) ? (last.tool_calls ?? []).map((call) => call.id ?? "") : [];
-    return { interruptIds, callIds };
+    return { interruptIds, callIds, messageId: AIMessage.isInstance(last) ? last.id : undefined };
   }
 
   async hasPendingInterrupt(key: string): Promise<boolean> {

@@ -12,6 +12,8 @@
  *   created and filtered by that owner afterwards, so a user can neither see nor resume another
  *   user's thread. Only the server names threads (see `chosenThreadId`), so no user can take an
  *   id another user has or will have. Store items live under a namespace that starts with the user.
+ *   A thread's state is written by its runs only: no state updates, and a run's `command` may
+ *   resume but not `update` or `goto` (either could get past the approval gate).
  */
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
 import type { Identity } from "../auth/identity.js";
@@ -108,6 +110,20 @@ async function refuseChosenThreadId(request: Request): Promise<void> {
   if (chosen !== undefined && chosen !== null && chosen !== "") throw chosenThreadId();
 }
 
+/**
+ * A run's `command` may only resume: `update` writes state channels (the gate's too) and `goto`
+ * may send a tool call straight to the tools node, past the gate.
+ */
+function refuseStateWritingCommand(kwargs: Record<string, unknown> | undefined): void {
+  const command = kwargs?.command as { update?: unknown; goto?: unknown } | null | undefined;
+  if (command && (command.update != null || command.goto != null)) {
+    throw new HTTPException(422, {
+      message:
+        "Delegate accepts command.resume only (to answer a waiting thread); command.update and command.goto would write the thread's state or run a tool past the approval gate.",
+    });
+  }
+}
+
 /** Stamps `metadata.owner` on what is being created, and filters everything by owner. */
 function ownedBy(value: unknown, owner: string): { owner: string } {
   if (typeof value === "object" && value !== null && "metadata" in value) {
@@ -141,10 +157,22 @@ export const auth = new Auth()
   // (LangGraph would only say "No checkpointer set"), so it is refused up front.
   .on("threads:create_run", ({ value, user }) => {
     if (value.if_not_exists === "create") throw chosenThreadId();
+    refuseStateWritingCommand(value.kwargs);
     if (value.thread_id == null && value.kwargs?.temporary === true) {
       throw new HTTPException(422, {
         message:
           'Delegate runs on a thread: it may have to wait for you to connect an account or approve an action, and only a thread keeps that state. Create one (client.threads.create(), or POST /threads) and run on it, or send on_completion: "keep" to keep this run\'s thread.',
+      });
+    }
+    return ownedBy(value, user.identity);
+  })
+  // A thread's state is written by its runs only: a state update (`threads.updateState`, POST
+  // /threads/{id}/state) could answer a call or slip one past the gate. Metadata updates pass.
+  .on("threads:update", ({ value, user }) => {
+    if (!("metadata" in value)) {
+      throw new HTTPException(403, {
+        message:
+          "Delegate's thread state is written only by its runs (the gate decides every call). Send a message, or resume a waiting thread with command.resume.",
       });
     }
     return ownedBy(value, user.identity);

@@ -137,7 +137,7 @@ export async function expectHttpError(promise: Promise<unknown>, statuses: numbe
     caught = error;
   }
   expect(caught, "expected the request to fail").toBeDefined();
-  expect(statuses).toContain(await statusOf(caught));
+  expect(statuses, String((caught as Error)?.message)).toContain(await statusOf(caught));
 }
 
 export const userMessage = (content: string) => ({ messages: [{ role: "user", content }] });

@@ -77,6 +77,8 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
   const approved = new Set<string>();
   const rejected = new Map<string, string | undefined>();
   let cancelled: "cancelled" | "timed_out" | undefined;
+  /** Calls the runtime cancelled: out of the batch; the others are still settled as decided. */
+  const cancelledIds = new Set<string>();
   let plans: CallPlan[] = [];
   let blocked = new Set<string>();
   let freshSince = input.statusesSince;
@@ -95,7 +97,9 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
         },
       ),
     );
-    const live = plans.filter((plan) => plan.verdict !== "deny" && !rejected.has(idOf(plan)));
+    const live = plans.filter(
+      (plan) => plan.verdict !== "deny" && !rejected.has(idOf(plan)) && !cancelledIds.has(idOf(plan)),
+    );
     const outstanding = live.flatMap((plan) =>
       plan.verdict === "ask" && !approved.has(idOf(plan)) ? [withError(plan.approval, editErrors)] : [],
     );
@@ -116,10 +120,13 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
     ]);
     if (blocked.size === 0) break;
     if (!ask) return undefined;
-    // A cancel decided by the runtime wins, even if the accounts got connected meanwhile.
-    if ([...blocked].some((id) => input.cancelled.ids.has(id))) {
+    // A cancel decided by the runtime wins for the calls it names, even if the accounts got
+    // connected meanwhile; a replay still applies the person's earlier answers to the others.
+    const runtimeCancelled = [...blocked].filter((id) => input.cancelled.ids.has(id));
+    if (runtimeCancelled.length > 0) {
+      for (const id of runtimeCancelled) cancelledIds.add(id);
       cancelled = input.cancelled.reason === "timeout" ? "timed_out" : "cancelled";
-      break;
+      continue;
     }
     const requests = await connectionRequests(auth, identity, missing, statuses, input.linkOptions);
     const value = describeInterrupt(requests, outstanding, false, [...asked]);
@@ -159,8 +166,9 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
     else if (rejected.has(id)) {
       const message = rejected.get(id);
       outcomes.set(id, message ? { kind: "rejected", message } : { kind: "rejected" });
-    } else if (cancelled && blocked.has(id)) outcomes.set(id, { kind: "cancelled", reason: cancelled });
-    else {
+    } else if (cancelled && (cancelledIds.has(id) || blocked.has(id))) {
+      outcomes.set(id, { kind: "cancelled", reason: cancelled });
+    } else {
       const allowedBy: AllowedBy = approved.has(id) || plan.verdict !== "run" ? "person" : plan.allowedBy;
       outcomes.set(id, { kind: "run", allowedBy, args: plan.call.args });
     }

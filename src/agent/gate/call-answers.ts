@@ -74,3 +74,18 @@ export function errorResult(call: ToolCallLike, text: string): ToolMessage {
     }),
   );
 }
+
+export const AMBIGUOUS_CALLS_TEXT =
+  "The model gave some calls of this message the same id (or none), so none of them ran and nothing was done. Make the request again.";
+
+export const NOT_DECIDED_TEXT =
+  "This call was not one Delegate's gate decided on (it is not in the model's latest message as checked), so it did not run and nothing was done.";
+
+/** The id of the latest AI message with tool calls: the one whose calls the tool tasks run. */
+export function lastCallingId(messages: readonly unknown[]): string | undefined {
+  for (let index = messages.length - 1; index >= 0; index--) {
+    const message = messages[index];
+    if (isCalling(message)) return message.id;
+  }
+  return undefined;
+}

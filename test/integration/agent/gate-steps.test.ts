@@ -4,13 +4,17 @@
  * the next model step without calling the model again; and answers the gate gave one AI
  * message never reach another that reuses its call ids.
  */
-import { Command, MemorySaver } from "@langchain/langgraph";
+import { Command, MemorySaver, Send } from "@langchain/langgraph";
 import { createAgent, HumanMessage, ToolMessage } from "langchain";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createChatModel } from "../../../src/agent/model.js";
 import { assembleAgent } from "../../../src/runtime/agent-assembly.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
-import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
+import {
+  assertValidOpenAIConversation,
+  type FakeOpenAI,
+  startFakeOpenAI,
+} from "../../helpers/fake-openai-server.js";
 
 let openai: FakeOpenAI;
 let sandbox: Sandbox;
@@ -34,6 +38,14 @@ async function build(approvals?: string) {
     ...(approvals ? { approvals } : {}),
   });
   return { model, assembly };
+}
+
+/** A graph for a user with Gmail connected, under `approvals`. */
+async function connectedAgent(userId: string, approvals: string) {
+  const user = { userId };
+  await sandbox.controls.approve(user, "gmail");
+  const { assembly } = await build(approvals);
+  return { user, agent: assembly.build({ checkpointer: new MemorySaver(), identity: user }).agent };
 }
 
 /** The nodes a run went through, in order, from its `updates` stream. */
@@ -76,10 +88,7 @@ describe("the gate inside the model step", () => {
   });
 
   it("a call that needs the person: its tool task stands aside, the next step asks, the model is called once", async () => {
-    const user = { userId: "bo" };
-    await sandbox.controls.approve(user, "gmail");
-    const { assembly } = await build("write=ask");
-    const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
+    const { user, agent } = await connectedAgent("bo", "write=ask");
     openai.enqueue({
       toolCalls: [
         { name: "gmail_send_message", args: { to: ["sam@example.com"], subject: "Hi", body: "Hello" } },
@@ -103,10 +112,7 @@ describe("the gate inside the model step", () => {
   });
 
   it("a client cannot pre-approve or settle calls by writing the gate's state in its input", async () => {
-    const user = { userId: "di" };
-    await sandbox.controls.approve(user, "gmail");
-    const { assembly } = await build("write=ask");
-    const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
+    const { user, agent } = await connectedAgent("di", "write=ask");
     openai.enqueue({
       toolCalls: [
         {
@@ -135,10 +141,7 @@ describe("the gate inside the model step", () => {
   });
 
   it("what the gate refused for one message does not refuse a later call that reuses its id", async () => {
-    const user = { userId: "cy" };
-    await sandbox.controls.approve(user, "gmail");
-    const { assembly } = await build("write=ask");
-    const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
+    const { user, agent } = await connectedAgent("cy", "write=ask");
     const config = { configurable: { thread_id: "t-ids" } };
     // Some models number their calls per message: both messages' calls are "call_0".
     openai.enqueue(
@@ -170,6 +173,77 @@ describe("the gate inside the model step", () => {
     expect(results.map((m) => m.status ?? "success")).toEqual(["error", "success"]);
     expect(String(results[0]?.content)).toMatch(/declined/);
     expect(String(results[1]?.content)).toMatch(/messages/);
+    expect(sentSubjects(sandbox, user.userId)).toEqual([]);
+  });
+  it("a tool call slipped to the tools node (a Send) past the model step runs nothing", async () => {
+    const { user, agent } = await connectedAgent("ev", "write=auto");
+    const config = { configurable: { thread_id: "t-send" } };
+    openai.enqueue({ text: "Hello." }, { text: "ok" });
+    await agent.invoke({ messages: [new HumanMessage("hi")] }, config);
+    const call = {
+      id: "call_z",
+      name: "gmail_send_message",
+      args: { to: ["x@evil.example"], subject: "Hi", body: "x" },
+      type: "tool_call" as const,
+    };
+    const state = (await agent.invoke(
+      new Command({ goto: new Send("tools", { messages: [], lg_tool_call: call }) }),
+      config,
+    )) as { messages: unknown[] };
+    expect(sentSubjects(sandbox, user.userId)).toEqual([]);
+    const result = state.messages.find((m): m is ToolMessage => ToolMessage.isInstance(m));
+    expect(result?.status).toBe("error");
+    expect(String(result?.content)).toMatch(/not one Delegate's gate decided on/);
+  });
+
+  it("two calls of one message with the same id: neither runs, whatever the policy says of each", async () => {
+    const { user, agent } = await connectedAgent("fi", "gmail_send_message=deny");
+    openai.enqueue(
+      {
+        toolCalls: [
+          {
+            id: "dup",
+            name: "gmail_send_message",
+            args: { to: ["x@evil.example"], subject: "Hi", body: "x" },
+          },
+          { id: "dup", name: "gmail_search_messages", args: { query: "is:unread" } },
+        ],
+      },
+      { text: "ok" },
+    );
+    const done = (await agent.invoke(
+      { messages: [new HumanMessage("check my mail")] },
+      { configurable: { thread_id: "t-dup" } },
+    )) as { messages: unknown[] };
+    expect(sentSubjects(sandbox, user.userId)).toEqual([]);
+    const results = done.messages.filter((m): m is ToolMessage => ToolMessage.isInstance(m));
+    expect(results.map((m) => m.status)).toEqual(["error", "error"]);
+    expect(String(results[0]?.content)).toMatch(/same id/);
+  });
+
+  it("a call never settled, then a later message reusing its id: every request stays valid", async () => {
+    const { user, agent } = await connectedAgent("gi", "write=ask");
+    const config = { configurable: { thread_id: "t-unsettled" } };
+    openai.enqueue({
+      toolCalls: [
+        {
+          id: "call_0",
+          name: "gmail_send_message",
+          args: { to: ["sam@example.com"], subject: "Hi", body: "x" },
+        },
+      ],
+    });
+    await agent.invoke({ messages: [new HumanMessage("email sam@example.com")] }, config);
+    // The person writes instead of deciding; the next message's read reuses the id.
+    openai.enqueue(
+      { toolCalls: [{ id: "call_0", name: "gmail_search_messages", args: { query: "is:unread" } }] },
+      { text: "Here is your mail." },
+    );
+    await agent.invoke({ messages: [new HumanMessage("never mind; any unread mail?")] }, config);
+    openai.enqueue({ text: "You're welcome." });
+    await agent.invoke({ messages: [new HumanMessage("thanks")] }, config);
+    expect(openai.requests).toHaveLength(4);
+    for (const request of openai.requests) assertValidOpenAIConversation(request.messages);
     expect(sentSubjects(sandbox, user.userId)).toEqual([]);
   });
 });
