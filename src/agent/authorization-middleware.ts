@@ -59,7 +59,7 @@ export interface AuthorizationMiddlewareOptions {
  * Private fields (the leading underscore): not part of the graph's input, so no client (e.g.
  * one of the LangGraph server) can pre-approve a tool or answer a call by writing state.
  */
-const GateStateSchema = z.object({
+export const GateStateSchema = z.object({
   /** Tools the person allowed "always in this thread". */
   _delegateAlwaysAllowed: z.array(z.string()).default(() => []),
   /** Calls of the latest batch the person decided to run (approved or edited), for the audit. */
@@ -104,7 +104,8 @@ type GateUpdate = {
 };
 
 /**
- * Delegate's gate middleware (with a second one that declares its state).
+ * Delegate's gate middleware. Its state (`GateStateSchema`) is the agent's own `stateSchema`:
+ * declared on a middleware, langchain would parse it with a freshly built zod schema on every run.
  *
  * The gate runs inside the model step (`wrapModelCall`), right after the model answers: before
  * any call of an AI message runs it decides every call by the approval policy and checks every
@@ -322,9 +323,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       }
     },
   });
-  // The gate's fields of the thread's state (the channels), declared apart from its hooks.
-  const stateHolder = createMiddleware({ name: "DelegateGateState", stateSchema: GateStateSchema });
-  return [stateHolder, gate] as const;
+  return gate;
 }
 
 function allowedByOf(call: ToolCallLike, state: unknown, options: AuthorizationMiddlewareOptions): AllowedBy {

@@ -12,7 +12,11 @@ import type { ConnectionNames, ConnectorId } from "../connectors/registry.js";
 import { type Logger, noopLogger } from "../logger.js";
 import { type ApprovalsOption, resolveApprovalPolicy } from "./approvals/policy.js";
 import type { LinkOptionsProvider } from "./authorization-flow.js";
-import { createAuthorizationMiddleware, type ToolAuditRecord } from "./authorization-middleware.js";
+import {
+  createAuthorizationMiddleware,
+  GateStateSchema,
+  type ToolAuditRecord,
+} from "./authorization-middleware.js";
 import {
   type ContextBudgetOptions,
   createContextBudgetMiddleware,
@@ -169,7 +173,9 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     tools,
     contextSchema,
     // The budget edits the view the system-prompt middleware builds, so it comes after it.
-    middleware: [...authorization, systemPrompt, ...(budget ? [budget] : [])],
+    // The gate's fields of the thread's state.
+    stateSchema: GateStateSchema,
+    middleware: [authorization, systemPrompt, ...(budget ? [budget] : [])],
     ...(options.checkpointer ? { checkpointer: options.checkpointer } : {}),
   });
   return { agent, bindings, tools };

@@ -74,7 +74,10 @@ export class TurnRunner {
       batch.messageId,
     );
     try {
-      const stream = await agent.stream(input as never, {
+      // The compiled graph itself, as LangGraph's server runs it: the agent's own `stream` first
+      // reads the whole thread back to fill in middleware state defaults; the gate reads absent
+      // fields as empty.
+      const stream = await agent.graph.stream(input as never, {
         configurable: { thread_id: key },
         context: { ...identity, ...controls },
         streamMode: ["messages", "updates"],
