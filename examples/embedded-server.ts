@@ -28,6 +28,7 @@ import {
   type AuthorizationRequest,
   ConsentBindings,
   type ConsentClaim,
+  consentCookieHeader,
   createAgentRuntime,
   isDelegateError,
   loadConfig,
@@ -242,11 +243,11 @@ class BrowserFlows {
       }
       return;
     }
-    const { name, value, maxAgeSeconds } = started.cookie;
     res
       .writeHead(302, {
         location: started.location,
-        "set-cookie": `${name}=${value}; Path=/connect/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax`,
+        // Served over HTTPS, add `secure: true`.
+        "set-cookie": consentCookieHeader(started.cookie, { path: "/connect/" }),
         "cache-control": "no-store",
         "referrer-policy": "no-referrer",
       })

@@ -81,6 +81,7 @@ export {
   type ConsentClaim,
   type ConsentLink,
   type ConsentStart,
+  consentCookieHeader,
 } from "./runtime/consent-bindings.js";
 export type { RuntimeEvent, RuntimeEventType } from "./runtime/events.js";
 export type { RetentionOptions } from "./runtime/retention.js";

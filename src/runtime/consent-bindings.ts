@@ -90,9 +90,9 @@ export class ConsentBindings {
   readonly #bindings = new Map<string, Binding>();
 
   constructor(options: ConsentBindingsOptions = {}) {
-    this.#ttl = options.ttlMs ?? DEFAULT_TTL_MS;
-    this.#perUser = Math.max(1, options.maxPerUser ?? 16);
-    this.#total = Math.max(1, options.maxTotal ?? 4096);
+    this.#ttl = positive(options.ttlMs, DEFAULT_TTL_MS);
+    this.#perUser = Math.max(1, Math.floor(positive(options.maxPerUser, 16)));
+    this.#total = Math.max(1, Math.floor(positive(options.maxTotal, 4096)));
     this.#now = options.now ?? Date.now;
   }
 
@@ -198,6 +198,23 @@ export class ConsentBindings {
       this.#startOf.delete(start.link.url);
     }
   }
+}
+
+/**
+ * The `Set-Cookie` value for a started flow: HttpOnly, SameSite=Lax, scoped to `path` (the
+ * prefix of your start and verify routes), and `Secure` when your routes are served over HTTPS.
+ */
+export function consentCookieHeader(
+  cookie: { name: string; value: string; maxAgeSeconds: number },
+  options: { path: string; secure?: boolean },
+): string {
+  const secure = options.secure ? "; Secure" : "";
+  return `${cookie.name}=${cookie.value}; Path=${options.path}; Max-Age=${cookie.maxAgeSeconds}; HttpOnly; SameSite=Lax${secure}`;
+}
+
+/** `value` when it is a positive finite number, else `fallback` (a NaN cap would empty the store). */
+function positive(value: number | undefined, fallback: number): number {
+  return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
 }
 
 function sameIdentity(a: Identity, b: Identity): boolean {

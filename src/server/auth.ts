@@ -97,7 +97,10 @@ function chosenThreadId(): HTTPException {
   });
 }
 
-/** `POST /threads` with a `thread_id` in its JSON body is refused (see `chosenThreadId`). */
+/**
+ * `POST /threads` with a `thread_id` in its JSON body is refused (see `chosenThreadId`), and so is
+ * one with `supersteps` (state written at creation, past the gate), before the thread exists.
+ */
 async function refuseChosenThreadId(request: Request): Promise<void> {
   let body: unknown;
   try {
@@ -105,21 +108,29 @@ async function refuseChosenThreadId(request: Request): Promise<void> {
   } catch {
     return; // LangGraph refuses a body that is not JSON by itself.
   }
-  const chosen =
-    typeof body === "object" && body !== null ? (body as { thread_id?: unknown }).thread_id : undefined;
+  const fields = typeof body === "object" && body !== null ? (body as Record<string, unknown>) : {};
+  const chosen = fields.thread_id;
   if (chosen !== undefined && chosen !== null && chosen !== "") throw chosenThreadId();
+  if (fields.supersteps != null) {
+    throw new HTTPException(403, {
+      message: "Delegate's thread state is written only by its runs: create the thread without supersteps.",
+    });
+  }
 }
 
 /**
- * A run's `command` may only resume: `update` writes state channels (the gate's too) and `goto`
- * may send a tool call straight to the tools node, past the gate.
+ * A run's `command` may only resume, or end the run (`goto: "__end__"`, Agent Chat UI's "Mark as
+ * resolved"): `update` writes state channels (the gate's too) and any other `goto` may send a
+ * tool call straight to the tools node, past the gate.
  */
 function refuseStateWritingCommand(kwargs: Record<string, unknown> | undefined): void {
   const command = kwargs?.command as { update?: unknown; goto?: unknown } | null | undefined;
-  if (command && (command.update != null || command.goto != null)) {
+  const goto = command?.goto;
+  const endsOnly = goto == null || [goto].flat().every((target) => target === "__end__");
+  if (command && (command.update != null || !endsOnly)) {
     throw new HTTPException(422, {
       message:
-        "Delegate accepts command.resume only (to answer a waiting thread); command.update and command.goto would write the thread's state or run a tool past the approval gate.",
+        'Delegate accepts command.resume (to answer a waiting thread) and command.goto "__end__" only; command.update and other gotos would write the thread\'s state or run a tool past the approval gate.',
     });
   }
 }

@@ -167,10 +167,32 @@ describe("Delegate on LangGraph's server", () => {
       [422],
     );
     await expectHttpError(alice().threads.updateState(aliceThread, { values: forged }), [403]);
+    // Nor at creation: a thread with supersteps is refused before it exists.
+    const before = (await alice().threads.search({ limit: 100 })).length;
+    await expectHttpError(
+      alice().threads.create({ supersteps: [{ updates: [{ values: forged, asNode: "model_request" }] }] }),
+      [403],
+    );
+    expect((await alice().threads.search({ limit: 100 })).length).toBe(before);
     // Still waiting on the same interrupt, and nothing was written.
     expect((await alice().threads.get(aliceThread)).status).toBe("interrupted");
     const state = await alice().threads.getState(aliceThread);
     expect(JSON.stringify(state.values)).not.toContain("x@evil.example");
+  });
+
+  it("goto __end__ on a waiting thread (Agent Chat UI's Mark as resolved) is accepted and runs nothing", async () => {
+    const thread = (await alice().threads.create()).thread_id;
+    await collect(
+      alice().runs.stream(thread, "delegate", {
+        input: userMessage("show my unread email"),
+        streamMode: ["updates"],
+      }) as AsyncIterable<StreamChunk>,
+    );
+    expect((await alice().threads.get(thread)).status).toBe("interrupted");
+    // Accepted (not a 422), and no tool ran.
+    await alice().runs.wait(thread, "delegate", { command: { goto: "__end__" } });
+    const messages = await messagesOf(alice(), thread);
+    expect(messages.filter((message) => message.type === "tool")).toEqual([]);
   });
 
   it("user B can neither take A's thread id nor learn that it exists: only the server names threads", async () => {

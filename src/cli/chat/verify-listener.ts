@@ -7,6 +7,7 @@ import { refusalMessage } from "../../auth/verification-state.js";
 import {
   ConsentBindings,
   type ConsentLink,
+  consentCookieHeader,
   errorMessage,
   type Identity,
   type Logger,
@@ -175,10 +176,9 @@ export class VerifyListener {
       );
       return;
     }
-    const { name, value, maxAgeSeconds } = started.cookie;
     response.writeHead(302, {
       location: started.location,
-      "set-cookie": `${name}=${value}; Path=${this.#prefix}/; Max-Age=${maxAgeSeconds}; HttpOnly; SameSite=Lax`,
+      "set-cookie": consentCookieHeader(started.cookie, { path: `${this.#prefix}/` }),
       ...SECURITY_HEADERS,
     });
     response.end();

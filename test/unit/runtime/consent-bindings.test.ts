@@ -1,6 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { VerificationStateSigner } from "../../../src/auth/verification-state.js";
-import { CONSENT_COOKIE_PREFIX, ConsentBindings, type ConsentLink } from "../../../src/index.js";
+import {
+  CONSENT_COOKIE_PREFIX,
+  ConsentBindings,
+  type ConsentLink,
+  consentCookieHeader,
+} from "../../../src/index.js";
 
 const ALICE = { userId: "alice" };
 const BOB = { userId: "bob" };
@@ -95,5 +100,18 @@ describe("ConsentBindings", () => {
     advance(60_000);
     const later = bindings.claim(tabs[2], ALICE, state);
     expect(later).toEqual({ ok: false, reason: "no_binding" });
+  });
+  it("caps that are not positive numbers fall back to the defaults instead of emptying the store", () => {
+    const { bindings, link, open } = setup({ maxPerUser: Number.NaN, maxTotal: -1, ttlMs: Number.NaN });
+    const cookie = open(bindings.present(link("gmail"), ALICE));
+    expect(bindings.claim(cookie, ALICE, stateFor("gmail"))).toMatchObject({ ok: true });
+  });
+
+  it("the cookie header is HttpOnly, SameSite=Lax, scoped to the path, and Secure when asked", () => {
+    const cookie = { name: `${CONSENT_COOKIE_PREFIX}abc`, value: "v", maxAgeSeconds: 60 };
+    expect(consentCookieHeader(cookie, { path: "/connect/" })).toBe(
+      "delegate_flow_abc=v; Path=/connect/; Max-Age=60; HttpOnly; SameSite=Lax",
+    );
+    expect(consentCookieHeader(cookie, { path: "/connect/", secure: true })).toMatch(/; Secure$/);
   });
 });
