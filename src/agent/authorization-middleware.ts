@@ -7,7 +7,6 @@ import type { ToolBinding } from "../connectors/build-tools.js";
 import { errorMessage, isDelegateError, upstreamText } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { ApprovalPolicy } from "./approvals/policy.js";
-import { provenanceOf } from "./approvals/provenance.js";
 import {
   type AuthorizationOutcome,
   awaitReconnection,
@@ -27,7 +26,7 @@ import {
   withEditedCalls,
 } from "./gate/call-answers.js";
 import { callDigest } from "./gate/call-digest.js";
-import { type AllowedBy, planCall, type ToolCallLike } from "./gate/plan-calls.js";
+import type { ToolCallLike } from "./gate/plan-calls.js";
 import { markProduced } from "./produced-messages.js";
 import { runControls } from "./run-context.js";
 import { audit, type ToolAuditRecord } from "./tool-audit.js";
@@ -59,49 +58,44 @@ export interface AuthorizationMiddlewareOptions {
  * Private fields (the leading underscore): not part of the graph's input, so no client (e.g.
  * one of the LangGraph server) can pre-approve a tool or answer a call by writing state.
  */
+const NotRunSchema = z.object({
+  outcome: z.enum(["declined", "error"]),
+  code: z.string(),
+  text: z.string(),
+});
+
+const AllowedSchema = z.object({
+  /** A digest of the name and arguments the gate decided on. */
+  digest: z.string(),
+  /** Who let it run, for the audit: the policy, `auto` (targets the person named), or the person. */
+  allowedBy: z.enum(["policy", "auto", "person"]),
+});
+
 export const GateStateSchema = z.object({
   /** Tools the person allowed "always in this thread". */
   _delegateAlwaysAllowed: z.array(z.string()).default(() => []),
-  /** Calls of the latest batch the person decided to run (approved or edited), for the audit. */
-  _delegatePersonApproved: z.array(z.string()).default(() => []),
   /**
    * The latest AI message's calls wait for the person (to connect or decide): its tool tasks
    * stand aside and the next model step asks instead of calling the model.
    */
   _delegateGatePending: z.boolean().optional(),
   /** Calls of the latest AI message that must not run, with what the model is told instead. */
-  _delegateNotRun: z.record(z.string(), NotRunSchema()).optional(),
+  _delegateNotRun: z.record(z.string(), NotRunSchema).optional(),
   /**
-   * Calls of the latest AI message the gate let run, by id: a digest of the name and arguments
-   * it decided on. A tool task runs nothing else (e.g. a call slipped in with a `Send`).
+   * Calls of the latest AI message the gate let run, by id, and how. A tool task runs nothing
+   * else (e.g. a call slipped in with a `Send`).
    */
-  _delegateAllowed: z.record(z.string(), z.string()).optional(),
+  _delegateAllowed: z.record(z.string(), AllowedSchema).optional(),
 });
 
-function NotRunSchema() {
-  return z.object({ outcome: z.enum(["declined", "error"]), code: z.string(), text: z.string() });
-}
+type NotRun = z.infer<typeof NotRunSchema>;
+type GateFields = Partial<z.infer<typeof GateStateSchema>>;
 
-type NotRun = z.infer<ReturnType<typeof NotRunSchema>>;
-
-interface GateState {
-  messages: BaseMessage[];
-  _delegateAlwaysAllowed?: string[];
-  _delegatePersonApproved?: string[];
-  _delegateGatePending?: boolean;
-  _delegateNotRun?: Record<string, NotRun>;
-  _delegateAllowed?: Record<string, string>;
-}
+/** The thread's state as the gate reads it (a field may be absent: nothing written yet). */
+type GateState = GateFields & { messages: BaseMessage[] };
 
 /** What a gate decision writes to the thread's state. */
-type GateUpdate = {
-  messages?: AIMessage[];
-  _delegateAlwaysAllowed?: string[];
-  _delegatePersonApproved?: string[];
-  _delegateGatePending?: boolean;
-  _delegateNotRun?: Record<string, NotRun>;
-  _delegateAllowed?: Record<string, string>;
-};
+type GateUpdate = GateFields & { messages?: AIMessage[] };
 
 /**
  * Delegate's gate middleware. Its state (`GateStateSchema`) is the agent's own `stateSchema`:
@@ -185,10 +179,15 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
     // The person edited some calls: those run with the edited arguments.
     if (result.edited) update.messages = [withEditedCalls(last, result.outcomes)];
     const notRun: Record<string, NotRun> = {};
-    const allowed: Record<string, string> = {};
+    const allowed: NonNullable<GateFields["_delegateAllowed"]> = {};
     for (const call of calls) {
       const outcome = result.outcomes.get(call.id ?? "");
-      if (outcome?.kind === "run") allowed[call.id ?? ""] = callDigest(call.name, outcome.args);
+      if (outcome?.kind === "run") {
+        allowed[call.id ?? ""] = {
+          digest: callDigest(call.name, outcome.args),
+          allowedBy: outcome.allowedBy,
+        };
+      }
       if (!outcome || outcome.kind === "run") continue;
       notRun[call.id ?? ""] = {
         outcome: "declined",
@@ -204,9 +203,6 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       update._delegateAlwaysAllowed = result.alwaysAllowed;
     }
     update._delegateAllowed = allowed;
-    if (result.personApproved.length > 0 || (state._delegatePersonApproved ?? []).length > 0) {
-      update._delegatePersonApproved = result.personApproved;
-    }
     return update;
   };
 
@@ -249,7 +245,8 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
         return errorResult(like, notRun.text);
       }
       // Only what the gate decided runs: this call, with these arguments, of the latest message.
-      if (gateState._delegateAllowed?.[call.id ?? ""] !== callDigest(call.name, like.args)) {
+      const allowed = gateState._delegateAllowed?.[call.id ?? ""];
+      if (allowed?.digest !== callDigest(call.name, like.args)) {
         logger.warn(
           { tool: call.name, userId: identity.userId },
           "gate: a call it did not decide was refused",
@@ -257,7 +254,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
         audit(options, identity, like, "declined", "NOT_DECIDED_BY_GATE", 0);
         return errorResult(like, NOT_DECIDED_TEXT);
       }
-      const allowedBy = allowedByOf(like, gateState, options);
+      const { allowedBy } = allowed;
       if (controls.cancelledFor(lastCallingId(gateState.messages)).has(call.id ?? "")) {
         // This call waited for a reconnection that was cancelled: it must not run on replay.
         const outcome = controls.reason === "timeout" ? "timed_out" : "cancelled";
@@ -324,26 +321,6 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
     },
   });
   return gate;
-}
-
-function allowedByOf(call: ToolCallLike, state: unknown, options: AuthorizationMiddlewareOptions): AllowedBy {
-  const {
-    messages = [],
-    _delegateAlwaysAllowed = [],
-    _delegatePersonApproved = [],
-  } = state as {
-    messages?: unknown[];
-    _delegateAlwaysAllowed?: string[];
-    _delegatePersonApproved?: string[];
-  };
-  if (_delegatePersonApproved.includes(call.id ?? "")) return "person";
-  const plan = planCall(call, {
-    policy: options.policy,
-    bindings: options.bindings,
-    provenance: provenanceOf(messages),
-    alwaysAllowed: new Set(_delegateAlwaysAllowed),
-  });
-  return plan.verdict === "run" ? plan.allowedBy : "person";
 }
 
 /**

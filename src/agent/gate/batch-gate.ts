@@ -42,8 +42,6 @@ export type CallOutcome =
 export interface BatchGateResult {
   outcomes: Map<string, CallOutcome>;
   alwaysAllowed: string[];
-  /** Calls the person approved (or edited) to run. */
-  personApproved: string[];
   /** True when some call's arguments were edited by the person. */
   edited: boolean;
 }
@@ -177,8 +175,7 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
     { userId: identity.userId, outcomes: Object.fromEntries([...outcomes].map(([id, o]) => [id, o.kind])) },
     "gate: decided",
   );
-  const personApproved = [...approved].filter((id) => outcomes.get(id)?.kind === "run");
-  return { outcomes, alwaysAllowed: [...always], personApproved, edited: edits.size > 0 };
+  return { outcomes, alwaysAllowed: [...always], edited: edits.size > 0 };
 }
 
 interface DecisionState {
