@@ -12,8 +12,9 @@
  *   created and filtered by that owner afterwards, so a user can neither see nor resume another
  *   user's thread. Only the server names threads (see `chosenThreadId`), so no user can take an
  *   id another user has or will have. Store items live under a namespace that starts with the user.
- *   A thread's state is written by its runs only: no state updates, and a run's `command` may
- *   resume but not `update` or `goto` (either could get past the approval gate).
+ *   A thread's state is written by its runs only: no state updates or `supersteps`, and a run's
+ *   `command` may resume or end the run but not `update` or `goto` a node (either could get past
+ *   the approval gate).
  */
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
 import type { Identity } from "../auth/identity.js";
@@ -101,7 +102,7 @@ function chosenThreadId(): HTTPException {
  * `POST /threads` with a `thread_id` in its JSON body is refused (see `chosenThreadId`), and so is
  * one with `supersteps` (state written at creation, past the gate), before the thread exists.
  */
-async function refuseChosenThreadId(request: Request): Promise<void> {
+async function checkNewThread(request: Request): Promise<void> {
   let body: unknown;
   try {
     body = await request.clone().json();
@@ -158,7 +159,7 @@ export const auth = new Auth()
       return HEALTH_CHECK_USER;
     const user = toServerUser(authenticateRequest(request));
     if (request.method === "POST" && new URL(request.url).pathname === "/threads") {
-      await refuseChosenThreadId(request);
+      await checkNewThread(request);
     }
     return user;
   })
