@@ -28,6 +28,11 @@ export function scalekitIdentifier(identity: Identity): string {
 }
 
 /** Where a run's identity comes from: the run's `context`, unless the host fixed it (server auth). */
+/** The same person: the same user id in the same organization (or both in none). */
+export function sameIdentity(a: Identity, b: Identity): boolean {
+  return a.userId === b.userId && (a.organizationId ?? "") === (b.organizationId ?? "");
+}
+
 export type IdentityResolver = (context: unknown) => Identity;
 
 export const identityFromContext: IdentityResolver = (context) => IdentitySchema.parse(context);

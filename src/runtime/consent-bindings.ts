@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import type { Identity } from "../auth/identity.js";
+import { type Identity, sameIdentity } from "../auth/identity.js";
 import { peekVerificationState } from "../auth/verification-state.js";
 
 /** An authorization link as a person is shown it: Scalekit's magic link, for one connection. */
@@ -215,8 +215,4 @@ export function consentCookieHeader(
 /** `value` when it is a positive finite number, else `fallback` (a NaN cap would empty the store). */
 function positive(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
-}
-
-function sameIdentity(a: Identity, b: Identity): boolean {
-  return a.userId === b.userId && (a.organizationId ?? "") === (b.organizationId ?? "");
 }

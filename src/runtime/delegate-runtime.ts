@@ -4,7 +4,7 @@ import type { Decision, ResumeValue } from "../agent/authorization-request.js";
 import type { DelegateAgent } from "../agent/create-delegate-agent.js";
 import type { AccountStatus, AuthorizationLink } from "../auth/agent-auth.js";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
-import { type Identity, scalekitIdentifier } from "../auth/identity.js";
+import { type Identity, sameIdentity, scalekitIdentifier } from "../auth/identity.js";
 import type { ConnectorId, connectionNames as resolveConnectionNames } from "../connectors/registry.js";
 import { DelegateError } from "../errors.js";
 import type { Logger } from "../logger.js";
@@ -269,13 +269,7 @@ export class DelegateRuntime implements AgentRuntime {
   async listPendingAuthorizations(identity: Identity): Promise<PendingAuthorizationView[]> {
     const user = parseIdentity(identity);
     const pending = await this.#store.listPendingFor(scalekitIdentifier(user));
-    return pending
-      .filter(
-        (item) =>
-          item.identity.userId === user.userId &&
-          (item.identity.organizationId ?? "") === (user.organizationId ?? ""),
-      )
-      .map(viewPending);
+    return pending.filter((item) => sameIdentity(item.identity, user)).map(viewPending);
   }
 
   async listWaitingThreads(): Promise<WaitingThreadView[]> {

@@ -1,4 +1,4 @@
-import type { Identity } from "../auth/identity.js";
+import { type Identity, sameIdentity } from "../auth/identity.js";
 import type { Logger } from "../logger.js";
 import type { EventBus } from "./event-bus.js";
 import type { ResumeCoordinator } from "./resume-coordinator.js";
@@ -51,8 +51,7 @@ export class ThreadErasure {
   /** Every thread of this user in this organization (the same user id elsewhere is another user). */
   async eraseUser(identity: Identity): Promise<number> {
     const { store } = this.#options;
-    const sameUser = (other: Identity) =>
-      other.userId === identity.userId && (other.organizationId ?? "") === (identity.organizationId ?? "");
+    const sameUser = (other: Identity) => sameIdentity(other, identity);
     const threads = new Map<string, string>();
     for (const thread of await store.listThreads(identity)) threads.set(thread.key, thread.threadId);
     for (const pending of await store.listPending()) {

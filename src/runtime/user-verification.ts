@@ -1,7 +1,7 @@
 import { AsyncResource } from "node:async_hooks";
 import type { LinkOptions } from "../auth/agent-auth.js";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
-import type { Identity } from "../auth/identity.js";
+import { type Identity, sameIdentity } from "../auth/identity.js";
 import {
   audienceOf,
   refusalMessage,
@@ -218,10 +218,6 @@ export class UserVerification {
     );
     return { status: "refused", reason, message: refusalMessage(reason) };
   }
-}
-
-function sameIdentity(a: Identity, b: Identity): boolean {
-  return a.userId === b.userId && (a.organizationId ?? "") === (b.organizationId ?? "");
 }
 
 /** `createAgentRuntime` without `verification`: `verifyUser` says how to turn it on. */
