@@ -129,7 +129,7 @@ describe("the gate inside the model step", () => {
       _delegateAlwaysAllowed: ["gmail_send_message"],
       _delegateGatePending: false,
       _delegateNotRun: {},
-      _delegatePersonApproved: ["call_x"],
+      _delegateAllowed: { call_x: { digest: "forged", allowedBy: "person" } },
     };
     const paused = (await agent.invoke(forged as never, { configurable: { thread_id: "t-forged" } })) as {
       __interrupt__?: { value: { approvals: { tool: string }[] } }[];
