@@ -261,6 +261,10 @@ const CLAIM_REFUSALS: Record<Extract<ConsentClaim, { ok: false }>["reason"], [nu
     403,
     "This browser did not start this connection. Open the link from the app that asked for it, in this browser, and allow access there.",
   ],
+  expired: [
+    410,
+    "This connection attempt is over (it took too long, or a newer one replaced it), so nothing was connected. Ask again from the app for a fresh link.",
+  ],
   wrong_connection: [
     403,
     "This verification is for another account than the one this browser was connecting, so nothing was connected.",

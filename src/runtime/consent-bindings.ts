@@ -42,10 +42,12 @@ export type ConsentClaim =
       ok: false;
       /**
        * `no_binding`: this browser opened no start link of this user (the redirect may be someone
-       * else's consent: login CSRF); `wrong_connection`: it started another connection;
-       * `replayed`: its binding already verified; `in_progress`: another tab is verifying with it.
+       * else's consent: login CSRF); `expired`: it opened one, but that flow is over (past its
+       * time, pushed out by newer ones, or started before a restart), so the person starts again;
+       * `wrong_connection`: it started another connection; `replayed`: its binding already
+       * verified; `in_progress`: another tab is verifying with it.
        */
-      reason: "no_binding" | "wrong_connection" | "replayed" | "in_progress";
+      reason: "no_binding" | "expired" | "wrong_connection" | "replayed" | "in_progress";
     };
 
 interface Start {
@@ -145,13 +147,16 @@ export class ConsentBindings {
   claim(cookieHeader: string | undefined, identity: Identity, state: string): ConsentClaim {
     const now = this.#now();
     const held: Binding[] = [];
+    let stale = false;
     for (const part of (cookieHeader ?? "").split(";")) {
       const [name = "", value = ""] = part.trim().split("=", 2);
       if (!name.startsWith(CONSENT_COOKIE_PREFIX)) continue;
       const binding = this.#bindings.get(value);
-      if (binding && binding.expiresAt > now && sameIdentity(binding.identity, identity)) held.push(binding);
+      // A binding of another user says nothing to this one: as if the cookie were not there.
+      if (!binding || binding.expiresAt <= now) stale = true;
+      else if (sameIdentity(binding.identity, identity)) held.push(binding);
     }
-    if (held.length === 0) return { ok: false, reason: "no_binding" };
+    if (held.length === 0) return { ok: false, reason: stale ? "expired" : "no_binding" };
     const connection = peekVerificationState(state)?.connection;
     const mine = held.filter((binding) => connection === undefined || binding.connection === connection);
     // An unused binding first: a browser may hold a used one for the same connection.

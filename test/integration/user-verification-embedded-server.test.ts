@@ -294,12 +294,12 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
       );
     }
     const redirect = await consentRedirect(magicLink);
-    const notStarted =
-      "This browser did not start this connection. Open the link from the app that asked for it, in this browser, and allow access there.";
-    // Alice's third click dropped her first binding (two per user).
+    const over =
+      "This connection attempt is over (it took too long, or a newer one replaced it), so nothing was connected. Ask again from the app for a fresh link.";
+    // Alice's third click dropped her first binding (two per user): that tab's flow is over.
     expect(await page(redirect.location, tabs[0] as CookieJar)).toMatchObject({
-      status: 403,
-      text: notStarted,
+      status: 410,
+      text: over,
     });
     // Bob's two clicks make four in all: the oldest of all (alice's second tab) goes too.
     const bob = chat(url, browserOf(url, "bob"), "t-cap-b", "show my unread email");
@@ -309,8 +309,8 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
     for (let click = 0; click < 2; click++)
       expect((await openStart(browserOf(url, "bob"), bobLink)).status).toBe(302);
     expect(await page(redirect.location, tabs[1] as CookieJar)).toMatchObject({
-      status: 403,
-      text: notStarted,
+      status: 410,
+      text: over,
     });
     expect((await page(redirect.location, tabs[2] as CookieJar)).status).toBe(200);
     await alice.next("turn-end");

@@ -244,6 +244,10 @@ const CLAIM_REFUSALS = {
     403,
     "This browser did not start this connection. Open the link from the terminal that asked for it, in this browser, and allow access there.",
   ],
+  expired: [
+    410,
+    "This connection attempt is over (it took too long, or a newer one replaced it), so nothing was connected. Ask again from the terminal for a fresh link.",
+  ],
   wrong_connection: [403, refusalMessage("wrong_connection")],
   replayed: [409, refusalMessage("replayed")],
   in_progress: [409, "This connection is already being finished in another tab. Check that tab."],

@@ -103,13 +103,15 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
     const refused = await verify(undefined, state("gmail"));
     expect(refused.status).toBe(403);
     expect(refused.text).toContain("Open the link from the terminal that asked for it");
-    // A made-up cookie is no binding either.
+    // A made-up cookie is no binding either (read as a flow that is over: nothing to resume).
     const made = new CookieJar();
     made.store(
       "http://127.0.0.1/",
       new Response(null, { headers: { "set-cookie": "delegate_flow_x=forged; Path=/" } }),
     );
-    expect((await verify(made, state("gmail"))).status).toBe(403);
+    const forged = await verify(made, state("gmail"));
+    expect(forged.status).toBe(410);
+    expect(forged.text).toContain("Ask again from the terminal");
     expect(calls).toEqual([]);
   });
 
@@ -226,7 +228,7 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
     expect(calls).toHaveLength(2);
   });
 
-  it("an expired binding is no binding", async () => {
+  it("an expired binding verifies nothing, and the page says to ask again", async () => {
     let now = Date.now();
     listener = new VerifyListener({
       verify: async () => ({ status: "verified", connection: "gmail", displayName: "Gmail", resumed: false }),
@@ -240,6 +242,8 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
     const url = new URL(verifyUrl);
     url.searchParams.set("auth_request_id", "req_1");
     url.searchParams.set("state", state("gmail"));
-    expect((await fetch(url, { headers: { cookie: jar.header(url) } })).status).toBe(403);
+    const response = await fetch(url, { headers: { cookie: jar.header(url) } });
+    expect(response.status).toBe(410);
+    expect(await response.text()).toContain("connection attempt is over");
   });
 });

@@ -90,16 +90,30 @@ describe("ConsentBindings", () => {
     const id = bindings.present(gmail, ALICE);
     const tabs = [open(id), open(id), open(id)];
     const state = stateFor("gmail");
-    expect(bindings.claim(tabs[0], ALICE, state)).toEqual({ ok: false, reason: "no_binding" });
+    expect(bindings.claim(tabs[0], ALICE, state)).toEqual({ ok: false, reason: "expired" });
     const bobId = bindings.present(link("gmail"), BOB);
     open(bobId, BOB);
     open(bobId, BOB);
     // Four in all past a cap of three: alice's oldest remaining goes.
-    expect(bindings.claim(tabs[1], ALICE, state)).toEqual({ ok: false, reason: "no_binding" });
+    expect(bindings.claim(tabs[1], ALICE, state)).toEqual({ ok: false, reason: "expired" });
     expect(bindings.claim(tabs[2], ALICE, state)).toMatchObject({ ok: true });
     advance(60_000);
     const later = bindings.claim(tabs[2], ALICE, state);
-    expect(later).toEqual({ ok: false, reason: "no_binding" });
+    expect(later).toEqual({ ok: false, reason: "expired" });
+  });
+
+  it("a flow that is over says so; another user's live binding reads as none", () => {
+    const { bindings, link, open } = setup();
+    const state = stateFor("gmail");
+    // A cookie this process never made: the flow was started before a restart.
+    const before = `${CONSENT_COOKIE_PREFIX}old=${"x".repeat(43)}`;
+    expect(bindings.claim(before, ALICE, state)).toEqual({ ok: false, reason: "expired" });
+    // Bob's live binding in alice's request tells her nothing about it.
+    const bobs = open(bindings.present(link("gmail"), BOB), BOB);
+    expect(bindings.claim(bobs, ALICE, state)).toEqual({ ok: false, reason: "no_binding" });
+    // Her own live binding wins over a stale cookie beside it.
+    const hers = open(bindings.present(link("gmail"), ALICE));
+    expect(bindings.claim(`${before}; ${hers}`, ALICE, state)).toMatchObject({ ok: true });
   });
   it("caps that are not positive numbers fall back to the defaults instead of emptying the store", () => {
     const { bindings, link, open } = setup({ maxPerUser: Number.NaN, maxTotal: -1, ttlMs: Number.NaN });
