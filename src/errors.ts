@@ -22,6 +22,8 @@ export type DelegateErrorCode =
   | "SCALEKIT_ERROR"
   | "TOOL_FAILED"
   | "MODEL_UNAVAILABLE"
+  /** A turn called the model `maxModelCalls` times without finishing, and stopped. */
+  | "TURN_LIMIT_REACHED"
   /** No such thread for this user (threads are per user: another user's thread is never found). */
   | "THREAD_NOT_FOUND"
   /** The thread exists but is not waiting for an authorization or a decision. */

@@ -36,6 +36,8 @@ export interface DelegateConfig {
   retention?: { days: number };
   /** DELEGATE_POLL_BUDGET: Scalekit calls a second the watcher of waiting threads may make. */
   pollBudget?: number;
+  /** DELEGATE_MAX_MODEL_CALLS: model calls one run may make before it stops (default 25). */
+  maxModelCalls?: number;
   /** DELEGATE_CONTEXT_TOKENS: the model's token budget for the conversation; `false` (0 or off) sends it all. */
   context?: { maxTokens: number } | false;
   /** `token=user,…` for the LangGraph server's bearer auth (parsed in src/server). */
@@ -103,6 +105,7 @@ const EnvSchema = z.object({
   DELEGATE_APPROVALS: optionalText,
   DELEGATE_RETENTION_DAYS: optionalText,
   DELEGATE_CONTEXT_TOKENS: optionalText,
+  DELEGATE_MAX_MODEL_CALLS: optionalText,
   DELEGATE_POLL_BUDGET: optionalText,
   DELEGATE_SERVER_TOKENS: optionalText,
   DELEGATE_SERVER_STUDIO_USER: optionalText,
@@ -186,6 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const retention = parseRetention(values.DELEGATE_RETENTION_DAYS, problems);
   const context = parseContextTokens(values.DELEGATE_CONTEXT_TOKENS, problems);
   const pollBudget = parsePollBudget(values.DELEGATE_POLL_BUDGET, problems);
+  const maxModelCalls = parseMaxModelCalls(values.DELEGATE_MAX_MODEL_CALLS, problems);
 
   const timeZone = values.DELEGATE_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!isValidTimeZone(timeZone)) {
@@ -222,6 +226,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(retention ? { retention } : {}),
     ...(context !== undefined ? { context } : {}),
     ...(pollBudget !== undefined ? { pollBudget } : {}),
+    ...(maxModelCalls !== undefined ? { maxModelCalls } : {}),
     ...(values.DELEGATE_SERVER_TOKENS ? { serverTokens: values.DELEGATE_SERVER_TOKENS } : {}),
     ...(values.DELEGATE_SERVER_STUDIO_USER ? { serverStudioUser: values.DELEGATE_SERVER_STUDIO_USER } : {}),
     verify: values.DELEGATE_VERIFY ?? "on",
@@ -306,6 +311,17 @@ function parsePollBudget(value: string | undefined, problems: string[]): number 
     problems,
     `DELEGATE_POLL_BUDGET "${value}" is not a positive number of Scalekit calls a second (default 10); e.g. 5, or 0.5 for one call every 2 s.`,
   );
+}
+
+/** A whole number of model calls above 0. */
+function parseMaxModelCalls(value: string | undefined, problems: string[]): number | undefined {
+  if (value === undefined) return undefined;
+  const calls = Number(value);
+  if (Number.isInteger(calls) && calls > 0) return calls;
+  problems.push(
+    `DELEGATE_MAX_MODEL_CALLS "${value}" is not a whole number above 0; it is how many times one request may call the model (default 25).`,
+  );
+  return undefined;
 }
 
 /** A positive number (fractions allowed), or `problem` recorded; unset is undefined. */

@@ -43,6 +43,7 @@ export interface Environment {
     | "retention"
     | "context"
     | "poll"
+    | "maxModelCalls"
   >;
   /** The embedded sandbox, when no Scalekit environment is configured. */
   sandbox?: Sandbox;
@@ -109,6 +110,7 @@ export async function resolveEnvironment(
         ...(config.retention ? { retention: config.retention } : {}),
         ...(config.context !== undefined ? { context: config.context } : {}),
         ...(config.pollBudget !== undefined ? { poll: { budgetPerSecond: config.pollBudget } } : {}),
+        ...(config.maxModelCalls !== undefined ? { maxModelCalls: config.maxModelCalls } : {}),
         ...(providerBaseUrls ? { providerBaseUrls } : {}),
         ...(webhookSecret ? { webhookSecret } : {}),
       },

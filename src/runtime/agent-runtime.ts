@@ -3,7 +3,7 @@ import { noopLogger } from "../logger.js";
 import { assembleAgent } from "./agent-assembly.js";
 import { DEFAULT_POLL } from "./authorization-watcher.js";
 import { DelegateRuntime } from "./delegate-runtime.js";
-import { validateRuntimeOptions } from "./runtime-options.js";
+import { DEFAULT_MAX_MODEL_CALLS, validateRuntimeOptions } from "./runtime-options.js";
 import type { AgentRuntime, AgentRuntimeOptions } from "./runtime-types.js";
 import { openStorage } from "./storage.js";
 import { needsAncestorCheckpoints, ThreadHistory } from "./thread-history.js";
@@ -56,6 +56,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     names,
     enabled,
     timeoutMs: options.authorizationTimeoutMs ?? 10 * 60_000,
+    maxModelCalls: options.maxModelCalls ?? DEFAULT_MAX_MODEL_CALLS,
     poll: { ...DEFAULT_POLL, ...options.poll },
     onEvent: options.onEvent,
     webhookSecret: options.webhookSecret,

@@ -50,6 +50,7 @@ export interface RuntimeDeps {
   names: ReturnType<typeof resolveConnectionNames>;
   enabled: ConnectorId[];
   timeoutMs: number;
+  maxModelCalls: number;
   poll: typeof DEFAULT_POLL;
   onEvent: ((event: RuntimeEvent) => void) | undefined;
   webhookSecret: string | undefined;
@@ -91,6 +92,7 @@ export class DelegateRuntime implements AgentRuntime {
       bus: this.#bus,
       logger: deps.logger,
       timeoutMs: deps.timeoutMs,
+      maxModelCalls: deps.maxModelCalls,
       owner,
       afterRun: (key) => deps.history.afterRun(key),
       firstCheckAt: (now, reason) => this.#watcher.firstCheckAt(now, reason),

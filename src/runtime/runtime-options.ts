@@ -4,6 +4,9 @@ import { DelegateError } from "../errors.js";
 import type { AgentRuntimeOptions } from "./runtime-types.js";
 import { historyOptionProblems } from "./thread-history.js";
 
+/** Model calls one run may make unless `maxModelCalls` says otherwise. */
+export const DEFAULT_MAX_MODEL_CALLS = 25;
+
 export interface ValidatedOptions {
   connectors: ConnectorId[];
   /** Present unless an `agentAuth` was given. */
@@ -51,6 +54,10 @@ export function validateRuntimeOptions(options: AgentRuntimeOptions): ValidatedO
   const timeout = given.authorizationTimeoutMs;
   if (timeout !== undefined && !(Number.isFinite(timeout) && timeout > 0)) {
     problems.push("`authorizationTimeoutMs` must be a positive number of milliseconds.");
+  }
+  const calls = given.maxModelCalls;
+  if (calls !== undefined && !(Number.isInteger(calls) && calls > 0)) {
+    problems.push(`\`maxModelCalls\` must be a whole number above 0 (default ${DEFAULT_MAX_MODEL_CALLS}).`);
   }
   problems.push(...verificationProblems(given.verification));
   problems.push(...historyOptionProblems(given));

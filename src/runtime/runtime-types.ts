@@ -72,6 +72,12 @@ export interface AgentRuntimeOptions {
   poll?: Partial<PollSettings>;
   /** How long a thread waits for authorization before its blocked calls are cancelled. Default 10 min. */
   authorizationTimeoutMs?: number;
+  /**
+   * How many times one run may call the model (each with its tools) before it stops with
+   * `TURN_LIMIT_REACHED` (default 25): a model that keeps calling tools cannot spin forever. The
+   * thread stays usable; calls that did not run are told so.
+   */
+  maxModelCalls?: number;
   /** Called for every runtime event of every thread. Must not throw; never receives secrets. */
   onEvent?: (event: RuntimeEvent) => void;
   /** Audit hook: "tool X ran as user U on connection C with outcome O". */

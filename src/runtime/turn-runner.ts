@@ -6,7 +6,7 @@ import type { DelegateAgent } from "../agent/create-delegate-agent.js";
 import type { RunContext } from "../agent/run-context.js";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import { type Identity, scalekitIdentifier } from "../auth/identity.js";
-import { errorMessage } from "../errors.js";
+import { DelegateError, errorMessage } from "../errors.js";
 import type { Logger } from "../logger.js";
 import type { EventBus } from "./event-bus.js";
 import { EventTranslator } from "./event-translator.js";
@@ -25,6 +25,8 @@ export interface TurnRunnerOptions {
   logger: Logger;
   /** How long a new wait lasts before its blocked calls are cancelled. */
   timeoutMs: number;
+  /** Model calls one run may make (LangGraph's recursion limit counts a model step and a tools step). */
+  maxModelCalls: number;
   /** Called when a run pauses (so the watcher looks soon); `fresh` for a new kind of request. */
   onWaiting: (key: string, fresh: boolean) => void;
   /** When the watcher first looks at a wait that starts at `now`. */
@@ -81,6 +83,8 @@ export class TurnRunner {
         configurable: { thread_id: key },
         context: { ...identity, ...controls },
         streamMode: ["messages", "updates"],
+        // LangGraph counts steps: a model call and its tools are two.
+        recursionLimit: 2 * this.#options.maxModelCalls,
       });
       for await (const [mode, chunk] of stream as AsyncIterable<[string, unknown]>) {
         for (const event of translator.translate(mode, chunk)) bus.publish(key, event);
@@ -91,9 +95,16 @@ export class TurnRunner {
       if (await this.hasPendingInterrupt(key)) await store.release(key, this.#options.owner);
       else await store.clearPending(key);
       await this.#options.afterRun?.(key);
-      const code = codeOf(error);
-      logger.error({ threadId, code, error: errorMessage(error) }, "turn failed");
-      bus.publish(key, { type: "error", threadId, code, message: describeRunError(error) });
+      const failure = isRecursionLimit(error)
+        ? new DelegateError(
+            "TURN_LIMIT_REACHED",
+            `The agent stopped after ${this.#options.maxModelCalls} model calls on this request without finishing. Your message is kept; ask for a smaller part of it, or say how to go on.`,
+            { cause: error },
+          )
+        : error;
+      const code = codeOf(failure);
+      logger.error({ threadId, code, error: errorMessage(failure) }, "turn failed");
+      bus.publish(key, { type: "error", threadId, code, message: describeRunError(failure) });
       bus.publish(key, { type: "turn-end", threadId, status: "failed" });
       return;
     }
@@ -218,4 +229,9 @@ function fingerprint(secret: string): string {
 
 function isString(value: unknown): value is string {
   return typeof value === "string" && value.length > 0;
+}
+
+/** LangGraph's GraphRecursionError, by name: it may come from another copy of the package. */
+function isRecursionLimit(error: unknown): boolean {
+  return error instanceof Error && error.name === "GraphRecursionError";
 }

@@ -9,6 +9,7 @@ import type { AgentAuth } from "../auth/agent-auth.js";
 import { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import type { Identity } from "../auth/identity.js";
 import { DelegateError } from "../errors.js";
+import { DEFAULT_MAX_MODEL_CALLS } from "../runtime/runtime-options.js";
 import { serverEnvironment } from "./server-environment.js";
 import { identityFromServerUser } from "./server-user.js";
 import { serverVerification } from "./server-verification.js";
@@ -57,7 +58,9 @@ export const delegate = async (config?: RunnableConfig, runtime?: GraphFactoryRu
       : // Without a verified user (reading state, drawing the graph) nothing may reach an account.
         { identity: UNAUTHENTICATED_IDENTITY, auth: UNAUTHENTICATED_AUTH },
   );
-  return agent;
+  // The server runs the inner graph; a run's own `recursion_limit` still overrides this default.
+  const maxModelCalls = environment.environment.runtimeOptions.maxModelCalls ?? DEFAULT_MAX_MODEL_CALLS;
+  return agent.graph.withConfig({ recursionLimit: 2 * maxModelCalls });
 };
 
 const UNAUTHENTICATED_IDENTITY: Identity = { userId: "unauthenticated" };

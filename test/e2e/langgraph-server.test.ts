@@ -481,6 +481,16 @@ describe("the graph factory, for a run with no thread", () => {
     expect(isDelegateError(refused, "INVALID_INPUT")).toBe(true);
     expect(String((refused as Error).message)).toContain("client.threads.create()");
   });
+
+  it("gives runs the runtime's model-call limit as their default recursion limit", async () => {
+    const user = toServerUser({ userId: "alice" });
+    const graph = await delegate(
+      { configurable: { langgraph_auth_user: user, thread_id: "t-limit" } },
+      { accessContext: "threads.create_run" },
+    );
+    // Two steps per model call, 25 calls by default (the server spreads a run's own limit over it).
+    expect(graph.config?.recursionLimit).toBe(50);
+  });
 });
 
 describe("with nothing configured (npm run serve offline)", () => {

@@ -25,6 +25,7 @@ describe("retention and the context budget from the environment", () => {
         DELEGATE_RETENTION_DAYS: "-3",
         DELEGATE_CONTEXT_TOKENS: "lots",
         DELEGATE_POLL_BUDGET: "0",
+        DELEGATE_MAX_MODEL_CALLS: "2.5",
       }),
     ).toThrow(
       expect.objectContaining({
@@ -34,6 +35,7 @@ describe("retention and the context budget from the environment", () => {
             'DELEGATE_RETENTION_DAYS "-3" is not a positive number of days (threads idle that long are deleted); unset it to keep threads.',
             'DELEGATE_CONTEXT_TOKENS "lots" is not a whole number of tokens (e.g. 16000), or 0 / off to send the whole conversation.',
             'DELEGATE_POLL_BUDGET "0" is not a positive number of Scalekit calls a second (default 10); e.g. 5, or 0.5 for one call every 2 s.',
+            'DELEGATE_MAX_MODEL_CALLS "2.5" is not a whole number above 0; it is how many times one request may call the model (default 25).',
           ],
         },
       }),
@@ -46,12 +48,14 @@ describe("retention and the context budget from the environment", () => {
         DELEGATE_RETENTION_DAYS: "7",
         DELEGATE_CONTEXT_TOKENS: "off",
         DELEGATE_POLL_BUDGET: "2.5",
+        DELEGATE_MAX_MODEL_CALLS: "40",
       }),
     );
     try {
       expect(environment.runtimeOptions.retention).toEqual({ days: 7 });
       expect(environment.runtimeOptions.context).toBe(false);
       expect(environment.runtimeOptions.poll).toEqual({ budgetPerSecond: 2.5 });
+      expect(environment.runtimeOptions.maxModelCalls).toBe(40);
     } finally {
       await environment.close();
     }
