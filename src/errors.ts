@@ -29,6 +29,8 @@ export type DelegateErrorCode =
   /** The thread exists but is not waiting for an authorization or a decision. */
   | "THREAD_NOT_WAITING"
   | "THREAD_BUSY"
+  /** The runtime was closed: create a new one. */
+  | "RUNTIME_CLOSED"
   /** The caller is not authenticated (the LangGraph server without a valid token). */
   | "UNAUTHENTICATED"
   | "UNKNOWN_CONNECTOR"

@@ -5,14 +5,19 @@
  * this entry imports neither.
  */
 
+export type { ApprovalMode, ApprovalsOption } from "./agent/approvals/policy.js";
 export type { ToolAuditRecord } from "./agent/authorization-middleware.js";
 export {
+  type ApprovalRequest,
+  type ApprovalTarget,
   type AuthorizationInterrupt,
   AuthorizationInterruptSchema,
   type AuthorizationRequest,
+  type Decision,
   isAuthorizationInterrupt,
   type ResumeValue,
   ResumeValueSchema,
+  type WaitReason,
 } from "./agent/authorization-request.js";
 export {
   type ContextBudgetOptions,
@@ -60,6 +65,7 @@ export { type Logger, noopLogger } from "./logger.js";
 export {
   type AgentRuntime,
   type AgentRuntimeOptions,
+  type CallDecision,
   type ConnectionOverview,
   createAgentRuntime,
   type PendingAuthorizationView,

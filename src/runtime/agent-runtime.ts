@@ -12,6 +12,7 @@ import type { UserVerification } from "./user-verification.js";
 export type {
   AgentRuntime,
   AgentRuntimeOptions,
+  CallDecision,
   ConnectionOverview,
   PendingAuthorizationView,
   SendInput,

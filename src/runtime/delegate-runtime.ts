@@ -15,7 +15,13 @@ import type { RuntimeEvent } from "./events.js";
 import { ResumeCoordinator } from "./resume-coordinator.js";
 import { ResumedElsewhere } from "./resumed-elsewhere.js";
 import { RetentionSweeper } from "./retention.js";
-import { parseIdentity, parseThreadRef, threadNotFound } from "./runtime-inputs.js";
+import {
+  parseIdentity,
+  parseThreadRef,
+  runtimeClosed,
+  threadNotFound,
+  waitingThreadBusy,
+} from "./runtime-inputs.js";
 import type {
   AgentRuntime,
   AgentRuntimeOptions,
@@ -175,10 +181,12 @@ export class DelegateRuntime implements AgentRuntime {
   }
 
   send(input: SendInput): AsyncIterable<RuntimeEvent> {
+    if (this.#closed) return EventBus.failed(runtimeClosed());
     const wait = input.waitForAuthorization ?? true;
     const target = parseThreadRef(input);
     const { channel, attach } = this.#bus.channel(
       target.key,
+      target.threadId,
       (event) => event.type === "turn-end" || (!wait && event.type === "authorization-required"),
     );
     const run = async () => {
@@ -188,13 +196,8 @@ export class DelegateRuntime implements AgentRuntime {
       await this.#coordinator.withLock(target.key, async () => {
         // Listen from this run on; the thread is the caller's by construction of its key.
         attach();
-        if (await this.#store.getPending(target.key)) {
-          throw new DelegateError(
-            "THREAD_BUSY",
-            "This thread is waiting for an account to be connected. Finish connecting, or cancel the authorization, before sending a new message.",
-            { details: { threadId: target.threadId } },
-          );
-        }
+        const pending = await this.#store.getPending(target.key);
+        if (pending) throw waitingThreadBusy(target.threadId, pending);
         await this.#store.touchThread(target.identity, target.threadId);
         this.#deps.logger.info({ threadId: target.threadId, userId: target.identity.userId }, "turn started");
         await this.#runner.run(target, { messages: [new HumanMessage(input.text)] });
@@ -215,16 +218,15 @@ export class DelegateRuntime implements AgentRuntime {
   decide(input: ThreadRef & { decisions: Decision[] }): AsyncIterable<RuntimeEvent> {
     const decisions = Array.isArray(input.decisions) ? input.decisions : [];
     if (decisions.length === 0 || decisions.some((decision) => !decision.toolCallId)) {
-      const { channel } = this.#bus.channel("", () => true);
-      channel.fail(
+      return EventBus.failed(
         new DelegateError("INVALID_INPUT", "decide needs decisions, each naming its call by toolCallId."),
       );
-      return channel;
     }
     return this.#control(input, { decisions });
   }
 
   async deleteThread(input: ThreadRef): Promise<boolean> {
+    this.#assertOpen();
     const target = parseThreadRef(input);
     return this.#erasure.erase(target.key, target.threadId);
   }
@@ -233,6 +235,7 @@ export class DelegateRuntime implements AgentRuntime {
     identity: Identity,
     options: { disconnect?: boolean } = {},
   ): Promise<{ threads: number; disconnected: ConnectorId[] }> {
+    this.#assertOpen();
     const user = parseIdentity(identity);
     const threads = await this.#erasure.eraseUser(user);
     const disconnected: ConnectorId[] = [];
@@ -253,6 +256,7 @@ export class DelegateRuntime implements AgentRuntime {
   }
 
   async getThread(input: ThreadRef): Promise<ThreadView> {
+    this.#assertOpen();
     const target = parseThreadRef(input);
     const record = await this.#store.getThread(target.key);
     if (!record) throw threadNotFound(target.threadId);
@@ -269,16 +273,20 @@ export class DelegateRuntime implements AgentRuntime {
   }
 
   async listPendingAuthorizations(identity: Identity): Promise<PendingAuthorizationView[]> {
+    this.#assertOpen();
     const user = parseIdentity(identity);
     const pending = await this.#store.listPendingFor(scalekitIdentifier(user));
     return pending.filter((item) => sameIdentity(item.identity, user)).map(viewPending);
   }
 
   async listWaitingThreads(): Promise<WaitingThreadView[]> {
+    this.#assertOpen();
     return (await this.#store.listPending()).map(viewWaiting);
   }
 
   async handleWebhook(input: WebhookInput): Promise<WebhookResult> {
+    // Scalekit retries what is not answered 2xx: another replica, or this one restarted, takes it.
+    if (this.#closed) return { status: 503, resumed: 0 };
     const outcome = this.#webhooks.handle(input);
     if (outcome.status !== 200) return { status: outcome.status, resumed: 0 };
     this.#watcher.noteWebhook();
@@ -303,6 +311,7 @@ export class DelegateRuntime implements AgentRuntime {
   }
 
   async listConnections(identity: Identity): Promise<ConnectionOverview[]> {
+    this.#assertOpen();
     return this.#accounts.list(parseIdentity(identity));
   }
 
@@ -310,20 +319,24 @@ export class DelegateRuntime implements AgentRuntime {
     identity: Identity,
     connector: ConnectorId,
   ): Promise<AuthorizationLink & { status: AccountStatus }> {
+    this.#assertOpen();
     return this.#accounts.connect(parseIdentity(identity), connector);
   }
 
   async verifyUser(input: VerifyUserInput): Promise<VerifyUserResult> {
+    this.#assertOpen();
     const session = parseIdentity(input);
     if (!this.#verification) throw verificationOff();
     return this.#verification.verify(input, session);
   }
 
   async disconnect(identity: Identity, connector: ConnectorId): Promise<void> {
+    this.#assertOpen();
     await this.#accounts.disconnect(parseIdentity(identity), connector);
   }
 
   subscribe(thread: ThreadRef, listener: (event: RuntimeEvent) => void): () => void {
+    this.#assertOpen();
     return this.#bus.subscribe(parseThreadRef(thread).key, listener);
   }
 
@@ -334,16 +347,29 @@ export class DelegateRuntime implements AgentRuntime {
     await this.#retention?.stop();
     this.#elsewhere.stop();
     await this.#coordinator.close();
-    this.#bus.endAll();
+    // An open stream says why it ends: its turn did not (the thread is saved as it stood).
+    this.#bus.endAll((threadId) => ({
+      type: "error",
+      threadId,
+      code: "RUNTIME_CLOSED",
+      message:
+        "Delegate stopped before this turn finished. The conversation is saved; a thread waiting for you resumes when Delegate runs again.",
+    }));
     await this.#deps.storage.close();
   }
 
   // ---- internals -------------------------------------------------------------------------
 
+  #assertOpen(): void {
+    if (this.#closed) throw runtimeClosed();
+  }
+
   #control(input: ThreadRef, value: ResumeValue): AsyncIterable<RuntimeEvent> {
+    if (this.#closed) return EventBus.failed(runtimeClosed());
     const target = parseThreadRef(input);
     const { channel, attach } = this.#bus.channel(
       target.key,
+      target.threadId,
       (event) =>
         event.type === "turn-end" || event.type === "authorization-required" || event.type === "error",
     );

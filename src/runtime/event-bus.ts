@@ -11,7 +11,8 @@ type Listener = (event: RuntimeEvent) => void;
  */
 export class EventBus {
   readonly #listeners = new Map<string, Set<Listener>>();
-  readonly #channels = new Set<EventChannel<RuntimeEvent>>();
+  /** Open streams, with the thread each is of. */
+  readonly #channels = new Map<EventChannel<RuntimeEvent>, string>();
   readonly #logger: Logger;
   readonly #onEvent: ((event: RuntimeEvent) => void) | undefined;
   readonly #taps: ((key: string, event: RuntimeEvent) => void)[] = [];
@@ -60,13 +61,13 @@ export class EventBus {
    * A stream of one thread's events that ends after `isLast`; it receives nothing until
    * `attach()`, so a caller attaches only once it is known to own the thread.
    */
-  channel(key: string, isLast: (event: RuntimeEvent) => boolean) {
+  channel(key: string, threadId: string, isLast: (event: RuntimeEvent) => boolean) {
     let unsubscribe: () => void = () => {};
     const channel: EventChannel<RuntimeEvent> = new EventChannel<RuntimeEvent>(() => {
       unsubscribe();
       this.#channels.delete(channel);
     });
-    this.#channels.add(channel);
+    this.#channels.set(channel, threadId);
     const attach = () => {
       unsubscribe = this.subscribe(key, (event) => {
         channel.push(event);
@@ -76,8 +77,18 @@ export class EventBus {
     return { channel, attach };
   }
 
-  /** Ends every open stream (on close). */
-  endAll(): void {
-    for (const channel of this.#channels) channel.end();
+  /** A stream that fails at once with `error`, for a call refused before it starts. */
+  static failed(error: unknown): AsyncIterable<RuntimeEvent> {
+    const channel = new EventChannel<RuntimeEvent>(() => {});
+    channel.fail(error);
+    return channel;
+  }
+
+  /** Ends every open stream (on close), each with `last(threadId)` as its final event. */
+  endAll(last: (threadId: string) => RuntimeEvent): void {
+    for (const [channel, threadId] of this.#channels) {
+      channel.push(last(threadId));
+      channel.end();
+    }
   }
 }

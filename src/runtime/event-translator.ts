@@ -55,7 +55,15 @@ export class EventTranslator {
     if (!AIMessageChunk.isInstance(message)) return [];
     // A chunk's `text` goes through langchain's content-block translators; a string is the text.
     const text = typeof message.content === "string" ? message.content : message.text;
-    return text ? [{ type: "text-delta", threadId: this.#threadId, text }] : [];
+    if (!text) return [];
+    return [
+      {
+        type: "text-delta",
+        threadId: this.#threadId,
+        text,
+        ...(message.id ? { messageId: message.id } : {}),
+      },
+    ];
   }
 
   #fromUpdates(chunk: unknown): RuntimeEvent[] {

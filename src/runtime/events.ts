@@ -1,11 +1,19 @@
 import type { ApprovalRequest, AuthorizationRequest, WaitReason } from "../agent/authorization-request.js";
+import type { DelegateErrorCode } from "../errors.js";
 
 /**
  * Events of a conversation turn, shared by the embedded API, the REPL and scripted runs.
- * Every event names its thread; none ever carries a token or secret.
+ * Every event names its thread and none carries a token or a Scalekit secret — but
+ * `authorization-required` carries the person's links (`requests[].url`), which are bearer
+ * links until verified: show them to that person only, and keep them out of logs and analytics.
+ *
+ * A stream ends after `turn-end`; one that does not wait (`waitForAuthorization: false`, or a
+ * `resume`/`decide` that asks the person again) ends after `authorization-required` instead,
+ * and `resume`/`cancel`/`decide` streams also end after an `error`.
  */
 export type RuntimeEvent =
-  | { type: "text-delta"; threadId: string; text: string }
+  /** Part of an assistant message as it streams; `messageId` is that of the `message` that follows. */
+  | { type: "text-delta"; threadId: string; text: string; messageId?: string }
   | { type: "message"; threadId: string; role: "assistant"; text: string; messageId?: string }
   | {
       type: "tool-call";
@@ -48,12 +56,11 @@ export type RuntimeEvent =
     }
   | { type: "authorization-expired"; threadId: string; connections: string[] }
   | { type: "authorization-cancelled"; threadId: string; connections: string[] }
-  | { type: "error"; threadId: string; code: string; message: string }
+  | { type: "error"; threadId: string; code: DelegateErrorCode; message: string }
   | {
       type: "turn-end";
       threadId: string;
-      /** `waiting` when the turn paused for authorization and the caller chose not to wait. */
-      status: "completed" | "waiting" | "failed";
+      status: "completed" | "failed";
       text?: string;
     };
 

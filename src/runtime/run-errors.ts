@@ -1,4 +1,4 @@
-import { errorMessage, isDelegateError } from "../errors.js";
+import { type DelegateErrorCode, errorMessage, isDelegateError } from "../errors.js";
 
 /** The HTTP status of a model-provider error, looking through wrappers (middleware errors). */
 function providerStatus(error: unknown): number | undefined {
@@ -18,7 +18,7 @@ function networkCode(text: string): string | undefined {
   return /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(text)?.[1];
 }
 
-export function codeOf(error: unknown): string {
+export function codeOf(error: unknown): DelegateErrorCode {
   if (isDelegateError(error)) return error.code;
   if (providerStatus(error) !== undefined) return "MODEL_UNAVAILABLE";
   return UNREACHABLE.test(errorMessage(error)) ? "MODEL_UNAVAILABLE" : "INTERNAL";

@@ -1,7 +1,7 @@
 import { type Identity, IdentitySchema } from "../auth/identity.js";
 import { DelegateError } from "../errors.js";
 import type { ThreadRef } from "./runtime-types.js";
-import { threadKey } from "./thread-store.js";
+import { type PendingAuthorization, threadKey } from "./thread-store.js";
 import type { ThreadTarget } from "./turn-runner.js";
 
 /**
@@ -36,4 +36,24 @@ export function parseThreadRef(ref: ThreadRef): ThreadTarget {
 
 export function threadNotFound(threadId: string): DelegateError {
   return new DelegateError("THREAD_NOT_FOUND", `No thread "${threadId}".`, { details: { threadId } });
+}
+
+/** THREAD_BUSY for a new message on a thread that waits: for what it waits, and how to go on. */
+export function waitingThreadBusy(threadId: string, pending: PendingAuthorization): DelegateError {
+  const what =
+    pending.approvals.length > 0 && pending.connections.length > 0
+      ? "for an account to be connected and for your decision on the calls it asked about. Connect and decide (or cancel)"
+      : pending.approvals.length > 0
+        ? "for your decision on the calls it asked about. Approve or reject them (decide), or cancel,"
+        : "for an account to be connected. Finish connecting, or cancel the authorization,";
+  return new DelegateError("THREAD_BUSY", `This thread is waiting ${what} before sending a new message.`, {
+    details: { threadId },
+  });
+}
+
+export function runtimeClosed(): DelegateError {
+  return new DelegateError(
+    "RUNTIME_CLOSED",
+    "This runtime is closed; create a new one with createAgentRuntime.",
+  );
 }

@@ -31,7 +31,7 @@ export function validateRuntimeOptions(options: AgentRuntimeOptions): ValidatedO
   if (!given.agentAuth) {
     if (!scalekit) {
       problems.push(
-        "`scalekit` ({ environmentUrl, clientId, clientSecret }) or `agentAuth` is required. For local development start the sandbox with startSandbox() from the sandbox entry point and pass its `settings`.",
+        "`scalekit` ({ environmentUrl, clientId, clientSecret }) or `agentAuth` is required. For local development, resolveEnvironment(loadConfig()) from delegate-agent/environment starts the sandbox and gives every option it needs (settings, providerBaseUrls, webhookSecret).",
       );
     } else {
       if (!scalekit.environmentUrl || !/^https?:\/\//.test(scalekit.environmentUrl)) {

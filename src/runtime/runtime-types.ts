@@ -35,7 +35,7 @@ export interface AgentRuntimeOptions {
   /** A LangGraph checkpointer; then `databaseUrl` is required for thread owners and pending authorizations. */
   checkpointer?: BaseCheckpointSaver;
   /** SQLite file path (default `.delegate/delegate.sqlite`), or `:memory:`. */
-  databaseUrl?: string;
+  databaseUrl?: string | undefined;
   /**
    * `latest` (default): after each run a thread keeps only its latest checkpoint (what resuming
    * and `getThread` read), so storage grows linearly with a conversation. `all` keeps every one.
@@ -83,7 +83,7 @@ export interface AgentRuntimeOptions {
   /** Audit hook: "tool X ran as user U on connection C with outcome O". */
   onToolAudit?: (record: ToolAuditRecord) => void;
   /** Scalekit webhook signing secret (`whsec_…`) for `handleWebhook`. */
-  webhookSecret?: string;
+  webhookSecret?: string | undefined;
   /**
    * Scalekit user verification: every link carries `url` (Scalekit's `user_verify_url`) and a
    * state signed with `secret`, and the account becomes ACTIVE only once your server passes the
@@ -91,13 +91,16 @@ export interface AgentRuntimeOptions {
    */
   verification?: VerificationOptions;
   /** IANA time zone the agent reasons in. Default: the process's. */
-  timeZone?: string;
+  timeZone?: string | undefined;
   /** Path of the system prompt template. Default `prompts/system.md`. */
-  promptPath?: string;
+  promptPath?: string | undefined;
   cache?: CacheOptions;
   retry?: RetryPolicy;
   now?: () => Date;
 }
+
+/** A decision on one asked call, named by its `toolCallId` (as `approvals[].toolCallId` gives it). */
+export type CallDecision = Decision & { toolCallId: string };
 
 /**
  * A thread, named by its user: threads are scoped by (organization, user, thread id), so the
@@ -167,7 +170,8 @@ export interface WaitingThreadView {
 }
 
 export interface WebhookResult {
-  status: 200 | 202 | 400 | 401 | 413;
+  /** 503 once the runtime is closed (Scalekit retries; another replica or the restarted one takes it). */
+  status: 200 | 202 | 400 | 401 | 413 | 503;
   /** How many waiting threads the webhook resumed (their ids are not disclosed to the sender). */
   resumed: number;
 }
@@ -184,7 +188,7 @@ export interface AgentRuntime {
    * `always`; `reject` with an optional `message`; `edit` with new `args`). The turn resumes with
    * them; approved calls run once their connections are ACTIVE.
    */
-  decide(input: ThreadRef & { decisions: Decision[] }): AsyncIterable<RuntimeEvent>;
+  decide(input: ThreadRef & { decisions: CallDecision[] }): AsyncIterable<RuntimeEvent>;
   getThread(input: ThreadRef): Promise<ThreadView>;
   /**
    * Deletes a thread for good: its messages (every checkpoint), any pending authorization and

@@ -40,6 +40,20 @@ export async function controlThread(
     if (deciding && pending.approvals.length === 0) {
       throw notWaiting(target, "This thread is not waiting for a decision.");
     }
+    if ("decisions" in value) {
+      // A decision for a call nobody asked about would re-ask the person with no word why.
+      const asked = new Set(pending.approvals.map((approval) => approval.toolCallId));
+      const unknown = value.decisions.flatMap((decision) =>
+        decision.toolCallId && !asked.has(decision.toolCallId) ? [decision.toolCallId] : [],
+      );
+      if (unknown.length > 0) {
+        throw new DelegateError(
+          "INVALID_INPUT",
+          `No call waits for a decision under ${unknown.join(", ")}; this thread waits for ${[...asked].join(", ")}.`,
+          { details: { threadId: target.threadId, unknown, waiting: [...asked] } },
+        );
+      }
+    }
     if ("action" in value && value.action === "recheck") {
       // An explicit recheck looks again at Scalekit and hands out fresh links.
       for (const connection of pending.connections) {

@@ -11,5 +11,5 @@ export type {
 export { type ProviderServer, startProviderServer } from "./providers/provider-server.js";
 export type { SandboxControls } from "./sandbox-controls.js";
 export * from "./scalekit/index.js";
-export { type Sandbox, type SandboxOptions, startSandbox } from "./start-sandbox.js";
+export { type Sandbox, type SandboxEmulators, type SandboxOptions, startSandbox } from "./start-sandbox.js";
 export type { TokenGrant, TokenVerifier } from "./token-grants.js";

@@ -123,7 +123,7 @@ describe("rendering runtime events", () => {
     const renderer = new EventRenderer({ style: plain, columns: () => 0 });
     const out = renderAll(renderer, [
       { type: "text-delta", threadId, text: "hi\u001b]52;c;ZXZpbA==\u0007\u001b[2J" },
-      { type: "error", threadId, code: "X", message: "bad\u001b[31m thing" },
+      { type: "error", threadId, code: "INTERNAL", message: "bad\u001b[31m thing" },
       {
         type: "tool-result",
         threadId,

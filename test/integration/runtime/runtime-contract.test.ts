@@ -1,0 +1,95 @@
+/**
+ * What an embedder relies on beyond the happy path: a decision for a call nobody asked about is
+ * refused (not silently re-asked), a busy thread says what it waits for, streamed text names its
+ * message, and a closed runtime says so — on every call, on open streams and to webhooks.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { isDelegateError } from "../../../src/errors.js";
+import type { RuntimeEvent } from "../../../src/runtime/events.js";
+import { collect, ofType, type SandboxRuntime, startSandboxRuntime } from "../../helpers/sandbox-runtime.js";
+
+let env: SandboxRuntime | undefined;
+afterEach(async () => {
+  await env?.close();
+  env = undefined;
+});
+
+const EMAIL = "email sam@example.com about lunch saying see you at noon";
+const thread = { userId: "ada", threadId: "t1" };
+
+async function rejection(run: () => Promise<unknown>): Promise<unknown> {
+  return run().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+}
+
+/** A thread paused on the person's approval of the email (Gmail already connected). */
+async function pausedOnApproval(): Promise<{ env: SandboxRuntime; toolCallId: string }> {
+  env = await startSandboxRuntime({ approvals: "write=ask" });
+  await env.sandbox.controls.approve({ userId: "ada" }, "gmail");
+  const events = await collect(env.runtime.send({ ...thread, text: EMAIL, waitForAuthorization: false }));
+  const toolCallId = ofType(events, "authorization-required")[0]?.approvals[0]?.toolCallId ?? "";
+  expect(toolCallId).not.toBe("");
+  return { env, toolCallId };
+}
+
+describe("the runtime's contract with embedders", () => {
+  it("a decision naming a call that waits for none is refused, and the real one still runs", async () => {
+    const { env, toolCallId } = await pausedOnApproval();
+    const refused = await rejection(() =>
+      collect(env.runtime.decide({ ...thread, decisions: [{ toolCallId: "call_nope", type: "approve" }] })),
+    );
+    expect(isDelegateError(refused, "INVALID_INPUT")).toBe(true);
+    expect((refused as Error).message).toContain("call_nope");
+    expect((refused as Error).message).toContain(toolCallId);
+    // Nothing ran and nothing was asked again: the thread still waits for the same call.
+    expect((await env.runtime.getThread(thread)).pendingAuthorization?.approvals[0]?.toolCallId).toBe(
+      toolCallId,
+    );
+    const events = await collect(
+      env.runtime.decide({ ...thread, decisions: [{ toolCallId, type: "approve" }] }),
+    );
+    expect(ofType(events, "tool-result")[0]).toMatchObject({ toolCallId, status: "success" });
+  });
+
+  it("a new message on a thread that waits for a decision says so (not that an account is missing)", async () => {
+    const { env } = await pausedOnApproval();
+    const busy = await rejection(() => collect(env.runtime.send({ ...thread, text: "hello?" })));
+    expect(isDelegateError(busy, "THREAD_BUSY")).toBe(true);
+    expect((busy as Error).message).toContain("for your decision on the calls it asked about");
+    expect((busy as Error).message).not.toContain("account to be connected");
+  });
+
+  it("streamed text names the message it belongs to", async () => {
+    env = await startSandboxRuntime();
+    const events = await collect(env.runtime.send({ ...thread, text: "what can you do?" }));
+    const message = ofType(events, "message").at(-1);
+    const deltas = ofType(events, "text-delta");
+    expect(deltas.length).toBeGreaterThan(0);
+    expect(message?.messageId).toBeTruthy();
+    for (const delta of deltas) expect(delta.messageId).toBe(message?.messageId);
+  });
+
+  it("closing ends an open stream with RUNTIME_CLOSED; later calls and webhooks are refused as closed", async () => {
+    env = await startSandboxRuntime();
+    const { runtime } = env;
+    const seen: RuntimeEvent[] = [];
+    const open = collect(runtime.send({ ...thread, text: "show my unread email" }), (event) => {
+      seen.push(event);
+    });
+    // Waiting for Gmail, with the stream open.
+    await expect.poll(() => seen.some((event) => event.type === "authorization-required")).toBe(true);
+    await runtime.close();
+    const events = await open;
+    expect(events.at(-1)).toMatchObject({ type: "error", threadId: "t1", code: "RUNTIME_CLOSED" });
+
+    const closed = async (run: () => Promise<unknown>) =>
+      isDelegateError(await rejection(run), "RUNTIME_CLOSED");
+    expect(await closed(() => runtime.getThread(thread))).toBe(true);
+    expect(await closed(() => collect(runtime.send({ ...thread, text: "hi" })))).toBe(true);
+    expect(await closed(() => collect(runtime.resume(thread)))).toBe(true);
+    expect(await closed(async () => runtime.subscribe(thread, () => {}))).toBe(true);
+    expect(await runtime.handleWebhook({ headers: {}, body: "{}" })).toEqual({ status: 503, resumed: 0 });
+  });
+});
