@@ -1,5 +1,6 @@
 import { AIMessage, AIMessageChunk, type BaseMessage, ToolMessage } from "langchain";
 import { type AuthorizationInterrupt, isAuthorizationInterrupt } from "../agent/authorization-request.js";
+import { callDigest } from "../agent/gate/call-digest.js";
 import { summarizeResult } from "../agent/result-summary.js";
 import { truncate } from "../text.js";
 import type { RuntimeEvent } from "./events.js";
@@ -35,11 +36,19 @@ export class EventTranslator {
   readonly #turnCalls: Set<string>;
   /** The AI message a resumed wait continues: told in the run that asked, not again. */
   readonly #resumedMessageId: string | undefined;
+  /** Calls the person was asked about, by id: the digest of the call as it was shown. */
+  readonly #asked: ReadonlyMap<string, string>;
 
-  constructor(threadId: string, blockedCalls: Iterable<string> = [], resumedMessageId?: string) {
+  constructor(
+    threadId: string,
+    blockedCalls: Iterable<string> = [],
+    resumedMessageId?: string,
+    asked: ReadonlyMap<string, string> = new Map(),
+  ) {
     this.#threadId = threadId;
     this.#turnCalls = new Set(blockedCalls);
     this.#resumedMessageId = resumedMessageId;
+    this.#asked = asked;
   }
 
   translate(mode: string, chunk: unknown): RuntimeEvent[] {
@@ -93,12 +102,30 @@ export class EventTranslator {
     return events;
   }
 
+  #toolCall(toolCallId: string, toolName: string, args: unknown): RuntimeEvent {
+    return {
+      type: "tool-call",
+      threadId: this.#threadId,
+      toolCallId,
+      toolName,
+      args: args as Record<string, unknown>,
+    };
+  }
+
   #fromMessage(message: BaseMessage): RuntimeEvent[] {
     const events: RuntimeEvent[] = [];
     if (AIMessage.isInstance(message)) {
       if (message.id !== undefined && message.id === this.#resumedMessageId) {
-        // Handed back by the gate (e.g. with the person's edits): its results are this run's.
-        for (const call of message.tool_calls ?? []) this.#turnCalls.add(call.id ?? "");
+        // Handed back by the gate (e.g. with the person's edits): its results are this run's, and
+        // a call the person edited is told again, with the arguments it runs with.
+        for (const call of message.tool_calls ?? []) {
+          const id = call.id ?? "";
+          this.#turnCalls.add(id);
+          const asked = this.#asked.get(id);
+          if (asked !== undefined && asked !== callDigest(call.name, call.args)) {
+            events.push(this.#toolCall(id, call.name, call.args));
+          }
+        }
         return events;
       }
       const text = message.text;
@@ -123,13 +150,7 @@ export class EventTranslator {
         this.#seenToolCalls.add(seen);
         // A new call under a used id: its result is a new one too.
         this.#seenResults.delete(id);
-        events.push({
-          type: "tool-call",
-          threadId: this.#threadId,
-          toolCallId: id,
-          toolName: call.name,
-          args: call.args as Record<string, unknown>,
-        });
+        events.push(this.#toolCall(id, call.name, call.args));
       }
     } else if (ToolMessage.isInstance(message)) {
       if (this.#seenResults.has(message.tool_call_id)) return events;

@@ -3,6 +3,7 @@ import type { Command } from "@langchain/langgraph";
 import { AIMessage, type HumanMessage } from "langchain";
 import { isAuthorizationInterrupt } from "../agent/authorization-request.js";
 import type { DelegateAgent } from "../agent/create-delegate-agent.js";
+import { callDigest } from "../agent/gate/call-digest.js";
 import type { RunContext } from "../agent/run-context.js";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
 import { type Identity, scalekitIdentifier } from "../auth/identity.js";
@@ -74,6 +75,12 @@ export class TurnRunner {
         ...(previous?.approvals.map((approval) => approval.toolCallId) ?? []),
       ],
       batch.messageId,
+      new Map(
+        previous?.approvals.map((approval) => [
+          approval.toolCallId,
+          callDigest(approval.tool, approval.args),
+        ]),
+      ),
     );
     try {
       // The compiled graph itself, as LangGraph's server runs it: the agent's own `stream` first

@@ -53,6 +53,29 @@ describe("the runtime's contract with embedders", () => {
     expect(ofType(events, "tool-result")[0]).toMatchObject({ toolCallId, status: "success" });
   });
 
+  it("an edited call is told again with the arguments it runs with, before its result", async () => {
+    const { env, toolCallId } = await pausedOnApproval();
+    const asked = (await env.runtime.getThread(thread)).pendingAuthorization?.approvals[0]?.args ?? {};
+    const edited = { ...asked, subject: "Lunch moved" };
+    const events = await collect(
+      env.runtime.decide({ ...thread, decisions: [{ toolCallId, type: "edit", args: edited }] }),
+    );
+    const calls = ofType(events, "tool-call").filter((event) => event.toolCallId === toolCallId);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.args).toMatchObject({ subject: "Lunch moved" });
+    const order = events.map((event) => event.type);
+    expect(order.indexOf("tool-call")).toBeLessThan(order.indexOf("tool-result"));
+    expect(ofType(events, "tool-result")[0]).toMatchObject({ toolCallId, status: "success" });
+  });
+
+  it("an approved call, unchanged, is not told twice", async () => {
+    const { env, toolCallId } = await pausedOnApproval();
+    const events = await collect(
+      env.runtime.decide({ ...thread, decisions: [{ toolCallId, type: "approve" }] }),
+    );
+    expect(ofType(events, "tool-call").filter((event) => event.toolCallId === toolCallId)).toHaveLength(0);
+  });
+
   it("a new message on a thread that waits for a decision says so (not that an account is missing)", async () => {
     const { env } = await pausedOnApproval();
     const busy = await rejection(() => collect(env.runtime.send({ ...thread, text: "hello?" })));
