@@ -79,9 +79,14 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
   const stepTimeoutMs = options.stepTimeoutMs ?? 120_000;
   const sandboxMode = config.mode === "sandbox";
   const { openai, ...modelless } = config;
-  const baseConfig: DelegateConfig = script.sandbox?.injections
-    ? { ...modelless, sandboxInjections: true }
+  // The script's zone goes into the config itself, not only into the runtime: resolveEnvironment
+  // also hands it to the offline demo model (its replies' dates and times) and to the sandbox.
+  const zoned: Omit<DelegateConfig, "openai"> = script.timezone
+    ? { ...modelless, timeZone: script.timezone }
     : modelless;
+  const baseConfig: DelegateConfig = script.sandbox?.injections
+    ? { ...zoned, sandboxInjections: true }
+    : zoned;
   const sessionConfig: DelegateConfig =
     options.model === "openai" && openai ? { ...baseConfig, openai } : baseConfig;
   const authorizationTimeoutMs = (script.authorization_timeout ?? (sandboxMode ? 60 : 600)) * 1000;
@@ -93,7 +98,6 @@ export async function runScript(options: RunScriptOptions): Promise<RunScriptOut
     overrides: {
       poll: sandboxMode ? SANDBOX_POLL : SCALEKIT_POLL,
       authorizationTimeoutMs,
-      ...(script.timezone ? { timeZone: script.timezone } : {}),
     },
   });
   const { runtime } = session;
