@@ -380,7 +380,9 @@ describe.concurrent("delegate chat with piped input", () => {
 
       const second = spawnCli(["chat", "--user", "gil", "--thread", threadId ?? ""], { dataDir });
       try {
-        await second.waitFor(`This thread is still waiting for you to connect Gmail`);
+        await second.waitFor(
+          /This thread is still waiting for you to connect Gmail \(since \d\d:\d\d, until \d\d:\d\d\)/,
+        );
         await second.waitFor(`for: "show my unread email"`);
         const [, url] = (await second.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
         // The sandbox restarted with fresh state: the old link is gone, a new one is shown.

@@ -45,7 +45,8 @@ export function stillWaitingLines(
   const asked = [...thread.messages].reverse().find((message) => message.role === "user");
   return [
     style.colors.yellow(
-      `This thread is still waiting for ${what} (since ${formatTime(pending.createdAt)})${asked ? `, for: "${stripControls(oneLine(asked.text, 80))}"` : ""}.`,
+      // The deadline was set when the wait began (a later --auth-timeout applies to new waits).
+      `This thread is still waiting for ${what} (since ${formatTime(pending.createdAt)}, until ${formatTime(pending.deadline)})${asked ? `, for: "${stripControls(oneLine(asked.text, 80))}"` : ""}.`,
     ),
     style.colors.dim("Checking again and getting a fresh link…"),
   ];
