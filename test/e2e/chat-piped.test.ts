@@ -218,7 +218,7 @@ describe.concurrent("delegate chat with piped input", () => {
       const out = result.stdout;
       const first = out.match(/^ {2}thread +(t-[0-9a-f]+)/m)?.[1];
       expectInOrder(out, [
-        `Thread ${first} — continue it later with: delegate chat --thread ${first}`,
+        `Thread ${first} — continue it later with: delegate chat --user ivy --thread ${first}`,
         "Open this link to connect Gmail:",
         LINK_LINE,
         "✓ Gmail connected (auto-approved in the sandbox)",
@@ -491,5 +491,21 @@ describe.concurrent("delegate chat with piped input", () => {
         /^Input ended before an answer: the action was rejected, so nothing was done\.$/m,
       );
       expect(unanswered.stdout).toMatch(/^ {2}✗ google_calendar_delete_event\(.*\) → .*declined.*$/m);
+    }));
+
+  it("(m) --thread that this user does not have says so, instead of quietly starting an empty thread", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const made = await runCli(["chat", "--user", "mia"], { dataDir, input: "hello\n" });
+      const threadId = made.stdout.match(/^ {2}thread +(t-[0-9a-f]+)/m)?.[1] ?? "";
+      expect(made.stdout).not.toContain("No thread");
+      // Mia's id under another user is not her thread (threads are per user).
+      const other = await runCli(["chat", "--user", "max", "--thread", threadId], { dataDir, input: "" });
+      expect(other.code).toBe(0);
+      expect(other.stdout).toContain(
+        `No thread "${threadId}" of user max yet: this starts it (check --thread and --user).`,
+      );
+      const again = await runCli(["chat", "--user", "mia", "--thread", threadId], { dataDir, input: "" });
+      expect(again.stdout).not.toContain("No thread");
     }));
 });

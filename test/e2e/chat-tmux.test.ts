@@ -123,7 +123,9 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
       // Ctrl+D leaves cleanly.
       pane.press("C-d");
       expect(await pane.waitForExit(), pane.capture()).toBe(0);
-      expect(pane.capture()).toMatch(/Bye\. Continue this thread with: delegate chat --thread t-[0-9a-f]+/);
+      expect(pane.capture()).toMatch(
+        /Bye\. Continue this thread with: delegate chat --user tess --thread t-[0-9a-f]+/,
+      );
       // Colour is on at a terminal without NO_COLOR.
       expect(readFileSync(raw, "latin1")).toMatch(FOREGROUND_COLOUR);
     },
@@ -161,7 +163,7 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
       expect(await pane.waitForExit(), pane.capture()).toBe(0);
       // Leaving while a connection is awaited says how to come back to it.
       expect(pane.capture()).toMatch(
-        /Still waiting for Gmail\. To continue later: delegate chat --thread t-[0-9a-f]+/,
+        /Still waiting for Gmail\. To continue later: delegate chat --user nora --thread t-[0-9a-f]+/,
       );
       const bytes = readFileSync(raw, "latin1");
       expect(bytes).toContain("\u001b]8;;http://127.0.0.1:");

@@ -111,17 +111,24 @@ function describeStatus(item: ConnectionOverview): string {
 /** The last line: how to come back to the thread (and that it still waits, if it does). */
 export function goodbyeLines(
   style: TerminalStyle,
-  facts: { threadId: string; stillWaiting: string | undefined; asking?: boolean },
+  facts: { userId: string; threadId: string; stillWaiting: string | undefined; asking?: boolean },
 ): string[] {
+  const again = continueCommand(facts.userId, facts.threadId);
   if (facts.stillWaiting) {
     const then = facts.asking ? "it asks again" : "it shows a fresh link";
     return [
-      style.colors.yellow(
-        `Still waiting for ${facts.stillWaiting}. To continue later: delegate chat --thread ${facts.threadId} (${then}).`,
-      ),
+      style.colors.yellow(`Still waiting for ${facts.stillWaiting}. To continue later: ${again} (${then}).`),
     ];
   }
-  return style.tty
-    ? [style.colors.dim(`Bye. Continue this thread with: delegate chat --thread ${facts.threadId}`)]
-    : [];
+  return style.tty ? [style.colors.dim(`Bye. Continue this thread with: ${again}`)] : [];
+}
+
+/** The command that continues a thread: with its user, as a thread is found only under its own. */
+export function continueCommand(userId: string, threadId: string): string {
+  return `delegate chat --user ${shellWord(userId)} --thread ${threadId}`;
+}
+
+/** `value` as one shell word: bare when it is plain, else single-quoted. */
+function shellWord(value: string): string {
+  return /^[\w.@+-]+$/.test(value) ? value : `'${value.replaceAll("'", `'\\''`)}'`;
 }

@@ -119,6 +119,7 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
     throw logged(error, logger, logPath, "chat could not start");
   }
   // Threads are per user: another user's thread of the same id is simply not this one.
+  let found = true;
   try {
     await session.runtime.getThread({ userId, threadId });
   } catch (error) {
@@ -126,12 +127,17 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
       await session.close();
       throw logged(error, logger, logPath, "chat could not start");
     }
+    found = false;
   }
   state.remember(userId, threadId);
   // The verify redirect is accepted only for the user this REPL acts for (it follows /user).
   if (session.verifier) session.verifier.identity = { userId };
   const examples = session.environment.demoModel ? await demoExamples() : [];
   const notes: string[] = [];
+  // A mistyped id, or another user's thread: say so rather than quietly start an empty one.
+  if (!found && values.thread !== undefined) {
+    notes.push(`No thread "${threadId}" of user ${userId} yet: this starts it (check --thread and --user).`);
+  }
   if (values.yes) {
     notes.push("--yes: every action the approval policy would ask about is approved without asking.");
   }

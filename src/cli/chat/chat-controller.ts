@@ -191,7 +191,9 @@ export class ChatController {
     this.#move("exit");
     this.#session.close();
     this.#view.close();
-    for (const line of goodbyeLines(this.#style, { threadId, stillWaiting, asking })) this.#print(line);
+    const userId = this.#session.identity.userId;
+    for (const line of goodbyeLines(this.#style, { userId, threadId, stillWaiting, asking }))
+      this.#print(line);
     this.#done();
   }
 

@@ -8,7 +8,7 @@ import {
   isConnectorId,
   scalekitIdentifier,
 } from "../../index.js";
-import { connectionLines } from "./banner.js";
+import { connectionLines, continueCommand } from "./banner.js";
 import type { PendingLinks } from "./pending-links.js";
 import { link, type TerminalStyle } from "./render.js";
 
@@ -185,9 +185,8 @@ export const COMMANDS: readonly SlashCommand[] = [
     allowedWhileWaiting: true,
     run(context) {
       const id = context.threadId;
-      context.print(
-        `Thread ${context.style.colors.bold(id)} — continue it later with: delegate chat --thread ${id}`,
-      );
+      const again = continueCommand(context.identity.userId, id);
+      context.print(`Thread ${context.style.colors.bold(id)} — continue it later with: ${again}`);
     },
   },
   {
