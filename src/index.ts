@@ -58,6 +58,7 @@ export {
   type ConnectorId,
   type ConnectorInfo,
   connectionNames,
+  connectorNamed,
   isConnectorId,
 } from "./connectors/registry.js";
 export { DelegateError, type DelegateErrorCode, errorMessage, isDelegateError } from "./errors.js";

@@ -63,6 +63,21 @@ export function isConnectorId(value: string): value is ConnectorId {
   return (CONNECTOR_IDS as readonly string[]).includes(value);
 }
 
+/**
+ * The connector a person means by `name`: its id, its display name or its default connection
+ * name, in any case and spacing (`Gmail`, `Google Calendar`, `googlecalendar`).
+ */
+export function connectorNamed(name: string): ConnectorId | undefined {
+  const bare = (text: string) => text.toLowerCase().replace(/[\s_-]+/g, "");
+  const wanted = bare(name);
+  if (!wanted) return undefined;
+  return CONNECTOR_IDS.find((id) =>
+    [id, CONNECTORS[id].displayName, CONNECTORS[id].defaultConnection].some(
+      (alias) => bare(alias) === wanted,
+    ),
+  );
+}
+
 /** Resolves connector ids to connection names, applying overrides. */
 export type ConnectionNames = Readonly<Record<ConnectorId, string>>;
 

@@ -13,9 +13,16 @@ function providerStatus(error: unknown): number | undefined {
 const UNREACHABLE =
   /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|fetch failed|Connection error|timed? ?out/i;
 
-/** The network error code in a failure, e.g. `ECONNREFUSED`, if it names one. */
-function networkCode(text: string): string | undefined {
-  return /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(text)?.[1];
+/** The network error code in a failure, e.g. `ECONNREFUSED`: in its text, or a cause's `code`. */
+function networkCode(error: unknown): string | undefined {
+  for (let current = error, depth = 0; current && depth < 6; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string" && /^E[A-Z]{3,}[A-Z_]*$/.test(code)) return code;
+    const named = /\b(E[A-Z]{3,}[A-Z_]*)\b/.exec(errorMessage(current))?.[1];
+    if (named) return named;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
 }
 
 export function codeOf(error: unknown): DelegateErrorCode {
@@ -44,8 +51,8 @@ export function describeRunError(error: unknown): string {
   }
   const cause = errorMessage(error);
   if (UNREACHABLE.test(cause)) {
-    const code = networkCode(cause);
-    return `The model could not be reached${code ? ` (${code})` : ""}. Your message is kept; check OPENAI_BASE_URL or your network and try again.`;
+    const code = networkCode(error);
+    return `The model could not be reached${code ? ` (${code})` : ""}. Your message is kept; check your network (and OPENAI_BASE_URL, if you set one) and try again.`;
   }
   return "The turn failed because of an internal error (the details are in the log). Your message is kept; try again, and report it if it happens again.";
 }

@@ -201,7 +201,8 @@ describe.concurrent("delegate chat with piped input", () => {
         dataDir,
         input: [
           "/thread",
-          "/connect gmail",
+          // Connectors by any name a person sees: the display name works as well as the id.
+          "/connect Gmail",
           "/disconnect gmail",
           "/disconnect gmail",
           "/new",
@@ -507,5 +508,19 @@ describe.concurrent("delegate chat with piped input", () => {
       );
       const again = await runCli(["chat", "--user", "mia", "--thread", threadId], { dataDir, input: "" });
       expect(again.stdout).not.toContain("No thread");
+    }));
+
+  it("(n) DELEGATE_TOOLS=catalog with the offline demo model says that model will not use hosted tools", () =>
+    lane(async () => {
+      const note = "DELEGATE_TOOLS=catalog: the offline demo model knows only Delegate's own tools";
+      const catalog = await runCli(["chat", "--user", "nat"], {
+        dataDir: tempDataDir(),
+        env: { DELEGATE_TOOLS: "catalog" },
+        input: "",
+      });
+      expect(catalog.code).toBe(0);
+      expect(catalog.stdout).toContain(note);
+      const direct = await runCli(["chat", "--user", "nat"], { dataDir: tempDataDir(), input: "" });
+      expect(direct.stdout).not.toContain(note);
     }));
 });

@@ -138,6 +138,11 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   if (!found && values.thread !== undefined) {
     notes.push(`No thread "${threadId}" of user ${userId} yet: this starts it (check --thread and --user).`);
   }
+  if (session.environment.demoModel && config.tools === "catalog") {
+    notes.push(
+      "DELEGATE_TOOLS=catalog: the offline demo model knows only Delegate's own tools, so it will not use Scalekit's hosted ones. Set OPENAI_API_KEY for a model that does.",
+    );
+  }
   if (values.yes) {
     notes.push("--yes: every action the approval policy would ask about is approved without asking.");
   }

@@ -3,9 +3,9 @@ import {
   CONNECTOR_IDS,
   CONNECTORS,
   type ConnectorId,
+  connectorNamed,
   type Identity,
   IdentitySchema,
-  isConnectorId,
   scalekitIdentifier,
 } from "../../index.js";
 import { connectionLines, continueCommand } from "./banner.js";
@@ -82,7 +82,7 @@ export const COMMANDS: readonly SlashCommand[] = [
     summary: `get a link to connect a connector (${CONNECTOR_LIST})`,
     allowedWhileWaiting: true,
     async run(context, args) {
-      const connector = connectorArg(context, args[0]);
+      const connector = connectorArg(context, args.join(" "));
       if (!connector) return;
       const name = CONNECTORS[connector].displayName;
       const result = await context.runtime.connect(context.identity, connector);
@@ -112,7 +112,7 @@ export const COMMANDS: readonly SlashCommand[] = [
     summary: "remove your connection to a connector",
     allowedWhileWaiting: false,
     async run(context, args) {
-      const connector = connectorArg(context, args[0]);
+      const connector = connectorArg(context, args.join(" "));
       if (!connector) return;
       const name = CONNECTORS[connector].displayName;
       context.forgetConnection(connector);
@@ -245,7 +245,8 @@ export function helpLines(commands: readonly SlashCommand[], examples: readonly 
 }
 
 function connectorArg(context: CommandContext, value: string | undefined): ConnectorId | undefined {
-  if (value && isConnectorId(value)) return value;
+  const connector = value ? connectorNamed(value) : undefined;
+  if (connector) return connector;
   context.print(
     value
       ? `Unknown connector "${value}". Known: ${CONNECTOR_LIST}.`
