@@ -4,7 +4,6 @@
  * waiting, Ctrl+C and /cancel, Ctrl+D.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { gmailSeed } from "../../src/sandbox/providers/gmail/gmail-seed.js";
@@ -15,7 +14,7 @@ import {
   submitConsent,
   tempDataDir,
 } from "../helpers/cli-process.js";
-import { TMUX_PATH, TmuxPane } from "../helpers/tmux.js";
+import { paneEnv, TMUX_PATH, TmuxPane } from "../helpers/tmux.js";
 
 if (!TMUX_PATH) console.log("chat-tmux: skipped, the tmux package is not installed (apt-get install tmux)");
 
@@ -28,17 +27,6 @@ const SGR = /\u001b\[[0-9;]*m/;
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escapes is the point
 const FOREGROUND_COLOUR = /\u001b\[3\dm/;
 const SPINNER = "[⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏]";
-
-function paneEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    PATH: process.env.PATH ?? "/usr/bin:/bin",
-    HOME: homedir(),
-    TERM: "xterm-256color",
-    LANG: "C.UTF-8",
-    DELEGATE_DATA_DIR: dataDir,
-    ...extra,
-  };
-}
 
 describe.concurrent("delegate chat at a terminal (tmux)", () => {
   it.skipIf(!TMUX_PATH)(

@@ -5,6 +5,7 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
+import { homedir } from "node:os";
 import { shellQuote } from "./cli-process.js";
 
 const EXIT_MARK = "[delegate-test: exited with status";
@@ -13,6 +14,18 @@ const EXIT_PATTERN = /\[delegate-test: exited with status (\d+)\]/;
 export const TMUX_PATH = ["/usr/bin/tmux", "/usr/local/bin/tmux", "/bin/tmux"].find((path) =>
   existsSync(path),
 );
+
+/** The environment a pane runs the CLI with: a real terminal type, UTF-8, its own data folder. */
+export function paneEnv(dataDir: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? "/usr/bin:/bin",
+    HOME: homedir(),
+    TERM: "xterm-256color",
+    LANG: "C.UTF-8",
+    DELEGATE_DATA_DIR: dataDir,
+    ...extra,
+  };
+}
 
 export interface TmuxStartOptions {
   /** The command line the pane runs (through `sh -c`). */

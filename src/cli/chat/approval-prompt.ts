@@ -45,6 +45,11 @@ export class ApprovalPrompt {
     return this.#queue;
   }
 
+  /** What the next line answers: the field being edited, else the approval question. */
+  get asking(): string {
+    return this.#editing?.fields[0] ?? "approve";
+  }
+
   /** The block for the call now being decided, then the question. */
   questionLines(style: TerminalStyle): string[] {
     const approval = this.#queue[0];

@@ -208,7 +208,9 @@ export class ChatController {
     const input = readInputLine(raw);
     if (input.kind !== "text") {
       if (input.kind === "too-long") this.#print(this.#style.colors.red(tooLongMessage(input.bytes)));
-      if (this.#state === "idle") this.#view.prompt();
+      // Enter alone answers an approval too: an edited field keeps its value, a question asks again.
+      if (input.kind === "empty" && this.#state === "approving") this.#turns.answer("");
+      else if (this.#state === "idle") this.#view.prompt();
       return;
     }
     const command = input.command ? findCommand(input.command.name, this.#commands) : undefined;

@@ -30,8 +30,11 @@ export interface ChatView {
   write(text: string): void;
   /** Ends the current line if text was streamed into it. */
   endLine(): void;
-  /** Shows the prompt for a new request (a terminal only). */
-  prompt(): void;
+  /**
+   * Shows the prompt (a terminal only): for a new request, or labelled with what the REPL asks
+   * for instead (e.g. "approve"), so an answer does not look like a request.
+   */
+  prompt(label?: string): void;
   /** Shows (or, with undefined, removes) the waiting indicator. */
   setWaiting(wait: WaitIndicator | undefined): void;
   /**

@@ -8,7 +8,7 @@ import {
 } from "node:readline";
 import { type Readable, Writable } from "node:stream";
 import type { ChatView, ViewHandlers, WaitIndicator } from "./chat-view.js";
-import { formatElapsed, type TerminalStyle, visibleWidth } from "./render.js";
+import { formatElapsed, stripControls, type TerminalStyle, visibleWidth } from "./render.js";
 
 const FRAMES = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 const FRAME_MS = 100;
@@ -32,6 +32,8 @@ export class TtyView implements ChatView {
   #rl: Interface | undefined;
   /** What belongs under the output: nothing (a turn is running), the prompt, or the spinner. */
   #mode: "none" | "prompt" | "wait" = "none";
+  /** Who the prompt asks for: "you" for a request, else what the REPL is asking (e.g. "approve"). */
+  #label = "you";
   /** The block on screen: the cursor's row within it, and its height. */
   #block: { cursorRow: number; rows: number } | undefined;
   #drawn = "";
@@ -89,9 +91,10 @@ export class TtyView implements ChatView {
     if (!this.#atLineStart) this.#out("\n");
   }
 
-  prompt(): void {
+  prompt(label = "you"): void {
     if (this.#closed || this.#mode === "wait") return;
     this.#mode = "prompt";
+    this.#label = label;
     this.#render();
   }
 
@@ -144,18 +147,15 @@ export class TtyView implements ChatView {
   // ---- drawing ---------------------------------------------------------------------------
 
   #onLine(raw: string, handlers: ViewHandlers): void {
-    const block = this.#block;
-    if (this.#mode === "prompt" && block) {
-      // The typed line stays on screen as the echo of what was sent; continue below it.
-      moveCursor(this.#output, 0, block.rows - 1 - block.cursorRow);
-      this.#block = undefined;
-      this.#atLineStart = false;
+    this.#erase();
+    if (this.#mode === "prompt") {
+      // The echo of what was sent, drawn from the line itself: when keys and Enter arrive in one
+      // burst (a paste), the block on screen predates them, as its redraw waits for the burst's end.
       this.endLine();
+      this.#out(`${this.#userPrompt()}${stripControls(raw)}\n`);
       this.#mode = "none";
-    } else {
-      // Typed at the spinner (or while busy): the controller echoes it, or holds it.
-      this.#erase();
     }
+    // Otherwise typed at the spinner (or while busy): the controller echoes it, or holds it.
     handlers.line(raw);
     this.#render();
   }
@@ -218,7 +218,7 @@ export class TtyView implements ChatView {
   }
 
   #userPrompt(): string {
-    return this.#style.colors.bold(this.#style.colors.green("you › "));
+    return this.#style.colors.bold(this.#style.colors.green(`${this.#label} › `));
   }
 
   #out(text: string): void {

@@ -129,7 +129,7 @@ export class TurnFollower {
       this.#decide(outcome.decisions);
       return;
     }
-    view.prompt();
+    view.prompt(approval.asking);
   }
 
   /** Input ended with calls still undecided: they are rejected (nothing runs) and the person is told. */
@@ -228,7 +228,7 @@ export class TurnFollower {
     view.setWaiting(undefined);
     this.#show(renderer.render(event));
     for (const line of this.#approval.questionLines(style)) view.print(line);
-    view.prompt();
+    view.prompt(this.#approval.asking);
     // Piped answers were read before the question appeared.
     for (let line = this.#host.nextPipedLine(); line !== undefined; line = this.#host.nextPipedLine()) {
       this.answer(line);
