@@ -108,7 +108,8 @@ export class ResumeCoordinator {
     // A cancelled or timed-out request's links are spent (or may have been used to refuse);
     // the next request for these connections gets fresh ones.
     if (action === "cancel") for (const connection of connections) auth.forgetLink(identity, connection);
-    const { interruptIds: ids, callIds, messageId } = await runner.resumePoint(key);
+    const { interruptIds: ids, ...batch } = await runner.resumePoint(key);
+    const { messageId } = batch;
     if (ids.length === 0) {
       // Nothing is actually waiting in the checkpoint (e.g. finished elsewhere): forget it.
       await store.clearPending(key);
@@ -133,7 +134,7 @@ export class ResumeCoordinator {
             ...(messageId ? { cancelledMessageId: messageId } : {}),
           }
         : {};
-    await runner.run(pending, new Command({ resume }), pending, controls, { callIds, messageId });
+    await runner.run(pending, new Command({ resume }), pending, controls, batch);
   }
 
   /** Announces newly connected accounts of a waiting thread, each once. */

@@ -38,6 +38,13 @@ export interface TurnRunnerOptions {
   afterRun?: (key: string) => Promise<void>;
 }
 
+/** The batch a resume continues: its AI message and calls, each call's digest as it was told. */
+export interface ResumedBatch {
+  callIds: readonly string[];
+  messageId?: string | undefined;
+  told?: ReadonlyMap<string, string>;
+}
+
 /** Where a run's thread lives: the scoped key (checkpoints, store, bus) and the caller's id. */
 export interface ThreadTarget {
   key: string;
@@ -63,7 +70,7 @@ export class TurnRunner {
     previous?: PendingAuthorization,
     controls: RunControls = {},
     /** A resume: the batch it continues (its message, told before), whose results this run reports. */
-    batch: { callIds: readonly string[]; messageId?: string | undefined } = { callIds: [] },
+    batch: ResumedBatch = { callIds: [] },
   ): Promise<void> {
     const { agent, store, bus, logger } = this.#options;
     const { key, threadId, identity } = target;
@@ -75,12 +82,7 @@ export class TurnRunner {
         ...(previous?.approvals.map((approval) => approval.toolCallId) ?? []),
       ],
       batch.messageId,
-      new Map(
-        previous?.approvals.map((approval) => [
-          approval.toolCallId,
-          callDigest(approval.tool, approval.args),
-        ]),
-      ),
+      batch.told,
     );
     try {
       // The compiled graph itself, as LangGraph's server runs it: the agent's own `stream` first
@@ -183,17 +185,23 @@ export class TurnRunner {
    * What a resume continues from: the interrupts the checkpoint still waits on, and the calls of
    * the AI message they belong to (the resumed run's results answer those calls).
    */
-  async resumePoint(
-    key: string,
-  ): Promise<{ interruptIds: string[]; callIds: string[]; messageId: string | undefined }> {
+  /** Where a resume picks up: the interrupts to answer, and the batch they hold (as it was told). */
+  async resumePoint(key: string): Promise<{ interruptIds: string[] } & Required<ResumedBatch>> {
     const snapshot = await this.#options.agent.graph.getState({ configurable: { thread_id: key } });
     const interruptIds = (snapshot.tasks ?? []).flatMap((task) =>
       task.result === undefined ? (task.interrupts ?? []).map((item) => item.id).filter(isString) : [],
     );
     const messages = ((snapshot.values ?? {}) as { messages?: unknown[] }).messages ?? [];
     const last = [...messages].reverse().find((message) => AIMessage.isInstance(message));
-    const callIds = AIMessage.isInstance(last) ? (last.tool_calls ?? []).map((call) => call.id ?? "") : [];
-    return { interruptIds, callIds, messageId: AIMessage.isInstance(last) ? last.id : undefined };
+    const calls = AIMessage.isInstance(last) ? (last.tool_calls ?? []) : [];
+    // The message as checkpointed is as the model wrote it: the person's edits apply when the gate ends.
+    const told = new Map(calls.map((call) => [call.id ?? "", callDigest(call.name, call.args)]));
+    return {
+      interruptIds,
+      callIds: calls.map((call) => call.id ?? ""),
+      messageId: AIMessage.isInstance(last) ? last.id : undefined,
+      told,
+    };
   }
 
   async hasPendingInterrupt(key: string): Promise<boolean> {

@@ -6,7 +6,13 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { isDelegateError } from "../../../src/errors.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
-import { collect, ofType, type SandboxRuntime, startSandboxRuntime } from "../../helpers/sandbox-runtime.js";
+import {
+  collect,
+  ofType,
+  type SandboxRuntime,
+  startSandboxRuntime,
+  waitFor,
+} from "../../helpers/sandbox-runtime.js";
 
 let env: SandboxRuntime | undefined;
 afterEach(async () => {
@@ -66,6 +72,33 @@ describe("the runtime's contract with embedders", () => {
     const order = events.map((event) => event.type);
     expect(order.indexOf("tool-call")).toBeLessThan(order.indexOf("tool-result"));
     expect(ofType(events, "tool-result")[0]).toMatchObject({ toolCallId, status: "success" });
+  });
+
+  it("an edit decided before the account is connected is told when the call runs, after consent", async () => {
+    env = await startSandboxRuntime({ approvals: "write=ask" });
+    const { runtime } = env;
+    const first = await collect(runtime.send({ ...thread, text: EMAIL, waitForAuthorization: false }));
+    const asked = ofType(first, "authorization-required")[0];
+    expect(asked?.requests.map((request) => request.connector)).toEqual(["gmail"]);
+    const toolCallId = asked?.approvals[0]?.toolCallId ?? "";
+    const args = { ...asked?.approvals[0]?.args, subject: "Lunch moved" };
+    // Decided, but Gmail is still to connect: asked again for the connection alone.
+    const decided = await collect(
+      runtime.decide({ ...thread, decisions: [{ toolCallId, type: "edit", args }] }),
+    );
+    expect(decided.at(-1)).toMatchObject({ type: "authorization-required", approvals: [] });
+    const from = env.events.length;
+    // Consent: the webhook or the poll resumes the thread, whichever comes first.
+    await env.sandbox.controls.approve({ userId: "ada" }, "gmail");
+    await waitFor(
+      () => env?.events.slice(from).some((event) => event.type === "turn-end") ?? false,
+      10_000,
+      "the turn to end",
+    );
+    const resumed = env.events.slice(from);
+    const calls = ofType(resumed, "tool-call");
+    expect(calls.map((call) => [call.toolCallId, call.args.subject])).toEqual([[toolCallId, "Lunch moved"]]);
+    expect(ofType(resumed, "tool-result")[0]).toMatchObject({ toolCallId, status: "success" });
   });
 
   it("an approved call, unchanged, is not told twice", async () => {
