@@ -523,4 +523,42 @@ describe.concurrent("delegate chat with piped input", () => {
       const direct = await runCli(["chat", "--user", "nat"], { dataDir: tempDataDir(), input: "" });
       expect(direct.stdout).not.toContain(note);
     }));
+
+  it("(o) commands piped with the request run once it waits (as typed ones would), in order; a held /cancel is echoed", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const cli = spawnCli(["chat", "--user", "ola"], { dataDir });
+      try {
+        // All at once, before the turn has even asked: the commands are read while it runs.
+        cli.writeLine("show my unread email\n/thread\n/connections\nwhat's on my calendar tomorrow\n/help");
+        const [, gmailUrl] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
+        await cli.waitFor(/^Thread t-[0-9a-f]+ — continue it later/m);
+        await cli.waitFor("Connections of ola:");
+        // Behind a held request, /help keeps its place.
+        expect(cli.stdout()).not.toContain("you › /help");
+        expect((await submitConsent(gmailUrl)).status).toBe(200);
+        await cli.waitFor("you › /help");
+        cli.writeLine("/cancel");
+        await cli.waitFor("Cancelled: no longer waiting for Google Calendar.");
+        // A /cancel read with its request waits for the wait it was meant for, and says it ran.
+        cli.writeLine("post 'hi' to #team on Slack\n/cancel");
+        await cli.waitFor("Cancelled: no longer waiting for Slack.");
+        cli.endInput();
+        expect((await cli.exited).code).toBe(0);
+        expectInOrder(cli.stdout(), [
+          "you › show my unread email",
+          "you › /thread",
+          "you › /connections",
+          "✓ Gmail connected",
+          "you › what's on my calendar tomorrow",
+          "you › /help",
+          "you › /cancel",
+          "you › post 'hi' to #team on Slack",
+          "you › /cancel",
+          "Cancelled: no longer waiting for Slack.",
+        ]);
+      } finally {
+        cli.kill();
+      }
+    }));
 });

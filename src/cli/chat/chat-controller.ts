@@ -88,9 +88,10 @@ export class ChatController {
         ended: () => this.#afterBusy(),
         takeHeldCancel: () => {
           const at = this.#held.indexOf("/cancel");
-          if (at >= 0) this.#held.splice(at, 1);
+          if (at >= 0) this.#echo(this.#held.splice(at, 1)[0] as string);
           return at >= 0;
         },
+        runHeldCommands: () => this.#runHeldCommands(),
         echo: (text) => this.#echo(text),
         nextPipedLine: () => (this.#view.tty ? undefined : this.#held.shift()),
         get inputEnded() {
@@ -298,6 +299,22 @@ export class ChatController {
       await command.run(this.#session, args);
     } catch (error) {
       this.#error(error);
+    }
+  }
+
+  /**
+   * Piped lines read while the turn ran are held; once it waits, the commands at the front that
+   * run while waiting (/help, /thread, /connections…) run, in order, as typed ones would.
+   */
+  #runHeldCommands(): void {
+    while (this.#state === "waiting") {
+      const input = readInputLine(this.#held[0] ?? "");
+      const command =
+        input.kind === "text" && input.command ? findCommand(input.command.name, this.#commands) : undefined;
+      // Not /exit: piped input ends a session only once what came before it is done.
+      if (!command?.allowedWhileWaiting || command.exits) return;
+      this.#echo(this.#held.shift() as string);
+      void this.#execute(command, input.kind === "text" ? (input.command?.args ?? []) : []);
     }
   }
 

@@ -24,6 +24,8 @@ export interface TurnHost {
   ended(): void;
   /** Takes a "/cancel" held before the wait appeared; true if there was one. */
   takeHeldCancel(): boolean;
+  /** Waiting now: runs the held commands at the front of the queue that run while waiting. */
+  runHeldCommands(): void;
   echo(text: string): void;
   /** Without a terminal, a line already read (held) answers the question that follows it. */
   nextPipedLine(): string | undefined;
@@ -204,6 +206,7 @@ export class TurnFollower {
       return;
     }
     view.setWaiting({ names, since: this.#waitSince });
+    this.#host.runHeldCommands();
   }
 
   /** Calls to decide on (and perhaps connections too): one question per call, answered by lines. */
