@@ -117,7 +117,7 @@ describe("approvals in piped delegate chat", () => {
     expect(result.stdout).toMatch(
       /Input ended before an answer: the action was rejected, so nothing was done\./,
     );
-    expect(toolResults().at(-1)).toContain("the input ended before the person answered");
+    expect(toolResults().at(-1)).toContain("the input ended before an answer");
   });
 
   it("--yes approves what the policy would ask, and the banner says so", async () => {

@@ -561,4 +561,19 @@ describe.concurrent("delegate chat with piped input", () => {
         cli.kill();
       }
     }));
+
+  it("(p) /connect for a connector that is not enabled says so, like an unknown one, and the session does not fail", () =>
+    lane(async () => {
+      const result = await runCli(["chat", "--user", "pat"], {
+        dataDir: tempDataDir(),
+        env: { DELEGATE_CONNECTORS: "-notion" },
+        input: "/connect notion\n/connect frobnitz\n",
+      });
+      expect(result.code).toBe(0);
+      expect(result.stderr).toBe("");
+      expectInOrder(result.stdout, [
+        "Notion is not enabled here (DELEGATE_CONNECTORS).",
+        'Unknown connector "frobnitz"',
+      ]);
+    }));
 });

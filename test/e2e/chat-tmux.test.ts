@@ -187,7 +187,7 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
       await pane.waitFor(/Waiting for you to connect Gmail… \d:\d\d/);
       pane.type("/open");
       pane.press("Enter");
-      await pane.waitFor("(opened the link in your browser)");
+      await pane.waitFor("(asked your browser to open the link; if nothing opened, open it yourself)");
       await pane.waitUntil(() => openedUrls().length > 0, "the browser to be asked for the link");
       expect(openedUrls()).toEqual([url]);
 

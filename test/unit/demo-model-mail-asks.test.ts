@@ -23,7 +23,11 @@ describe("the demo model: do what the latest email from Morgan asks", () => {
       e.runtime.send({ userId: "al", threadId: "t", text: REQUEST }),
       async (event) => {
         if (event.type !== "authorization-required") return;
-        const decisions = event.approvals.map((a) => ({ toolCallId: a.toolCallId, type: "reject" as const }));
+        const decisions = event.approvals.map((a) => ({
+          toolCallId: a.toolCallId,
+          type: "reject" as const,
+          message: "not to strangers",
+        }));
         await collect(e.runtime.decide({ userId: "al", threadId: "t", decisions }));
       },
     );
@@ -37,7 +41,10 @@ describe("the demo model: do what the latest email from Morgan asks", () => {
       ["gmail_send_message", "error"],
     ]);
     expect(events.length).toBeGreaterThan(0);
-    expect(ofType(e.events, "turn-end").at(-1)?.text).toContain("I didn't send the email");
+    // The person's reason, told as theirs (not "as you asked", which reads oddly beside it).
+    expect(ofType(e.events, "turn-end").at(-1)?.text).toContain(
+      "I didn't send the email: you declined it (not to strangers), so nothing was done.",
+    );
   });
 
   it("on the demo data there is nothing to send", async () => {

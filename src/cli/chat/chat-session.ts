@@ -167,7 +167,12 @@ export class ChatSession implements CommandContext {
         return;
       }
     }
-    this.print(dim(`(opened ${urls.length === 1 ? "the link" : "the links"} in your browser)`));
+    // The opener returns once it has asked the system; whether a browser came up is not known.
+    this.print(
+      dim(
+        `(asked your browser to open ${urls.length === 1 ? "the link" : "the links"}; if nothing opened, open it yourself)`,
+      ),
+    );
   }
 
   /** Links were shown for a wait: complete consent (`--auto-approve`) or open them (`--open`). */

@@ -246,6 +246,11 @@ export function helpLines(commands: readonly SlashCommand[], examples: readonly 
 
 function connectorArg(context: CommandContext, value: string | undefined): ConnectorId | undefined {
   const connector = value ? connectorNamed(value) : undefined;
+  if (connector && !context.runtime.info.connectors.includes(connector)) {
+    // A person's slip like an unknown name, not a failure of the session.
+    context.print(`${CONNECTORS[connector].displayName} is not enabled here (DELEGATE_CONNECTORS).`);
+    return undefined;
+  }
   if (connector) return connector;
   context.print(
     value

@@ -139,7 +139,7 @@ export class TurnFollower {
     const approval = this.#approval;
     if (!approval || this.#host.state !== "approving") return false;
     const count = approval.pending.length;
-    const decisions = approval.rejectRemaining("the input ended before the person answered");
+    const decisions = approval.rejectRemaining("the input ended before an answer");
     this.#options.view.print(
       this.#options.style.colors.yellow(
         `Input ended before an answer: ${count === 1 ? "the action was" : `${count} actions were`} rejected, so nothing was done.`,

@@ -75,7 +75,9 @@ function explainFailures(failures: readonly Outcome[]): string {
     if (/the person declined this action/i.test(error)) {
       const reason = /Their reason: (.+)$/s.exec(error)?.[1]?.trim();
       lines.push(
-        `I didn't ${action}, as you asked${reason ? ` (${truncate(reason, 120)})` : ""}; nothing was done.`,
+        reason
+          ? `I didn't ${action}: you declined it (${truncate(reason, 120)}), so nothing was done.`
+          : `I didn't ${action}, as you asked; nothing was done.`,
       );
       continue;
     }

@@ -91,7 +91,7 @@ describe("the chat controller", () => {
     const url = view.lines.find((text) => text.includes("/magicLink/")) ?? "";
 
     line("/open");
-    await until(/^\(opened the link in your browser\)$/);
+    await until(/^\(asked your browser to open the link; if nothing opened, open it yourself\)$/);
     expect(opened).toEqual([url]);
     line("what's on my calendar tomorrow");
     await until(/^\(held until Gmail is connected/);
