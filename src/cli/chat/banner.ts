@@ -30,7 +30,10 @@ export function bannerLines(style: TerminalStyle, facts: BannerFacts): string[] 
   if (facts.dataDir) lines.push(`  ${label("data")} ${facts.dataDir}`);
   if (facts.examples.length > 0)
     lines.push(colors.dim(`Try: ${facts.examples.map((example) => `"${example}"`).join(", ")}`));
-  lines.push(colors.dim("Type a request, or /help. Ctrl+D to quit."));
+  // Piped, the session ends with its input (or /exit): there is no key to press.
+  lines.push(
+    colors.dim(style.tty ? "Type a request, or /help. Ctrl+D to quit." : "Type a request, or /help."),
+  );
   return lines;
 }
 

@@ -118,6 +118,22 @@ function collect(
           });
           break;
         }
+        // A turn with no kind at all: most likely its kind is misspelled (usr:, approv:).
+        const misspelt =
+          path.at(-2) === "turns" && isObject(value) && kinds.length === 0
+            ? Object.keys(value).flatMap((key) => {
+                const suggestion = closest(key, TURN_KINDS);
+                return suggestion ? [[key, suggestion] as const] : [];
+              })[0]
+            : undefined;
+        if (misspelt) {
+          out.push({
+            path: [...path, misspelt[0]],
+            at: "key",
+            message: `${label(path)}: unknown key "${misspelt[0]}" (did you mean "${misspelt[1]}"?); a turn is a message (user:), an authorization action (auth:) or a decision (approve: / reject:)`,
+          });
+          break;
+        }
         const chosen = chooseBranch(issue.errors, value, path);
         if (chosen !== undefined && branches[chosen]) {
           collect(issue.errors[chosen]!, input, branches[chosen], path, out);

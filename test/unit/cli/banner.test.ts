@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { goodbyeLines } from "../../../src/cli/chat/banner.js";
+import { bannerLines, goodbyeLines } from "../../../src/cli/chat/banner.js";
 import { terminalStyle } from "../../../src/cli/chat/render.js";
 
 const style = terminalStyle({ input: { isTTY: true }, output: { isTTY: true } }, { color: "never" });
@@ -13,5 +13,21 @@ describe("the goodbye line", () => {
   it("quotes a user id the shell would split or expand", () => {
     const [line] = goodbyeLines(style, { userId: "o'neil $HOME", threadId: "t-2", stillWaiting: "Gmail" });
     expect(line).toContain(`delegate chat --user 'o'\\''neil $HOME' --thread t-2 (it shows a fresh link)`);
+  });
+});
+
+describe("the banner", () => {
+  const facts = {
+    modeLabel: "sandbox",
+    modelLabel: "demo",
+    userId: "u",
+    threadId: "t-1",
+    thread: undefined,
+    examples: [],
+  };
+  it("says how to quit only where a key can", () => {
+    expect(bannerLines(style, facts).at(-1)).toBe("Type a request, or /help. Ctrl+D to quit.");
+    const piped = terminalStyle({ input: { isTTY: false }, output: { isTTY: false } }, { color: "never" });
+    expect(bannerLines(piped, facts).at(-1)).toBe("Type a request, or /help.");
   });
 });

@@ -71,6 +71,15 @@ describe("loadScript", () => {
     );
   });
 
+  it("a turn whose kind is misspelt points at the key and names the kind meant", () => {
+    const problem = only("user: alice\nturns:\n  - usr: hello\n");
+    expect(problem).toMatchObject({ line: 3, column: 5 });
+    expect(problem.message).toBe(
+      'turns[0]: unknown key "usr" (did you mean "user"?); a turn is a message (user:), an authorization action (auth:) or a decision (approve: / reject:)',
+    );
+    expect(only("user: a\nturns:\n  - approv: all\n").message).toContain('(did you mean "approve"?)');
+  });
+
   it("reports an unknown top-level key", () => {
     const problem = only("user: alice\nmodle: offline\nturns:\n  - user: hi\n");
     expect(problem).toMatchObject({ line: 2, column: 1 });
