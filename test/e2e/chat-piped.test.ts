@@ -576,4 +576,22 @@ describe.concurrent("delegate chat with piped input", () => {
         'Unknown connector "frobnitz"',
       ]);
     }));
+
+  it("(q) a link whose wait was cancelled, used after all, is reported connected", () =>
+    lane(async () => {
+      const cli = spawnCli(["chat", "--user", "quin"], { dataDir: tempDataDir() });
+      try {
+        cli.writeLine("show my unread email");
+        const [, url] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
+        await cli.waitFor("Waiting for you to connect Gmail…");
+        cli.writeLine("/cancel");
+        const cancelled = await cli.waitFor("Cancelled: no longer waiting for Gmail.");
+        expect((await submitConsent(url)).status).toBe(200);
+        await cli.waitFor("✓ Gmail connected", { from: cancelled.index ?? 0 });
+        cli.endInput();
+        expect((await cli.exited).code).toBe(0);
+      } finally {
+        cli.kill();
+      }
+    }));
 });

@@ -245,8 +245,14 @@ export class TurnFollower {
     const state = this.#host.state;
     if (state === "waiting" || state === "approving" || state === "cancelling")
       this.#host.move("wait-resolved");
+    const { session } = this.#options;
     for (const request of this.#wait?.requests ?? []) {
-      if (connected.includes(request.connection)) this.#options.session.links.settle(request.connector);
+      if (connected.includes(request.connection)) session.links.settle(request.connector);
+      else if (isConnectorId(request.connector) && new Date(request.expiresAt).getTime() > Date.now()) {
+        // A wait that ended without it (cancelled, timed out) leaves its link usable: if the person
+        // uses it after all, say so, as for a /connect link.
+        session.watchConnection(request.connector, new Date(request.expiresAt));
+      }
     }
     this.#wait = undefined;
     this.#approval = undefined;
