@@ -63,7 +63,8 @@ export const AuthorizationInterruptSchema = z.object({
   description: z.string(),
   /**
    * The same, in the human-in-the-loop shape generic UIs render (Agent Chat UI): approvals first
-   * (approve / reject / edit), then one entry per connection ("approve" rechecks, "reject" cancels).
+   * (approve / reject / edit), then one entry per connection ("approve" rechecks, "reject" skips
+   * that connection: the calls that need it are not done, the others go on).
    */
   action_requests: z
     .array(z.object({ name: z.string(), args: z.record(z.string(), z.unknown()), description: z.string() }))
@@ -71,6 +72,8 @@ export const AuthorizationInterruptSchema = z.object({
   review_configs: z
     .array(z.object({ action_name: z.string(), allowed_decisions: z.array(z.string()) }))
     .optional(),
+  /** Set when the last answer could not be applied (and nothing of it was): why, to answer again. */
+  error: z.string().optional(),
 });
 export type AuthorizationInterrupt = z.infer<typeof AuthorizationInterruptSchema>;
 
@@ -110,28 +113,47 @@ export type ResumeValue = z.infer<typeof ResumeValueSchema>;
 export type ParsedResume =
   | { action: "recheck" }
   | { action: "cancel"; reason: "declined" | "timeout" }
-  | { action: "decide"; decisions: Decision[] };
+  | { action: "decide"; decisions: Decision[] }
+  /** Not an answer Delegate understands: nothing of it is applied, and the person is asked again. */
+  | { action: "invalid"; problem: string };
 
 /**
  * Reads any resume value Delegate accepts: `{action:"recheck"|"cancel"}`, plain strings,
  * per-call decisions `{decisions:[{toolCallId,type,…}]}`, the positional decisions Agent Chat
  * UI sends (`{decisions:[{type:"approve"}]}`, `{type:"edit", edited_action:{name,args}}`), and
- * the older human-in-the-loop responses (`[{type:"accept"}]`). Anything else is a recheck.
+ * the older human-in-the-loop responses (`[{type:"accept"}]`). `null`, `{}` and "recheck" are a
+ * recheck. Anything else is `invalid` as a whole: positional decisions must never shift onto
+ * another call because one of them could not be read.
  */
 export function parseResume(value: unknown): ParsedResume {
   if (value === "cancel") return { action: "cancel", reason: "declined" };
-  if (value === "recheck" || value === null || typeof value !== "object") return { action: "recheck" };
+  if (value === "recheck" || value === null || value === undefined) return { action: "recheck" };
+  if (typeof value !== "object") return invalid(`${JSON.stringify(value)} is not an answer`);
   const record = value as Record<string, unknown>;
   if (record.action === "cancel")
     return { action: "cancel", reason: record.reason === "timeout" ? "timeout" : "declined" };
   if (record.action === "recheck") return { action: "recheck" };
+  if (record.action !== undefined)
+    return invalid(`action ${JSON.stringify(record.action)} is not recheck or cancel`);
   const raw = Array.isArray(value) ? value : Array.isArray(record.decisions) ? record.decisions : undefined;
-  if (!raw) return { action: "recheck" };
-  const decisions = raw.flatMap((item) => {
+  if (!raw)
+    return record.decisions === undefined ? { action: "recheck" } : invalid("decisions must be a list");
+  if (raw.length === 0) return invalid("decisions is empty");
+  const decisions: Decision[] = [];
+  for (const [index, item] of raw.entries()) {
     const decision = toDecision(item);
-    return decision ? [decision] : [];
-  });
-  return decisions.length > 0 ? { action: "decide", decisions } : { action: "recheck" };
+    if (!decision) {
+      return invalid(
+        `decisions[${index}] is not an approve, reject or edit (an edit needs its arguments as an object)`,
+      );
+    }
+    decisions.push(decision);
+  }
+  return { action: "decide", decisions };
+}
+
+function invalid(problem: string): ParsedResume {
+  return { action: "invalid", problem };
 }
 
 function toDecision(item: unknown): Decision | undefined {
@@ -157,11 +179,21 @@ function toDecision(item: unknown): Decision | undefined {
       };
     case "edit": {
       const edited = (record.editedAction ?? record.edited_action) as { args?: unknown } | undefined;
-      const args = edited?.args ?? record.args;
+      const args = objectArgs(edited?.args ?? record.args);
       if (args === null || typeof args !== "object" || Array.isArray(args)) return undefined;
       return { type: "edit", ...toolCallId, args: args as Record<string, unknown>, ...message };
     }
     default:
       return undefined;
+  }
+}
+
+/** Edited arguments as an object; a JSON text of one (as some clients send them) is read. */
+function objectArgs(args: unknown): unknown {
+  if (typeof args !== "string") return args;
+  try {
+    return JSON.parse(args);
+  } catch {
+    return undefined;
   }
 }

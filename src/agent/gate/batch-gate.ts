@@ -82,6 +82,8 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
   let freshSince = input.statusesSince;
   /** Connections already asked for in this turn: asking again means they are not connected yet. */
   const asked = new Set<string>();
+  /** Why the last answer was not applied, told with the next question. */
+  let problem: string | undefined;
 
   for (;;) {
     plans = input.calls.map((call) =>
@@ -127,7 +129,8 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
       continue;
     }
     const requests = await connectionRequests(auth, identity, missing, statuses, input.linkOptions);
-    const value = describeInterrupt(requests, outstanding, false, [...asked]);
+    const value = describeInterrupt(requests, outstanding, false, [...asked], problem);
+    problem = undefined;
     for (const request of requests) asked.add(request.connection);
     input.logger.debug(
       {
@@ -138,22 +141,26 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
       "gate: asking",
     );
     const resume = parseResume(interrupt(value));
+    if (resume.action === "invalid") {
+      problem = resume.problem;
+      continue;
+    }
     if (resume.action === "cancel") {
       cancelled = resume.reason === "timeout" ? "timed_out" : "cancelled";
       break;
     }
     if (resume.action === "decide") {
-      const outcome = applyDecisions(resume.decisions, outstanding, bindings, {
+      const entries = requests.map((request) => ({
+        displayName: request.displayName,
+        toolCallIds: missing.find((need) => need.connection === request.connection)?.toolCallIds ?? [],
+      }));
+      problem = applyDecisions(resume.decisions, outstanding, entries, bindings, {
         edits,
         editErrors,
         approved,
         rejected,
         always,
       });
-      if (outcome === "cancel") {
-        cancelled = "cancelled";
-        break;
-      }
     }
   }
 
@@ -187,23 +194,43 @@ interface DecisionState {
 }
 
 /**
- * Applies decisions to the approvals of the interrupt they answer. A decision names its call by
- * `toolCallId`, or else by position (Agent Chat UI): approvals come first in that interrupt's
- * list, so positions past them answer the connection entries — "reject" there cancels the wait.
+ * Applies decisions to the interrupt they answer. A decision names its call by `toolCallId`, or
+ * else by position (Agent Chat UI): approvals come first in that interrupt's list, then one entry
+ * per connection, where "approve" rechecks and "reject" skips that connection (its calls are not
+ * done; the others go on). Nothing is applied when any decision does not fit the question: the
+ * problem is returned, to be told with the question asked again.
  */
 function applyDecisions(
   decisions: readonly Decision[],
   outstanding: readonly ApprovalRequest[],
+  connections: readonly { displayName: string; toolCallIds: readonly string[] }[],
   bindings: ReadonlyMap<string, ToolBinding>,
   state: DecisionState,
-): "cancel" | undefined {
-  let cancel = false;
+): string | undefined {
+  const entries = outstanding.length + connections.length;
+  for (const [index, decision] of decisions.entries()) {
+    if (decision.toolCallId) {
+      if (!outstanding.some((item) => item.toolCallId === decision.toolCallId)) {
+        return `decisions[${index}] names ${decision.toolCallId}, which waits for no decision`;
+      }
+    } else if (index >= entries) {
+      return `${decisions.length} answers for ${entries} questions`;
+    } else if (index >= outstanding.length && decision.type === "edit") {
+      return `decisions[${index}] edits a connection, which can only be approved or rejected`;
+    }
+  }
   decisions.forEach((decision, index) => {
     const approval = decision.toolCallId
       ? outstanding.find((item) => item.toolCallId === decision.toolCallId)
       : outstanding[index];
     if (!approval) {
-      if (!decision.toolCallId && index >= outstanding.length && decision.type === "reject") cancel = true;
+      const connection = connections[index - outstanding.length];
+      if (connection && decision.type === "reject") {
+        for (const id of connection.toolCallIds) {
+          if (!state.rejected.has(id))
+            state.rejected.set(id, `chose not to connect ${connection.displayName}`);
+        }
+      }
       return;
     }
     const id = approval.toolCallId;
@@ -223,7 +250,7 @@ function applyDecisions(
       }
     }
   });
-  return cancel ? "cancel" : undefined;
+  return undefined;
 }
 
 function withError(approval: ApprovalRequest, errors: ReadonlyMap<string, string>): ApprovalRequest {

@@ -16,6 +16,8 @@ export function describeInterrupt(
   tokenRejected = false,
   /** Connections the person was already asked for in this turn and went on without (a recheck). */
   stillMissing: readonly string[] = [],
+  /** Why the last answer was not applied. */
+  problem?: string,
 ): AuthorizationInterrupt {
   const notYet = requests.filter((request) => stillMissing.includes(request.connection));
   const reason: WaitReason = tokenRejected
@@ -29,11 +31,13 @@ export function describeInterrupt(
   if (requests.length > 0) asks.push(`${verb.toLowerCase()} ${names}`);
   if (approvals.length > 0)
     asks.push(`approve ${approvals.length === 1 ? "1 action" : `${approvals.length} actions`}`);
-  const message =
+  const asked =
     notYet.length > 0
       ? `Not connected yet: ${joinNames(asks)} to continue.`
       : `${capitalize(joinNames(asks))} to continue.`;
+  const message = problem ? `Your answer was not applied (${problem}); nothing was done. ${asked}` : asked;
   const description = [
+    ...(problem ? [`Your answer was not applied (${problem}); nothing was done. Answer again.`] : []),
     ...(notYet.length > 0
       ? [`Not connected yet: ${joinNames(notYet.map((request) => request.displayName))}.`]
       : []),
@@ -48,7 +52,7 @@ export function describeInterrupt(
       (request) =>
         `- ${request.displayName}: open ${request.url} to ${verb.toLowerCase()} (link expires ${request.expiresAt}).`,
     ),
-    'Resume with {"decisions":[{"toolCallId":…,"type":"approve"|"reject"|"edit"}]} for the actions, {"action":"recheck"} after connecting (Delegate\'s own runtime and chat do this by themselves), or {"action":"cancel"} to skip.',
+    resumeHint(approvals.length > 0, requests.length > 0),
   ].join("\n");
   return {
     type: "authorization_required",
@@ -57,6 +61,7 @@ export function describeInterrupt(
     message,
     reason,
     description,
+    ...(problem ? { error: problem } : {}),
     // Approvals first: positional decisions (Agent Chat UI) must keep pointing at the same call
     // when the interrupt is raised again with fewer connections missing.
     action_requests: [
@@ -68,7 +73,7 @@ export function describeInterrupt(
       ...requests.map((request) => ({
         name: `connect_${request.connector.replace(/-/g, "_")}`,
         args: {
-          instructions: `${notYet.includes(request) ? `${request.displayName} is not connected yet. ` : ""}Open the link, click Allow, then come back and click Approve. Reject to skip ${request.displayName}.`,
+          instructions: `${notYet.includes(request) ? `${request.displayName} is not connected yet. ` : ""}Open the link, click Allow, then come back and click Approve. Reject to skip ${request.displayName}: what needs it is not done, the rest goes on.`,
           url: request.url,
           expiresAt: request.expiresAt,
         },
@@ -94,4 +99,18 @@ function unnamed(approval: ApprovalRequest): string {
 
 function capitalize(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+const DISJUNCTION = new Intl.ListFormat("en", { type: "disjunction" });
+
+/** How to answer, naming only the answers this question takes. */
+function resumeHint(decide: boolean, connect: boolean): string {
+  const ways = [
+    ...(decide ? ['{"decisions":[{"toolCallId":…,"type":"approve"|"reject"|"edit"}]} for the actions'] : []),
+    ...(connect
+      ? ['{"action":"recheck"} after connecting (Delegate\'s own runtime and chat do this by themselves)']
+      : []),
+    '{"action":"cancel"} to skip it all',
+  ];
+  return `Resume with ${DISJUNCTION.format(ways)}.`;
 }

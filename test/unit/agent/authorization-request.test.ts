@@ -86,7 +86,20 @@ describe("resume values", () => {
     expect(parseResume({ action: "recheck" })).toEqual({ action: "recheck" });
     expect(parseResume("cancel")).toEqual({ action: "cancel", reason: "declined" });
     expect(parseResume(null)).toEqual({ action: "recheck" });
-    expect(parseResume({ decisions: [] })).toEqual({ action: "recheck" });
+    expect(parseResume({})).toEqual({ action: "recheck" });
+  });
+
+  it("refuses what it cannot read as a whole, saying why, instead of reading it as a recheck", () => {
+    expect(parseResume("yes")).toEqual({ action: "invalid", problem: '"yes" is not an answer' });
+    expect(parseResume({ action: "bogus" })).toEqual({
+      action: "invalid",
+      problem: 'action "bogus" is not recheck or cancel',
+    });
+    expect(parseResume({ decisions: [] })).toEqual({ action: "invalid", problem: "decisions is empty" });
+    expect(parseResume({ decisions: "approve" })).toEqual({
+      action: "invalid",
+      problem: "decisions must be a list",
+    });
   });
 
   it("reads per-call, positional, edit and legacy decisions", () => {
@@ -112,9 +125,20 @@ describe("resume values", () => {
     // The older human-in-the-loop responses, sent as an array.
     expect(parseResume([{ type: "accept" }])).toEqual({ action: "decide", decisions: [{ type: "approve" }] });
     expect(parseResume([{ type: "ignore" }])).toEqual({ action: "decide", decisions: [{ type: "reject" }] });
-    // Nonsense is never an approval.
-    expect(parseResume({ decisions: [{ type: "yes please" }, { type: "edit", args: "x" }] })).toEqual({
-      action: "recheck",
+    // Edited arguments sent as JSON text are read.
+    expect(parseResume({ decisions: [{ type: "edit", args: JSON.stringify(edited) }] })).toEqual({
+      action: "decide",
+      decisions: [{ type: "edit", args: edited }],
+    });
+    // Nonsense is never an approval, and one unreadable entry voids them all: positional
+    // decisions behind it would otherwise shift onto other calls.
+    expect(parseResume({ decisions: [{ type: "maybe" }, { type: "reject" }] })).toEqual({
+      action: "invalid",
+      problem: "decisions[0] is not an approve, reject or edit (an edit needs its arguments as an object)",
+    });
+    expect(parseResume({ decisions: [{ type: "approve" }, { type: "edit", args: "x" }] })).toMatchObject({
+      action: "invalid",
+      problem: expect.stringContaining("decisions[1]"),
     });
   });
 });
