@@ -1,3 +1,5 @@
+import { extractNotionId } from "../../connectors/notion/notion-api.js";
+import { SLACK_CHANNEL_ID, SLACK_USER_ID } from "../../connectors/slack/slack-api.js";
 import type { TargetField, TargetKind } from "../../connectors/tool-traits.js";
 
 /**
@@ -34,8 +36,6 @@ export interface Target {
 
 export const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu;
 export const NOTION_ID = /[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}/i;
-/** Slack ids: channels (C, G), direct messages (D), people (U, W). */
-const SLACK_ID = /^[CGDUW][A-Z0-9]{5,}$/;
 
 export function normalize(value: string): string {
   return value.normalize("NFC").replace(/\s+/g, " ").trim().toLowerCase();
@@ -107,9 +107,14 @@ function toTarget(kind: TargetKind, field: string, raw: string): Target | undefi
   if (kind === "calendar-event") {
     return { kind, field, display: value, key: normalize(value), form: "id", raw: value };
   }
-  const id = NOTION_ID.exec(value)?.[0];
+  // The page as the Notion tools will resolve it (the id, or a URL's last id), never another id the
+  // value also holds: a reference with two ids is unreadable, so it is asked about.
+  const ids = value.match(new RegExp(NOTION_ID.source, "gi")) ?? [];
+  const id = extractNotionId(value);
+  if (ids.length > 1) return { ...unreadable(kind, field, value), display: value, raw: value };
   if (id)
     return { kind, field, display: value, key: id.replace(/-/g, "").toLowerCase(), form: "id", raw: value };
+  if (ids.length > 0) return { ...unreadable(kind, field, value), display: value, raw: value };
   const target: Target = { kind, field, display: value, key: normalize(value), form: "title", raw: value };
   if (looksConfusable(value)) target.unusual = true;
   return target;
@@ -122,7 +127,8 @@ function toTarget(kind: TargetKind, field: string, raw: string): Target | undefi
 function slackTarget(field: string, value: string): Target {
   const kind = "slack-conversation";
   const mention = /^<([#@])([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(value);
-  const id = mention?.[2] ?? (SLACK_ID.test(value) ? value : undefined);
+  // Ids as the Slack tools read them: channels (C, G), direct messages (D), people (U, W).
+  const id = mention?.[2] ?? (SLACK_CHANNEL_ID.test(value) || SLACK_USER_ID.test(value) ? value : undefined);
   if (id) return { kind, field, display: id.toUpperCase(), key: id.toLowerCase(), form: "id", raw: value };
   if (value.includes("@") && !value.startsWith("@")) {
     return { kind, field, display: value, key: normalize(value), form: "email", raw: value };
@@ -213,6 +219,8 @@ function strayTargets(field: string, raw: string): Target[] {
   if (SLACK_MENTION.test(value) || STRAY_SLACK_ID.test(value)) return [slackTarget(field, value)];
   if (LINK.test(value) || new RegExp(`^${NOTION_ID.source}$`, "i").test(value)) {
     const target = toTarget("notion-parent", field, value);
+    // A link that is no Notion page counts only as typed, whole: it is no one-word title.
+    if (target?.form === "title") target.form = "id";
     return target ? [target] : [];
   }
   const parts = value.split(/[;,](?![^<]*>)/).map((part) => part.trim());

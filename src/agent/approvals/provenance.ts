@@ -1,4 +1,5 @@
 import { HumanMessage, ToolMessage } from "langchain";
+import { CONNECTORS } from "../../connectors/registry.js";
 import { EMAIL, looksConfusable, NOTION_ID, normalize, type Target } from "./call-targets.js";
 
 /**
@@ -10,12 +11,30 @@ export interface Provenance {
   emails: ReadonlySet<string>;
   /** The person's text, NFC-normalized, lower-cased, whitespace collapsed. */
   text: string;
-  /** Ids (normalized) → the names or titles tool results gave them, in order seen. */
+  /**
+   * `sort:id` (normalized) → the names or titles tool results gave that id, in order seen. By
+   * sort: a name one connector gives an id never vouches for the same id of another (an event's
+   * id can be chosen to equal a Slack channel's, or a Notion page's).
+   */
   aliases: ReadonlyMap<string, readonly string[]>;
-  /** Normalized names or titles → every id a tool result gave them (two means ambiguous). */
+  /** `sort:name` (normalized) → every id of that sort a tool result gave it (two mean ambiguous). */
   holders: ReadonlyMap<string, ReadonlySet<string>>;
-  /** Ids (normalized) → what sort of thing the tool that returned them says they are. */
-  sorts: ReadonlyMap<string, IdSort>;
+}
+
+/** The names tool results of `sort` gave `id`. */
+export function aliasesOf(provenance: Provenance, id: string, sort: IdSort): readonly string[] {
+  return provenance.aliases.get(`${sort}:${id}`) ?? [];
+}
+
+/** The sort of thing a target names, as the tools that return such ids sort them. */
+export function sortOfTarget(target: Target): IdSort {
+  if (target.kind === "slack-conversation") {
+    const user = target.form === "name" ? target.key.startsWith("@") : /^[uw]/.test(target.key);
+    return user ? "slack-user" : "slack-channel";
+  }
+  if (target.kind === "notion-parent") return "notion";
+  if (target.kind === "calendar-event") return "calendar";
+  return "other";
 }
 
 /** What one message contributes; remembered per message object, since a thread is read on every batch. */
@@ -59,21 +78,19 @@ export function provenanceOf(messages: readonly unknown[]): Provenance {
   const texts: string[] = [];
   const aliases = new Map<string, string[]>();
   const holders = new Map<string, Set<string>>();
-  const sorts = new Map<string, IdSort>();
   for (const message of messages) {
     const facts = factsOf(message);
     if (!facts) continue;
     if (facts.text !== undefined) texts.push(facts.text);
     for (const email of facts.emails) emails.add(email);
     for (const [id, name, sort] of facts.aliases) {
-      if (!sorts.has(id)) sorts.set(id, sort);
-      const names = aliases.get(id) ?? [];
-      if (!names.includes(name)) aliases.set(id, [...names, name]);
-      const key = normalize(name);
+      const names = aliases.get(`${sort}:${id}`) ?? [];
+      if (!names.includes(name)) aliases.set(`${sort}:${id}`, [...names, name]);
+      const key = `${sort}:${normalize(name).replace(/^[#@]/, "")}`;
       holders.set(key, new Set([...(holders.get(key) ?? []), id]));
     }
   }
-  return { emails, text: texts.join("\n"), aliases, holders, sorts };
+  return { emails, text: texts.join("\n"), aliases, holders };
 }
 
 /** Normalizes an id the way targets key it: Notion ids without dashes, anything else lower-cased. */
@@ -129,41 +146,37 @@ function textOf(value: unknown): string | undefined {
  */
 export function shownAs(target: Target, provenance: Provenance): Target {
   if (target.kind !== "slack-conversation" || target.form !== "id") return target;
-  const name = provenance.aliases.get(target.key)?.[0];
+  const sort = sortOfTarget(target);
+  const name = aliasesOf(provenance, target.key, sort)[0];
   if (!name) return target;
-  const prefix = sortOfId(target.key) === "slack-user" ? "@" : "#";
+  const prefix = sort === "slack-user" ? "@" : "#";
   const shown: Target = { ...target, display: `${prefix}${name.replace(/^[#@]/, "")} (${target.display})` };
   if (/[^\x20-\x7e]/.test(name) || looksConfusable(name)) shown.unusual = true;
   return shown;
 }
 
-export type IdSort = "notion" | "slack-channel" | "slack-user" | "other";
+export type IdSort = "notion" | "slack-channel" | "slack-user" | "calendar" | "mail" | "other";
 
 /**
  * What sort of thing an id a tool returned is, by the connector of that tool (its name's first
- * word): a Google Calendar event id may well look like a Slack channel id. Within Slack, people's
- * ids start with U or W. A result with no tool name falls back to the id's shape.
+ * word), never by the id's shape: a calendar event's id is chosen by whoever creates the event and
+ * may be made to look like a Slack channel's or a Notion page's. Within Slack, people's ids start
+ * with U or W. A result with no tool name vouches for nothing.
  */
 function sortFromTool(tool: string | undefined, id: string): IdSort {
-  if (!tool) return sortOfId(id);
+  if (!tool) return "other";
   if (/^slack/i.test(tool)) return /^[uw]/i.test(id) ? "slack-user" : "slack-channel";
   if (/^notion/i.test(tool)) return "notion";
-  return "other";
-}
-
-/** What sort of thing an id is by its shape alone, so a page and a mail sharing a title are no clash. */
-function sortOfId(id: string): IdSort {
-  if (/^[0-9a-f]{32}$/.test(id)) return "notion";
-  if (/^[cgd][a-z0-9]{5,}$/.test(id)) return "slack-channel";
-  if (/^[uw][a-z0-9]{5,}$/.test(id)) return "slack-user";
+  if (/^(google_?calendar|googlecalendar)|^outlook.*(event|calendar)/i.test(tool)) return "calendar";
+  if (/^(gmail|outlook)/i.test(tool)) return "mail";
   return "other";
 }
 
 /** True when no id but `id` (of the same sort) carries this name in the thread's tool results. */
 function onlyHolder(provenance: Provenance, name: string, sort: IdSort, id?: string): boolean {
-  const others = [...(provenance.holders.get(normalize(name).replace(/^[#@]/, "")) ?? [])].filter(
-    (other) => other !== id && (provenance.sorts.get(other) ?? sortOfId(other)) === sort,
-  );
+  const others = [
+    ...(provenance.holders.get(`${sort}:${normalize(name).replace(/^[#@]/, "")}`) ?? []),
+  ].filter((other) => other !== id);
   return id === undefined ? others.length <= 1 : others.length === 0;
 }
 
@@ -181,15 +194,12 @@ export function namedByPerson(target: Target, provenance: Provenance): boolean {
   if (target.unreadable || !target.key) return false;
   if (target.form === "email") return provenance.emails.has(target.key);
   const text = provenance.text;
+  const sort = sortOfTarget(target);
   if (target.kind === "slack-conversation") {
-    if (target.form === "name") {
-      const sort = target.key.startsWith("@") ? "slack-user" : "slack-channel";
-      return mentions(text, target.key) && onlyHolder(provenance, target.key, sort);
-    }
-    const sort = sortOfId(target.key);
+    if (target.form === "name") return mentions(text, target.key) && onlyHolder(provenance, target.key, sort);
     const prefix = sort === "slack-user" ? "@" : "#";
     if (mentions(text, target.key)) return true;
-    return (provenance.aliases.get(target.key) ?? []).some(
+    return aliasesOf(provenance, target.key, sort).some(
       (name) =>
         mentions(text, `${prefix}${normalize(name).replace(/^[#@]/, "")}`) &&
         onlyHolder(provenance, name, sort, target.key),
@@ -199,16 +209,24 @@ export function namedByPerson(target: Target, provenance: Provenance): boolean {
     // The person's own calendar.
     return true;
   }
-  const sort = target.kind === "notion-parent" ? "notion" : "other";
   if (target.form === "title")
     return mentionsTitle(text, target.key) && onlyHolder(provenance, target.key, sort);
   if (mentionsId(text, target.key)) return true;
-  return (provenance.aliases.get(target.key) ?? []).some(
+  return aliasesOf(provenance, target.key, sort).some(
     (title) => mentionsTitle(text, normalize(title)) && onlyHolder(provenance, title, sort, target.key),
   );
 }
 
 const WORD = "\\p{L}\\p{N}\\p{M}_";
+
+/** The names people call Delegate's connectors by: words of every request, never a page's title. */
+const CONNECTOR_WORDS = new Set(
+  Object.values(CONNECTORS).flatMap((connector) => [
+    normalize(connector.displayName),
+    connector.id,
+    connector.defaultConnection,
+  ]),
+);
 
 /** `phrase` in `text` as a whole: not part of a longer word, name or address on either side. */
 function mentions(text: string, phrase: string): boolean {
@@ -229,13 +247,14 @@ function mentionsId(text: string, key: string): boolean {
 }
 
 /**
- * A page or event title the person wrote as a phrase of its own. One short word ("the", "q3")
- * could be anyone's: it counts only when the person quoted it.
+ * A page or event title the person wrote as a phrase of its own. A one-word title could be any
+ * word of theirs ("add a note in Notion", "notes for Friday") and anyone can title a page so: it
+ * counts only when the person quoted it. A connector's name never does.
  */
 function mentionsTitle(text: string, title: string): boolean {
-  if (!title) return false;
+  if (!title || CONNECTOR_WORDS.has(title)) return false;
   if (!mentions(text, title)) return false;
-  if (title.includes(" ") || title.length >= 4) return true;
+  if (title.includes(" ")) return true;
   return ["'", '"', "`", "“", "‘"].some((open) => {
     const close = open === "“" ? "”" : open === "‘" ? "’" : open;
     return text.includes(`${open}${title}${close}`);

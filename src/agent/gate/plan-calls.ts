@@ -1,7 +1,7 @@
 import type { ToolBinding } from "../../connectors/build-tools.js";
 import { looksConfusable, strayTargetsOf, type Target, targetsOf } from "../approvals/call-targets.js";
 import { type ApprovalPolicy, modeFor } from "../approvals/policy.js";
-import { namedByPerson, type Provenance, shownAs } from "../approvals/provenance.js";
+import { aliasesOf, namedByPerson, type Provenance, shownAs, sortOfTarget } from "../approvals/provenance.js";
 import type { ApprovalRequest } from "../authorization-request.js";
 import { summarizeCall, withEveryTarget } from "./summaries.js";
 import type { ToolCallLike } from "./tool-call.js";
@@ -105,7 +105,7 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
  */
 function labelOf(target: Target, provenance: Provenance): string | undefined {
   if (target.kind !== "calendar-event" && target.kind !== "notion-parent") return undefined;
-  const title = provenance.aliases.get(target.key)?.[0];
+  const title = aliasesOf(provenance, target.key, sortOfTarget(target))[0];
   return title && title !== target.display ? title : undefined;
 }
 

@@ -90,7 +90,12 @@ export function slackPost<T>(http: ProviderClient, method: string, body: Record<
   return http.request<T & { ok: true }>({ method: "POST", path: `/api/${method}`, body });
 }
 
-const CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
+/**
+ * What Delegate takes for a Slack id, here and in the approval gate alike (anything else is a
+ * name): the gate must read a reference exactly as the tool will resolve it.
+ */
+export const SLACK_CHANNEL_ID = /^[CGD][A-Z0-9]{8,}$/;
+export const SLACK_USER_ID = /^[UW][A-Z0-9]{8,}$/;
 const MAX_LIST_PAGES = 20;
 
 /** Lists conversations the user can see, following cursors until `max` are collected. */
@@ -149,7 +154,7 @@ async function slackList<K extends string, T>(
 export async function resolveChannel(http: ProviderClient, reference: string): Promise<SlackChannel> {
   const trimmed = reference.trim();
   const mention = /^<#([A-Z0-9]+)(?:\|[^>]*)?>$/.exec(trimmed)?.[1];
-  const id = mention ?? (CHANNEL_ID.test(trimmed) ? trimmed : undefined);
+  const id = mention ?? (SLACK_CHANNEL_ID.test(trimmed) ? trimmed : undefined);
   if (id) {
     const answer = await slackGet<{ channel: SlackChannel }>(http, "conversations.info", { channel: id });
     return answer.channel;

@@ -134,10 +134,11 @@ describe("provenance: did the person name this target?", () => {
       new HumanMessage("post 'deploy is done' to #team"),
       new ToolMessage({
         tool_call_id: "c0",
+        name: "slack_list_channels",
         content: JSON.stringify({
           channels: [
-            { id: "C0TEAM", name: "team" },
-            { id: "C0SEC", name: "secrets" },
+            { id: "C0TEAM001", name: "team" },
+            { id: "C0SEC0001", name: "secrets" },
           ],
         }),
       }),
@@ -147,10 +148,10 @@ describe("provenance: did the person name this target?", () => {
         .verdict;
     expect(post("#team")).toBe("run");
     expect(post("team")).toBe("run");
-    expect(post("C0TEAM")).toBe("run");
-    expect(post("<#C0TEAM>")).toBe("run");
+    expect(post("C0TEAM001")).toBe("run");
+    expect(post("<#C0TEAM001>")).toBe("run");
     expect(post("#secrets")).toBe("ask");
-    expect(post("C0SEC")).toBe("ask");
+    expect(post("C0SEC0001")).toBe("ask");
     expect(post("@mallory")).toBe("ask");
     // Part of a longer word is not a name.
     expect(
@@ -167,6 +168,7 @@ describe("provenance: did the person name this target?", () => {
       new HumanMessage("create a Notion page called Launch Plan under Team Handbook"),
       new ToolMessage({
         tool_call_id: "c0",
+        name: "notion_search",
         content: JSON.stringify({ results: [{ id, title: "Team Handbook" }] }),
       }),
     ];
@@ -187,6 +189,7 @@ describe("provenance: did the person name this target?", () => {
       new HumanMessage("add a page under Team Handbook"),
       new ToolMessage({
         tool_call_id: "c0",
+        name: "notion_search",
         content: JSON.stringify({ results: [{ id, title: { untrusted_text: "Team Handbook" } }] }),
       }),
     ];
@@ -202,6 +205,7 @@ describe("provenance: did the person name this target?", () => {
       new HumanMessage("cancel my lunch with Sam tomorrow"),
       new ToolMessage({
         tool_call_id: "c0",
+        name: "google_calendar_list_events",
         content: JSON.stringify({
           events: [
             { id: "evt_lunch", title: { untrusted_text: "Lunch with Sam" } },
@@ -394,7 +398,7 @@ describe("security review: targets a hostile text could pass off as named", () =
     const real = "2f1e0c9a-1111-4222-8333-444455556666";
     const fake = "9a9a9a9a-1111-4222-8333-444455556666";
     const search = (results: object[]) =>
-      new ToolMessage({ tool_call_id: "s", content: JSON.stringify({ results }) });
+      new ToolMessage({ tool_call_id: "s", name: "notion_search", content: JSON.stringify({ results }) });
     const twice = [
       new HumanMessage("add a page under Team Handbook"),
       search([
@@ -409,12 +413,10 @@ describe("security review: targets a hostile text could pass off as named", () =
     const once = [twice[0], search([{ id: real, title: "Team Handbook" }])];
     expect(create(real, once).verdict).toBe("run");
     expect(create("Team Handbook", once).verdict).toBe("run");
-    // A page whose title the person only typed part of.
-    const partial = [
-      new HumanMessage("add a page under the handbook"),
-      search([{ id: real, title: "Handbook" }]),
-    ];
-    expect(create(real, partial).verdict).toBe("run");
+    // A one-word title counts only quoted: "handbook" could be any word of the person's.
+    const oneWord = (text: string) => [new HumanMessage(text), search([{ id: real, title: "Handbook" }])];
+    expect(create(real, oneWord("add a page under the handbook")).verdict).toBe("ask");
+    expect(create(real, oneWord('add a page under the "Handbook"')).verdict).toBe("run");
     const longer = [new HumanMessage("add a page under the handbook"), search([{ id: fake, title: "book" }])];
     expect(create(fake, longer).verdict).toBe("ask");
     // Typed ids (or URLs holding them) count.
@@ -426,10 +428,11 @@ describe("security review: targets a hostile text could pass off as named", () =
       new HumanMessage("In general, what did Sam say? Post a recap to #team"),
       new ToolMessage({
         tool_call_id: "l",
+        name: "slack_list_channels",
         content: JSON.stringify({
           channels: [
             { id: "C0GENERAL", name: "general" },
-            { id: "C0TEAM1", name: "team" },
+            { id: "C0TEAM001", name: "team" },
           ],
         }),
       }),
@@ -439,7 +442,7 @@ describe("security review: targets a hostile text could pass off as named", () =
     expect(post("C0GENERAL", person).verdict).toBe("ask");
     expect(post("<#C0GENERAL|team>", person).verdict).toBe("ask");
     expect(post("#team", person).verdict).toBe("run");
-    expect(post("C0TEAM1", person).verdict).toBe("run");
+    expect(post("C0TEAM001", person).verdict).toBe("run");
     // People: @name, their id or address, never a bare word.
     const dm = [new HumanMessage("tell dana the build is green, and ask @sam about lunch")];
     expect(post("dana", dm).verdict).toBe("ask");
@@ -456,24 +459,25 @@ describe("security review: targets a hostile text could pass off as named", () =
       new HumanMessage("post to #team"),
       new ToolMessage({
         tool_call_id: "l",
+        name: "slack_list_channels",
         content: JSON.stringify({
           channels: [
-            { id: "C0TEAM1", name: "team" },
-            { id: "C999EVIL", name: "random" },
+            { id: "C0TEAM001", name: "team" },
+            { id: "C999EVIL1", name: "random" },
           ],
         }),
       }),
     ];
-    const plan = post("<#C999EVIL|team>", messages);
+    const plan = post("<#C999EVIL1|team>", messages);
     expect(plan).toMatchObject({
       verdict: "ask",
-      approval: { targets: [{ display: "#random (C999EVIL)", named: false }] },
+      approval: { targets: [{ display: "#random (C999EVIL1)", named: false }] },
     });
     if (plan.verdict === "ask") {
-      expect(plan.approval.summary).toContain("#random (C999EVIL)");
+      expect(plan.approval.summary).toContain("#random (C999EVIL1)");
       expect(plan.approval.summary).not.toContain("|team");
     }
-    expect(post("<#C0TEAM1|anything>", messages).verdict).toBe("run");
+    expect(post("<#C0TEAM001|anything>", messages).verdict).toBe("run");
     // An unknown id is shown as the id.
     expect(targetsOf({ channel: "<#C0NEW1234|team>" }, SLACK)[0]?.display).toBe("C0NEW1234");
   });
@@ -501,6 +505,7 @@ describe("security review: targets a hostile text could pass off as named", () =
       new HumanMessage("add a page"),
       new ToolMessage({
         tool_call_id: "s",
+        name: "notion_search",
         content: JSON.stringify({ results: [{ id, title: "Теаm Handbook" }] }),
       }),
     ]);
@@ -566,20 +571,20 @@ describe("security review: targets a hostile text could pass off as named", () =
     ]);
     const person = [
       new HumanMessage(
-        "post to #team, invite U0DANA1 and email sam@example.com; link https://docs.example/q3",
+        "post to #team, invite U0DANA001 and email sam@example.com; link https://docs.example/q3",
       ),
     ];
     const plan = (name: string, args: Record<string, unknown>) =>
       planCall({ id: "h", name, args }, context(person, { bindings }));
-    const invite = plan("slack_invite_users", { channel: "#team", users: ["U0DANA1", "U0EVIL99"] });
+    const invite = plan("slack_invite_users", { channel: "#team", users: ["U0DANA001", "U0EVIL999"] });
     expect(invite.verdict).toBe("ask");
     if (invite.verdict !== "ask") throw new Error("expected an approval");
     expect(invite.approval.reason).toBe("target_not_named_by_user");
     expect(invite.approval.targets.filter((target) => !target.named)).toEqual([
-      expect.objectContaining({ field: "users", display: "U0EVIL99" }),
+      expect.objectContaining({ field: "users", display: "U0EVIL999" }),
     ]);
-    expect(invite.approval.summary).toMatch(/· users .*U0EVIL99/);
-    expect(plan("slack_invite_users", { channel: "#team", users: "U0DANA1" }).verdict).toBe("run");
+    expect(invite.approval.summary).toMatch(/· users .*U0EVIL999/);
+    expect(plan("slack_invite_users", { channel: "#team", users: "U0DANA001" }).verdict).toBe("run");
     expect(
       plan("gmail_send_message", {
         to: "sam@example.com",
@@ -637,7 +642,7 @@ describe("security review: targets a hostile text could pass off as named", () =
     expect(remove("cq3evil0001", twins)).toBe("ask");
     // A Slack channel sharing an event's title is no clash.
     const channelToo = [
-      new HumanMessage("cancel the standup tomorrow"),
+      new HumanMessage('cancel the "Standup" tomorrow'),
       events({ id: "c0ev12345", title: "Standup" }),
       new ToolMessage({
         tool_call_id: "c1",
@@ -646,5 +651,54 @@ describe("security review: targets a hostile text could pass off as named", () =
       }),
     ];
     expect(remove("c0ev12345", channelToo)).toBe("run");
+  });
+  it("a name one connector gives an id never vouches for another connector's id (event ids are chosen by whoever creates them)", () => {
+    const page = "2f1e0c9a11114222833344445555aaaa";
+    // An invitation whose event id is #random's channel id, and one whose id is a Notion page's.
+    const calendar = new ToolMessage({
+      tool_call_id: "e",
+      name: "google_calendar_list_events",
+      content: JSON.stringify({
+        events: [
+          { id: "c04random01", summary: { untrusted_text: "team" } },
+          { id: page, summary: { untrusted_text: "Meeting Notes" } },
+        ],
+      }),
+    });
+    const person = new HumanMessage(
+      "what's on my calendar? post it to #team, and add a summary to Meeting Notes",
+    );
+    const posted = post("C04RANDOM01", [person, calendar]);
+    expect(posted).toMatchObject({ verdict: "ask", approval: { reason: "target_not_named_by_user" } });
+    // Nor does the calendar's name leak into what the person is shown for the channel.
+    if (posted.verdict === "ask") expect(posted.approval.summary).not.toContain("#team (C04RANDOM01)");
+    expect(append(page, [person, calendar]).verdict).toBe("ask");
+    // The same names from the connectors they belong to do vouch.
+    const slack = new ToolMessage({
+      tool_call_id: "l",
+      name: "slack_list_channels",
+      content: JSON.stringify({ channels: [{ id: "C04TEAM0001", name: "team" }] }),
+    });
+    expect(post("C04TEAM0001", [person, calendar, slack]).verdict).toBe("run");
+  });
+
+  it("a Notion reference is read as the Notion tools read it: a URL holding two ids is asked", () => {
+    const named = "2f1e0c9a11114222833344445555aaaa";
+    const other = "9a9a9a9a11114222833344445555bbbb";
+    const person = [new HumanMessage(`add a note to ${named}`)];
+    expect(append(named, person).verdict).toBe("run");
+    expect(append(`https://www.notion.so/Meeting-Notes-${named}`, person).verdict).toBe("run");
+    // The tool would take the last id, the one the person never named.
+    expect(append(`https://www.notion.so/Meeting-Notes-${named}/${other}`, person).verdict).toBe("ask");
+    expect(append(`see ${named} and ${other}`, person).verdict).toBe("ask");
+  });
+
+  it("a one-word title counts only quoted, and a connector's name never", () => {
+    const person = [new HumanMessage("add a note to Meeting Notes in Notion saying ship the beta on Friday")];
+    expect(append("Notion", person).verdict).toBe("ask");
+    expect(append("Friday", person).verdict).toBe("ask");
+    expect(append("Notion", [new HumanMessage('add it to the "Notion" page')]).verdict).toBe("ask");
+    expect(append("Roadmap", [new HumanMessage('add it to "Roadmap"')]).verdict).toBe("run");
+    expect(append("Meeting Notes", person).verdict).toBe("run");
   });
 });
