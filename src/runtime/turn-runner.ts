@@ -107,7 +107,7 @@ export class TurnRunner {
       const failure = isRecursionLimit(error)
         ? new DelegateError(
             "TURN_LIMIT_REACHED",
-            `The agent stopped after ${this.#options.maxModelCalls} model calls on this request without finishing. Your message is kept; ask for a smaller part of it, or say how to go on.`,
+            `The agent stopped after ${this.#options.maxModelCalls} model call${this.#options.maxModelCalls === 1 ? "" : "s"} on this request without finishing. Your message is kept; ask for a smaller part of it, or say how to go on.`,
             { cause: error },
           )
         : error;

@@ -37,7 +37,12 @@ export type CallOutcome =
   | { kind: "run"; allowedBy: AllowedBy; args: Record<string, unknown> }
   | { kind: "rejected"; message?: string }
   | { kind: "denied" }
-  | { kind: "cancelled"; reason: "cancelled" | "timed_out" };
+  | {
+      kind: "cancelled";
+      reason: "cancelled" | "timed_out";
+      /** Set when only the person's decision was missing (its account was connected). */
+      approvalOnly?: true;
+    };
 
 export interface BatchGateResult {
   outcomes: Map<string, CallOutcome>;
@@ -79,6 +84,10 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
   const cancelledIds = new Set<string>();
   let plans: CallPlan[] = [];
   let blocked = new Set<string>();
+  /** Of the blocked calls, those that waited for an account (the rest only for a decision). */
+  let unconnected = new Set<string>();
+  /** Calls the runtime cancelled while they waited only for a decision. */
+  const decisionOnly = new Set<string>();
   let freshSince = input.statusesSince;
   /** Connections already asked for in this turn: asking again means they are not connected yet. */
   const asked = new Set<string>();
@@ -114,17 +123,18 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
         : new Map();
     freshSince = undefined;
     const missing = needs.filter((need) => statuses.get(need.connection)?.status !== "ACTIVE");
-    blocked = new Set([
-      ...outstanding.map((approval) => approval.toolCallId),
-      ...missing.flatMap((need) => need.toolCallIds),
-    ]);
+    unconnected = new Set(missing.flatMap((need) => need.toolCallIds));
+    blocked = new Set([...outstanding.map((approval) => approval.toolCallId), ...unconnected]);
     if (blocked.size === 0) break;
     if (!ask) return undefined;
     // A cancel decided by the runtime wins for the calls it names, even if the accounts got
     // connected meanwhile; a replay still applies the person's earlier answers to the others.
     const runtimeCancelled = [...blocked].filter((id) => input.cancelled.ids.has(id));
     if (runtimeCancelled.length > 0) {
-      for (const id of runtimeCancelled) cancelledIds.add(id);
+      for (const id of runtimeCancelled) {
+        cancelledIds.add(id);
+        if (!unconnected.has(id)) decisionOnly.add(id);
+      }
       cancelled = input.cancelled.reason === "timeout" ? "timed_out" : "cancelled";
       continue;
     }
@@ -172,7 +182,13 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
       const message = rejected.get(id);
       outcomes.set(id, message ? { kind: "rejected", message } : { kind: "rejected" });
     } else if (cancelled && (cancelledIds.has(id) || blocked.has(id))) {
-      outcomes.set(id, { kind: "cancelled", reason: cancelled });
+      outcomes.set(id, {
+        kind: "cancelled",
+        reason: cancelled,
+        ...(decisionOnly.has(id) || (blocked.has(id) && !unconnected.has(id) && !cancelledIds.has(id))
+          ? { approvalOnly: true as const }
+          : {}),
+      });
     } else {
       const allowedBy: AllowedBy = approved.has(id) || plan.verdict !== "run" ? "person" : plan.allowedBy;
       outcomes.set(id, { kind: "run", allowedBy, args: plan.call.args });

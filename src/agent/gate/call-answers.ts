@@ -51,8 +51,11 @@ export function notRunText(
   }
   const binding = bindings.get(call.name);
   const name = binding ? CONNECTORS[binding.connector].displayName : "the account";
-  const why =
-    outcome.reason === "timed_out"
+  const why = outcome.approvalOnly
+    ? outcome.reason === "timed_out"
+      ? "Approval timed out: the person did not decide on the action in time"
+      : "Approval was cancelled: the person cancelled instead of approving the action"
+    : outcome.reason === "timed_out"
       ? `Authorization timed out: ${name} was not connected in time`
       : `Authorization was cancelled: the user did not connect ${name} or approve the action`;
   return `${why}, so ${call.name} did not run and nothing was changed. They can ask again whenever they are ready.`;

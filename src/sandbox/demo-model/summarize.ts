@@ -85,7 +85,11 @@ function explainFailures(failures: readonly Outcome[]): string {
       lines.push(`I didn't ${action}: Delegate's approval policy does not allow it, so nothing was done.`);
       continue;
     }
-    if (/authorization was cancelled/i.test(error)) {
+    if (/approval was cancelled/i.test(error)) {
+      lines.push(`I didn't ${action}: you cancelled instead of approving it, so nothing was done.`);
+    } else if (/approval timed out/i.test(error)) {
+      lines.push(`I didn't ${action}: it waited for your decision and timed out, so nothing was done.`);
+    } else if (/authorization was cancelled/i.test(error)) {
       lines.push(`I didn't ${action}: you cancelled connecting ${service}, so nothing was done.`);
       if (connector) connect.add(connector);
     } else if (/authorization timed out/i.test(error)) {

@@ -109,6 +109,18 @@ describe("the runtime's contract with embedders", () => {
     expect(ofType(events, "tool-call").filter((event) => event.toolCallId === toolCallId)).toHaveLength(0);
   });
 
+  it("cancelling a wait for a decision says so, not that an account went unconnected", async () => {
+    const { env } = await pausedOnApproval();
+    const events = await collect(env.runtime.cancel(thread));
+    const [result] = ofType(events, "tool-result");
+    expect(result).toMatchObject({ toolName: "gmail_send_message", status: "error" });
+    const end = events.at(-1);
+    expect(end).toMatchObject({ type: "turn-end", status: "completed" });
+    const text = end?.type === "turn-end" ? (end.text ?? "") : "";
+    expect(text).toContain("you cancelled instead of approving it");
+    expect(text).not.toContain("connecting Gmail");
+  });
+
   it("a new message on a thread that waits for a decision says so (not that an account is missing)", async () => {
     const { env } = await pausedOnApproval();
     const busy = await rejection(() => collect(env.runtime.send({ ...thread, text: "hello?" })));
