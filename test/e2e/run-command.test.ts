@@ -175,6 +175,21 @@ turns:
   - user: move my lunch with Sam tomorrow to 1pm
 `;
 
+  it("a script stopped for input does not stop the others: they run, the summary counts it, exit 3", async ({
+    expect,
+  }) => {
+    const stops = write("stops.yaml", MOVE);
+    const passes = write(
+      "passes.yaml",
+      "user: bob\nturns:\n  - user: what's on my calendar tomorrow\n    expect: { not_tools: [gmail_send_message] }\n",
+    );
+    const run = await delegateRun([stops, passes]);
+    expect(run.stderr).toBe("");
+    expect(run.code).toBe(3);
+    expect(run.stdout).toContain("stopped by --on-approval fail");
+    expect(run.stdout).toMatch(/2 scripts: 1 passed, 1 stopped for input \(1 expectations? met, 0 failed\)/);
+  });
+
   it("exits 3 with the calls waiting for approval as JSON when no turn decides them (--on-approval fail)", async ({
     expect,
   }) => {

@@ -135,10 +135,11 @@ export class PrettyReporter implements Reporter {
   summary(summary: RunSummary): void {
     if (summary.scripts < 2) return;
     const colors = this.#colors;
-    const failedScripts = summary.scripts - summary.passed;
+    const failedScripts = summary.scripts - summary.passed - summary.stopped;
+    const stopped = summary.stopped ? `, ${colors.yellow(`${summary.stopped} stopped for input`)}` : "";
     this.#line(
       colors.bold(
-        `${summary.scripts} scripts: ${summary.passed} passed${failedScripts ? `, ${colors.red(`${failedScripts} failed`)}` : ""} (${summary.met} expectations met, ${summary.failed} failed)`,
+        `${summary.scripts} scripts: ${summary.passed} passed${failedScripts ? `, ${colors.red(`${failedScripts} failed`)}` : ""}${stopped} (${summary.met} expectations met, ${summary.failed} failed)`,
       ),
     );
   }

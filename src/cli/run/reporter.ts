@@ -54,6 +54,8 @@ export interface RunSummary {
   passed: number;
   met: number;
   failed: number;
+  /** Scripts stopped for an authorization or approval nobody handled (`--on-auth fail`…). */
+  stopped: number;
 }
 
 /** Where a scripted run's progress goes: a readable transcript or JSON lines. */

@@ -32,8 +32,9 @@ and sandbox, then checks their expectations.
                            decides them: approve, reject, or fail (default)
 
 Exit codes: 0 all expectations met · 1 an expectation failed · 2 invalid script or usage ·
-3 --on-auth fail stopped at an authorization (its connections and links are printed as JSON), or
---on-approval fail stopped at calls waiting for approval (printed as JSON).`;
+3 --on-auth fail stopped a script at an authorization (its connections and links are printed as
+JSON), or --on-approval fail at calls waiting for approval (printed as JSON); the other scripts
+still run, and 1 wins over 3.`;
 
 const EXIT_FAILED = 1;
 const EXIT_INVALID = 2;
@@ -130,7 +131,7 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
     format === "jsonl"
       ? new JsonlReporter(write)
       : new PrettyReporter(write, colorsFor(process.stdout.isTTY === true, config.terminal));
-  const summary: RunSummary = { scripts: 0, passed: 0, met: 0, failed: 0 };
+  const summary: RunSummary = { scripts: 0, passed: 0, met: 0, failed: 0, stopped: 0 };
   for (const script of loaded) {
     const outcome = await runScript({
       loaded: script,
@@ -143,23 +144,22 @@ export async function runCommand(argv: string[], context: CommandContext): Promi
       // The transcript already shows the links; JSON lines may be going to a program.
       ...(format === "jsonl" ? { tellPerson: (text: string) => console.error(`delegate: ${text}`) } : {}),
     });
-    if (outcome.authorizationNeeded) {
-      reporter.authorizationNeeded(outcome.authorizationNeeded);
-      return EXIT_AUTHORIZATION;
-    }
-    if (outcome.approvalNeeded) {
-      reporter.approvalNeeded(outcome.approvalNeeded);
-      return EXIT_AUTHORIZATION;
+    summary.scripts += 1;
+    // A script that needs a person stops; the others still run, and the exit code says so.
+    if (outcome.authorizationNeeded || outcome.approvalNeeded) {
+      if (outcome.authorizationNeeded) reporter.authorizationNeeded(outcome.authorizationNeeded);
+      if (outcome.approvalNeeded) reporter.approvalNeeded(outcome.approvalNeeded);
+      summary.stopped += 1;
+      continue;
     }
     reporter.scriptEnd(outcome.result);
     const failed = outcome.result.checks.filter((check) => !check.met).length;
-    summary.scripts += 1;
     summary.passed += failed === 0 ? 1 : 0;
     summary.met += outcome.result.checks.length - failed;
     summary.failed += failed;
   }
   reporter.summary(summary);
-  return summary.failed > 0 ? EXIT_FAILED : 0;
+  return summary.failed > 0 ? EXIT_FAILED : summary.stopped > 0 ? EXIT_AUTHORIZATION : 0;
 }
 
 /** Problems a valid script has with this environment, at the place in the script they are about. */
