@@ -86,7 +86,20 @@ export function loadScript(
       value = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
     } catch (error) {
       // An alias bomb (aliases of aliases that expand exponentially) is refused, not expanded.
-      if (!/alias/i.test((error as Error).message)) throw error;
+      const message = (error as Error).message;
+      if (!/alias/i.test(message)) throw error;
+      const unresolved = /^Unresolved alias .*: (.+)$/.exec(message)?.[1];
+      if (unresolved) {
+        return {
+          ok: false,
+          problems: [
+            at(
+              firstAlias(document, unresolved) ?? 0,
+              `invalid YAML: *${unresolved} refers to no anchor (an &${unresolved} must come before it)`,
+            ),
+          ],
+        };
+      }
       return {
         ok: false,
         problems: [
@@ -181,12 +194,13 @@ function yamlNodeAt(root: Node | null, path: JsonPath, target: "value" | "key"):
   return (current ?? undefined) as Node | undefined;
 }
 
-/** Where the first alias (`*name`) is written, for a problem about aliases. */
-function firstAlias(document: ReturnType<typeof parseDocument>): number | undefined {
+/** Where the first alias (`*name`, or of `name` only) is written, for a problem about aliases. */
+function firstAlias(document: ReturnType<typeof parseDocument>, name?: string): number | undefined {
   let offset: number | undefined;
   visit(document, {
     Alias(_, node) {
-      if (node.range) offset = Math.min(offset ?? Number.POSITIVE_INFINITY, node.range[0]);
+      if (node.range && (name === undefined || node.source === name))
+        offset = Math.min(offset ?? Number.POSITIVE_INFINITY, node.range[0]);
     },
   });
   return offset;

@@ -80,6 +80,12 @@ describe("loadScript", () => {
     expect(only("user: a\nturns:\n  - approv: all\n").message).toContain('(did you mean "approve"?)');
   });
 
+  it("an alias to no anchor says so, at the alias (not as an alias bomb)", () => {
+    const problem = only("user: alice\ndescription: *nope\nturns:\n  - user: hi\n");
+    expect(problem).toMatchObject({ line: 2, column: 14 });
+    expect(problem.message).toBe("invalid YAML: *nope refers to no anchor (an &nope must come before it)");
+  });
+
   it("reports an unknown top-level key", () => {
     const problem = only("user: alice\nmodle: offline\nturns:\n  - user: hi\n");
     expect(problem).toMatchObject({ line: 2, column: 1 });
