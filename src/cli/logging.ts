@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import pino from "pino";
 import { DelegateError } from "../errors.js";
+import { scrubSecrets } from "../log-redaction.js";
 import type { Logger } from "../logger.js";
 import { makeDirectory } from "../runtime/make-directory.js";
 
@@ -21,26 +22,7 @@ const REDACT_PATHS = [
   "headers.authorization",
 ];
 
-/** Free-text patterns of secrets that path redaction cannot see. */
-const SECRET_PATTERNS: RegExp[] = [
-  /\b(Bearer\s+)[A-Za-z0-9._~+/-]+=*/gi,
-  /\b(sk-[A-Za-z0-9_-]{8,})/g,
-  /\b(ya29\.[A-Za-z0-9._-]+)/g,
-  /\b(xox[abpr]-[A-Za-z0-9-]+)/g,
-  /\b(whsec_[A-Za-z0-9+/=]+)/g,
-  /(client_secret=)[^&\s]+/gi,
-];
-
-export function scrubSecrets(text: string, extra: readonly string[] = []): string {
-  let out = text;
-  for (const secret of extra) if (secret.length >= 6) out = out.split(secret).join("[redacted]");
-  for (const pattern of SECRET_PATTERNS) {
-    out = out.replace(pattern, (_match, prefix: string) =>
-      prefix && /^(Bearer\s+|client_secret=)$/i.test(prefix) ? `${prefix}[redacted]` : "[redacted]",
-    );
-  }
-  return out;
-}
+export { scrubSecrets };
 
 export interface FileLogger extends Logger {
   path: string;

@@ -35,7 +35,8 @@ export class ThreadErasure {
     });
     coordinator.forgetProgress(key);
     this.#options.forget(key);
-    if (bus.hasListeners(key)) {
+    // Only a thread that was there ends its listeners' streams.
+    if (existed && bus.hasListeners(key)) {
       bus.publish(key, {
         type: "error",
         threadId,

@@ -40,7 +40,11 @@ export function serverEnvironment(): Promise<ServerEnvironment> {
 async function buildEnvironment(): Promise<ServerEnvironment> {
   const settings = serverSettings();
   const { config } = settings;
-  const logger = serverLogger();
+  const logger = serverLogger(
+    [config.scalekit?.clientSecret, config.openai?.apiKey, config.webhookSecret].filter(
+      (value): value is string => !!value,
+    ),
+  );
   const resolved = await resolveEnvironment(config);
   let agent: AgentAssembly;
   try {

@@ -1,21 +1,25 @@
 import { getLogger } from "@langchain/langgraph-sdk/logging";
+import { redactLogObject, scrubSecrets } from "../log-redaction.js";
 import { type Logger, noopLogger } from "../logger.js";
 
 /**
  * Delegate's logger interface on top of the LangGraph server's own logger (registered by the
- * server before graphs load). Outside the server it is the no-op logger: nothing is printed.
+ * server before graphs load), with the same redaction as the CLI's log file: secret-named values
+ * and secret patterns never reach it. Outside the server it is the no-op logger.
  */
-export function serverLogger(): Logger {
+export function serverLogger(secrets: readonly string[] = []): Logger {
   let target: ReturnType<typeof getLogger>;
   try {
     target = getLogger();
   } catch {
     return noopLogger;
   }
+  const clean = (object: unknown, message: string | undefined) =>
+    [scrubSecrets(message ?? "", secrets), redactLogObject(object, secrets)] as const;
   return {
-    error: (object, message) => void target.error(message ?? "", object),
-    warn: (object, message) => void target.warn(message ?? "", object),
-    info: (object, message) => void target.info(message ?? "", object),
-    debug: (object, message) => void target.debug(message ?? "", object),
+    error: (object, message) => void target.error(...clean(object, message)),
+    warn: (object, message) => void target.warn(...clean(object, message)),
+    info: (object, message) => void target.info(...clean(object, message)),
+    debug: (object, message) => void target.debug(...clean(object, message)),
   };
 }

@@ -129,6 +129,14 @@ describe("the runtime's contract with embedders", () => {
     expect((busy as Error).message).not.toContain("account to be connected");
   });
 
+  it("deleting a thread that never existed tells its would-be listeners nothing", async () => {
+    env = await startSandboxRuntime();
+    const heard: RuntimeEvent[] = [];
+    env.runtime.subscribe({ userId: "ada", threadId: "never" }, (event) => heard.push(event));
+    expect(await env.runtime.deleteThread({ userId: "ada", threadId: "never" })).toBe(false);
+    expect(heard).toEqual([]);
+  });
+
   it("streamed text names the message it belongs to", async () => {
     env = await startSandboxRuntime();
     const events = await collect(env.runtime.send({ ...thread, text: "what can you do?" }));

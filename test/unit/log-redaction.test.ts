@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { redactLogObject, scrubSecrets } from "../../src/log-redaction.js";
+
+const CANARY = "canary-client-secret-7f3a";
+
+describe("log redaction (the CLI's log file and the LangGraph server's logger)", () => {
+  it("censors secret-named values at any depth and secret patterns in any text", () => {
+    const logged = redactLogObject(
+      {
+        userId: "alice",
+        headers: { authorization: "Bearer abc.def" },
+        credentials: {
+          accessToken: "ya29.token",
+          refreshToken: "r",
+          nested: [{ clientSecret: "x", apiKey: "k" }],
+        },
+        error: `upstream said: Bearer ya29.leaked and sk-abcdefghijklmnop, whsec_QUJD and ${CANARY}`,
+      },
+      [CANARY],
+    );
+    const text = JSON.stringify(logged);
+    for (const secret of [
+      "abc.def",
+      "ya29.token",
+      '"r"',
+      '"x"',
+      '"k"',
+      "ya29.leaked",
+      "sk-abcdefghijklmnop",
+      "whsec_QUJD",
+      CANARY,
+    ])
+      expect(text).not.toContain(secret);
+    expect(logged).toMatchObject({ userId: "alice", headers: { authorization: "[redacted]" } });
+    expect(scrubSecrets(`client_secret=${CANARY}&x=1`)).toBe("client_secret=[redacted]&x=1");
+  });
+
+  it("keeps what is not secret, and copes with what cannot be serialized", () => {
+    expect(redactLogObject({ threadId: "t1", count: 3 })).toEqual({ threadId: "t1", count: 3 });
+    const loop: Record<string, unknown> = {};
+    loop.self = loop;
+    expect(redactLogObject(loop)).toBe("[unserializable]");
+  });
+});
