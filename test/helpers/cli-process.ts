@@ -11,6 +11,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll } from "vitest";
 import { CookieJar, consentInBrowser } from "./browser-binding.js";
 
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
@@ -79,12 +80,24 @@ export interface SpawnCliOptions {
   env?: Record<string, string | undefined>;
 }
 
+/**
+ * CLIs this test file started and that still run. A test that times out abandons its CLI; a piped
+ * chat waiting for consent would then outlive the run, so they end with the file (the hook is
+ * registered in each test file that imports this helper).
+ */
+const live = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of live) child.kill("SIGKILL");
+});
+
 export function spawnCli(args: readonly string[], options: SpawnCliOptions): CliProcess {
   const child = spawn(process.execPath, cliArgs(args), {
     cwd: options.dataDir,
     env: cleanEnv({ DELEGATE_DATA_DIR: options.dataDir, ...options.env }),
     stdio: ["pipe", "pipe", "pipe"],
   });
+  live.add(child);
+  child.once("exit", () => live.delete(child));
   let out = "";
   let err = "";
   const listeners = new Set<() => void>();
