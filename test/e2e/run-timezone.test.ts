@@ -3,12 +3,11 @@
  * model's replies must give times in the script's zone, as the tools (and their results) do.
  * Real CLI from source, its own sandbox, no mocks.
  */
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cleanEnv, cliArgs } from "../helpers/cli-process.js";
+import { runCli } from "../helpers/cli-process.js";
 
 let home: string;
 
@@ -24,37 +23,21 @@ interface RunEvent {
 }
 
 /** Runs `delegate run --format jsonl <script>` with the system zone set to `systemZone`. */
-function runJsonl(
+async function runJsonl(
   script: string,
   systemZone: string,
 ): Promise<{ code: number | null; events: RunEvent[]; stderr: string }> {
-  const env = cleanEnv({
-    TZ: systemZone,
-    HOME: home,
-    DELEGATE_DATA_DIR: join(home, "data"),
-    NO_COLOR: "1",
+  // The data dir as working directory: a developer's .env in the repository is never loaded.
+  const run = await runCli(["run", "--format", "jsonl", script], {
+    dataDir: home,
+    env: { TZ: systemZone, HOME: home, NO_COLOR: "1" },
+    timeoutMs: 120_000,
   });
-  return new Promise((resolve, reject) => {
-    // The data dir as working directory: a developer's .env in the repository is never loaded.
-    const child = spawn(process.execPath, cliArgs(["run", "--format", "jsonl", script]), { cwd: home, env });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (chunk) => {
-      stdout += chunk;
-    });
-    child.stderr.on("data", (chunk) => {
-      stderr += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      const events = stdout
-        .split("\n")
-        .filter((line) => line.startsWith("{"))
-        .map((line) => JSON.parse(line) as RunEvent);
-      resolve({ code, events, stderr });
-    });
-    child.stdin.end();
-  });
+  const events = run.stdout
+    .split("\n")
+    .filter((line) => line.startsWith("{"))
+    .map((line) => JSON.parse(line) as RunEvent);
+  return { code: run.code, events, stderr: run.stderr };
 }
 
 beforeAll(() => {

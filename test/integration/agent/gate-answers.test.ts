@@ -3,13 +3,12 @@
  * shape), through a graph as the LangGraph server runs it: an answer it cannot read is applied not
  * at all and asked again with why; "reject" on a connection entry skips that connection alone.
  */
-import { Command, MemorySaver } from "@langchain/langgraph";
+import { Command } from "@langchain/langgraph";
 import { HumanMessage } from "langchain";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createChatModel } from "../../../src/agent/model.js";
-import { assembleAgent } from "../../../src/runtime/agent-assembly.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../../helpers/fake-openai-server.js";
+import { serverGraph } from "../../helpers/server-graph.js";
 
 let openai: FakeOpenAI;
 let sandbox: Sandbox;
@@ -52,14 +51,7 @@ type Interrupt = {
 
 async function paused(user: { userId: string }, connected: ("gmail" | "slack")[]) {
   for (const connector of connected) await sandbox.controls.approve(user, connector);
-  const assembly = await assembleAgent({
-    model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
-    scalekit: sandbox.settings,
-    providerBaseUrls: sandbox.providerBaseUrls,
-    timeZone: "UTC",
-    approvals: "write=ask",
-  });
-  const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
+  const agent = await serverGraph(sandbox, openai.url, user);
   const config = { configurable: { thread_id: `t-${user.userId}` } };
   const run = async (input: unknown) => {
     const result = (await agent.invoke(input as never, config)) as { __interrupt__?: Interrupt[] };

@@ -4,12 +4,9 @@
  * asked again with what is wrong; `getThread` and `listPendingAuthorizations` show the approvals
  * and links) and the operator (`listWaitingThreads`: who waits for what, never a link).
  */
-import { MemorySaver } from "@langchain/langgraph";
 import { HumanMessage, ToolMessage } from "langchain";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createChatModel } from "../../../src/agent/model.js";
 import { NOT_RUN_TEXT, NOT_SETTLED_TEXT } from "../../../src/agent/produced-messages.js";
-import { assembleAgent } from "../../../src/runtime/agent-assembly.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
 import {
@@ -24,6 +21,7 @@ import {
   startOpenAIRuntime,
   waitFor,
 } from "../../helpers/sandbox-runtime.js";
+import { serverGraph } from "../../helpers/server-graph.js";
 
 let openai: FakeOpenAI;
 let env: SandboxRuntime | undefined;
@@ -81,14 +79,7 @@ async function pausedOnApproval(user: { userId: string }, threadId: string) {
   const sandbox = await startSandbox({ timeZone: "UTC" });
   cleanups.push(() => sandbox.close());
   await sandbox.controls.approve(user, "gmail");
-  const assembly = await assembleAgent({
-    model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
-    scalekit: sandbox.settings,
-    providerBaseUrls: sandbox.providerBaseUrls,
-    timeZone: "UTC",
-    approvals: "write=ask",
-  });
-  const { agent } = assembly.build({ checkpointer: new MemorySaver(), identity: user });
+  const agent = await serverGraph(sandbox, openai.url, user);
   const config = { configurable: { thread_id: threadId } };
   const paused = await agent.invoke({ messages: [new HumanMessage(REQUEST)] }, config);
   const interrupts = (paused as { __interrupt__?: { value: { approvals: { toolCallId: string }[] } }[] })
