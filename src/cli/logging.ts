@@ -1,28 +1,9 @@
 import { join } from "node:path";
 import pino from "pino";
 import { DelegateError } from "../errors.js";
-import { scrubSecrets } from "../log-redaction.js";
+import { redactLogObject, scrubSecrets } from "../log-redaction.js";
 import type { Logger } from "../logger.js";
 import { makeDirectory } from "../runtime/make-directory.js";
-
-/** Paths pino censors wherever they appear in a log object. */
-const REDACT_PATHS = [
-  "accessToken",
-  "refreshToken",
-  "clientSecret",
-  "apiKey",
-  "authorization",
-  "token",
-  "*.accessToken",
-  "*.refreshToken",
-  "*.clientSecret",
-  "*.apiKey",
-  "*.authorization",
-  "*.token",
-  "headers.authorization",
-];
-
-export { scrubSecrets };
 
 export interface FileLogger extends Logger {
   path: string;
@@ -31,7 +12,7 @@ export interface FileLogger extends Logger {
 
 /**
  * The CLI's logger: JSON lines in `<dataDir>/logs/delegate.log`, never on stdout (which carries
- * the chat or transcript). Secrets are redacted by path and by pattern, and any string listed in
+ * the chat or transcript). Secrets are redacted by key (at any depth) and by pattern, and any string listed in
  * `secrets` (the configured client secret and API key) is removed from every message.
  */
 export function createFileLogger(dataDir: string, level: string, secrets: readonly string[]): FileLogger {
@@ -49,14 +30,15 @@ export function createFileLogger(dataDir: string, level: string, secrets: readon
   const base = pino(
     {
       level: level === "silent" ? "silent" : level,
-      redact: { paths: REDACT_PATHS, censor: "[redacted]" },
       hooks: {
         logMethod(args, method) {
+          // The same redaction as the LangGraph server's logger: secret-named values at any depth
+          // and secret patterns in any text.
           const scrubbed = args.map((arg) =>
             typeof arg === "string"
               ? scrubSecrets(arg, secrets)
               : arg && typeof arg === "object"
-                ? JSON.parse(scrubSecrets(JSON.stringify(arg), secrets))
+                ? redactLogObject(arg, secrets)
                 : arg,
           );
           method.apply(this, scrubbed as Parameters<typeof method>);

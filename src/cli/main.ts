@@ -3,8 +3,9 @@ import { userInfo } from "node:os";
 import { config as loadDotenv } from "dotenv";
 import { loadConfig } from "../config/env-config.js";
 import { DelegateError, errorMessage } from "../errors.js";
+import { scrubSecrets } from "../log-redaction.js";
 import type { Command } from "./command-context.js";
-import { createFileLogger, scrubSecrets } from "./logging.js";
+import { createFileLogger } from "./logging.js";
 import { UsageError } from "./usage-error.js";
 
 const HELP = `Delegate — an agent that acts in your Gmail, Google Calendar, Slack, Notion and Outlook.
