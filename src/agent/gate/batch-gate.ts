@@ -86,7 +86,7 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
   let blocked = new Set<string>();
   /** Of the blocked calls, those that waited for an account (the rest only for a decision). */
   let unconnected = new Set<string>();
-  /** Calls the runtime cancelled while they waited only for a decision. */
+  /** Cancelled calls that waited only for a decision (their accounts were connected). */
   const decisionOnly = new Set<string>();
   let freshSince = input.statusesSince;
   /** Connections already asked for in this turn: asking again means they are not connected yet. */
@@ -157,6 +157,7 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
     }
     if (resume.action === "cancel") {
       cancelled = resume.reason === "timeout" ? "timed_out" : "cancelled";
+      for (const id of blocked) if (!unconnected.has(id)) decisionOnly.add(id);
       break;
     }
     if (resume.action === "decide") {
@@ -185,9 +186,7 @@ async function gate(input: BatchGateInput, ask: boolean): Promise<BatchGateResul
       outcomes.set(id, {
         kind: "cancelled",
         reason: cancelled,
-        ...(decisionOnly.has(id) || (blocked.has(id) && !unconnected.has(id) && !cancelledIds.has(id))
-          ? { approvalOnly: true as const }
-          : {}),
+        ...(decisionOnly.has(id) ? { approvalOnly: true as const } : {}),
       });
     } else {
       const allowedBy: AllowedBy = approved.has(id) || plan.verdict !== "run" ? "person" : plan.allowedBy;
