@@ -45,6 +45,7 @@ function runtimeOn(
   events: RuntimeEvent[],
   initialIntervalMs: number,
   logger?: Logger,
+  budgetPerSecond = 200,
 ): Promise<AgentRuntime> {
   return createAgentRuntime({
     model: new DemoChatModel({ timeZone: "UTC" }),
@@ -55,7 +56,7 @@ function runtimeOn(
     timeZone: "UTC",
     // Until a webhook arrives the event feed is read every `initialIntervalMs`: the budget must
     // leave calls for the due checks (the default of 10 a second would all go to the feed).
-    poll: { initialIntervalMs, maxIntervalMs: initialIntervalMs, backoff: 1, budgetPerSecond: 200 },
+    poll: { initialIntervalMs, maxIntervalMs: initialIntervalMs, backoff: 1, budgetPerSecond },
     onEvent: (event) => events.push(event),
     ...(logger ? { logger } : {}),
   });
@@ -191,9 +192,11 @@ describe("a rejected token's fingerprint outlives the process that saw it", () =
       const sandbox = await startSandbox({ timeZone: "UTC" });
       cleanups.push(() => sandbox.close());
 
-      // Both replicas take webhooks; A pauses the thread, B polls every 20 ms.
+      // Both replicas take webhooks; A pauses the thread, B polls every 20 ms. A's watcher never
+      // has a whole call in its budget, so every check of the row is B's: B, which never saw the
+      // rejection, is the one that must keep waiting (A would otherwise win some of the races).
       const events: RuntimeEvent[] = [];
-      const a = await runtimeOn(sandbox, database.url, events, 1_000);
+      const a = await runtimeOn(sandbox, database.url, events, 1_000, undefined, 0.5);
       cleanups.push(() => a.close());
       const log = watcherLog();
       const b = await runtimeOn(sandbox, database.url, events, 20, log.logger);
