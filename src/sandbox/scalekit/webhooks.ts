@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import * as http from "node:http";
 import * as https from "node:https";
 import { type ConnectedAccountEventEnvelope, STATUS_UPDATED_EVENT } from "./account-events.js";
@@ -74,6 +75,8 @@ export class WebhookDispatcher {
 
   constructor(options: WebhookDispatcherOptions) {
     this.secret = options.secret;
+    // Every delivery in flight listens on it: a burst of status changes is not a leak.
+    setMaxListeners(0, this.#closing.signal);
     this.#urls = new Set(options.urls);
     this.#eventTypes = new Set(options.eventTypes ?? [STATUS_UPDATED_EVENT]);
     for (const receiver of options.functions) this.addFunction(receiver);
