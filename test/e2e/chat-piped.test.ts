@@ -70,7 +70,8 @@ function lanes(count: number) {
 }
 const lane = lanes(3);
 
-describe.concurrent("delegate chat with piped input", () => {
+// A test's time includes its wait for a lane: the limit covers the queue ahead of it too.
+describe.concurrent("delegate chat with piped input", { timeout: 240_000 }, () => {
   it("(a) --auto-approve: shows the link on its own line, connects Gmail and lists the seeded unread mail", () =>
     lane(async () => {
       expect(UNREAD_SUBJECTS.length).toBeGreaterThan(0);

@@ -11,6 +11,8 @@ export interface Provenance {
   emails: ReadonlySet<string>;
   /** The person's text, NFC-normalized, lower-cased, whitespace collapsed. */
   text: string;
+  /** The same text with its case kept: how they wrote a title tells a name from ordinary words. */
+  casedText: string;
   /**
    * `sort:id` (normalized) → the names or titles tool results gave that id, in order seen. By
    * sort: a name one connector gives an id never vouches for the same id of another (an event's
@@ -41,6 +43,7 @@ export function sortOfTarget(target: Target): IdSort {
 interface MessageFacts {
   emails: string[];
   text?: string;
+  casedText?: string;
   aliases: [id: string, name: string, sort: IdSort][];
 }
 const FACTS = new WeakMap<object, MessageFacts>();
@@ -54,6 +57,7 @@ function factsOf(message: unknown): MessageFacts | undefined {
     const text = message.text;
     facts = {
       text: normalize(text),
+      casedText: text.normalize("NFC").replace(/\s+/g, " ").trim(),
       emails: [...text.matchAll(EMAIL)].map((match) => normalize(match[0].replace(/[.'-]+$/, ""))),
       aliases: [],
     };
@@ -76,12 +80,14 @@ function factsOf(message: unknown): MessageFacts | undefined {
 export function provenanceOf(messages: readonly unknown[]): Provenance {
   const emails = new Set<string>();
   const texts: string[] = [];
+  const casedTexts: string[] = [];
   const aliases = new Map<string, string[]>();
   const holders = new Map<string, Set<string>>();
   for (const message of messages) {
     const facts = factsOf(message);
     if (!facts) continue;
     if (facts.text !== undefined) texts.push(facts.text);
+    if (facts.casedText !== undefined) casedTexts.push(facts.casedText);
     for (const email of facts.emails) emails.add(email);
     for (const [id, name, sort] of facts.aliases) {
       const names = aliases.get(`${sort}:${id}`) ?? [];
@@ -90,7 +96,7 @@ export function provenanceOf(messages: readonly unknown[]): Provenance {
       holders.set(key, new Set([...(holders.get(key) ?? []), id]));
     }
   }
-  return { emails, text: texts.join("\n"), aliases, holders };
+  return { emails, text: texts.join("\n"), casedText: casedTexts.join("\n"), aliases, holders };
 }
 
 /** Normalizes an id the way targets key it: Notion ids without dashes, anything else lower-cased. */
@@ -210,10 +216,10 @@ export function namedByPerson(target: Target, provenance: Provenance): boolean {
     return true;
   }
   if (target.form === "title")
-    return mentionsTitle(text, target.key) && onlyHolder(provenance, target.key, sort);
+    return mentionsTitle(provenance, target.key) && onlyHolder(provenance, target.key, sort);
   if (mentionsId(text, target.key)) return true;
   return aliasesOf(provenance, target.key, sort).some(
-    (title) => mentionsTitle(text, normalize(title)) && onlyHolder(provenance, title, sort, target.key),
+    (title) => mentionsTitle(provenance, normalize(title)) && onlyHolder(provenance, title, sort, target.key),
   );
 }
 
@@ -230,9 +236,12 @@ const CONNECTOR_WORDS = new Set(
 
 /** `phrase` in `text` as a whole: not part of a longer word, name or address on either side. */
 function mentions(text: string, phrase: string): boolean {
-  if (!phrase) return false;
+  return phraseIn(phrase, "u").test(text);
+}
+
+function phraseIn(phrase: string, flags: string): RegExp {
   const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![${WORD}@.\\-])${escaped}(?![${WORD}@\\-]|\\.[${WORD}])`, "u").test(text);
+  return new RegExp(`(?<![${WORD}@.\\-])${escaped}(?![${WORD}@\\-]|\\.[${WORD}])`, flags);
 }
 
 /** An id (Notion ids with or without dashes, anywhere in a URL the person pasted) the person typed. */
@@ -247,16 +256,50 @@ function mentionsId(text: string, key: string): boolean {
 }
 
 /**
- * A page or event title the person wrote as a phrase of its own. A one-word title could be any
- * word of theirs ("add a note in Notion", "notes for Friday") and anyone can title a page so: it
- * counts only when the person quoted it. A connector's name never does.
+ * A page or event title the person wrote as a name. Anyone who shares a page or sends an invitation
+ * chooses its title, and can choose words any request holds ("a note", "in Notion", "on Friday"):
+ * - quoted by the person, any title counts (`add this to "Roadmap"`, `to "q3 plan"`);
+ * - unquoted, only a title of more than one word, written as a name is written: its first word
+ *   and every word but the small ones capitalized (`Meeting Notes`, `Notes for Q3`), and not made
+ *   of common words alone (`On Friday`, `In Notion`). Anything else is asked, which is safe.
+ * A connector's name never counts.
  */
-function mentionsTitle(text: string, title: string): boolean {
-  if (!title || CONNECTOR_WORDS.has(title)) return false;
-  if (!mentions(text, title)) return false;
-  if (title.includes(" ")) return true;
-  return ["'", '"', "`", "“", "‘"].some((open) => {
-    const close = open === "“" ? "”" : open === "‘" ? "’" : open;
-    return text.includes(`${open}${title}${close}`);
+function mentionsTitle(provenance: Provenance, title: string): boolean {
+  if (!title || CONNECTOR_WORDS.has(title) || !mentions(provenance.text, title)) return false;
+  const quoted = ["'", '"', "`", "“", "‘", "«"].some((open) => {
+    const close = open === "“" ? "”" : open === "‘" ? "’" : open === "«" ? "»" : open;
+    return provenance.text.includes(`${open}${title}${close}`);
   });
+  if (quoted) return true;
+  const words = title.split(" ");
+  if (words.length < 2 || words.every((word) => COMMON_WORDS.has(word) || CONNECTOR_WORDS.has(word)))
+    return false;
+  for (const match of provenance.casedText.matchAll(phraseIn(title, "giu"))) {
+    if (writtenAsName(match[0])) return true;
+  }
+  return false;
 }
+
+/** `Meeting Notes`, `Notes for Q3`: the first word and every word but the small ones capitalized. */
+function writtenAsName(phrase: string): boolean {
+  return phrase
+    .split(" ")
+    .every(
+      (word, index) =>
+        /^[\p{Lu}\p{Lt}\p{N}]/u.test(word) || (index > 0 && SMALL_WORDS.has(word.toLowerCase())),
+    );
+}
+
+/** Words a title keeps lower-case: articles, conjunctions, short prepositions. */
+const SMALL_WORDS = new Set(
+  "a an and as at but by for from in into of on or per the to via vs with".split(" "),
+);
+
+/** Words every request holds: alone, however capitalized, they make no name. */
+const COMMON_WORDS = new Set([
+  ...SMALL_WORDS,
+  ..."i me my mine we us our you your it its this that these those all any some my new next last".split(" "),
+  ..."today tomorrow yesterday tonight morning afternoon evening week weekend month year now".split(" "),
+  ..."monday tuesday wednesday thursday friday saturday sunday".split(" "),
+  ..."january february march april may june july august september october november december".split(" "),
+]);

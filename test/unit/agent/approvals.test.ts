@@ -202,7 +202,7 @@ describe("provenance: did the person name this target?", () => {
 
   it("knows events by the title a tool returned; destructive calls with nothing to check are asked", () => {
     const messages = [
-      new HumanMessage("cancel my lunch with Sam tomorrow"),
+      new HumanMessage('cancel my "lunch with Sam" tomorrow'),
       new ToolMessage({
         tool_call_id: "c0",
         name: "google_calendar_list_events",
@@ -388,9 +388,9 @@ describe("security review: targets a hostile text could pass off as named", () =
     // "notes" is inside "footnotes", not a page the person named.
     expect(append("notes", person).verdict).toBe("ask");
     expect(append("Q3", person).verdict).toBe("ask");
-    // A short title counts when the person quoted it; a longer one as a phrase of its own.
+    // A short title counts when the person quoted it; a longer one written as a name.
     expect(append("Q3", [new HumanMessage("add it to the 'Q3' page")]).verdict).toBe("run");
-    expect(append("q3   PLAN", person).verdict).toBe("run");
+    expect(append("q3   PLAN", [new HumanMessage("check the Q3 Plan")]).verdict).toBe("run");
     expect(append("Q3 planning", person).verdict).toBe("ask");
   });
 
@@ -691,6 +691,32 @@ describe("security review: targets a hostile text could pass off as named", () =
     // The tool would take the last id, the one the person never named.
     expect(append(`https://www.notion.so/Meeting-Notes-${named}/${other}`, person).verdict).toBe("ask");
     expect(append(`see ${named} and ${other}`, person).verdict).toBe("ask");
+  });
+
+  it("a page an outsider titled with words of the request is not named: titles count written as a name", () => {
+    const request = "add a note to Meeting Notes in Notion saying ship the beta on Friday";
+    const found = (id: string, title: string) => [
+      new HumanMessage(request),
+      new ToolMessage({
+        tool_call_id: "s",
+        name: "notion_search",
+        content: JSON.stringify({ results: [{ id, title: { untrusted_text: title } }] }),
+      }),
+    ];
+    const page = "5ea757eb11114222833344445555cccc";
+    // Pages anyone sharing the workspace could title so, reached by id or by title.
+    for (const title of ["a note", "in Notion", "on Friday", "the beta", "ship the beta", "In Notion"]) {
+      expect(append(page, found(page, title)).verdict, title).toBe("ask");
+      expect(append(title, [new HumanMessage(request)]).verdict, title).toBe("ask");
+    }
+    expect(append(page, found(page, "Meeting Notes")).verdict).toBe("run");
+    // Capitalized at the start of a sentence, common words still make no name.
+    expect(append("On Friday", [new HumanMessage("On Friday, add the recap to Notion")]).verdict).toBe("ask");
+    // Small words may stay lower-case inside a name; other words may not.
+    expect(append("notes for q3", [new HumanMessage("append it to Notes for Q3")]).verdict).toBe("run");
+    expect(append("Meeting Notes", [new HumanMessage("append it to meeting notes")]).verdict).toBe("ask");
+    // Quoted, any title counts, whatever its case.
+    expect(append("meeting notes", [new HumanMessage("append it to 'meeting notes'")]).verdict).toBe("run");
   });
 
   it("a one-word title counts only quoted, and a connector's name never", () => {
