@@ -23,6 +23,8 @@ export const ApprovalTargetSchema = z.object({
   display: z.string(),
   /** A page's or event's title, when a Delegate tool returned it for this id. */
   label: z.string().optional(),
+  /** Another page or event seen in this thread has the same title: only the id tells them apart. */
+  sharedTitle: z.boolean().optional(),
   /** Whether the person named it in their own messages of this thread. */
   named: z.boolean(),
   /** The address holds non-ASCII characters: check it is not a look-alike. */

@@ -178,6 +178,11 @@ function sortFromTool(tool: string | undefined, id: string): IdSort {
   return "other";
 }
 
+/** True when more than one id of `sort` carries this title in the thread's tool results. */
+export function titleShared(provenance: Provenance, title: string, sort: IdSort): boolean {
+  return (provenance.holders.get(`${sort}:${normalize(title).replace(/^[#@]/, "")}`)?.size ?? 0) > 1;
+}
+
 /** True when no id but `id` (of the same sort) carries this name in the thread's tool results. */
 function onlyHolder(provenance: Provenance, name: string, sort: IdSort, id?: string): boolean {
   const others = [

@@ -1,7 +1,14 @@
 import type { ToolBinding } from "../../connectors/build-tools.js";
 import { looksConfusable, strayTargetsOf, type Target, targetsOf } from "../approvals/call-targets.js";
 import { type ApprovalPolicy, modeFor } from "../approvals/policy.js";
-import { aliasesOf, namedByPerson, type Provenance, shownAs, sortOfTarget } from "../approvals/provenance.js";
+import {
+  aliasesOf,
+  namedByPerson,
+  type Provenance,
+  shownAs,
+  sortOfTarget,
+  titleShared,
+} from "../approvals/provenance.js";
 import type { ApprovalRequest } from "../authorization-request.js";
 import { summarizeCall, withEveryTarget } from "./summaries.js";
 import type { ToolCallLike } from "./tool-call.js";
@@ -80,7 +87,8 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
           ),
           targets.map(({ target }) => target),
         ),
-        targets.map(({ target }) => [target.display, labelOf(target, context.provenance)] as const),
+        targets.map(({ target }) => [target, labelOf(target, context.provenance)] as const),
+        context.provenance,
       ),
       args: call.args,
       reason: mode === "auto" && unnamed.length > 0 ? "target_not_named_by_user" : "policy",
@@ -89,6 +97,7 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
         field: target.field,
         display: target.display,
         ...labelled(labelOf(target, context.provenance)),
+        ...(sharesLabel(target, context.provenance) ? { sharedTitle: true } : {}),
         named,
         ...(target.unusual || looksConfusable(labelOf(target, context.provenance) ?? "")
           ? { unusual: true }
@@ -123,10 +132,25 @@ function labelled(label: string | undefined): { label?: string } {
   return label ? { label } : {};
 }
 
-function withLabels(summary: string, labels: readonly (readonly [string, string | undefined])[]): string {
+function withLabels(
+  summary: string,
+  labels: readonly (readonly [Target, string | undefined])[],
+  provenance: Provenance,
+): string {
   let text = summary;
-  for (const [display, label] of labels) {
-    if (label) text = text.replace(display, `"${label}" (${display})`);
+  for (const [target, label] of labels) {
+    if (!label) continue;
+    const shared = sharesLabel(target, provenance) ? ", and another has this title" : "";
+    text = text.replace(target.display, `"${label}" (${target.display}${shared})`);
   }
   return text;
+}
+
+/**
+ * The title shown for this page or event is also another's in this thread (an outsider's page
+ * titled like the person's): the id, not the title, tells which one the call writes to.
+ */
+function sharesLabel(target: Target, provenance: Provenance): boolean {
+  const label = labelOf(target, provenance);
+  return label !== undefined && titleShared(provenance, label, sortOfTarget(target));
 }

@@ -72,7 +72,13 @@ export class ApprovalPrompt {
       const mark = target.named
         ? colors.green(`  ${target.field}: ${shown}`)
         : colors.yellow(colors.bold(`  ${target.field}: ${shown}  ← not named by you`));
-      lines.push(target.unusual ? `${mark} ${colors.red("(unusual characters: a look-alike?)")}` : mark);
+      const warnings = [
+        ...(target.unusual ? ["unusual characters: a look-alike?"] : []),
+        ...(target.sharedTitle
+          ? [`another ${target.kind === "calendar-event" ? "event" : "page"} has this title: check the id`]
+          : []),
+      ];
+      lines.push(warnings.length ? `${mark} ${colors.red(`(${warnings.join("; ")})`)}` : mark);
     }
     const preview = bodyPreview(approval.args);
     if (preview) for (const line of preview) lines.push(colors.dim(`  │ ${stripControls(line)}`));

@@ -408,7 +408,14 @@ describe("security review: targets a hostile text could pass off as named", () =
       ]),
     ];
     expect(create(real, twice).verdict).toBe("ask");
-    expect(create(fake, twice).verdict).toBe("ask");
+    const asked = create(fake, twice);
+    // The approval says the title is not enough to tell the pages apart.
+    expect(asked).toMatchObject({
+      verdict: "ask",
+      approval: { targets: [{ label: "team  handbook", sharedTitle: true, named: false }] },
+    });
+    if (asked.verdict === "ask")
+      expect(asked.approval.summary).toContain(`(${fake}, and another has this title)`);
     expect(create("Team Handbook", twice).verdict).toBe("ask");
     const once = [twice[0], search([{ id: real, title: "Team Handbook" }])];
     expect(create(real, once).verdict).toBe("run");

@@ -103,6 +103,27 @@ describe("the REPL's approval questions", () => {
     expect(lines).toContain("  to: sam@exämple.com  ← not named by you (unusual characters: a look-alike?)");
   });
 
+  it("says when another page seen in the thread has the same title", () => {
+    const twin: Approval = {
+      ...send,
+      tool: "notion_append_to_page",
+      targets: [
+        {
+          kind: "notion-parent",
+          field: "page_id",
+          display: "5ea757eb",
+          label: "Meeting Notes",
+          sharedTitle: true,
+          named: false,
+        },
+      ],
+    };
+    const lines = new ApprovalPrompt([twin], { tty: true }).questionLines(plain);
+    expect(lines).toContain(
+      '  page_id: "Meeting Notes" (5ea757eb)  ← not named by you (another page has this title: check the id)',
+    );
+  });
+
   it("rejects what is left when input ends", () => {
     const prompt = new ApprovalPrompt([send, remove], { tty: false });
     prompt.answer("y");
