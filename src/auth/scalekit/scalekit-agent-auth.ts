@@ -64,9 +64,12 @@ export class ScalekitAgentAuth implements AgentAuth {
 
   get #client(): ScalekitClient {
     const { environmentUrl, clientId, clientSecret, timeoutMs } = this.#settings;
-    this.#instance ??= new (sdk().ScalekitClient)(environmentUrl, clientId, clientSecret, {
-      timeoutMs: timeoutMs ?? 20_000,
-    });
+    if (!this.#instance) {
+      this.#instance = new (sdk().ScalekitClient)(environmentUrl, clientId, clientSecret, {
+        timeoutMs: timeoutMs ?? 20_000,
+      });
+      shareTokenFetches(this.#instance);
+    }
     return this.#instance;
   }
 
@@ -328,6 +331,26 @@ export class ScalekitAgentAuth implements AgentAuth {
   #map(error: unknown, action: string, connection: string | undefined): DelegateError {
     return mapScalekitError(error, { action, connection, host: this.#host });
   }
+}
+
+/**
+ * The SDK fetches its client-credentials token when a call is refused as unauthenticated, once
+ * per call: two hundred users' first calls at once made two hundred token requests, and would
+ * again at every expiry. Fetches that overlap share one here. The SDK keeps the token on its
+ * (private) core client, which every RPC reads; an SDK without it is left as it is.
+ */
+function shareTokenFetches(client: ScalekitClient): void {
+  const core = (client as unknown as { coreClient?: { authenticateClient?: () => Promise<void> } })
+    .coreClient;
+  const fetchToken = core?.authenticateClient?.bind(core);
+  if (!core || !fetchToken) return;
+  let inFlight: Promise<void> | undefined;
+  core.authenticateClient = () => {
+    inFlight ??= fetchToken().finally(() => {
+      inFlight = undefined;
+    });
+    return inFlight;
+  };
 }
 
 /** Verifies a Scalekit webhook without credentials (verification needs only the signing secret). */

@@ -79,6 +79,25 @@ describe("ScalekitAgentAuth against the emulator (real ScalekitClient)", () => {
     expect(emulator.calls.count() - emulator.calls.count("OAuthToken")).toBe(1);
   });
 
+  it("fetches one client token for many calls at once, first and after the token is revoked", async () => {
+    const fresh = new ScalekitAgentAuth({
+      environmentUrl: emulator.url,
+      clientId: emulator.clientId,
+      clientSecret: emulator.clientSecret,
+    });
+    const users = Array.from({ length: 100 }, () => nextUser());
+    const lookUps = () => Promise.all(users.map((user) => fresh.getStatuses(user, ["gmail"])));
+    const statuses = await lookUps();
+    expect(statuses.every((map) => map.get("gmail")?.status === "NOT_FOUND")).toBe(true);
+    expect(emulator.calls.count("OAuthToken")).toBe(1);
+    emulator.revokeClientTokens();
+    emulator.calls.reset();
+    await lookUps();
+    expect(emulator.calls.count("OAuthToken")).toBe(1);
+    // Every refused call was made again with the new token, once.
+    expect(emulator.calls.count("ListConnectedAccounts")).toBe(2 * users.length);
+  });
+
   it("reports a deny as still pending and a revoke as disconnected", async () => {
     const user = nextUser();
     await auth.ensureAccount(user, "slack");
