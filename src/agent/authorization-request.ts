@@ -149,6 +149,8 @@ export function parseResume(value: unknown): ParsedResume {
         `decisions[${index}] is not an approve, reject or edit (an edit needs its arguments as an object)`,
       );
     }
+    if (decision.toolCallId && decisions.some((other) => other.toolCallId === decision.toolCallId))
+      return invalid(`call ${decision.toolCallId} is answered twice`);
     decisions.push(decision);
   }
   return { action: "decide", decisions };

@@ -222,6 +222,16 @@ export class DelegateRuntime implements AgentRuntime {
         new DelegateError("INVALID_INPUT", "decide needs decisions, each naming its call by toolCallId."),
       );
     }
+    const ids = decisions.map((decision) => decision.toolCallId);
+    const twice = ids.find((id, index) => ids.indexOf(id) !== index);
+    if (twice) {
+      return EventBus.failed(
+        new DelegateError(
+          "INVALID_INPUT",
+          `decide answers call ${twice} twice; give each call one decision.`,
+        ),
+      );
+    }
     return this.#control(input, { decisions });
   }
 
@@ -367,16 +377,15 @@ export class DelegateRuntime implements AgentRuntime {
   #control(input: ThreadRef, value: ResumeValue): AsyncIterable<RuntimeEvent> {
     if (this.#closed) return EventBus.failed(runtimeClosed());
     const target = parseThreadRef(input);
-    const { channel, attach } = this.#bus.channel(
+    const { channel, listenHeld } = this.#bus.channel(
       target.key,
       target.threadId,
       (event) =>
         event.type === "turn-end" || event.type === "authorization-required" || event.type === "error",
     );
     const run = async () => {
-      attach();
       await controlThread(
-        { store: this.#store, auth: this.#deps.auth, coordinator: this.#coordinator },
+        { store: this.#store, auth: this.#deps.auth, coordinator: this.#coordinator, listen: listenHeld },
         target,
         value,
       );

@@ -63,18 +63,40 @@ export class EventBus {
    */
   channel(key: string, threadId: string, isLast: (event: RuntimeEvent) => boolean) {
     let unsubscribe: () => void = () => {};
+    let held: RuntimeEvent[] | undefined;
     const channel: EventChannel<RuntimeEvent> = new EventChannel<RuntimeEvent>(() => {
       unsubscribe();
       this.#channels.delete(channel);
     });
     this.#channels.set(channel, threadId);
-    const attach = () => {
-      unsubscribe = this.subscribe(key, (event) => {
-        channel.push(event);
-        if (isLast(event)) channel.end();
-      });
+    const forward = (event: RuntimeEvent) => {
+      channel.push(event);
+      if (isLast(event)) channel.end();
     };
-    return { channel, attach };
+    const attach = () => {
+      unsubscribe = this.subscribe(key, (event) => (held ? held.push(event) : forward(event)));
+    };
+    /**
+     * Listens before a claim is tried, holding what arrives: `release` passes it on (the claim
+     * won, so it is this caller's run), `detach` drops it (another caller's run owns the thread).
+     */
+    const listenHeld = () => {
+      held = [];
+      attach();
+      return {
+        release: () => {
+          const events = held ?? [];
+          held = undefined;
+          for (const event of events) forward(event);
+        },
+        detach: () => {
+          unsubscribe();
+          unsubscribe = () => {};
+          held = undefined;
+        },
+      };
+    };
+    return { channel, attach, listenHeld };
   }
 
   /** A stream that fails at once with `error`, for a call refused before it starts. */

@@ -13,6 +13,11 @@ export interface ThreadControlDeps {
   store: ThreadStore;
   auth: CachedAgentAuth;
   coordinator: ResumeCoordinator;
+  /**
+   * Starts listening to the thread just before a claim is tried, holding what arrives: the
+   * caller's stream carries its own run's events, never those of a run another caller claimed.
+   */
+  listen(): { release(): void; detach(): void };
 }
 
 /**
@@ -26,7 +31,7 @@ export async function controlThread(
   target: ThreadTarget,
   value: ResumeValue,
 ): Promise<void> {
-  const { store, auth, coordinator } = deps;
+  const { store, auth, coordinator, listen } = deps;
   const deciding = !("action" in value);
   // A decision may meet a resume already running here (a poll that just saw the connection):
   // it waits for that run, then applies to what the thread waits for then.
@@ -61,7 +66,12 @@ export async function controlThread(
         auth.forgetLink(target.identity, connection);
       }
     }
-    if (await coordinator.start(pending, value, "manual")) return;
+    const listening = listen();
+    if (await coordinator.start(pending, value, "manual")) {
+      listening.release();
+      return;
+    }
+    listening.detach();
     if (!deciding || attempt >= DECIDE_ATTEMPTS) {
       throw new DelegateError("THREAD_BUSY", "This thread is already being resumed.", {
         details: { threadId: target.threadId },

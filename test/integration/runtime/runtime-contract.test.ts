@@ -48,6 +48,19 @@ describe("the runtime's contract with embedders", () => {
     );
     expect(isDelegateError(refused, "INVALID_INPUT")).toBe(true);
     expect((refused as Error).message).toContain("call_nope");
+    // Two answers for one call are refused too, whichever comes first.
+    const twice = await rejection(() =>
+      collect(
+        env.runtime.decide({
+          ...thread,
+          decisions: [
+            { toolCallId, type: "approve" },
+            { toolCallId, type: "reject" },
+          ],
+        }),
+      ),
+    );
+    expect(isDelegateError(twice, "INVALID_INPUT")).toBe(true);
     expect((refused as Error).message).toContain(toolCallId);
     // Nothing ran and nothing was asked again: the thread still waits for the same call.
     expect((await env.runtime.getThread(thread)).pendingAuthorization?.approvals[0]?.toolCallId).toBe(
@@ -57,6 +70,28 @@ describe("the runtime's contract with embedders", () => {
       env.runtime.decide({ ...thread, decisions: [{ toolCallId, type: "approve" }] }),
     );
     expect(ofType(events, "tool-result")[0]).toMatchObject({ toolCallId, status: "success" });
+  });
+
+  it("two decisions at once: one runs, the other is refused and is never shown the winner's run", async () => {
+    const { env, toolCallId } = await pausedOnApproval();
+    const outcome = (type: "approve" | "reject") =>
+      collect(env.runtime.decide({ ...thread, decisions: [{ toolCallId, type }] })).then(
+        (events) => ({ events, error: undefined as unknown }),
+        (error: unknown) => ({ events: [] as RuntimeEvent[], error }),
+      );
+    const [approve, reject] = await Promise.all([outcome("approve"), outcome("reject")]);
+    const won = [approve, reject].filter((result) => result.error === undefined);
+    const lost = [approve, reject].filter((result) => result.error !== undefined);
+    expect(won).toHaveLength(1);
+    expect(lost).toHaveLength(1);
+    expect(ofType(won[0]?.events ?? [], "turn-end")).toHaveLength(1);
+    const error = lost[0]?.error;
+    expect(isDelegateError(error, "THREAD_NOT_WAITING") || isDelegateError(error, "THREAD_BUSY")).toBe(true);
+    // The mail went out only if the approval won.
+    const sent = env.sandbox.emulators.gmail
+      .inspect("ada")
+      .messages.filter((m) => m.labelIds.includes("SENT") && m.headers.to?.includes("sam@example.com"));
+    expect(sent).toHaveLength(won[0] === approve ? 1 : 0);
   });
 
   it("an edited call is told again with the arguments it runs with, before its result", async () => {

@@ -96,6 +96,13 @@ describe("resume values", () => {
       problem: 'action "bogus" is not recheck or cancel',
     });
     expect(parseResume({ decisions: [] })).toEqual({ action: "invalid", problem: "decisions is empty" });
+    // Approve and reject of one call: neither is taken.
+    expect(
+      parseResume([
+        { type: "approve", toolCallId: "c1" },
+        { type: "reject", toolCallId: "c1" },
+      ]),
+    ).toEqual({ action: "invalid", problem: "call c1 is answered twice" });
     expect(parseResume({ decisions: "approve" })).toEqual({
       action: "invalid",
       problem: "decisions must be a list",
