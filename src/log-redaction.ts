@@ -1,7 +1,9 @@
+import type { Logger } from "./logger.js";
+
 /**
  * Keeping secrets out of logs: free-text patterns (bearer tokens, provider and OpenAI keys,
- * webhook secrets) and, in log objects, every value under a secret-named key. The CLI's file
- * logger and the LangGraph server's logger both go through it.
+ * webhook secrets) and, in log objects, every value under a secret-named key. Every logger
+ * Delegate writes to goes through it: the CLI's file, the LangGraph server's, an embedder's.
  */
 
 /** Free-text patterns of secrets that path redaction cannot see. */
@@ -37,4 +39,19 @@ export function redactLogObject(value: unknown, extra: readonly string[] = []): 
     return "[unserializable]";
   }
   return text === undefined ? value : JSON.parse(scrubSecrets(text, extra));
+}
+
+/** `logger` with every line redacted: secret-named values, secret patterns and `secrets` themselves. */
+export function redactingLogger(logger: Logger, secrets: readonly string[] = []): Logger {
+  const clean = (object: Record<string, unknown>, message: string | undefined) =>
+    [
+      redactLogObject(object, secrets) as Record<string, unknown>,
+      scrubSecrets(message ?? "", secrets),
+    ] as const;
+  return {
+    error: (object, message) => logger.error(...clean(object, message)),
+    warn: (object, message) => logger.warn(...clean(object, message)),
+    info: (object, message) => logger.info(...clean(object, message)),
+    debug: (object, message) => logger.debug(...clean(object, message)),
+  };
 }

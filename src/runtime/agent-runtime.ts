@@ -1,4 +1,5 @@
 import type { Identity } from "../auth/identity.js";
+import { redactingLogger } from "../log-redaction.js";
 import { noopLogger } from "../logger.js";
 import { assembleAgent } from "./agent-assembly.js";
 import { DEFAULT_POLL } from "./authorization-watcher.js";
@@ -32,7 +33,9 @@ export type { VerificationOptions, VerifyUserInput, VerifyUserResult } from "./u
  */
 export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<AgentRuntime> {
   const settings = validateRuntimeOptions(options);
-  const logger = options.logger ?? noopLogger;
+  // An error's text can carry what a server echoed back (an API key in a 401 body): the
+  // embedder's logger gets what the CLI's and the server's get, redacted.
+  const logger = options.logger ? redactingLogger(options.logger, secretsOf(options)) : noopLogger;
   const [storage, assembly] = await Promise.all([
     openStorage({ checkpointer: options.checkpointer, databaseUrl: options.databaseUrl }),
     assembleAgent({ ...options, connectors: settings.connectors, logger }),
@@ -76,4 +79,16 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
   if (options.verification) verification = runtime.enableVerification(options.verification);
   runtime.start();
   return runtime;
+}
+
+/** The secrets the options hold, to be cut from any log line that quotes them. */
+function secretsOf(options: AgentRuntimeOptions): string[] {
+  const model = options.model as { apiKey?: unknown } | undefined;
+  const verification = options.verification?.secret;
+  return [
+    options.scalekit?.clientSecret,
+    options.webhookSecret,
+    typeof verification === "string" ? verification : undefined,
+    typeof model?.apiKey === "string" ? model.apiKey : undefined,
+  ].filter((secret): secret is string => typeof secret === "string" && secret.length > 0);
 }

@@ -1,5 +1,5 @@
 import { getLogger } from "@langchain/langgraph-sdk/logging";
-import { redactLogObject, scrubSecrets } from "../log-redaction.js";
+import { redactingLogger } from "../log-redaction.js";
 import { type Logger, noopLogger } from "../logger.js";
 
 /**
@@ -14,12 +14,13 @@ export function serverLogger(secrets: readonly string[] = []): Logger {
   } catch {
     return noopLogger;
   }
-  const clean = (object: unknown, message: string | undefined) =>
-    [scrubSecrets(message ?? "", secrets), redactLogObject(object, secrets)] as const;
-  return {
-    error: (object, message) => void target.error(...clean(object, message)),
-    warn: (object, message) => void target.warn(...clean(object, message)),
-    info: (object, message) => void target.info(...clean(object, message)),
-    debug: (object, message) => void target.debug(...clean(object, message)),
-  };
+  return redactingLogger(
+    {
+      error: (object, message) => void target.error(message ?? "", object),
+      warn: (object, message) => void target.warn(message ?? "", object),
+      info: (object, message) => void target.info(message ?? "", object),
+      debug: (object, message) => void target.debug(message ?? "", object),
+    },
+    secrets,
+  );
 }
