@@ -3,7 +3,7 @@ import pino from "pino";
 import { DelegateError } from "../errors.js";
 import { redactLogObject, scrubSecrets } from "../log-redaction.js";
 import type { Logger } from "../logger.js";
-import { makeDirectory } from "../runtime/make-directory.js";
+import { keepPrivate, makeDirectory } from "../runtime/make-directory.js";
 
 export interface FileLogger extends Logger {
   path: string;
@@ -19,6 +19,7 @@ export function createFileLogger(dataDir: string, level: string, secrets: readon
   const dir = join(dataDir, "logs");
   try {
     makeDirectory(dir);
+    keepPrivate(dir);
   } catch (error) {
     throw new DelegateError(
       "CONFIG_INVALID",
@@ -26,7 +27,9 @@ export function createFileLogger(dataDir: string, level: string, secrets: readon
     );
   }
   const path = join(dir, "delegate.log");
-  const destination = pino.destination({ dest: path, sync: true });
+  // The log names threads, connections and errors from providers: its owner's only (0600).
+  const destination = pino.destination({ dest: path, sync: true, mode: 0o600 });
+  keepPrivate(path);
   const base = pino(
     {
       level: level === "silent" ? "silent" : level,

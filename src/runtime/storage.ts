@@ -1,9 +1,10 @@
+import { closeSync, openSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type Database from "better-sqlite3";
 import { DelegateError, errorMessage } from "../errors.js";
 import { type CheckpointPruner, postgresPruner, sqlitePruner } from "./checkpoint-pruner.js";
-import { makeDirectory } from "./make-directory.js";
+import { keepPrivate, makeDirectory } from "./make-directory.js";
 import { type SqlDriver, SqlThreadStore, upgradeThreadStore } from "./sql-thread-store.js";
 import { schema, type ThreadStore } from "./thread-store.js";
 
@@ -48,7 +49,10 @@ async function openSqliteStorage(path: string, checkpointer?: BaseCheckpointSave
   ]);
   let db: Database.Database;
   try {
-    if (path !== ":memory:") makeDirectory(dirname(resolve(path)));
+    if (path !== ":memory:" && path !== "") {
+      makeDirectory(dirname(resolve(path)));
+      createPrivately(path);
+    }
     db = new SqliteDatabase(path);
     db.pragma("journal_mode = WAL");
     db.pragma("busy_timeout = 5000");
@@ -96,6 +100,20 @@ async function openSqliteStorage(path: string, checkpointer?: BaseCheckpointSave
       db.close();
     },
   };
+}
+
+/**
+ * The database holds mail, messages and pending consent links: create it 0600 before SQLite
+ * does (SQLite would use 0644), and tighten a file an older version left readable. SQLite gives
+ * the -wal and -shm files it creates the database file's mode; existing ones are tightened here.
+ */
+function createPrivately(path: string): void {
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+  for (const file of [path, `${path}-wal`, `${path}-shm`, `${path}-journal`]) keepPrivate(file);
 }
 
 /** Checkpoints (PostgresSaver) and the store in one PostgreSQL database, shared by replicas. */

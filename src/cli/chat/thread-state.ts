@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { makeDirectory } from "../../runtime/make-directory.js";
+import { keepPrivate, makeDirectory } from "../../runtime/make-directory.js";
 
 /** Remembers each user's last thread in `<dataDir>/chat-state.json`, so `delegate chat` continues it. */
 export class ThreadState {
@@ -19,7 +19,9 @@ export class ThreadState {
     const state = this.#read();
     state.lastThread = { ...state.lastThread, [userId]: threadId };
     makeDirectory(dirname(this.#path));
-    writeFileSync(this.#path, `${JSON.stringify(state, null, 2)}\n`);
+    // Which user works on which thread is the owner's business only (0600, like the database).
+    writeFileSync(this.#path, `${JSON.stringify(state, null, 2)}\n`, { mode: 0o600 });
+    keepPrivate(this.#path);
   }
 
   #read(): { lastThread?: Record<string, string> } {

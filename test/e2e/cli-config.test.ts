@@ -1,0 +1,30 @@
+/**
+ * The real CLI's handling of its configuration and data folder: file modes, `~` in paths, config
+ * errors and notes, a busy `--port`, and which thread it remembers. Child processes only.
+ */
+import { statSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { spawnCli, tempDataDir } from "../helpers/cli-process.js";
+
+const modeOf = (path: string) => statSync(path).mode & 0o777;
+
+describe("the data folder", () => {
+  it("is created 0700, with the database, its -wal/-shm and the log 0600", async () => {
+    const home = tempDataDir();
+    const dataDir = join(home, "data");
+    const cli = spawnCli(["chat"], { dataDir: home, env: { DELEGATE_DATA_DIR: dataDir } });
+    // While the REPL runs the database is open, so its -wal and -shm files exist.
+    await cli.waitFor("Type a request");
+    expect(modeOf(dataDir)).toBe(0o700);
+    expect(modeOf(join(dataDir, "logs"))).toBe(0o700);
+    expect(modeOf(join(dataDir, "logs", "delegate.log"))).toBe(0o600);
+    const database = join(dataDir, "delegate.sqlite");
+    for (const file of [database, `${database}-wal`, `${database}-shm`]) expect(modeOf(file)).toBe(0o600);
+    expect(modeOf(join(dataDir, "verification.key"))).toBe(0o600);
+    cli.writeLine("/exit");
+    cli.endInput();
+    expect((await cli.exited).code).toBe(0);
+    expect(cli.stderr()).toBe("");
+  });
+});
