@@ -7,6 +7,8 @@ export type Approval = Extract<RuntimeEvent, { type: "authorization-required" }>
 export type Decision = Parameters<AgentRuntime["decide"]>[0]["decisions"][number];
 
 export const APPROVE_QUESTION = "Approve? [y]es / [n]o / [a]lways in this thread / [e]dit";
+/** For a call with nothing to edit (e.g. a delete by id): `e` would only be refused. */
+export const APPROVE_QUESTION_NO_EDIT = "Approve? [y]es / [n]o / [a]lways in this thread";
 
 /** Arguments a person can edit line by line: text and lists of text (recipients, channel, body…). */
 const EDITABLE =
@@ -14,6 +16,8 @@ const EDITABLE =
 
 export type AnswerOutcome =
   | { kind: "invalid" }
+  /** `e` for a call with no field a person can edit. */
+  | { kind: "not-editable" }
   /** The next line is the new value of a field (editing). */
   | { kind: "field"; prompt: string }
   | { kind: "next" }
@@ -50,6 +54,12 @@ export class ApprovalPrompt {
     return this.#editing?.fields[0] ?? "approve";
   }
 
+  /** Whether the call now being decided has a field `e` could edit. */
+  get editable(): boolean {
+    const approval = this.#queue[0];
+    return approval !== undefined && editableFields(approval).length > 0;
+  }
+
   /** The block for the call now being decided, then the question. */
   questionLines(style: TerminalStyle): string[] {
     const approval = this.#queue[0];
@@ -83,7 +93,7 @@ export class ApprovalPrompt {
     const preview = bodyPreview(approval.args);
     if (preview) for (const line of preview) lines.push(colors.dim(`  │ ${stripControls(line)}`));
     if (approval.error) lines.push(colors.red(`  (your edit was not accepted: ${clean(approval.error)})`));
-    lines.push(APPROVE_QUESTION);
+    lines.push(this.editable ? APPROVE_QUESTION : APPROVE_QUESTION_NO_EDIT);
     return lines;
   }
 
@@ -98,8 +108,8 @@ export class ApprovalPrompt {
       return this.#decide({ type: "reject", toolCallId, message: line.trim() });
     }
     if (answer === "edit") {
-      const fields = Object.keys(approval.args).filter((field) => EDITABLE.test(field));
-      if (fields.length === 0) return { kind: "invalid" };
+      const fields = editableFields(approval);
+      if (fields.length === 0) return { kind: "not-editable" };
       this.#editing = { fields, args: { ...approval.args } };
       return { kind: "field", prompt: fieldPrompt(fields[0] as string, approval.args) };
     }
@@ -139,6 +149,10 @@ export class ApprovalPrompt {
     this.#queue.shift();
     return this.#queue.length > 0 ? { kind: "next" } : { kind: "done", decisions: [...this.#decisions] };
   }
+}
+
+function editableFields(approval: Approval): string[] {
+  return Object.keys(approval.args).filter((field) => EDITABLE.test(field));
 }
 
 function label(connector: string): string {

@@ -94,6 +94,19 @@ describe("the REPL's approval questions", () => {
     });
   });
 
+  it("does not offer [e]dit for a call with nothing to edit, and says so when e is typed anyway", () => {
+    const prompt = new ApprovalPrompt([remove, send], { tty: true });
+    expect(prompt.editable).toBe(false);
+    expect(prompt.questionLines(plain).at(-1)).toBe("Approve? [y]es / [n]o / [a]lways in this thread");
+    expect(prompt.answer("e")).toEqual({ kind: "not-editable" });
+    // Still the same call: the answer that follows decides it.
+    expect(prompt.answer("n")).toEqual({ kind: "next" });
+    expect(prompt.editable).toBe(true);
+    expect(prompt.questionLines(plain).at(-1)).toBe(
+      "Approve? [y]es / [n]o / [a]lways in this thread / [e]dit",
+    );
+  });
+
   it("flags a look-alike address", () => {
     const lookAlike: Approval = {
       ...send,
