@@ -191,6 +191,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const pollBudget = parsePollBudget(values.DELEGATE_POLL_BUDGET, problems);
   const maxModelCalls = parseMaxModelCalls(values.DELEGATE_MAX_MODEL_CALLS, problems);
 
+  const dataDir = expandHome("DELEGATE_DATA_DIR", values.DELEGATE_DATA_DIR, problems);
+
   const timeZone = values.DELEGATE_TIMEZONE ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   if (!isValidTimeZone(timeZone)) {
     problems.push(
@@ -217,7 +219,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     ...(values.DELEGATE_USER ? { userId: values.DELEGATE_USER } : {}),
     connectionOverrides,
     enabledConnectors,
-    dataDir: values.DELEGATE_DATA_DIR ?? join(homedir(), ".delegate"),
+    dataDir: dataDir ?? join(homedir(), ".delegate"),
     logLevel: values.DELEGATE_LOG_LEVEL ?? "info",
     timeZone,
     ...(values.DELEGATE_PROVIDER_BASE_URL ? { providerBaseUrl: values.DELEGATE_PROVIDER_BASE_URL } : {}),
@@ -261,6 +263,21 @@ function configError(problems: string[]): DelegateError {
     `Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`,
     { details: { problems } },
   );
+}
+
+/**
+ * A path with a leading `~` or `~/` as a shell expands it: dotenv (and a quoted shell value)
+ * pass `~` through, and Node would make a folder literally named `~`. `~user/…` is not
+ * expanded, so it is a problem rather than a surprising folder.
+ */
+function expandHome(name: string, value: string | undefined, problems: string[]): string | undefined {
+  if (value === undefined || !value.startsWith("~")) return value;
+  if (value === "~") return homedir();
+  if (value.startsWith("~/")) return join(homedir(), value.slice(2));
+  problems.push(
+    `${name} "${value}": only ~ and ~/ are expanded (to your home folder); write the full path instead.`,
+  );
+  return undefined;
 }
 
 /** `google-calendar=my-gcal,slack=team-slack` → overrides; unknown connectors are problems. */

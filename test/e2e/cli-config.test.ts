@@ -2,10 +2,10 @@
  * The real CLI's handling of its configuration and data folder: file modes, `~` in paths, config
  * errors and notes, a busy `--port`, and which thread it remembers. Child processes only.
  */
-import { statSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { spawnCli, tempDataDir } from "../helpers/cli-process.js";
+import { runCli, spawnCli, tempDataDir } from "../helpers/cli-process.js";
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
 
@@ -26,5 +26,22 @@ describe("the data folder", () => {
     cli.endInput();
     expect((await cli.exited).code).toBe(0);
     expect(cli.stderr()).toBe("");
+  });
+});
+
+describe("~ in DELEGATE_DATA_DIR", () => {
+  it("is the home folder, as in a shell, not a folder named ~ in the working directory", async () => {
+    const home = tempDataDir();
+    const cwd = tempDataDir();
+    const result = await runCli(["chat"], {
+      dataDir: cwd,
+      env: { HOME: home, DELEGATE_DATA_DIR: "~/foo" },
+      input: "/exit\n",
+    });
+    expect(result.stderr).toBe("");
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^ {2}data {4}~\/foo$/m);
+    expect(existsSync(join(home, "foo", "delegate.sqlite"))).toBe(true);
+    expect(existsSync(join(cwd, "~"))).toBe(false);
   });
 });

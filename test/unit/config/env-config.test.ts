@@ -1,3 +1,5 @@
+import { homedir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_OPENAI_MODEL, loadConfig } from "../../../src/config/env-config.js";
 import { isDelegateError } from "../../../src/errors.js";
@@ -109,5 +111,17 @@ describe("loadConfig", () => {
 
   it("rejects an unknown time zone", () => {
     expect(configError({ DELEGATE_TIMEZONE: "Mars/Olympus" }).message).toContain("DELEGATE_TIMEZONE");
+  });
+});
+
+describe("path-valued variables", () => {
+  it("expand a leading ~ or ~/ to the home folder, as a shell would (dotenv does not)", () => {
+    expect(loadConfig({ DELEGATE_DATA_DIR: "~/foo" }).dataDir).toBe(join(homedir(), "foo"));
+    expect(loadConfig({ DELEGATE_DATA_DIR: "~" }).dataDir).toBe(homedir());
+    expect(loadConfig({ DELEGATE_DATA_DIR: "/srv/a~b" }).dataDir).toBe("/srv/a~b");
+    expect(loadConfig({ DELEGATE_DATA_DIR: "rel/~" }).dataDir).toBe("rel/~");
+    expect(configError({ DELEGATE_DATA_DIR: "~bob/delegate" }).message).toContain(
+      'DELEGATE_DATA_DIR "~bob/delegate": only ~ and ~/ are expanded',
+    );
   });
 });
