@@ -160,8 +160,11 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       result = ask ? await runBatchGate(input) : await decideWithoutAsking(input);
     } catch (error) {
       if (isGraphBubbleUp(error)) throw error;
-      // Scalekit down or misconfigured: answer the batch so the thread stays valid and the
-      // model can tell the person what happened.
+      // Delegate's own credentials refused: nothing the person or the model can do about it.
+      // The turn fails with that code for the operator (the person's message is kept).
+      if (isDelegateError(error, "SCALEKIT_CREDENTIALS_INVALID")) throw error;
+      // Scalekit down: answer the batch so the thread stays valid and the model can tell the
+      // person what happened.
       logger.warn({ code: codeOf(error), userId: identity.userId }, "authorization check failed");
       const text = `Could not check the connection: ${errorMessage(error)}`;
       const entry: NotRun = { outcome: "error", code: codeOf(error), text };

@@ -25,8 +25,18 @@ function networkCode(error: unknown): string | undefined {
   return undefined;
 }
 
+/** A DelegateError the failure is or wraps (langchain wraps what a middleware throws). */
+function delegateErrorIn(error: unknown) {
+  for (let current = error, depth = 0; current && depth < 5; depth++) {
+    if (isDelegateError(current)) return current;
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
 export function codeOf(error: unknown): DelegateErrorCode {
-  if (isDelegateError(error)) return error.code;
+  const delegate = delegateErrorIn(error);
+  if (delegate) return delegate.code;
   if (providerStatus(error) !== undefined) return "MODEL_UNAVAILABLE";
   return UNREACHABLE.test(errorMessage(error)) ? "MODEL_UNAVAILABLE" : "INTERNAL";
 }
@@ -36,7 +46,8 @@ export function codeOf(error: unknown): DelegateErrorCode {
  * provider's error body, a stack, internal paths) goes to the log only; callers log `error`.
  */
 export function describeRunError(error: unknown): string {
-  if (isDelegateError(error)) return error.message;
+  const delegate = delegateErrorIn(error);
+  if (delegate) return delegate.message;
   const status = providerStatus(error);
   if (status !== undefined) {
     const what =
