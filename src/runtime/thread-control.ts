@@ -43,7 +43,12 @@ export async function controlThread(
       throw notWaiting(target, "This thread is not waiting for an authorization or a decision.");
     }
     if (deciding && pending.approvals.length === 0) {
-      throw notWaiting(target, "This thread is not waiting for a decision.");
+      // It waits, but for an account: the decisions name calls that wait for none.
+      throw new DelegateError(
+        "INVALID_INPUT",
+        `No call of this thread waits for a decision: it waits for ${pending.connections.join(", ")} to be connected (resume or cancel it).`,
+        { details: { threadId: target.threadId, connections: pending.connections } },
+      );
     }
     if ("decisions" in value) {
       // A decision for a call nobody asked about would re-ask the person with no word why.

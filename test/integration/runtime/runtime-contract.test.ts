@@ -94,6 +94,17 @@ describe("the runtime's contract with embedders", () => {
     expect(sent).toHaveLength(won[0] === approve ? 1 : 0);
   });
 
+  it("a decision for a thread that waits only for an account is refused as naming no waiting call", async () => {
+    env = await startSandboxRuntime();
+    await collect(env.runtime.send({ ...thread, text: "show my unread email", waitForAuthorization: false }));
+    const refused = await rejection(() =>
+      collect(env?.runtime.decide({ ...thread, decisions: [{ toolCallId: "c1", type: "approve" }] }) ?? []),
+    );
+    expect(isDelegateError(refused, "INVALID_INPUT")).toBe(true);
+    expect((refused as Error).message).toContain("waits for gmail to be connected");
+    expect(await env.runtime.listPendingAuthorizations({ userId: "ada" })).toHaveLength(1);
+  });
+
   it("an edited call is told again with the arguments it runs with, before its result", async () => {
     const { env, toolCallId } = await pausedOnApproval();
     const asked = (await env.runtime.getThread(thread)).pendingAuthorization?.approvals[0]?.args ?? {};
