@@ -207,4 +207,48 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
       expect(await pane.waitForExit(), pane.capture()).toBe(0);
     },
   );
+  it.skipIf(!TMUX_PATH)(
+    "at approve ›: no [e]dit for a delete (e says so), and Ctrl+C cancels with a plain message and no stale prompt",
+    async ({ onTestFinished }) => {
+      const dataDir = tempDataDir();
+      const pane = TmuxPane.start({
+        command: cliCommandLine(["chat", "--auto-approve", "--user", "abe"]),
+        env: paneEnv(dataDir),
+        cwd: dataDir,
+      });
+      onTestFinished(() => pane.kill());
+      await askToDeleteLunch(pane);
+      const asked = pane.capture();
+      expect(asked).toMatch(/^Approve\? \[y\]es \/ \[n\]o \/ \[a\]lways in this thread$/m);
+
+      pane.type("e");
+      pane.press("Enter");
+      await pane.waitFor("Nothing in this call can be edited.");
+      expect(pane.capture()).not.toContain("or e (edit)");
+      await pane.waitFor(/^approve › $/m);
+
+      pane.press("C-c");
+      await pane.waitFor("Cancelled: the actions waiting for your answer will not run.");
+      await pane.waitFor(/^ {2}✗ google_calendar_delete_event\(/m);
+      const after = await pane.waitFor(/^you › $/m);
+      expect(after).not.toContain("waiting for .");
+      // The question's prompt went with it: no stale "approve ›" line is left above "you ›".
+      expect(after).not.toMatch(/^approve ›\s*$/m);
+      pane.press("C-d");
+      expect(await pane.waitForExit(), pane.capture()).toBe(0);
+    },
+  );
 });
+
+/** Schedules a lunch (consent by --auto-approve), then asks to delete it: the approval question waits. */
+async function askToDeleteLunch(pane: TmuxPane): Promise<void> {
+  await pane.waitFor(/^you › $/m);
+  pane.type("schedule lunch with sam@example.com tomorrow at noon");
+  pane.press("Enter");
+  await pane.waitFor(/^ {2}✓ google_calendar_create_event\(/m);
+  await pane.waitFor(/^you › $/m);
+  pane.type("cancel my lunch with Sam tomorrow");
+  pane.press("Enter");
+  await pane.waitFor(/^Google Calendar · Delete event /m);
+  await pane.waitFor(/^approve › $/m);
+}

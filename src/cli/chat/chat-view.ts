@@ -35,6 +35,8 @@ export interface ChatView {
    * for instead (e.g. "approve"), so an answer does not look like a request.
    */
   prompt(label?: string): void;
+  /** Removes the prompt (e.g. an `approve ›` whose question was cancelled) until the next `prompt`. */
+  hidePrompt(): void;
   /** Shows (or, with undefined, removes) the waiting indicator. */
   setWaiting(wait: WaitIndicator | undefined): void;
   /**
@@ -88,6 +90,8 @@ export class PlainView implements ChatView {
   }
 
   prompt(): void {}
+
+  hidePrompt(): void {}
 
   setWaiting(wait: WaitIndicator | undefined): void {
     if (wait) this.print(`Waiting for you to connect ${wait.names}… (send /cancel or Ctrl+C to cancel)`);

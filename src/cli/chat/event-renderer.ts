@@ -116,8 +116,15 @@ export class EventRenderer {
         ];
       }
       case "authorization-cancelled":
+        // A wait with no connection was a wait for decisions only: name what it means for them.
         return [
-          { line: colors.yellow(`Cancelled: no longer waiting for ${this.namesOf(event.connections)}.`) },
+          {
+            line: colors.yellow(
+              event.connections.length > 0
+                ? `Cancelled: no longer waiting for ${this.namesOf(event.connections)}.`
+                : "Cancelled: the actions waiting for your answer will not run.",
+            ),
+          },
         ];
       case "error":
         return [{ line: colors.red(`! ${stripControls(oneLine(event.message, 500))}`) }];

@@ -88,13 +88,20 @@ export class TtyView implements ChatView {
   }
 
   endLine(): void {
-    if (!this.#atLineStart) this.#out("\n");
+    // A drawn block starts on a line of its own; a newline here would leave it in the output.
+    if (!this.#atLineStart && !this.#block) this.#out("\n");
   }
 
   prompt(label = "you"): void {
     if (this.#closed || this.#mode === "wait") return;
     this.#mode = "prompt";
     this.#label = label;
+    this.#render();
+  }
+
+  hidePrompt(): void {
+    if (this.#closed || this.#mode !== "prompt") return;
+    this.#mode = "none";
     this.#render();
   }
 

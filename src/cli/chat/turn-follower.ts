@@ -106,6 +106,8 @@ export class TurnFollower {
     }
     this.#host.move("cancel-requested");
     view.setWaiting(undefined);
+    // No answer is asked for any more: an `approve ›` left on screen would take the next line.
+    if (state === "approving") view.hidePrompt();
     view.print(style.colors.dim(`Cancelling the wait for ${wait.names}…`));
     // The cancel run's events reach the turn already followed.
     void drain(runtime.cancel(session.ref)).then((outcome) => {

@@ -31,6 +31,7 @@ class RecordingView implements ChatView {
     this.#partial = "";
   }
   prompt(): void {}
+  hidePrompt(): void {}
   status(_text: string | undefined): void {}
   setWaiting(wait: WaitIndicator | undefined): void {
     this.waits.push(wait);

@@ -151,6 +151,10 @@ describe("rendering runtime events", () => {
     expect(
       renderAll(renderer, [{ type: "authorization-cancelled", threadId, connections: ["slack", "notion"] }]),
     ).toBe("Cancelled: no longer waiting for Slack and Notion.\n");
+    // A wait for decisions only has no connection to name.
+    expect(renderAll(renderer, [{ type: "authorization-cancelled", threadId, connections: [] }])).toBe(
+      "Cancelled: the actions waiting for your answer will not run.\n",
+    );
   });
 
   it("fits a tool line to the terminal's width", () => {

@@ -24,6 +24,7 @@ class LinesView implements ChatView {
     this.#partial = "";
   }
   prompt(): void {}
+  hidePrompt(): void {}
   status(_text: string | undefined): void {}
   setWaiting(_wait: WaitIndicator | undefined): void {}
   typed(): string {
