@@ -1,7 +1,6 @@
 import { readFileSync } from "node:fs";
 import { userInfo } from "node:os";
 import { config as loadDotenv } from "dotenv";
-import { loadConfig } from "../config/env-config.js";
 import { DelegateError, errorMessage } from "../errors.js";
 import { scrubSecrets } from "../log-redaction.js";
 import type { Command } from "./command-context.js";
@@ -49,6 +48,9 @@ export async function main(argv: string[]): Promise<number> {
   let secrets: string[] = [];
   let logger: ReturnType<typeof createFileLogger> | undefined;
   try {
+    // Loaded here, not at the top: the config checks tool names against every connector's
+    // tools, which `--help` and `--version` need not load.
+    const { loadConfig } = await import("../config/env-config.js");
     const config = loadConfig();
     secrets = [config.scalekit?.clientSecret, config.openai?.apiKey].filter(
       (value): value is string => !!value,

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { type ApprovalMode, parseApprovals } from "../agent/approvals/policy.js";
 import { CONNECTOR_IDS, type ConnectorId, isConnectorId } from "../connectors/registry.js";
 import { DelegateError } from "../errors.js";
+import { checkApprovalNames } from "./approval-names.js";
 
 /** Delegate's configuration, resolved from the environment (the CLI loads `.env` first). */
 export interface DelegateConfig {
@@ -181,11 +182,17 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const connectionOverrides = parseConnections(values.DELEGATE_CONNECTIONS, problems);
-  // Tool names are checked against the agent's tools when it is built; here only the syntax.
+  // Catalog tool names are checked against the agent's tools when it is built; here the syntax
+  // and Delegate's own tool names.
   const approvals = values.DELEGATE_APPROVALS
     ? parseApprovals(values.DELEGATE_APPROVALS, problems, "DELEGATE_APPROVALS")
     : undefined;
-  const enabledConnectors = parseConnectors(values.DELEGATE_CONNECTORS, problems);
+  const connectorProblems: string[] = [];
+  const enabledConnectors = parseConnectors(values.DELEGATE_CONNECTORS, connectorProblems);
+  if (approvals && !invalid.has("DELEGATE_TOOLS") && values.DELEGATE_TOOLS !== "catalog") {
+    checkApprovalNames(approvals, connectorProblems.length === 0 ? enabledConnectors : undefined, problems);
+  }
+  problems.push(...connectorProblems);
   const retention = parseRetention(values.DELEGATE_RETENTION_DAYS, problems);
   const context = parseContextTokens(values.DELEGATE_CONTEXT_TOKENS, problems);
   const pollBudget = parsePollBudget(values.DELEGATE_POLL_BUDGET, problems);

@@ -45,3 +45,17 @@ describe("~ in DELEGATE_DATA_DIR", () => {
     expect(existsSync(join(cwd, "~"))).toBe(false);
   });
 });
+
+describe("configuration errors", () => {
+  it("name every problem of DELEGATE_APPROVALS at once, exit code 2", async () => {
+    const result = await runCli(["chat"], {
+      dataDir: tempDataDir(),
+      env: { DELEGATE_APPROVALS: "write=maybe,foo_tool=allow" },
+      input: "/exit\n",
+    });
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe("");
+    expect(result.stderr).toContain('DELEGATE_APPROVALS entry "write=maybe"');
+    expect(result.stderr).toContain('DELEGATE_APPROVALS names "foo_tool"');
+  });
+});
