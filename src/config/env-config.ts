@@ -78,13 +78,14 @@ const optionalText = z
   .optional()
   .transform((value) => (value === "" ? undefined : value));
 
-const url = (name: string) =>
+/** An http(s) URL; `example` is one that fits the variable, for the error. */
+const url = (name: string, example: string) =>
   optionalText.refine((value) => value === undefined || /^https?:\/\/[^\s/]+/.test(value), {
-    message: `${name} must be an http(s) URL, e.g. https://your-env.scalekit.dev`,
+    message: `${name} must be an http(s) URL, e.g. ${example}`,
   });
 
 const EnvSchema = z.object({
-  SCALEKIT_ENV_URL: url("SCALEKIT_ENV_URL"),
+  SCALEKIT_ENV_URL: url("SCALEKIT_ENV_URL", "https://your-env.scalekit.dev"),
   SCALEKIT_CLIENT_ID: optionalText,
   SCALEKIT_CLIENT_SECRET: optionalText,
   SCALEKIT_IDENTITY_FIELDS: optionalText.pipe(z.enum(["on", "off"]).optional()),
@@ -93,7 +94,10 @@ const EnvSchema = z.object({
       "SCALEKIT_WEBHOOK_SECRET must be the signing secret Scalekit shows for your webhook endpoint (whsec_…).",
   }),
   OPENAI_API_KEY: optionalText,
-  OPENAI_BASE_URL: url("OPENAI_BASE_URL"),
+  OPENAI_BASE_URL: url(
+    "OPENAI_BASE_URL",
+    "http://127.0.0.1:11434/v1 (a local Ollama) or https://api.openai.com/v1",
+  ),
   OPENAI_MODEL: optionalText,
   DELEGATE_USER: optionalText,
   DELEGATE_CONNECTIONS: optionalText,
@@ -101,7 +105,10 @@ const EnvSchema = z.object({
   DELEGATE_DATA_DIR: optionalText,
   DELEGATE_LOG_LEVEL: optionalText.pipe(z.enum(["silent", "error", "warn", "info", "debug"]).optional()),
   DELEGATE_TIMEZONE: optionalText,
-  DELEGATE_PROVIDER_BASE_URL: url("DELEGATE_PROVIDER_BASE_URL"),
+  DELEGATE_PROVIDER_BASE_URL: url(
+    "DELEGATE_PROVIDER_BASE_URL",
+    "http://127.0.0.1:4010, the providerUrl `delegate sandbox --json` prints",
+  ),
   DELEGATE_TOOLS: optionalText.pipe(z.enum(["direct", "catalog"]).optional()),
   DELEGATE_APPROVALS: optionalText,
   DELEGATE_RETENTION_DAYS: optionalText,
@@ -111,9 +118,9 @@ const EnvSchema = z.object({
   DELEGATE_SERVER_TOKENS: optionalText,
   DELEGATE_SERVER_STUDIO_USER: optionalText,
   DELEGATE_VERIFY: optionalText.pipe(z.enum(["on", "off"]).optional()),
-  DELEGATE_VERIFY_URL: url("DELEGATE_VERIFY_URL"),
+  DELEGATE_VERIFY_URL: url("DELEGATE_VERIFY_URL", "https://delegate.example.com/delegate/verify"),
   DELEGATE_SANDBOX_INJECTIONS: optionalText.pipe(z.enum(["1", "0", "true", "false", "on", "off"]).optional()),
-  LANGGRAPH_API_URL: url("LANGGRAPH_API_URL"),
+  LANGGRAPH_API_URL: url("LANGGRAPH_API_URL", "http://localhost:2024"),
   NO_COLOR: z.string().optional(),
   FORCE_COLOR: z.string().optional(),
   TERM: z.string().optional(),

@@ -58,4 +58,15 @@ describe("configuration errors", () => {
     expect(result.stderr).toContain('DELEGATE_APPROVALS entry "write=maybe"');
     expect(result.stderr).toContain('DELEGATE_APPROVALS names "foo_tool"');
   });
+
+  it("give a model-server example for a bad OPENAI_BASE_URL", async () => {
+    const result = await runCli(["chat"], {
+      dataDir: tempDataDir(),
+      env: { OPENAI_BASE_URL: "notaurl" },
+      input: "/exit\n",
+    });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain("OPENAI_BASE_URL must be an http(s) URL, e.g. http://127.0.0.1:11434/v1");
+    expect(result.stderr).not.toContain("scalekit.dev");
+  });
 });

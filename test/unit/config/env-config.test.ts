@@ -125,3 +125,23 @@ describe("path-valued variables", () => {
     );
   });
 });
+
+describe("URL variables", () => {
+  it("give an example that fits each variable when the value is not a URL", () => {
+    const examples: Record<string, RegExp> = {
+      SCALEKIT_ENV_URL: /e\.g\. https:\/\/your-env\.scalekit\.dev/,
+      OPENAI_BASE_URL: /e\.g\. http:\/\/127\.0\.0\.1:11434\/v1/,
+      DELEGATE_PROVIDER_BASE_URL:
+        /e\.g\. http:\/\/127\.0\.0\.1:\d+, the providerUrl `delegate sandbox --json` prints/,
+      DELEGATE_VERIFY_URL: /e\.g\. https:\/\/\S+\/delegate\/verify/,
+      LANGGRAPH_API_URL: /e\.g\. http:\/\/localhost:2024/,
+    };
+    for (const [name, example] of Object.entries(examples)) {
+      const problems = configError({ [name]: "notaurl" }).details.problems as string[];
+      const problem = problems.find((line) => line.startsWith(name));
+      expect(problem, name).toMatch(new RegExp(`^${name} must be an http\\(s\\) URL, `));
+      expect(problem, name).toMatch(example);
+      if (name !== "SCALEKIT_ENV_URL") expect(problem, name).not.toContain("scalekit.dev");
+    }
+  });
+});
