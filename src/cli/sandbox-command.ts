@@ -40,12 +40,17 @@ export async function sandboxCommand(argv: string[], config: DelegateConfig): Pr
     if (!/^https?:\/\/\S+$/.test(url))
       throw new UsageError(`--webhook-url must be an http(s) URL, got "${url}".`);
   }
-  const sandbox = await startSandbox({
-    port,
-    connections: config.connectionOverrides,
-    webhookUrls: values["webhook-url"] ?? [],
-    ...(config.sandboxInjections ? { injections: true } : {}),
-  });
+  let sandbox: Awaited<ReturnType<typeof startSandbox>>;
+  try {
+    sandbox = await startSandbox({
+      port,
+      connections: config.connectionOverrides,
+      webhookUrls: values["webhook-url"] ?? [],
+      ...(config.sandboxInjections ? { injections: true } : {}),
+    });
+  } catch (error) {
+    throw portError(error, port) ?? error;
+  }
   const info = {
     url: sandbox.settings.environmentUrl,
     clientId: sandbox.settings.clientId,
@@ -71,4 +76,20 @@ Press Ctrl+C to stop.`);
   });
   await sandbox.close();
   return 0;
+}
+
+/** A port the person chose that cannot be had is a usage mistake (exit 2), not an internal error. */
+function portError(error: unknown, port: number): UsageError | undefined {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === "EADDRINUSE") {
+    return new UsageError(
+      `port ${port} is in use; choose another with --port, or leave --port out for a free one.`,
+    );
+  }
+  if (code === "EACCES") {
+    return new UsageError(
+      `port ${port} needs privileges this user lacks; choose one above 1023 with --port.`,
+    );
+  }
+  return undefined;
 }

@@ -3,6 +3,7 @@
  * errors and notes, a busy `--port`, and which thread it remembers. Child processes only.
  */
 import { existsSync, statSync } from "node:fs";
+import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { runCli, spawnCli, tempDataDir } from "../helpers/cli-process.js";
@@ -68,5 +69,23 @@ describe("configuration errors", () => {
     expect(result.code).toBe(2);
     expect(result.stderr).toContain("OPENAI_BASE_URL must be an http(s) URL, e.g. http://127.0.0.1:11434/v1");
     expect(result.stderr).not.toContain("scalekit.dev");
+  });
+});
+
+describe("delegate sandbox --port", () => {
+  it("says a busy port is in use, in one line with exit code 2", async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, "127.0.0.1", resolve));
+    const { port } = busy.address() as AddressInfo;
+    try {
+      const result = await runCli(["sandbox", "--port", String(port)], { dataDir: tempDataDir() });
+      expect(result.stderr).toBe(
+        `delegate: port ${port} is in use; choose another with --port, or leave --port out for a free one.\n`,
+      );
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe("");
+    } finally {
+      await new Promise<void>((resolve) => busy.close(() => resolve()));
+    }
   });
 });
