@@ -95,14 +95,17 @@ describe("the runtime's contract with embedders", () => {
   });
 
   it("a decision for a thread that waits only for an account is refused as naming no waiting call", async () => {
-    env = await startSandboxRuntime();
-    await collect(env.runtime.send({ ...thread, text: "show my unread email", waitForAuthorization: false }));
+    const started = await startSandboxRuntime();
+    env = started;
+    await collect(
+      started.runtime.send({ ...thread, text: "show my unread email", waitForAuthorization: false }),
+    );
     const refused = await rejection(() =>
-      collect(env?.runtime.decide({ ...thread, decisions: [{ toolCallId: "c1", type: "approve" }] }) ?? []),
+      collect(started.runtime.decide({ ...thread, decisions: [{ toolCallId: "c1", type: "approve" }] })),
     );
     expect(isDelegateError(refused, "INVALID_INPUT")).toBe(true);
     expect((refused as Error).message).toContain("waits for gmail to be connected");
-    expect(await env.runtime.listPendingAuthorizations({ userId: "ada" })).toHaveLength(1);
+    expect(await started.runtime.listPendingAuthorizations({ userId: "ada" })).toHaveLength(1);
   });
 
   it("an edited call is told again with the arguments it runs with, before its result", async () => {
