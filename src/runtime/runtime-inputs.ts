@@ -1,8 +1,14 @@
 import { type Identity, IdentitySchema } from "../auth/identity.js";
 import { DelegateError } from "../errors.js";
-import type { ThreadRef } from "./runtime-types.js";
+import type { SendInput, ThreadRef } from "./runtime-types.js";
 import { type PendingAuthorization, threadKey } from "./thread-store.js";
 import type { ThreadTarget } from "./turn-runner.js";
+
+/**
+ * The longest message `send` takes unless `maxMessageChars` says otherwise: far above anything a
+ * person types, well below what would fill the model's context in one message.
+ */
+export const DEFAULT_MAX_MESSAGE_CHARS = 65_536;
 
 /**
  * Checks what an embedder passes in before it reaches storage or Scalekit: every public
@@ -24,6 +30,11 @@ export function parseIdentity(identity: Partial<Identity> | undefined): Identity
 
 /** The thread a caller names, scoped to them: its key cannot reach another user's thread. */
 export function parseThreadRef(ref: ThreadRef): ThreadTarget {
+  if (typeof ref !== "object" || ref === null) {
+    throw new DelegateError("INVALID_INPUT", "Pass { userId, organizationId?, threadId }.", {
+      details: { problems: ["input"] },
+    });
+  }
   const identity = parseIdentity(ref);
   const threadId = ref.threadId;
   if (typeof threadId !== "string" || !/^[^\s/]{1,128}$/.test(threadId)) {
@@ -32,6 +43,41 @@ export function parseThreadRef(ref: ThreadRef): ThreadTarget {
     });
   }
   return { key: threadKey(identity, threadId), threadId, identity };
+}
+
+/**
+ * `send`'s input, checked before it returns a stream: a message that can never run is the
+ * caller's mistake, thrown at the call (as a malformed id is), not found on iterating.
+ */
+export function parseSendInput(
+  input: SendInput,
+  maxChars: number,
+): { target: ThreadTarget; text: string; wait: boolean } {
+  if (typeof input !== "object" || input === null) {
+    throw new DelegateError("INVALID_INPUT", "send takes { userId, organizationId?, threadId, text }.", {
+      details: { problems: ["input"] },
+    });
+  }
+  const target = parseThreadRef(input);
+  const { text, waitForAuthorization } = input;
+  if (typeof text !== "string" || !text.trim()) {
+    throw new DelegateError("INVALID_INPUT", "The message text is empty.", {
+      details: { problems: ["text"] },
+    });
+  }
+  if (text.length > maxChars) {
+    throw new DelegateError(
+      "INVALID_INPUT",
+      `The message is ${text.length} characters; the limit is ${maxChars} characters (the runtime's maxMessageChars option).`,
+      { details: { problems: ["text"], length: text.length, maxMessageChars: maxChars } },
+    );
+  }
+  if (waitForAuthorization !== undefined && typeof waitForAuthorization !== "boolean") {
+    throw new DelegateError("INVALID_INPUT", "waitForAuthorization must be true or false.", {
+      details: { problems: ["waitForAuthorization"] },
+    });
+  }
+  return { target, text, wait: waitForAuthorization ?? true };
 }
 
 export function threadNotFound(threadId: string): DelegateError {

@@ -69,6 +69,7 @@ export interface AgentRuntimeOptions {
   /** Provider API base URLs, e.g. the sandbox's provider emulator. */
   providerBaseUrls?: Partial<Record<ConnectorId, string>>;
   logger?: Logger;
+  /** Positive finite numbers, `backoff` at least 1 and `initialIntervalMs` ≤ `maxIntervalMs`. */
   poll?: Partial<PollSettings>;
   /** How long a thread waits for authorization before its blocked calls are cancelled. Default 10 min. */
   authorizationTimeoutMs?: number;
@@ -78,11 +79,19 @@ export interface AgentRuntimeOptions {
    * thread stays usable; calls that did not run are told so.
    */
   maxModelCalls?: number;
+  /**
+   * The longest message `send` takes, in characters (default 65,536, `DEFAULT_MAX_MESSAGE_CHARS`):
+   * a longer one is refused with `INVALID_INPUT` before anything is stored or sent to the model.
+   */
+  maxMessageChars?: number;
   /** Called for every runtime event of every thread. Must not throw; never receives secrets. */
   onEvent?: (event: RuntimeEvent) => void;
   /** Audit hook: "tool X ran as user U on connection C with outcome O". */
   onToolAudit?: (record: ToolAuditRecord) => void;
-  /** Scalekit webhook signing secret (`whsec_…`) for `handleWebhook`. */
+  /**
+   * Scalekit webhook signing secret for `handleWebhook`: `whsec_` + base64, as Scalekit shows it
+   * (anything else is `CONFIG_INVALID`). Without it every webhook is answered 401.
+   */
   webhookSecret?: string | undefined;
   /**
    * Scalekit user verification: every link carries `url` (Scalekit's `user_verify_url`) and a
@@ -90,9 +99,9 @@ export interface AgentRuntimeOptions {
    * redirect to `verifyUser` for the same user. Off by default (plain links).
    */
   verification?: VerificationOptions;
-  /** IANA time zone the agent reasons in. Default: the process's. */
+  /** IANA time zone the agent reasons in, e.g. `Europe/Paris` (an unknown one is `CONFIG_INVALID`). Default: the process's. */
   timeZone?: string | undefined;
-  /** Path of the system prompt template. Default `prompts/system.md`. */
+  /** Path of the system prompt template (it must exist: else `CONFIG_INVALID`). Default `prompts/system.md`. */
   promptPath?: string | undefined;
   cache?: CacheOptions;
   retry?: RetryPolicy;
