@@ -4,6 +4,7 @@ import { noopLogger } from "../logger.js";
 import { assembleAgent } from "./agent-assembly.js";
 import { DEFAULT_POLL } from "./authorization-watcher.js";
 import { DelegateRuntime } from "./delegate-runtime.js";
+import { DEFAULT_MAX_MESSAGE_CHARS } from "./runtime-inputs.js";
 import { DEFAULT_MAX_MODEL_CALLS, validateRuntimeOptions } from "./runtime-options.js";
 import type { AgentRuntime, AgentRuntimeOptions } from "./runtime-types.js";
 import { openStorage } from "./storage.js";
@@ -61,6 +62,7 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
     enabled,
     timeoutMs: options.authorizationTimeoutMs ?? 10 * 60_000,
     maxModelCalls: options.maxModelCalls ?? DEFAULT_MAX_MODEL_CALLS,
+    maxMessageChars: options.maxMessageChars ?? DEFAULT_MAX_MESSAGE_CHARS,
     poll: { ...DEFAULT_POLL, ...options.poll },
     onEvent: options.onEvent,
     webhookSecret: options.webhookSecret,

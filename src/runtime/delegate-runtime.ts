@@ -17,6 +17,7 @@ import { ResumedElsewhere } from "./resumed-elsewhere.js";
 import { RetentionSweeper } from "./retention.js";
 import {
   parseIdentity,
+  parseSendInput,
   parseThreadRef,
   runtimeClosed,
   threadNotFound,
@@ -57,6 +58,7 @@ export interface RuntimeDeps {
   enabled: ConnectorId[];
   timeoutMs: number;
   maxModelCalls: number;
+  maxMessageChars: number;
   poll: typeof DEFAULT_POLL;
   onEvent: ((event: RuntimeEvent) => void) | undefined;
   webhookSecret: string | undefined;
@@ -182,17 +184,13 @@ export class DelegateRuntime implements AgentRuntime {
 
   send(input: SendInput): AsyncIterable<RuntimeEvent> {
     if (this.#closed) return EventBus.failed(runtimeClosed());
-    const wait = input.waitForAuthorization ?? true;
-    const target = parseThreadRef(input);
+    const { target, text, wait } = parseSendInput(input, this.#deps.maxMessageChars);
     const { channel, attach } = this.#bus.channel(
       target.key,
       target.threadId,
       (event) => event.type === "turn-end" || (!wait && event.type === "authorization-required"),
     );
     const run = async () => {
-      if (typeof input.text !== "string" || !input.text.trim()) {
-        throw new DelegateError("INVALID_INPUT", "The message text is empty.");
-      }
       await this.#coordinator.withLock(target.key, async () => {
         // Listen from this run on; the thread is the caller's by construction of its key.
         attach();
@@ -200,7 +198,7 @@ export class DelegateRuntime implements AgentRuntime {
         if (pending) throw waitingThreadBusy(target.threadId, pending);
         await this.#store.touchThread(target.identity, target.threadId);
         this.#deps.logger.info({ threadId: target.threadId, userId: target.identity.userId }, "turn started");
-        await this.#runner.run(target, { messages: [new HumanMessage(input.text)] });
+        await this.#runner.run(target, { messages: [new HumanMessage(text)] });
       });
     };
     this.#coordinator.track(run().catch((error: unknown) => channel.fail(error)));

@@ -51,13 +51,15 @@ export class WebhookHandler {
   }
 
   #handle(input: WebhookInput): WebhookOutcome {
+    // An HTTP-ish entry point: a call it cannot read is answered 400, never a TypeError.
+    const headers = readHeaders((input as Partial<WebhookInput> | null | undefined)?.headers);
+    if (!headers) return { status: 400, reason: "headers must be an object of strings" };
+    if (typeof input.body !== "string") {
+      return { status: 400, reason: "body must be the raw request body as a string" };
+    }
     if (!this.#secret) return { status: 401, reason: "no webhook secret configured" };
     if (Buffer.byteLength(input.body, "utf8") > MAX_WEBHOOK_BYTES) {
       return { status: 413, reason: "body too large" };
-    }
-    const headers: Record<string, string> = {};
-    for (const [key, value] of Object.entries(input.headers)) {
-      if (value !== undefined) headers[key.toLowerCase()] = Array.isArray(value) ? value.join(",") : value;
     }
     if (!verifyScalekitWebhook(this.#secret, headers, input.body)) {
       return { status: 401, reason: "bad signature" };
@@ -85,4 +87,18 @@ export class WebhookHandler {
     if (typeof data?.status === "string") change.status = data.status;
     return { status: 200, change };
   }
+}
+
+/** Lower-cased headers as the verifier takes them, or undefined when they are not headers. */
+function readHeaders(given: unknown): Record<string, string> | undefined {
+  if (typeof given !== "object" || given === null || Array.isArray(given)) return undefined;
+  const headers: Record<string, string> = {};
+  for (const [key, value] of Object.entries(given)) {
+    if (value === undefined) continue;
+    if (typeof value === "string") headers[key.toLowerCase()] = value;
+    else if (Array.isArray(value) && value.every((part) => typeof part === "string")) {
+      headers[key.toLowerCase()] = value.join(",");
+    } else return undefined;
+  }
+  return headers;
 }

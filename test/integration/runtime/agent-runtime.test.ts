@@ -331,9 +331,10 @@ describe("createAgentRuntime on the sandbox", () => {
     env = await startSandboxRuntime();
     const e = env;
     for (const text of ["", "   \n"]) {
-      const error = await collect(e.runtime.send({ userId: "erin", threadId: "t-empty", text })).catch(
-        (err: unknown) => err,
-      );
+      // Thrown by send itself, before any stream exists.
+      const error = await Promise.resolve()
+        .then(() => e.runtime.send({ userId: "erin", threadId: "t-empty", text }))
+        .catch((err: unknown) => err);
       expect(isDelegateError(error, "INVALID_INPUT"), String(error)).toBe(true);
       expect((error as Error).message).toBe("The message text is empty.");
     }

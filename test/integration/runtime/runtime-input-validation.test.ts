@@ -1,6 +1,7 @@
 /**
  * What an embedder gets wrong is refused where it is made, as a DelegateError naming the fix:
- * options at `createAgentRuntime`, all of them at once.
+ * options at `createAgentRuntime` (all of them at once), a bad message by `send` itself, and a
+ * malformed webhook call with the 400 an HTTP route would answer.
  */
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -12,6 +13,7 @@ import {
   type AgentRuntimeOptions,
   createAgentRuntime,
 } from "../../../src/runtime/agent-runtime.js";
+import { DEFAULT_MAX_MESSAGE_CHARS } from "../../../src/runtime/runtime-inputs.js";
 import { DemoChatModel } from "../../../src/sandbox/index.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
 import { collect, ofType, type SandboxRuntime, startSandboxRuntime } from "../../helpers/sandbox-runtime.js";
@@ -62,6 +64,16 @@ async function refusal(overrides: Record<string, unknown>): Promise<DelegateErro
 
 const problemsOf = async (overrides: Record<string, unknown>) =>
   (await refusal(overrides)).details.problems as string[];
+
+/** Runs `call` and returns what it threw synchronously (undefined when it returned). */
+function thrownBy(call: () => unknown): unknown {
+  try {
+    call();
+    return undefined;
+  } catch (error) {
+    return error;
+  }
+}
 
 const thread = { userId: "ada", threadId: "t1" };
 
@@ -173,5 +185,87 @@ describe("createAgentRuntime refuses bad options up front", () => {
       "webhookSecret",
       "promptPath",
     ]);
+  });
+});
+
+describe("send checks its input before it returns", () => {
+  it("throws INVALID_INPUT for an empty or non-text message, and the thread is not created", async () => {
+    env = await startSandboxRuntime();
+    const runtime = env.runtime;
+    for (const text of ["", "  \n", 42, undefined]) {
+      const error = thrownBy(() => runtime.send({ ...thread, text } as never));
+      expect(isDelegateError(error, "INVALID_INPUT"), `${JSON.stringify(text)}: ${String(error)}`).toBe(true);
+    }
+    await expect(runtime.getThread(thread)).rejects.toMatchObject({ code: "THREAD_NOT_FOUND" });
+  });
+
+  it("throws INVALID_INPUT for a message over `maxMessageChars` (default 65,536), naming the limit", async () => {
+    expect(DEFAULT_MAX_MESSAGE_CHARS).toBe(65_536);
+    env = await startSandboxRuntime();
+    const runtime = env.runtime;
+    const error = thrownBy(() =>
+      runtime.send({ ...thread, text: "a".repeat(DEFAULT_MAX_MESSAGE_CHARS + 1) }),
+    );
+    expect(isDelegateError(error, "INVALID_INPUT"), String(error)).toBe(true);
+    expect((error as Error).message).toContain("65536");
+    expect((error as Error).message).toContain("maxMessageChars");
+    await env.close();
+
+    env = await startSandboxRuntime({ maxMessageChars: 40 });
+    const limited = env.runtime;
+    const over = thrownBy(() =>
+      limited.send({ ...thread, text: "show my unread email, all of them please!" }),
+    );
+    expect(isDelegateError(over, "INVALID_INPUT"), String(over)).toBe(true);
+    expect((over as Error).message).toMatch(/40 characters.*maxMessageChars/);
+    // At the limit it is a message like any other.
+    const events = await collect(
+      limited.send({
+        ...thread,
+        text: "what is on my calendar today?".padEnd(40),
+        waitForAuthorization: false,
+      }),
+    );
+    expect(events.length).toBeGreaterThan(0);
+    expect(ofType(events, "error")).toEqual([]);
+    for (const maxMessageChars of [0, -1, 1.5, "100"]) {
+      expect((await problemsOf({ maxMessageChars }))[0]).toMatch(/^`maxMessageChars` must be a whole number/);
+    }
+  });
+
+  it("throws INVALID_INPUT, not a TypeError, for an input that is not an object", async () => {
+    env = await startSandboxRuntime();
+    const runtime = env.runtime;
+    for (const input of [null, undefined, "hello", 42]) {
+      const error = thrownBy(() => runtime.send(input as never));
+      expect(isDelegateError(error, "INVALID_INPUT"), `${String(input)}: ${String(error)}`).toBe(true);
+    }
+  });
+});
+
+describe("handleWebhook answers a malformed call with 400", () => {
+  it("headers that are not an object, a body that is not text, or no input at all", async () => {
+    env = await startSandboxRuntime();
+    const runtime = env.runtime;
+    const inputs: unknown[] = [
+      { headers: null, body: "{}" },
+      { headers: {}, body: {} },
+      { headers: "webhook-id: 1", body: "{}" },
+      { headers: { "webhook-id": 42 }, body: "{}" },
+      { body: "{}" },
+      null,
+      undefined,
+    ];
+    for (const input of inputs) {
+      await expect(runtime.handleWebhook(input as never), JSON.stringify(input)).resolves.toEqual({
+        status: 400,
+        resumed: 0,
+      });
+    }
+    // A well-formed call with a bad signature is still a 401.
+    await expect(runtime.handleWebhook({ headers: {}, body: "{}" })).resolves.toEqual({
+      status: 401,
+      resumed: 0,
+    });
   });
 });
