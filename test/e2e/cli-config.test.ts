@@ -2,7 +2,7 @@
  * The real CLI's handling of its configuration and data folder: file modes, `~` in paths, config
  * errors and notes, a busy `--port`, and which thread it remembers. Child processes only.
  */
-import { existsSync, statSync } from "node:fs";
+import { existsSync, readFileSync, statSync } from "node:fs";
 import { type AddressInfo, createServer } from "node:net";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -87,5 +87,48 @@ describe("delegate sandbox --port", () => {
     } finally {
       await new Promise<void>((resolve) => busy.close(() => resolve()));
     }
+  });
+});
+
+describe("the remembered last thread", () => {
+  const chat = (dataDir: string, args: string[], input: string) =>
+    runCli(["chat", "--user", "rex", ...args], { dataDir, input });
+  const bannerThread = (stdout: string) => stdout.match(/^ {2}thread +(\S+)( \(new\))?/m);
+  const chatState = (dataDir: string) => {
+    const path = join(dataDir, "chat-state.json");
+    return existsSync(path) ? readFileSync(path, "utf8") : "";
+  };
+
+  it("is not a mistyped --thread nothing was sent on", async () => {
+    const dataDir = tempDataDir();
+    const typo = await chat(dataDir, ["--thread", "nope"], "/exit\n");
+    expect(typo.code).toBe(0);
+    expect(typo.stdout).toContain('No thread "nope" of user rex yet');
+    expect(chatState(dataDir)).not.toContain("nope");
+    const plain = await chat(dataDir, [], "/exit\n");
+    expect(bannerThread(plain.stdout)?.[1]).not.toBe("nope");
+    expect(bannerThread(plain.stdout)?.[2]).toBe(" (new)");
+  });
+
+  it("stays the thread used when /new is left without sending", async () => {
+    const dataDir = tempDataDir();
+    const used = await chat(dataDir, ["--thread", "kept"], "hello\n");
+    expect(used.code).toBe(0);
+    expect(JSON.parse(chatState(dataDir)).lastThread).toEqual({ rex: "kept" });
+    const fresh = await chat(dataDir, [], "/new\n/exit\n");
+    expect(bannerThread(fresh.stdout)?.slice(1)).toEqual(["kept", undefined]);
+    const again = await chat(dataDir, [], "/exit\n");
+    expect(bannerThread(again.stdout)?.slice(1)).toEqual(["kept", undefined]);
+    expect(again.stdout).toMatch(/^ {2}thread +kept \(continued/m);
+  });
+
+  it("is replaced by a fresh thread once it is gone (/forget)", async () => {
+    const dataDir = tempDataDir();
+    await chat(dataDir, ["--thread", "gone"], "hello\n");
+    const forget = await chat(dataDir, [], "/forget yes\n/exit\n");
+    expect(forget.stdout).toContain("Forgot thread gone.");
+    const next = await chat(dataDir, [], "/exit\n");
+    expect(bannerThread(next.stdout)?.[1]).toMatch(/^t-[0-9a-f]+$/);
+    expect(bannerThread(next.stdout)?.[2]).toBe(" (new)");
   });
 });

@@ -13,7 +13,7 @@ import type { CommandContext } from "../command-context.js";
 import { UsageError } from "../usage-error.js";
 import { ChatRepl } from "./chat-repl.js";
 import { terminalStyle } from "./render.js";
-import { newThreadId, ThreadState } from "./thread-state.js";
+import { newThreadId, rememberingSends, ThreadState } from "./thread-state.js";
 
 export const CHAT_HELP = `Usage: delegate chat [--user ID] [--thread ID] [--new] [--yes] [--auto-approve] [--open] [--auth-timeout SECONDS]
 
@@ -104,7 +104,8 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
   const style = terminalStyle({ input: process.stdin, output: process.stdout }, config.terminal);
   const state = new ThreadState(config.dataDir);
-  const threadId = values.thread ?? (values.new ? undefined : state.lastThread(userId)) ?? newThreadId();
+  const remembered = values.thread === undefined && !values.new ? state.lastThread(userId) : undefined;
+  let threadId = values.thread ?? remembered ?? newThreadId();
 
   const logPath = (logger as { path?: string }).path;
   let session: Awaited<ReturnType<typeof openSession>>;
@@ -128,8 +129,11 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
       throw logged(error, logger, logPath, "chat could not start");
     }
     found = false;
+    // The last thread is gone (/forget, retention): start a fresh one, not a new one of its id.
+    if (remembered !== undefined) threadId = newThreadId();
   }
-  state.remember(userId, threadId);
+  // A thread becomes the last one once it exists or something is sent on it (rememberingSends).
+  if (found) state.remember(userId, threadId);
   // The verify redirect is accepted only for the user this REPL acts for (it follows /user).
   if (session.verifier) session.verifier.identity = { userId };
   const examples = session.environment.demoModel ? await demoExamples() : [];
@@ -152,7 +156,7 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   const verifier = session.verifier;
   const names = connectionNames(config.connectionOverrides);
   const repl = new ChatRepl({
-    runtime: session.runtime,
+    runtime: rememberingSends(session.runtime, state),
     identity: { userId },
     threadId,
     input: process.stdin,
@@ -184,8 +188,7 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
     examples,
     notes,
     approveAll: values.yes === true,
-    onThread: (identity, id) => {
-      state.remember(identity.userId, id);
+    onThread: (identity) => {
       if (session.verifier) session.verifier.identity = identity;
     },
     logger,

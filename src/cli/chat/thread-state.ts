@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { AgentRuntime, SendInput } from "../../index.js";
 import { keepPrivate, makeDirectory } from "../../runtime/make-directory.js";
 
 /** Remembers each user's last thread in `<dataDir>/chat-state.json`, so `delegate chat` continues it. */
@@ -31,6 +32,26 @@ export class ThreadState {
       return {};
     }
   }
+}
+
+/**
+ * The runtime, remembering each thread a message is sent on as its user's last thread: a
+ * mistyped `--thread`, or a `/new` nothing was sent on, must not become the thread a plain
+ * `delegate chat` continues. Everything else is the runtime's own (methods bound to it).
+ */
+export function rememberingSends(runtime: AgentRuntime, state: ThreadState): AgentRuntime {
+  return new Proxy(runtime, {
+    get(target, property) {
+      if (property === "send") {
+        return (input: SendInput) => {
+          state.remember(input.userId, input.threadId);
+          return target.send(input);
+        };
+      }
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 export function newThreadId(): string {
