@@ -18,6 +18,7 @@
  */
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
 import type { Identity } from "../auth/identity.js";
+import { checkRunInput } from "./run-input.js";
 import { serverLogger } from "./server-logger.js";
 import { serverSettings } from "./server-settings.js";
 import { toServerUser } from "./server-user.js";
@@ -170,6 +171,7 @@ export const auth = new Auth()
   .on("threads:create_run", ({ value, user }) => {
     if (value.if_not_exists === "create") throw chosenThreadId();
     refuseStateWritingCommand(value.kwargs);
+    checkRunInput(value.kwargs);
     if (value.thread_id == null && value.kwargs?.temporary === true) {
       throw new HTTPException(422, {
         message:
