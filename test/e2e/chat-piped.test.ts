@@ -595,4 +595,36 @@ describe.concurrent("delegate chat with piped input", { timeout: 240_000 }, () =
         cli.kill();
       }
     }));
+  it("(r) a piped /exit read with the request that starts a wait runs once it waits, leaving the wait for later", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      // Read in one chunk with the request: held while the turn runs, then run as typed.
+      const alone = await runCli(["chat", "--user", "rae"], {
+        dataDir,
+        input: "show my unread email\n/exit\n/thread\n",
+        timeoutMs: 60_000,
+      });
+      expect(alone.code).toBe(0);
+      expectInOrder(alone.stdout, [
+        "Waiting for you to connect Gmail…",
+        "you › /exit",
+        /^Still waiting for Gmail\. To continue later: delegate chat --user rae --thread t-[0-9a-f]+/m,
+      ]);
+      // The session ended at /exit: what follows it is not run.
+      expect(alone.stdout).not.toContain("you › /thread");
+
+      // Behind another held command, /exit leaves after that command's output.
+      const behind = await runCli(["chat", "--user", "rae", "--new"], {
+        dataDir,
+        input: "show my unread email\n/connections\n/exit\n",
+        timeoutMs: 60_000,
+      });
+      expect(behind.code).toBe(0);
+      expectInOrder(behind.stdout, [
+        "you › /connections",
+        "Connections of rae:",
+        "you › /exit",
+        "Still waiting for Gmail.",
+      ]);
+    }));
 });

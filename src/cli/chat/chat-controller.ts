@@ -47,6 +47,8 @@ export class ChatController {
   #interrupted = false;
   #inputClosed = false;
   #lastInterrupt = 0;
+  /** Held commands are being run (see #runHeldCommands). */
+  #runningHeld = false;
   #done: () => void = () => {};
 
   constructor(options: ChatControllerOptions) {
@@ -217,7 +219,8 @@ export class ChatController {
     const command = input.command ? findCommand(input.command.name, this.#commands) : undefined;
     const disposition = lineDisposition(this.#state, {
       tty: this.#view.tty,
-      held: this.#held.length,
+      // A held command still running counts: a piped /exit waits for its output.
+      held: this.#held.length + (this.#runningHeld ? 1 : 0),
       // An unknown command is held like a message while busy, and answered when its turn comes.
       ...(input.command ? { command: command ?? { allowedWhileWaiting: false } } : {}),
     });
@@ -304,18 +307,28 @@ export class ChatController {
 
   /**
    * Piped lines read while the turn ran are held; once it waits, the commands at the front that
-   * run while waiting (/help, /thread, /connections…) run, in order, as typed ones would.
+   * run while waiting (/help, /thread, /connections, /exit…) run, in order, as typed ones would.
+   * Each finishes before the next starts, so an /exit behind /connections leaves after its output.
    */
   #runHeldCommands(): void {
-    while (this.#state === "waiting") {
-      const input = readInputLine(this.#held[0] ?? "");
-      const command =
-        input.kind === "text" && input.command ? findCommand(input.command.name, this.#commands) : undefined;
-      // Not /exit: piped input ends a session only once what came before it is done.
-      if (!command?.allowedWhileWaiting || command.exits) return;
-      this.#echo(this.#held.shift() as string);
-      void this.#execute(command, input.kind === "text" ? (input.command?.args ?? []) : []);
-    }
+    if (this.#runningHeld) return;
+    this.#runningHeld = true;
+    void (async () => {
+      try {
+        while (this.#state === "waiting") {
+          const input = readInputLine(this.#held[0] ?? "");
+          const command =
+            input.kind === "text" && input.command
+              ? findCommand(input.command.name, this.#commands)
+              : undefined;
+          if (!command?.allowedWhileWaiting) return;
+          this.#echo(this.#held.shift() as string);
+          await this.#execute(command, input.kind === "text" ? (input.command?.args ?? []) : []);
+        }
+      } finally {
+        this.#runningHeld = false;
+      }
+    })();
   }
 
   #afterBusy(): void {
