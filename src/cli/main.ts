@@ -65,6 +65,8 @@ export async function main(argv: string[]): Promise<number> {
     }
     const run = await loadCommand(command);
     if (!run) throw new UsageError(`Unknown command "${command}". Run "delegate --help".`);
+    // Settings that are silently ignored otherwise (OPENAI_MODEL alone), before the command's output.
+    for (const warning of config.warnings ?? []) console.error(`delegate: note: ${warning}`);
     logger = createFileLogger(config.dataDir, config.logLevel, secrets);
     const defaultUser = config.userId ?? safeUserName();
     return await run(rest, { config, logger, defaultUser });

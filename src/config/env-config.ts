@@ -56,6 +56,8 @@ export interface DelegateConfig {
   langgraphApiUrl?: string;
   /** DELEGATE_SANDBOX_INJECTIONS=1: the embedded sandbox also seeds its hostile corpus (prompt-injection demos). */
   sandboxInjections?: true;
+  /** Settings that are valid but have no effect, one line each, for the CLI to show at startup. */
+  warnings?: string[];
   /** How the CLI draws: from NO_COLOR, FORCE_COLOR and TERM (read here so no other module reads the environment). */
   terminal: TerminalSettings;
 }
@@ -225,6 +227,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
         }
       : undefined;
 
+  const warnings: string[] = [];
+  if (values.OPENAI_MODEL && !openai) {
+    warnings.push(
+      `OPENAI_MODEL (${values.OPENAI_MODEL}) has no effect without OPENAI_API_KEY or OPENAI_BASE_URL: the offline demo model answers. Set one of them, or unset OPENAI_MODEL.`,
+    );
+  }
+
   return {
     mode: scalekit ? "scalekit" : "sandbox",
     ...(scalekit ? { scalekit } : {}),
@@ -252,6 +261,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       ? { sandboxInjections: true as const }
       : {}),
     terminal: terminalSettings(values),
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 

@@ -72,6 +72,21 @@ describe("configuration errors", () => {
   });
 });
 
+describe("OPENAI_MODEL without OPENAI_API_KEY or OPENAI_BASE_URL", () => {
+  it("gets a one-line note at startup that it has no effect", async () => {
+    const result = await runCli(["chat"], {
+      dataDir: tempDataDir(),
+      env: { OPENAI_MODEL: "llama3.1" },
+      input: "/exit\n",
+    });
+    expect(result.code).toBe(0);
+    expect(result.stderr).toBe(
+      "delegate: note: OPENAI_MODEL (llama3.1) has no effect without OPENAI_API_KEY or OPENAI_BASE_URL: the offline demo model answers. Set one of them, or unset OPENAI_MODEL.\n",
+    );
+    expect(result.stdout).toContain("offline demo model");
+  });
+});
+
 describe("delegate sandbox --port", () => {
   it("says a busy port is in use, in one line with exit code 2", async () => {
     const busy = createServer();

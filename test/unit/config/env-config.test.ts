@@ -145,3 +145,17 @@ describe("URL variables", () => {
     }
   });
 });
+
+describe("OPENAI_MODEL", () => {
+  it("set alone is a warning that it has no effect; with a key or base URL it names the model", () => {
+    const alone = loadConfig({ OPENAI_MODEL: "llama3.1" });
+    expect(alone.openai).toBeUndefined();
+    expect(alone.warnings).toEqual([
+      "OPENAI_MODEL (llama3.1) has no effect without OPENAI_API_KEY or OPENAI_BASE_URL: the offline demo model answers. Set one of them, or unset OPENAI_MODEL.",
+    ]);
+    const served = loadConfig({ OPENAI_MODEL: "llama3.1", OPENAI_BASE_URL: "http://127.0.0.1:11434/v1" });
+    expect(served.openai?.model).toBe("llama3.1");
+    expect(served.warnings).toBeUndefined();
+    expect(loadConfig({}).warnings).toBeUndefined();
+  });
+});
