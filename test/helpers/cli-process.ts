@@ -14,6 +14,14 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll } from "vitest";
 import { CookieJar, consentInBrowser } from "./browser-binding.js";
 
+/**
+ * How long output may take to appear, and a whole run to end, before a test gives up. Generous:
+ * each CLI compiles its sources through tsx, and on a loaded 2-core CI machine a start alone can
+ * take many seconds. They only bound a failure; a passing test waits for the output itself.
+ */
+const OUTPUT_WAIT_MS = 45_000;
+const RUN_LIMIT_MS = 60_000;
+
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const MAIN = join(REPO_ROOT, "src", "cli", "main.ts");
 const TSX_LOADER = pathToFileURL(join(REPO_ROOT, "node_modules", "tsx", "dist", "loader.mjs")).href;
@@ -139,7 +147,7 @@ export function spawnCli(args: readonly string[], options: SpawnCliOptions): Cli
     endInput() {
       child.stdin?.end();
     },
-    waitFor(pattern, { timeoutMs = 20_000, from = 0 } = {}) {
+    waitFor(pattern, { timeoutMs = OUTPUT_WAIT_MS, from = 0 } = {}) {
       const find = (): RegExpMatchArray | null => {
         const text = out.slice(from);
         if (typeof pattern === "string") {
@@ -199,7 +207,7 @@ export async function runCli(
   const cli = spawnCli(args, options);
   if (options.input !== undefined) cli.child.stdin?.write(options.input);
   cli.endInput();
-  const timer = setTimeout(() => cli.kill("SIGKILL"), options.timeoutMs ?? 30_000);
+  const timer = setTimeout(() => cli.kill("SIGKILL"), options.timeoutMs ?? RUN_LIMIT_MS);
   try {
     const { code } = await cli.exited;
     return { code, stdout: cli.stdout(), stderr: cli.stderr() };
@@ -232,7 +240,7 @@ export async function waitUntil(
   cli: CliProcess,
   predicate: () => boolean,
   what: string,
-  timeoutMs = 20_000,
+  timeoutMs = OUTPUT_WAIT_MS,
 ): Promise<void> {
   let exited = false;
   void cli.exited.then(() => {
