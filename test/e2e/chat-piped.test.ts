@@ -627,4 +627,54 @@ describe.concurrent("delegate chat with piped input", { timeout: 240_000 }, () =
         "Still waiting for Gmail.",
       ]);
     }));
+  it("(s) a command piped at an approval stays a command: it runs and the question is asked again; /exit leaves it pending", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const schedule = "schedule lunch with sam@example.com tomorrow at noon";
+      const cancel = "cancel my lunch with Sam tomorrow";
+      const ran = await runCli(["chat", "--auto-approve", "--user", "sid"], {
+        dataDir,
+        input: `${schedule}\n${cancel}\n/thread\n/connections\nn\n`,
+      });
+      expect(ran.code).toBe(0);
+      expectInOrder(ran.stdout, [
+        /^approval required: Delete .+$/m,
+        "you › /thread",
+        /^Thread t-[0-9a-f]+ — continue it later/m,
+        /^approval required: Delete .+$/m,
+        "you › /connections",
+        "Connections of sid:",
+        /^approval required: Delete .+$/m,
+        /^you › n$/m,
+        /^ {2}✗ google_calendar_delete_event\(.*\) → .*declined.*$/m,
+      ]);
+      expect(ran.stdout).not.toContain("Their reason");
+
+      const left = await runCli(["chat", "--auto-approve", "--user", "sid", "--new"], {
+        dataDir,
+        input: `${schedule}\n${cancel}\n/exit\nshow my unread email\n`,
+      });
+      expect(left.code).toBe(0);
+      expectInOrder(left.stdout, [
+        /^approval required: Delete .+$/m,
+        "you › /exit",
+        /^Still waiting for your answer\. To continue later: delegate chat --user sid --thread (t-[0-9a-f]+) \(it asks again\)\.$/m,
+      ]);
+      expect(left.stdout).not.toContain("Their reason");
+      expect(left.stdout).not.toContain("google_calendar_delete_event");
+      expect(left.stdout).not.toContain("you › show my unread email");
+
+      // The question waited with the thread: continued, a plain line answers it.
+      const threadId = left.stdout.match(/--thread (t-[0-9a-f]+) \(it asks again\)/)?.[1] ?? "";
+      const resumed = await runCli(["chat", "--auto-approve", "--user", "sid", "--thread", threadId], {
+        dataDir,
+        input: "n\n",
+      });
+      expect(resumed.code).toBe(0);
+      expectInOrder(resumed.stdout, [
+        /^approval required: Delete .+$/m,
+        /^you › n$/m,
+        /^ {2}✗ google_calendar_delete_event\(.*\) → .*declined.*$/m,
+      ]);
+    }));
 });

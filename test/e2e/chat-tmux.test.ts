@@ -238,6 +238,58 @@ describe.concurrent("delegate chat at a terminal (tmux)", () => {
       expect(await pane.waitForExit(), pane.capture()).toBe(0);
     },
   );
+  it.skipIf(!TMUX_PATH)(
+    "a command typed at approve › runs, then the question and approve › come back; the next line answers it",
+    async ({ onTestFinished }) => {
+      const dataDir = tempDataDir();
+      const pane = TmuxPane.start({
+        command: cliCommandLine(["chat", "--auto-approve", "--user", "cal"]),
+        env: paneEnv(dataDir),
+        cwd: dataDir,
+      });
+      onTestFinished(() => pane.kill());
+      await askToDeleteLunch(pane);
+      const questions = (screen: string) => screen.match(/^Google Calendar · Delete event /gm)?.length ?? 0;
+
+      pane.type("/connections");
+      pane.press("Enter");
+      // After the command's output: the question again, and its own prompt (not "you ›").
+      await pane.waitFor(
+        /Get a link with \/connect <connector>\.\nGoogle Calendar · Delete event [^\n]+\n(?:.*\n)*?Approve\?[^\n]*\napprove › $/m,
+      );
+      expect(pane.capture()).not.toMatch(/^you › $/m);
+
+      pane.type("/thread");
+      pane.press("Enter");
+      await pane.waitUntil(
+        (screen) =>
+          questions(screen) === 3 &&
+          /^Thread t-[0-9a-f]+ — continue/m.test(screen) &&
+          /^approve › $/m.test(screen),
+        "the question asked a third time after /thread",
+      );
+
+      // A command that cannot run now is held for the end of the turn; the question stays.
+      pane.type("/new");
+      pane.press("Enter");
+      await pane.waitUntil(
+        (screen) =>
+          questions(screen) === 4 && screen.includes('(held: "/new" runs once this request is done)'),
+        "the question asked again after /new was held",
+      );
+      await pane.waitFor(/^approve › $/m);
+
+      // The next line answers the question (it is not taken as a request).
+      pane.type("n");
+      pane.press("Enter");
+      await pane.waitFor(/^ {2}✗ google_calendar_delete_event\(.*\) → .*declined/m);
+      await pane.waitFor(/^New thread t-[0-9a-f]+\.$/m);
+      await pane.waitFor(/^you › $/m);
+      expect(pane.capture()).not.toContain("Answer y (yes)");
+      pane.press("C-d");
+      expect(await pane.waitForExit(), pane.capture()).toBe(0);
+    },
+  );
 });
 
 /** Schedules a lunch (consent by --auto-approve), then asks to delete it: the approval question waits. */

@@ -54,6 +54,12 @@ export class ApprovalPrompt {
     return this.#editing?.fields[0] ?? "approve";
   }
 
+  /** While editing, the prompt of the field the next line sets. */
+  get fieldPrompt(): string | undefined {
+    const field = this.#editing?.fields[0];
+    return field === undefined ? undefined : fieldPrompt(field, this.#editing?.args ?? {});
+  }
+
   /** Whether the call now being decided has a field `e` could edit. */
   get editable(): boolean {
     const approval = this.#queue[0];

@@ -4,9 +4,10 @@ import { ChatSession, type ChatSessionOptions } from "./chat-session.js";
 import type { ChatView, ViewHandlers } from "./chat-view.js";
 import { COMMANDS, findCommand, type SlashCommand } from "./commands.js";
 import { EventRenderer } from "./event-renderer.js";
-import { readInputLine, tooLongMessage } from "./input-line.js";
+import { type InputLine, readInputLine, tooLongMessage } from "./input-line.js";
 import { oneLine, type TerminalStyle } from "./render.js";
 import {
+  approvalLineAction,
   exitCode,
   interruptAction,
   lineDisposition,
@@ -47,6 +48,8 @@ export class ChatController {
   #interrupted = false;
   #inputClosed = false;
   #lastInterrupt = 0;
+  /** Held lines are answering an approval (see #answerHeld). */
+  #answering = false;
   /** Held commands are being run (see #runHeldCommands). */
   #runningHeld = false;
   #done: () => void = () => {};
@@ -95,10 +98,7 @@ export class ChatController {
         },
         runHeldCommands: () => this.#runHeldCommands(),
         echo: (text) => this.#echo(text),
-        nextPipedLine: () => (this.#view.tty ? undefined : this.#held.shift()),
-        get inputEnded() {
-          return controller.#inputClosed && (controller.#view.tty || controller.#held.length === 0);
-        },
+        asked: () => void this.#answerHeld(),
         exit: () => this.exit(),
       },
     );
@@ -236,14 +236,22 @@ export class ChatController {
         if (command) void this.#execute(command, input.command?.args ?? []);
         return;
       case "exit-now":
-        this.#echo(input.text);
+        // At an approval the terminal's prompt has echoed it.
+        if (this.#state !== "approving") this.#echo(input.text);
         this.exit();
         return;
       case "hold":
         this.#hold(input.text);
         return;
       case "answer":
-        this.#turns.answer(input.text);
+        this.#held.push(input.text);
+        if (this.#view.tty && approvalLineAction(commandFacts(input, command)) === "keep") {
+          this.#print(
+            this.#style.colors.dim(`(held: "${oneLine(input.text, 60)}" runs once this request is done)`),
+          );
+          this.#turns.askAgain();
+        }
+        void this.#answerHeld();
         return;
       case "ignore":
         return;
@@ -275,7 +283,10 @@ export class ChatController {
     // With piped input, the end of input lets the current turn (and any wait) and held lines finish.
     // Calls awaiting a decision cannot be answered any more: without a terminal they are rejected
     // (and the turn finishes); at a terminal the thread keeps the question for next time.
-    if (this.#state === "approving" && !this.#view.tty && this.#turns.rejectUnanswered()) return;
+    if (this.#state === "approving" && !this.#view.tty) {
+      void this.#answerHeld();
+      return;
+    }
     if (this.#state === "idle" || this.#state === "approving" || this.#view.tty) this.exit();
   }
 
@@ -331,6 +342,49 @@ export class ChatController {
     })();
   }
 
+  /**
+   * While calls await a decision, the lines read (typed, or piped before or after the question)
+   * in order: an answer answers; a command that runs while waiting runs, then the question is
+   * asked again; /exit leaves it pending; other commands stay held for when the turn ends.
+   * Without a terminal, once the input has ended and no line can answer, the calls are rejected.
+   */
+  async #answerHeld(): Promise<void> {
+    if (this.#answering) return;
+    this.#answering = true;
+    try {
+      let at = 0;
+      while (this.#state === "approving" && at < this.#held.length) {
+        const text = this.#held[at] as string;
+        const input = readInputLine(text);
+        const command =
+          input.kind === "text" && input.command
+            ? findCommand(input.command.name, this.#commands)
+            : undefined;
+        const action = approvalLineAction(commandFacts(input, command));
+        if (action === "keep") {
+          at += 1;
+          continue;
+        }
+        this.#held.splice(at, 1);
+        if (action === "answer") {
+          this.#turns.answer(text);
+          continue;
+        }
+        // At a terminal the `approve ›` prompt has echoed it.
+        if (!this.#view.tty) this.#echo(text);
+        if (action === "exit" || !command) {
+          this.exit();
+          return;
+        }
+        await this.#execute(command, input.kind === "text" ? (input.command?.args ?? []) : []);
+        this.#turns.askAgain();
+      }
+      if (this.#state === "approving" && this.#inputClosed && !this.#view.tty) this.#turns.rejectUnanswered();
+    } finally {
+      this.#answering = false;
+    }
+  }
+
   #afterBusy(): void {
     if (this.#state === "closed") return;
     this.#move(this.#state === "command" ? "command-finished" : "turn-ended");
@@ -365,4 +419,10 @@ export class ChatController {
     this.#failures += 1;
     if (this.#state !== "closed") this.#session.reportError(error);
   }
+}
+
+/** A line's command as the state machine sees it: an unknown one is allowed nothing. */
+function commandFacts(input: InputLine, command: SlashCommand | undefined) {
+  if (input.kind !== "text" || !input.command) return undefined;
+  return command ?? { allowedWhileWaiting: false };
 }

@@ -113,7 +113,8 @@ export function lineDisposition(state: ReplState, line: LineFacts): LineDisposit
       return command ? "run" : "send";
     case "approving":
       if (command?.exits && line.tty) return "exit-now";
-      return command?.allowedWhileWaiting ? "run-alongside" : "answer";
+      // In order with the answers: see approvalLineAction for what a command does there.
+      return "answer";
     case "waiting":
       if (command?.exits && line.tty) return "exit-now";
       // Piped input is handled in order: an /exit behind held lines waits for them.
@@ -122,6 +123,20 @@ export function lineDisposition(state: ReplState, line: LineFacts): LineDisposit
     default:
       return command?.exits && line.tty ? "exit-now" : "hold";
   }
+}
+
+/**
+ * A line at an approval question, in its turn: a command stays a command (never an answer, so a
+ * stray "/connections" neither rejects a call nor leaves the question unseen). Commands that run
+ * while waiting run and the question is asked again; /exit leaves it for later; others wait for
+ * the turn to end.
+ */
+export type ApprovalLineAction = "answer" | "run" | "exit" | "keep";
+
+export function approvalLineAction(command: LineFacts["command"]): ApprovalLineAction {
+  if (!command) return "answer";
+  if (command.exits) return "exit";
+  return command.allowedWhileWaiting ? "run" : "keep";
 }
 
 export type InterruptAction =

@@ -27,10 +27,8 @@ export interface TurnHost {
   /** Waiting now: runs the held commands at the front of the queue that run while waiting. */
   runHeldCommands(): void;
   echo(text: string): void;
-  /** Without a terminal, a line already read (held) answers the question that follows it. */
-  nextPipedLine(): string | undefined;
-  /** The input has ended: nothing more can answer. */
-  readonly inputEnded: boolean;
+  /** A question is shown: lines already read (held) answer it, in order. */
+  asked(): void;
   exit(): void;
 }
 
@@ -142,6 +140,17 @@ export class TurnFollower {
     view.prompt(approval.asking);
   }
 
+  /** After a command run at the question: the question again, so the next line is seen to answer it. */
+  askAgain(): void {
+    const approval = this.#approval;
+    if (!approval || this.#host.state !== "approving") return;
+    const { view, style } = this.#options;
+    const field = approval.fieldPrompt;
+    if (field) view.print(style.colors.dim(`${field.trimEnd()} (Enter keeps it)`));
+    else for (const line of approval.questionLines(style)) view.print(line);
+    view.prompt(approval.asking);
+  }
+
   /** Input ended with calls still undecided: they are rejected (nothing runs) and the person is told. */
   rejectUnanswered(): boolean {
     const approval = this.#approval;
@@ -240,13 +249,7 @@ export class TurnFollower {
     this.#show(renderer.render(event));
     for (const line of this.#approval.questionLines(style)) view.print(line);
     view.prompt(this.#approval.asking);
-    // Piped answers were read before the question appeared.
-    for (let line = this.#host.nextPipedLine(); line !== undefined; line = this.#host.nextPipedLine()) {
-      this.answer(line);
-      if (this.#host.state !== "approving") return;
-    }
-    // Nothing left to answer with: the calls are rejected, and the turn ends with that.
-    if (this.#host.inputEnded) this.rejectUnanswered();
+    this.#host.asked();
   }
 
   #endWait(connected: readonly string[]): void {

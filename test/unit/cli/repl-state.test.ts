@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import {
+  approvalLineAction,
   exitCode,
   interruptAction,
   lineDisposition,
@@ -113,6 +114,11 @@ describe("what a line does", () => {
 
   it("while approving, a line answers the question", () => {
     expect(lineDisposition("approving", message)).toBe("answer");
+    // Commands stay commands there: never an answer (nor a rejection's reason).
+    expect(approvalLineAction(undefined)).toBe("answer");
+    expect(approvalLineAction(cancel)).toBe("run");
+    expect(approvalLineAction(exit)).toBe("exit");
+    expect(approvalLineAction({ allowedWhileWaiting: false })).toBe("keep");
     expect(parseApprovalAnswer(" Y ")).toBe("approve");
     expect(parseApprovalAnswer("n")).toBe("reject");
     expect(parseApprovalAnswer("always")).toBe("always");
