@@ -77,7 +77,7 @@ export class ApprovalPrompt {
       const foreign = approval.targets.filter((target) => !target.named).map((target) => target.display);
       return [
         `approval required: ${clean(approval.summary, 500)}${foreign.length ? ` (not named by you: ${clean(foreign.join(", "))})` : ""}`,
-        "Answer y (yes), n (no) or a (always in this thread); anything else rejects it, as your reason.",
+        "Answer y (yes), n (no) or a (always in this thread); other text (not a /command) rejects it, as your reason.",
       ];
     }
     const lines = [
