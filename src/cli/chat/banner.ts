@@ -49,7 +49,7 @@ export function stillWaitingLines(
   return [
     style.colors.yellow(
       // The deadline was set when the wait began (a later --auth-timeout applies to new waits).
-      `This thread is still waiting for ${what} (since ${formatTime(pending.createdAt)}, until ${formatTime(pending.deadline)})${asked ? `, for: "${stripControls(oneLine(asked.text, 80))}"` : ""}.`,
+      `This thread is still waiting for ${what} (since ${formatTime(pending.createdAt, style.timeZone)}, until ${formatTime(pending.deadline, style.timeZone)})${asked ? `, for: "${stripControls(oneLine(asked.text, 80))}"` : ""}.`,
     ),
     style.colors.dim("Checking again and getting a fresh link…"),
   ];

@@ -102,7 +102,11 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   }
 
   const interactive = process.stdin.isTTY === true && process.stdout.isTTY === true;
-  const style = terminalStyle({ input: process.stdin, output: process.stdout }, config.terminal);
+  const style = terminalStyle(
+    { input: process.stdin, output: process.stdout },
+    config.terminal,
+    config.timeZone,
+  );
   const state = new ThreadState(config.dataDir);
   const remembered = values.thread === undefined && !values.new ? state.lastThread(userId) : undefined;
   let threadId = values.thread ?? remembered ?? newThreadId();

@@ -14,15 +14,23 @@ export interface TerminalStyle {
   tty: boolean;
   /** OSC 8 hyperlinks (a TTY whose TERM is not "dumb"). */
   hyperlinks: boolean;
+  /** The zone times are shown in (DELEGATE_TIMEZONE, the one the agent speaks in); else the system's. */
+  timeZone?: string;
 }
 
 /** Colour and hyperlinks only for a person at a terminal, as the configuration's terminal settings allow. */
 export function terminalStyle(
   streams: { input: { isTTY?: boolean }; output: { isTTY?: boolean } },
   terminal: TerminalSettings,
+  timeZone?: string,
 ): TerminalStyle {
   const tty = streams.input.isTTY === true && streams.output.isTTY === true;
-  return { colors: colorsFor(tty, terminal), tty, hyperlinks: tty && terminal.dumb !== true };
+  return {
+    colors: colorsFor(tty, terminal),
+    tty,
+    hyperlinks: tty && terminal.dumb !== true,
+    ...(timeZone ? { timeZone } : {}),
+  };
 }
 
 /** An OSC 8 hyperlink on a TTY (its text is the URL itself, so it reads the same without OSC 8), else the plain URL. */
@@ -39,7 +47,7 @@ export function authorizationLines(
   const lines: string[] = [];
   const width = Math.max(...requests.map((request) => request.displayName.length));
   for (const request of requests) {
-    const expires = formatTime(request.expiresAt);
+    const expires = formatTime(request.expiresAt, style.timeZone);
     if (style.tty) {
       lines.push(
         `  ${colors.bold(request.displayName.padEnd(width))}  ${colors.cyan(link(style, request.url))}  ${colors.dim(`(link expires ${expires})`)}`,
@@ -53,10 +61,14 @@ export function authorizationLines(
   return lines;
 }
 
-export function formatTime(iso: string): string {
+export function formatTime(iso: string, timeZone?: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return date.toLocaleTimeString("en-GB", { hour: "2-digit", minute: "2-digit" });
+  return date.toLocaleTimeString("en-GB", {
+    hour: "2-digit",
+    minute: "2-digit",
+    ...(timeZone ? { timeZone } : {}),
+  });
 }
 
 /** 65 s → "1:05". */

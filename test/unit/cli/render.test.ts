@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { stripControls, stripControlsKeepColour } from "../../../src/cli/chat/render.js";
+import {
+  authorizationLines,
+  stripControls,
+  stripControlsKeepColour,
+  terminalStyle,
+} from "../../../src/cli/chat/render.js";
 
 describe("terminal output from outside text", () => {
   it("cannot write the clipboard, clear the screen or fake a link", () => {
@@ -22,5 +27,24 @@ describe("terminal output from outside text", () => {
     expect(clean.startsWith("\u001b[32m✓\u001b[39m")).toBe(true);
     expect(clean).not.toContain("\u001b]");
     expect(clean).not.toContain("\u0007");
+  });
+});
+
+describe("times shown to the person", () => {
+  it("are in the configured zone (the one the agent speaks in), not the system's", () => {
+    const request: Parameters<typeof authorizationLines>[1][number] = {
+      connector: "gmail",
+      connection: "gmail",
+      displayName: "Gmail",
+      url: "http://127.0.0.1/link",
+      status: "PENDING_AUTH",
+      expiresAt: "2026-12-01T04:38:00.000Z",
+      toolCallIds: [],
+    };
+    const piped = (timeZone: string) => terminalStyle({ input: {}, output: {} }, {}, timeZone);
+    expect(authorizationLines(piped("America/Los_Angeles"), [request])[0]).toBe(
+      "Gmail (link expires 20:38):",
+    );
+    expect(authorizationLines(piped("Asia/Tokyo"), [request])[0]).toBe("Gmail (link expires 13:38):");
   });
 });
