@@ -412,7 +412,13 @@ function parseConnectors(value: string | undefined, problems: string[]): Connect
     return [];
   }
   const base = included.length > 0 ? included : [...CONNECTOR_IDS];
-  return CONNECTOR_IDS.filter((id) => base.includes(id) && !excluded.includes(id));
+  const enabled = CONNECTOR_IDS.filter((id) => base.includes(id) && !excluded.includes(id));
+  if (enabled.length === 0) {
+    problems.push(
+      `DELEGATE_CONNECTORS turns every connector off, which leaves an agent that can do nothing; name the ones to use (gmail,slack) or leave it unset for all.`,
+    );
+  }
+  return enabled;
 }
 
 function isValidTimeZone(timeZone: string): boolean {

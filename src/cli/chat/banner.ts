@@ -9,6 +9,8 @@ export interface BannerFacts {
   thread: ThreadView | undefined;
   dataDir?: string;
   examples: readonly string[];
+  /** The enabled connectors' names (DELEGATE_CONNECTORS may turn some off). */
+  connectors: readonly string[];
 }
 
 /** The lines the REPL starts with: what it runs on, for whom, on which thread. */
@@ -21,7 +23,7 @@ export function bannerLines(style: TerminalStyle, facts: BannerFacts): string[] 
       ? colors.dim(` (continued, ${count} message${count === 1 ? "" : "s"} so far)`)
       : colors.dim(" (new)");
   const lines = [
-    colors.bold("Delegate") + colors.dim(" — acts in your Gmail, Google Calendar, Slack, Notion and Outlook"),
+    colors.bold("Delegate") + colors.dim(` — acts in your ${joinNames(facts.connectors)}`),
     `  ${label("mode")} ${facts.modeLabel}`,
     `  ${label("model")} ${facts.modelLabel}`,
     `  ${label("user")} ${facts.userId}`,

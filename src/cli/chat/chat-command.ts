@@ -1,6 +1,7 @@
 import { homedir } from "node:os";
 import { parseArgs } from "node:util";
 import {
+  type ConnectorId,
   connectionNames,
   DelegateError,
   errorMessage,
@@ -140,7 +141,7 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
   if (found) state.remember(userId, threadId);
   // The verify redirect is accepted only for the user this REPL acts for (it follows /user).
   if (session.verifier) session.verifier.identity = { userId };
-  const examples = session.environment.demoModel ? await demoExamples() : [];
+  const examples = session.environment.demoModel ? await demoExamples(config.enabledConnectors) : [];
   const notes: string[] = [];
   // A mistyped id, or another user's thread: say so rather than quietly start an empty one.
   if (!found && values.thread !== undefined) {
@@ -268,11 +269,20 @@ async function openInBrowser(url: string): Promise<void> {
   await open(url);
 }
 
-async function demoExamples(): Promise<string[]> {
+/** A first request for each of the first enabled connectors the demo model knows. */
+async function demoExamples(enabled: readonly ConnectorId[]): Promise<string[]> {
   const { DEMO_EXAMPLES } = await import("../../sandbox/index.js");
-  return [DEMO_EXAMPLES.gmail[0], DEMO_EXAMPLES["google-calendar"][0], DEMO_EXAMPLES.slack[2]].filter(
-    (example): example is string => typeof example === "string",
-  );
+  const firsts: Partial<Record<ConnectorId, string | undefined>> = {
+    gmail: DEMO_EXAMPLES.gmail[0],
+    "google-calendar": DEMO_EXAMPLES["google-calendar"][0],
+    slack: DEMO_EXAMPLES.slack[2],
+    notion: DEMO_EXAMPLES.notion[0],
+    outlook: DEMO_EXAMPLES.outlook[0],
+  };
+  return enabled
+    .map((id) => firsts[id])
+    .filter((example): example is string => typeof example === "string")
+    .slice(0, 3);
 }
 
 function hostOf(url: string | undefined): string {

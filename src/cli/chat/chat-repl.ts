@@ -1,6 +1,7 @@
 import type { Readable, Writable } from "node:stream";
 import {
   type AgentRuntime,
+  CONNECTORS,
   type ConnectorId,
   type Identity,
   isDelegateError,
@@ -114,6 +115,7 @@ export class ChatRepl {
         thread,
         ...(this.#options.dataDir ? { dataDir: this.#options.dataDir } : {}),
         examples: this.#options.examples ?? [],
+        connectors: runtime.info.connectors.map((id) => CONNECTORS[id].displayName),
       });
       for (const line of banner) this.#view.print(line);
       for (const note of this.#options.notes ?? []) this.#view.print(style.colors.dim(note));

@@ -24,7 +24,17 @@ describe("the banner", () => {
     threadId: "t-1",
     thread: undefined,
     examples: [],
+    connectors: ["Gmail", "Google Calendar", "Slack", "Notion", "Outlook"],
   };
+  it("names the connectors it acts in: the enabled ones", () => {
+    expect(bannerLines(style, facts)[0]).toContain(
+      "acts in your Gmail, Google Calendar, Slack, Notion, and Outlook",
+    );
+    const two = bannerLines(style, { ...facts, connectors: ["Gmail", "Slack"] })[0];
+    expect(two).toContain("acts in your Gmail and Slack");
+    expect(two).not.toContain("Notion");
+  });
+
   it("says how to quit only where a key can", () => {
     expect(bannerLines(style, facts).at(-1)).toBe("Type a request, or /help. Ctrl+D to quit.");
     const piped = terminalStyle({ input: { isTTY: false }, output: { isTTY: false } }, { color: "never" });

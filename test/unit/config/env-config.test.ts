@@ -97,6 +97,11 @@ describe("loadConfig", () => {
     expect(bad.message).toContain('"teams"');
   });
 
+  it("refuses a connector list that turns every connector off", () => {
+    const none = configError({ DELEGATE_CONNECTORS: "-gmail,-google-calendar,-slack,-notion,-outlook" });
+    expect(none.message).toContain("DELEGATE_CONNECTORS turns every connector off");
+  });
+
   it("refuses a connector list that mixes inclusions and exclusions, saying which form to use", () => {
     const mixed = configError({ DELEGATE_CONNECTORS: "-gmail,slack" });
     expect(mixed.message).toBe(
