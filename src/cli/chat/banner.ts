@@ -77,7 +77,7 @@ export function connectionLines(
       continue;
     }
     const url = linkFor(item.connector);
-    const state = describeStatus(item);
+    const state = describeStatus(item, url !== undefined);
     if (style.tty) {
       lines.push(
         `  ${colors.dim("○")} ${name}  ${colors.yellow(state)}${url ? `  ${colors.cyan(link(style, url))}` : ""}`,
@@ -93,14 +93,15 @@ export function connectionLines(
   return lines;
 }
 
-function describeStatus(item: ConnectionOverview): string {
+function describeStatus(item: ConnectionOverview, linked: boolean): string {
   switch (item.status) {
     case "ACTIVE":
       return "connected";
     case "NOT_FOUND":
       return "not connected";
     case "PENDING_AUTH":
-      return "waiting for consent";
+      // Scalekit keeps an account it made for a link; with no live link nothing is waiting.
+      return linked ? "waiting for consent" : "not connected (consent not finished)";
     case "PENDING_VERIFICATION":
       // Consent was given, but the browser never came back to this REPL's verify listener.
       return "consent given, not verified (connect again from this computer)";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { bannerLines, goodbyeLines } from "../../../src/cli/chat/banner.js";
+import { bannerLines, connectionLines, goodbyeLines } from "../../../src/cli/chat/banner.js";
 import { terminalStyle } from "../../../src/cli/chat/render.js";
 
 const style = terminalStyle({ input: { isTTY: true }, output: { isTTY: true } }, { color: "never" });
@@ -39,5 +39,24 @@ describe("the banner", () => {
     expect(bannerLines(style, facts).at(-1)).toBe("Type a request, or /help. Ctrl+D to quit.");
     const piped = terminalStyle({ input: { isTTY: false }, output: { isTTY: false } }, { color: "never" });
     expect(bannerLines(piped, facts).at(-1)).toBe("Type a request, or /help.");
+  });
+});
+
+describe("/connections", () => {
+  const pending = {
+    connector: "gmail",
+    displayName: "Gmail",
+    connection: "gmail",
+    status: "PENDING_AUTH",
+  } as Parameters<typeof connectionLines>[2][number];
+  it("says waiting for consent only while a link is out", () => {
+    const piped = terminalStyle({ input: {}, output: {} }, {});
+    expect(connectionLines(piped, "u", [pending], () => "http://127.0.0.1/l")).toContain(
+      "  ○ Gmail  waiting for consent — connect at:",
+    );
+    // A cancelled or timed-out wait leaves Scalekit's account pending, but no link and no wait.
+    expect(connectionLines(piped, "u", [pending], () => undefined)).toContain(
+      "  ○ Gmail  not connected (consent not finished)",
+    );
   });
 });
