@@ -44,17 +44,29 @@ export function stillWaitingLines(
   style: TerminalStyle,
   thread: ThreadView,
   pending: PendingAuthorizationView,
+  now = Date.now(),
 ): string[] {
   const names = joinNames(pending.requests.map((request) => request.displayName));
   const what = names ? `you to connect ${names}` : "your answer";
   const asked = [...thread.messages].reverse().find((message) => message.role === "user");
-  return [
-    style.colors.yellow(
-      // The deadline was set when the wait began (a later --auth-timeout applies to new waits).
-      `This thread is still waiting for ${what} (since ${formatTime(pending.createdAt, style.timeZone)}, until ${formatTime(pending.deadline, style.timeZone)})${asked ? `, for: "${stripControls(oneLine(asked.text, 80))}"` : ""}.`,
-    ),
-    style.colors.dim("Checking again and getting a fresh link…"),
-  ];
+  const over = Date.parse(pending.deadline) <= now;
+  const when = `since ${formatTime(pending.createdAt, style.timeZone)}, until ${formatTime(pending.deadline, style.timeZone)}`;
+  const about = asked ? `, for: "${stripControls(oneLine(asked.text, 80))}"` : "";
+  return over
+    ? [
+        // Its time ran out while nothing was running: one last look, then it ends as timed out.
+        style.colors.yellow(`This thread was waiting for ${what} (${when})${about}.`),
+        style.colors.dim(
+          names
+            ? "Checking whether it is connected now; if not, the wait ends."
+            : "Its time ran out: the calls waiting for your answer will not run.",
+        ),
+      ]
+    : [
+        // The deadline was set when the wait began (a later --auth-timeout applies to new waits).
+        style.colors.yellow(`This thread is still waiting for ${what} (${when})${about}.`),
+        style.colors.dim("Checking again and getting a fresh link…"),
+      ];
 }
 
 /**

@@ -1,5 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { bannerLines, connectionLines, goodbyeLines } from "../../../src/cli/chat/banner.js";
+import {
+  bannerLines,
+  connectionLines,
+  goodbyeLines,
+  stillWaitingLines,
+} from "../../../src/cli/chat/banner.js";
 import { terminalStyle } from "../../../src/cli/chat/render.js";
 
 const style = terminalStyle({ input: { isTTY: true }, output: { isTTY: true } }, { color: "never" });
@@ -58,5 +63,30 @@ describe("/connections", () => {
     expect(connectionLines(piped, "u", [pending], () => undefined)).toContain(
       "  ○ Gmail  not connected (consent not finished)",
     );
+  });
+});
+
+describe("a thread left waiting, on start", () => {
+  const thread = {
+    threadId: "t",
+    userId: "u",
+    messages: [{ role: "user", text: "show my unread email" }],
+  } as unknown as Parameters<typeof stillWaitingLines>[1];
+  const pending = {
+    createdAt: "2026-12-01T04:18:00.000Z",
+    deadline: "2026-12-01T04:28:00.000Z",
+    requests: [{ displayName: "Gmail" }],
+    approvals: [],
+  } as unknown as Parameters<typeof stillWaitingLines>[2];
+  const utc = terminalStyle({ input: {}, output: {} }, {}, "UTC");
+  it("still waits before its deadline, and says its time ran out after it", () => {
+    expect(stillWaitingLines(utc, thread, pending, Date.parse("2026-12-01T04:20:00Z"))).toEqual([
+      'This thread is still waiting for you to connect Gmail (since 04:18, until 04:28), for: "show my unread email".',
+      "Checking again and getting a fresh link…",
+    ]);
+    expect(stillWaitingLines(utc, thread, pending, Date.parse("2026-12-01T04:33:00Z"))).toEqual([
+      'This thread was waiting for you to connect Gmail (since 04:18, until 04:28), for: "show my unread email".',
+      "Checking whether it is connected now; if not, the wait ends.",
+    ]);
   });
 });
