@@ -57,6 +57,9 @@ export class AccountConnections {
     const connection = this.connection(connector);
     let state = (await auth.getStatuses(user, [connection])).get(connection);
     if (!state || state.status === "NOT_FOUND") state = await auth.ensureAccount(user, connection);
+    // Asked for by the person, so a fresh link: one handed out before may have been used to
+    // refuse (it is spent then), or forwarded to someone else.
+    auth.forgetLink(user, connection);
     const link = await auth.getAuthorizationLink(
       user,
       connection,

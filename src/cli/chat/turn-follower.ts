@@ -258,8 +258,11 @@ export class TurnFollower {
       this.#host.move("wait-resolved");
     const { session } = this.#options;
     for (const request of this.#wait?.requests ?? []) {
-      if (connected.includes(request.connection)) session.links.settle(request.connector);
-      else if (isConnectorId(request.connector) && new Date(request.expiresAt).getTime() > Date.now()) {
+      if (connected.includes(request.connection)) {
+        // Reported connected by the runtime now: a /connect watch on it must not say it again.
+        if (isConnectorId(request.connector)) session.forgetConnection(request.connector);
+        else session.links.settle(request.connector);
+      } else if (isConnectorId(request.connector) && new Date(request.expiresAt).getTime() > Date.now()) {
         // A wait that ended without it (cancelled, timed out) leaves its link usable: if the person
         // uses it after all, say so, as for a /connect link.
         session.watchConnection(request.connector, new Date(request.expiresAt));

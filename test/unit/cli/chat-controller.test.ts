@@ -130,6 +130,25 @@ describe("the chat controller", () => {
     await controller.finished;
   });
 
+  it("/connect while the turn waits for that connector: one line says it connected, not two", async () => {
+    const { controller, view, line, until } = await setUp("cy");
+    line("show my unread email");
+    await until(/^http:\/\/127\.0\.0\.1:\d+\/magicLink\//);
+    await waitFor(() => controller.state === "waiting");
+    const waitLink = view.lines.find((text) => text.includes("/magicLink/")) ?? "";
+    // The person refuses on the wait's page, then asks for a link of their own and uses it.
+    await consent(waitLink, "deny");
+    line("/connect gmail");
+    await waitFor(() => view.lines.filter((text) => text.includes("/magicLink/")).length > 1);
+    const connectLink = view.lines.filter((text) => text.includes("/magicLink/")).at(-1) ?? "";
+    await consent(connectLink);
+    await waitFor(() => controller.state === "idle", 15_000);
+    // Another status look-up round trip, in which a /connect watch still running would report.
+    line("/connections");
+    await until(/^ {2}● Gmail +connected$/);
+    expect(view.lines.filter((text) => /^✓ Gmail connected/.test(text))).toHaveLength(1);
+  });
+
   it("SIGINT without a terminal cancels the wait; the exit code says it was interrupted", async () => {
     const { controller, line, until } = await setUp("cy");
     line("show my unread email");
