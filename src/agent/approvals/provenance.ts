@@ -271,28 +271,51 @@ function mentionsId(text: string, key: string): boolean {
  */
 function mentionsTitle(provenance: Provenance, title: string): boolean {
   if (!title || CONNECTOR_WORDS.has(title) || !mentions(provenance.text, title)) return false;
-  const quoted = ["'", '"', "`", "“", "‘", "«"].some((open) => {
-    const close = open === "“" ? "”" : open === "‘" ? "’" : open === "«" ? "»" : open;
-    return provenance.text.includes(`${open}${title}${close}`);
-  });
-  if (quoted) return true;
+  if (quotedIn(provenance.text, title)) return true;
   const words = title.split(" ");
   if (words.length < 2 || words.every((word) => COMMON_WORDS.has(word) || CONNECTOR_WORDS.has(word)))
     return false;
   for (const match of provenance.casedText.matchAll(phraseIn(title, "giu"))) {
-    if (writtenAsName(match[0])) return true;
+    const before = provenance.casedText.slice(0, match.index);
+    if (writtenAsName(match[0], SENTENCE_START.test(before))) return true;
   }
   return false;
 }
 
-/** `Meeting Notes`, `Notes for Q3`: the first word and every word but the small ones capitalized. */
-function writtenAsName(phrase: string): boolean {
-  return phrase
-    .split(" ")
-    .every(
-      (word, index) =>
-        /^[\p{Lu}\p{Lt}\p{N}]/u.test(word) || (index > 0 && SMALL_WORDS.has(word.toLowerCase())),
-    );
+/** Where a sentence starts: the text's start, a new line, or after `.`, `!`, `?` or `:`. */
+const SENTENCE_START = /(^|[.!?:]\s*|\n\s*)$/u;
+
+/**
+ * `Meeting Notes`, `Notes for Q3`: the first word and every word but the small ones capitalized.
+ * At a sentence's start the first capital says nothing ("Save to Meeting Notes"): another word
+ * but the small ones must be capitalized too.
+ */
+function writtenAsName(phrase: string, atSentenceStart: boolean): boolean {
+  const words = phrase.split(" ");
+  const capital = (word: string) => /^[\p{Lu}\p{Lt}\p{N}]/u.test(word);
+  const shaped = words.every(
+    (word, index) => capital(word) || (index > 0 && SMALL_WORDS.has(word.toLowerCase())),
+  );
+  if (!shaped || !atSentenceStart) return shaped;
+  return words.slice(1).some((word) => capital(word) && !SMALL_WORDS.has(word.toLowerCase()));
+}
+
+/**
+ * The title in quotes of its own: `"Roadmap"`, `'q3 plan'`, `“Notes”`. A quote mark inside a word
+ * is an apostrophe, not a quote ("today's notes to Dana's page" quotes nothing).
+ */
+function quotedIn(text: string, title: string): boolean {
+  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  return [
+    ["'", "'"],
+    ['"', '"'],
+    ["`", "`"],
+    ["“", "”"],
+    ["‘", "’"],
+    ["«", "»"],
+  ].some(([open, close]) =>
+    new RegExp(`(?<![${WORD}])${open}${escaped}${close}(?![${WORD}])`, "u").test(text),
+  );
 }
 
 /** Words a title keeps lower-case: articles, conjunctions, short prepositions. */

@@ -724,6 +724,14 @@ describe("security review: targets a hostile text could pass off as named", () =
     expect(append("Meeting Notes", [new HumanMessage("append it to meeting notes")]).verdict).toBe("ask");
     // Quoted, any title counts, whatever its case.
     expect(append("meeting notes", [new HumanMessage("append it to 'meeting notes'")]).verdict).toBe("run");
+    // A sentence's first capital says nothing: "Save to" is not a name the person wrote.
+    const saveTo = [new HumanMessage("Save to Meeting Notes: our Q3 salary bands are final")];
+    expect(append("Save to", saveTo).verdict).toBe("ask");
+    expect(append("Meeting Notes", saveTo).verdict).toBe("run");
+    expect(append("Meeting Notes", [new HumanMessage("Meeting Notes needs the recap")]).verdict).toBe("run");
+    // An apostrophe is not a quote mark.
+    const apostrophes = [new HumanMessage("put today's notes to Dana's page")];
+    expect(append("s notes to dana", apostrophes).verdict).toBe("ask");
   });
 
   it("a one-word title counts only quoted, and a connector's name never", () => {
