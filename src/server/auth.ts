@@ -137,6 +137,31 @@ function refuseStateWritingCommand(kwargs: Record<string, unknown> | undefined):
   }
 }
 
+/**
+ * Routes of LangGraph's dev server that reach data without an authorization event, so the owner
+ * filters below never see them: any user could wipe every thread (`/internal/truncate`), read or
+ * pin another user's thread through the thread protocol (`/threads/:id/commands`,
+ * `/threads/:id/stream/events`, whose record remembers whoever called first), or replay another
+ * user's run by its id alone (`GET /runs/:id/stream`). Delegate serves none of them.
+ */
+const UNGUARDED_ROUTES: readonly [method: string, path: RegExp, use: string][] = [
+  ["*", /^\/internal(\/|$)/, "it is LangGraph's internal maintenance route"],
+  ["*", /^\/threads\/[^/]+\/(commands|stream\/events)\/?$/, "use the runs API (client.runs.stream)"],
+  [
+    "GET",
+    /^\/runs\/[^/]+\/stream\/?$/,
+    "join a run through its thread: GET /threads/{thread_id}/runs/{run_id}/stream",
+  ],
+];
+
+function refuseUnguardedRoute(method: string, path: string): void {
+  for (const [allowed, pattern, use] of UNGUARDED_ROUTES) {
+    if ((allowed === "*" || allowed === method) && pattern.test(path)) {
+      throw new HTTPException(403, { message: `Delegate does not serve ${method} ${path}: ${use}.` });
+    }
+  }
+}
+
 /** Stamps `metadata.owner` on what is being created, and filters everything by owner. */
 function ownedBy(value: unknown, owner: string): { owner: string } {
   if (typeof value === "object" && value !== null && "metadata" in value) {
@@ -159,6 +184,7 @@ export const auth = new Auth()
     if (request.method === "POST" && new URL(request.url).pathname === "/delegate/webhooks/scalekit")
       return HEALTH_CHECK_USER;
     const user = toServerUser(authenticateRequest(request));
+    refuseUnguardedRoute(request.method, new URL(request.url).pathname);
     if (request.method === "POST" && new URL(request.url).pathname === "/threads") {
       await checkNewThread(request);
     }
@@ -170,6 +196,13 @@ export const auth = new Auth()
   // (LangGraph would only say "No checkpointer set"), so it is refused up front.
   .on("threads:create_run", ({ value, user }) => {
     if (value.if_not_exists === "create") throw chosenThreadId();
+    // The server would POST the whole run (the person's mail among it) to any URL it is given.
+    if (value.kwargs?.webhook != null) {
+      throw new HTTPException(422, {
+        message:
+          "Delegate does not send run webhooks: the run's state (the person's mail and messages) would go to whatever URL the client names. Follow the run with runs.stream or runs.join.",
+      });
+    }
     refuseStateWritingCommand(value.kwargs);
     checkRunInput(value.kwargs);
     if (value.thread_id == null && value.kwargs?.temporary === true) {
