@@ -137,12 +137,18 @@ export class ApprovalPrompt {
     const field = editing.fields.shift() as string;
     const value = line.trim();
     if (value) {
+      const before = editing.args[field];
       editing.args[field] = Array.isArray(approval.args[field])
         ? value
             .split(",")
             .map((part) => part.trim())
             .filter(Boolean)
         : value;
+      // A moved start moves the end still to come with it, so the event keeps its length.
+      if (field === "start" && editing.fields.includes("end")) {
+        const end = shifted(editing.args.end, before, value);
+        if (end !== undefined) editing.args.end = end;
+      }
     }
     const next = editing.fields[0];
     if (next) return { kind: "field", prompt: fieldPrompt(next, editing.args) };
@@ -155,6 +161,19 @@ export class ApprovalPrompt {
     this.#queue.shift();
     return this.#queue.length > 0 ? { kind: "next" } : { kind: "done", decisions: [...this.#decisions] };
   }
+}
+
+/** A local date-time as calls give them (`2026-12-02T13:00`, seconds optional), no zone. */
+const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/;
+
+/** `end` moved by as much as the start moved from `from` to `to`; undefined when any is not a local date-time. */
+function shifted(end: unknown, from: unknown, to: string): string | undefined {
+  if (typeof end !== "string" || typeof from !== "string") return undefined;
+  if (![end, from, to].every((value) => LOCAL_DATE_TIME.test(value))) return undefined;
+  // Read as UTC only to subtract: all three are in the same zone, so the difference is the move.
+  const moved = Date.parse(`${end}Z`) + (Date.parse(`${to}Z`) - Date.parse(`${from}Z`));
+  if (Number.isNaN(moved)) return undefined;
+  return new Date(moved).toISOString().slice(0, end.length);
 }
 
 function editableFields(approval: Approval): string[] {

@@ -107,6 +107,27 @@ describe("the REPL's approval questions", () => {
     );
   });
 
+  it("a moved start moves the end still to come, so the event keeps its length", () => {
+    const move: Approval = {
+      ...send,
+      toolCallId: "m1",
+      tool: "google_calendar_update_event",
+      summary: "Move the event",
+      args: { event_id: "evt_1", start: "2026-12-02T13:00:00", end: "2026-12-02T14:00:00" },
+      targets: [],
+    };
+    const prompt = new ApprovalPrompt([move], { tty: true });
+    expect(prompt.answer("e")).toEqual({ kind: "field", prompt: "  start [2026-12-02T13:00:00]: " });
+    expect(prompt.answer("2026-12-02T14:30:00")).toEqual({
+      kind: "field",
+      prompt: "  end [2026-12-02T15:30:00]: ",
+    });
+    expect(prompt.answer("")).toMatchObject({
+      kind: "done",
+      decisions: [{ type: "edit", args: { start: "2026-12-02T14:30:00", end: "2026-12-02T15:30:00" } }],
+    });
+  });
+
   it("flags a look-alike address", () => {
     const lookAlike: Approval = {
       ...send,
