@@ -49,18 +49,21 @@ export function stillWaitingLines(
   const names = joinNames(pending.requests.map((request) => request.displayName));
   const what = names ? `you to connect ${names}` : "your answer";
   const asked = [...thread.messages].reverse().find((message) => message.role === "user");
-  const over = Date.parse(pending.deadline) <= now;
-  const when = `since ${formatTime(pending.createdAt, style.timeZone)}, until ${formatTime(pending.deadline, style.timeZone)}`;
+  const since = `since ${formatTime(pending.createdAt, style.timeZone)}`;
   const about = asked ? `, for: "${stripControls(oneLine(asked.text, 80))}"` : "";
-  return over
+  // A decision has no deadline: the calls wait for the person's answer however long it takes.
+  if (!names) {
+    return [
+      style.colors.yellow(`This thread is still waiting for ${what} (${since})${about}.`),
+      style.colors.dim("Asking again…"),
+    ];
+  }
+  const when = `${since}, until ${formatTime(pending.deadline, style.timeZone)}`;
+  return Date.parse(pending.deadline) <= now
     ? [
         // Its time ran out while nothing was running: one last look, then it ends as timed out.
         style.colors.yellow(`This thread was waiting for ${what} (${when})${about}.`),
-        style.colors.dim(
-          names
-            ? "Checking whether it is connected now; if not, the wait ends."
-            : "Its time ran out: the calls waiting for your answer will not run.",
-        ),
+        style.colors.dim("Checking whether it is connected now; if not, the wait ends."),
       ]
     : [
         // The deadline was set when the wait began (a later --auth-timeout applies to new waits).

@@ -89,4 +89,12 @@ describe("a thread left waiting, on start", () => {
       "Checking whether it is connected now; if not, the wait ends.",
     ]);
   });
+
+  it("a wait for the person's answer has no deadline: it is asked again, however late", () => {
+    const answer = { ...pending, requests: [] } as typeof pending;
+    expect(stillWaitingLines(utc, thread, answer, Date.parse("2026-12-02T09:00:00Z"))).toEqual([
+      'This thread is still waiting for your answer (since 04:18), for: "show my unread email".',
+      "Asking again…",
+    ]);
+  });
 });
