@@ -79,7 +79,7 @@ describe.concurrent("delegate chat against a Scalekit in another process", () =>
 
         cli.writeLine("/connect gmail");
         const [, url] = (await cli.waitFor(LINK_LINE)) as RegExpMatchArray & [string, string];
-        expect(cli.stdout()).toContain("Open this link to connect Gmail:");
+        expect(cli.stdout()).toContain("Open this link to connect Gmail (link expires ");
         expect(sandbox.controls.status(user, "gmail")).toBe("PENDING_AUTH");
         await consent(url);
         // Not a thread wait, so no runtime event says it: the REPL notices by itself.

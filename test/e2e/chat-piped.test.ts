@@ -221,7 +221,7 @@ describe.concurrent("delegate chat with piped input", { timeout: 240_000 }, () =
       const first = out.match(/^ {2}thread +(t-[0-9a-f]+)/m)?.[1];
       expectInOrder(out, [
         `Thread ${first} — continue it later with: delegate chat --user ivy --thread ${first}`,
-        "Open this link to connect Gmail:",
+        /^Open this link to connect Gmail \(link expires \d\d:\d\d\):$/m,
         LINK_LINE,
         "✓ Gmail connected (auto-approved in the sandbox)",
         "Disconnected Gmail.",

@@ -129,7 +129,9 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
         cli.writeLine("/connect slack");
         // The URL is the line after the heading: wait for both, not just the heading.
         const [, slackStart = ""] = await cli.waitFor(
-          new RegExp(`Open this link to connect Slack:\n(${START_URL.source})`),
+          new RegExp(
+            `Open this link to connect Slack \\(link expires \\d\\d:\\d\\d\\):\n(${START_URL.source})`,
+          ),
         );
         expect(slackStart).not.toBe(link);
         const slackBrowser = new CookieJar();

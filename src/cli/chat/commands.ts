@@ -10,7 +10,7 @@ import {
 } from "../../index.js";
 import { connectionLines, continueCommand } from "./banner.js";
 import type { PendingLinks } from "./pending-links.js";
-import { link, type TerminalStyle } from "./render.js";
+import { formatTime, link, type TerminalStyle } from "./render.js";
 
 /** What a slash command may use and do: the controller implements it. */
 export interface CommandContext {
@@ -51,7 +51,8 @@ export interface SlashCommand {
   run(context: CommandContext, args: readonly string[]): Promise<void> | void;
 }
 
-const CONNECTOR_LIST = CONNECTOR_IDS.join(", ");
+/** Where a summary names the connectors: /help puts the enabled ones there. */
+const CONNECTORS_HERE = "{connectors}";
 
 export const COMMANDS: readonly SlashCommand[] = [
   {
@@ -60,7 +61,8 @@ export const COMMANDS: readonly SlashCommand[] = [
     summary: "this help",
     allowedWhileWaiting: true,
     run: (context) => {
-      for (const line of helpLines(COMMANDS, context.examples)) context.print(line);
+      for (const line of helpLines(COMMANDS, context.examples, context.runtime.info.connectors))
+        context.print(line);
     },
   },
   {
@@ -79,7 +81,7 @@ export const COMMANDS: readonly SlashCommand[] = [
   {
     name: "connect",
     args: "<connector>",
-    summary: `get a link to connect a connector (${CONNECTOR_LIST})`,
+    summary: `get a link to connect a connector (${CONNECTORS_HERE})`,
     allowedWhileWaiting: true,
     async run(context, args) {
       const connector = connectorArg(context, args.join(" "));
@@ -93,7 +95,8 @@ export const COMMANDS: readonly SlashCommand[] = [
       const { colors, tty } = context.style;
       const url = context.presentLink({ url: result.url, connector, expiresAt: result.expiresAt });
       context.links.addConnect(connector, { url, expiresAt: result.expiresAt });
-      context.print(`Open this link to connect ${name}:`);
+      const expires = formatTime(result.expiresAt.toISOString(), context.style.timeZone);
+      context.print(`Open this link to connect ${name} (link expires ${expires}):`);
       context.print(tty ? `  ${colors.cyan(link(context.style, url))}` : url);
       if (context.autoApprove) {
         // The sandbox tells the runtime by webhook, as Scalekit would.
@@ -192,7 +195,7 @@ export const COMMANDS: readonly SlashCommand[] = [
   {
     name: "cancel",
     args: "",
-    summary: "while waiting for a connection: stop waiting (or Ctrl+C)",
+    summary: "while waiting for a connection or your answer: stop waiting (or Ctrl+C)",
     allowedWhileWaiting: true,
     run: (context) => context.cancelWait(),
   },
@@ -226,12 +229,19 @@ export function findCommand(name: string, commands: readonly SlashCommand[] = CO
 }
 
 /** /help, generated from the table. */
-export function helpLines(commands: readonly SlashCommand[], examples: readonly string[]): string[] {
+export function helpLines(
+  commands: readonly SlashCommand[],
+  examples: readonly string[],
+  connectors: readonly string[] = CONNECTOR_IDS,
+): string[] {
   const usage = commands.map((command) => `/${command.name}${command.args ? ` ${command.args}` : ""}`);
   const width = Math.max(...usage.map((text) => text.length)) + 2;
   const lines = [
     "Commands:",
-    ...commands.map((command, index) => `  ${(usage[index] ?? "").padEnd(width)} ${command.summary}`),
+    ...commands.map(
+      (command, index) =>
+        `  ${(usage[index] ?? "").padEnd(width)} ${command.summary.replace(CONNECTORS_HERE, connectors.join(", "))}`,
+    ),
     `While Delegate waits for a connection, ${commands
       .filter((command) => command.allowedWhileWaiting)
       .map((command) => `/${command.name}`)
@@ -254,8 +264,8 @@ function connectorArg(context: CommandContext, value: string | undefined): Conne
   if (connector) return connector;
   context.print(
     value
-      ? `Unknown connector "${value}". Known: ${CONNECTOR_LIST}.`
-      : `Which connector? One of: ${CONNECTOR_LIST}.`,
+      ? `Unknown connector "${value}". Known: ${context.runtime.info.connectors.join(", ")}.`
+      : `Which connector? One of: ${context.runtime.info.connectors.join(", ")}.`,
   );
   return undefined;
 }

@@ -119,7 +119,7 @@ describe("the chat controller", () => {
     const { controller, view, line, until, states } = await setUp("bob");
     line("/connect slack");
     expect(states).toEqual(["command"]);
-    await until(/^Open this link to connect Slack:$/);
+    await until(/^Open this link to connect Slack \(link expires \d\d:\d\d\):$/);
     await waitFor(() => controller.state === "idle");
     expect(controller.session.links.all()).toHaveLength(1);
     const url = view.lines.find((text) => text.includes("/magicLink/")) ?? "";

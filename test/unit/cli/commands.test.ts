@@ -3,11 +3,11 @@ import { COMMANDS, findCommand, helpLines } from "../../../src/cli/chat/commands
 
 describe("the slash commands table", () => {
   it("/help is generated from it: every command with its arguments and summary", () => {
-    const help = helpLines(COMMANDS, ["show my unread email"]);
+    const help = helpLines(COMMANDS, ["show my unread email"], ["gmail", "google-calendar"]);
     for (const command of COMMANDS) {
       const row = help.find((line) => new RegExp(`^ {2}/${command.name}( |$)`).test(line));
       expect(row, command.name).toBeDefined();
-      expect(row).toContain(command.summary);
+      expect(row).toContain(command.summary.replace("{connectors}", "gmail, google-calendar"));
       if (command.args) expect(row).toContain(command.args);
     }
     const whileWaiting = help.find((line) => line.startsWith("While Delegate waits"));
@@ -20,6 +20,13 @@ describe("the slash commands table", () => {
       "The offline demo model understands requests such as:",
       "  show my unread email",
     ]);
+  });
+
+  it("/help names only the enabled connectors", () => {
+    const help = helpLines(COMMANDS, [], ["gmail", "slack"]);
+    const connect = help.find((line) => line.startsWith("  /connect "));
+    expect(connect).toContain("(gmail, slack)");
+    expect(connect).not.toContain("notion");
   });
 
   it("finds commands by name and alias; names are unique", () => {
