@@ -191,9 +191,15 @@ export class ChatController {
       this.#state === "waiting" || this.#state === "approving" ? this.#turns.waitingFor : undefined;
     const threadId = this.#session.threadId;
     const asking = this.#state === "approving";
+    // Lines held for after the turn will not run now: say which, rather than drop them unseen.
+    const unrun = this.#held.splice(0);
     this.#move("exit");
     this.#session.close();
     this.#view.close();
+    if (unrun.length > 0) {
+      const listed = unrun.map((text) => `"${oneLine(text, 60)}"`).join(", ");
+      this.#print(this.#style.colors.dim(`(not run, as the session ended first: ${listed})`));
+    }
     const userId = this.#session.identity.userId;
     for (const line of goodbyeLines(this.#style, { userId, threadId, stillWaiting, asking }))
       this.#print(line);

@@ -149,6 +149,20 @@ describe("the chat controller", () => {
     expect(view.lines.filter((text) => /^✓ Gmail connected/.test(text))).toHaveLength(1);
   });
 
+  it("/exit at a question says which held lines will not run, instead of dropping them unseen", async () => {
+    const { sandbox, controller, line, until, identity } = await setUp("dot");
+    await sandbox.controls.approve(identity, "google-calendar");
+    line("schedule lunch with sam@example.com tomorrow at noon");
+    await waitFor(() => controller.state === "idle", 15_000);
+    line("cancel my lunch with Sam tomorrow");
+    await waitFor(() => controller.state === "approving", 15_000);
+    // A command that must wait for the turn's end is held; /exit leaves the question pending.
+    line("/new");
+    line("/exit");
+    await controller.finished;
+    await until(/^\(not run, as the session ended first: "\/new"\)$/);
+  });
+
   it("SIGINT without a terminal cancels the wait; the exit code says it was interrupted", async () => {
     const { controller, line, until } = await setUp("cy");
     line("show my unread email");
