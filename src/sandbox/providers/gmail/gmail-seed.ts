@@ -70,6 +70,11 @@ export function gmailSeed(now: Date): SeedMail[] {
       year: "numeric",
     }).format(new Date(now.getTime() + offsetDays * 86_400_000));
   const meeting = dayLabel(3);
+  // PST or PDT, as Google writes it for that day (December is not daylight time).
+  const meetingZone =
+    new Intl.DateTimeFormat("en-US", { timeZone: "America/Los_Angeles", timeZoneName: "short" })
+      .formatToParts(new Date(now.getTime() + 3 * 86_400_000))
+      .find((part) => part.type === "timeZoneName")?.value ?? "PT";
   const dueDate = dayLabel(11);
 
   return [
@@ -183,7 +188,7 @@ export function gmailSeed(now: Date): SeedMail[] {
       labels: ["INBOX", "UNREAD"],
     }),
     mail("roadmap-invite", 20 * HOUR, PRIYA, {
-      subject: `Invitation: Q3 roadmap review @ ${meeting} 2pm - 3pm (PDT) (${GMAIL_SANDBOX_ADDRESS})`,
+      subject: `Invitation: Q3 roadmap review @ ${meeting} 2pm - 3pm (${meetingZone}) (${GMAIL_SANDBOX_ADDRESS})`,
       text: `Q3 roadmap review\n\nWhen: ${meeting}, 2pm - 3pm (Pacific Time)\nWhere: Zoom, https://zoom.example.com/j/8841230099\nOrganizer: priya@example.com\nGuests: you@example.com, dana@acme-corp.com, leo@example.com\n\nAgenda: lock the smart reminders spec, Q3 priorities, staffing.\n\nReply for ${GMAIL_SANDBOX_ADDRESS}: Yes / No / Maybe\n\nInvitation from Google Calendar`,
       calendar: ROADMAP_INVITE_ICS,
       attachments: [{ filename: "invite.ics", mimeType: "application/ics", content: ROADMAP_INVITE_ICS }],
