@@ -84,11 +84,7 @@ export function parseMaxModelCalls(value: string | undefined, problems: string[]
 }
 
 /** A positive number (fractions allowed), or `problem` recorded; unset is undefined. */
-function parsePositive(
-  value: string | undefined,
-  problems: string[],
-  problem: string,
-): number | undefined {
+function parsePositive(value: string | undefined, problems: string[], problem: string): number | undefined {
   if (value === undefined) return undefined;
   const number = Number(value);
   if (Number.isFinite(number) && number > 0) return number;
