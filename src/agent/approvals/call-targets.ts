@@ -37,8 +37,13 @@ export interface Target {
 export const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu;
 export const NOTION_ID = /[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}/i;
 
+/** NFC, whitespace collapsed, case kept. */
+export function collapse(value: string): string {
+  return value.normalize("NFC").replace(/\s+/g, " ").trim();
+}
+
 export function normalize(value: string): string {
-  return value.normalize("NFC").replace(/\s+/g, " ").trim().toLowerCase();
+  return collapse(value).toLowerCase();
 }
 
 /** `Dana <dana@x.com>`, `"a@b" <evil@x.com>`, `mailto:dana@x.com` → the address itself. */

@@ -1,6 +1,6 @@
 import { HumanMessage, ToolMessage } from "langchain";
 import { CONNECTORS } from "../../connectors/registry.js";
-import { EMAIL, looksConfusable, NOTION_ID, normalize, type Target } from "./call-targets.js";
+import { collapse, EMAIL, looksConfusable, NOTION_ID, normalize, type Target } from "./call-targets.js";
 
 /**
  * What the person has said in this thread, for deciding whether a target came from them: every
@@ -55,9 +55,10 @@ function factsOf(message: unknown): MessageFacts | undefined {
   let facts: MessageFacts | undefined;
   if (HumanMessage.isInstance(message)) {
     const text = message.text;
+    const cased = collapse(text);
     facts = {
-      text: normalize(text),
-      casedText: text.normalize("NFC").replace(/\s+/g, " ").trim(),
+      text: cased.toLowerCase(),
+      casedText: cased,
       emails: [...text.matchAll(EMAIL)].map((match) => normalize(match[0].replace(/[.'-]+$/, ""))),
       aliases: [],
     };
@@ -92,7 +93,7 @@ export function provenanceOf(messages: readonly unknown[]): Provenance {
     for (const [id, name, sort] of facts.aliases) {
       const names = aliases.get(`${sort}:${id}`) ?? [];
       if (!names.includes(name)) aliases.set(`${sort}:${id}`, [...names, name]);
-      const key = `${sort}:${normalize(name).replace(/^[#@]/, "")}`;
+      const key = holderKey(sort, name);
       holders.set(key, new Set([...(holders.get(key) ?? []), id]));
     }
   }
@@ -180,14 +181,17 @@ function sortFromTool(tool: string | undefined, id: string): IdSort {
 
 /** True when more than one id of `sort` carries this title in the thread's tool results. */
 export function titleShared(provenance: Provenance, title: string, sort: IdSort): boolean {
-  return (provenance.holders.get(`${sort}:${normalize(title).replace(/^[#@]/, "")}`)?.size ?? 0) > 1;
+  return (provenance.holders.get(holderKey(sort, title))?.size ?? 0) > 1;
+}
+
+/** How `holders` keys a name: by sort, normalized, without a leading `#` or `@`. */
+function holderKey(sort: IdSort, name: string): string {
+  return `${sort}:${normalize(name).replace(/^[#@]/, "")}`;
 }
 
 /** True when no id but `id` (of the same sort) carries this name in the thread's tool results. */
 function onlyHolder(provenance: Provenance, name: string, sort: IdSort, id?: string): boolean {
-  const others = [
-    ...(provenance.holders.get(`${sort}:${normalize(name).replace(/^[#@]/, "")}`) ?? []),
-  ].filter((other) => other !== id);
+  const others = [...(provenance.holders.get(holderKey(sort, name)) ?? [])].filter((other) => other !== id);
   return id === undefined ? others.length <= 1 : others.length === 0;
 }
 
@@ -245,8 +249,11 @@ function mentions(text: string, phrase: string): boolean {
 }
 
 function phraseIn(phrase: string, flags: string): RegExp {
-  const escaped = phrase.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-  return new RegExp(`(?<![${WORD}@.\\-])${escaped}(?![${WORD}@\\-]|\\.[${WORD}])`, flags);
+  return new RegExp(`(?<![${WORD}@.\\-])${escapeRegExp(phrase)}(?![${WORD}@\\-]|\\.[${WORD}])`, flags);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
 /** An id (Notion ids with or without dashes, anywhere in a URL the person pasted) the person typed. */
@@ -305,7 +312,7 @@ function writtenAsName(phrase: string, atSentenceStart: boolean): boolean {
  * is an apostrophe, not a quote ("today's notes to Dana's page" quotes nothing).
  */
 function quotedIn(text: string, title: string): boolean {
-  const escaped = title.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+  const escaped = escapeRegExp(title);
   return [
     ["'", "'"],
     ['"', '"'],
