@@ -41,17 +41,29 @@ export function redactLogObject(value: unknown, extra: readonly string[] = []): 
   return text === undefined ? value : JSON.parse(scrubSecrets(text, extra));
 }
 
-/** `logger` with every line redacted: secret-named values, secret patterns and `secrets` themselves. */
+/** What each redacting logger wraps, so wrapping it again redacts once, with both lists of secrets. */
+const WRAPPED = new WeakMap<Logger, { inner: Logger; secrets: readonly string[] }>();
+
+/**
+ * `logger` with every line redacted: secret-named values, secret patterns and `secrets` themselves.
+ * A logger this made is not wrapped twice (the CLI's file logger handed to the runtime): the new
+ * one wraps the same target with the secrets of both.
+ */
 export function redactingLogger(logger: Logger, secrets: readonly string[] = []): Logger {
+  const wrapped = WRAPPED.get(logger);
+  const inner = wrapped?.inner ?? logger;
+  const all = wrapped ? [...new Set([...wrapped.secrets, ...secrets])] : secrets;
   const clean = (object: Record<string, unknown>, message: string | undefined) =>
     [
-      redactLogObject(object, secrets) as Record<string, unknown>,
-      scrubSecrets(message ?? "", secrets),
+      redactLogObject(object, all) as Record<string, unknown>,
+      message === undefined ? undefined : scrubSecrets(message, all),
     ] as const;
-  return {
-    error: (object, message) => logger.error(...clean(object, message)),
-    warn: (object, message) => logger.warn(...clean(object, message)),
-    info: (object, message) => logger.info(...clean(object, message)),
-    debug: (object, message) => logger.debug(...clean(object, message)),
+  const redacting: Logger = {
+    error: (object, message) => inner.error(...clean(object, message)),
+    warn: (object, message) => inner.warn(...clean(object, message)),
+    info: (object, message) => inner.info(...clean(object, message)),
+    debug: (object, message) => inner.debug(...clean(object, message)),
   };
+  WRAPPED.set(redacting, { inner, secrets: all });
+  return redacting;
 }

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import pino from "pino";
 import { DelegateError } from "../errors.js";
-import { redactLogObject, scrubSecrets } from "../log-redaction.js";
+import { redactingLogger } from "../log-redaction.js";
 import type { Logger } from "../logger.js";
 import { keepPrivate, makeDirectory } from "../runtime/make-directory.js";
 
@@ -30,32 +30,18 @@ export function createFileLogger(dataDir: string, level: string, secrets: readon
   // The log names threads, connections and errors from providers: its owner's only (0600).
   const destination = pino.destination({ dest: path, sync: true, mode: 0o600 });
   keepPrivate(path);
-  const base = pino(
+  const base = pino({ level: level === "silent" ? "silent" : level }, destination);
+  // The same redaction as the LangGraph server's and an embedder's logger: secret-named values at
+  // any depth, secret patterns in any text, and `secrets` themselves.
+  const redacting = redactingLogger(
     {
-      level: level === "silent" ? "silent" : level,
-      hooks: {
-        logMethod(args, method) {
-          // The same redaction as the LangGraph server's logger: secret-named values at any depth
-          // and secret patterns in any text.
-          const scrubbed = args.map((arg) =>
-            typeof arg === "string"
-              ? scrubSecrets(arg, secrets)
-              : arg && typeof arg === "object"
-                ? redactLogObject(arg, secrets)
-                : arg,
-          );
-          method.apply(this, scrubbed as Parameters<typeof method>);
-        },
-      },
+      error: (object, message) => base.error(object, message),
+      warn: (object, message) => base.warn(object, message),
+      info: (object, message) => base.info(object, message),
+      debug: (object, message) => base.debug(object, message),
     },
-    destination,
+    secrets,
   );
-  return {
-    path,
-    error: (object, message) => base.error(object, message),
-    warn: (object, message) => base.warn(object, message),
-    info: (object, message) => base.info(object, message),
-    debug: (object, message) => base.debug(object, message),
-    flush: () => destination.flushSync(),
-  };
+  // The redacting logger itself, so the runtime that gets it redacts nothing twice.
+  return Object.assign(redacting, { path, flush: () => destination.flushSync() });
 }

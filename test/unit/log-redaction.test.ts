@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { redactLogObject, scrubSecrets } from "../../src/log-redaction.js";
+import { redactingLogger, redactLogObject, scrubSecrets } from "../../src/log-redaction.js";
 
 const CANARY = "canary-client-secret-7f3a";
 
@@ -40,5 +40,20 @@ describe("log redaction (the CLI's log file and the LangGraph server's logger)",
     const loop: Record<string, unknown> = {};
     loop.self = loop;
     expect(redactLogObject(loop)).toBe("[unserializable]");
+  });
+});
+
+describe("a redacting logger wrapped again (the CLI's file logger handed to the runtime)", () => {
+  it("redacts once over the same target, with the secrets of both", () => {
+    const lines: unknown[] = [];
+    const record = (object: Record<string, unknown>, message?: string) => void lines.push([object, message]);
+    const target = { error: record, warn: record, info: record, debug: record };
+    const outer = redactingLogger(redactingLogger(target, ["first-canary-1"]), ["second-canary-2"]);
+    outer.warn({ detail: "first-canary-1 and second-canary-2" }, "said first-canary-1, second-canary-2");
+    outer.info({ plain: true });
+    expect(lines).toEqual([
+      [{ detail: "[redacted] and [redacted]" }, "said [redacted], [redacted]"],
+      [{ plain: true }, undefined],
+    ]);
   });
 });
