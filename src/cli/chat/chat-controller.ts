@@ -222,7 +222,7 @@ export class ChatController {
       else if (this.#state === "idle") this.#view.prompt();
       return;
     }
-    const command = input.command ? findCommand(input.command.name, this.#commands) : undefined;
+    const command = this.#commandOf(input);
     const disposition = lineDisposition(this.#state, {
       tty: this.#view.tty,
       // A held command still running counts: a piped /exit waits for its output.
@@ -239,7 +239,7 @@ export class ChatController {
         return;
       case "run-alongside":
         this.#echo(input.text);
-        if (command) void this.#execute(command, input.command?.args ?? []);
+        if (command) void this.#execute(command, argsOf(input));
         return;
       case "exit-now":
         // At an approval the terminal's prompt has echoed it.
@@ -334,13 +334,10 @@ export class ChatController {
       try {
         while (this.#state === "waiting") {
           const input = readInputLine(this.#held[0] ?? "");
-          const command =
-            input.kind === "text" && input.command
-              ? findCommand(input.command.name, this.#commands)
-              : undefined;
+          const command = this.#commandOf(input);
           if (!command?.allowedWhileWaiting) return;
           this.#echo(this.#held.shift() as string);
-          await this.#execute(command, input.kind === "text" ? (input.command?.args ?? []) : []);
+          await this.#execute(command, argsOf(input));
         }
       } finally {
         this.#runningHeld = false;
@@ -362,10 +359,7 @@ export class ChatController {
       while (this.#state === "approving" && at < this.#held.length) {
         const text = this.#held[at] as string;
         const input = readInputLine(text);
-        const command =
-          input.kind === "text" && input.command
-            ? findCommand(input.command.name, this.#commands)
-            : undefined;
+        const command = this.#commandOf(input);
         const action = approvalLineAction(commandFacts(input, command));
         if (action === "keep") {
           at += 1;
@@ -382,7 +376,7 @@ export class ChatController {
           this.exit();
           return;
         }
-        await this.#execute(command, input.kind === "text" ? (input.command?.args ?? []) : []);
+        await this.#execute(command, argsOf(input));
         this.#turns.askAgain();
       }
       if (this.#state === "approving" && this.#inputClosed && !this.#view.tty) this.#turns.rejectUnanswered();
@@ -412,6 +406,13 @@ export class ChatController {
     }
   }
 
+  /** The command a line names, when it is a slash command this REPL has. */
+  #commandOf(input: InputLine): SlashCommand | undefined {
+    return input.kind === "text" && input.command
+      ? findCommand(input.command.name, this.#commands)
+      : undefined;
+  }
+
   #move(event: ReplEvent): void {
     const next = transition(this.#state, event);
     if (next === undefined) {
@@ -425,6 +426,10 @@ export class ChatController {
     this.#failures += 1;
     if (this.#state !== "closed") this.#session.reportError(error);
   }
+}
+
+function argsOf(input: InputLine): readonly string[] {
+  return input.kind === "text" ? (input.command?.args ?? []) : [];
 }
 
 /** A line's command as the state machine sees it: an unknown one is allowed nothing. */
