@@ -71,6 +71,13 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
       return { call, verdict: "run", allowedBy: always ? "person" : "auto" };
     }
   }
+  // What the person knows each page or event by, and whether another in the thread shares it.
+  const shown = targets.map(({ target, named }) => {
+    const label = labelOf(target, context.provenance);
+    const shared = label !== undefined && titleShared(context.provenance, label, sortOfTarget(target));
+    return { target, named, label, shared };
+  });
+  const plain = targets.map(({ target }) => target);
   return {
     call,
     verdict: "ask",
@@ -79,29 +86,17 @@ export function planCall(call: ToolCallLike, context: PlanContext): CallPlan {
       tool: call.name,
       ...(binding ? { connector: binding.connector } : {}),
       effect,
-      summary: withLabels(
-        withEveryTarget(
-          resolvedIn(
-            summarizeCall(call, binding),
-            targets.map(({ target }) => target),
-          ),
-          targets.map(({ target }) => target),
-        ),
-        targets.map(({ target }) => [target, labelOf(target, context.provenance)] as const),
-        context.provenance,
-      ),
+      summary: withLabels(withEveryTarget(resolvedIn(summarizeCall(call, binding), plain), plain), shown),
       args: call.args,
       reason: mode === "auto" && unnamed.length > 0 ? "target_not_named_by_user" : "policy",
-      targets: targets.map(({ target, named }) => ({
+      targets: shown.map(({ target, named, label, shared }) => ({
         kind: target.kind,
         field: target.field,
         display: target.display,
-        ...labelled(labelOf(target, context.provenance)),
-        ...(sharesLabel(target, context.provenance) ? { sharedTitle: true } : {}),
+        ...labelled(label),
+        ...(shared ? { sharedTitle: true } : {}),
         named,
-        ...(target.unusual || looksConfusable(labelOf(target, context.provenance) ?? "")
-          ? { unusual: true }
-          : {}),
+        ...(target.unusual || looksConfusable(label ?? "") ? { unusual: true } : {}),
       })),
     },
   };
@@ -134,23 +129,13 @@ function labelled(label: string | undefined): { label?: string } {
 
 function withLabels(
   summary: string,
-  labels: readonly (readonly [Target, string | undefined])[],
-  provenance: Provenance,
+  shown: readonly { target: Target; label: string | undefined; shared: boolean }[],
 ): string {
   let text = summary;
-  for (const [target, label] of labels) {
+  for (const { target, label, shared } of shown) {
     if (!label) continue;
-    const shared = sharesLabel(target, provenance) ? ", and another has this title" : "";
-    text = text.replace(target.display, `"${label}" (${target.display}${shared})`);
+    const note = shared ? ", and another has this title" : "";
+    text = text.replace(target.display, `"${label}" (${target.display}${note})`);
   }
   return text;
-}
-
-/**
- * The title shown for this page or event is also another's in this thread (an outsider's page
- * titled like the person's): the id, not the title, tells which one the call writes to.
- */
-function sharesLabel(target: Target, provenance: Provenance): boolean {
-  const label = labelOf(target, provenance);
-  return label !== undefined && titleShared(provenance, label, sortOfTarget(target));
 }
