@@ -50,11 +50,9 @@ export async function main(argv: string[]): Promise<number> {
   try {
     // Loaded here, not at the top: the config checks tool names against every connector's
     // tools, which `--help` and `--version` need not load.
-    const { loadConfig } = await import("../config/env-config.js");
+    const { configSecrets, loadConfig } = await import("../config/env-config.js");
     const config = loadConfig();
-    secrets = [config.scalekit?.clientSecret, config.openai?.apiKey].filter(
-      (value): value is string => !!value,
-    );
+    secrets = configSecrets(config);
     if (command === "sandbox") {
       if (rest.includes("--help") || rest.includes("-h")) {
         console.log((await import("./sandbox-command.js")).SANDBOX_HELP);

@@ -138,6 +138,13 @@ const EnvSchema = z.object({
   TERM: z.string().optional(),
 });
 
+/** The configuration's secrets, for every logger and error message to cut out. */
+export function configSecrets(config: DelegateConfig): string[] {
+  return [config.scalekit?.clientSecret, config.openai?.apiKey, config.webhookSecret].filter(
+    (value): value is string => !!value,
+  );
+}
+
 /**
  * Reads and validates the environment in one pass. Every problem is collected into one
  * CONFIG_INVALID error that names the variable and the fix; secret values are never echoed.

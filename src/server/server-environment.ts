@@ -1,3 +1,4 @@
+import { configSecrets } from "../config/env-config.js";
 import { type Environment, resolveEnvironment } from "../environment/index.js";
 import { type Logger, WebhookHandler } from "../index.js";
 import { type AgentAssembly, assembleAgent } from "../runtime/agent-assembly.js";
@@ -40,11 +41,7 @@ export function serverEnvironment(): Promise<ServerEnvironment> {
 async function buildEnvironment(): Promise<ServerEnvironment> {
   const settings = serverSettings();
   const { config } = settings;
-  const logger = serverLogger(
-    [config.scalekit?.clientSecret, config.openai?.apiKey, config.webhookSecret].filter(
-      (value): value is string => !!value,
-    ),
-  );
+  const logger = serverLogger(configSecrets(config));
   const resolved = await resolveEnvironment(config);
   let agent: AgentAssembly;
   try {
