@@ -149,11 +149,21 @@ export function parseResume(value: unknown): ParsedResume {
         `decisions[${index}] is not an approve, reject or edit (an edit needs its arguments as an object)`,
       );
     }
-    if (decision.toolCallId && decisions.some((other) => other.toolCallId === decision.toolCallId))
-      return invalid(`call ${decision.toolCallId} is answered twice`);
     decisions.push(decision);
   }
-  return { action: "decide", decisions };
+  const twice = answeredTwice(decisions);
+  return twice ? invalid(`call ${twice} is answered twice`) : { action: "decide", decisions };
+}
+
+/** The first call that more than one decision names by id, if any: neither answer may be taken. */
+export function answeredTwice(decisions: readonly { toolCallId?: string | undefined }[]): string | undefined {
+  const seen = new Set<string>();
+  for (const { toolCallId } of decisions) {
+    if (!toolCallId) continue;
+    if (seen.has(toolCallId)) return toolCallId;
+    seen.add(toolCallId);
+  }
+  return undefined;
 }
 
 function invalid(problem: string): ParsedResume {

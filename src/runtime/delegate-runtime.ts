@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { HumanMessage } from "langchain";
-import type { Decision, ResumeValue } from "../agent/authorization-request.js";
+import { answeredTwice, type Decision, type ResumeValue } from "../agent/authorization-request.js";
 import type { DelegateAgent } from "../agent/create-delegate-agent.js";
 import type { AccountStatus, AuthorizationLink } from "../auth/agent-auth.js";
 import type { CachedAgentAuth } from "../auth/cached-agent-auth.js";
@@ -220,8 +220,7 @@ export class DelegateRuntime implements AgentRuntime {
         new DelegateError("INVALID_INPUT", "decide needs decisions, each naming its call by toolCallId."),
       );
     }
-    const ids = decisions.map((decision) => decision.toolCallId);
-    const twice = ids.find((id, index) => ids.indexOf(id) !== index);
+    const twice = answeredTwice(decisions);
     if (twice) {
       return EventBus.failed(
         new DelegateError(
