@@ -10,7 +10,8 @@ import type { ConnectorDefinition } from "../connectors/connector-tool.js";
 import type { RetryPolicy } from "../connectors/provider-client.js";
 import type { ConnectionNames, ConnectorId } from "../connectors/registry.js";
 import { type Logger, noopLogger } from "../logger.js";
-import { type ApprovalsOption, resolveApprovalPolicy } from "./approvals/policy.js";
+import { resolveApprovalPolicy } from "./approvals/approval-entries.js";
+import type { ApprovalsOption } from "./approvals/policy.js";
 import type { LinkOptionsProvider } from "./authorization-flow.js";
 import {
   createAuthorizationMiddleware,

@@ -1,10 +1,11 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { z } from "zod";
-import { type ApprovalMode, parseApprovals } from "../agent/approvals/policy.js";
+import { readApprovals } from "../agent/approvals/approval-entries.js";
+import type { ApprovalMode } from "../agent/approvals/policy.js";
+import { TOOL_CONNECTORS } from "../connectors/index.js";
 import type { ConnectorId } from "../connectors/registry.js";
 import { DelegateError } from "../errors.js";
-import { checkApprovalNames } from "./approval-names.js";
 import {
   expandHome,
   isValidTimeZone,
@@ -208,15 +209,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
 
   const connectionOverrides = parseConnections(values.DELEGATE_CONNECTIONS, problems);
-  // Catalog tool names are checked against the agent's tools when it is built; here the syntax
-  // and Delegate's own tool names.
-  const approvals = values.DELEGATE_APPROVALS
-    ? parseApprovals(values.DELEGATE_APPROVALS, problems, "DELEGATE_APPROVALS")
-    : undefined;
   const connectorProblems: string[] = [];
   const enabledConnectors = parseConnectors(values.DELEGATE_CONNECTORS, connectorProblems);
-  if (approvals && !invalid.has("DELEGATE_TOOLS") && values.DELEGATE_TOOLS !== "catalog") {
-    checkApprovalNames(approvals, connectorProblems.length === 0 ? enabledConnectors : undefined, problems);
+  let approvals: Record<string, ApprovalMode> | undefined;
+  if (values.DELEGATE_APPROVALS) {
+    // Catalog tool names are known once Scalekit's catalog is listed, when the agent is built.
+    const catalog = invalid.has("DELEGATE_TOOLS") || values.DELEGATE_TOOLS === "catalog";
+    const read = readApprovals(values.DELEGATE_APPROVALS, {
+      source: "DELEGATE_APPROVALS",
+      ...(catalog ? {} : { tools: TOOL_CONNECTORS }),
+      ...(connectorProblems.length === 0
+        ? { enabled: { ids: enabledConnectors, source: "DELEGATE_CONNECTORS" } }
+        : {}),
+    });
+    approvals = read.entries;
+    problems.push(...read.problems);
   }
   problems.push(...connectorProblems);
   const retention = parseRetention(values.DELEGATE_RETENTION_DAYS, problems);

@@ -13,3 +13,8 @@ export const ALL_CONNECTORS: readonly ConnectorDefinition[] = [
   notionConnector,
   outlookConnector,
 ];
+
+/** Every built-in tool's name, with the connector it belongs to. */
+export const TOOL_CONNECTORS: ReadonlyMap<string, string> = new Map(
+  ALL_CONNECTORS.flatMap((connector) => connector.tools.map((tool) => [tool.name, connector.id] as const)),
+);

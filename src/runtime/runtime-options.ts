@@ -1,8 +1,8 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { APPROVAL_MODES, EFFECTS, parseApprovals } from "../agent/approvals/policy.js";
+import { readApprovals } from "../agent/approvals/approval-entries.js";
 import type { ScalekitSettings } from "../auth/scalekit/scalekit-agent-auth.js";
-import { ALL_CONNECTORS } from "../connectors/index.js";
+import { TOOL_CONNECTORS } from "../connectors/index.js";
 import { CONNECTOR_IDS, type ConnectorId } from "../connectors/registry.js";
 import { isValidTimeZone } from "../connectors/shared/time.js";
 import { DelegateError } from "../errors.js";
@@ -62,7 +62,16 @@ export function validateRuntimeOptions(options: AgentRuntimeOptions): ValidatedO
       `\`connectors\` names unknown connector(s) ${unknown.join(", ")}; known: ${CONNECTOR_IDS.join(", ")}.`,
     );
   }
-  problems.push(...approvalsProblems(given.approvals, given.tools === "catalog" ? undefined : connectors));
+  if (given.approvals !== undefined) {
+    // In catalog mode the tools are known once listed, when the agent is built.
+    const direct = given.tools !== "catalog";
+    const { problems: approvalProblems } = readApprovals(given.approvals, {
+      source: "`approvals`",
+      ...(direct ? { tools: TOOL_CONNECTORS } : {}),
+      ...(unknown.length === 0 ? { enabled: { ids: connectors, source: "`connectors`" } } : {}),
+    });
+    problems.push(...approvalProblems);
+  }
   if (given.tools !== undefined && given.tools !== "direct" && given.tools !== "catalog") {
     problems.push('`tools` must be "direct" or "catalog".');
   }
@@ -111,41 +120,6 @@ function verificationProblems(verification: AgentRuntimeOptions["verification"])
     problems.push(
       "`verification.secret` must be a string or bytes of at least 32 bytes (e.g. randomBytes(32)).",
     );
-  }
-  return problems;
-}
-
-/**
- * Approval entries whose mode is not one, and (in direct mode, where the tools are known now)
- * names that are neither an effect nor a tool of the enabled connectors: checked here so they are
- * reported with every other option problem, not alone once the agent is built.
- */
-function approvalsProblems(approvals: unknown, connectors: readonly string[] | undefined): string[] {
-  if (approvals === undefined) return [];
-  const problems: string[] = [];
-  let entries: Record<string, unknown>;
-  if (typeof approvals === "string") {
-    entries = parseApprovals(approvals, problems, "`approvals`");
-  } else if (typeof approvals === "object" && approvals !== null && !Array.isArray(approvals)) {
-    entries = approvals as Record<string, unknown>;
-  } else {
-    return ['`approvals` must be an object ({ write: "ask" }) or text ("write=ask,gmail_send_email=allow").'];
-  }
-  const tools = connectors
-    ? new Set(
-        ALL_CONNECTORS.filter((connector) => connectors.includes(connector.id)).flatMap((connector) =>
-          connector.tools.map((tool) => tool.name),
-        ),
-      )
-    : undefined;
-  for (const [name, mode] of Object.entries(entries)) {
-    if (!(APPROVAL_MODES as readonly unknown[]).includes(mode)) {
-      problems.push(`\`approvals.${name}\` must be one of ${APPROVAL_MODES.join(", ")}.`);
-    } else if (tools && !(EFFECTS as readonly string[]).includes(name) && !tools.has(name)) {
-      problems.push(
-        `\`approvals\` names "${name}", which is neither an effect (${EFFECTS.join(", ")}) nor a tool of the enabled connectors.`,
-      );
-    }
   }
   return problems;
 }

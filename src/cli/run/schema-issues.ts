@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { closestName } from "../../text.js";
 import type { JsonPath } from "./json-source.js";
 import { TURN_KINDS } from "./script-schema.js";
 
@@ -70,7 +71,7 @@ function collect(
       case "unrecognized_keys": {
         const allowed = objectKeys(schemaAt(schema, relative, valueAt(input, base)));
         for (const key of issue.keys) {
-          const suggestion = closest(key, allowed);
+          const suggestion = closestName(key, allowed);
           out.push({
             path: [...path, key],
             at: "key",
@@ -99,7 +100,7 @@ function collect(
       }
       case "invalid_value": {
         const options = issue.values.map((option) => String(option));
-        const suggestion = typeof value === "string" ? closest(value, options) : undefined;
+        const suggestion = typeof value === "string" ? closestName(value, options) : undefined;
         out.push({
           path,
           at: "value",
@@ -122,7 +123,7 @@ function collect(
         const misspelt =
           path.at(-2) === "turns" && isObject(value) && kinds.length === 0
             ? Object.keys(value).flatMap((key) => {
-                const suggestion = closest(key, TURN_KINDS);
+                const suggestion = closestName(key, TURN_KINDS);
                 return suggestion ? [[key, suggestion] as const] : [];
               })[0]
             : undefined;
@@ -347,33 +348,4 @@ function objectKeys(schema: Schema | undefined): string[] {
 function unionOptions(schema: Schema | undefined): Schema[] {
   const d = schema ? def(schema) : undefined;
   return d?.type === "union" && d.options ? d.options : [];
-}
-
-/** The allowed word nearest to a typo, if it is near enough to be a likely slip. */
-export function closest(word: string, candidates: readonly string[]): string | undefined {
-  let best: { candidate: string; distance: number } | undefined;
-  for (const candidate of candidates) {
-    const distance = editDistance(word.toLowerCase(), candidate.toLowerCase());
-    if (!best || distance < best.distance) best = { candidate, distance };
-  }
-  if (!best) return undefined;
-  const limit = Math.max(1, Math.floor(Math.max(word.length, best.candidate.length) / 3));
-  return best.distance <= limit ? best.candidate : undefined;
-}
-
-/** Optimal string alignment distance: edits, with a swap of neighbours counting as one. */
-function editDistance(a: string, b: string): number {
-  const rows: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
-    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
-  );
-  for (let i = 1; i <= a.length; i += 1) {
-    for (let j = 1; j <= b.length; j += 1) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      let best = Math.min(rows[i - 1]![j]! + 1, rows[i]![j - 1]! + 1, rows[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
-        best = Math.min(best, rows[i - 2]![j - 2]! + 1);
-      rows[i]![j] = best;
-    }
-  }
-  return rows[a.length]![b.length]!;
 }

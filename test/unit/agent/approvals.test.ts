@@ -1,7 +1,8 @@
 import { AIMessage, HumanMessage, ToolMessage } from "langchain";
 import { describe, expect, it } from "vitest";
+import { resolveApprovalPolicy } from "../../../src/agent/approvals/approval-entries.js";
 import { emailAddress, targetsOf } from "../../../src/agent/approvals/call-targets.js";
-import { DEFAULT_APPROVAL_POLICY, resolveApprovalPolicy } from "../../../src/agent/approvals/policy.js";
+import { DEFAULT_APPROVAL_POLICY } from "../../../src/agent/approvals/policy.js";
 import { namedByPerson, provenanceOf } from "../../../src/agent/approvals/provenance.js";
 import { type PlanContext, planCall } from "../../../src/agent/gate/plan-calls.js";
 import type { ToolBinding } from "../../../src/connectors/build-tools.js";

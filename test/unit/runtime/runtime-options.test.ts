@@ -31,4 +31,27 @@ describe("createAgentRuntime options", () => {
     const problems = await problemsOf({ scalekit, model: { apiKey: "canary-secret-2" } as never });
     expect(problems).toEqual(['`model.model` must name the OpenAI model, e.g. { model: "gpt-4.1-mini" }.']);
   });
+
+  it("judges `approvals` as DELEGATE_APPROVALS is judged: a guess for a typo, a tool whose connector is off", async () => {
+    const model = { model: "gpt-4.1-mini", apiKey: "k" };
+    const problems = await problemsOf({
+      scalekit,
+      model,
+      connectors: ["gmail", "slack"],
+      approvals: { gmail_sendd_message: "allow", notion_create_page: "ask", write: "ask" },
+    });
+    expect(problems).toEqual([
+      '`approvals` names "gmail_sendd_message", which is neither an effect (read, write, destructive) nor a Delegate tool; did you mean gmail_send_message?',
+      "`approvals` names notion_create_page, a tool of notion, which `connectors` leaves out; drop the entry or enable notion.",
+    ]);
+    // Catalog tools are known only once listed: the names wait for the build, the modes do not.
+    expect(
+      await problemsOf({
+        scalekit,
+        model,
+        tools: "catalog",
+        approvals: { gmail_fetch_mails: "sometimes" } as never,
+      }),
+    ).toEqual(["`approvals.gmail_fetch_mails` must be one of allow, ask, deny, auto."]);
+  });
 });
