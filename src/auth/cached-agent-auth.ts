@@ -13,6 +13,7 @@ import type {
   VerifiedUser,
 } from "./agent-auth.js";
 import { type Identity, scalekitIdentifier } from "./identity.js";
+import { LinkCache } from "./link-cache.js";
 import { LookupLedger, type Stamp } from "./lookup-ledger.js";
 
 export interface CacheOptions {
@@ -64,12 +65,10 @@ export class CachedAgentAuth implements AgentAuth {
   readonly #statusTtl: number;
   readonly #inactiveTtl: number;
   readonly #credentialsMargin: number;
-  readonly #linkMargin: number;
   readonly #now: () => number;
   readonly #statuses = new Map<string, StatusEntry>();
   readonly #credentials = new Map<string, Entry<Credentials>>();
-  /** Per user and connection, per link scope (a thread's links are never handed to another). */
-  readonly #links = new Map<string, Map<string, Entry<AuthorizationLink>>>();
+  readonly #links: LinkCache;
   readonly #ledger: LookupLedger;
 
   constructor(inner: AgentAuth, options: CacheOptions = {}) {
@@ -77,8 +76,8 @@ export class CachedAgentAuth implements AgentAuth {
     this.#statusTtl = options.activeStatusTtlMs ?? 60_000;
     this.#inactiveTtl = options.inactiveStatusTtlMs ?? 30_000;
     this.#credentialsMargin = options.credentialsMarginMs ?? 60_000;
-    this.#linkMargin = options.linkMarginMs ?? 30_000;
     this.#now = options.now ?? Date.now;
+    this.#links = new LinkCache(options.linkMarginMs ?? 30_000, this.#now);
     // A key's group is its Scalekit identifier, so one user's keys can be invalidated at once.
     this.#ledger = new LookupLedger(this.#now, (cacheKey) => cacheKey.slice(0, cacheKey.indexOf("\u0000")));
   }
@@ -231,19 +230,12 @@ export class CachedAgentAuth implements AgentAuth {
     options?: LinkOptions,
   ): Promise<AuthorizationLink> {
     const cacheKey = key(identity, connection);
-    const scope = linkScope(options);
-    const scopes = this.#links.get(cacheKey) ?? new Map<string, Entry<AuthorizationLink>>();
-    const cached = this.#fresh(scopes, scope);
+    const cached = this.#links.get(cacheKey, options);
     if (cached) return cached;
-    const link = await this.#ledger.single(`link:${cacheKey}\u0000${scope}`, () =>
+    const link = await this.#ledger.single(`link:${this.#links.flightKey(cacheKey, options)}`, () =>
       this.#inner.getAuthorizationLink(identity, connection, options),
     );
-    const reuseUntil = options?.reuseUntil?.getTime() ?? Number.POSITIVE_INFINITY;
-    scopes.set(scope, {
-      value: link,
-      expiresAt: Math.min(link.expiresAt.getTime() - this.#linkMargin, reuseUntil),
-    });
-    this.#links.set(cacheKey, scopes);
+    this.#links.set(cacheKey, options, link);
     return link;
   }
 
@@ -304,7 +296,7 @@ export class CachedAgentAuth implements AgentAuth {
 
   async disconnect(identity: Identity, connection: string): Promise<void> {
     this.invalidate(identity, connection);
-    this.#links.delete(key(identity, connection));
+    this.#links.forget(key(identity, connection));
     await this.#inner.disconnect(identity, connection);
     this.invalidate(identity, connection);
   }
@@ -321,8 +313,7 @@ export class CachedAgentAuth implements AgentAuth {
   invalidateUser(identity: Identity): void {
     const identifier = scalekitIdentifier(identity);
     this.invalidateIdentifierAll(identifier);
-    const prefix = identifierKey(identifier, "");
-    for (const cacheKey of this.#links.keys()) if (cacheKey.startsWith(prefix)) this.#links.delete(cacheKey);
+    this.#links.forgetPrefix(identifierKey(identifier, ""));
   }
 
   /** Like `invalidate`, for a Scalekit identifier (what webhooks carry). */
@@ -350,7 +341,7 @@ export class CachedAgentAuth implements AgentAuth {
 
   /** Drops a cached link so the next request creates a fresh one. */
   forgetLink(identity: Identity, connection: string): void {
-    this.#links.delete(key(identity, connection));
+    this.#links.forget(key(identity, connection));
   }
 
   /** Stores what a look-up that began at `at` found, unless the key was invalidated since. */
@@ -365,7 +356,7 @@ export class CachedAgentAuth implements AgentAuth {
       expiresAt: from.at + (active ? this.#statusTtl : this.#inactiveTtl),
     });
     // A connected account's old link is spent; a disconnected one's token is useless.
-    if (active) this.#links.delete(cacheKey);
+    if (active) this.#links.forget(cacheKey);
     else this.#credentials.delete(cacheKey);
   }
 
@@ -374,13 +365,10 @@ export class CachedAgentAuth implements AgentAuth {
     const size = this.#statuses.size + this.#credentials.size + this.#links.size + this.#ledger.size;
     if (size < SWEEP_THRESHOLD) return;
     const now = this.#now();
-    for (const map of [this.#statuses, this.#credentials, ...this.#links.values()] as Map<
-      string,
-      Entry<unknown>
-    >[]) {
+    for (const map of [this.#statuses, this.#credentials] as Map<string, Entry<unknown>>[]) {
       for (const [cacheKey, entry] of map) if (entry.expiresAt <= now) map.delete(cacheKey);
     }
-    for (const [cacheKey, scopes] of this.#links) if (scopes.size === 0) this.#links.delete(cacheKey);
+    this.#links.sweep();
     // Invalidations only matter while a look-up that began before them may still be in flight.
     this.#ledger.prune();
   }
@@ -408,12 +396,6 @@ const SWEEP_THRESHOLD = 10_000;
 
 function key(identity: Identity, connection: string): string {
   return identifierKey(scalekitIdentifier(identity), connection);
-}
-
-/** Links with no options share one scope; verified links are keyed by where they lead and whom for. */
-function linkScope(options: LinkOptions | undefined): string {
-  if (!options?.userVerifyUrl && !options?.state && !options?.scope) return "";
-  return JSON.stringify([options.userVerifyUrl ?? "", options.scope ?? options.state ?? ""]);
 }
 
 function identifierKey(identifier: string, connection: string): string {
