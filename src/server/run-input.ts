@@ -1,3 +1,4 @@
+import { type BaseMessageLike, coerceMessageLikeToMessage, HumanMessage } from "@langchain/core/messages";
 import { HTTPException } from "@langchain/langgraph-sdk/auth";
 import { DEFAULT_MAX_MESSAGE_CHARS } from "../runtime/runtime-inputs.js";
 
@@ -27,12 +28,13 @@ export function checkRunInput(kwargs: Record<string, unknown> | undefined): void
   }
   let total = 0;
   for (const message of messages) {
-    if (!isHuman(message)) {
+    const human = asHuman(message);
+    if (!human) {
       throw invalid(
         'A run\'s input takes the person\'s messages only (type "human" or role "user"); the thread\'s other messages are written by its runs.',
       );
     }
-    const text = typeof message === "string" ? message : textOf((message as { content?: unknown }).content);
+    const text = textOf(human.content);
     if (text === undefined || !text.trim()) throw invalid("The message text is empty.");
     total += text.length;
   }
@@ -47,11 +49,19 @@ function invalid(message: string): HTTPException {
   return new HTTPException(422, { message });
 }
 
-function isHuman(message: unknown): boolean {
-  if (typeof message === "string") return true;
-  if (typeof message !== "object" || message === null) return false;
-  const { type, role } = message as { type?: unknown; role?: unknown };
-  return type === "human" || role === "user" || role === "human";
+/**
+ * The message as the thread's reducer will store it, if that is the person's. Judged by the same
+ * coercion the reducer applies, because it decides the class from `role` before `type`:
+ * `{ type: "human", role: "system" }` is stored as a system prompt, `role: "remove"` erases.
+ */
+function asHuman(message: unknown): HumanMessage | undefined {
+  if (typeof message !== "string" && (typeof message !== "object" || message === null)) return undefined;
+  try {
+    const coerced = coerceMessageLikeToMessage(message as BaseMessageLike);
+    return HumanMessage.isInstance(coerced) ? coerced : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** A message's text: a string, or the text parts of a content list (images etc. have none). */
