@@ -138,6 +138,31 @@ function refuseStateWritingCommand(kwargs: Record<string, unknown> | undefined):
 }
 
 /**
+ * A resume that names a checkpoint (`checkpoint_id`, `checkpoint`, or the same in
+ * `config.configurable`) continues from there, not from where the thread is: from the checkpoint
+ * between the gate's decision and the tool, it runs a call that already ran (an email sent
+ * twice). A new message from an older checkpoint (Agent Chat UI's edit) is a new turn the gate
+ * decides afresh, so that stays.
+ */
+function refuseResumeFromOlderCheckpoint(kwargs: Record<string, unknown> | undefined): void {
+  if (kwargs?.command == null) return;
+  const configurable = (kwargs.config as { configurable?: Record<string, unknown> } | undefined)
+    ?.configurable;
+  const named = [
+    kwargs.checkpoint_id,
+    kwargs.checkpoint,
+    configurable?.checkpoint_id,
+    configurable?.checkpoint,
+  ];
+  if (named.some((value) => value != null && value !== "")) {
+    throw new HTTPException(422, {
+      message:
+        "Delegate resumes the thread where it is: a resume from an older checkpoint would run calls that already ran. Leave out checkpoint and checkpoint_id.",
+    });
+  }
+}
+
+/**
  * Routes of LangGraph's dev server that reach data without an authorization event, so the owner
  * filters below never see them: any user could wipe every thread (`/internal/truncate`), read or
  * pin another user's thread through the thread protocol (`/threads/:id/commands`,
@@ -146,6 +171,11 @@ function refuseStateWritingCommand(kwargs: Record<string, unknown> | undefined):
  */
 const UNGUARDED_ROUTES: readonly [method: string, path: RegExp, use: string][] = [
   ["*", /^\/internal(\/|$)/, "it is LangGraph's internal maintenance route"],
+  [
+    "POST",
+    /^\/threads\/[^/]+\/copy\/?$/,
+    "a copy would carry the thread's waiting calls, to run once per copy; start a new thread instead",
+  ],
   ["*", /^\/threads\/[^/]+\/(commands|stream\/events)\/?$/, "use the runs API (client.runs.stream)"],
   [
     "GET",
@@ -204,6 +234,7 @@ export const auth = new Auth()
       });
     }
     refuseStateWritingCommand(value.kwargs);
+    refuseResumeFromOlderCheckpoint(value.kwargs);
     checkRunInput(value.kwargs);
     if (value.thread_id == null && value.kwargs?.temporary === true) {
       throw new HTTPException(422, {

@@ -532,6 +532,36 @@ describe("approvals through the server", () => {
     expect(await resume({ decisions: [{ toolCallId, type: "reject" }] })).toEqual([]);
     expect(lunch()).toHaveLength(1);
   });
+
+  it("a resume cannot start from an older checkpoint, nor a copy carry the thread: either would run a done call again", async () => {
+    const history = await alice().threads.getHistory(thread, { limit: 50 });
+    // The checkpoint between the gate's decision and the tool: resuming there runs the tool again.
+    const beforeTools = history.find((state) => state.next.includes("tools"))?.checkpoint?.checkpoint_id;
+    expect(beforeTools).toBeTruthy();
+    const events = lunch().length;
+    const run = (body: Record<string, unknown>) =>
+      fetch(`${apiUrl}/threads/${thread}/runs/wait`, {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${TOKENS.alice}` },
+        body: JSON.stringify({ assistant_id: "delegate", ...body }),
+      });
+    for (const fork of [
+      { checkpoint_id: beforeTools },
+      { checkpoint: { checkpoint_id: beforeTools } },
+      { config: { configurable: { checkpoint_id: beforeTools } } },
+    ]) {
+      const refused = await run({ command: { resume: "x" }, ...fork });
+      expect(refused.status, JSON.stringify(fork)).toBe(422);
+      expect(await refused.text()).toContain("resumes the thread where it is");
+    }
+    expect(lunch()).toHaveLength(events);
+    await expectHttpError(alice().threads.copy(thread), [403]);
+    // A new message from an older checkpoint (Agent Chat UI's edit) is a new turn: nothing reruns.
+    const edited = await run({ input: userMessage("thanks"), checkpoint_id: beforeTools });
+    expect(edited.status).toBe(200);
+    expect(await edited.text()).toContain("thanks");
+    expect(lunch()).toHaveLength(events);
+  });
 });
 
 describe("runs without a thread", () => {
