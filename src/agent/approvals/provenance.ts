@@ -107,10 +107,13 @@ function idKey(id: string): string {
 }
 
 /**
- * Objects in tool results with an `id` and a `name` or `title` (Slack channels, Notion pages) map
- * ids to names. Only structure counts: a message body that merely contains such text is a string
- * and adds nothing. The names are still other people's words (anyone can title a page "Team
- * Handbook"): they only ever help an id the person reached by naming that exact, unambiguous name.
+ * The items of a tool result (the result itself, or the elements of its lists: Slack channels,
+ * Notion pages, events) with an `id` and a `name` or `title` map ids to names. Only structure
+ * counts: a message body that merely contains such text is a string and adds nothing, and an
+ * object nested in an item is not an item (a Google event's `extendedProperties.shared` is a map
+ * whoever sent the invite fills, `{ id, summary }` included). The names are still other people's
+ * words (anyone can title a page "Team Handbook"): they only ever help an id the person reached
+ * by naming that exact, unambiguous name.
  */
 function collectAliases(content: unknown, aliases: Map<string, string[]>): void {
   let value: unknown = content;
@@ -121,23 +124,24 @@ function collectAliases(content: unknown, aliases: Map<string, string[]>): void 
       return;
     }
   }
-  const visit = (node: unknown, depth: number) => {
+  const visit = (node: unknown, depth: number, item: boolean) => {
     if (depth > 6 || node === null || typeof node !== "object") return;
     if (Array.isArray(node)) {
-      for (const item of node) visit(item, depth + 1);
+      for (const element of node) visit(element, depth + 1, true);
       return;
     }
     const record = node as Record<string, unknown>;
     // Titles arrive fenced as { untrusted_text } (connectors/untrusted.ts); the alias is still the title.
     const name =
       textOf(record.name) ?? textOf(record.title) ?? textOf(record.subject) ?? textOf(record.summary);
-    if (typeof record.id === "string" && name?.trim()) {
+    if (item && typeof record.id === "string" && name?.trim()) {
       const id = idKey(record.id);
       aliases.set(id, [...(aliases.get(id) ?? []), name]);
     }
-    for (const child of Object.values(record)) visit(child, depth + 1);
+    // Deeper objects are searched for lists only ({ data: { items: [...] } }).
+    for (const child of Object.values(record)) visit(child, depth + 1, false);
   };
-  visit(value, 0);
+  visit(value, 0, true);
 }
 
 function textOf(value: unknown): string | undefined {
@@ -220,9 +224,10 @@ export function namedByPerson(target: Target, provenance: Provenance): boolean {
         onlyHolder(provenance, name, sort, target.key),
     );
   }
-  if (target.kind === "calendar-event" && target.field === "calendar_id" && target.key === "primary") {
-    // The person's own calendar.
-    return true;
+  if (target.kind === "calendar-event" && target.field === "calendar_id") {
+    // The person's own calendar, or one whose id they typed. No title vouches for a calendar: the
+    // titles tool results carry here are events', written by whoever sent the invite.
+    return target.key === "primary" || mentionsId(text, target.key);
   }
   if (target.form === "title")
     return mentionsTitle(provenance, target.key) && onlyHolder(provenance, target.key, sort);

@@ -326,6 +326,60 @@ describe("the approval policy", () => {
 });
 
 describe("hosted (catalog) tools", () => {
+  it("vouch for a calendar only by its id or primary: no event title, nor a map nested in an event", () => {
+    const create = binding("googlecalendar_create_event", {
+      effect: "write",
+      targets: [
+        { field: "attendees_emails", kind: "email" },
+        { field: "calendar_id", kind: "calendar-event" },
+      ],
+    });
+    const bindings = new Map([["googlecalendar_create_event", create]]);
+    const evil = "evil42@group.calendar.google.com";
+    const plan = (person: string, items: unknown[], calendar = evil) =>
+      planCall(
+        {
+          id: "c1",
+          name: "googlecalendar_create_event",
+          args: { summary: "Planning", attendees_emails: ["dana@acme.com"], calendar_id: calendar },
+        },
+        {
+          policy: DEFAULT_APPROVAL_POLICY,
+          bindings,
+          alwaysAllowed: new Set(),
+          provenance: provenanceOf([
+            new HumanMessage(person),
+            new AIMessage({
+              content: "",
+              tool_calls: [{ id: "r1", name: "googlecalendar_list_events", args: {} }],
+            }),
+            new ToolMessage({
+              tool_call_id: "r1",
+              name: "googlecalendar_list_events",
+              content: JSON.stringify({ items }),
+            }),
+          ]),
+        },
+      );
+    const asked = "Add 'Planning' with dana@acme.com on Friday to the Team Offsite calendar.";
+    // An outsider's invite: extendedProperties.shared is a map its organizer fills.
+    const nested = [
+      {
+        id: "evt0001",
+        summary: "Sync",
+        extendedProperties: { shared: { id: evil, summary: "Team Offsite" } },
+      },
+    ];
+    expect(plan(asked, nested)).toMatchObject({
+      verdict: "ask",
+      approval: { reason: "target_not_named_by_user" },
+    });
+    // An event's id is whatever its creator chose; its title never names a calendar either.
+    expect(plan(asked, [{ id: evil, summary: "Team Offsite" }]).verdict).toBe("ask");
+    expect(plan(`Add 'Planning' with dana@acme.com to ${evil}`, nested).verdict).toBe("run");
+    expect(plan(asked, nested, "primary").verdict).toBe("run");
+  });
+
   it("take their effect from annotations, else from their name, and their targets from known fields", () => {
     const schema = (properties: Record<string, unknown>) => ({ type: "object", properties });
     expect(inferHostedTraits({ name: "gmail_fetch_mails", inputSchema: schema({ query: {} }) }).effect).toBe(
