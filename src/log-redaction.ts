@@ -27,18 +27,46 @@ export function scrubSecrets(text: string, extra: readonly string[] = []): strin
   return out;
 }
 
-/** Keys whose values are secrets wherever they sit in a log object. */
-const SECRET_KEYS = /^(accessToken|refreshToken|clientSecret|apiKey|authorization|token|secret|password)$/i;
+/**
+ * Keys whose values are secrets wherever they sit in a log object, in any spelling: `accessToken`,
+ * `access_token` (OAuth's wire form), `Access-Token`.
+ */
+const SECRET_KEYS = new Set([
+  "accesstoken",
+  "refreshtoken",
+  "idtoken",
+  "clientsecret",
+  "apikey",
+  "xapikey",
+  "authorization",
+  "cookie",
+  "setcookie",
+  "token",
+  "secret",
+  "webhooksecret",
+  "signingsecret",
+  "privatekey",
+  "password",
+]);
+
+function isSecretKey(key: string): boolean {
+  return SECRET_KEYS.has(key.replace(/[_-]/g, "").toLowerCase());
+}
 
 /** A log object with secret-named values censored and secret patterns scrubbed (a copy). */
 export function redactLogObject(value: unknown, extra: readonly string[] = []): unknown {
   let text: string;
   try {
-    text = JSON.stringify(value, (key, item) => (SECRET_KEYS.test(key) ? "[redacted]" : item));
+    text = JSON.stringify(value, (key, item) => (isSecretKey(key) ? "[redacted]" : item));
   } catch {
     return "[unserializable]";
   }
-  return text === undefined ? value : JSON.parse(scrubSecrets(text, extra));
+  if (text === undefined) return value;
+  // The secrets as they read inside JSON text too: one holding a quote or a backslash is escaped.
+  const escaped = extra
+    .map((secret) => JSON.stringify(secret).slice(1, -1))
+    .filter((form) => !extra.includes(form));
+  return JSON.parse(scrubSecrets(text, [...extra, ...escaped]));
 }
 
 /** What each redacting logger wraps, so wrapping it again redacts once, with both lists of secrets. */

@@ -35,6 +35,28 @@ describe("log redaction (the CLI's log file and the LangGraph server's logger)",
     expect(scrubSecrets(`client_secret=${CANARY}&x=1`)).toBe("client_secret=[redacted]&x=1");
   });
 
+  it("censors OAuth's snake_case and header spellings, and a configured secret JSON had to escape", () => {
+    const quoted = 'canary"secret\\9f2b';
+    const logged = JSON.stringify(
+      redactLogObject(
+        {
+          body: { access_token: "tok-a", refresh_token: "tok-r", id_token: "tok-i", client_secret: "cs-1" },
+          headers: { "X-Api-Key": "key-1", Cookie: "sid=1", "set-cookie": "sid=2" },
+          note: `the value was ${quoted}`,
+        },
+        [quoted],
+      ),
+    );
+    for (const secret of ["tok-a", "tok-r", "tok-i", "cs-1", "key-1", "sid=1", "sid=2", "9f2b"]) {
+      expect(logged).not.toContain(secret);
+    }
+    // Keys that merely contain a secret word stay: a page token is a cursor.
+    expect(redactLogObject({ pageToken: "p2", tokenExpiresAt: "2026" })).toEqual({
+      pageToken: "p2",
+      tokenExpiresAt: "2026",
+    });
+  });
+
   it("keeps what is not secret, and copes with what cannot be serialized", () => {
     expect(redactLogObject({ threadId: "t1", count: 3 })).toEqual({ threadId: "t1", count: 3 });
     const loop: Record<string, unknown> = {};
