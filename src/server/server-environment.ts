@@ -42,6 +42,7 @@ async function buildEnvironment(): Promise<ServerEnvironment> {
   const settings = serverSettings();
   const { config } = settings;
   const logger = serverLogger(configSecrets(config));
+  for (const warning of config.warnings ?? []) logger.warn({}, warning);
   const resolved = await resolveEnvironment(config);
   let agent: AgentAssembly;
   try {

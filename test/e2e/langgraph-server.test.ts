@@ -624,6 +624,8 @@ describe("with nothing configured (npm run serve offline)", () => {
     offline = await startLangGraphServer({
       DELEGATE_TIMEZONE: "Europe/Berlin",
       DELEGATE_SERVER_STUDIO_USER: "alice",
+      // Valid but without effect: the server's log says so, as the CLI does on stderr.
+      OPENAI_MODEL: "gpt-4.1-mini",
     });
     const devAlice = client("dev-alice", offline.apiUrl);
     const devBob = client("dev-bob", offline.apiUrl);
@@ -637,6 +639,7 @@ describe("with nothing configured (npm run serve offline)", () => {
     const url = interruptsOf(chunks)[0]?.requests[0]?.url;
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/magicLink\//);
     expect(offline.log()).toContain("Delegate runs on the local sandbox");
+    expect(offline.log()).toContain("OPENAI_MODEL (gpt-4.1-mini) has no effect without OPENAI_API_KEY");
     await expectHttpError(devBob.threads.get(thread.thread_id), [404]);
 
     const consent = await fetch(url!, { method: "POST", body: new URLSearchParams({ decision: "allow" }) });
