@@ -4,6 +4,7 @@ import { ChatSession, type ChatSessionOptions } from "./chat-session.js";
 import type { ChatView, ViewHandlers } from "./chat-view.js";
 import { COMMANDS, findCommand, type SlashCommand } from "./commands.js";
 import { EventRenderer } from "./event-renderer.js";
+import { argsOf, commandFacts, HeldLines } from "./held-lines.js";
 import { type InputLine, readInputLine, tooLongMessage } from "./input-line.js";
 import { oneLine, type TerminalStyle } from "./render.js";
 import {
@@ -43,15 +44,11 @@ export class ChatController {
   readonly #turns: TurnFollower;
   readonly #commands: readonly SlashCommand[];
   #state: ReplState = "idle";
-  #held: string[] = [];
+  readonly #held: HeldLines;
   #failures = 0;
   #interrupted = false;
   #inputClosed = false;
   #lastInterrupt = 0;
-  /** Held lines are answering an approval (see #answerHeld). */
-  #answering = false;
-  /** Held commands are being run (see #runHeldCommands). */
-  #runningHeld = false;
   #done: () => void = () => {};
 
   constructor(options: ChatControllerOptions) {
@@ -91,17 +88,25 @@ export class ChatController {
           else this.#error(error);
         },
         ended: () => this.#afterBusy(),
-        takeHeldCancel: () => {
-          const at = this.#held.indexOf("/cancel");
-          if (at >= 0) this.#echo(this.#held.splice(at, 1)[0] as string);
-          return at >= 0;
-        },
-        runHeldCommands: () => this.#runHeldCommands(),
+        takeHeldCancel: () => this.#held.takeCancel(),
+        runHeldCommands: () => this.#held.runCommands(),
         echo: (text) => this.#echo(text),
-        asked: () => void this.#answerHeld(),
+        asked: () => void this.#held.answer(),
         exit: () => this.exit(),
       },
     );
+    this.#held = new HeldLines({
+      tty: this.#view.tty,
+      style: this.#style,
+      turns: this.#turns,
+      state: () => this.#state,
+      inputClosed: () => this.#inputClosed,
+      commandOf: (input) => this.#commandOf(input),
+      echo: (text) => this.#echo(text),
+      print: (line) => this.#print(line),
+      execute: (command, args) => this.#execute(command, args),
+      exit: () => this.exit(),
+    });
     this.finished = new Promise((resolve) => {
       this.#done = resolve;
     });
@@ -192,7 +197,7 @@ export class ChatController {
     const threadId = this.#session.threadId;
     const asking = this.#state === "approving";
     // Lines held for after the turn will not run now: say which, rather than drop them unseen.
-    const unrun = this.#held.splice(0);
+    const unrun = this.#held.drain();
     this.#move("exit");
     this.#session.close();
     this.#view.close();
@@ -226,7 +231,7 @@ export class ChatController {
     const disposition = lineDisposition(this.#state, {
       tty: this.#view.tty,
       // A held command still running counts: a piped /exit waits for its output.
-      held: this.#held.length + (this.#runningHeld ? 1 : 0),
+      held: this.#held.ahead,
       // An unknown command is held like a message while busy, and answered when its turn comes.
       ...(input.command ? { command: command ?? { allowedWhileWaiting: false } } : {}),
     });
@@ -247,7 +252,7 @@ export class ChatController {
         this.exit();
         return;
       case "hold":
-        this.#hold(input.text);
+        this.#held.hold(input.text);
         return;
       case "answer":
         this.#held.push(input.text);
@@ -257,7 +262,7 @@ export class ChatController {
           );
           this.#turns.askAgain();
         }
-        void this.#answerHeld();
+        void this.#held.answer();
         return;
       case "ignore":
         return;
@@ -268,21 +273,6 @@ export class ChatController {
     this.#print(this.#view.tty ? this.#style.colors.dim(`you › ${text}`) : `you › ${text}`);
   }
 
-  #hold(text: string): void {
-    this.#held.push(text);
-    const { dim } = this.#style.colors;
-    const waitingFor = this.#turns.waitingFor;
-    if (this.#state === "waiting" && waitingFor) {
-      this.#print(
-        dim(
-          `(held until ${waitingFor} is connected or you /cancel — one request at a time: "${oneLine(text, 60)}")`,
-        ),
-      );
-    } else if (this.#view.tty) {
-      this.#print(dim(`(queued: "${oneLine(text, 60)}" — it will be sent when this answer finishes)`));
-    }
-  }
-
   #onInputClosed(): void {
     this.#inputClosed = true;
     // At a terminal Ctrl+D leaves now: a pending authorization stays with the thread for later.
@@ -290,7 +280,7 @@ export class ChatController {
     // Calls awaiting a decision cannot be answered any more: without a terminal they are rejected
     // (and the turn finishes); at a terminal the thread keeps the question for next time.
     if (this.#state === "approving" && !this.#view.tty) {
-      void this.#answerHeld();
+      void this.#held.answer();
       return;
     }
     if (this.#state === "idle" || this.#state === "approving" || this.#view.tty) this.exit();
@@ -319,69 +309,6 @@ export class ChatController {
       await command.run(this.#session, args);
     } catch (error) {
       this.#error(error);
-    }
-  }
-
-  /**
-   * Piped lines read while the turn ran are held; once it waits, the commands at the front that
-   * run while waiting (/help, /thread, /connections, /exit…) run, in order, as typed ones would.
-   * Each finishes before the next starts, so an /exit behind /connections leaves after its output.
-   */
-  #runHeldCommands(): void {
-    if (this.#runningHeld) return;
-    this.#runningHeld = true;
-    void (async () => {
-      try {
-        while (this.#state === "waiting") {
-          const input = readInputLine(this.#held[0] ?? "");
-          const command = this.#commandOf(input);
-          if (!command?.allowedWhileWaiting) return;
-          this.#echo(this.#held.shift() as string);
-          await this.#execute(command, argsOf(input));
-        }
-      } finally {
-        this.#runningHeld = false;
-      }
-    })();
-  }
-
-  /**
-   * While calls await a decision, the lines read (typed, or piped before or after the question)
-   * in order: an answer answers; a command that runs while waiting runs, then the question is
-   * asked again; /exit leaves it pending; other commands stay held for when the turn ends.
-   * Without a terminal, once the input has ended and no line can answer, the calls are rejected.
-   */
-  async #answerHeld(): Promise<void> {
-    if (this.#answering) return;
-    this.#answering = true;
-    try {
-      let at = 0;
-      while (this.#state === "approving" && at < this.#held.length) {
-        const text = this.#held[at] as string;
-        const input = readInputLine(text);
-        const command = this.#commandOf(input);
-        const action = approvalLineAction(commandFacts(input, command));
-        if (action === "keep") {
-          at += 1;
-          continue;
-        }
-        this.#held.splice(at, 1);
-        if (action === "answer") {
-          this.#turns.answer(text);
-          continue;
-        }
-        // At a terminal the `approve ›` prompt has echoed it.
-        if (!this.#view.tty) this.#echo(text);
-        if (action === "exit" || !command) {
-          this.exit();
-          return;
-        }
-        await this.#execute(command, argsOf(input));
-        this.#turns.askAgain();
-      }
-      if (this.#state === "approving" && this.#inputClosed && !this.#view.tty) this.#turns.rejectUnanswered();
-    } finally {
-      this.#answering = false;
     }
   }
 
@@ -426,14 +353,4 @@ export class ChatController {
     this.#failures += 1;
     if (this.#state !== "closed") this.#session.reportError(error);
   }
-}
-
-function argsOf(input: InputLine): readonly string[] {
-  return input.kind === "text" ? (input.command?.args ?? []) : [];
-}
-
-/** A line's command as the state machine sees it: an unknown one is allowed nothing. */
-function commandFacts(input: InputLine, command: SlashCommand | undefined) {
-  if (input.kind !== "text" || !input.command) return undefined;
-  return command ?? { allowedWhileWaiting: false };
 }
