@@ -30,6 +30,8 @@ export class EventTranslator {
   readonly #seenResults = new Set<string>();
   /** AI messages already told: the gate hands a message back (same id) when the person edits a call. */
   readonly #seenTexts = new Set<string>();
+  /** Text streamed so far per message still being written; told messages stream no more. */
+  readonly #streamed = new Map<string, string>();
   readonly summary: RunSummary = { interrupts: [] };
 
   /** Calls of this turn: the model's (seen in this run) and those a resumed wait blocked. */
@@ -65,6 +67,12 @@ export class EventTranslator {
     // A chunk's `text` goes through langchain's content-block translators; a string is the text.
     const text = typeof message.content === "string" ? message.content : message.text;
     if (!text) return [];
+    if (message.id !== undefined) {
+      // Tokens come from LangChain's background callbacks, which under load fall behind the
+      // graph's updates: one for a message already told is dropped (the message carried it).
+      if (this.#seenTexts.has(message.id)) return [];
+      this.#streamed.set(message.id, (this.#streamed.get(message.id) ?? "") + text);
+    }
     return [
       {
         type: "text-delta",
@@ -102,6 +110,18 @@ export class EventTranslator {
     return events;
   }
 
+  /**
+   * What a streamed message's deltas have not carried yet: tokens still queued behind the graph
+   * when its message arrives would come late or never, so the deltas always make up the message.
+   */
+  #unstreamed(messageId: string, text: string): string | undefined {
+    const streamed = this.#streamed.get(messageId);
+    this.#streamed.delete(messageId);
+    if (streamed === undefined || streamed.length >= text.length || !text.startsWith(streamed))
+      return undefined;
+    return text.slice(streamed.length);
+  }
+
   #toolCall(toolCallId: string, toolName: string, args: unknown): RuntimeEvent {
     return {
       type: "tool-call",
@@ -133,6 +153,10 @@ export class EventTranslator {
       if (message.id !== undefined) this.#seenTexts.add(message.id);
       if (text && !repeated) {
         this.summary.lastText = text;
+        const rest = message.id === undefined ? undefined : this.#unstreamed(message.id, text);
+        if (rest && message.id !== undefined) {
+          events.push({ type: "text-delta", threadId: this.#threadId, text: rest, messageId: message.id });
+        }
         events.push({
           type: "message",
           threadId: this.#threadId,

@@ -12,7 +12,11 @@ import type { DelegateErrorCode } from "../errors.js";
  * and `resume`/`cancel`/`decide` streams also end after an `error`.
  */
 export type RuntimeEvent =
-  /** Part of an assistant message as it streams; `messageId` is that of the `message` that follows. */
+  /**
+   * Part of an assistant message as it streams; `messageId` is that of the `message` that follows.
+   * A message's deltas all come before it and together are its text (a model that does not
+   * stream sends none).
+   */
   | { type: "text-delta"; threadId: string; text: string; messageId?: string }
   | { type: "message"; threadId: string; role: "assistant"; text: string; messageId?: string }
   | {

@@ -196,6 +196,27 @@ describe("the runtime's contract with embedders", () => {
     for (const delta of deltas) expect(delta.messageId).toBe(message?.messageId);
   });
 
+  it("streamed text makes up the message that follows it, however many threads stream at once", async () => {
+    env = await startSandboxRuntime();
+    const runtime = env.runtime;
+    // LangChain hands tokens to the stream from background callbacks: under load they fall behind
+    // the graph's updates, so without care they arrive after their message, or never.
+    const turns = await Promise.all(
+      Array.from({ length: 12 }, (_, index) =>
+        collect(runtime.send({ userId: "ada", threadId: `t${index}`, text: "what can you do" })),
+      ),
+    );
+    for (const events of turns) {
+      const message = ofType(events, "message").at(-1);
+      expect(message?.messageId).toBeTruthy();
+      const at = events.indexOf(message as RuntimeEvent);
+      const before = events.slice(0, at).filter((event) => event.type === "text-delta");
+      const after = events.slice(at).filter((event) => event.type === "text-delta");
+      expect(before.map((delta) => delta.text).join("")).toBe(message?.text);
+      expect(after).toEqual([]);
+    }
+  });
+
   it("closing ends an open stream with RUNTIME_CLOSED; later calls and webhooks are refused as closed", async () => {
     env = await startSandboxRuntime();
     const { runtime } = env;
