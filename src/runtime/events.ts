@@ -14,8 +14,7 @@ import type { DelegateErrorCode } from "../errors.js";
 export type RuntimeEvent =
   /**
    * Part of an assistant message as it streams; `messageId` is that of the `message` that follows.
-   * A message's deltas all come before it and together are its text (a model that does not
-   * stream sends none).
+   * A message's deltas all come before it and together are its text.
    */
   | { type: "text-delta"; threadId: string; text: string; messageId?: string }
   | { type: "message"; threadId: string; role: "assistant"; text: string; messageId?: string }
