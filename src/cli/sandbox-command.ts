@@ -61,12 +61,15 @@ export async function sandboxCommand(argv: string[], config: DelegateConfig): Pr
   if (values.json) {
     console.log(JSON.stringify(info));
   } else {
-    console.log(`Delegate sandbox (local Scalekit emulator and provider emulators)
+    // Every variable another process needs, ready to paste: without the provider URL its tools
+    // would call the real Google and Slack with the emulator's tokens.
+    console.log(`Delegate sandbox (local Scalekit emulator and provider emulators).
+To use it from another process (\`delegate chat\`, \`npm run serve\`), set:
   SCALEKIT_ENV_URL=${info.url}
   SCALEKIT_CLIENT_ID=${info.clientId}
   SCALEKIT_CLIENT_SECRET=${info.clientSecret}
-  webhook secret: ${info.webhookSecret}
-  provider APIs:  ${info.providerUrl}
+  DELEGATE_PROVIDER_BASE_URL=${info.providerUrl}
+  SCALEKIT_WEBHOOK_SECRET=${info.webhookSecret}
 Press Ctrl+C to stop.`);
   }
   await new Promise<void>((resolve) => {

@@ -72,6 +72,49 @@ describe("delegate sandbox", () => {
     expect(child.exitCode).toBe(0);
   }, 60_000);
 
+  it("prints, ready to paste, every variable another process needs to use it", async () => {
+    const child = spawn(process.execPath, [...CLI, "sandbox"], {
+      env: cleanEnv(),
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    try {
+      const lines: string[] = [];
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`no "Press Ctrl+C" in:\n${lines.join("\n")}`)),
+          20_000,
+        );
+        createInterface({ input: child.stdout }).on("line", (text) => {
+          lines.push(text);
+          if (text.startsWith("Press Ctrl+C")) {
+            clearTimeout(timer);
+            resolve();
+          }
+        });
+      });
+      const env = Object.fromEntries(
+        lines.flatMap((line) => {
+          const match = /^\s+([A-Z_]+)=(\S+)$/.exec(line);
+          return match ? [[match[1], match[2]]] : [];
+        }),
+      );
+      expect(Object.keys(env).sort()).toEqual([
+        "DELEGATE_PROVIDER_BASE_URL",
+        "SCALEKIT_CLIENT_ID",
+        "SCALEKIT_CLIENT_SECRET",
+        "SCALEKIT_ENV_URL",
+        "SCALEKIT_WEBHOOK_SECRET",
+      ]);
+      // The provider URL is the emulators': Gmail's API answers there (401 without a token).
+      const gmail = await fetch(`${env.DELEGATE_PROVIDER_BASE_URL}/gmail/v1/users/me/profile`);
+      expect(gmail.status).toBe(401);
+      expect(env.SCALEKIT_WEBHOOK_SECRET).toMatch(/^whsec_/);
+    } finally {
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    }
+  }, 60_000);
+
   it("rejects a bad port with one line and exit code 2", () => {
     const result = spawnSync(process.execPath, [...CLI, "sandbox", "--port", "99999"], {
       env: cleanEnv(),
