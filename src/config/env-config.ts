@@ -257,6 +257,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       `OPENAI_MODEL (${values.OPENAI_MODEL}) has no effect without OPENAI_API_KEY or OPENAI_BASE_URL: the offline demo model answers. Set one of them, or unset OPENAI_MODEL.`,
     );
   }
+  if (scalekit && !values.DELEGATE_PROVIDER_BASE_URL && isLoopback(scalekit.environmentUrl)) {
+    // Scalekit itself never runs on this machine; a standalone `delegate sandbox` does, and its
+    // tokens are good only at its provider emulators.
+    warnings.push(
+      `SCALEKIT_ENV_URL (${scalekit.environmentUrl}) is on this machine, a standalone sandbox's, but DELEGATE_PROVIDER_BASE_URL is unset: the tools would call the real Google, Slack, Notion and Microsoft APIs with its tokens. Set DELEGATE_PROVIDER_BASE_URL to the sandbox's provider URL (it prints it).`,
+    );
+  }
 
   return {
     mode: scalekit ? "scalekit" : "sandbox",
@@ -311,4 +318,12 @@ function configError(problems: string[]): DelegateError {
     `Invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`,
     { details: { problems } },
   );
+}
+
+function isLoopback(url: string): boolean {
+  try {
+    return ["127.0.0.1", "localhost", "[::1]"].includes(new URL(url).hostname);
+  } catch {
+    return false;
+  }
 }

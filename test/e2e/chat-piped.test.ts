@@ -313,6 +313,8 @@ describe.concurrent("delegate chat with piped input", { timeout: 240_000 }, () =
         SCALEKIT_ENV_URL: deadUrl,
         SCALEKIT_CLIENT_ID: "skc_e2e",
         SCALEKIT_CLIENT_SECRET: secret,
+        // On this machine, as a standalone sandbox would be: without it a note would say so.
+        DELEGATE_PROVIDER_BASE_URL: deadUrl,
       };
       // The unreachable Scalekit takes a few seconds of retries: the quick cases run meanwhile, one by one.
       const unreachableRun = runCli(["chat", "--user", "fay"], {

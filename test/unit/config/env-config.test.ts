@@ -164,3 +164,25 @@ describe("OPENAI_MODEL", () => {
     expect(loadConfig({}).warnings).toBeUndefined();
   });
 });
+
+describe("a standalone sandbox named in SCALEKIT_*", () => {
+  const sandbox = {
+    SCALEKIT_ENV_URL: "http://127.0.0.1:43117",
+    SCALEKIT_CLIENT_ID: "skc_sandbox",
+    SCALEKIT_CLIENT_SECRET: "sandbox-secret",
+  };
+
+  it("without DELEGATE_PROVIDER_BASE_URL is a warning naming the variable and where to find it", () => {
+    expect(loadConfig(sandbox).warnings).toEqual([
+      expect.stringMatching(
+        /^SCALEKIT_ENV_URL \(http:\/\/127\.0\.0\.1:43117\) is on this machine.*Set DELEGATE_PROVIDER_BASE_URL/,
+      ),
+    ]);
+    expect(
+      loadConfig({ ...sandbox, DELEGATE_PROVIDER_BASE_URL: "http://127.0.0.1:43118" }).warnings,
+    ).toBeUndefined();
+    expect(
+      loadConfig({ ...sandbox, SCALEKIT_ENV_URL: "https://acme.scalekit.dev" }).warnings,
+    ).toBeUndefined();
+  });
+});
