@@ -556,6 +556,19 @@ describe("DemoChatModel: identity, tools, clock", () => {
     expect(unbound.tool_calls ?? []).toEqual([]);
   });
 
+  it("with Scalekit's hosted tools bound, says it does not drive them, not that the connector is off", async () => {
+    const catalog = demoModel({ tools: ["gmail_fetch_mails", "googlecalendar_list_events"] });
+    for (const [ask, service] of [
+      ["show my unread email", "Gmail"],
+      ["what's on my calendar tomorrow", "Google Calendar"],
+    ] as const) {
+      const reply = await catalog.invoke([new HumanMessage(ask)]);
+      expect(reply.tool_calls ?? []).toEqual([]);
+      expect(reply.text).toContain(`Scalekit's hosted tools for ${service} (DELEGATE_TOOLS=catalog)`);
+      expect(reply.text).not.toContain("not enabled");
+    }
+  });
+
   it("resolves days in the user's time zone", async () => {
     // 23:30 UTC on the 25th is already 00:30 on the 26th in Berlin, so tomorrow is the 27th.
     const late = demoModel({ now: new Date("2026-11-25T23:30:00Z") });

@@ -2,7 +2,7 @@ import { AIMessage, type BaseMessage, HumanMessage, ToolMessage } from "@langcha
 import { CONNECTOR_NAMES, connectorOfTool } from "./connector-names.js";
 import { zonedDateTime } from "./dates.js";
 import { helpText, isGreeting, isHelpRequest } from "./help.js";
-import type { DemoContext, Outcome, Plan, Reply } from "./plan.js";
+import type { DemoConnector, DemoContext, Outcome, Plan, Reply } from "./plan.js";
 import { route } from "./router.js";
 import { finalAnswer } from "./summarize.js";
 import { normalizeRequest } from "./text.js";
@@ -95,9 +95,18 @@ function textReply(text: string): DemoReply {
 function emit(plan: Plan, messageCount: number, bound: ReadonlySet<string> | undefined): DemoReply {
   const missing = plan.calls.filter((call) => !bound?.has(call.name)).map((call) => call.name);
   if (missing.length) {
-    const services = [...new Set(missing.map((name) => connectorOfTool(name)))].map((id) =>
-      id ? CONNECTOR_NAMES[id] : "those",
+    const connectors = [...new Set(missing.map((name) => connectorOfTool(name)))];
+    // Other tools of the same connectors are bound: Scalekit's hosted catalog (DELEGATE_TOOLS=catalog).
+    const boundConnectors = new Set(
+      [...(bound ?? [])].map((name) => connectorOfTool(name.replace(/^googlecalendar_/, "google_calendar_"))),
     );
+    const hosted = connectors.every((id) => id !== undefined && boundConnectors.has(id));
+    if (hosted) {
+      return textReply(
+        `This session has Scalekit's hosted tools for ${connectors.map((id) => CONNECTOR_NAMES[id as DemoConnector]).join(" and ")} (DELEGATE_TOOLS=catalog), which the offline demo model does not drive; it knows only Delegate's own tools, like ${[...new Set(missing)].join(", ")}. Use a real model (OPENAI_API_KEY or OPENAI_BASE_URL) with the catalog. (offline demo model)`,
+      );
+    }
+    const services = connectors.map((id) => (id ? CONNECTOR_NAMES[id] : "those"));
     return textReply(
       `I'd use ${[...new Set(missing)].join(", ")} for that, but ${missing.length === 1 ? "that tool isn't" : "those tools aren't"} available in this session (${services.join(", ")} ${services.length === 1 ? "is" : "are"} not enabled). (offline demo model)`,
     );
