@@ -18,6 +18,7 @@
  */
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
 import type { Identity } from "../auth/identity.js";
+import { refuseReservedMetadata, refuseRunPlacement, refuseStateWritingCommand } from "./run-checks.js";
 import { checkRunInput } from "./run-input.js";
 import { serverLogger } from "./server-logger.js";
 import { serverSettings } from "./server-settings.js";
@@ -121,48 +122,6 @@ async function checkNewThread(request: Request): Promise<void> {
 }
 
 /**
- * A run's `command` may only resume, or end the run (`goto: "__end__"`, Agent Chat UI's "Mark as
- * resolved"): `update` writes state channels (the gate's too) and any other `goto` may send a
- * tool call straight to the tools node, past the gate.
- */
-function refuseStateWritingCommand(kwargs: Record<string, unknown> | undefined): void {
-  const command = kwargs?.command as { update?: unknown; goto?: unknown } | null | undefined;
-  const goto = command?.goto;
-  const endsOnly = goto == null || [goto].flat().every((target) => target === "__end__");
-  if (command && (command.update != null || !endsOnly)) {
-    throw new HTTPException(422, {
-      message:
-        'Delegate accepts command.resume (to answer a waiting thread) and command.goto "__end__" only; command.update and other gotos would write the thread\'s state or run a tool past the approval gate.',
-    });
-  }
-}
-
-/**
- * A resume that names a checkpoint (`checkpoint_id`, `checkpoint`, or the same in
- * `config.configurable`) continues from there, not from where the thread is: from the checkpoint
- * between the gate's decision and the tool, it runs a call that already ran (an email sent
- * twice). A new message from an older checkpoint (Agent Chat UI's edit) is a new turn the gate
- * decides afresh, so that stays.
- */
-function refuseResumeFromOlderCheckpoint(kwargs: Record<string, unknown> | undefined): void {
-  if (kwargs?.command == null) return;
-  const configurable = (kwargs.config as { configurable?: Record<string, unknown> } | undefined)
-    ?.configurable;
-  const named = [
-    kwargs.checkpoint_id,
-    kwargs.checkpoint,
-    configurable?.checkpoint_id,
-    configurable?.checkpoint,
-  ];
-  if (named.some((value) => value != null && value !== "")) {
-    throw new HTTPException(422, {
-      message:
-        "Delegate resumes the thread where it is: a resume from an older checkpoint would run calls that already ran. Leave out checkpoint and checkpoint_id.",
-    });
-  }
-}
-
-/**
  * Routes of LangGraph's dev server that reach data without an authorization event, so the owner
  * filters below never see them: any user could wipe every thread (`/internal/truncate`), read or
  * pin another user's thread through the thread protocol (`/threads/:id/commands`,
@@ -171,6 +130,11 @@ function refuseResumeFromOlderCheckpoint(kwargs: Record<string, unknown> | undef
  */
 const UNGUARDED_ROUTES: readonly [method: string, path: RegExp, use: string][] = [
   ["*", /^\/internal(\/|$)/, "it is LangGraph's internal maintenance route"],
+  [
+    "DELETE",
+    /^\/threads\/[^/]+\/runs\/[^/]+\/?$/,
+    "deleting a run deletes its checkpoints, and its calls would run again; delete the thread instead",
+  ],
   [
     "POST",
     /^\/threads\/[^/]+\/copy\/?$/,
@@ -189,6 +153,30 @@ function refuseUnguardedRoute(method: string, path: string): void {
     if ((allowed === "*" || allowed === method) && pattern.test(path)) {
       throw new HTTPException(403, { message: `Delegate does not serve ${method} ${path}: ${use}.` });
     }
+  }
+}
+
+/**
+ * Which thread each run of this process belongs to. LangGraph's server checks that a thread is
+ * the caller's before joining one of its runs' streams, but then reads the stream by run id
+ * alone: through their own thread, anyone holding another user's run id could read that run.
+ */
+const RUN_THREADS = new Map<string, string>();
+const RUN_THREADS_KEPT = 50_000;
+
+function rememberRun(runId: unknown, threadId: unknown): void {
+  if (typeof runId !== "string" || typeof threadId !== "string") return;
+  RUN_THREADS.set(runId, threadId);
+  if (RUN_THREADS.size > RUN_THREADS_KEPT) RUN_THREADS.delete(RUN_THREADS.keys().next().value as string);
+}
+
+const RUN_STREAM = /^\/threads\/([^/]+)\/runs\/([^/]+)\/(stream|join)\/?$/;
+
+/** A run's stream is joined through the thread it ran on, in this process, or not at all. */
+function refuseForeignRunStream(method: string, path: string): void {
+  const match = method === "GET" ? RUN_STREAM.exec(path) : null;
+  if (match && RUN_THREADS.get(match[2] as string) !== match[1]) {
+    throw new HTTPException(404, { message: `Run ${match[2]} not found on thread ${match[1]}.` });
   }
 }
 
@@ -215,6 +203,7 @@ export const auth = new Auth()
       return HEALTH_CHECK_USER;
     const user = toServerUser(authenticateRequest(request));
     refuseUnguardedRoute(request.method, new URL(request.url).pathname);
+    refuseForeignRunStream(request.method, new URL(request.url).pathname);
     if (request.method === "POST" && new URL(request.url).pathname === "/threads") {
       await checkNewThread(request);
     }
@@ -234,8 +223,10 @@ export const auth = new Auth()
       });
     }
     refuseStateWritingCommand(value.kwargs);
-    refuseResumeFromOlderCheckpoint(value.kwargs);
+    refuseRunPlacement(value.kwargs, value.multitask_strategy);
+    refuseReservedMetadata(value.metadata);
     checkRunInput(value.kwargs);
+    rememberRun(value.run_id, value.thread_id);
     if (value.thread_id == null && value.kwargs?.temporary === true) {
       throw new HTTPException(422, {
         message:
@@ -253,27 +244,33 @@ export const auth = new Auth()
           "Delegate's thread state is written only by its runs (the gate decides every call). Send a message, or resume a waiting thread with command.resume.",
       });
     }
+    refuseReservedMetadata(value.metadata);
     return ownedBy(value, user.identity);
   })
-  // Assistants are configuration (the graph's system assistant has no owner): anyone may read
-  // and search them; created ones are owned, and only their owner may change or delete them.
-  .on("assistants", ({ action, value, user }) => {
+  .on("threads:create", ({ value, user }) => {
+    refuseReservedMetadata(value.metadata);
+    return ownedBy(value, user.identity);
+  })
+  // Assistants are configuration: Delegate serves its graph as the one system assistant
+  // ("delegate"), which anyone may read. The server merges an assistant's config into every run
+  // on it, so one a client made could start runs from an old checkpoint (a call run twice), and
+  // other users could read it: none can be created, changed or deleted.
+  .on("assistants", ({ action }) => {
     if (action === "read" || action === "search") return true;
-    if (action === "create") {
-      const created = value as { metadata?: Record<string, unknown> | null };
-      created.metadata ??= {};
-      created.metadata.owner = user.identity;
-      return true;
-    }
-    return { owner: user.identity };
+    throw new HTTPException(403, {
+      message:
+        'Delegate serves one assistant, "delegate", configured by the server\'s environment: assistants cannot be created, changed or deleted.',
+    });
   })
   // The store: a user's items live under a namespace that starts with the user.
+  // A namespace filled in here would not bind a search or a namespace listing (the server
+  // ignores it there), so the caller must name it.
   .on("store", ({ value, user }) => {
     const scoped = value as { namespace?: string[] | null };
-    if (!scoped.namespace || scoped.namespace.length === 0) {
-      scoped.namespace = [user.identity];
-    } else if (scoped.namespace[0] !== user.identity) {
-      throw new HTTPException(403, { message: "Store namespaces must start with your user id." });
+    if (!scoped.namespace || scoped.namespace[0] !== user.identity) {
+      throw new HTTPException(403, {
+        message: `Store namespaces must start with your user id: use ["${user.identity}", …] (for a search, namespace_prefix).`,
+      });
     }
     return true;
   });

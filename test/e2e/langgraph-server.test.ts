@@ -150,6 +150,44 @@ describe("Delegate on LangGraph's server", () => {
     expect((await alice().threads.get(aliceThread)).status).toBe("interrupted");
   });
 
+  it("user B reads neither A's store items nor A's runs, by namespace or by run id", async () => {
+    await alice().store.putItem(["alice", "notes"], "n1", { secret: "alice's note" });
+    const call = (token: string, path: string, body?: unknown) =>
+      fetch(`${apiUrl}${path}`, {
+        method: body === undefined ? "GET" : "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${token}` },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+    // Unnamed or foreign namespaces are refused, not silently scoped (the server would ignore it).
+    for (const [path, body] of [
+      ["/store/items/search", { namespace_prefix: [] }],
+      ["/store/items/search", { namespace_prefix: ["alice"] }],
+      ["/store/namespaces", {}],
+    ] as const) {
+      const refused = await call(TOKENS.bob, path, body);
+      expect(refused.status, `${path} ${JSON.stringify(body)}`).toBe(403);
+      expect(await refused.text()).not.toContain("alice's note");
+    }
+    const own = await call(TOKENS.bob, "/store/items/search", { namespace_prefix: ["bob"] });
+    expect(own.status).toBe(200);
+    expect(await own.text()).not.toContain("alice's note");
+    const mine = await alice().store.searchItems(["alice"]);
+    expect(JSON.stringify(mine)).toContain("alice's note");
+
+    // A's run, joined through B's own thread by its id: not found.
+    const aliceRun = (await alice().runs.list(aliceThread))[0]?.run_id;
+    expect(aliceRun).toBeTruthy();
+    const bobThread = (await bob().threads.create()).thread_id;
+    for (const tail of ["stream", "join"]) {
+      const joined = await call(TOKENS.bob, `/threads/${bobThread}/runs/${aliceRun}/${tail}`);
+      expect(joined.status, tail).toBe(404);
+      expect(await joined.text()).not.toContain("unread");
+    }
+    // Assistants: the one the server serves, and none a user could have made.
+    const assistants = await bob().assistants.search({ limit: 100 });
+    expect(assistants.map((assistant) => assistant.graph_id)).toEqual(["delegate"]);
+  });
+
   it("routes that skip the owner checks are refused: internal truncate, the thread protocol, a run streamed by id alone, run webhooks", async () => {
     const runs = await alice().runs.list(aliceThread);
     const runId = runs[0]?.run_id ?? "";
@@ -533,33 +571,62 @@ describe("approvals through the server", () => {
     expect(lunch()).toHaveLength(1);
   });
 
-  it("a resume cannot start from an older checkpoint, nor a copy carry the thread: either would run a done call again", async () => {
+  it("no run starts from an older checkpoint, and nothing may rewind the thread: a done call never runs again", async () => {
     const history = await alice().threads.getHistory(thread, { limit: 50 });
-    // The checkpoint between the gate's decision and the tool: resuming there runs the tool again.
+    // The checkpoint between the gate's decision and the tool: a run from there ran the tool again.
     const beforeTools = history.find((state) => state.next.includes("tools"))?.checkpoint?.checkpoint_id;
     expect(beforeTools).toBeTruthy();
     const events = lunch().length;
+    const runs = history.flatMap((state) => (state.metadata?.run_id ? [String(state.metadata.run_id)] : []));
     const run = (body: Record<string, unknown>) =>
       fetch(`${apiUrl}/threads/${thread}/runs/wait`, {
         method: "POST",
         headers: { "content-type": "application/json", authorization: `Bearer ${TOKENS.alice}` },
         body: JSON.stringify({ assistant_id: "delegate", ...body }),
       });
-    for (const fork of [
-      { checkpoint_id: beforeTools },
-      { checkpoint: { checkpoint_id: beforeTools } },
-      { config: { configurable: { checkpoint_id: beforeTools } } },
-    ]) {
-      const refused = await run({ command: { resume: "x" }, ...fork });
-      expect(refused.status, JSON.stringify(fork)).toBe(422);
-      expect(await refused.text()).toContain("resumes the thread where it is");
+    const resume = { command: { resume: { action: "recheck" } } };
+    const again = { input: userMessage("thanks") };
+    for (const [body, says] of [
+      [{ ...resume, checkpoint_id: beforeTools }, "checkpoint_id"],
+      [{ ...resume, checkpoint: { checkpoint_id: beforeTools } }, "checkpoint"],
+      [{ ...resume, config: { configurable: { checkpoint_id: beforeTools } } }, "checkpoint_id"],
+      // A new message from an older checkpoint (an edit) is stored on the thread's config by the
+      // server, and every later resume started there: refused too.
+      [{ ...again, checkpoint_id: beforeTools }, "checkpoint_id"],
+      [
+        { ...again, checkpoint_id: beforeTools, config: { configurable: { __pregel_resuming: true } } },
+        "__pregel_resuming",
+      ],
+      [{ ...again, checkpoint_id: beforeTools, metadata: { run_id: runs[0] } }, "checkpoint_id"],
+      [{ ...again, metadata: { run_id: runs[0] } }, "run_id"],
+      [{ ...again, multitask_strategy: "rollback" }, 'multitask_strategy "rollback"'],
+    ] as const) {
+      const refused = await run(body);
+      expect(refused.status, JSON.stringify(body)).toBe(422);
+      expect(await refused.text(), JSON.stringify(body)).toContain(says);
     }
     expect(lunch()).toHaveLength(events);
+    // Nor through the thread, a copy of it, an assistant's config, or a deleted run's checkpoints.
+    await expectHttpError(alice().threads.update(thread, { metadata: { run_id: runs[0] } }), [422]);
+    await expectHttpError(alice().threads.create({ metadata: { __pregel_resuming: true } }), [422]);
     await expectHttpError(alice().threads.copy(thread), [403]);
-    // A new message from an older checkpoint (Agent Chat UI's edit) is a new turn: nothing reruns.
-    const edited = await run({ input: userMessage("thanks"), checkpoint_id: beforeTools });
-    expect(edited.status).toBe(200);
-    expect(await edited.text()).toContain("thanks");
+    await expectHttpError(
+      alice().assistants.create({
+        graphId: "delegate",
+        config: { configurable: { checkpoint_id: beforeTools } },
+      }),
+      [403],
+    );
+    const deleted = await fetch(`${apiUrl}/threads/${thread}/runs/${runs[0]}`, {
+      method: "DELETE",
+      headers: { authorization: `Bearer ${TOKENS.alice}` },
+    });
+    expect(deleted.status).toBe(403);
+    expect(lunch()).toHaveLength(events);
+    // The thread is as it was: a new message is an ordinary turn.
+    const after = await run(again);
+    expect(after.status).toBe(200);
+    expect(await after.text()).toContain("thanks");
     expect(lunch()).toHaveLength(events);
   });
 });
