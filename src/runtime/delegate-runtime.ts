@@ -152,6 +152,7 @@ export class DelegateRuntime implements AgentRuntime {
       bus: this.#bus,
       logger: deps.logger,
       forget: (key) => this.#elsewhere.forget(key),
+      ...(deps.storage.scrub ? { scrub: () => deps.storage.scrub?.() ?? Promise.resolve() } : {}),
     });
     this.#retention = deps.retention
       ? new RetentionSweeper({

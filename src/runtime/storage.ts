@@ -15,6 +15,12 @@ export interface Storage {
   kind: "sqlite" | "postgres";
   /** Prunes old checkpoints; absent with your own `checkpointer` (its tables are not ours to touch). */
   pruner?: CheckpointPruner;
+  /**
+   * Makes deleted rows unreadable on disk, after an erasure. SQLite overwrites deleted content
+   * (`secure_delete`), and this folds the write-ahead log, which still holds the old pages, into
+   * the file. PostgreSQL keeps deleted rows until VACUUM: absent there.
+   */
+  scrub?(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -55,6 +61,8 @@ async function openSqliteStorage(path: string, checkpointer?: BaseCheckpointSave
     }
     db = new SqliteDatabase(path);
     db.pragma("journal_mode = WAL");
+    // A deleted thread (erasure, retention) must not stay readable in the file's free pages.
+    db.pragma("secure_delete = ON");
     db.pragma("busy_timeout = 5000");
     db.exec(schema({ integer: "INTEGER", json: "TEXT" }));
   } catch (error) {
@@ -96,6 +104,10 @@ async function openSqliteStorage(path: string, checkpointer?: BaseCheckpointSave
     store: new SqlThreadStore(driver),
     kind: "sqlite",
     ...(checkpointer ? {} : { pruner: sqlitePruner(db) }),
+    async scrub() {
+      // Busy readers (another replica) leave part of the log for the next checkpoint: not an error.
+      db.pragma("wal_checkpoint(TRUNCATE)");
+    },
     async close() {
       db.close();
     },

@@ -13,6 +13,8 @@ export interface ThreadErasureOptions {
   logger: Logger;
   /** Forgets what the runtime remembers about the thread in memory. */
   forget: (key: string) => void;
+  /** Makes what was deleted unreadable on disk (see `Storage.scrub`). */
+  scrub?: () => Promise<void>;
 }
 
 /** Deleting threads for good: one on request, a user's all at once, idle ones for retention. */
@@ -35,6 +37,7 @@ export class ThreadErasure {
     });
     coordinator.forgetProgress(key);
     this.#options.forget(key);
+    if (existed) await this.#options.scrub?.();
     // Only a thread that was there ends its listeners' streams.
     if (existed && bus.hasListeners(key)) {
       bus.publish(key, {

@@ -1,4 +1,4 @@
-import { mkdtempSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -219,6 +219,21 @@ describe("deleting threads", () => {
     await expect(env.runtime.deleteThread({ ...ALICE, threadId: "bad id" })).rejects.toMatchObject({
       code: "INVALID_INPUT",
     });
+  });
+
+  it("a deleted thread's words are nowhere in the database's files", async () => {
+    const file = databaseFile();
+    const env = await sandboxRuntime({ databaseUrl: file });
+    const marker = "ZEBRA-MARKER-4242";
+    await collect(env.runtime.send({ ...ALICE, threadId: "secret", text: `remember ${marker} for me` }));
+    await collect(env.runtime.send({ ...BOB, threadId: "kept", text: "hello" }));
+    const onDisk = () =>
+      [file, `${file}-wal`].some((path) => existsSync(path) && readFileSync(path).includes(marker));
+    expect(onDisk()).toBe(true);
+    expect(await env.runtime.deleteThread({ ...ALICE, threadId: "secret" })).toBe(true);
+    // Freed pages are overwritten and the write-ahead log is folded in: not merely unlinked rows.
+    expect(onDisk()).toBe(false);
+    expect((await env.runtime.getThread({ ...BOB, threadId: "kept" })).messages.length).toBeGreaterThan(0);
   });
 
   it("deleting a thread that waits for consent ends its stream and its wait", async () => {
