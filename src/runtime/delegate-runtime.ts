@@ -159,7 +159,7 @@ export class DelegateRuntime implements AgentRuntime {
           ...deps.retention,
           store: this.#store,
           logger: deps.logger,
-          erase: (thread) => this.#erasure.erase(thread.key, thread.threadId),
+          erase: (thread, idleBefore) => this.#erasure.erase(thread.key, thread.threadId, idleBefore),
         })
       : undefined;
   }

@@ -80,7 +80,12 @@ export class ResumeCoordinator {
       void store.renew(key, owner).catch(() => {});
     }, LEASE_MS / 4);
     heartbeat.unref();
-    const task = this.withLock(key, () => this.#resume(pending, value, via))
+    const task = this.withLock(key, async () => {
+      // A resumed thread is in use: retention measures idleness from here too (one deleted
+      // meanwhile is not brought back).
+      if (await store.getThread(key)) await store.touchThread(pending.identity, threadId);
+      await this.#resume(pending, value, via);
+    })
       .finally(() => clearInterval(heartbeat))
       .then(() => this.#retryAt.delete(key))
       .catch(async (error: unknown) => {

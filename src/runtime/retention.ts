@@ -18,8 +18,11 @@ const BATCH = 200;
 export interface RetentionSweeperOptions extends RetentionOptions {
   store: ThreadStore;
   logger: Logger;
-  /** Deletes one thread the way `deleteThread` does; true when it existed. */
-  erase: (thread: ThreadRecord) => Promise<boolean>;
+  /**
+   * Deletes one thread the way `deleteThread` does, if it is still idle since `idleBefore` (it
+   * may have been used since it was listed); true when it went.
+   */
+  erase: (thread: ThreadRecord, idleBefore: number) => Promise<boolean>;
   now?: () => number;
 }
 
@@ -62,7 +65,7 @@ export class RetentionSweeper {
         let progress = 0;
         for (const thread of idle) {
           if (this.#stopped) return deleted;
-          if (await erase(thread)) progress += 1;
+          if (await erase(thread, cutoff)) progress += 1;
         }
         deleted += progress;
         // A batch that deleted nothing (others got there first) ends the sweep: no spinning.

@@ -205,9 +205,18 @@ export class SqlThreadStore implements ThreadStore {
     await this.#db.run("DELETE FROM delegate_waiting_threads WHERE thread_key = ?", [key]);
   }
 
-  async deleteThread(key: string): Promise<boolean> {
-    await this.clearPending(key);
-    return (await this.#db.run("DELETE FROM delegate_user_threads WHERE thread_key = ?", [key])) > 0;
+  async deleteThread(key: string, idleBefore?: number): Promise<boolean> {
+    if (idleBefore === undefined) {
+      await this.clearPending(key);
+      return (await this.#db.run("DELETE FROM delegate_user_threads WHERE thread_key = ?", [key])) > 0;
+    }
+    // Only while still idle: a message sent since the sweep listed it keeps the thread.
+    const deleted = await this.#db.run(
+      "DELETE FROM delegate_user_threads WHERE thread_key = ? AND updated_at < ?",
+      [key, idleBefore],
+    );
+    if (deleted > 0) await this.clearPending(key);
+    return deleted > 0;
   }
 
   async listIdleThreads(before: number, limit: number): Promise<ThreadRecord[]> {

@@ -26,15 +26,17 @@ export class ThreadErasure {
   }
 
   /**
-   * Deletes one thread once no run of it goes on in this process (a run on another replica
+   * Deletes one thread once no run of it goes on in this process; with `idleBefore` (retention),
+   * only if it is still unused since then when its turn comes (a run on another replica
    * deletes what it wrote when it ends: it finds the thread gone). Streams still open on it end.
    */
-  async erase(key: string, threadId: string): Promise<boolean> {
+  async erase(key: string, threadId: string, idleBefore?: number): Promise<boolean> {
     const { history, coordinator, bus, logger } = this.#options;
     let existed = false;
     await coordinator.withLock(key, async () => {
-      existed = await history.delete(key);
+      existed = await history.delete(key, idleBefore);
     });
+    if (idleBefore !== undefined && !existed) return false;
     coordinator.forgetProgress(key);
     this.#options.forget(key);
     if (existed) await this.#options.scrub?.();

@@ -51,8 +51,10 @@ export class ThreadHistory {
    * Deletes the thread: its owner row and pending authorization first (so no replica can claim a
    * resume any more), then every checkpoint. True when the thread existed.
    */
-  async delete(key: string): Promise<boolean> {
-    const existed = await this.#options.store.deleteThread(key);
+  /** Deletes the thread and its checkpoints; with `idleBefore`, only if it is still idle then. */
+  async delete(key: string, idleBefore?: number): Promise<boolean> {
+    const existed = await this.#options.store.deleteThread(key, idleBefore);
+    if (idleBefore !== undefined && !existed) return false;
     await this.#options.checkpointer.deleteThread(key);
     return existed;
   }

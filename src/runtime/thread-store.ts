@@ -100,8 +100,12 @@ export interface ThreadStore {
   /** resuming → waiting, when a resume could not run. */
   release(key: string, owner: string): Promise<void>;
   clearPending(key: string): Promise<void>;
-  /** Deletes the thread's row and any pending authorization; true when the thread existed. */
-  deleteThread(key: string): Promise<boolean>;
+  /**
+   * Deletes the thread's row and any pending authorization; true when the thread existed. With
+   * `idleBefore`, only when it was last used before then (in one statement, so a thread used
+   * meanwhile stays), and false otherwise.
+   */
+  deleteThread(key: string, idleBefore?: number): Promise<boolean>;
   /** Threads nobody has written to since `before` (epoch ms), least recently used first. */
   listIdleThreads(before: number, limit: number): Promise<ThreadRecord[]>;
   /**
