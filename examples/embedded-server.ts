@@ -223,7 +223,7 @@ class BrowserFlows {
 
   start(req: IncomingMessage, res: ServerResponse, id: string): void {
     const userId = sessionUser(req);
-    const started = this.bindings.start(id, userId ? { userId } : undefined);
+    const started = this.bindings.start(id, userId ? { userId } : undefined, req.headers.cookie);
     if (!started.ok) {
       if (started.reason === "expired") {
         sendPage(
@@ -231,6 +231,13 @@ class BrowserFlows {
           410,
           "Link expired",
           "This link is no longer valid. Go back to the chat and ask again.",
+        );
+      } else if (started.reason === "opened_elsewhere") {
+        sendPage(
+          res,
+          409,
+          "Link already used",
+          "This link was opened in another browser. Ask again for a new one.",
         );
       } else {
         // Only the flow's own user starts it: a forwarded start link leads nowhere.

@@ -23,8 +23,11 @@ export type ConsentStart =
   | { ok: true; location: string; cookie: { name: string; value: string; maxAgeSeconds: number } }
   | {
       ok: false;
-      /** `expired`: unknown or past its link's expiry; `other_user`: made for someone else. */
-      reason: "expired" | "other_user";
+      /**
+       * `expired`: unknown or past its link's expiry; `other_user`: made for someone else;
+       * `opened_elsewhere`: another browser opened it first (a start link binds one browser).
+       */
+      reason: "expired" | "other_user" | "opened_elsewhere";
       /** Who the link was made for (to say so), when it is known. */
       madeFor?: Identity | undefined;
     };
@@ -54,6 +57,8 @@ interface Start {
   link: ConsentLink;
   identity: Identity | undefined;
   expiresAt: number;
+  /** The binding of the browser that opened it first: the only one it leads on. */
+  openedBy?: string;
 }
 
 interface Binding {
@@ -107,16 +112,25 @@ export class ConsentBindings {
       this.#startOf.set(link.url, id);
     }
     const expiresAt = new Date(link.expiresAt).getTime();
+    // Shown again, it still leads on only the browser that opened it.
+    const openedBy = this.#starts.get(id)?.openedBy;
     this.#starts.set(id, {
       link,
       identity,
       expiresAt: Number.isNaN(expiresAt) ? this.#now() + this.#ttl : expiresAt,
+      ...(openedBy === undefined ? {} : { openedBy }),
     });
     return id;
   }
 
-  /** Opening start link `id` as `opener` (who the app's session, or the REPL, acts for). */
-  start(id: string, opener: Identity | undefined): ConsentStart {
+  /**
+   * Opening start link `id` as `opener` (who the app's session, or the REPL, acts for), from a
+   * browser whose `Cookie` header is `cookieHeader`. The first browser to open it is bound; that
+   * browser may open it again, any other is refused. Where the opener is only who the app acts
+   * for (the REPL's user), a start URL read elsewhere (a process list, a log) is otherwise a way
+   * to finish the consent with one's own account.
+   */
+  start(id: string, opener: Identity | undefined, cookieHeader?: string): ConsentStart {
     const start = this.#starts.get(id);
     const now = this.#now();
     if (!start || start.expiresAt <= now) return { ok: false, reason: "expired" };
@@ -124,19 +138,23 @@ export class ConsentBindings {
     if (!start.identity || !opener || !sameIdentity(start.identity, opener)) {
       return { ok: false, reason: "other_user", madeFor: start.identity };
     }
+    const cookie = `${CONSENT_COOKIE_PREFIX}${id}`;
+    if (start.openedBy !== undefined) {
+      const again = cookieValues(cookieHeader, cookie).includes(start.openedBy);
+      const binding = this.#bindings.get(start.openedBy);
+      if (!again || !binding || binding.expiresAt <= now) return { ok: false, reason: "opened_elsewhere" };
+      return {
+        ok: true,
+        location: start.link.url,
+        cookie: cookieOf(cookie, start.openedBy, binding.expiresAt, now),
+      };
+    }
     const value = randomBytes(32).toString("base64url");
+    start.openedBy = value;
     // No longer than the link it leads to lives.
     const expiresAt = Math.min(now + this.#ttl, start.expiresAt);
     this.#add(value, { connection: start.link.connection, identity: start.identity, expiresAt }, now);
-    return {
-      ok: true,
-      location: start.link.url,
-      cookie: {
-        name: `${CONSENT_COOKIE_PREFIX}${id}`,
-        value,
-        maxAgeSeconds: Math.max(1, Math.floor((expiresAt - now) / 1000)),
-      },
-    };
+    return { ok: true, location: start.link.url, cookie: cookieOf(cookie, value, expiresAt, now) };
   }
 
   /**
@@ -220,4 +238,16 @@ export function consentCookieHeader(
 /** `value` when it is a positive finite number, else `fallback` (a NaN cap would empty the store). */
 function positive(value: number | undefined, fallback: number): number {
   return value !== undefined && Number.isFinite(value) && value > 0 ? value : fallback;
+}
+
+function cookieOf(name: string, value: string, expiresAt: number, now: number) {
+  return { name, value, maxAgeSeconds: Math.max(1, Math.floor((expiresAt - now) / 1000)) };
+}
+
+/** The values of every cookie called `name` in a `Cookie` header. */
+function cookieValues(header: string | undefined, name: string): string[] {
+  return (header ?? "").split(";").flatMap((part) => {
+    const [key = "", value = ""] = part.trim().split("=", 2);
+    return key === name ? [value] : [];
+  });
 }

@@ -67,6 +67,11 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
       const { response: replay } = await browse(browser, landed);
       expect(replay.status).toBe(409);
       expect(paragraph(await replay.text())).toContain("already used");
+      // The start URL read by someone else (a process list, a log) and opened in their browser:
+      // it binds only the browser that opened it first.
+      const { response: elsewhere } = await browse(new CookieJar(), link);
+      expect(elsewhere.status).toBe(409);
+      expect(paragraph(await elsewhere.text())).toContain("opened in another browser");
       cli.endInput();
       expect((await cli.exited).code).toBe(0);
       expect(cli.stdout().match(/✓ Gmail connected/g)).toHaveLength(1);

@@ -145,22 +145,34 @@ export class VerifyListener {
       url.pathname.startsWith(`${this.#prefix}/`) ? url.pathname.slice(this.#prefix.length) : "",
     );
     if (start) {
-      this.#startFlow(response, start[1] as string);
+      this.#startFlow(request, response, start[1] as string);
       return;
     }
     send(response, 404, page("Not found", "There is nothing here."));
   }
 
   /** A start URL: bind this browser to the flow, then on to Scalekit's magic link. */
-  #startFlow(response: ServerResponse, id: string): void {
+  #startFlow(request: IncomingMessage, response: ServerResponse, id: string): void {
     // The link is for the user the REPL acted for when it was shown; after /user it binds no one
     // (it would lead the new user's browser to the old user's consent, to be refused at the end).
-    const started = this.#bindings.start(id, this.identity);
+    // It binds the first browser that opens it: the REPL's user is anyone who has the URL.
+    const started = this.#bindings.start(id, this.identity, request.headers.cookie);
     if (!started.ok && started.reason === "expired") {
       send(
         response,
         410,
         page("Link expired", "This link is no longer valid. Go back to the terminal and ask again."),
+      );
+      return;
+    }
+    if (!started.ok && started.reason === "opened_elsewhere") {
+      send(
+        response,
+        409,
+        page(
+          "Link already used",
+          "This link was opened in another browser, and only that one can finish connecting with it. If that was not you, go back to the terminal and ask for a new link with /connect.",
+        ),
       );
       return;
     }

@@ -44,6 +44,25 @@ describe("ConsentBindings", () => {
     expect(started.cookie.maxAgeSeconds).toBe(600);
   });
 
+  it("a start link binds the first browser that opens it: that one may open it again, no other", () => {
+    const { bindings, link, open } = setup();
+    const gmail = link("gmail");
+    const id = bindings.present(gmail, ALICE);
+    const first = open(id);
+    // The same user (the REPL's is whoever has the URL) in another browser, with no cookie or another.
+    expect(bindings.start(id, ALICE)).toEqual({ ok: false, reason: "opened_elsewhere" });
+    expect(bindings.start(id, ALICE, `${CONSENT_COOKIE_PREFIX}${id}=forged`)).toEqual({
+      ok: false,
+      reason: "opened_elsewhere",
+    });
+    // Shown again, it stays bound to the first browser, which may open it again.
+    expect(bindings.present(gmail, ALICE)).toBe(id);
+    expect(bindings.start(id, ALICE)).toEqual({ ok: false, reason: "opened_elsewhere" });
+    expect(bindings.start(id, ALICE, `other=1; ${first}`)).toMatchObject({ ok: true, location: gmail.url });
+    // Only the first browser's binding verifies.
+    expect(bindings.claim(first, ALICE, stateFor("gmail"))).toMatchObject({ ok: true });
+  });
+
   it("a start link opened by someone else, or after its link expired, binds nothing", () => {
     const { bindings, link, advance } = setup();
     const id = bindings.present(link("gmail", 60_000), ALICE);
@@ -86,14 +105,11 @@ describe("ConsentBindings", () => {
 
   it("bindings are capped per user and in all, the oldest going first, and expire", () => {
     const { bindings, link, open, advance } = setup({ maxPerUser: 2, maxTotal: 3, ttlMs: 60_000 });
-    const gmail = link("gmail");
-    const id = bindings.present(gmail, ALICE);
-    const tabs = [open(id), open(id), open(id)];
+    const tabs = [1, 2, 3].map(() => open(bindings.present(link("gmail"), ALICE)));
     const state = stateFor("gmail");
     expect(bindings.claim(tabs[0], ALICE, state)).toEqual({ ok: false, reason: "expired" });
-    const bobId = bindings.present(link("gmail"), BOB);
-    open(bobId, BOB);
-    open(bobId, BOB);
+    open(bindings.present(link("gmail"), BOB), BOB);
+    open(bindings.present(link("gmail"), BOB), BOB);
     // Four in all past a cap of three: alice's oldest remaining goes.
     expect(bindings.claim(tabs[1], ALICE, state)).toEqual({ ok: false, reason: "expired" });
     expect(bindings.claim(tabs[2], ALICE, state)).toMatchObject({ ok: true });
