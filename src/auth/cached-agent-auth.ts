@@ -240,15 +240,14 @@ export class CachedAgentAuth implements AgentAuth {
   }
 
   /**
-   * With `connection` (the one the verified link was for): Scalekit has just made that account
-   * ACTIVE, so the cache knows it at once, and a resume that follows needs no status call.
+   * With `connection` (the one the verified link was for): what is known of that account is
+   * dropped, so the next look-up asks Scalekit. Not marked ACTIVE here: Scalekit's answer does
+   * not say which account it verified, and an auth request of another connection of the same
+   * user (paired with this state) would make the cache vouch for an account still unconnected.
    */
   async verifyUser(authRequestId: string, identity: Identity, connection?: string): Promise<VerifiedUser> {
     const verified = await this.#inner.verifyUser(authRequestId, identity);
-    if (connection) {
-      this.invalidate(identity, connection);
-      this.#remember(scalekitIdentifier(identity), { connection, status: "ACTIVE" }, this.#ledger.stamp());
-    }
+    if (connection) this.invalidate(identity, connection);
     return verified;
   }
 

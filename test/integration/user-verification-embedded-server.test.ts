@@ -271,18 +271,21 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
       bindingLimits: { perUser: 2, total: 3 },
     });
     const { url } = server;
-    const alice = chat(url, browserOf(url, "alice"), "t-cap-a", "show my unread email");
-    const request = (
-      (await alice.next("authorization-required")).data.requests as {
-        url: string;
-        expiresAt: string;
-      }[]
-    )[0];
-    const link = request?.url ?? "";
-    // Three tabs of alice's (each its own browser here) open the start URL: the first is dropped.
+    // Three flows of alice's (three threads), each start URL opened in its own tab (a browser
+    // here): a start URL binds one browser, so each tab has its own.
+    const chats = ["t-cap-a1", "t-cap-a2", "t-cap-a3"].map((threadId) =>
+      chat(url, browserOf(url, "alice"), threadId, "show my unread email"),
+    );
     const tabs = [browserOf(url, "alice"), browserOf(url, "alice"), browserOf(url, "alice")];
     let magicLink = "";
-    for (const tab of tabs) {
+    for (const [index, tab] of tabs.entries()) {
+      const request = (
+        (await (chats[index] as (typeof chats)[number]).next("authorization-required")).data.requests as {
+          url: string;
+          expiresAt: string;
+        }[]
+      )[0];
+      const link = request?.url ?? "";
       const response = await fetch(link, { redirect: "manual", headers: { cookie: tab.header(link) } });
       tab.store(link, response);
       await response.body?.cancel();
@@ -302,18 +305,21 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
       text: over,
     });
     // Bob's two clicks make four in all: the oldest of all (alice's second tab) goes too.
-    const bob = chat(url, browserOf(url, "bob"), "t-cap-b", "show my unread email");
-    bob.done.catch(() => {});
-    const bobLink =
-      ((await bob.next("authorization-required")).data.requests as { url: string }[])[0]?.url ?? "";
-    for (let click = 0; click < 2; click++)
+    for (const threadId of ["t-cap-b1", "t-cap-b2"]) {
+      const bob = chat(url, browserOf(url, "bob"), threadId, "show my unread email");
+      bob.done.catch(() => {});
+      const bobLink =
+        ((await bob.next("authorization-required")).data.requests as { url: string }[])[0]?.url ?? "";
       expect((await openStart(browserOf(url, "bob"), bobLink)).status).toBe(302);
+    }
     expect(await page(redirect.location, tabs[1] as CookieJar)).toMatchObject({
       status: 410,
       text: over,
     });
     expect((await page(redirect.location, tabs[2] as CookieJar)).status).toBe(200);
-    await alice.next("turn-end");
-    await alice.done;
+    const [first, second, third] = chats;
+    for (const waiting of [first, second]) waiting?.done.catch(() => {});
+    await third?.next("turn-end");
+    await third?.done;
   });
 });

@@ -261,6 +261,22 @@ describe("user verification in the runtime", () => {
     expect(e.sandbox.controls.status({ userId: "dora" }, "slack")).toBe("ACTIVE");
   });
 
+  it("a state for one connection with an auth request of another never passes for the first", async () => {
+    const e = await start();
+    const gmail = await consentRedirect(await waitingForGmail(e, "paz", "t-mix"));
+    const slack = await consentRedirect((await e.runtime.connect({ userId: "paz" }, "slack")).url);
+    // Gmail's state, Slack's auth request: Scalekit verifies the request it was given (Slack's).
+    await e.runtime.verifyUser({ state: gmail.state, authRequestId: slack.authRequestId, userId: "paz" });
+    expect(e.sandbox.controls.status({ userId: "paz" }, "slack")).toBe("ACTIVE");
+    expect(e.sandbox.controls.status({ userId: "paz" }, "gmail")).toBe("PENDING_VERIFICATION");
+    // Nothing takes Gmail for connected: not the runtime's view, not the waiting thread.
+    const overview = await e.runtime.listConnections({ userId: "paz" });
+    expect(overview.find((connection) => connection.connector === "gmail")?.status).not.toBe("ACTIVE");
+    expect(
+      (await e.runtime.getThread({ userId: "paz", threadId: "t-mix" })).pendingAuthorization,
+    ).toBeDefined();
+  });
+
   it("a verify route started lazily inside a run (as the REPL's listener is) still resumes the thread cleanly", async () => {
     // A server started while the first link is made serves its requests in that run's async
     // context; the resumed run must not inherit it (LangGraph would take it for a nested call).
