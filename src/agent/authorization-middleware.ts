@@ -13,6 +13,7 @@ import {
   bindLinkOptions,
   type LinkOptionsProvider,
 } from "./authorization-flow.js";
+import type { CallLedger } from "./call-ledger.js";
 import { type BatchGateResult, decideWithoutAsking, runBatchGate } from "./gate/batch-gate.js";
 import {
   AMBIGUOUS_CALLS_TEXT,
@@ -35,6 +36,8 @@ export type { ToolAuditRecord } from "./tool-audit.js";
 
 export interface AuthorizationMiddlewareOptions {
   auth: CachedAgentAuth;
+  /** Records each write's start, so a task LangGraph runs again does not repeat it. */
+  callLedger?: CallLedger;
   bindings: ReadonlyMap<string, ToolBinding>;
   policy: ApprovalPolicy;
   logger: Logger;
@@ -264,6 +267,15 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
         audit(options, identity, like, "declined", "AUTHORIZATION_DECLINED", 0);
         return errorResult(like, notRunText(like, bindings, { kind: "cancelled", reason: outcome }));
       }
+      // A write runs at most once per thread: a task run again after a cut (a killed process, a
+      // cancelled run, an older checkpoint) finds it started and says so instead.
+      const thread = threadOf(request.runtime);
+      const ledger = binding?.traits.effect !== "read" && thread && call.id ? options.callLedger : undefined;
+      if (ledger && !(await ledger.start(thread as string, call.id as string))) {
+        logger.warn({ tool: call.name, userId: identity.userId }, "tool call started before: not run again");
+        audit(options, identity, like, "declined", "CALL_ALREADY_STARTED", 0, allowedBy);
+        return errorResult(like, startedBeforeText(like, bindings));
+      }
       let retriedAfterReconnect = false;
       for (;;) {
         try {
@@ -300,6 +312,8 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
             return errorResult(like, text);
           }
           auth.invalidate(identity, binding.connection);
+          // The provider refused the token: nothing happened, so the call may run after the reconnection.
+          await ledger?.forget(thread as string, call.id as string);
           let outcome: AuthorizationOutcome;
           try {
             outcome = await awaitReconnection(
@@ -345,4 +359,10 @@ function codeOf(error: unknown): string {
   if (isDelegateError(error)) return error.code;
   if ((error as { name?: string })?.name === "ToolInvocationError") return "INVALID_ARGUMENTS";
   return "INTERNAL";
+}
+
+/** What the model is told of a write found started before: it may have run, so it is not run again. */
+function startedBeforeText(call: ToolCallLike, bindings: ReadonlyMap<string, ToolBinding>): string {
+  const service = bindings.get(call.name)?.connector ?? "the service";
+  return `${call.name} was started before and may already have run (it was cut off before its result was recorded), so it was not run again. Ask the person to check ${service} before trying again.`;
 }

@@ -18,6 +18,7 @@ import {
   GateStateSchema,
   type ToolAuditRecord,
 } from "./authorization-middleware.js";
+import { type CallLedger, memoryCallLedger } from "./call-ledger.js";
 import {
   type ContextBudgetOptions,
   createContextBudgetMiddleware,
@@ -50,6 +51,11 @@ export interface DelegateAgentOptions {
   now?: () => Date;
   logger?: Logger;
   onToolAudit?: (record: ToolAuditRecord) => void;
+  /**
+   * Where each write's start is recorded, so it runs at most once even when LangGraph runs its
+   * task again (see `CallLedger`). Default: this process's memory.
+   */
+  callLedger?: CallLedger;
   /**
    * What the model is sent stays within a token budget (default 16,000 tokens of conversation):
    * old tool results shortened first, then old turns digested. The stored history is untouched.
@@ -155,6 +161,7 @@ export function createDelegateAgent(options: DelegateAgentOptions) {
     logger,
     ...(fixed ? { resolveIdentity } : {}),
     ...(options.onToolAudit ? { onToolAudit: options.onToolAudit } : {}),
+    callLedger: options.callLedger ?? memoryCallLedger(),
     statusesSince: (thread) => marks.take(thread),
     keepStatusesSince: (thread, at) => marks.mark(thread, at),
     ...(options.linkOptions ? { linkOptions: options.linkOptions } : {}),

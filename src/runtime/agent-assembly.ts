@@ -6,8 +6,10 @@
  * their agent here, so an option (tools, cache, retry, approvals, context budget, connectors,
  * connection names, provider URLs) means the same on every surface.
  */
+
 import type { BaseCheckpointSaver } from "@langchain/langgraph";
 import type { LinkOptionsProvider } from "../agent/authorization-flow.js";
+import { type CallLedger, memoryCallLedger } from "../agent/call-ledger.js";
 import { createDelegateAgent } from "../agent/create-delegate-agent.js";
 import { resolveModel } from "../agent/model.js";
 import { loadPromptTemplate } from "../agent/system-prompt.js";
@@ -57,6 +59,8 @@ export interface AgentGraphOptions {
   auth?: CachedAgentAuth;
   /** Verify URL and signed state for authorization links (Scalekit user verification). */
   linkOptions?: LinkOptionsProvider;
+  /** Where writes' starts are recorded (the runtime's database); else one ledger in memory for every graph built. */
+  callLedger?: CallLedger;
 }
 
 export interface AgentAssembly {
@@ -94,6 +98,8 @@ export async function assembleAgent(options: AgentAssemblyOptions): Promise<Agen
       : Promise.resolve(undefined),
   ]);
   const connectors = ALL_CONNECTORS.filter((connector) => enabled.includes(connector.id));
+  // The LangGraph server builds a graph per run: one ledger for all of them.
+  const ledger = memoryCallLedger();
   return {
     auth,
     names,
@@ -112,6 +118,7 @@ export async function assembleAgent(options: AgentAssemblyOptions): Promise<Agen
         logger,
         catalog,
         approvals: options.approvals,
+        callLedger: graph.callLedger ?? ledger,
         ...(graph.checkpointer ? { checkpointer: graph.checkpointer } : {}),
         ...(graph.identity ? { identity: graph.identity } : {}),
         ...(graph.linkOptions ? { linkOptions: graph.linkOptions } : {}),

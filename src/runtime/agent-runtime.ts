@@ -46,6 +46,11 @@ export async function createAgentRuntime(options: AgentRuntimeOptions): Promise<
   let verification: UserVerification | undefined;
   const { agent } = assembly.build({
     checkpointer: storage.checkpointer,
+    // Beside the checkpoints, so every replica sees a write that started.
+    callLedger: {
+      start: (thread, toolCallId) => storage.store.startCall(thread, toolCallId),
+      forget: (thread, toolCallId) => storage.store.forgetCall(thread, toolCallId),
+    },
     ...(options.verification
       ? {
           linkOptions: (identity: Identity, connection: string, thread: string | undefined) =>

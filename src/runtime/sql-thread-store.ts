@@ -206,17 +206,36 @@ export class SqlThreadStore implements ThreadStore {
   }
 
   async deleteThread(key: string, idleBefore?: number): Promise<boolean> {
-    if (idleBefore === undefined) {
+    // Only while still idle, with `idleBefore`: a message sent since the sweep listed it keeps it.
+    const deleted =
+      idleBefore === undefined
+        ? await this.#db.run("DELETE FROM delegate_user_threads WHERE thread_key = ?", [key])
+        : await this.#db.run("DELETE FROM delegate_user_threads WHERE thread_key = ? AND updated_at < ?", [
+            key,
+            idleBefore,
+          ]);
+    if (idleBefore === undefined || deleted > 0) {
       await this.clearPending(key);
-      return (await this.#db.run("DELETE FROM delegate_user_threads WHERE thread_key = ?", [key])) > 0;
+      await this.#db.run("DELETE FROM delegate_started_calls WHERE thread_key = ?", [key]);
     }
-    // Only while still idle: a message sent since the sweep listed it keeps the thread.
-    const deleted = await this.#db.run(
-      "DELETE FROM delegate_user_threads WHERE thread_key = ? AND updated_at < ?",
-      [key, idleBefore],
-    );
-    if (deleted > 0) await this.clearPending(key);
     return deleted > 0;
+  }
+
+  async startCall(key: string, toolCallId: string): Promise<boolean> {
+    // The primary key decides, on SQLite and PostgreSQL alike, whichever replica asks first.
+    const inserted = await this.#db.run(
+      `INSERT INTO delegate_started_calls (thread_key, tool_call_id, started_at) VALUES (?, ?, ?)
+       ON CONFLICT (thread_key, tool_call_id) DO NOTHING`,
+      [key, toolCallId, this.#now()],
+    );
+    return inserted > 0;
+  }
+
+  async forgetCall(key: string, toolCallId: string): Promise<void> {
+    await this.#db.run("DELETE FROM delegate_started_calls WHERE thread_key = ? AND tool_call_id = ?", [
+      key,
+      toolCallId,
+    ]);
   }
 
   async listIdleThreads(before: number, limit: number): Promise<ThreadRecord[]> {

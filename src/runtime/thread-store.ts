@@ -108,6 +108,10 @@ export interface ThreadStore {
   deleteThread(key: string, idleBefore?: number): Promise<boolean>;
   /** Threads nobody has written to since `before` (epoch ms), least recently used first. */
   listIdleThreads(before: number, limit: number): Promise<ThreadRecord[]>;
+  /** Records that a write of the thread starts; false when it had started before (any replica). */
+  startCall(key: string, toolCallId: string): Promise<boolean>;
+  /** Forgets a start that did nothing, so the call may run again. */
+  forgetCall(key: string, toolCallId: string): Promise<void>;
   /**
    * Records a user-verification state as used; true for exactly one caller (process or replica),
    * false when it was used before. Forgets states past `expiresAt`, which are refused anyway.
@@ -182,6 +186,12 @@ export function schema(types: { integer: string; json: string }): string {
     CREATE TABLE IF NOT EXISTS delegate_used_verification_states (
       nonce TEXT PRIMARY KEY,
       expires_at ${types.integer} NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS delegate_started_calls (
+      thread_key TEXT NOT NULL,
+      tool_call_id TEXT NOT NULL,
+      started_at ${types.integer} NOT NULL,
+      PRIMARY KEY (thread_key, tool_call_id)
     );`;
 }
 
