@@ -221,6 +221,10 @@ export class SqlThreadStore implements ThreadStore {
     return deleted > 0;
   }
 
+  async releaseVerificationState(nonce: string): Promise<void> {
+    await this.#db.run("DELETE FROM delegate_used_verification_states WHERE nonce = ?", [nonce]);
+  }
+
   async startCall(key: string, toolCallId: string): Promise<boolean> {
     // The primary key decides, on SQLite and PostgreSQL alike, whichever replica asks first.
     const inserted = await this.#db.run(

@@ -117,6 +117,8 @@ export interface ThreadStore {
    * false when it was used before. Forgets states past `expiresAt`, which are refused anyway.
    */
   consumeVerificationState(nonce: string, expiresAt: number): Promise<boolean>;
+  /** Makes a state usable again after a verification that never reached Scalekit. */
+  releaseVerificationState(nonce: string): Promise<void>;
 }
 
 /**

@@ -69,7 +69,7 @@ export interface UserVerificationDeps {
   options: VerificationOptions;
   auth: CachedAgentAuth;
   /** Where used states are remembered and waiting threads found. */
-  store: Pick<ThreadStore, "consumeVerificationState" | "getPending">;
+  store: Pick<ThreadStore, "consumeVerificationState" | "releaseVerificationState" | "getPending">;
   names: ConnectionNames;
   logger: Logger;
   /** Resumes a thread whose connections are all ACTIVE (through the exactly-once claim). */
@@ -157,11 +157,16 @@ export class UserVerification {
     waiting.catch(() => {});
     let redirectTo: string | undefined;
     try {
-      // The cache learns the account is ACTIVE now (a webhook may not have come yet).
+      // The cache forgets what it knew of the account, so the resume below asks afresh.
       redirectTo = (await auth.verifyUser(input.authRequestId, claims.identity, claims.connection))
         .redirectUrl;
     } catch (error) {
-      if (!isDelegateError(error, "VERIFICATION_REFUSED")) throw error;
+      if (!isDelegateError(error, "VERIFICATION_REFUSED")) {
+        // Scalekit did not answer (down, a timeout): nothing was verified, so the same redirect
+        // may be tried again rather than the consent given again.
+        await store.releaseVerificationState(claims.nonce).catch(() => {});
+        throw error;
+      }
       const reason = error.details.reason === "identifier_mismatch" ? "identifier_mismatch" : "not_found";
       return this.#refuse(reason, session, claims);
     }
@@ -197,7 +202,7 @@ export class UserVerification {
   async #resume(pending: PendingAuthorization, claims: VerificationClaims): Promise<boolean> {
     if (!sameIdentity(pending.identity, claims.identity)) return false;
     if (!pending.connections.includes(claims.connection)) return false;
-    // The verified connection is known ACTIVE (no call); any other is asked afresh.
+    // Asked afresh, the verified connection too: Scalekit's answer does not say which account it verified.
     const statuses = await this.#deps.auth.getStatuses(pending.identity, pending.connections, {
       inactiveSince: this.#now(),
     });

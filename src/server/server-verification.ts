@@ -66,6 +66,10 @@ class UsedStates {
     return true;
   }
 
+  async releaseVerificationState(nonce: string): Promise<void> {
+    this.#used.delete(nonce);
+  }
+
   async getPending(): Promise<undefined> {
     return undefined;
   }

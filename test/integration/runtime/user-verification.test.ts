@@ -3,11 +3,13 @@
  * links carry Delegate's verify URL and a signed state; consent leaves the account in
  * PENDING_VERIFICATION until `verifyUser` accepts the redirect for the right user, once.
  */
+
 import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { VerificationStateSigner } from "../../../src/auth/verification-state.js";
 import { isDelegateError } from "../../../src/errors.js";
@@ -259,6 +261,29 @@ describe("user verification in the runtime", () => {
       resumed: false,
     });
     expect(e.sandbox.controls.status({ userId: "dora" }, "slack")).toBe("ACTIVE");
+  });
+
+  it("Scalekit down while verifying spends nothing: the same redirect verifies once it is back", async () => {
+    // No webhooks and a slow poll: the resume can only come from the verification.
+    const e = await start(
+      { poll: { initialIntervalMs: 60_000, maxIntervalMs: 60_000 } },
+      { webhooks: false },
+    );
+    const redirect = await consentRedirect(await waitingForGmail(e, "ivo", "t-down"));
+    // A failure the SDK does not retry, and no refusal: Scalekit verified nothing.
+    e.sandbox.scalekit.failNext("VerifyConnectedAccountUser", 1, Code.Internal);
+    await expect(e.runtime.verifyUser({ ...redirect, userId: "ivo" })).rejects.toMatchObject({
+      code: expect.stringMatching(/^SCALEKIT_/),
+    });
+    expect(await e.runtime.verifyUser({ ...redirect, userId: "ivo" })).toMatchObject({
+      status: "verified",
+      resumed: true,
+    });
+    // …and once only.
+    expect(await e.runtime.verifyUser({ ...redirect, userId: "ivo" })).toMatchObject({
+      status: "refused",
+      reason: "replayed",
+    });
   });
 
   it("a state for one connection with an auth request of another never passes for the first", async () => {
