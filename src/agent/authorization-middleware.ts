@@ -271,11 +271,16 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
       // cancelled run, an older checkpoint) finds it started and says so instead.
       const thread = threadOf(request.runtime);
       const ledger = binding?.traits.effect !== "read" && thread && call.id ? options.callLedger : undefined;
-      if (ledger && !(await ledger.start(thread as string, call.id as string))) {
+      // By message and call: some models number calls per message, so a call id alone recurs.
+      const entry = `${lastCallingId(gateState.messages) ?? ""}/${call.id ?? ""}`;
+      const startedBefore = async () => {
+        if (!ledger || (await ledger.start(thread as string, entry))) return undefined;
         logger.warn({ tool: call.name, userId: identity.userId }, "tool call started before: not run again");
         audit(options, identity, like, "declined", "CALL_ALREADY_STARTED", 0, allowedBy);
         return errorResult(like, startedBeforeText(like, bindings));
-      }
+      };
+      const refused = await startedBefore();
+      if (refused) return refused;
       let retriedAfterReconnect = false;
       for (;;) {
         try {
@@ -313,7 +318,7 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
           }
           auth.invalidate(identity, binding.connection);
           // The provider refused the token: nothing happened, so the call may run after the reconnection.
-          await ledger?.forget(thread as string, call.id as string);
+          await ledger?.forget(thread as string, entry);
           let outcome: AuthorizationOutcome;
           try {
             outcome = await awaitReconnection(
@@ -333,6 +338,9 @@ export function createAuthorizationMiddleware(options: AuthorizationMiddlewareOp
             return errorResult(like, notRunText(like, bindings, { kind: "cancelled", reason: outcome }));
           }
           retriedAfterReconnect = true;
+          // Recorded again before the retry: a cut during it must not send twice either.
+          const again = await startedBefore();
+          if (again) return again;
         }
       }
     },

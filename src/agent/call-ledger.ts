@@ -6,10 +6,13 @@
  * a second email. A call found started is answered instead: it may already have run.
  */
 export interface CallLedger {
-  /** Records that `toolCallId` of `thread` starts now; false when it had started before. */
-  start(thread: string, toolCallId: string): Promise<boolean>;
+  /**
+   * Records that `call` of `thread` starts now (the call's message id and call id: some models
+   * number calls per message); false when it had started before.
+   */
+  start(thread: string, call: string): Promise<boolean>;
   /** Forgets a start that provably did nothing (the provider refused the token), so it may run again. */
-  forget(thread: string, toolCallId: string): Promise<void>;
+  forget(thread: string, call: string): Promise<void>;
 }
 
 /**

@@ -115,10 +115,10 @@ export class EventTranslator {
    * when its message arrives would come late or never, so the deltas always make up the message.
    */
   #unstreamed(messageId: string, text: string): string | undefined {
-    const streamed = this.#streamed.get(messageId);
+    // None streamed yet (a model that does not stream, or its tokens all late): the whole text.
+    const streamed = this.#streamed.get(messageId) ?? "";
     this.#streamed.delete(messageId);
-    if (streamed === undefined || streamed.length >= text.length || !text.startsWith(streamed))
-      return undefined;
+    if (streamed.length >= text.length || !text.startsWith(streamed)) return undefined;
     return text.slice(streamed.length);
   }
 

@@ -14,7 +14,8 @@ import type { DelegateErrorCode } from "../errors.js";
 export type RuntimeEvent =
   /**
    * Part of an assistant message as it streams; `messageId` is that of the `message` that follows.
-   * A message's deltas all come before it and together are its text.
+   * A message's deltas all come before it and together are its text (one delta when the model
+   * does not stream).
    */
   | { type: "text-delta"; threadId: string; text: string; messageId?: string }
   | { type: "message"; threadId: string; role: "assistant"; text: string; messageId?: string }

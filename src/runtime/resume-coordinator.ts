@@ -83,7 +83,7 @@ export class ResumeCoordinator {
     const task = this.withLock(key, async () => {
       // A resumed thread is in use: retention measures idleness from here too (one deleted
       // meanwhile is not brought back).
-      if (await store.getThread(key)) await store.touchThread(pending.identity, threadId);
+      await store.touchExistingThread(key);
       await this.#resume(pending, value, via);
     })
       .finally(() => clearInterval(heartbeat))

@@ -221,6 +221,13 @@ export class SqlThreadStore implements ThreadStore {
     return deleted > 0;
   }
 
+  async touchExistingThread(key: string): Promise<void> {
+    await this.#db.run("UPDATE delegate_user_threads SET updated_at = ? WHERE thread_key = ?", [
+      this.#now(),
+      key,
+    ]);
+  }
+
   async releaseVerificationState(nonce: string): Promise<void> {
     await this.#db.run("DELETE FROM delegate_used_verification_states WHERE nonce = ?", [nonce]);
   }

@@ -36,7 +36,8 @@ export class ThreadHistory {
     const { store, checkpointer, pruner, logger } = this.#options;
     try {
       if (!(await store.getThread(key))) {
-        await store.clearPending(key);
+        // Its pending row and the writes it started go with it.
+        await store.deleteThread(key);
         await checkpointer.deleteThread(key);
         return;
       }

@@ -67,6 +67,8 @@ export interface ThreadStore {
   getThread(key: string): Promise<ThreadRecord | undefined>;
   /** Creates the thread on first use, else records activity. */
   touchThread(identity: Identity, threadId: string): Promise<void>;
+  /** Records activity on a thread that exists; one deleted meanwhile stays deleted. */
+  touchExistingThread(key: string): Promise<void>;
   listThreads(identity: Identity): Promise<ThreadRecord[]>;
   putPending(pending: NewPending): Promise<void>;
   getPending(key: string): Promise<PendingAuthorization | undefined>;

@@ -229,10 +229,9 @@ function strayTargets(field: string, raw: string): Target[] {
   const value = raw.trim();
   if (!value) return [];
   if (SLACK_MENTION.test(value) || STRAY_SLACK_ID.test(value)) return [slackTarget(field, value)];
-  if (LINK.test(value) || new RegExp(`^${NOTION_ID.source}$`, "i").test(value)) {
+  if (LINK.test(value)) return [linkTarget(field, value)];
+  if (new RegExp(`^${NOTION_ID.source}$`, "i").test(value)) {
     const target = toTarget("notion-parent", field, value);
-    // A link that is no Notion page counts only as typed, whole: it is no one-word title.
-    if (target?.form === "title") target.form = "id";
     return target ? [target] : [];
   }
   const parts = value.split(/[;,](?![^<]*>)/).map((part) => part.trim());
@@ -241,15 +240,33 @@ function strayTargets(field: string, raw: string): Target[] {
   // A link inside text is a destination too: Slack unfurls it and an HTML mail loads its images,
   // fetching it (and whatever a hostile read put in its query) with no one clicking. Direct tools
   // post plain text without unfurling; a hosted tool's handling is unknown, so it counts as typed.
-  return [...value.matchAll(EMBEDDED_LINK)].flatMap(([link]) => {
-    const target = toTarget("notion-parent", field, link.replace(/[.,;:!?]+$/, ""));
-    if (target?.form === "title") target.form = "id";
-    return target ? [target] : [];
-  });
+  return [...value.matchAll(EMBEDDED_LINK)].map(([link]) =>
+    linkTarget(field, link.replace(/[.,;:!?]+$/, "")),
+  );
+}
+
+/**
+ * A link as a destination: a Notion page's link is that page (by its id); any other counts only as
+ * typed whole, query and all. The Notion id rule alone would let `https://evil.example/<page-id>?d=…`
+ * pass for a page the person named.
+ */
+function linkTarget(field: string, link: string): Target {
+  const notion = isNotionHost(link) ? toTarget("notion-parent", field, link) : undefined;
+  if (notion && notion.form === "id") return notion;
+  return { kind: "notion-parent", field, display: link, key: normalize(link), form: "id", raw: link };
+}
+
+function isNotionHost(link: string): boolean {
+  try {
+    const host = new URL(/^www\./i.test(link) ? `https://${link}` : link).hostname.toLowerCase();
+    return /(^|\.)notion\.(so|site)$/.test(host);
+  } catch {
+    return false;
+  }
 }
 
 /** A web link inside text, up to whitespace or the quote, bracket or angle that closes it. */
-const EMBEDDED_LINK = /\bhttps?:\/\/[^\s<>"'()[\]{}]+/gi;
+const EMBEDDED_LINK = /(?:\bhttps?:|(?<![\w.])(?=\/\/[\w-]+\.)|\bwww\.)(?:\/\/)?[^\s<>"'()[\]{}]+/gi;
 
 /** Microsoft Graph style recipients: `{ emailAddress: { address, name } }` or `{ address }`. */
 function addressOf(item: object): string | undefined {

@@ -107,8 +107,9 @@ function idKey(id: string): string {
 }
 
 /**
- * The items of a tool result (the result itself, or the elements of its lists: Slack channels,
- * Notion pages, events) with an `id` and a `name` or `title` map ids to names. Only structure
+ * The items of a tool result (the result itself, what it holds under a container's name such as
+ * `channel`, or the elements of its lists: Slack channels, Notion pages, events) with an `id` and
+ * a `name` or `title` map ids to names. Only structure
  * counts: a message body that merely contains such text is a string and adds nothing, and an
  * object nested in an item is not an item (a Google event's `extendedProperties.shared` is a map
  * whoever sent the invite fills, `{ id, summary }` included). The names are still other people's
@@ -124,25 +125,47 @@ function collectAliases(content: unknown, aliases: Map<string, string[]>): void 
       return;
     }
   }
-  const visit = (node: unknown, depth: number, item: boolean) => {
-    if (depth > 6 || node === null || typeof node !== "object") return;
-    if (Array.isArray(node)) {
-      for (const element of node) visit(element, depth + 1, true);
-      return;
-    }
-    const record = node as Record<string, unknown>;
+  const consider = (record: Record<string, unknown>) => {
     // Titles arrive fenced as { untrusted_text } (connectors/untrusted.ts); the alias is still the title.
     const name =
       textOf(record.name) ?? textOf(record.title) ?? textOf(record.subject) ?? textOf(record.summary);
-    if (item && typeof record.id === "string" && name?.trim()) {
+    if (typeof record.id === "string" && name?.trim()) {
       const id = idKey(record.id);
       aliases.set(id, [...(aliases.get(id) ?? []), name]);
     }
-    // Deeper objects are searched for lists only ({ data: { items: [...] } }).
-    for (const child of Object.values(record)) visit(child, depth + 1, false);
   };
-  visit(value, 0, true);
+  // The result and the objects it holds under a container's name ({ channel: {…} }, { data: {…} })
+  // are items; so are the elements of its lists. Nothing inside an item is searched.
+  const visit = (node: unknown, depth: number) => {
+    if (depth > 3 || node === null || typeof node !== "object") return;
+    if (Array.isArray(node)) {
+      for (const element of node) {
+        if (element !== null && typeof element === "object" && !Array.isArray(element))
+          consider(element as Record<string, unknown>);
+      }
+      return;
+    }
+    const record = node as Record<string, unknown>;
+    consider(record);
+    for (const [key, child] of Object.entries(record)) {
+      if (Array.isArray(child) || CONTAINERS.has(key)) visit(child, depth + 1);
+    }
+  };
+  visit(value, 0);
 }
+
+/** Keys under which a result holds one item, or a wrapper of its lists. */
+const CONTAINERS = new Set([
+  "data",
+  "result",
+  "response",
+  "channel",
+  "user",
+  "page",
+  "database",
+  "calendar",
+  "event",
+]);
 
 function textOf(value: unknown): string | undefined {
   if (typeof value === "string") return value;

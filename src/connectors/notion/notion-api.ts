@@ -1,4 +1,4 @@
-import { DelegateError } from "../../errors.js";
+import { DelegateError, isDelegateError } from "../../errors.js";
 import type { ProviderClient, ProviderFailure } from "../provider-client.js";
 import { collectPages } from "../shared/paging.js";
 
@@ -197,12 +197,23 @@ export async function appendChildren(
 ): Promise<number> {
   let appended = 0;
   for (let start = 0; start < children.length; start += 100) {
-    const answer = await http.request<NotionList<NotionBlock>>({
-      method: "PATCH",
-      path: `/v1/blocks/${blockId}/children`,
-      body: { children: children.slice(start, start + 100) },
-    });
-    appended += answer.results.length;
+    try {
+      const answer = await http.request<NotionList<NotionBlock>>({
+        method: "PATCH",
+        path: `/v1/blocks/${blockId}/children`,
+        body: { children: children.slice(start, start + 100) },
+      });
+      appended += answer.results.length;
+    } catch (error) {
+      if (appended === 0 || !isDelegateError(error)) throw error;
+      // Some blocks are in: a rejected token must not make the whole call run again after a
+      // reconnection (those blocks would be added twice), so it is a plain failure now.
+      throw new DelegateError(
+        "PROVIDER_ERROR",
+        `Only ${appended} of ${children.length} blocks were added, then Notion said: ${error.message}`,
+        { cause: error },
+      );
+    }
   }
   return appended;
 }

@@ -145,7 +145,9 @@ const createPageTool = connectorTool({
       await appendChildren(http, page.id, blocks.slice(100));
       return result;
     } catch (error) {
-      if (!isDelegateError(error) || error.code === "PROVIDER_TOKEN_REJECTED") throw error;
+      // A rejected token too: after a reconnection the whole call would run again, and create
+      // a second page.
+      if (!isDelegateError(error)) throw error;
       return {
         ...result,
         content_incomplete: true,

