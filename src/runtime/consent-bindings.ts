@@ -140,7 +140,9 @@ export class ConsentBindings {
     }
     const cookie = `${CONSENT_COOKIE_PREFIX}${id}`;
     if (start.openedBy !== undefined) {
-      const again = cookieValues(cookieHeader, cookie).includes(start.openedBy);
+      const again = cookiesOf(cookieHeader).some(
+        ([name, value]) => name === cookie && value === start.openedBy,
+      );
       const binding = this.#bindings.get(start.openedBy);
       if (!again || !binding || binding.expiresAt <= now) return { ok: false, reason: "opened_elsewhere" };
       return {
@@ -166,8 +168,7 @@ export class ConsentBindings {
     const now = this.#now();
     const held: Binding[] = [];
     let stale = false;
-    for (const part of (cookieHeader ?? "").split(";")) {
-      const [name = "", value = ""] = part.trim().split("=", 2);
+    for (const [name, value] of cookiesOf(cookieHeader)) {
       if (!name.startsWith(CONSENT_COOKIE_PREFIX)) continue;
       const binding = this.#bindings.get(value);
       // A binding of another user says nothing to this one: as if the cookie were not there.
@@ -244,10 +245,10 @@ function cookieOf(name: string, value: string, expiresAt: number, now: number) {
   return { name, value, maxAgeSeconds: Math.max(1, Math.floor((expiresAt - now) / 1000)) };
 }
 
-/** The values of every cookie called `name` in a `Cookie` header. */
-function cookieValues(header: string | undefined, name: string): string[] {
-  return (header ?? "").split(";").flatMap((part) => {
-    const [key = "", value = ""] = part.trim().split("=", 2);
-    return key === name ? [value] : [];
+/** A `Cookie` header's name and value pairs, in order. */
+function cookiesOf(header: string | undefined): [name: string, value: string][] {
+  return (header ?? "").split(";").map((part) => {
+    const [name = "", value = ""] = part.trim().split("=", 2);
+    return [name, value];
   });
 }
