@@ -152,7 +152,7 @@ export class DelegateRuntime implements AgentRuntime {
       bus: this.#bus,
       logger: deps.logger,
       forget: (key) => this.#elsewhere.forget(key),
-      ...(deps.storage.scrub ? { scrub: () => deps.storage.scrub?.() ?? Promise.resolve() } : {}),
+      scrub: async () => deps.storage.scrub?.(),
     });
     this.#retention = deps.retention
       ? new RetentionSweeper({

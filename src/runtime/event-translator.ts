@@ -114,12 +114,13 @@ export class EventTranslator {
    * What a streamed message's deltas have not carried yet: tokens still queued behind the graph
    * when its message arrives would come late or never, so the deltas always make up the message.
    */
-  #unstreamed(messageId: string, text: string): string | undefined {
+  #unstreamed(messageId: string | undefined, text: string): RuntimeEvent[] {
+    if (messageId === undefined) return [];
     // None streamed yet (a model that does not stream, or its tokens all late): the whole text.
     const streamed = this.#streamed.get(messageId) ?? "";
     this.#streamed.delete(messageId);
-    if (streamed.length >= text.length || !text.startsWith(streamed)) return undefined;
-    return text.slice(streamed.length);
+    if (streamed.length >= text.length || !text.startsWith(streamed)) return [];
+    return [{ type: "text-delta", threadId: this.#threadId, text: text.slice(streamed.length), messageId }];
   }
 
   #toolCall(toolCallId: string, toolName: string, args: unknown): RuntimeEvent {
@@ -153,10 +154,7 @@ export class EventTranslator {
       if (message.id !== undefined) this.#seenTexts.add(message.id);
       if (text && !repeated) {
         this.summary.lastText = text;
-        const rest = message.id === undefined ? undefined : this.#unstreamed(message.id, text);
-        if (rest && message.id !== undefined) {
-          events.push({ type: "text-delta", threadId: this.#threadId, text: rest, messageId: message.id });
-        }
+        events.push(...this.#unstreamed(message.id, text));
         events.push({
           type: "message",
           threadId: this.#threadId,
