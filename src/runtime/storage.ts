@@ -64,6 +64,10 @@ async function openSqliteStorage(path: string, checkpointer?: BaseCheckpointSave
     // A deleted thread (erasure, retention) must not stay readable in the file's free pages.
     db.pragma("secure_delete = ON");
     db.pragma("busy_timeout = 5000");
+    // The log otherwise stays at its high-water mark (4 MB and more) for the file's lifetime:
+    // checkpoint every 256 pages and cut the file back to 1 MB after each checkpoint.
+    db.pragma("wal_autocheckpoint = 256");
+    db.pragma("journal_size_limit = 1048576");
     db.exec(schema({ integer: "INTEGER", json: "TEXT" }));
   } catch (error) {
     throw new DelegateError(

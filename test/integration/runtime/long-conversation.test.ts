@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -76,7 +76,7 @@ function expectValidForOpenAI(body: ParsedRequestBody) {
 const ALICE = { userId: "alice" };
 
 describe("long conversations", () => {
-  it("keeps one checkpoint per thread and the model's view within budget; getThread keeps everything", async () => {
+  it("keeps one checkpoint per thread, the model's view within budget and the log small; getThread keeps everything", async () => {
     const openai = await startFakeOpenAI();
     cleanups.push(() => openai.close());
     listingModel(openai);
@@ -86,6 +86,7 @@ describe("long conversations", () => {
     await env.sandbox.controls.approve(ALICE, "gmail");
     const key = threadKey(ALICE, "days");
     const turns = 14;
+    let largestLog = 0;
     for (let turn = 1; turn <= turns; turn++) {
       const before = openai.requests.length;
       const events = await collect(
@@ -94,6 +95,7 @@ describe("long conversations", () => {
       expect(ofType(events, "turn-end")[0]?.status).toBe("completed");
       // Pruned before the turn ended: the latest checkpoint, no leftover writes.
       expect(stored(file, key)).toEqual({ checkpoints: 1, writes: 0 });
+      largestLog = Math.max(largestLog, statSync(`${file}-wal`).size);
       for (const body of openai.requests.slice(before)) {
         expectValidForOpenAI(body);
         const users = body.messages.filter((m) => m.role === "user").map((m) => String(m.content));
@@ -107,6 +109,8 @@ describe("long conversations", () => {
         expect(JSON.stringify(conversation).length / 4).toBeLessThan(2_500 * 1.3);
       }
     }
+    // The write-ahead log is checkpointed and cut back as it goes (without that: 4 MB and more).
+    expect(largestLog).toBeLessThan(2.5 * 1024 * 1024);
     const last = openai.requests.at(-1) as ParsedRequestBody;
     expect(last.messages.some((m) => String(m.content).startsWith("Earlier in this conversation"))).toBe(
       true,
