@@ -14,19 +14,29 @@ import { type Bench, percentile, ratio, round } from "./report.js";
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const BANNER = "Delegate —";
 
-/** Milliseconds from spawning `command` until a stdout line holds `until` (or it exits). */
+/**
+ * Milliseconds from spawning `command` until a stdout line holds `until` (or it exits). The
+ * command runs in its own process group, which is ended as a whole and awaited before the next
+ * sample: `npm start` does not pass SIGTERM on to the chat it started, and a chat left shutting
+ * down would slow the samples after it.
+ */
 function timeTo(command: string, args: string[], until: string | undefined, env: NodeJS.ProcessEnv) {
   return new Promise<number>((resolve, reject) => {
     const start = performance.now();
-    const child = spawn(command, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(command, args, { cwd: ROOT, env, stdio: ["pipe", "pipe", "pipe"], detached: true });
     let out = "";
-    let done = false;
+    let elapsed: number | undefined;
     const finish = (ms: number) => {
-      if (done) return;
-      done = true;
+      if (elapsed !== undefined) return;
+      elapsed = ms;
       child.stdin.end();
-      child.kill("SIGTERM");
-      resolve(ms);
+      if (child.exitCode === null && child.pid !== undefined) {
+        try {
+          process.kill(-child.pid, "SIGKILL");
+        } catch {
+          // Already gone.
+        }
+      }
     };
     child.stdout.on("data", (chunk: Buffer) => {
       out += chunk.toString("utf8");
@@ -34,10 +44,10 @@ function timeTo(command: string, args: string[], until: string | undefined, env:
     });
     child.stderr.resume();
     child.once("error", reject);
-    child.once("exit", (code) => {
+    child.once("close", (code) => {
       if (!until) finish(performance.now() - start);
-      else if (!done)
-        reject(new Error(`${command} ${args.join(" ")} exited (${code}) before "${until}":\n${out}`));
+      if (elapsed !== undefined) resolve(elapsed);
+      else reject(new Error(`${command} ${args.join(" ")} exited (${code}) before "${until}":\n${out}`));
     });
   });
 }

@@ -4,10 +4,7 @@
  * plain values and its exceptions (and the raw AxiosError of a wrong secret) into DelegateErrors.
  */
 
-import { create } from "@bufbuild/protobuf";
-import { timestampDate, timestampFromDate } from "@bufbuild/protobuf/wkt";
 import type { ScalekitClient } from "@scalekit-sdk/node";
-import { CreateConnectedAccountSchema } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
 import { DelegateError } from "../../errors.js";
 import type {
   AccountEvent,
@@ -31,7 +28,7 @@ import {
   mapScalekitError,
   verificationRefused,
 } from "./scalekit-errors.js";
-import { sdk } from "./scalekit-sdk.js";
+import { connectedAccountsProto, protobuf, sdk, wellKnownTypes } from "./scalekit-sdk.js";
 import { ACCOUNT_EVENT_TYPES, STATUS_BY_NAME, statusName, toHostedTool } from "./scalekit-wire.js";
 
 export interface ScalekitSettings {
@@ -132,7 +129,7 @@ export class ScalekitAgentAuth implements AgentAuth {
     const response = await this.#call("read the event feed", undefined, () =>
       this.#client.events.listEventsPaginated(100, pageToken, {
         eventTypes: ACCOUNT_EVENT_TYPES,
-        startTime: timestampFromDate(since),
+        startTime: wellKnownTypes().timestampFromDate(since),
       }),
     );
     const events: AccountEvent[] = [];
@@ -152,7 +149,7 @@ export class ScalekitAgentAuth implements AgentAuth {
         identifier,
         connection,
         ...(after ? { status: after } : {}),
-        occurredAt: event.occurredAt ? timestampDate(event.occurredAt) : new Date(),
+        occurredAt: event.occurredAt ? wellKnownTypes().timestampDate(event.occurredAt) : new Date(),
       });
     }
     return { events, nextPageToken: response.nextPageToken };
@@ -180,7 +177,7 @@ export class ScalekitAgentAuth implements AgentAuth {
         connector: connection,
         ...this.#who(identity),
         // What getOrCreateConnectedAccount sends for an OAuth account with no tokens yet.
-        connectedAccount: create(CreateConnectedAccountSchema, {
+        connectedAccount: protobuf().create(connectedAccountsProto().CreateConnectedAccountSchema, {
           authorizationDetails: { details: { case: "oauthToken", value: {} } },
         }),
       });
@@ -221,7 +218,9 @@ export class ScalekitAgentAuth implements AgentAuth {
     return {
       url: response.link,
       // Scalekit documents no fixed lifetime; assume a short one when it sends none.
-      expiresAt: response.expiry ? timestampDate(response.expiry) : new Date(Date.now() + 5 * 60_000),
+      expiresAt: response.expiry
+        ? wellKnownTypes().timestampDate(response.expiry)
+        : new Date(Date.now() + 5 * 60_000),
     };
   }
 
@@ -267,7 +266,9 @@ export class ScalekitAgentAuth implements AgentAuth {
     return {
       accessToken: details.value.accessToken,
       scopes: [...details.value.scopes],
-      ...(account.tokenExpiresAt ? { expiresAt: timestampDate(account.tokenExpiresAt) } : {}),
+      ...(account.tokenExpiresAt
+        ? { expiresAt: wellKnownTypes().timestampDate(account.tokenExpiresAt) }
+        : {}),
     };
   }
 

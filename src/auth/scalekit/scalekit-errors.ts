@@ -1,8 +1,7 @@
 /** Scalekit's exceptions (gRPC statuses, tool errors, a raw AxiosError) as DelegateErrors. */
-import { Code } from "@connectrpc/connect";
 import { DelegateError, errorMessage, presentableDetail } from "../../errors.js";
 import type { AccountStatus } from "../agent-auth.js";
-import { sdk } from "./scalekit-sdk.js";
+import { connectRuntime, sdk } from "./scalekit-sdk.js";
 
 export function authorizationRequired(connection: string, status: AccountStatus): DelegateError {
   return new DelegateError(
@@ -129,6 +128,7 @@ export function mapScalekitError(error: unknown, context: MapContext): DelegateE
 /** `Internal`, `Unavailable`…: the gRPC status by name, for messages. */
 function grpcStatusName(code: number | undefined): string {
   if (code === undefined) return "no gRPC status";
-  const name = (Code as unknown as Record<number, string>)[code];
+  // The enum of the copy the SDK's CommonJS build uses, loaded with the SDK (whose call failed).
+  const name = (connectRuntime().Code as unknown as Record<number, string>)[code];
   return name ? `gRPC ${name}` : `gRPC status ${code}`;
 }

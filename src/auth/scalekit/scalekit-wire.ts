@@ -1,19 +1,15 @@
 /** The SDK's wire values (numeric statuses, event names, tool definitions) as the port's plain ones. */
-import { ConnectorStatus } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
 import type { AccountStatus, HostedToolDefinition } from "../agent-auth.js";
+import { connectedAccountsProto } from "./scalekit-sdk.js";
 
-const STATUS_NAMES: Readonly<Record<number, AccountStatus>> = {
-  [ConnectorStatus.ACTIVE]: "ACTIVE",
-  [ConnectorStatus.EXPIRED]: "EXPIRED",
-  [ConnectorStatus.PENDING_AUTH]: "PENDING_AUTH",
-  [ConnectorStatus.PENDING_VERIFICATION]: "PENDING_VERIFICATION",
-  [ConnectorStatus.DISCONNECTED]: "DISCONNECTED",
-};
+/** The statuses Delegate tells apart, named as the SDK's `ConnectorStatus` enum names them. */
+const STATUSES = ["ACTIVE", "EXPIRED", "PENDING_AUTH", "PENDING_VERIFICATION", "DISCONNECTED"] as const;
 
 /** Statuses as webhooks and the event feed spell them. */
-export const STATUS_BY_NAME = new Map<string, AccountStatus>(
-  Object.values(STATUS_NAMES).map((name) => [name, name]),
-);
+export const STATUS_BY_NAME = new Map<string, AccountStatus>(STATUSES.map((name) => [name, name]));
+
+/** The SDK's numeric statuses by number, built on first use (the enum loads with the SDK). */
+let statusByNumber: ReadonlyMap<number, AccountStatus> | undefined;
 
 /**
  * The connected-account events that can change whether a waiting thread may go on, and the link
@@ -31,7 +27,10 @@ export const ACCOUNT_EVENT_TYPES = [
 
 export function statusName(status: number): AccountStatus {
   // UNSPECIFIED is treated as needing authorization: only an explicit ACTIVE lets a tool run.
-  return STATUS_NAMES[status] ?? "PENDING_AUTH";
+  statusByNumber ??= new Map(
+    STATUSES.map((name) => [connectedAccountsProto().ConnectorStatus[name], name] as const),
+  );
+  return statusByNumber.get(status) ?? "PENDING_AUTH";
 }
 
 export function toHostedTool(definition: unknown, connection: string): HostedToolDefinition | undefined {

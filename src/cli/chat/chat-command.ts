@@ -168,6 +168,7 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
     output: process.stdout,
     style,
     modeLabel: session.environment.modeLabel,
+    scalekitInProcess: sandbox !== undefined,
     modelLabel: session.environment.modelLabel,
     dataDir: tildify(config.dataDir),
     ...(values["auto-approve"] && sandbox

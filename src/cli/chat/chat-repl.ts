@@ -3,6 +3,7 @@ import {
   type AgentRuntime,
   CONNECTORS,
   type ConnectorId,
+  errorMessage,
   type Identity,
   isDelegateError,
   type Logger,
@@ -46,6 +47,13 @@ export interface ChatReplOptions {
   approveAll?: boolean;
   /** Called when the thread changes (`/new`, `/user`), to remember it. */
   onThread?: (identity: Identity, threadId: string) => void;
+  /**
+   * Scalekit runs in this process (the embedded sandbox), so it cannot be unreachable and the
+   * start-up status look-up has nothing to catch: it runs after the banner instead of before it,
+   * warming the status cache while the person reads (and loading the Scalekit client off the
+   * path to the first prompt).
+   */
+  scalekitInProcess?: boolean;
   /** Where unexpected failures are recorded (with details the terminal does not show). */
   logger?: Logger;
   logPath?: string;
@@ -95,7 +103,7 @@ export class ChatRepl {
       try {
         // One status look-up up front: an unreachable Scalekit or wrong credentials end here
         // with one line, rather than in the middle of the first request.
-        await runtime.listConnections(identity);
+        if (!this.#options.scalekitInProcess) await runtime.listConnections(identity);
         thread = await runtime.getThread(ref).catch((error: unknown) => {
           if (isDelegateError(error, "THREAD_NOT_FOUND")) return undefined;
           throw error;
@@ -120,6 +128,11 @@ export class ChatRepl {
       for (const line of banner) this.#view.print(line);
       for (const note of this.#options.notes ?? []) this.#view.print(style.colors.dim(note));
       this.#controller.start(thread, listener);
+      if (this.#options.scalekitInProcess) {
+        runtime.listConnections(identity).catch((error: unknown) => {
+          this.#options.logger?.warn({ error: errorMessage(error) }, "warming connection statuses failed");
+        });
+      }
       await this.#controller.finished;
       return this.#controller.exitCode;
     } finally {

@@ -2,9 +2,12 @@
  * The MIME work the Gmail tools need: building an RFC 2822 message for `raw`, and reading text
  * out of the part tree that `format=full` returns.
  */
-import libmime from "libmime";
-import { decode as decodeCharset } from "libmime/lib/charset.js";
+import { lazyRequire } from "../../lazy-require.js";
 import type { GmailHeader, GmailMessagePart } from "./gmail-api.js";
+
+// Loaded by the first message that needs them (with iconv-lite's charset tables).
+const libmime = lazyRequire<typeof import("libmime").default>("libmime");
+const charsets = lazyRequire<typeof import("libmime/lib/charset.js")>("libmime/lib/charset.js");
 
 export interface OutgoingMessage {
   to: readonly string[];
@@ -56,7 +59,7 @@ export function encodeHeaderText(value: string): string {
   const text = singleLine(value);
   if (/^[\x20-\x7e]*$/.test(text) && !text.includes("=?")) return text;
   // RFC 2047 caps an encoded word at 75 characters; libmime splits between whole characters.
-  return libmime.encodeWord(text, "B", 75).split(" ").join(`${CRLF} `);
+  return libmime().encodeWord(text, "B", 75).split(" ").join(`${CRLF} `);
 }
 
 export function base64UrlEncode(text: string): string {
@@ -65,7 +68,7 @@ export function base64UrlEncode(text: string): string {
 
 /** Decodes RFC 2047 encoded words that may remain in header values. */
 export function decodeHeaderText(value: string): string {
-  return libmime.decodeWords(value);
+  return libmime().decodeWords(value);
 }
 
 export function header(headers: readonly GmailHeader[] | undefined, name: string): string | undefined {
@@ -107,7 +110,7 @@ export function readParts(root: GmailMessagePart | undefined): {
     if (!data) return;
     const charset =
       /charset="?([^";\s]+)"?/i.exec(header(part.headers, "Content-Type") ?? "")?.[1] ?? "utf-8";
-    const text = decodeCharset(Buffer.from(data, "base64url"), charset);
+    const text = charsets().decode(Buffer.from(data, "base64url"), charset);
     if (mimeType === "text/plain") body.plain ??= text;
     else body.html ??= text;
   };

@@ -3,7 +3,9 @@
  * `entities` (the full HTML5 character-reference table, for text that is escaped but not HTML).
  */
 import { decodeHTML } from "entities";
-import { compile } from "html-to-text";
+import { lazyRequire } from "../../lazy-require.js";
+
+const htmlToTextPackage = lazyRequire<typeof import("html-to-text")>("html-to-text");
 
 const HEADINGS = ["h1", "h2", "h3", "h4", "h5", "h6"].map((selector) => ({
   selector,
@@ -18,16 +20,20 @@ const CELLS = ["td", "th"].map((selector) => ({
 }));
 
 /** Mail layout: no wrapping, links as `label (url)`, no images (tracking pixels), bullets for lists. */
-const convert = compile({
-  wordwrap: false,
-  selectors: [
-    { selector: "a", options: { linkBrackets: ["(", ")"], hideLinkHrefIfSameAsText: true } },
-    { selector: "img", format: "skip" },
-    { selector: "ul", options: { itemPrefix: "• " } },
-    ...HEADINGS,
-    ...CELLS,
-  ],
-});
+let converter: ((html: string) => string) | undefined;
+function convert(html: string): string {
+  converter ??= htmlToTextPackage().compile({
+    wordwrap: false,
+    selectors: [
+      { selector: "a", options: { linkBrackets: ["(", ")"], hideLinkHrefIfSameAsText: true } },
+      { selector: "img", format: "skip" },
+      { selector: "ul", options: { itemPrefix: "• " } },
+      ...HEADINGS,
+      ...CELLS,
+    ],
+  });
+  return converter(html);
+}
 
 /** Readable text from an HTML body: paragraphs and list items on their own lines, link targets kept. */
 export function htmlToText(html: string): string {

@@ -1,6 +1,5 @@
-import { Code } from "@connectrpc/connect";
 import type { ConnectorId } from "../../index.js";
-import { type HostedTool, HostedToolError } from "../scalekit/index.js";
+import { GrpcCode, type HostedTool, HostedToolError } from "../scalekit/index.js";
 import type { ObjectSchema } from "./json-schema.js";
 import { ToolInput } from "./tool-input.js";
 
@@ -134,24 +133,28 @@ function throwIfFailed(status: number, body: unknown, path: string): void {
     ["invalid_auth", "token_revoked", "not_authed", "account_inactive"].includes(slackError ?? "")
   ) {
     throw new HostedToolError(
-      Code.Unauthenticated,
+      GrpcCode.Unauthenticated,
       "UNAUTHORIZED",
       "The provider rejected the access token.",
     );
   }
   if (status === 403 || slackError === "missing_scope") {
-    throw new HostedToolError(Code.PermissionDenied, "FORBIDDEN", `The provider refused access: ${detail}`);
+    throw new HostedToolError(
+      GrpcCode.PermissionDenied,
+      "FORBIDDEN",
+      `The provider refused access: ${detail}`,
+    );
   }
   if (status === 404 || status === 410 || slackError?.endsWith("_not_found")) {
-    throw new HostedToolError(Code.NotFound, "NOT_FOUND", `Not found: ${detail}`);
+    throw new HostedToolError(GrpcCode.NotFound, "NOT_FOUND", `Not found: ${detail}`);
   }
   if (status === 429 || slackError === "ratelimited") {
-    throw new HostedToolError(Code.ResourceExhausted, "RATE_LIMITED", "Rate limited by the provider.");
+    throw new HostedToolError(GrpcCode.ResourceExhausted, "RATE_LIMITED", "Rate limited by the provider.");
   }
   if (status >= 500)
-    throw new HostedToolError(Code.Internal, "PROVIDER_ERROR", `The provider failed: ${detail}`);
+    throw new HostedToolError(GrpcCode.Internal, "PROVIDER_ERROR", `The provider failed: ${detail}`);
   throw new HostedToolError(
-    Code.InvalidArgument,
+    GrpcCode.InvalidArgument,
     "PROVIDER_ERROR",
     `The provider refused the request: ${detail}`,
   );

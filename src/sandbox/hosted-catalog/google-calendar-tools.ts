@@ -1,6 +1,5 @@
-import { Code } from "@connectrpc/connect";
 import { knownZone, readStamp, rfc3339, wallToEpoch } from "../providers/zoned-time.js";
-import { HostedToolError } from "../scalekit/index.js";
+import { GrpcCode, HostedToolError } from "../scalekit/index.js";
 import { annotations, CREATE, DELETE, pick, READ, type ToolSpec, UPDATE } from "./catalog-support.js";
 import { boolean, integer, objectSchema, string, stringArray, stringEnum } from "./json-schema.js";
 import { invalidInput, type ToolInput } from "./tool-input.js";
@@ -122,7 +121,7 @@ export const googleCalendarTools: ToolSpec[] = [
       })) as { calendars?: Record<string, FreeBusyCalendar> };
       const found = answer.calendars?.[calendar];
       if (!found || found.errors?.length) {
-        throw new HostedToolError(Code.NotFound, "NOT_FOUND", `Not found: calendar ${calendar}`);
+        throw new HostedToolError(GrpcCode.NotFound, "NOT_FOUND", `Not found: calendar ${calendar}`);
       }
       const busy = (found.busy ?? [])
         .map((block) => ({ start: Date.parse(block.start), end: Date.parse(block.end) }))

@@ -1,5 +1,4 @@
-import { Code } from "@connectrpc/connect";
-import { HostedToolError } from "../scalekit/index.js";
+import { GrpcCode, HostedToolError } from "../scalekit/index.js";
 
 type Scalar = "string" | "number" | "boolean" | "object";
 
@@ -65,5 +64,5 @@ export class ToolInput {
 
 /** The error Scalekit answers for parameters its schema validation refuses. */
 export function invalidInput(message: string): HostedToolError {
-  return new HostedToolError(Code.InvalidArgument, "INVALID_INPUT", message);
+  return new HostedToolError(GrpcCode.InvalidArgument, "INVALID_INPUT", message);
 }

@@ -3,8 +3,16 @@
  * tree (as a mail provider does on receipt), and build part trees for seeded mail.
  */
 
-import { compile } from "html-to-text";
-import libmime from "libmime";
+import { createRequire } from "node:module";
+
+// Loaded (their CommonJS builds; both are stateless) by the first message that needs them, not
+// with the emulators: the CLI's bundle leaves them out, so they cost nothing before its prompt.
+const require = createRequire(import.meta.url);
+let libmimeModule: typeof import("libmime").default | undefined;
+const libmime = () => {
+  libmimeModule ??= require("libmime") as typeof import("libmime").default;
+  return libmimeModule;
+};
 
 export interface MimeHeader {
   name: string;
@@ -75,7 +83,7 @@ function parseHeaders(block: string): MimeHeader[] {
   // Raw 8-bit header bytes are UTF-8 (RFC 6532); encoded words are RFC 2047.
   return headers.map(({ name, value }) => ({
     name,
-    value: libmime.decodeWords(Buffer.from(value.trim(), "latin1").toString("utf8")),
+    value: libmime().decodeWords(Buffer.from(value.trim(), "latin1").toString("utf8")),
   }));
 }
 
@@ -175,14 +183,18 @@ export function messageText(root: MimePart): string {
 }
 
 /** What a mail provider indexes and previews of an HTML body: its words, without link targets. */
-export const htmlText: (html: string) => string = compile({
-  wordwrap: false,
-  selectors: [
-    { selector: "a", options: { ignoreHref: true } },
-    { selector: "img", format: "skip" },
-    { selector: "td", format: "block" },
-  ],
-});
+let converter: ((html: string) => string) | undefined;
+export function htmlText(html: string): string {
+  converter ??= (require("html-to-text") as typeof import("html-to-text")).compile({
+    wordwrap: false,
+    selectors: [
+      { selector: "a", options: { ignoreHref: true } },
+      { selector: "img", format: "skip" },
+      { selector: "td", format: "block" },
+    ],
+  });
+  return converter(html);
+}
 
 /** Every attachment (a part with a file name) in a part tree. */
 export function attachments(root: MimePart): MimePart[] {

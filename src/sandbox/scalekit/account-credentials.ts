@@ -1,7 +1,5 @@
 import type { JsonObject, JsonValue } from "@bufbuild/protobuf";
-import type { AuthorizationDetails } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
-import { type ConnectionProfile, isStaticConnection } from "./connection-profiles.js";
-import { invalidArgument } from "./grpc-errors.js";
+import type { ConnectionProfile } from "./connection-profiles.js";
 
 /** Tokens for an OAuth account, supplied by the API caller or minted on consent. */
 export interface OAuthCredentials {
@@ -20,51 +18,6 @@ export interface StaticCredentials {
 export type AccountCredentials = OAuthCredentials | StaticCredentials;
 
 export type StaticValidation = { ok: StaticCredentials } | { error: string };
-
-/**
- * The credentials carried by `AuthorizationDetails` (oneof `details`: 1 oauth_token, 2 static_auth),
- * checked against the connection's kind. Scalekit rejects details that do not fit the connection
- * with InvalidArgument rather than ignoring them; so does the emulator.
- *
- * An all-empty OauthToken means "no details": the SDK's getOrCreateConnectedAccount sends exactly
- * that when the caller gave none (reference §1.3), for any connection kind.
- */
-export function credentialsFromDetails(
-  connection: ConnectionProfile,
-  details: AuthorizationDetails | undefined,
-): AccountCredentials | undefined {
-  const oneof = details?.details;
-  if (oneof === undefined || oneof.case === undefined) return undefined;
-  if (oneof.case === "oauthToken") {
-    const token = oneof.value;
-    const empty = !token.accessToken && !token.refreshToken && token.scopes.length === 0 && !token.domain;
-    if (empty) return undefined;
-    if (isStaticConnection(connection)) {
-      throw invalidArgument(
-        `connection "${connection.name}" uses ${connection.authorization}; send authorization_details.static_auth, not oauth_token`,
-      );
-    }
-    if (!token.accessToken)
-      throw invalidArgument("authorization_details.oauth_token.access_token is required");
-    return {
-      kind: "oauth",
-      accessToken: token.accessToken,
-      refreshToken: token.refreshToken || undefined,
-      scopes: token.scopes.length > 0 ? token.scopes : undefined,
-    };
-  }
-  if (oneof.case === "staticAuth") {
-    if (!isStaticConnection(connection)) {
-      throw invalidArgument(
-        `connection "${connection.name}" uses OAUTH; static_auth details are not accepted`,
-      );
-    }
-    const checked = validateStaticDetails(connection, oneof.value.details ?? {});
-    if ("error" in checked) throw invalidArgument(checked.error);
-    return checked.ok;
-  }
-  throw invalidArgument(`authorization_details.${oneof.case} is not supported by this connection`);
-}
 
 /** Non-empty details carrying every required field of the connection as a non-empty string. */
 export function validateStaticDetails(connection: ConnectionProfile, details: JsonObject): StaticValidation {

@@ -1,12 +1,13 @@
 import type { MessageInitShape } from "@bufbuild/protobuf";
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
-import type {
-  ConnectedAccountForListSchema,
-  ConnectedAccountSchema,
+import {
+  type ConnectedAccountForListSchema,
+  type ConnectedAccountSchema,
+  ConnectorType,
 } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
 import { ConnectorStatus } from "./account-status.js";
 import type { AccountRecord } from "./account-store.js";
-import { connectorType } from "./connection-profiles.js";
+import type { AuthorizationKind } from "./connection-profiles.js";
 
 /** Fields shared by ConnectedAccount and ConnectedAccountForList (no `$typeName`, so it fits both). */
 function accountFields(account: AccountRecord) {
@@ -66,4 +67,18 @@ export function accountWithCredentials(
     };
   }
   return message;
+}
+
+/** `ConnectedAccount.authorization_type` (field 4). */
+function connectorType(kind: AuthorizationKind): ConnectorType {
+  switch (kind) {
+    case "OAUTH":
+      return ConnectorType.OAUTH;
+    case "API_KEY":
+      return ConnectorType.API_KEY;
+    case "BEARER_TOKEN":
+      return ConnectorType.BEARER_TOKEN;
+    case "BASIC_AUTH":
+      return ConnectorType.BASIC_AUTH;
+  }
 }

@@ -1,11 +1,11 @@
 import { timestampFromMs } from "@bufbuild/protobuf/wkt";
 import { Code, type ServiceImpl } from "@connectrpc/connect";
 import { ConnectedAccountService } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
-import { credentialsFromDetails } from "./account-credentials.js";
 import { requireConnection, requireIdentifier, resolveAccount } from "./account-lookup.js";
 import { accountForList, accountWithCredentials, accountWithoutCredentials } from "./account-messages.js";
 import { matchesScopeFilter, scopeOf } from "./account-scope.js";
 import type { AccountRecord, AccountStore } from "./account-store.js";
+import { credentialsFromDetails } from "./authorization-details.js";
 import { accountNotFound, invalidArgument, scalekitError } from "./grpc-errors.js";
 import { paginate } from "./pagination.js";
 

@@ -1,6 +1,4 @@
 import { createHash } from "node:crypto";
-import { ConnectorType } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connected_accounts/connected_accounts_pb.js";
-import { ConnectionType } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connections/connections_pb.js";
 
 /**
  * How accounts on a connection authenticate: the `ConnectorType` values (connected_accounts.proto)
@@ -73,34 +71,6 @@ export function connectionProfiles(
 
 export function isStaticConnection(profile: ConnectionProfile): boolean {
   return profile.authorization !== "OAUTH";
-}
-
-/** `ConnectedAccount.authorization_type` (field 4). */
-export function connectorType(kind: AuthorizationKind): ConnectorType {
-  switch (kind) {
-    case "OAUTH":
-      return ConnectorType.OAUTH;
-    case "API_KEY":
-      return ConnectorType.API_KEY;
-    case "BEARER_TOKEN":
-      return ConnectorType.BEARER_TOKEN;
-    case "BASIC_AUTH":
-      return ConnectorType.BASIC_AUTH;
-  }
-}
-
-/** `Connection.type` of ListAppConnections, whose enum names the kinds differently (BASIC, BEARER). */
-export function connectionType(kind: AuthorizationKind): ConnectionType {
-  switch (kind) {
-    case "OAUTH":
-      return ConnectionType.OAUTH;
-    case "API_KEY":
-      return ConnectionType.API_KEY;
-    case "BEARER_TOKEN":
-      return ConnectionType.BEARER;
-    case "BASIC_AUTH":
-      return ConnectionType.BASIC;
-  }
 }
 
 /** Stable per name, like a dashboard id that survives restarts; decimal, as real `conn_` ids are. */

@@ -3,9 +3,10 @@ import type { ServiceImpl } from "@connectrpc/connect";
 import {
   ConnectionService,
   ConnectionStatus,
+  ConnectionType,
 } from "@scalekit-sdk/node/lib/pkg/grpc/scalekit/v1/connections/connections_pb.js";
 import type { AccountStore } from "./account-store.js";
-import { connectionType } from "./connection-profiles.js";
+import type { AuthorizationKind } from "./connection-profiles.js";
 import { paginate } from "./pagination.js";
 
 export { ConnectionService };
@@ -39,4 +40,18 @@ export function connectionService(
       };
     },
   };
+}
+
+/** `Connection.type` of ListAppConnections, whose enum names the kinds differently (BASIC, BEARER). */
+function connectionType(kind: AuthorizationKind): ConnectionType {
+  switch (kind) {
+    case "OAUTH":
+      return ConnectionType.OAUTH;
+    case "API_KEY":
+      return ConnectionType.API_KEY;
+    case "BEARER_TOKEN":
+      return ConnectionType.BEARER;
+    case "BASIC_AUTH":
+      return ConnectionType.BASIC;
+  }
 }

@@ -8,7 +8,7 @@ const HTTP2_PREFACE = Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1");
 /** A connection that says nothing for this long is dropped before a protocol is chosen. */
 const SNIFF_TIMEOUT_MS = 10_000;
 
-type RequestHandler = (
+export type RequestHandler = (
   request: http.IncomingMessage | http2.Http2ServerRequest,
   response: http.ServerResponse | http2.Http2ServerResponse,
 ) => void;

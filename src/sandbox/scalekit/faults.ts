@@ -1,4 +1,5 @@
-import { Code } from "@connectrpc/connect";
+import type { Code } from "@connectrpc/connect";
+import { grpcCodeName } from "./grpc-codes.js";
 
 /** Matches every gRPC method (not the token endpoint). */
 export const ANY_METHOD = "*";
@@ -20,7 +21,7 @@ export class FaultInjector {
   failNext(method: string, count: number, code: Code, message?: string): void {
     if (count <= 0) return;
     const queue = this.#pending.get(method) ?? [];
-    queue.push({ remaining: count, code, message: message ?? `injected fault: ${Code[code]}` });
+    queue.push({ remaining: count, code, message: message ?? `injected fault: ${grpcCodeName(code)}` });
     this.#pending.set(method, queue);
   }
 

@@ -1,5 +1,6 @@
-import { Code } from "@connectrpc/connect";
+import type { Code } from "@connectrpc/connect";
 import type { ConnectNodeAdapterOptions } from "@connectrpc/connect-node";
+import { GrpcCode } from "./grpc-codes.js";
 
 export type NodeHandler = NonNullable<ConnectNodeAdapterOptions["fallback"]>;
 export type NodeRequest = Parameters<NodeHandler>[0];
@@ -64,26 +65,26 @@ export function sendJson(response: Response, status: number, body: unknown): voi
 
 export function httpStatusFor(code: Code): number {
   switch (code) {
-    case Code.InvalidArgument:
-    case Code.FailedPrecondition:
-    case Code.OutOfRange:
+    case GrpcCode.InvalidArgument:
+    case GrpcCode.FailedPrecondition:
+    case GrpcCode.OutOfRange:
       return 400;
-    case Code.Unauthenticated:
+    case GrpcCode.Unauthenticated:
       return 401;
-    case Code.PermissionDenied:
+    case GrpcCode.PermissionDenied:
       return 403;
-    case Code.NotFound:
+    case GrpcCode.NotFound:
       return 404;
-    case Code.AlreadyExists:
-    case Code.Aborted:
+    case GrpcCode.AlreadyExists:
+    case GrpcCode.Aborted:
       return 409;
-    case Code.ResourceExhausted:
+    case GrpcCode.ResourceExhausted:
       return 429;
-    case Code.Unimplemented:
+    case GrpcCode.Unimplemented:
       return 501;
-    case Code.Unavailable:
+    case GrpcCode.Unavailable:
       return 503;
-    case Code.DeadlineExceeded:
+    case GrpcCode.DeadlineExceeded:
       return 504;
     default:
       return 500;

@@ -12,6 +12,7 @@ export {
 } from "./account-events.js";
 export type { AccountSnapshot } from "./account-snapshot.js";
 export type { AccountStatusName } from "./account-status.js";
+export { GrpcCode } from "./grpc-codes.js";
 export {
   type HostedTool,
   type HostedToolCall,

@@ -1,29 +1,23 @@
 import { randomBytes } from "node:crypto";
-import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { type AccountEvent, eventEnvelope } from "./account-events.js";
 import { type ScopeInput, scopeOf } from "./account-scope.js";
 import { snapshotOf } from "./account-snapshot.js";
 import { type AccountRecord, AccountStore } from "./account-store.js";
 import { CallLog } from "./call-log.js";
 import { ClientCredentials } from "./client-credentials.js";
-import { ConnectedAccountService, connectedAccountService } from "./connected-account-service.js";
 import {
   type ConnectionOptions,
   type ConnectionProfile,
   connectionProfiles,
   isStaticConnection,
 } from "./connection-profiles.js";
-import { ConnectionService, connectionService } from "./connection-service.js";
-import { type DualProtocolServer, listenDualProtocol } from "./dual-protocol-server.js";
+import { type DualProtocolServer, listenDualProtocol, type RequestHandler } from "./dual-protocol-server.js";
 import type { ScalekitEmulator, ScalekitEmulatorOptions } from "./emulator-api.js";
 import { EventLog } from "./event-log.js";
-import { EventsService, eventsService } from "./events-service.js";
 import { FaultInjector } from "./faults.js";
-import { callGate } from "./grpc-interceptor.js";
 import { type HostedTool, normalizeRegistry } from "./hosted-tools.js";
 import { httpRoutes } from "./http-routes.js";
 import { randomSecret } from "./random-ids.js";
-import { ToolService, toolService } from "./tool-service.js";
 import { generateWebhookSecret, WebhookDispatcher } from "./webhooks.js";
 
 export type { AuthorizationKind, ConnectionOptions } from "./connection-profiles.js";
@@ -90,23 +84,38 @@ export async function startScalekitEmulator(
   const calls = new CallLog();
   const faults = new FaultInjector();
 
-  const handler = connectNodeAdapter({
-    routes(router) {
-      router.service(ConnectedAccountService, connectedAccountService({ store, baseUrl: () => baseUrl }));
-      router.service(ToolService, toolService({ store, tools: () => hostedTools }));
-      router.service(ConnectionService, connectionService(store, now()));
-      router.service(EventsService, eventsService(eventLog));
-    },
-    interceptors: [callGate({ calls, faults, credentials })],
-    fallback: httpRoutes({
-      store,
-      credentials,
-      calls,
-      faults,
-      proxyTarget: () => proxyTarget,
-      requireFormToken: options.requireConsentFormToken ?? false,
-    }),
-  });
+  const startedAt = now();
+  // The RPC layer (connect-node, the SDK's service descriptors, the protobuf registry) is loaded
+  // by the first request rather than at start: a good part of a cold start, and the CLI shows its
+  // first prompt before anything calls Scalekit. Requests wait for it; their bodies stay buffered.
+  let rpc: Promise<RequestHandler> | undefined;
+  const handler: RequestHandler = (request, response) => {
+    rpc ??= import("./rpc-handler.js").then(({ rpcHandler }) =>
+      rpcHandler({
+        store,
+        baseUrl: () => baseUrl,
+        tools: () => hostedTools,
+        startedAt,
+        eventLog,
+        gate: { calls, faults, credentials },
+        fallback: httpRoutes({
+          store,
+          credentials,
+          calls,
+          faults,
+          proxyTarget: () => proxyTarget,
+          requireFormToken: options.requireConsentFormToken ?? false,
+        }),
+      }),
+    );
+    rpc.then(
+      (serve) => serve(request, response),
+      (error: unknown) => {
+        response.statusCode = 500;
+        response.end(`the emulator's RPC layer failed to load: ${String(error)}`);
+      },
+    );
+  };
   const server: DualProtocolServer = await listenDualProtocol({
     host,
     port: options.port ?? 0,
