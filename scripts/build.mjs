@@ -27,6 +27,8 @@ if (result.status !== 0) process.exit(result.status ?? 1);
 // demand stay outside, as do those loaded through `lazyRequire` (src/lazy-require.ts).
 const bundleDir = join(root, "dist", "bundle");
 rmSync(bundleDir, { recursive: true, force: true });
+// The one-file bundle of earlier versions, so an upgraded checkout keeps no stale copy.
+rmSync(join(root, "dist", "cli", "delegate.mjs"), { force: true });
 let esbuild;
 try {
   esbuild = await import("esbuild");

@@ -128,12 +128,17 @@ export class ChatRepl {
       for (const line of banner) this.#view.print(line);
       for (const note of this.#options.notes ?? []) this.#view.print(style.colors.dim(note));
       this.#controller.start(thread, listener);
+      // Not awaited: a session that ends first closes the runtime under it, which is no failure.
+      let ended = false;
       if (this.#options.scalekitInProcess) {
         runtime.listConnections(identity).catch((error: unknown) => {
-          this.#options.logger?.warn({ error: errorMessage(error) }, "warming connection statuses failed");
+          if (!ended) {
+            this.#options.logger?.warn({ error: errorMessage(error) }, "warming connection statuses failed");
+          }
         });
       }
       await this.#controller.finished;
+      ended = true;
       return this.#controller.exitCode;
     } finally {
       clearInterval(hold);

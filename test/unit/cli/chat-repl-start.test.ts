@@ -9,6 +9,7 @@ import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { ChatRepl } from "../../../src/cli/chat/chat-repl.js";
 import { terminalStyle } from "../../../src/cli/chat/render.js";
+import { type Logger, noopLogger } from "../../../src/logger.js";
 import { type SandboxRuntime, startSandboxRuntime, waitFor } from "../../helpers/sandbox-runtime.js";
 
 let env: SandboxRuntime | undefined;
@@ -17,7 +18,11 @@ afterEach(async () => {
   env = undefined;
 });
 
-function startRepl(runtime: SandboxRuntime["runtime"], scalekitInProcess: boolean) {
+function startRepl(
+  runtime: SandboxRuntime["runtime"],
+  scalekitInProcess: boolean,
+  logger: Logger = noopLogger,
+) {
   const input = new PassThrough();
   const output = new PassThrough();
   let printed = "";
@@ -33,6 +38,7 @@ function startRepl(runtime: SandboxRuntime["runtime"], scalekitInProcess: boolea
     style: terminalStyle({ input: {}, output: {} }, {}),
     modeLabel: "sandbox",
     scalekitInProcess,
+    logger,
   });
   const run = repl.run();
   return { run, input, printed: () => printed };
@@ -50,6 +56,28 @@ describe("the REPL's start", () => {
     await waitFor(() => calls.count("ListConnectedAccounts") > 0, 10_000, "the status look-up");
     repl.input.end();
     await expect(repl.run).resolves.toBe(0);
+  });
+
+  it("a session that ends while the status look-up is still out logs no failure for it", async () => {
+    env = await startSandboxRuntime();
+    const warnings: string[] = [];
+    const logger: Logger = { ...noopLogger, warn: (_object, message) => warnings.push(message ?? "") };
+    env.sandbox.scalekit.setLatency(60_000, "ListConnectedAccounts");
+    const repl = startRepl(env.runtime, true, logger);
+    await waitFor(
+      () => env?.sandbox.scalekit.calls.count("ListConnectedAccounts") === 1,
+      10_000,
+      "the look-up",
+    );
+    // A second look-up in the same state: its failure on close says the REPL's has failed too.
+    const second = env.runtime.listConnections({ userId: "ines" });
+    repl.input.end();
+    await expect(repl.run).resolves.toBe(0);
+    const closing = env.close();
+    env = undefined;
+    await expect(second).rejects.toThrow();
+    await closing;
+    expect(warnings).toEqual([]);
   });
 
   it("against a Scalekit elsewhere: a failing status look-up ends the start before anything is printed", async () => {
