@@ -3,16 +3,11 @@
  * tree (as a mail provider does on receipt), and build part trees for seeded mail.
  */
 
-import { createRequire } from "node:module";
+import { lazyRequire } from "../../lazy-require.js";
 
-// Loaded (their CommonJS builds; both are stateless) by the first message that needs them, not
-// with the emulators: the CLI's bundle leaves them out, so they cost nothing before its prompt.
-const require = createRequire(import.meta.url);
-let libmimeModule: typeof import("libmime").default | undefined;
-const libmime = () => {
-  libmimeModule ??= require("libmime") as typeof import("libmime").default;
-  return libmimeModule;
-};
+// Loaded by the first message that needs them, not with the emulators.
+const libmime = lazyRequire<typeof import("libmime").default>("libmime");
+const htmlToTextPackage = lazyRequire<typeof import("html-to-text")>("html-to-text");
 
 export interface MimeHeader {
   name: string;
@@ -185,7 +180,7 @@ export function messageText(root: MimePart): string {
 /** What a mail provider indexes and previews of an HTML body: its words, without link targets. */
 let converter: ((html: string) => string) | undefined;
 export function htmlText(html: string): string {
-  converter ??= (require("html-to-text") as typeof import("html-to-text")).compile({
+  converter ??= htmlToTextPackage().compile({
     wordwrap: false,
     selectors: [
       { selector: "a", options: { ignoreHref: true } },
