@@ -124,13 +124,11 @@ export function spawnCli(args: readonly string[], options: SpawnCliOptions): Cli
   child.stdin?.on("error", () => {});
   let done = false;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolvePromise) => {
-    child.on("exit", (code, signal) => {
+    // `close`, not `exit`: it comes after the last output chunk, so nothing printed is missed.
+    child.on("close", (code, signal) => {
       done = true;
-      // Let the last output chunks arrive.
-      setTimeout(() => {
-        notify();
-        resolvePromise({ code, signal });
-      }, 50);
+      notify();
+      resolvePromise({ code, signal });
     });
   });
   if (child.pid === undefined) throw new Error("could not spawn the CLI");
