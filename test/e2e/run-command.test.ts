@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, it } from "vitest";
@@ -380,6 +380,57 @@ turns:
     expect(scalekit.code).toBe(2);
     expect(scalekit.stderr).toContain("examples/gmail.yaml:12:11: `approve` needs the sandbox");
     expect(scalekit.stderr).not.toContain("sks_x");
+  });
+
+  it("at DELEGATE_LOG_LEVEL=debug logs what an operator needs, and never the API key", async ({ expect }) => {
+    const fake = await startFakeOpenAI();
+    const logDir = mkdtempSync(join(tmpdir(), "delegate-run-debug-"));
+    const canary = "sk-CANARY-debug-7f3a";
+    try {
+      fake.enqueue(
+        { toolCalls: [{ name: "slack_list_channels", args: {} }] },
+        { text: "Your channels include #general and #team." },
+      );
+      // Not connected: the gate asks, the runner consents (--on-auth approve), the thread resumes.
+      const script = `user: dora
+turns:
+  - user: which Slack channels am I in?
+    expect:
+      interrupt: { connectors: [slack] }
+      tools: [{ name: slack_list_channels, result: success }]
+`;
+      const run = await delegateRun(["-", "--model", "openai"], {
+        stdin: script,
+        env: {
+          OPENAI_API_KEY: canary,
+          OPENAI_BASE_URL: fake.url,
+          DELEGATE_LOG_LEVEL: "debug",
+          DELEGATE_DATA_DIR: logDir,
+        },
+      });
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      const log = readFileSync(join(logDir, "logs", "delegate.log"), "utf8");
+      const debug = log
+        .split("\n")
+        .filter(Boolean)
+        .map((line) => JSON.parse(line) as { level: number; msg: string })
+        .filter((line) => line.level === 20)
+        .map((line) => line.msg);
+      expect(debug).toEqual(expect.arrayContaining(["gate: asking", "gate: decided"]));
+      for (const file of readdirSync(logDir, { recursive: true }) as string[]) {
+        const path = join(logDir, file);
+        if (statSync(path).isFile()) {
+          expect(readFileSync(path).toString("latin1").includes(canary), `key leaked into ${file}`).toBe(
+            false,
+          );
+        }
+      }
+      expect(run.stdout).not.toContain(canary);
+    } finally {
+      await fake.close();
+      rmSync(logDir, { recursive: true, force: true });
+    }
   });
 
   it("uses the OpenAI settings with --model openai", async ({ expect }) => {
