@@ -32,7 +32,8 @@ export const bench: Bench = async () => {
       const user = { userId: `bench-approvals-${label}` };
       await sandbox.controls.approve(user, "gmail");
       const runtime = await createAgentRuntime({
-        model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
+        model: (await createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }))
+          .model,
         scalekit: sandbox.settings,
         providerBaseUrls: sandbox.providerBaseUrls,
         databaseUrl: ":memory:",

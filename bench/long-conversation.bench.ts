@@ -59,7 +59,8 @@ async function openConversation(bounded: boolean) {
   const folder = mkdtempSync(join(tmpdir(), "delegate-long-"));
   const databaseUrl = join(folder, "delegate.sqlite");
   const runtime = await createAgentRuntime({
-    model: createChatModel({ baseUrl: openai.url, apiKey: "sk-bench", model: "bench", maxRetries: 0 }).model,
+    model: (await createChatModel({ baseUrl: openai.url, apiKey: "sk-bench", model: "bench", maxRetries: 0 }))
+      .model,
     scalekit: sandbox.settings,
     providerBaseUrls: sandbox.providerBaseUrls,
     databaseUrl,

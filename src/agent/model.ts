@@ -1,10 +1,10 @@
 /**
- * The chat model factory: the only importer of `@langchain/openai`. Delegate never picks a model
- * by itself: embedders pass one, and only the CLI and server bootstraps fall back to the
- * sandbox's offline demo model (and say so).
+ * The chat model factory: the only importer of `@langchain/openai`, loaded on first use so the
+ * offline demo model never pays for the OpenAI client. Delegate never picks a model by itself:
+ * embedders pass one, and only the CLI and server bootstraps fall back to the sandbox's offline
+ * demo model (and say so).
  */
 import type { BaseChatModel } from "@langchain/core/language_models/chat_models";
-import { ChatOpenAI } from "@langchain/openai";
 
 export interface OpenAIModelSettings {
   apiKey?: string | undefined;
@@ -27,7 +27,8 @@ export interface ModelChoice {
  * estimate tokens with tiktoken, which downloads data and hangs offline; LangGraph still streams
  * tokens in `messages` mode.
  */
-export function createChatModel(openai: OpenAIModelSettings): ModelChoice {
+export async function createChatModel(openai: OpenAIModelSettings): Promise<ModelChoice> {
+  const { ChatOpenAI } = await import("@langchain/openai");
   const model = new ChatOpenAI({
     model: openai.model,
     // A local OpenAI-compatible server usually needs no key, but the client insists on one.
@@ -41,6 +42,6 @@ export function createChatModel(openai: OpenAIModelSettings): ModelChoice {
 }
 
 /** A model as given to `createAgentRuntime`: a LangChain chat model, or OpenAI settings. */
-export function resolveModel(model: BaseChatModel | OpenAIModelSettings): ModelChoice {
-  return "invoke" in model ? { model, label: model.getName() } : createChatModel(model);
+export async function resolveModel(model: BaseChatModel | OpenAIModelSettings): Promise<ModelChoice> {
+  return "invoke" in model ? { model, label: model.getName() } : await createChatModel(model);
 }

@@ -134,7 +134,7 @@ async function chooseModel(
   now: (() => Date) | undefined,
 ): Promise<{ model: BaseChatModel; modelLabel: string; demoModel: boolean }> {
   if (config.openai) {
-    const { model, label } = createChatModel(config.openai);
+    const { model, label } = await createChatModel(config.openai);
     return { model, modelLabel: label, demoModel: false };
   }
   const { DemoChatModel } = await import("../sandbox/index.js");

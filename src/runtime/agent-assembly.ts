@@ -90,7 +90,7 @@ export async function assembleAgent(options: AgentAssemblyOptions): Promise<Agen
   const base = options.agentAuth ?? scalekitAuth(options);
   const auth = base instanceof CachedAgentAuth ? base : new CachedAgentAuth(base, options.cache);
   const names = connectionNames(options.connections);
-  const { model, label } = resolveModel(options.model);
+  const { model, label } = await resolveModel(options.model);
   const [promptTemplate, catalog] = await Promise.all([
     loadPromptTemplate(options.promptPath),
     tools === "catalog"

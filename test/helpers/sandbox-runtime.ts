@@ -132,7 +132,7 @@ export async function startOpenAIRuntime(
   helperOptions: { webhooks?: boolean } = {},
 ): Promise<SandboxRuntime> {
   const { createChatModel } = await import("../../src/agent/model.js");
-  const { model } = createChatModel({
+  const { model } = await createChatModel({
     baseUrl: openaiUrl,
     apiKey: "sk-test",
     model: "test-model",

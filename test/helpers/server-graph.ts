@@ -11,7 +11,7 @@ import type { Sandbox } from "../../src/sandbox/index.js";
  */
 export async function serverGraph(sandbox: Sandbox, openaiUrl: string, identity: Identity) {
   const assembly = await assembleAgent({
-    model: createChatModel({ baseUrl: openaiUrl, apiKey: "sk", model: "m", maxRetries: 0 }).model,
+    model: (await createChatModel({ baseUrl: openaiUrl, apiKey: "sk", model: "m", maxRetries: 0 })).model,
     scalekit: sandbox.settings,
     providerBaseUrls: sandbox.providerBaseUrls,
     timeZone: "UTC",

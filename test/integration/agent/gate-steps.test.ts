@@ -29,7 +29,7 @@ afterEach(async () => {
 });
 
 async function build(approvals?: string) {
-  const model = createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model;
+  const { model } = await createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 });
   const assembly = await assembleAgent({
     model,
     scalekit: sandbox.settings,

@@ -61,12 +61,13 @@ describe("durability and exactly-once resume", () => {
     emailingModel(openai);
     const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-race-")), "delegate.sqlite");
     const events: RuntimeEvent[] = [];
-    const replica = (poll: { initialIntervalMs: number; maxIntervalMs: number }) =>
+    const replica = async (poll: { initialIntervalMs: number; maxIntervalMs: number }) =>
       createAgentRuntime({
         scalekit: sandbox.settings,
         providerBaseUrls: sandbox.providerBaseUrls,
         webhookSecret: sandbox.webhookSecret,
-        model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
+        model: (await createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }))
+          .model,
         databaseUrl,
         timeZone: "UTC",
         poll: { ...poll, backoff: 1 },
