@@ -195,6 +195,22 @@ describe.concurrent("delegate chat with piped input", { timeout: 240_000 }, () =
       }
     }));
 
+  it("(i0) /exit ends the chat even while the program feeding its input keeps the pipe open", () =>
+    lane(async () => {
+      const dataDir = tempDataDir();
+      const cli = spawnCli(["chat", "--user", "cat"], { dataDir });
+      try {
+        await cli.waitFor("Type a request, or /help.");
+        // The input is never ended: only /exit can end the session.
+        cli.writeLine("/exit");
+        const { code } = await cli.exited;
+        expect(code).toBe(0);
+        expect(cli.stderr()).toBe("");
+      } finally {
+        cli.kill();
+      }
+    }));
+
   it("(i) slash commands: /thread, /new, /user, /disconnect, /exit", () =>
     lane(async () => {
       const dataDir = tempDataDir();

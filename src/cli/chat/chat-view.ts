@@ -107,5 +107,8 @@ export class PlainView implements ChatView {
 
   close(): void {
     this.#rl?.close();
+    // A paused pipe still holds the event loop: after /exit, a writer that keeps its end open
+    // (a program driving the chat) must not keep Delegate running.
+    (this.#input as Readable & { unref?: () => void }).unref?.();
   }
 }
