@@ -76,6 +76,14 @@ module.exports = {
       to: { dependencyTypes: ["core"], path: "^(node:)?(readline|readline/promises|tty|child_process)$" },
     },
     {
+      name: "no-self-reference-or-build-output",
+      comment:
+        "Source imports source by relative path, never the package by its own name (`delegate-agent`, `delegate-agent/sandbox`, …) nor dist/: either resolves to the build output, a second copy of the modules outside every rule above (the sandbox reaches the public API as ../index.js).",
+      severity: "error",
+      from: { path: "^src/" },
+      to: { path: "^(dist/|delegate-agent(/|$))|(^|/)node_modules/delegate-agent/" },
+    },
+    {
       name: "no-circular",
       severity: "error",
       from: {},
@@ -83,8 +91,9 @@ module.exports = {
     },
   ],
   options: {
-    doNotFollow: { path: "node_modules" },
-    exclude: { path: "^(dist|node_modules)/" },
+    // Not `exclude`: an excluded module vanishes as a dependency too, so an import that resolves
+    // into dist/ (the package's own name) or node_modules/ (the adapter rules) would escape every rule.
+    doNotFollow: { path: "node_modules|^dist/" },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: "tsconfig.json" },
     enhancedResolveOptions: {
