@@ -1,4 +1,7 @@
-/** Text helpers shared by Delegate's core (connectors, CLI, agent). The sandbox keeps its own. */
+/**
+ * Text helpers shared by Delegate's core (connectors, CLI, agent). The sandbox keeps its own
+ * (src/sandbox/demo-model/text.ts): these are not public API.
+ */
 
 const CONJUNCTION = new Intl.ListFormat("en", { style: "long", type: "conjunction" });
 
@@ -17,6 +20,15 @@ export function truncate(text: string, max: number): { text: string; truncated: 
   const space = text.lastIndexOf(" ", hard);
   const end = space > hard * 0.8 ? space : hard;
   return { text: `${text.slice(0, end).trimEnd()}…`, truncated: true };
+}
+
+/**
+ * Cuts a text to at most `max` characters, ellipsis included, at exactly that point (no search for
+ * a space): for JSON and other values where words are not the unit, and for content whose length
+ * is a budget.
+ */
+export function clip(text: string, max: number): string {
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 1))}…`;
 }
 
 /**

@@ -6,9 +6,9 @@ import {
   type ThreadMessageView,
 } from "../../index.js";
 import { truncate } from "../../text.js";
+import { describeCall } from "../describe-call.js";
 import {
   authorizationLines,
-  describeCall,
   formatDuration,
   joinNames,
   oneLine,

@@ -1,6 +1,5 @@
 import type { AuthorizationRequest } from "../../agent/authorization-request.js";
 import type { TerminalSettings } from "../../config/env-config.js";
-import { truncate } from "../../text.js";
 import { type Colors, colorsFor } from "../terminal-colors.js";
 
 export type { Colors };
@@ -88,18 +87,6 @@ export function formatDuration(ms: number): string {
 }
 
 export { joinNames, oneLine } from "../../text.js";
-
-/** `gmail_search_messages {"query":"is:unread"}` → a compact, single-line call summary. */
-export function describeCall(name: string, args: Record<string, unknown> | undefined): string {
-  const parts = Object.entries(args ?? {})
-    .filter(([, value]) => value !== undefined && value !== null && value !== "")
-    .map(([key, value]) => `${key}: ${shorten(JSON.stringify(value) ?? String(value), 40)}`);
-  return `${name}(${shorten(parts.join(", "), 90)})`;
-}
-
-function shorten(text: string, max: number): string {
-  return truncate(text, max).text;
-}
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching terminal escape sequences is the point
 const ESCAPES = /\u001b\][^\u0007]*\u0007|\u001b\[[0-9;?]*[ -/]*[@-~]/g;

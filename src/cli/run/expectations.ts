@@ -1,4 +1,5 @@
 import type { RuntimeEvent } from "../../runtime/events.js";
+import { clip } from "../../text.js";
 import type { JsonPath } from "./json-source.js";
 import { containsText, describeExpected, mismatch, show } from "./matchers.js";
 import { pattern } from "./patterns.js";
@@ -124,7 +125,7 @@ function checkTurn(expect: Expectations, context: Context): CheckResult[] {
     const reply = of(context.events, "message")
       .map((item) => item.event.text)
       .join("\n");
-    const actual = reply ? (reply.length > 600 ? `${reply.slice(0, 599)}…` : reply) : "no reply";
+    const actual = reply ? clip(reply, 600) : "no reply";
     const contains = expect.reply.contains === undefined ? [] : [expect.reply.contains].flat();
     contains.forEach((text, index) => {
       const path = Array.isArray(expect.reply?.contains)

@@ -1,3 +1,4 @@
+import { clip } from "../../text.js";
 import { pattern } from "./patterns.js";
 
 /**
@@ -87,6 +88,5 @@ export function describeExpected(expected: unknown): string {
 
 export function show(value: unknown, max = 160): string {
   if (value === undefined) return "nothing";
-  const text = JSON.stringify(value) ?? String(value);
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return clip(JSON.stringify(value) ?? String(value), max);
 }

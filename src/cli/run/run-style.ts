@@ -1,13 +1,9 @@
+import { clip } from "../../text.js";
+import { describeCall as describeAnyCall } from "../describe-call.js";
+
 export type { Colors } from "../terminal-colors.js";
 
-/** `gmail_search_messages(query: "is:unread", max_results: 10)`, shortened to one line. */
+/** The report's call line: more room than the REPL's, and values cut where they reach it. */
 export function describeCall(name: string, args: Record<string, unknown> | undefined): string {
-  const parts = Object.entries(args ?? {})
-    .filter(([, value]) => value !== undefined && value !== null && value !== "")
-    .map(([key, value]) => `${key}: ${shorten(JSON.stringify(value) ?? String(value), 60)}`);
-  return `${name}(${shorten(parts.join(", "), 120)})`;
-}
-
-export function shorten(text: string, max: number): string {
-  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+  return describeAnyCall(name, args, { value: 60, args: 120, cut: clip });
 }

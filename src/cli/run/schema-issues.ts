@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { closestName } from "../../text.js";
+import { clip, closestName } from "../../text.js";
 import type { JsonPath } from "./json-source.js";
 import { TURN_KINDS } from "./script-schema.js";
 
@@ -243,7 +243,7 @@ export function describeValue(value: unknown): string {
   if (value === null) return "null (an empty value)";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return JSON.stringify(value.length > 40 ? `${value.slice(0, 39)}…` : value);
+  if (typeof value === "string") return JSON.stringify(clip(value, 40));
   return `${typeof value} ${String(value)}`;
 }
 

@@ -1,4 +1,5 @@
 import { DelegateError, isDelegateError } from "../../errors.js";
+import { clip } from "../../text.js";
 import { type ConnectorDefinition, connectorTool } from "../connector-tool.js";
 import type { ProviderClient } from "../provider-client.js";
 import { words } from "../shared/summaries.js";
@@ -101,7 +102,7 @@ const getPageTool = connectorTool({
     const tree = await loadTree(http, page.id, 1, budget);
     let content = renderBlocks(tree).join("\n");
     if (content.length > MAX_CONTENT) {
-      content = `${content.slice(0, MAX_CONTENT - 1)}…`;
+      content = clip(content, MAX_CONTENT);
       budget.truncated = true;
     }
     const properties = simplifyProperties(page.properties);

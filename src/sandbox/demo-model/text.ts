@@ -39,6 +39,10 @@ export function nameFromEmail(email: string): string {
   return capitalize(first.toLowerCase());
 }
 
+// joinNames, truncate and clip resemble src/text.ts's but stay here: the sandbox may use only the
+// public API, and a string helper is no part of what Delegate supports for embedders. They also
+// differ (no de-duplication, cuts with no search for a space, whitespace trimmed), and the demo
+// model's replies depend on that.
 const CONJUNCTION = new Intl.ListFormat("en", { style: "long", type: "conjunction" });
 
 /** "Sam", "Sam and Dana", "Sam, Dana, and Lee". */
