@@ -28,7 +28,10 @@ export type DelegateErrorCode =
   | "THREAD_NOT_FOUND"
   /** The thread exists but is not waiting for an authorization or a decision. */
   | "THREAD_NOT_WAITING"
+  /** A new message on a thread that waits for a connection or a decision: settle or cancel that first. */
   | "THREAD_BUSY"
+  /** Another caller or replica is resuming the thread (resume, cancel, decide): look again once it ends. */
+  | "THREAD_RESUMING"
   /** The runtime was closed: create a new one. */
   | "RUNTIME_CLOSED"
   /** The caller is not authenticated (the LangGraph server without a valid token). */

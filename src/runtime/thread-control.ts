@@ -6,7 +6,7 @@ import { threadNotFound } from "./runtime-inputs.js";
 import type { ThreadStore } from "./thread-store.js";
 import type { ThreadTarget } from "./turn-runner.js";
 
-/** How often a decision retries a thread another replica is resuming before it reports THREAD_BUSY. */
+/** How often a decision retries a thread another replica is resuming before it reports THREAD_RESUMING. */
 const DECIDE_ATTEMPTS = 20;
 
 export interface ThreadControlDeps {
@@ -24,7 +24,7 @@ export interface ThreadControlDeps {
  * Applies a caller's resume value (recheck, cancel, or approval decisions) to a waiting thread,
  * exactly once across processes: the coordinator's claim decides who runs it.
  *
- * @throws DelegateError THREAD_NOT_FOUND, THREAD_NOT_WAITING, or THREAD_BUSY
+ * @throws DelegateError THREAD_NOT_FOUND, THREAD_NOT_WAITING, or THREAD_RESUMING
  */
 export async function controlThread(
   deps: ThreadControlDeps,
@@ -78,7 +78,7 @@ export async function controlThread(
     }
     listening.detach();
     if (!deciding || attempt >= DECIDE_ATTEMPTS) {
-      throw new DelegateError("THREAD_BUSY", "This thread is already being resumed.", {
+      throw new DelegateError("THREAD_RESUMING", "This thread is already being resumed.", {
         details: { threadId: target.threadId },
       });
     }

@@ -49,7 +49,7 @@ export function listenToThread(runtime: AgentRuntime, thread: ThreadRef): Thread
 /** How a recheck or cancel ended: its events were shown by the thread's follower. */
 export type ControlOutcome =
   | "done"
-  /** Another run (the watcher's resume) has the thread; its events reach the follower. */
+  /** THREAD_RESUMING: another run (the watcher's resume) has the thread; its events reach the follower. */
   | "busy"
   /** The thread is not waiting any more: it finished or expired meanwhile. */
   | "gone"
@@ -63,7 +63,7 @@ export async function drain(events: AsyncIterable<RuntimeEvent>): Promise<Contro
     }
     return "done";
   } catch (error) {
-    if (isDelegateError(error, "THREAD_BUSY")) return "busy";
+    if (isDelegateError(error, "THREAD_RESUMING")) return "busy";
     if (isDelegateError(error, "THREAD_NOT_WAITING") || isDelegateError(error, "THREAD_NOT_FOUND"))
       return "gone";
     return { failed: error };

@@ -8,6 +8,7 @@ import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChatModel } from "../../../src/agent/model.js";
+import { isDelegateError } from "../../../src/errors.js";
 import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
 import { DemoChatModel } from "../../../src/sandbox/index.js";
@@ -206,6 +207,34 @@ describe("durability and exactly-once resume", () => {
     );
     expect(events.find((event) => event.type === "tool-result")).toMatchObject({ status: "success" });
     expect(await runtime.listWaitingThreads()).toEqual([]);
+  }, 30_000);
+
+  it("refuses a recheck or cancel while another replica resumes the thread with THREAD_RESUMING", async () => {
+    const sandbox = await startSandbox({ timeZone: "UTC" });
+    cleanups.push(() => sandbox.close());
+    const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-resuming-")), "delegate.sqlite");
+    const runtime = await createAgentRuntime({
+      model: new DemoChatModel({ timeZone: "UTC" }),
+      scalekit: sandbox.settings,
+      providerBaseUrls: sandbox.providerBaseUrls,
+      databaseUrl,
+      timeZone: "UTC",
+    });
+    cleanups.push(() => runtime.close());
+    const thread = { userId: "rue", threadId: "t-resuming" };
+    await collect(runtime.send({ ...thread, text: "show my unread email", waitForAuthorization: false }));
+    // A live replica holds a fresh claim on the resume.
+    const db = new Database(databaseUrl);
+    db.prepare(
+      "UPDATE delegate_waiting_threads SET state = 'resuming', claimed_by = 'alive', claimed_at = ?",
+    ).run(Date.now());
+    db.close();
+    for (const attempt of [() => runtime.resume(thread), () => runtime.cancel(thread)]) {
+      const error = await collect(attempt()).catch((err: unknown) => err);
+      expect(isDelegateError(error, "THREAD_RESUMING")).toBe(true);
+    }
+    // Neither touched the wait: it is still the other replica's to finish.
+    expect((await runtime.getThread(thread)).pendingAuthorization?.connections).toEqual(["gmail"]);
   }, 30_000);
 
   it("ends a waiting stream on one replica when another replica finishes the turn", async () => {

@@ -86,7 +86,9 @@ describe("the runtime's contract with embedders", () => {
     expect(lost).toHaveLength(1);
     expect(ofType(won[0]?.events ?? [], "turn-end")).toHaveLength(1);
     const error = lost[0]?.error;
-    expect(isDelegateError(error, "THREAD_NOT_WAITING") || isDelegateError(error, "THREAD_BUSY")).toBe(true);
+    expect(isDelegateError(error, "THREAD_NOT_WAITING") || isDelegateError(error, "THREAD_RESUMING")).toBe(
+      true,
+    );
     // The mail went out only if the approval won.
     const sent = env.sandbox.emulators.gmail
       .inspect("ada")
