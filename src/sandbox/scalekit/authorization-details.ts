@@ -8,8 +8,9 @@ import { invalidArgument } from "./grpc-errors.js";
  * checked against the connection's kind. Scalekit rejects details that do not fit the connection
  * with InvalidArgument rather than ignoring them; so does the emulator.
  *
- * An all-empty OauthToken means "no details": the SDK's getOrCreateConnectedAccount sends exactly
- * that when the caller gave none (reference §1.3), for any connection kind.
+ * An all-empty OauthToken means "no details": when the caller gave none, the SDK's
+ * getOrCreateConnectedAccount (lib/connected-accounts.js) still sets the oneof, to
+ * `oauth_token` (field 1) holding `create(OauthTokenSchema, {})`, for any connection kind.
  */
 export function credentialsFromDetails(
   connection: ConnectionProfile,

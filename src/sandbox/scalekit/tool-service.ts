@@ -53,9 +53,10 @@ export function toolService({ store, tools }: ToolServiceDependencies): ToolServ
   return {
     async listTools(request) {
       const filter = request.filter;
-      // An unknown connector is NotFound, as everywhere else a connection name is resolved
-      // (getOrCreate on a missing connection raises ScalekitNotFoundException, reference §1.3): the
-      // request is well-formed, it names a connection this environment does not have.
+      // `scalekit.v1.tools.Filter.connector` (field 6; tools_pb.d.ts: "When connector or
+      // connected_account_id is set, a CA lookup is performed") makes ListTools look a connected
+      // account up. That an unknown connector then answers NotFound, as the emulator's own account
+      // look-ups do, is the emulator's assumption: neither the SDK nor its descriptors say.
       if (filter?.connector) requireConnection(store, filter.connector);
       const accountConnections = connectionsWithAccounts(store, filter);
       const names = new Set(filter?.toolName ?? []);
