@@ -1,4 +1,4 @@
-import { CONNECTOR_IDS, CONNECTORS, type ConnectorId } from "../index.js";
+import { CONNECTOR_IDS, CONNECTORS, type ConnectorId, connectionNames } from "../index.js";
 import { createHostedCatalog } from "./hosted-catalog/index.js";
 import { createGmailEmulator } from "./providers/gmail/gmail-emulator.js";
 import { createGoogleCalendarEmulator } from "./providers/google-calendar/google-calendar-emulator.js";
@@ -64,7 +64,7 @@ export interface SandboxEmulators {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const { connections, providerPort, now, timeZone, injections, ...emulatorOptions } = options;
   const zone = timeZone ? { timeZone } : {};
-  const names = resolveConnectionNames(connections);
+  const names = connectionNames(connections);
   const clock = now ?? (() => new Date());
   const seeds = { now: clock, injections: injections === true };
   const scalekit = await startScalekitEmulator({
@@ -126,13 +126,4 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       await Promise.allSettled([providers.close(), scalekit.close()]);
     },
   };
-}
-
-/** Connector → connection name, as DELEGATE_CONNECTIONS resolves it: overrides, else the default. */
-function resolveConnectionNames(
-  overrides: Partial<Record<ConnectorId, string>> = {},
-): Record<ConnectorId, string> {
-  return Object.fromEntries(
-    CONNECTOR_IDS.map((id) => [id, overrides[id] ?? CONNECTORS[id].defaultConnection]),
-  ) as Record<ConnectorId, string>;
 }
