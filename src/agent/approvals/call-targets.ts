@@ -34,7 +34,72 @@ export interface Target {
   unreadable?: true;
 }
 
-export const EMAIL = /[\p{L}\p{N}._%+'-]+@[\p{L}\p{N}.-]+\.[\p{L}]{2,}/gu;
+/**
+ * An address as written in text. The local part runs over RFC 5322's atext (plus dots, and letters
+ * of any script): it starts where no such character, `@` or domain character precedes it, so
+ * `ops=billing@corp.example`, `sam&dana@x.com` and `a/b@gmail.com` hold one address each, not
+ * `billing@…`, `dana@…` or `b@…`. The domain runs as far as domain characters go.
+ */
+const ADDRESS_IN_TEXT =
+  /(?<![\p{L}\p{N}\p{M}!#$%&'*+/=?^_`{|}~.@-])([\p{L}\p{N}\p{M}!#$%&'*+/=?^_`{|}~.-]+)@([\p{L}\p{N}\p{M}.-]+)/gu;
+const DOT_ATOM = /^[^.]+(?:\.[^.]+)*$/u;
+const LABEL = "[\\p{L}\\p{N}\\p{M}](?:[\\p{L}\\p{N}\\p{M}-]*[\\p{L}\\p{N}\\p{M}])?";
+const DOMAIN = new RegExp(`^(?:${LABEL}\\.)+\\p{L}(?:[\\p{L}\\p{N}\\p{M}-]*[\\p{L}\\p{N}\\p{M}])?$`, "u");
+/** Atext characters people wrap an address in (quotes, markdown emphasis, braces), and what closes each. */
+const WRAPPERS: Record<string, string> = {
+  "'": "'",
+  "`": "`",
+  "*": "*",
+  _: "_",
+  "~": "~",
+  "{": "}",
+  "|": "|",
+};
+
+/**
+ * Whether an address may start after `before`: at the start, after white space, after a
+ * delimiter RFC 5322 keeps out of addresses (`"(),:;<>[]`), or after an opening or closing bracket
+ * or quote, or sentence punctuation of another script (`「`, `、`). Any other character (`\\`, `×`,
+ * Catalan `·`) joins what follows to a longer token, so no address starts there.
+ */
+function opensAddress(before: string): boolean {
+  const char = [...before.slice(-2)].pop();
+  return char === undefined || /^[\s"(),:;<>[\]\p{Z}\p{Ps}\p{Pe}\p{Pi}\p{Pf}、。¡¿]$/u.test(char);
+}
+
+/**
+ * The addresses a person wrote in `text`, normalized: `'sam@example.com'`, `**sam@…**`,
+ * `<mailto:sam@…>` and `sam@….` are `sam@…`. Compatibility forms are folded first (a fullwidth
+ * `＝` is `=`) and invisible format characters dropped, so neither can fake a boundary. Anything
+ * that is not plainly one address (an address glued to another `@`, inside a URL's credentials,
+ * a local part with stray dots) is left out: an address left out is asked about, never waved through.
+ */
+export function addressesIn(text: string): string[] {
+  const folded = text.replace(/\p{Cf}/gu, "").normalize("NFKC");
+  const found: string[] = [];
+  for (const match of folded.matchAll(ADDRESS_IN_TEXT)) {
+    const [whole, written = "", domainWritten = ""] = match;
+    if (!opensAddress(folded.slice(0, match.index))) continue;
+    if (folded.startsWith("@", match.index + whole.length)) continue;
+    // `https://user:pass@host`: credentials in a link, not an address.
+    if ((folded.slice(0, match.index).split(/\s/).pop() ?? "").includes("://")) continue;
+    // Sentence punctuation after the address is not part of it.
+    const domain = domainWritten.replace(/[.-]+$/, "");
+    const rest = folded.slice(match.index + written.length + 1 + domain.length);
+    let local = written;
+    const lead = /^[^\p{L}\p{N}\p{M}.]*/u.exec(written)?.[0] ?? "";
+    const closing = [...lead]
+      .reverse()
+      .map((char) => WRAPPERS[char] ?? "\0")
+      .join("");
+    if (lead && rest.startsWith(closing)) local = written.slice(lead.length);
+    else if (rest.startsWith("_")) continue;
+    if (!DOT_ATOM.test(local) || !DOMAIN.test(domain)) continue;
+    found.push(normalize(`${local}@${domain}`));
+  }
+  return found;
+}
+
 export const NOTION_ID = /[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}/i;
 
 /** NFC, whitespace collapsed, case kept. */

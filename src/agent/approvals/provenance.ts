@@ -1,6 +1,6 @@
 import { HumanMessage, ToolMessage } from "langchain";
 import { CONNECTORS } from "../../connectors/registry.js";
-import { collapse, EMAIL, looksConfusable, NOTION_ID, normalize, type Target } from "./call-targets.js";
+import { addressesIn, collapse, looksConfusable, NOTION_ID, normalize, type Target } from "./call-targets.js";
 
 /**
  * What the person has said in this thread, for deciding whether a target came from them: every
@@ -59,7 +59,7 @@ function factsOf(message: unknown): MessageFacts | undefined {
     facts = {
       text: cased.toLowerCase(),
       casedText: cased,
-      emails: [...text.matchAll(EMAIL)].map((match) => normalize(match[0].replace(/[.'-]+$/, ""))),
+      emails: addressesIn(text),
       aliases: [],
     };
   } else if (ToolMessage.isInstance(message) && message.status !== "error") {

@@ -116,6 +116,70 @@ describe("provenance: did the person name this target?", () => {
     expect(emailAddress("mailto:Dana <dana@x.io>")).toBe("dana@x.io");
   });
 
+  it("an address the person typed starts where RFC 5322 atext stops, never inside a longer token", () => {
+    const verdict = (typed: string, to: string) =>
+      planCall(send([to]), context([new HumanMessage(typed)])).verdict;
+    // `=`, `&`, `/` (and every other atext character) are part of the local part: the whole is the address.
+    for (const [typed, inner] of [
+      ["set ops=billing@corp.example in the config", "billing@corp.example"],
+      ["email sam&dana@x.com", "dana@x.com"],
+      ["forward to a/b@gmail.com", "b@gmail.com"],
+      ["ops+billing@corp.example", "billing@corp.example"],
+      ["the key is a'b@x.com", "b@x.com"],
+      // Compatibility forms and invisible characters fake no boundary.
+      ["set ops＝billing@corp.example", "billing@corp.example"],
+      ["set ops=\u200bbilling@corp.example", "billing@corp.example"],
+      // A character outside atext that still joins a token.
+      ["login corp\\billing@corp.example", "billing@corp.example"],
+      ["col·legi@x.cat", "legi@x.cat"],
+      // Credentials in a link, or an address glued to another `@`, are no address.
+      ["open https://user:billing@corp.example/q3", "billing@corp.example"],
+      ["reply to sam@example.com@evil.example", "sam@example.com"],
+      ["reply to sam@example.com@evil.example", "evil.example"],
+      ["ping sam@example.com_evil.example", "sam@example.com"],
+    ] as const) {
+      expect(verdict(typed, inner), `${typed} → ${inner}`).toBe("ask");
+    }
+    expect(verdict("set ops=billing@corp.example in the config", "ops=billing@corp.example")).toBe("run");
+    expect(verdict("email sam&dana@x.com", "sam&dana@x.com")).toBe("run");
+    expect(verdict("forward to a/b@gmail.com", "a/b@gmail.com")).toBe("run");
+    expect(verdict("email o'brien@example.com", "o'brien@example.com")).toBe("run");
+  });
+
+  it("an address in quotes, brackets, markdown or a mailto link, or before punctuation, is the address itself", () => {
+    const verdict = (typed: string, to = "sam@example.com") =>
+      planCall(send([to]), context([new HumanMessage(typed)])).verdict;
+    for (const typed of [
+      "email 'sam@example.com' about lunch",
+      "email 'sam@example.com', then dana",
+      'email "sam@example.com"',
+      "email `sam@example.com`",
+      "email **sam@example.com**",
+      "email _sam@example.com_",
+      "email {sam@example.com}",
+      "email (sam@example.com)",
+      "email [sam](mailto:sam@example.com)",
+      "email Sam <sam@example.com>",
+      "email <mailto:sam@example.com>",
+      "email “sam@example.com” and «sam@example.com»",
+      "メールを「sam@example.com」へ",
+      "email sam@example.com.",
+      "can you email sam@example.com?",
+      "email sam@example.com!",
+      "email sam@example.com…",
+      "email sam@example.com-",
+      "to:sam@example.com",
+      "email sam＠example.com",
+    ]) {
+      expect(verdict(typed), typed).toBe("run");
+    }
+    // A quote or mark with nothing closing it stays part of what was typed; a longer name is another address.
+    expect(verdict("email 'sam@example.com and dana")).toBe("ask");
+    expect(verdict("email _sam@example.com", "_sam@example.com")).toBe("run");
+    expect(verdict("email sam@example.com1")).toBe("ask");
+    expect(verdict("email ...sam@example.com")).toBe("ask");
+  });
+
   it("counts only the person's own messages, never what a tool returned", () => {
     const messages = [
       new HumanMessage("summarize my unread mail"),
