@@ -19,7 +19,7 @@
 import { Auth, HTTPException } from "@langchain/langgraph-sdk/auth";
 import type { Identity } from "../auth/identity.js";
 import { refuseReservedMetadata, refuseRunPlacement, refuseStateWritingCommand } from "./run-checks.js";
-import { checkRunInput } from "./run-input.js";
+import { answeredCallIds, checkRunInput, openCallIds } from "./run-input.js";
 import { serverLogger } from "./server-logger.js";
 import { serverSettings } from "./server-settings.js";
 import { toServerUser } from "./server-user.js";
@@ -148,6 +148,51 @@ const UNGUARDED_ROUTES: readonly [method: string, path: RegExp, use: string][] =
   ],
 ];
 
+/** The routes that start a run on a thread. */
+const THREAD_RUN = /^\/threads\/([^/]+)\/runs(?:\/stream|\/wait)?\/?$/;
+
+/** The headers a request authenticates with, passed on to the server's own look-ups for it. */
+const CREDENTIAL_HEADERS = ["authorization", "x-api-key", "x-auth-scheme", "origin"];
+
+/**
+ * A run that answers tool calls (Agent Chat UI's placeholders, written when the person types
+ * instead of deciding: `checkRunInput` admits their shape) may answer only calls of this thread
+ * that no result answered: the thread is read, as this caller, through the server itself. A server
+ * that does not offer that look-up leaves the shape check alone, which is still safe: the graph
+ * never takes a tool message it did not produce for a result.
+ */
+async function checkUiAnswers(request: Request, threadId: string): Promise<void> {
+  let body: unknown;
+  try {
+    body = await request.clone().json();
+  } catch {
+    return; // LangGraph refuses a body that is not JSON by itself.
+  }
+  const answered = answeredCallIds((body as { input?: unknown } | null)?.input);
+  if (answered.length === 0) return;
+  const loopback = (globalThis as Record<symbol, unknown>)[Symbol.for("langgraph_api:fetch")];
+  if (typeof loopback !== "function") return;
+  const headers = new Headers();
+  for (const name of CREDENTIAL_HEADERS) {
+    const value = request.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  const response = (await loopback(`/threads/${encodeURIComponent(threadId)}`, { headers })) as Response;
+  if (!response.ok) {
+    throw new HTTPException(response.status === 404 ? 404 : 422, {
+      message: `Thread ${threadId} could not be read to check which calls the run answers.`,
+    });
+  }
+  const thread = (await response.json()) as { values?: { messages?: unknown } | null };
+  const open = openCallIds(thread.values?.messages);
+  const stray = answered.filter((id) => !open.has(id));
+  if (stray.length > 0) {
+    throw new HTTPException(422, {
+      message: `A run's input may answer only calls waiting in this thread; ${stray.join(", ")} ${stray.length === 1 ? "is" : "are"} not.`,
+    });
+  }
+}
+
 function refuseUnguardedRoute(method: string, path: string): void {
   for (const [allowed, pattern, use] of UNGUARDED_ROUTES) {
     if ((allowed === "*" || allowed === method) && pattern.test(path)) {
@@ -207,6 +252,8 @@ export const auth = new Auth()
     if (request.method === "POST" && new URL(request.url).pathname === "/threads") {
       await checkNewThread(request);
     }
+    const threadRun = request.method === "POST" ? THREAD_RUN.exec(new URL(request.url).pathname) : null;
+    if (threadRun) await checkUiAnswers(request, decodeURIComponent(threadRun[1] as string));
     return user;
   })
   // Threads, runs and crons: stamp the owner on create, filter by owner on everything.

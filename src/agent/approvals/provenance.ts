@@ -1,11 +1,12 @@
 import { HumanMessage, ToolMessage } from "langchain";
 import { CONNECTORS } from "../../connectors/registry.js";
+import { isProduced } from "../produced-messages.js";
 import { addressesIn, collapse, looksConfusable, NOTION_ID, normalize, type Target } from "./call-targets.js";
 
 /**
  * What the person has said in this thread, for deciding whether a target came from them: every
  * email address in their own messages, their text, and the ids Delegate's tools resolved names
- * to (a Slack channel id to `#team`, a Notion page id to its title).
+ * to (a Slack channel id to `#team`, a Notion page id to its title) in results Delegate produced.
  */
 export interface Provenance {
   emails: ReadonlySet<string>;
@@ -62,7 +63,9 @@ function factsOf(message: unknown): MessageFacts | undefined {
       emails: addressesIn(text),
       aliases: [],
     };
-  } else if (ToolMessage.isInstance(message) && message.status !== "error") {
+  } else if (ToolMessage.isInstance(message) && message.status !== "error" && isProduced(message)) {
+    // Only Delegate's own results: a client can write a tool message into a thread (Agent Chat
+    // UI's placeholders), and its `{ id, name }` pairs would vouch for ids.
     const aliases = new Map<string, string[]>();
     collectAliases(message.content, aliases);
     const tool = message.name;
