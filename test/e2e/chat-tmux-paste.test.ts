@@ -73,7 +73,11 @@ describe.concurrent("delegate chat at a terminal: the prompt line's echo (tmux)"
       await pane.waitFor(/^you › $/m);
 
       pane.press("forward the contract", "Enter");
-      await pane.waitFor("Approve? [y]es / [n]o / [a]lways in this thread / [e]dit");
+      // eve@elsewhere.example is not named by the person: no "always", and "a" asks again.
+      await pane.waitFor("Approve? [y]es / [n]o / [e]dit");
+      await pane.waitFor(/^approve › $/m);
+      pane.press("a", "Enter");
+      await pane.waitFor('"Always" is not offered here: this call names a target you did not name');
       await pane.waitFor(/^approve › $/m);
       pane.press("e", "Enter");
       await pane.waitFor(/^to › $/m);
@@ -86,6 +90,7 @@ describe.concurrent("delegate chat at a terminal: the prompt line's echo (tmux)"
       await pane.waitFor("Tool said:");
       const screen = await pane.waitFor(/^you › $/m);
       expect(screen).toMatch(/^you › forward the contract$/m);
+      expect(screen).toMatch(/^approve › a$/m);
       expect(screen).toMatch(/^approve › e$/m);
       expect(screen).toMatch(/^subject › Signed contract$/m);
       expect(screen).toMatch(/^body › The signed terms\.$/m);

@@ -6,9 +6,19 @@ import { parseApprovalAnswer } from "./repl-state.js";
 export type Approval = Extract<RuntimeEvent, { type: "authorization-required" }>["approvals"][number];
 export type Decision = Parameters<AgentRuntime["decide"]>[0]["decisions"][number];
 
-export const APPROVE_QUESTION = "Approve? [y]es / [n]o / [a]lways in this thread / [e]dit";
+/**
+ * "Always" allows the tool for the rest of the thread as `auto` does: a later call still asks
+ * when it names a target the person did not name. The option says so, and is offered only for a
+ * call whose targets the person all named: on one asked about for a foreign target, "always"
+ * would read as letting that target through, which it never does.
+ */
+const ALWAYS = "[a]lways in this thread (unless it names a target you did not)";
+export const APPROVE_QUESTION = `Approve? [y]es / [n]o / ${ALWAYS} / [e]dit`;
 /** For a call with nothing to edit (e.g. a delete by id): `e` would only be refused. */
-export const APPROVE_QUESTION_NO_EDIT = "Approve? [y]es / [n]o / [a]lways in this thread";
+export const APPROVE_QUESTION_NO_EDIT = `Approve? [y]es / [n]o / ${ALWAYS}`;
+/** For a call that names a target the person did not name: no "always". */
+export const APPROVE_QUESTION_FOREIGN = "Approve? [y]es / [n]o / [e]dit";
+export const APPROVE_QUESTION_FOREIGN_NO_EDIT = "Approve? [y]es / [n]o";
 
 /** Arguments a person can edit line by line: text and lists of text (recipients, channel, body…). */
 const EDITABLE =
@@ -18,6 +28,8 @@ export type AnswerOutcome =
   | { kind: "invalid" }
   /** `e` for a call with no field a person can edit. */
   | { kind: "not-editable" }
+  /** `a` at a terminal, for a call naming a target the person did not name (see `ALWAYS`). */
+  | { kind: "no-always" }
   /** The next line is the new value of a field (editing). */
   | { kind: "field"; prompt: string }
   | { kind: "next" }
@@ -66,6 +78,22 @@ export class ApprovalPrompt {
     return approval !== undefined && editableFields(approval).length > 0;
   }
 
+  /** Whether "always" is offered for the call now being decided: every target it names is the person's. */
+  get offersAlways(): boolean {
+    return this.#queue[0]?.targets.every((target) => target.named) ?? false;
+  }
+
+  /** The answers the call now being decided takes, for a line that says which. */
+  get answers(): string {
+    const choices = [
+      "y (yes)",
+      "n (no)",
+      ...(this.offersAlways ? ["a (always in this thread, unless a call names a target you did not)"] : []),
+      ...(this.#tty && this.editable ? ["e (edit)"] : []),
+    ];
+    return `${choices.slice(0, -1).join(", ")} or ${choices.at(-1)}`;
+  }
+
   /** The block for the call now being decided, then the question. */
   questionLines(style: TerminalStyle): string[] {
     const approval = this.#queue[0];
@@ -77,7 +105,7 @@ export class ApprovalPrompt {
       const foreign = approval.targets.filter((target) => !target.named).map((target) => target.display);
       return [
         `approval required: ${clean(approval.summary, 500)}${foreign.length ? ` (not named by you: ${clean(foreign.join(", "))})` : ""}`,
-        "Answer y (yes), n (no) or a (always in this thread); other text (not a /command) rejects it, as your reason.",
+        `Answer ${this.answers}; other text (not a /command) rejects it, as your reason.`,
       ];
     }
     const lines = [
@@ -99,7 +127,8 @@ export class ApprovalPrompt {
     const preview = bodyPreview(approval.args);
     if (preview) for (const line of preview) lines.push(colors.dim(`  │ ${stripControls(line)}`));
     if (approval.error) lines.push(colors.red(`  (your edit was not accepted: ${clean(approval.error)})`));
-    lines.push(this.editable ? APPROVE_QUESTION : APPROVE_QUESTION_NO_EDIT);
+    if (this.offersAlways) lines.push(this.editable ? APPROVE_QUESTION : APPROVE_QUESTION_NO_EDIT);
+    else lines.push(this.editable ? APPROVE_QUESTION_FOREIGN : APPROVE_QUESTION_FOREIGN_NO_EDIT);
     return lines;
   }
 
@@ -120,6 +149,9 @@ export class ApprovalPrompt {
       return { kind: "field", prompt: fieldPrompt(fields[0] as string, approval.args) };
     }
     if (answer === "reject") return this.#decide({ type: "reject", toolCallId });
+    // Typed out of habit at a call with a foreign target, "a" would approve that target: ask again.
+    // (Piped input keeps "a" as it is documented: approve, and always for targets the person names.)
+    if (answer === "always" && this.#tty && !this.offersAlways) return { kind: "no-always" };
     return this.#decide({ type: "approve", toolCallId, ...(answer === "always" ? { always: true } : {}) });
   }
 

@@ -170,7 +170,7 @@ export function exitCode(facts: { tty: boolean; failures: number; interrupted: b
   return facts.failures > 0 ? 1 : 0;
 }
 
-/** One answer to `Approve? [y]es / [n]o / [a]lways in this thread / [e]dit`. */
+/** One answer to an approval question (`Approve? [y]es / [n]o / [a]lways in this thread … / [e]dit`). */
 export type ApprovalAnswer = "approve" | "reject" | "always" | "edit";
 
 export function parseApprovalAnswer(line: string): ApprovalAnswer | undefined {

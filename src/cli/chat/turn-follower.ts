@@ -122,13 +122,13 @@ export class TurnFollower {
     if (!view.tty) this.#host.echo(text);
     const outcome = approval.answer(text);
     if (outcome.kind === "invalid") {
-      view.print(
-        approval.editable
-          ? "Answer y (yes), n (no), a (always in this thread) or e (edit)."
-          : "Answer y (yes), n (no) or a (always in this thread).",
-      );
+      view.print(`Answer ${approval.answers}.`);
     } else if (outcome.kind === "not-editable") {
-      view.print("Nothing in this call can be edited. Answer y (yes), n (no) or a (always in this thread).");
+      view.print(`Nothing in this call can be edited. Answer ${approval.answers}.`);
+    } else if (outcome.kind === "no-always") {
+      view.print(
+        `"Always" is not offered here: this call names a target you did not name, and "always" never lets such a target through. Answer ${approval.answers}.`,
+      );
     } else if (outcome.kind === "field") {
       view.print(style.colors.dim(`${outcome.prompt.trimEnd()} (Enter keeps it)`));
     } else if (outcome.kind === "next") {

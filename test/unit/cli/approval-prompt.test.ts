@@ -33,7 +33,8 @@ describe("the REPL's approval questions", () => {
     expect(lines[0]).toBe('Gmail · Send email to attacker@evil.example — "Contract" (4 words)');
     expect(lines).toContain("  to: attacker@evil.example  ← not named by you");
     expect(lines).toContain("  │ The terms are attached.");
-    expect(lines.at(-1)).toBe("Approve? [y]es / [n]o / [a]lways in this thread / [e]dit");
+    // A target the person did not name: "always" is not offered (it would never let it through).
+    expect(lines.at(-1)).toBe("Approve? [y]es / [n]o / [e]dit");
   });
 
   it("prints one matchable line without a terminal, naming every target", () => {
@@ -56,6 +57,44 @@ describe("the REPL's approval questions", () => {
         { type: "reject", toolCallId: "c3" },
       ],
     });
+  });
+
+  it("offers [a]lways only when the person named every target, saying it never lets another through", () => {
+    const toSam: Approval = {
+      ...send,
+      toolCallId: "c4",
+      summary: 'Send email to sam@example.com — "Contract" (4 words)',
+      args: { ...send.args, to: ["sam@example.com"] },
+      reason: "policy",
+      targets: [{ kind: "email", field: "to", display: "sam@example.com", named: true }],
+    };
+    const prompt = new ApprovalPrompt([toSam, send], { tty: true });
+    expect(prompt.offersAlways).toBe(true);
+    expect(prompt.questionLines(plain).at(-1)).toBe(
+      "Approve? [y]es / [n]o / [a]lways in this thread (unless it names a target you did not) / [e]dit",
+    );
+    expect(prompt.answer("a")).toEqual({ kind: "next" });
+    // Asked for a target the person never named: "a" out of habit is asked again, not an approval.
+    expect(prompt.offersAlways).toBe(false);
+    expect(prompt.answers).toBe("y (yes), n (no) or e (edit)");
+    expect(prompt.answer("a")).toEqual({ kind: "no-always" });
+    expect(prompt.answer("always")).toEqual({ kind: "no-always" });
+    expect(prompt.answer("n")).toEqual({
+      kind: "done",
+      decisions: [
+        { type: "approve", toolCallId: "c4", always: true },
+        { type: "reject", toolCallId: "c1" },
+      ],
+    });
+    // Without a terminal the hint names only the answers offered; "a" keeps its documented meaning.
+    const piped = new ApprovalPrompt([send, toSam], { tty: false });
+    expect(piped.questionLines(plain)[1]).toBe(
+      "Answer y (yes) or n (no); other text (not a /command) rejects it, as your reason.",
+    );
+    expect(piped.answer("a")).toEqual({ kind: "next" });
+    expect(piped.questionLines(plain)[1]).toBe(
+      "Answer y (yes), n (no) or a (always in this thread, unless a call names a target you did not); other text (not a /command) rejects it, as your reason.",
+    );
   });
 
   it("without a terminal, any other text rejects with that text as the reason, and edit is not offered", () => {
@@ -97,14 +136,14 @@ describe("the REPL's approval questions", () => {
   it("does not offer [e]dit for a call with nothing to edit, and says so when e is typed anyway", () => {
     const prompt = new ApprovalPrompt([remove, send], { tty: true });
     expect(prompt.editable).toBe(false);
-    expect(prompt.questionLines(plain).at(-1)).toBe("Approve? [y]es / [n]o / [a]lways in this thread");
+    expect(prompt.questionLines(plain).at(-1)).toBe(
+      "Approve? [y]es / [n]o / [a]lways in this thread (unless it names a target you did not)",
+    );
     expect(prompt.answer("e")).toEqual({ kind: "not-editable" });
     // Still the same call: the answer that follows decides it.
     expect(prompt.answer("n")).toEqual({ kind: "next" });
     expect(prompt.editable).toBe(true);
-    expect(prompt.questionLines(plain).at(-1)).toBe(
-      "Approve? [y]es / [n]o / [a]lways in this thread / [e]dit",
-    );
+    expect(prompt.questionLines(plain).at(-1)).toBe("Approve? [y]es / [n]o / [e]dit");
   });
 
   it("a moved start moves the end still to come, so the event keeps its length", () => {
