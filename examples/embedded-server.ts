@@ -390,6 +390,7 @@ function statusFor(error: unknown): number {
   const statuses: Record<string, number> = {
     THREAD_NOT_FOUND: 404,
     THREAD_BUSY: 409,
+    THREAD_RESUMING: 409,
     THREAD_NOT_WAITING: 409,
     INVALID_INPUT: 400,
     UNKNOWN_CONNECTOR: 400,

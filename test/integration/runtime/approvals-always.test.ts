@@ -49,7 +49,7 @@ async function setUp() {
   const audits: ToolAuditRecord[] = [];
   const open = async (): Promise<AgentRuntime> => {
     const runtime = await createAgentRuntime({
-      model: createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }).model,
+      model: (await createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 })).model,
       scalekit: sandbox.settings,
       providerBaseUrls: sandbox.providerBaseUrls,
       webhookSecret: sandbox.webhookSecret,
