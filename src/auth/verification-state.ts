@@ -30,9 +30,9 @@ export interface VerificationClaims {
   /**
    * Where the state may come back: a digest of the verify URL it was made with (see
    * {@link audienceOf}). The REPL and the LangGraph server may share a key file; a state made for
-   * one is refused by the other.
+   * one is refused by the other. Required: a signed state without one would pass any verify route.
    */
-  audience?: string;
+  audience: string;
 }
 
 /** A short digest of a verify URL, for a state's audience. */
@@ -58,7 +58,7 @@ const PayloadSchema = z.object({
   t: z.string().min(1).max(1024).optional(),
   e: z.number().int().positive(),
   n: z.string().min(16).max(64),
-  a: z.string().min(1).max(64).optional(),
+  a: z.string().min(1).max(64),
 });
 
 /**
@@ -86,12 +86,7 @@ export class VerificationStateSigner {
     this.#now = options.now ?? Date.now;
   }
 
-  sign(binding: {
-    identity: Identity;
-    connection: string;
-    thread?: string | undefined;
-    audience?: string | undefined;
-  }): {
+  sign(binding: { identity: Identity; connection: string; thread?: string | undefined; audience: string }): {
     state: string;
     claims: VerificationClaims;
   } {
@@ -101,7 +96,7 @@ export class VerificationStateSigner {
       ...(binding.thread ? { thread: binding.thread } : {}),
       expiresAt: this.#now() + this.#ttlMs,
       nonce: randomBytes(16).toString("base64url"),
-      ...(binding.audience ? { audience: binding.audience } : {}),
+      audience: binding.audience,
     };
     const payload = {
       u: claims.identity.userId,
@@ -110,7 +105,7 @@ export class VerificationStateSigner {
       ...(claims.thread ? { t: claims.thread } : {}),
       e: claims.expiresAt,
       n: claims.nonce,
-      ...(claims.audience ? { a: claims.audience } : {}),
+      a: claims.audience,
     };
     const body = `${VERSION}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
     return { state: `${body}.${this.#mac(body).toString("base64url")}`, claims };
@@ -148,7 +143,7 @@ export class VerificationStateSigner {
         ...(payload.t ? { thread: payload.t } : {}),
         expiresAt: payload.e,
         nonce: payload.n,
-        ...(payload.a ? { audience: payload.a } : {}),
+        audience: payload.a,
       },
     };
   }

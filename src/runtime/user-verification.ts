@@ -143,7 +143,7 @@ export class UserVerification {
     const { claims } = opened;
     // Made for another verify URL (e.g. the REPL's, which may share this key file): to this
     // route it is as good as forged.
-    if (claims.audience !== undefined && claims.audience !== audienceOf(await this.#verifyUrl()))
+    if (claims.audience !== audienceOf(await this.#verifyUrl()))
       return this.#refuse("forged", session, claims);
     if (session && !sameIdentity(claims.identity, session))
       return this.#refuse("wrong_user", session, claims);

@@ -10,7 +10,7 @@ import { readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ScalekitAgentAuth } from "../../src/auth/scalekit/scalekit-agent-auth.js";
-import { VerificationStateSigner } from "../../src/auth/verification-state.js";
+import { audienceOf, VerificationStateSigner } from "../../src/auth/verification-state.js";
 import { gmailSeed } from "../../src/sandbox/providers/gmail/gmail-seed.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
 import { browse, CookieJar, consentInBrowser, openStart, START_URL } from "../helpers/browser-binding.js";
@@ -152,6 +152,7 @@ describe.concurrent("delegate chat with user verification (piped)", () => {
             identity: { userId },
             connection: "gmail",
             thread: statePayload(redirect.state).t,
+            audience: audienceOf(listener),
           }).state;
 
         // With alma's own binding, the state is checked: forged, expired, another user's.

@@ -2,7 +2,7 @@
  * Scalekit user verification from a test's side: consent on the emulator's hosted page without
  * following its redirect, so a test can see where the browser would go, and read a state.
  */
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 
 export const TEST_VERIFY_SECRET = randomBytes(32);
 
@@ -44,6 +44,7 @@ export function statePayload(state: string): {
   t?: string;
   e: number;
   n: string;
+  a?: string;
 } {
   return JSON.parse(Buffer.from(state.split(".")[1] ?? "", "base64url").toString("utf8"));
 }
@@ -53,4 +54,15 @@ export function tamperedState(state: string, change: Record<string, unknown>): s
   const [version, , mac] = state.split(".");
   const payload = { ...statePayload(state), ...change };
   return `${version}.${Buffer.from(JSON.stringify(payload)).toString("base64url")}.${mac}`;
+}
+
+/**
+ * A state signed with `secret` exactly as Delegate signs one (the same key derivation and MAC),
+ * over any payload: for states Delegate itself would never make, such as one without an audience.
+ */
+export function signPayload(secret: string | Uint8Array, payload: Record<string, unknown>): string {
+  const raw = typeof secret === "string" ? Buffer.from(secret, "utf8") : Buffer.from(secret);
+  const key = createHmac("sha256", raw).update("delegate user-verification state v1").digest();
+  const body = `d1.${Buffer.from(JSON.stringify(payload)).toString("base64url")}`;
+  return `${body}.${createHmac("sha256", key).update(body).digest("base64url")}`;
 }

@@ -8,7 +8,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { type EmbeddedServer, startEmbeddedServer } from "../../examples/embedded-server.js";
-import { VerificationStateSigner } from "../../src/auth/verification-state.js";
+import { audienceOf, VerificationStateSigner } from "../../src/auth/verification-state.js";
 import type { AgentRuntime } from "../../src/index.js";
 import { CookieJar, openStart } from "../helpers/browser-binding.js";
 import {
@@ -188,6 +188,7 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
     }).sign({
       identity: { userId: "alice" },
       connection: "gmail",
+      audience: audienceOf(`${url}/connect/verify`),
     }).state;
     expect((await page(at(expired), alice)).text).toContain("has expired");
 
@@ -227,6 +228,7 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
       new VerificationStateSigner(TEST_VERIFY_SECRET).sign({
         identity: { userId: "alice" },
         connection: "gmail",
+        audience: audienceOf(`${url}/connect/verify`),
       }).state,
     );
     // The real verifyUser, counted, held until released.

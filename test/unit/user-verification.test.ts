@@ -8,14 +8,20 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { renderSystemPrompt } from "../../src/agent/system-prompt.js";
 import { loadVerificationKey } from "../../src/auth/verification-key.js";
-import { VerificationStateSigner } from "../../src/auth/verification-state.js";
+import { audienceOf, VerificationStateSigner } from "../../src/auth/verification-state.js";
 import { connectionLines } from "../../src/cli/chat/banner.js";
 import { terminalStyle } from "../../src/cli/chat/render.js";
 import { loadConfig } from "../../src/config/env-config.js";
 import { isDelegateError } from "../../src/errors.js";
-import { statePayload, TEST_VERIFY_SECRET, tamperedState } from "../helpers/user-verification.js";
+import {
+  signPayload,
+  statePayload,
+  TEST_VERIFY_SECRET,
+  tamperedState,
+} from "../helpers/user-verification.js";
 
-const binding = { identity: { userId: "alice" }, connection: "gmail", thread: "/alice/t-1" };
+const audience = audienceOf("http://127.0.0.1:9/verify");
+const binding = { identity: { userId: "alice" }, connection: "gmail", thread: "/alice/t-1", audience };
 
 describe("the signed state", () => {
   const signer = new VerificationStateSigner(TEST_VERIFY_SECRET);
@@ -25,7 +31,11 @@ describe("the signed state", () => {
     expect(signer.open(state)).toEqual({ ok: true, claims });
     expect(claims.expiresAt - Date.now()).toBeGreaterThan(59 * 60_000);
     expect(signer.sign(binding).claims.nonce).not.toBe(claims.nonce);
-    const org = signer.sign({ identity: { userId: "bob", organizationId: "acme" }, connection: "slack" });
+    const org = signer.sign({
+      identity: { userId: "bob", organizationId: "acme" },
+      connection: "slack",
+      audience,
+    });
     expect(signer.open(org.state)).toMatchObject({
       ok: true,
       claims: { identity: { userId: "bob", organizationId: "acme" }, connection: "slack" },
@@ -50,6 +60,13 @@ describe("the signed state", () => {
     for (const junk of [undefined, 42, "", "d1", "d2.a.b", "x.y.z", `d1.${"a".repeat(3000)}.b`]) {
       expect(signer.open(junk)).toEqual({ ok: false, reason: "malformed" });
     }
+  });
+
+  it("refuses a validly signed state without an audience: it would pass any verify route", () => {
+    const payload = { ...statePayload(signer.sign(binding).state) };
+    expect(signer.open(signPayload(TEST_VERIFY_SECRET, payload))).toMatchObject({ ok: true });
+    delete payload.a;
+    expect(signer.open(signPayload(TEST_VERIFY_SECRET, payload))).toEqual({ ok: false, reason: "malformed" });
   });
 
   it("needs a secret of 32 bytes or more", () => {

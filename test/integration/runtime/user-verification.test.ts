@@ -11,13 +11,14 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
-import { VerificationStateSigner } from "../../../src/auth/verification-state.js";
+import { audienceOf, VerificationStateSigner } from "../../../src/auth/verification-state.js";
 import { isDelegateError } from "../../../src/errors.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
 import { threadKey } from "../../../src/runtime/thread-store.js";
 import { collect, ofType, type SandboxRuntime, startSandboxRuntime } from "../../helpers/sandbox-runtime.js";
 import {
   consentRedirect,
+  signPayload,
   statePayload,
   TEST_VERIFY_SECRET,
   tamperedState,
@@ -214,9 +215,16 @@ describe("user verification in the runtime", () => {
         identity: { userId: "alice" },
         connection: "gmail",
         thread: threadKey({ userId: "alice" }, "t-bound"),
+        audience: audienceOf(VERIFY_URL),
       },
     );
     await refused({ ...redirect, state: old.state, userId: "alice" }, "expired");
+    // Validly signed, but without an audience: it names no verify route, so no route takes it.
+    const { a: _audience, ...unbound } = statePayload(redirect.state);
+    await refused(
+      { ...redirect, state: signPayload(TEST_VERIFY_SECRET, unbound), userId: "alice" },
+      "malformed",
+    );
     // The host's flow was Slack (its start step said so): a Gmail state is not accepted for it.
     await refused({ ...redirect, userId: "alice", connection: "slack" }, "wrong_connection");
     expect(e.sandbox.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");

@@ -13,7 +13,7 @@ import { TEST_VERIFY_SECRET } from "../../helpers/user-verification.js";
 
 const signer = new VerificationStateSigner(TEST_VERIFY_SECRET);
 const state = (connection: string, userId = "alma") =>
-  signer.sign({ identity: { userId }, connection }).state;
+  signer.sign({ identity: { userId }, connection, audience: "test-audience" }).state;
 const inAnHour = new Date(Date.now() + 3600_000);
 
 /** The start URL the REPL shows for a magic link (`…/magicLink/<path>`) of `connection`. */

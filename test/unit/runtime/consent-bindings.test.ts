@@ -10,7 +10,8 @@ import {
 const ALICE = { userId: "alice" };
 const BOB = { userId: "bob" };
 const signer = new VerificationStateSigner(new Uint8Array(32).fill(7));
-const stateFor = (connection: string, identity = ALICE) => signer.sign({ identity, connection }).state;
+const stateFor = (connection: string, identity = ALICE) =>
+  signer.sign({ identity, connection, audience: "test-audience" }).state;
 
 function setup(options: ConstructorParameters<typeof ConsentBindings>[0] = {}) {
   let now = 1_000_000;
