@@ -30,6 +30,7 @@ import {
   type ConsentClaim,
   consentCookieHeader,
   createAgentRuntime,
+  errorMessage,
   isDelegateError,
   loadConfig,
   MAX_WEBHOOK_BYTES,
@@ -321,9 +322,17 @@ async function verifyRedirect(
       ...(claim ? { connection: claim.connection } : {}),
     });
   } catch (error) {
-    // Failed: the binding may try again (with the right state).
+    // Failed (Scalekit down, say): the binding may try again (with the right state). The detail
+    // is for your log; the browser gets what to do.
     claim?.finish(false);
-    throw error;
+    console.error(`[verify] user verification failed: ${errorMessage(error)}`);
+    sendPage(
+      res,
+      502,
+      "Not connected yet",
+      "Something went wrong on our side while finishing the connection, so nothing was connected. Reload this page in a minute to try again; if it keeps failing, go back to the chat and ask for a new link.",
+    );
+    return;
   }
   claim?.finish(result.status === "verified");
   if (result.status === "verified") {

@@ -40,13 +40,18 @@ app.get(VERIFY_PATH, async (context) => {
     }
     return page(result.reason === "replayed" ? 409 : 403, "Not connected", result.message);
   } catch (error) {
+    // The detail (a host, a gRPC status) is for the log; the browser gets what to do.
     (await serverEnvironment().catch(() => undefined))?.logger.error(
       { error: errorMessage(error) },
       "user verification failed",
     );
-    return page(502, "Not connected", `Delegate could not finish connecting: ${errorMessage(error)}`);
+    return page(502, "Not connected yet", VERIFY_FAILED);
   }
 });
+
+/** An unexpected failure (Scalekit down, say): nothing was verified, and the state is not spent. */
+const VERIFY_FAILED =
+  "Something went wrong on Delegate's side while finishing the connection, so nothing was connected. Reload this page in a minute to try again; if it keeps failing, go back to the chat and ask for a new link.";
 
 function page(status: number, heading: string, message: string, title = heading): Response {
   const html = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);

@@ -6,6 +6,7 @@
  * answers a forged, expired, replayed or foreign state, a forwarded redirect (login CSRF) and
  * another flow's binding with a refusal page and no resume.
  */
+import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { type EmbeddedServer, startEmbeddedServer } from "../../examples/embedded-server.js";
 import { audienceOf, VerificationStateSigner } from "../../src/auth/verification-state.js";
@@ -210,6 +211,40 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
     expect((await page(redirect.location, alice)).text).toContain("already used");
     await turn.done;
     expect(turn.events.filter((event) => event.type === "tool-result")).toHaveLength(1);
+  });
+
+  it("Scalekit failing while verifying: a plain page says what to do, no internal detail; a reload verifies", async () => {
+    server = await startEmbeddedServer({ verificationSecret: TEST_VERIFY_SECRET });
+    const { url } = server;
+    const sandbox = server.environment.sandbox;
+    const alice = browserOf(url, "alice");
+    const turn = chat(url, alice, "t-down", "show my unread email");
+    const link =
+      ((await turn.next("authorization-required")).data.requests as { url: string }[])[0]?.url ?? "";
+    const redirect = await consentRedirect((await openStart(alice, link)).magicLink);
+    // A failure the SDK does not retry, with words of its own that must stay out of the page.
+    sandbox?.scalekit.failNext("VerifyConnectedAccountUser", 1, Code.Internal, "db shard 7 exploded");
+    const response = await fetch(redirect.location, { headers: { cookie: alice.header(redirect.location) } });
+    const html = await response.text();
+    expect(response.status).toBe(502);
+    expect(response.headers.get("content-type")).toMatch(/^text\/html/);
+    expect(/<p>(.*?)<\/p>/.exec(html)?.[1]?.replaceAll("&#39;", "'")).toBe(
+      "Something went wrong on our side while finishing the connection, so nothing was connected. Reload this page in a minute to try again; if it keeps failing, go back to the chat and ask for a new link.",
+    );
+    for (const internal of [
+      "Scalekit",
+      "gRPC",
+      "Internal",
+      "exploded",
+      sandbox?.settings.environmentUrl ?? "?",
+    ]) {
+      expect(html).not.toContain(internal);
+    }
+    expect(sandbox?.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
+    // Nothing was spent, and the binding is free again: the reload the page suggests verifies.
+    expect((await page(redirect.location, alice)).status).toBe(200);
+    await turn.next("turn-end");
+    await turn.done;
   });
 
   it("two concurrent redirects with one browser binding: only one reaches the runtime", async () => {

@@ -220,14 +220,16 @@ export class VerifyListener {
     try {
       result = await this.#options.verify({ authRequestId, state, connection: claim.connection }, identity);
     } catch (error) {
-      // Not verified: the binding may try again (with the right state).
+      // Not verified: the binding may try again (with the right state). The detail (a host, a
+      // gRPC status) is for the log; the browser gets what to do.
       claim.finish(false);
+      this.#options.logger?.error({ error: errorMessage(error) }, "user verification failed");
       send(
         response,
         502,
         page(
-          "Not connected",
-          `Delegate could not finish connecting: ${errorMessage(error)} Go back to the terminal and ask again.`,
+          "Not connected yet",
+          "Something went wrong on Delegate's side while finishing the connection, so nothing was connected. Reload this page in a minute to try again; if it keeps failing, go back to the terminal and ask for a new link with /connect.",
         ),
       );
       return;

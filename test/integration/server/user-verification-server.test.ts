@@ -6,13 +6,19 @@
  * process (`@langchain/langgraph-api` startServer, what `langgraphjs dev` runs) with
  * LANGGRAPH_API_URL set as `langgraphjs dev` sets it, against a sandbox started here.
  */
+import { Code } from "@connectrpc/connect";
 import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
 import { type RunningServer, startLangGraphServer } from "../../e2e/langgraph-server-harness.js";
 import { consentRedirect, statePayload, tamperedState } from "../../helpers/user-verification.js";
 
-const TOKENS = { alice: "tok-alice-v3r1", carol: "tok-carol-v3r1", dave: "tok-dave-v3r1" };
+const TOKENS = {
+  alice: "tok-alice-v3r1",
+  carol: "tok-carol-v3r1",
+  dave: "tok-dave-v3r1",
+  erin: "tok-erin-v3r1",
+};
 interface Chunk {
   event: string;
   data: unknown;
@@ -130,6 +136,28 @@ describe("user verification on LangGraph's server", () => {
       thread.thread_id,
     );
     expect(JSON.stringify(state.values.messages.at(-1)?.content)).toContain("Q3 vendor contract");
+  });
+
+  it("Scalekit failing while verifying: a plain page says what to do, the detail goes to the log, and a reload verifies", async () => {
+    const thread = await client("erin").threads.create();
+    const { interrupts } = await ask("erin", thread.thread_id, "show my unread email");
+    const redirect = await consentRedirect(interrupts[0]?.requests[0]?.url ?? "");
+    // A failure the SDK does not retry, with words of its own that must stay out of the page.
+    sandbox.scalekit.failNext("VerifyConnectedAccountUser", 1, Code.Internal, "db shard 7 exploded");
+    const response = await fetch(redirect.location);
+    const html = await response.text();
+    expect(response.status).toBe(502);
+    expect(/<p>(.*?)<\/p>/.exec(html)?.[1]?.replaceAll("&#39;", "'")).toBe(
+      "Something went wrong on Delegate's side while finishing the connection, so nothing was connected. Reload this page in a minute to try again; if it keeps failing, go back to the chat and ask for a new link.",
+    );
+    for (const internal of ["Scalekit", "gRPC", "Internal", "exploded", sandbox.settings.environmentUrl]) {
+      expect(html).not.toContain(internal);
+    }
+    expect(server.log()).toContain("user verification failed");
+    expect(sandbox.controls.status({ userId: "erin" }, "gmail")).toBe("PENDING_VERIFICATION");
+    // Nothing was spent: the reload the page suggests verifies.
+    expect(await page(redirect.location)).toMatchObject({ status: 200 });
+    expect(sandbox.controls.status({ userId: "erin" }, "gmail")).toBe("ACTIVE");
   });
 
   it("someone else's consent paired with the state is refused by Scalekit; the route runs nothing else without a token", async () => {

@@ -4,12 +4,15 @@
  * accepted only with a live binding for the state's connection, and without one nothing is asked
  * of the runtime (the state is not spent).
  */
+import { Code } from "@connectrpc/connect";
+import { decodeHTML } from "entities";
 import { afterEach, describe, expect, it } from "vitest";
 import { VerificationStateSigner } from "../../../src/auth/verification-state.js";
 import { VerifyListener } from "../../../src/cli/chat/verify-listener.js";
 import type { Identity, VerifyUserResult } from "../../../src/index.js";
 import { CookieJar, openStart } from "../../helpers/browser-binding.js";
-import { TEST_VERIFY_SECRET } from "../../helpers/user-verification.js";
+import { collect, ofType, startSandboxRuntime } from "../../helpers/sandbox-runtime.js";
+import { consentRedirect, TEST_VERIFY_SECRET } from "../../helpers/user-verification.js";
 
 const signer = new VerificationStateSigner(TEST_VERIFY_SECRET);
 const state = (connection: string, userId = "alma") =>
@@ -245,5 +248,69 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
     const response = await fetch(url, { headers: { cookie: jar.header(url) } });
     expect(response.status).toBe(410);
     expect(await response.text()).toContain("connection attempt is over");
+  });
+});
+
+describe("the REPL's verify listener with the real runtime and emulator", () => {
+  it("Scalekit failing while verifying: a plain page says what to do, the detail goes to the log, and a reload verifies", async () => {
+    const logged: string[] = [];
+    const log = (fields: unknown, message?: string) => logged.push(`${message} ${JSON.stringify(fields)}`);
+    const verifier = new VerifyListener({
+      verify: (input, identity) => env.runtime.verifyUser({ ...input, ...identity }),
+      logger: { debug: log, info: log, warn: log, error: log },
+    });
+    listener = verifier;
+    verifier.identity = { userId: "alma" };
+    const env = await startSandboxRuntime(
+      {
+        verification: { url: () => verifier.url(), secret: TEST_VERIFY_SECRET },
+        poll: { initialIntervalMs: 60_000, maxIntervalMs: 60_000 },
+      },
+      {},
+      { webhooks: false },
+    );
+    try {
+      const events = await collect(
+        env.runtime.send({
+          userId: "alma",
+          threadId: "t-down",
+          text: "show my unread email",
+          waitForAuthorization: false,
+        }),
+      );
+      const request = ofType(events, "authorization-required")[0]?.requests[0];
+      if (!request) throw new Error(`no link: ${JSON.stringify(events)}`);
+      const jar = new CookieJar();
+      const { magicLink } = await openStart(jar, verifier.startUrl(request));
+      const redirect = await consentRedirect(magicLink);
+      // A failure the SDK does not retry, with words of its own that must stay out of the page.
+      env.sandbox.scalekit.failNext("VerifyConnectedAccountUser", 1, Code.Internal, "db shard 7 exploded");
+      const visit = () => fetch(redirect.location, { headers: { cookie: jar.header(redirect.location) } });
+      const failed = await visit();
+      const html = await failed.text();
+      expect(failed.status).toBe(502);
+      expect(decodeHTML(/<p>([\s\S]*?)<\/p>/.exec(html)?.[1] ?? "")).toBe(
+        "Something went wrong on Delegate's side while finishing the connection, so nothing was connected. Reload this page in a minute to try again; if it keeps failing, go back to the terminal and ask for a new link with /connect.",
+      );
+      for (const internal of [
+        "Scalekit",
+        "gRPC",
+        "Internal",
+        "exploded",
+        env.sandbox.settings.environmentUrl,
+      ]) {
+        expect(html).not.toContain(internal);
+      }
+      // The detail is in the log.
+      expect(
+        logged.some((line) => line.startsWith("user verification failed") && line.includes("gRPC")),
+      ).toBe(true);
+      expect(env.sandbox.controls.status({ userId: "alma" }, "gmail")).toBe("PENDING_VERIFICATION");
+      // Nothing was spent, and the binding is free again: the reload the page suggests verifies.
+      expect((await visit()).status).toBe(200);
+      expect(env.sandbox.controls.status({ userId: "alma" }, "gmail")).toBe("ACTIVE");
+    } finally {
+      await env.close();
+    }
   });
 });
