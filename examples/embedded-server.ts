@@ -343,7 +343,7 @@ async function verifyRedirect(
       `${result.displayName} connected — you can close this tab and go back to the chat.`,
     );
   } else {
-    sendPage(res, result.reason === "replayed" ? 409 : 403, "Not connected", result.message);
+    sendPage(res, refusalStatus(result.reason), "Not connected", result.message);
   }
 }
 
@@ -473,4 +473,10 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
+}
+
+/** A used link is a conflict; one a newer link replaced is gone; any other refusal is forbidden. */
+function refusalStatus(reason: string): number {
+  if (reason === "replayed") return 409;
+  return reason === "superseded" ? 410 : 403;
 }

@@ -22,19 +22,31 @@ export interface ConnectionState {
 export interface AuthorizationLink {
   url: string;
   expiresAt: Date;
+  /**
+   * The nonce of the signed state the link carries (user verification), made now or reused: a
+   * host binds a browser to this very link with it.
+   */
+  stateNonce?: string;
 }
 
 /**
  * Scalekit user verification for one link: after consent the browser goes to `userVerifyUrl`
  * with `auth_request_id` and `state`, and the account waits in PENDING_VERIFICATION until the app
- * calls `verifyUser`. `scope` is only for caches: a link made for one scope (a thread) is never
- * handed out for another, nor reused after `reuseUntil`. The adapter sends neither.
+ * calls `verifyUser`. The rest is only for caches, and the adapter sends none of it: a link made
+ * for one `scope` (a thread) is never handed out for another, nor reused after `reuseUntil`, nor
+ * once `isLatest` says a newer link of the account retired it.
  */
 export interface LinkOptions {
   userVerifyUrl?: string;
   state?: string;
+  /** The nonce of `state`, handed back on the link. */
+  stateNonce?: string;
   scope?: string;
   reuseUntil?: Date;
+  /** Called once Scalekit made a link with these options (never for a reused one). */
+  issued?: () => Promise<void>;
+  /** Whether the link whose state has `stateNonce` is still its account's latest. */
+  isLatest?: (stateNonce: string) => Promise<boolean>;
 }
 
 /** A completed user verification. */

@@ -231,10 +231,16 @@ export class CachedAgentAuth implements AgentAuth {
   ): Promise<AuthorizationLink> {
     const cacheKey = key(identity, connection);
     const cached = this.#links.get(cacheKey, options);
-    if (cached) return cached;
-    const link = await this.#ledger.single(`link:${this.#links.flightKey(cacheKey, options)}`, () =>
-      this.#inner.getAuthorizationLink(identity, connection, options),
-    );
+    // A newer link of the account (another thread's, a /connect, another replica's) retired it.
+    const retired =
+      cached?.stateNonce !== undefined && options?.isLatest && !(await options.isLatest(cached.stateNonce));
+    if (cached && !retired) return cached;
+    const link = await this.#ledger.single(`link:${this.#links.flightKey(cacheKey, options)}`, async () => {
+      const made = await this.#inner.getAuthorizationLink(identity, connection, options);
+      // Recorded before it is handed out: a link shown is never older than the latest on record.
+      await options?.issued?.();
+      return options?.stateNonce ? { ...made, stateNonce: options.stateNonce } : made;
+    });
     this.#links.set(cacheKey, options, link);
     return link;
   }

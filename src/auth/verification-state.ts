@@ -5,13 +5,15 @@ import { type Identity, IdentitySchema } from "./identity.js";
 
 /**
  * Why a user verification was refused. The first three are the state's own faults; `replayed`,
- * `wrong_user` and `wrong_connection` come from the runtime; the last two are Scalekit's answers.
+ * `superseded` (a newer link was issued for the same user and connection), `wrong_user` and
+ * `wrong_connection` come from the runtime; the last two are Scalekit's answers.
  */
 export type VerificationRefusal =
   | "malformed"
   | "forged"
   | "expired"
   | "replayed"
+  | "superseded"
   | "wrong_user"
   | "wrong_connection"
   | "not_found"
@@ -188,6 +190,8 @@ export function refusalMessage(reason: VerificationRefusal): string {
       return "This verification link has expired, so nothing was connected. Ask Delegate for a new link.";
     case "replayed":
       return "This verification link was already used, so it was not accepted again.";
+    case "superseded":
+      return "This link was replaced by a newer link for the same account, so nothing was connected. Use the newest link Delegate gave you, or ask for a new one.";
     case "wrong_user":
       return "This authorization was started for another user, so it was not accepted for you.";
     case "wrong_connection":

@@ -270,6 +270,34 @@ export class SqlThreadStore implements ThreadStore {
     );
     return inserted === 1;
   }
+
+  async recordLatestVerificationState(
+    identity: Identity,
+    connection: string,
+    nonce: string,
+    expiresAt: number,
+  ): Promise<void> {
+    // A user's row outlives its state by a minute at most: an older state expired before it did.
+    await this.#db.run("DELETE FROM delegate_latest_verification_states WHERE expires_at < ?", [
+      this.#now() - 60_000,
+    ]);
+    // One row per (organization, user, connection) holds the latest: the last link issued wins.
+    await this.#db.run(
+      `INSERT INTO delegate_latest_verification_states (organization_id, user_id, connection, nonce, expires_at)
+       VALUES (?, ?, ?, ?, ?)
+       ON CONFLICT (organization_id, user_id, connection) DO UPDATE SET nonce = excluded.nonce, expires_at = excluded.expires_at`,
+      [identity.organizationId ?? "", identity.userId, connection, nonce, expiresAt],
+    );
+  }
+
+  async latestVerificationState(identity: Identity, connection: string): Promise<string | undefined> {
+    const rows = await this.#db.all<{ nonce: string }>(
+      `SELECT nonce FROM delegate_latest_verification_states
+       WHERE organization_id = ? AND user_id = ? AND connection = ?`,
+      [identity.organizationId ?? "", identity.userId, connection],
+    );
+    return rows[0]?.nonce;
+  }
 }
 
 /** Waits the watcher looks after: those with connections (decision-only waits have none). */

@@ -121,6 +121,18 @@ export interface ThreadStore {
   consumeVerificationState(nonce: string, expiresAt: number): Promise<boolean>;
   /** Makes a state usable again after a verification that never reached Scalekit. */
   releaseVerificationState(nonce: string): Promise<void>;
+  /**
+   * Records the state of the link just issued for this user's connection as its latest: older
+   * states for it are refused from now on (`superseded`), on any replica.
+   */
+  recordLatestVerificationState(
+    identity: Identity,
+    connection: string,
+    nonce: string,
+    expiresAt: number,
+  ): Promise<void>;
+  /** The nonce of the latest link issued for this user's connection, if one is on record. */
+  latestVerificationState(identity: Identity, connection: string): Promise<string | undefined>;
 }
 
 /**
@@ -190,6 +202,14 @@ export function schema(types: { integer: string; json: string }): string {
     CREATE TABLE IF NOT EXISTS delegate_used_verification_states (
       nonce TEXT PRIMARY KEY,
       expires_at ${types.integer} NOT NULL
+    );
+    CREATE TABLE IF NOT EXISTS delegate_latest_verification_states (
+      organization_id TEXT NOT NULL,
+      user_id TEXT NOT NULL,
+      connection TEXT NOT NULL,
+      nonce TEXT NOT NULL,
+      expires_at ${types.integer} NOT NULL,
+      PRIMARY KEY (organization_id, user_id, connection)
     );
     CREATE TABLE IF NOT EXISTS delegate_started_calls (
       thread_key TEXT NOT NULL,

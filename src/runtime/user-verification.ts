@@ -69,7 +69,14 @@ export interface UserVerificationDeps {
   options: VerificationOptions;
   auth: CachedAgentAuth;
   /** Where used states are remembered and waiting threads found. */
-  store: Pick<ThreadStore, "consumeVerificationState" | "releaseVerificationState" | "getPending">;
+  store: Pick<
+    ThreadStore,
+    | "consumeVerificationState"
+    | "releaseVerificationState"
+    | "recordLatestVerificationState"
+    | "latestVerificationState"
+    | "getPending"
+  >;
   names: ConnectionNames;
   logger: Logger;
   /** Resumes a thread whose connections are all ACTIVE (through the exactly-once claim). */
@@ -117,11 +124,16 @@ export class UserVerification {
     const userVerifyUrl = await this.#verifyUrl();
     const audience = audienceOf(userVerifyUrl);
     const { state, claims } = this.#signer.sign({ identity, connection, thread, audience });
+    const { store } = this.#deps;
     return {
       userVerifyUrl,
       state,
+      stateNonce: claims.nonce,
       scope: thread === undefined ? "connect" : `thread:${thread}`,
       reuseUntil: new Date(claims.expiresAt - STATE_MARGIN_MS),
+      // Only the latest link of a user's connection verifies: each issued one retires the older.
+      issued: () => store.recordLatestVerificationState(identity, connection, claims.nonce, claims.expiresAt),
+      isLatest: async (nonce) => (await store.latestVerificationState(identity, connection)) === nonce,
     };
   }
 
@@ -149,6 +161,10 @@ export class UserVerification {
       return this.#refuse("wrong_user", session, claims);
     if (input.connection !== undefined && input.connection !== claims.connection)
       return this.#refuse("wrong_connection", session, claims);
+    // A newer link was issued for this connection since: this one is retired (none on record: a
+    // link from before the record was kept, which its own expiry retires).
+    const latest = await store.latestVerificationState(claims.identity, claims.connection);
+    if (latest !== undefined && latest !== claims.nonce) return this.#refuse("superseded", session, claims);
     if (!(await store.consumeVerificationState(claims.nonce, claims.expiresAt))) {
       return this.#refuse("replayed", session, claims);
     }

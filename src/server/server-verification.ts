@@ -7,6 +7,7 @@
  * it is: the signed state binds the verification to the user the run was authenticated as.
  */
 import { join } from "node:path";
+import type { Identity } from "../auth/identity.js";
 import { loadVerificationKey } from "../auth/verification-key.js";
 import { UserVerification } from "../runtime/user-verification.js";
 import { serverEnvironment } from "./server-environment.js";
@@ -52,11 +53,32 @@ async function build(): Promise<UserVerification | undefined> {
 }
 
 /**
- * Used states, in this process: LangGraph's dev server is one process. Scalekit's auth request is
- * single use anyway, across every process; this refuses a replayed redirect before asking it.
+ * Used states and each connection's latest link, in this process: LangGraph's dev server is one
+ * process. Scalekit's auth request is single use anyway, across every process; this refuses a
+ * replayed redirect, or one from a link a newer one retired, before asking it.
  */
 class UsedStates {
   readonly #used = new Map<string, number>();
+  readonly #latest = new Map<string, { nonce: string; expiresAt: number }>();
+
+  async recordLatestVerificationState(
+    identity: Identity,
+    connection: string,
+    nonce: string,
+    expiresAt: number,
+  ): Promise<void> {
+    const now = Date.now();
+    for (const [key, latest] of this.#latest) if (latest.expiresAt + 60_000 < now) this.#latest.delete(key);
+    this.#latest.set(JSON.stringify([identity.organizationId ?? "", identity.userId, connection]), {
+      nonce,
+      expiresAt,
+    });
+  }
+
+  async latestVerificationState(identity: Identity, connection: string): Promise<string | undefined> {
+    return this.#latest.get(JSON.stringify([identity.organizationId ?? "", identity.userId, connection]))
+      ?.nonce;
+  }
 
   async consumeVerificationState(nonce: string, expiresAt: number): Promise<boolean> {
     const now = Date.now();

@@ -38,7 +38,7 @@ app.get(VERIFY_PATH, async (context) => {
         `${result.displayName} connected`,
       );
     }
-    return page(result.reason === "replayed" ? 409 : 403, "Not connected", result.message);
+    return page(refusalStatus(result.reason), "Not connected", result.message);
   } catch (error) {
     // The detail (a host, a gRPC status) is for the log; the browser gets what to do.
     (await serverEnvironment().catch(() => undefined))?.logger.error(
@@ -74,4 +74,10 @@ function page(status: number, heading: string, message: string, title = heading)
       },
     },
   );
+}
+
+/** A used link is a conflict; one a newer link replaced is gone; any other refusal is forbidden. */
+function refusalStatus(reason: string): number {
+  if (reason === "replayed") return 409;
+  return reason === "superseded" ? 410 : 403;
 }

@@ -248,7 +248,7 @@ export class VerifyListener {
       );
       return;
     }
-    send(response, result.reason === "replayed" ? 409 : 403, page("Not connected", result.message));
+    send(response, refusalStatus(result.reason), page("Not connected", result.message));
   }
 }
 
@@ -297,4 +297,10 @@ export function page(heading: string, message: string, title = heading): string 
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#1f2328}h1{font-size:1.5rem}</style>
 </head><body><main><h1>${h}</h1><p>${escapeUTF8(message)}</p></main></body></html>
 `;
+}
+
+/** A used link is a conflict; one a newer link replaced is gone; any other refusal is forbidden. */
+function refusalStatus(reason: string): number {
+  if (reason === "replayed") return 409;
+  return reason === "superseded" ? 410 : 403;
 }

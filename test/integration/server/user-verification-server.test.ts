@@ -18,6 +18,7 @@ const TOKENS = {
   carol: "tok-carol-v3r1",
   dave: "tok-dave-v3r1",
   erin: "tok-erin-v3r1",
+  finn: "tok-finn-v3r1",
 };
 interface Chunk {
   event: string;
@@ -158,6 +159,29 @@ describe("user verification on LangGraph's server", () => {
     // Nothing was spent: the reload the page suggests verifies.
     expect(await page(redirect.location)).toMatchObject({ status: 200 });
     expect(sandbox.controls.status({ userId: "erin" }, "gmail")).toBe("ACTIVE");
+  });
+
+  it("a newer link retires the older: its redirect is refused, and its thread's recheck hands out a fresh link", async () => {
+    const linkOf = (result: Awaited<ReturnType<typeof ask>>) => result.interrupts[0]?.requests[0]?.url ?? "";
+    const first = await client("finn").threads.create();
+    const linkA = linkOf(await ask("finn", first.thread_id, "show my unread email"));
+    const redirectA = await consentRedirect(linkA);
+    // While it is the latest, the thread's recheck shows the same link.
+    expect(linkOf(await recheck("finn", first.thread_id))).toBe(linkA);
+    const second = await client("finn").threads.create();
+    const linkB = linkOf(await ask("finn", second.thread_id, "show my unread email"));
+    expect(linkB).not.toBe(linkA);
+
+    expect(await page(redirectA.location)).toEqual({
+      status: 410,
+      text: "This link was replaced by a newer link for the same account, so nothing was connected. Use the newest link Delegate gave you, or ask for a new one.",
+    });
+    expect(sandbox.controls.status({ userId: "finn" }, "gmail")).toBe("PENDING_VERIFICATION");
+    // The first thread asks again: a fresh link, not its retired one.
+    const linkC = linkOf(await recheck("finn", first.thread_id));
+    expect([linkA, linkB]).not.toContain(linkC);
+    expect(await page((await consentRedirect(linkC)).location)).toMatchObject({ status: 200 });
+    expect(sandbox.controls.status({ userId: "finn" }, "gmail")).toBe("ACTIVE");
   });
 
   it("someone else's consent paired with the state is refused by Scalekit; the route runs nothing else without a token", async () => {
