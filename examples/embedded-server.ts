@@ -277,6 +277,10 @@ const CLAIM_REFUSALS: Record<Extract<ConsentClaim, { ok: false }>["reason"], [nu
     403,
     "This verification is for another account than the one this browser was connecting, so nothing was connected.",
   ],
+  wrong_link: [
+    403,
+    "This verification belongs to another link than the one this browser opened, so nothing was connected. Open the newest link from the app in this browser and allow access there.",
+  ],
   replayed: [409, "This verification link was already used, so it was not accepted again."],
   in_progress: [409, "This connection is already being finished in another tab. Check that tab."],
 };

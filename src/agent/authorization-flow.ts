@@ -63,6 +63,7 @@ export async function connectionRequests(
         status: status === "ACTIVE" ? "EXPIRED" : status,
         url: link.url,
         expiresAt: link.expiresAt.toISOString(),
+        ...(link.stateNonce ? { stateNonce: link.stateNonce } : {}),
         toolCallIds: need.toolCallIds,
       };
     }),

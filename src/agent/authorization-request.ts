@@ -12,6 +12,11 @@ export const AuthorizationRequestSchema = z.object({
   status: z.enum(["EXPIRED", "PENDING_AUTH", "PENDING_VERIFICATION", "DISCONNECTED", "NOT_FOUND"]),
   url: z.string(),
   expiresAt: z.string(),
+  /**
+   * With user verification: the nonce of the signed state the link carries (never the state
+   * itself), so a host binds a browser to this very link.
+   */
+  stateNonce: z.string().optional(),
   toolCallIds: z.array(z.string()),
 });
 export type AuthorizationRequest = z.infer<typeof AuthorizationRequestSchema>;

@@ -156,13 +156,13 @@ export class VerificationStateSigner {
 }
 
 /**
- * The connection and user a state names, **unverified**: for choosing among a browser's flows
- * before the state is verified (which then checks the signature over these very bytes). Never
- * authorizes anything by itself; undefined for anything that is not a well-formed state.
+ * The connection, user and nonce a state names, **unverified**: for choosing among a browser's
+ * flows before the state is verified (which then checks the signature over these very bytes).
+ * Never authorizes anything by itself; undefined for anything that is not a well-formed state.
  */
 export function peekVerificationState(
   state: unknown,
-): { connection: string; identity: Identity } | undefined {
+): { connection: string; identity: Identity; nonce: string } | undefined {
   if (typeof state !== "string" || state.length > MAX_STATE_LENGTH) return undefined;
   const parts = state.split(".");
   if (parts.length !== 3 || parts[0] !== VERSION) return undefined;
@@ -174,7 +174,9 @@ export function peekVerificationState(
       userId: payload.u,
       ...(payload.o !== undefined ? { organizationId: payload.o } : {}),
     });
-    return identity.success ? { connection: payload.c, identity: identity.data } : undefined;
+    return identity.success
+      ? { connection: payload.c, identity: identity.data, nonce: payload.n }
+      : undefined;
   } catch {
     return undefined;
   }

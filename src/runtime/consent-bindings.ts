@@ -7,6 +7,12 @@ export interface ConsentLink {
   url: string;
   connection: string;
   expiresAt: Date | string;
+  /**
+   * The nonce of the state the link carries (the request's or `connect`'s `stateNonce`): the
+   * browser that opens the start link may then finish this link only. Without it, no verify
+   * redirect is accepted for the binding.
+   */
+  stateNonce?: string | undefined;
 }
 
 export interface ConsentBindingsOptions {
@@ -47,10 +53,11 @@ export type ConsentClaim =
        * `no_binding`: this browser opened no start link of this user (the redirect may be someone
        * else's consent: login CSRF); `expired`: it opened one, but that flow is over (past its
        * time, pushed out by newer ones, or started before a restart), so the person starts again;
-       * `wrong_connection`: it started another connection; `replayed`: its binding already
-       * verified; `in_progress`: another tab is verifying with it.
+       * `wrong_connection`: it started another connection; `wrong_link`: it started this
+       * connection, but with another link than the one the state belongs to; `replayed`: its
+       * binding already verified; `in_progress`: another tab is verifying with it.
        */
-      reason: "no_binding" | "expired" | "wrong_connection" | "replayed" | "in_progress";
+      reason: "no_binding" | "expired" | "wrong_connection" | "wrong_link" | "replayed" | "in_progress";
     };
 
 interface Start {
@@ -63,6 +70,8 @@ interface Start {
 
 interface Binding {
   connection: string;
+  /** The state of the link this browser opened: the only one it may finish. */
+  stateNonce: string | undefined;
   identity: Identity;
   expiresAt: number;
   used?: boolean;
@@ -82,7 +91,7 @@ const DEFAULT_TTL_MS = 15 * 60_000;
  * link** of yours instead of the magic link (`present`); opening it as the link's user sets a
  * short-lived HttpOnly cookie holding a random binding and redirects to the magic link
  * (`start`); the verify route accepts the redirect only from a browser holding a binding for
- * that user and the state's connection (`claim`), once. The REPL's loopback listener and
+ * that user and that very link (the state's nonce; `claim`), once. The REPL's loopback listener and
  * `examples/embedded-server.ts` both use it; it keeps its state in memory (one process).
  */
 export class ConsentBindings {
@@ -155,7 +164,16 @@ export class ConsentBindings {
     start.openedBy = value;
     // No longer than the link it leads to lives.
     const expiresAt = Math.min(now + this.#ttl, start.expiresAt);
-    this.#add(value, { connection: start.link.connection, identity: start.identity, expiresAt }, now);
+    this.#add(
+      value,
+      {
+        connection: start.link.connection,
+        stateNonce: start.link.stateNonce,
+        identity: start.identity,
+        expiresAt,
+      },
+      now,
+    );
     return { ok: true, location: start.link.url, cookie: cookieOf(cookie, value, expiresAt, now) };
   }
 
@@ -176,11 +194,16 @@ export class ConsentBindings {
       else if (sameIdentity(binding.identity, identity)) held.push(binding);
     }
     if (held.length === 0) return { ok: false, reason: stale ? "expired" : "no_binding" };
-    const connection = peekVerificationState(state)?.connection;
-    const mine = held.filter((binding) => connection === undefined || binding.connection === connection);
-    // An unused binding first: a browser may hold a used one for the same connection.
-    const binding = mine.find((binding) => !binding.used && !binding.pending) ?? mine[0];
-    if (!binding) return { ok: false, reason: "wrong_connection" };
+    // Not a well-formed state: any binding may carry it to `verifyUser`, which refuses it unspent.
+    const named = peekVerificationState(state);
+    const mine = held.filter((binding) => named === undefined || binding.connection === named.connection);
+    if (mine.length === 0) return { ok: false, reason: "wrong_connection" };
+    // Only the link this browser opened: another unspent state for the same connection (someone
+    // else's consent on another of the user's links) is not this browser's to finish.
+    const exact = mine.filter((binding) => named === undefined || binding.stateNonce === named.nonce);
+    // An unused binding first: a browser may hold a used one for the same link.
+    const binding = exact.find((binding) => !binding.used && !binding.pending) ?? exact[0];
+    if (!binding) return { ok: false, reason: "wrong_link" };
     if (binding.used) return { ok: false, reason: "replayed" };
     if (binding.pending) return { ok: false, reason: "in_progress" };
     binding.pending = true;

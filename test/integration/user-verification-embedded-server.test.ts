@@ -9,11 +9,11 @@
 import { Code } from "@connectrpc/connect";
 import { afterEach, describe, expect, it } from "vitest";
 import { type EmbeddedServer, startEmbeddedServer } from "../../examples/embedded-server.js";
-import { audienceOf, VerificationStateSigner } from "../../src/auth/verification-state.js";
 import type { AgentRuntime } from "../../src/index.js";
 import { CookieJar, openStart } from "../helpers/browser-binding.js";
 import {
   consentRedirect,
+  signPayload,
   statePayload,
   TEST_VERIFY_SECRET,
   tamperedState,
@@ -184,13 +184,11 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
     const forged = await page(at(tamperedState(redirect.state, { u: "mallory" })), alice);
     expect(forged).toMatchObject({ status: 403 });
     expect(forged.text).toContain("not one Delegate made");
-    const expired = new VerificationStateSigner(TEST_VERIFY_SECRET, {
-      now: () => Date.now() - 2 * 3600_000,
-    }).sign({
-      identity: { userId: "alice" },
-      connection: "gmail",
-      audience: audienceOf(`${url}/connect/verify`),
-    }).state;
+    // This very link's state, validly signed but past its expiry (another link's the binding refuses).
+    const expired = signPayload(TEST_VERIFY_SECRET, {
+      ...statePayload(redirect.state),
+      e: Date.now() - 3600_000,
+    });
     expect((await page(at(expired), alice)).text).toContain("has expired");
 
     expect(sandbox?.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
@@ -256,16 +254,6 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
       ((await turn.next("authorization-required")).data.requests as { url: string }[])[0]?.url ?? "";
     const { magicLink } = await openStart(alice, link);
     const redirect = await consentRedirect(magicLink);
-    // Another valid state for the same user and connection (signed with the server's secret).
-    const other = new URL(redirect.location);
-    other.searchParams.set(
-      "state",
-      new VerificationStateSigner(TEST_VERIFY_SECRET).sign({
-        identity: { userId: "alice" },
-        connection: "gmail",
-        audience: audienceOf(`${url}/connect/verify`),
-      }).state,
-    );
     // The real verifyUser, counted, held until released.
     const real = runtime.verifyUser.bind(runtime);
     const calls: string[] = [];
@@ -290,8 +278,9 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
         throw new Error(`answered ${answer.status} without asking the runtime`);
       }),
     ]);
+    // The same redirect in a second tab of the same browser, meanwhile.
     const second = await Promise.race([
-      page(other, alice).then((answer) => answer.status),
+      page(redirect.location, alice).then((answer) => answer.status),
       nextCall().then(() => "reached the runtime"),
     ]);
     expect(second).toBe(409);
@@ -300,6 +289,39 @@ describe("examples/embedded-server.ts: GET /connect/verify", () => {
     expect(calls).toEqual([redirect.state]);
     await turn.next("turn-end");
     await turn.done;
+  });
+
+  it("a browser finishes only the link it opened: another of the user's links for the same connection is refused unspent", async () => {
+    server = await startEmbeddedServer({ verificationSecret: TEST_VERIFY_SECRET });
+    const { url } = server;
+    const sandbox = server.environment.sandbox;
+    const first = chat(url, browserOf(url, "alice"), "t-one", "show my unread email");
+    first.done.catch(() => {});
+    const linkOne =
+      ((await first.next("authorization-required")).data.requests as { url: string }[])[0]?.url ?? "";
+    const second = chat(url, browserOf(url, "alice"), "t-two", "show my unread email");
+    const linkTwo = (
+      (await second.next("authorization-required")).data.requests as { url: string; stateNonce?: string }[]
+    )[0];
+    // Each shown link names its state's nonce (never the state).
+    expect(linkTwo?.stateNonce).toMatch(/^[\w-]{16,}$/);
+    // Alice's browser opened the first thread's link; the second's got out and someone completed
+    // it (with their own account, in reality), then sent its redirect to her browser to click.
+    const alice = browserOf(url, "alice");
+    await openStart(alice, linkOne);
+    const elsewhere = browserOf(url, "alice");
+    const redirectTwo = await consentRedirect((await openStart(elsewhere, linkTwo?.url ?? "")).magicLink);
+    expect(await page(redirectTwo.location, alice)).toEqual({
+      status: 403,
+      heading: "Not connected",
+      text: "This verification belongs to another link than the one this browser opened, so nothing was connected. Open the newest link from the app in this browser and allow access there.",
+    });
+    expect(sandbox?.controls.status({ userId: "alice" }, "gmail")).toBe("PENDING_VERIFICATION");
+    expect(second.events.map((event) => event.type)).not.toContain("authorization-completed");
+    // Unspent: the browser that opened the second link finishes it.
+    expect((await page(redirectTwo.location, elsewhere)).status).toBe(200);
+    await second.next("turn-end");
+    await second.done;
   });
 
   it("bindings are capped per user and in all (the oldest go), and live no longer than their flow", async () => {

@@ -185,6 +185,7 @@ export async function chatCommand(argv: string[], context: CommandContext): Prom
             verifier.startUrl({
               url: link.url,
               expiresAt: link.expiresAt,
+              stateNonce: link.stateNonce,
               connection:
                 link.connection ?? (isConnectorId(link.connector) ? names[link.connector] : link.connector),
             }),

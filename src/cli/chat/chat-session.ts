@@ -52,6 +52,8 @@ export interface ShownLink {
   /** The Scalekit connection, when known (a wait's requests name it). */
   connection?: string;
   expiresAt: Date | string;
+  /** The nonce of the link's verification state: the start URL binds the browser to this link. */
+  stateNonce?: string | undefined;
 }
 
 /** What the controller lends the commands: the two moves that change the REPL's state. */

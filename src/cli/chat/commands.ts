@@ -27,7 +27,12 @@ export interface CommandContext {
   readonly autoOpen: boolean;
   print(line: string): void;
   /** The URL to show for an authorization link (with user verification, its start URL). */
-  presentLink(link: { url: string; connector: string; expiresAt: Date }): string;
+  presentLink(link: {
+    url: string;
+    connector: string;
+    expiresAt: Date;
+    stateNonce?: string | undefined;
+  }): string;
   openLinks(urls: readonly string[]): Promise<void>;
   /** Say "X connected" once the `/connect` link is used. */
   watchConnection(connector: ConnectorId, until: Date): void;
@@ -93,7 +98,12 @@ export const COMMANDS: readonly SlashCommand[] = [
         return;
       }
       const { colors, tty } = context.style;
-      const url = context.presentLink({ url: result.url, connector, expiresAt: result.expiresAt });
+      const url = context.presentLink({
+        url: result.url,
+        connector,
+        expiresAt: result.expiresAt,
+        stateNonce: result.stateNonce,
+      });
       context.links.addConnect(connector, { url, expiresAt: result.expiresAt });
       const expires = formatTime(result.expiresAt.toISOString(), context.style.timeZone);
       context.print(`Open this link to connect ${name} (link expires ${expires}):`);

@@ -263,6 +263,10 @@ const CLAIM_REFUSALS = {
     "This connection attempt is over (it took too long, or a newer one replaced it), so nothing was connected. Ask again from the terminal for a fresh link.",
   ],
   wrong_connection: [403, refusalMessage("wrong_connection")],
+  wrong_link: [
+    403,
+    "This verification belongs to another link than the one this browser opened, so nothing was connected. Open the newest link from the terminal in this browser and allow access there.",
+  ],
   replayed: [409, refusalMessage("replayed")],
   in_progress: [409, "This connection is already being finished in another tab. Check that tab."],
 } as const;

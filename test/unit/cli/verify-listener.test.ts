@@ -19,13 +19,33 @@ const state = (connection: string, userId = "alma") =>
   signer.sign({ identity: { userId }, connection, audience: "test-audience" }).state;
 const inAnHour = new Date(Date.now() + 3600_000);
 
-/** The start URL the REPL shows for a magic link (`…/magicLink/<path>`) of `connection`. */
+/** The state each magic link (by path) carries, signed once: a link shown again is the same link. */
+const linkStates = new Map<string, { state: string; nonce: string }>();
+function linkState(path: string, connection = "gmail"): { state: string; nonce: string } {
+  let signed = linkStates.get(path);
+  if (!signed) {
+    const made = signer.sign({ identity: { userId: "alma" }, connection, audience: "test-audience" });
+    signed = { state: made.state, nonce: made.claims.nonce };
+    linkStates.set(path, signed);
+  }
+  return signed;
+}
+
+/**
+ * The start URL the REPL shows for a magic link (`…/magicLink/<path>`) of `connection`, with the
+ * nonce of the state that link carries (`linkState(path).state` is what its redirect brings back).
+ */
 function startUrlFor(
   l: VerifyListener,
   connection: string,
   { path = connection.charAt(0), expiresAt = inAnHour }: { path?: string; expiresAt?: Date } = {},
 ): string {
-  return l.startUrl({ url: `https://scalekit.example/magicLink/${path}`, connection, expiresAt });
+  return l.startUrl({
+    url: `https://scalekit.example/magicLink/${path}`,
+    connection,
+    expiresAt,
+    stateNonce: linkState(path, connection).nonce,
+  });
 }
 
 let listener: VerifyListener | undefined;
@@ -126,7 +146,7 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
     const opened = await openStart(gmail, startUrlFor(listener, "gmail"));
     expect(opened).toEqual({ status: 302, magicLink: "https://scalekit.example/magicLink/g" });
 
-    const gmailState = state("gmail");
+    const gmailState = linkState("g").state;
     const wrong = await verify(slack, gmailState);
     expect(wrong.status).toBe(403);
     expect(wrong.text).toContain("another account than the one this browser was connecting");
@@ -173,7 +193,7 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
       status: 302,
       magicLink: "https://scalekit.example/magicLink/g",
     });
-    expect((await verify(alma, state("gmail"))).status).toBe(200);
+    expect((await verify(alma, linkState("g").state)).status).toBe(200);
     expect(calls.map((call) => call.identity)).toEqual([{ userId: "alma" }]);
   });
 
@@ -211,24 +231,41 @@ describe("the REPL's verify listener: start URLs bind the browser", () => {
     expect(calls).toEqual(["wrong"]);
 
     const firstEntered = nextCall();
-    const first = get(state("gmail"));
+    const first = get(linkState("g").state);
     await Promise.race([
       firstEntered,
       first.then((response) => {
         throw new Error(`answered ${response.status} without asking the runtime`);
       }),
     ]);
-    // The first waits on the runtime; a second valid state for gmail, same binding, meanwhile.
+    // The first waits on the runtime; the same redirect in a second tab, same binding, meanwhile.
     const second = await Promise.race([
-      get(state("gmail")).then((response) => response.status),
+      get(linkState("g").state).then((response) => response.status),
       nextCall().then(() => "reached the runtime"),
     ]);
     expect(second).toBe(409);
     release();
     expect((await first).status).toBe(200);
     expect(calls).toHaveLength(2);
-    expect((await get(state("gmail"))).status).toBe(409);
+    expect((await get(linkState("g").state)).status).toBe(409);
     expect(calls).toHaveLength(2);
+  });
+
+  it("a binding finishes only the link its browser opened: another state of the same user and connection is refused unspent", async () => {
+    const { listener, verify, calls } = await start();
+    const jar = new CookieJar();
+    await openStart(jar, startUrlFor(listener, "gmail", { path: "mine" }));
+    // Another of alma's Gmail links (shown elsewhere, completed by someone else), its redirect
+    // sent to alma's browser: the same user and connection, another state.
+    startUrlFor(listener, "gmail", { path: "theirs" });
+    expect(await verify(jar, linkState("theirs").state)).toEqual({
+      status: 403,
+      text: "This verification belongs to another link than the one this browser opened, so nothing was connected. Open the newest link from the terminal in this browser and allow access there.",
+    });
+    expect(await verify(jar, state("gmail"))).toMatchObject({ status: 403 });
+    expect(calls).toEqual([]);
+    expect((await verify(jar, linkState("mine").state)).status).toBe(200);
+    expect(calls).toHaveLength(1);
   });
 
   it("an expired binding verifies nothing, and the page says to ask again", async () => {

@@ -16,11 +16,21 @@ const stateFor = (connection: string, identity = ALICE) =>
 function setup(options: ConstructorParameters<typeof ConsentBindings>[0] = {}) {
   let now = 1_000_000;
   const bindings = new ConsentBindings({ now: () => now, ...options });
-  const link = (connection: string, ttlMs = 10 * 60_000): ConsentLink => ({
-    url: `https://scalekit.test/magicLink/${connection}-${Math.random()}`,
-    connection,
-    expiresAt: new Date(now + ttlMs).toISOString(),
-  });
+  /** A link as the runtime hands it out, with the state its verify redirect will carry. */
+  const link = (
+    connection: string,
+    ttlMs = 10 * 60_000,
+    identity = ALICE,
+  ): ConsentLink & { state: string } => {
+    const { state, claims } = signer.sign({ identity, connection, audience: "test-audience" });
+    return {
+      url: `https://scalekit.test/magicLink/${connection}-${Math.random()}`,
+      connection,
+      expiresAt: new Date(now + ttlMs).toISOString(),
+      stateNonce: claims.nonce,
+      state,
+    };
+  };
   /** Opens a start id as `opener` and returns the cookie header the browser then holds. */
   const open = (id: string, opener = ALICE) => {
     const started = bindings.start(id, opener);
@@ -61,7 +71,7 @@ describe("ConsentBindings", () => {
     expect(bindings.start(id, ALICE)).toEqual({ ok: false, reason: "opened_elsewhere" });
     expect(bindings.start(id, ALICE, `other=1; ${first}`)).toMatchObject({ ok: true, location: gmail.url });
     // Only the first browser's binding verifies.
-    expect(bindings.claim(first, ALICE, stateFor("gmail"))).toMatchObject({ ok: true });
+    expect(bindings.claim(first, ALICE, gmail.state)).toMatchObject({ ok: true });
   });
 
   it("a start link opened by someone else, or after its link expired, binds nothing", () => {
@@ -76,8 +86,9 @@ describe("ConsentBindings", () => {
 
   it("the verify redirect is accepted once, only from the browser that started that connection, for its user", () => {
     const { bindings, link, open } = setup();
-    const cookie = open(bindings.present(link("gmail"), ALICE));
-    const state = stateFor("gmail");
+    const gmail = link("gmail");
+    const cookie = open(bindings.present(gmail, ALICE));
+    const state = gmail.state;
     // Someone else's browser, or the right browser for another user: as if no binding.
     expect(bindings.claim(undefined, ALICE, state)).toEqual({ ok: false, reason: "no_binding" });
     expect(bindings.claim(cookie, BOB, stateFor("gmail", BOB))).toEqual({ ok: false, reason: "no_binding" });
@@ -95,33 +106,54 @@ describe("ConsentBindings", () => {
     expect(bindings.claim(cookie, ALICE, state)).toEqual({ ok: false, reason: "replayed" });
   });
 
+  it("a binding is for the link its browser opened: another unspent state of the same user and connection is refused", () => {
+    const { bindings, link, open } = setup();
+    const mine = link("gmail");
+    const cookie = open(bindings.present(mine, ALICE));
+    // Another of alice's Gmail links (another thread's, say), completed by someone else, whose
+    // redirect is sent to alice's browser: the same user and connection, another state.
+    const other = link("gmail");
+    bindings.present(other, ALICE);
+    expect(bindings.claim(cookie, ALICE, other.state)).toEqual({ ok: false, reason: "wrong_link" });
+    expect(bindings.claim(cookie, ALICE, stateFor("gmail"))).toEqual({ ok: false, reason: "wrong_link" });
+    // A link shown without its state's nonce binds a browser that can finish nothing.
+    const { stateNonce: _, ...bare } = link("gmail");
+    const bareCookie = open(bindings.present(bare, ALICE));
+    expect(bindings.claim(bareCookie, ALICE, bare.state)).toEqual({ ok: false, reason: "wrong_link" });
+    // Its own link's state still verifies.
+    expect(bindings.claim(cookie, ALICE, mine.state)).toMatchObject({ ok: true, connection: "gmail" });
+  });
+
   it("a verification that did not go through leaves the binding usable", () => {
     const { bindings, link, open } = setup();
-    const cookie = open(bindings.present(link("gmail"), ALICE));
-    const first = bindings.claim(cookie, ALICE, stateFor("gmail"));
+    const gmail = link("gmail");
+    const cookie = open(bindings.present(gmail, ALICE));
+    const first = bindings.claim(cookie, ALICE, gmail.state);
     if (!first.ok) throw new Error("not claimed");
     first.finish(false);
-    expect(bindings.claim(cookie, ALICE, stateFor("gmail"))).toMatchObject({ ok: true });
+    expect(bindings.claim(cookie, ALICE, gmail.state)).toMatchObject({ ok: true });
   });
 
   it("bindings are capped per user and in all, the oldest going first, and expire", () => {
     const { bindings, link, open, advance } = setup({ maxPerUser: 2, maxTotal: 3, ttlMs: 60_000 });
-    const tabs = [1, 2, 3].map(() => open(bindings.present(link("gmail"), ALICE)));
-    const state = stateFor("gmail");
-    expect(bindings.claim(tabs[0], ALICE, state)).toEqual({ ok: false, reason: "expired" });
+    const links = [1, 2, 3].map(() => link("gmail"));
+    const tabs = links.map((each) => open(bindings.present(each, ALICE)));
+    const stateOf = (tab: number) => links[tab]?.state ?? "";
+    expect(bindings.claim(tabs[0], ALICE, stateOf(0))).toEqual({ ok: false, reason: "expired" });
     open(bindings.present(link("gmail"), BOB), BOB);
     open(bindings.present(link("gmail"), BOB), BOB);
     // Four in all past a cap of three: alice's oldest remaining goes.
-    expect(bindings.claim(tabs[1], ALICE, state)).toEqual({ ok: false, reason: "expired" });
-    expect(bindings.claim(tabs[2], ALICE, state)).toMatchObject({ ok: true });
+    expect(bindings.claim(tabs[1], ALICE, stateOf(1))).toEqual({ ok: false, reason: "expired" });
+    expect(bindings.claim(tabs[2], ALICE, stateOf(2))).toMatchObject({ ok: true });
     advance(60_000);
-    const later = bindings.claim(tabs[2], ALICE, state);
+    const later = bindings.claim(tabs[2], ALICE, stateOf(2));
     expect(later).toEqual({ ok: false, reason: "expired" });
   });
 
   it("a flow that is over says so; another user's live binding reads as none", () => {
     const { bindings, link, open } = setup();
-    const state = stateFor("gmail");
+    const gmail = link("gmail");
+    const state = gmail.state;
     // A cookie this process never made: the flow was started before a restart.
     const before = `${CONSENT_COOKIE_PREFIX}old=${"x".repeat(43)}`;
     expect(bindings.claim(before, ALICE, state)).toEqual({ ok: false, reason: "expired" });
@@ -129,13 +161,14 @@ describe("ConsentBindings", () => {
     const bobs = open(bindings.present(link("gmail"), BOB), BOB);
     expect(bindings.claim(bobs, ALICE, state)).toEqual({ ok: false, reason: "no_binding" });
     // Her own live binding wins over a stale cookie beside it.
-    const hers = open(bindings.present(link("gmail"), ALICE));
+    const hers = open(bindings.present(gmail, ALICE));
     expect(bindings.claim(`${before}; ${hers}`, ALICE, state)).toMatchObject({ ok: true });
   });
   it("caps that are not positive numbers fall back to the defaults instead of emptying the store", () => {
     const { bindings, link, open } = setup({ maxPerUser: Number.NaN, maxTotal: -1, ttlMs: Number.NaN });
-    const cookie = open(bindings.present(link("gmail"), ALICE));
-    expect(bindings.claim(cookie, ALICE, stateFor("gmail"))).toMatchObject({ ok: true });
+    const gmail = link("gmail");
+    const cookie = open(bindings.present(gmail, ALICE));
+    expect(bindings.claim(cookie, ALICE, gmail.state)).toMatchObject({ ok: true });
   });
 
   it("the cookie header is HttpOnly, SameSite=Lax, scoped to the path, and Secure when asked", () => {
