@@ -11,7 +11,12 @@ export interface ServerSettings {
   tokenSource: "env" | "sandbox-default" | "none";
   /** DELEGATE_SERVER_STUDIO_USER: who LangGraph Studio requests without a token act as. */
   studioUser?: Identity;
+  /** The public URL of `/delegate/verify` that links carry; absent only with DELEGATE_VERIFY=off. */
+  verifyUrl?: string;
 }
+
+/** The custom route (`verify-route.ts`) Scalekit sends the browser to after consent. */
+export const VERIFY_PATH = "/delegate/verify";
 
 let cached: ServerSettings | undefined;
 
@@ -45,5 +50,28 @@ export function resolveServerSettings(config: DelegateConfig): ServerSettings {
       );
     }
   }
-  return { config, tokens, tokenSource, ...(studioUser ? { studioUser } : {}) };
+  const verifyUrl = serverVerifyUrl(config);
+  return {
+    config,
+    tokens,
+    tokenSource,
+    ...(studioUser ? { studioUser } : {}),
+    ...(verifyUrl ? { verifyUrl } : {}),
+  };
+}
+
+/**
+ * Where links send the browser after consent. `langgraphjs dev` (`npm run serve`) says where it
+ * listens (LANGGRAPH_API_URL); behind a proxy, or started another way, DELEGATE_VERIFY_URL says
+ * it. With neither, user verification cannot work: the server refuses to start rather than hand
+ * out bearer links while the operator believes consent is bound to the person.
+ */
+function serverVerifyUrl(config: DelegateConfig): string | undefined {
+  if (config.verify === "off") return undefined;
+  if (config.verifyUrl) return config.verifyUrl;
+  if (config.langgraphApiUrl) return `${config.langgraphApiUrl.replace(/\/+$/, "")}${VERIFY_PATH}`;
+  throw new DelegateError(
+    "CONFIG_INVALID",
+    `Invalid configuration:\n  - User verification is on (DELEGATE_VERIFY), but the server does not know the public URL of its ${VERIFY_PATH} route (no DELEGATE_VERIFY_URL, no LANGGRAPH_API_URL). Set DELEGATE_VERIFY_URL to it (e.g. https://delegate.example.com${VERIFY_PATH}), or set DELEGATE_VERIFY=off for plain links that whoever opens them first completes.`,
+  );
 }

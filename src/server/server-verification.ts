@@ -12,11 +12,9 @@ import { loadVerificationKey } from "../auth/verification-key.js";
 import { UserVerification } from "../runtime/user-verification.js";
 import { serverEnvironment } from "./server-environment.js";
 
-export const VERIFY_PATH = "/delegate/verify";
-
 let verification: Promise<UserVerification | undefined> | undefined;
 
-/** The process-wide verification, or undefined when it is off (DELEGATE_VERIFY=off, or no URL). */
+/** The process-wide verification, or undefined when it is off (DELEGATE_VERIFY=off). */
 export function serverVerification(): Promise<UserVerification | undefined> {
   verification ??= build().catch((error: unknown) => {
     verification = undefined;
@@ -27,19 +25,9 @@ export function serverVerification(): Promise<UserVerification | undefined> {
 
 async function build(): Promise<UserVerification | undefined> {
   const environment = await serverEnvironment();
-  const { config } = environment.settings;
-  if (config.verify === "off") return undefined;
-  // `langgraphjs dev` says where it listens (LANGGRAPH_API_URL); behind a proxy, say it yourself.
-  const url =
-    config.verifyUrl ??
-    (config.langgraphApiUrl ? `${config.langgraphApiUrl.replace(/\/+$/, "")}${VERIFY_PATH}` : undefined);
-  if (!url) {
-    environment.logger.warn(
-      {},
-      "User verification is off: the server does not know its own URL. Set DELEGATE_VERIFY_URL to the public URL of /delegate/verify (or DELEGATE_VERIFY=off to silence this).",
-    );
-    return undefined;
-  }
+  const { config, verifyUrl: url } = environment.settings;
+  // Settings refuse to load with verification on and no URL (see `serverVerifyUrl`).
+  if (config.verify === "off" || !url) return undefined;
   return new UserVerification({
     options: { url, secret: loadVerificationKey(join(config.dataDir, "verification.key")) },
     auth: environment.agent.auth,

@@ -12,7 +12,8 @@
 import { Hono } from "hono";
 import { errorMessage } from "../errors.js";
 import { serverEnvironment } from "./server-environment.js";
-import { serverVerification, VERIFY_PATH } from "./server-verification.js";
+import { VERIFY_PATH } from "./server-settings.js";
+import { serverVerification } from "./server-verification.js";
 import { webhookRoute } from "./webhook-route.js";
 
 export const app = new Hono();

@@ -36,6 +36,8 @@ beforeAll(async () => {
     DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
     DELEGATE_SERVER_TOKENS: `${TOKEN}=carol`,
     DELEGATE_TIMEZONE: "Europe/Berlin",
+    // Plain links: user verification on the server is user-verification-server.test.ts's.
+    DELEGATE_VERIFY: "off",
     DELEGATE_TOOLS: "catalog",
     OPENAI_BASE_URL: openai.url,
     OPENAI_API_KEY: "sk-test",

@@ -61,6 +61,8 @@ beforeAll(async () => {
     DELEGATE_PROVIDER_BASE_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     DELEGATE_SERVER_TOKENS: `${TOKEN}=alice`,
     DELEGATE_TIMEZONE: "Europe/Berlin",
+    // Plain links: user verification on the server is user-verification-server.test.ts's.
+    DELEGATE_VERIFY: "off",
     DELEGATE_APPROVALS: "write=ask",
   });
   await sandbox.controls.approve({ userId: "alice" }, "gmail");

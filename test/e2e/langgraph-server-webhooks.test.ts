@@ -39,6 +39,8 @@ beforeAll(async () => {
       DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
       DELEGATE_SERVER_TOKENS: `${TOKEN}=dana`,
       DELEGATE_TIMEZONE: "Europe/Berlin",
+      // Plain links: user verification on the server is user-verification-server.test.ts's.
+      DELEGATE_VERIFY: "off",
     },
     { http: true },
   );

@@ -5,7 +5,7 @@
  * sandbox started here, so the test can complete consent and inspect the emulators.
  */
 import { randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { isDelegateError } from "../../src/errors.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
 import { delegate } from "../../src/server/graph.js";
@@ -44,6 +44,8 @@ beforeAll(async () => {
     DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
     DELEGATE_SERVER_TOKENS: `${TOKENS.alice}=alice,${TOKENS.bob}=bob`,
     DELEGATE_TIMEZONE: "Europe/Berlin",
+    // Plain links: user verification on the server is user-verification-server.test.ts's.
+    DELEGATE_VERIFY: "off",
   });
   apiUrl = server.apiUrl;
 });
@@ -652,6 +654,14 @@ describe("runs without a thread", () => {
 });
 
 describe("the graph factory, for a run with no thread", () => {
+  // Called in this process, whose environment names no verify URL: plain links, as above.
+  beforeAll(() => {
+    vi.stubEnv("DELEGATE_VERIFY", "off");
+  });
+  afterAll(() => {
+    vi.unstubAllEnvs();
+  });
+
   it("refuses it as the caller's mistake (INVALID_INPUT), not a configuration problem", async () => {
     // What LangGraph's server passes for an authenticated run; the auth handler refuses threadless
     // runs before they get here, so the factory is called directly, as the server would call it.
@@ -688,12 +698,18 @@ describe("with nothing configured (npm run serve offline)", () => {
   });
 
   it("starts its own sandbox and accepts the default dev tokens", async () => {
-    offline = await startLangGraphServer({
-      DELEGATE_TIMEZONE: "Europe/Berlin",
-      DELEGATE_SERVER_STUDIO_USER: "alice",
-      // Valid but without effect: the server's log says so, as the CLI does on stderr.
-      OPENAI_MODEL: "gpt-4.1-mini",
-    });
+    offline = await startLangGraphServer(
+      ({ apiUrl: url, workDir }) => ({
+        DELEGATE_TIMEZONE: "Europe/Berlin",
+        DELEGATE_SERVER_STUDIO_USER: "alice",
+        // Valid but without effect: the server's log says so, as the CLI does on stderr.
+        OPENAI_MODEL: "gpt-4.1-mini",
+        // What `langgraphjs dev` sets: with it, user verification is on by default.
+        LANGGRAPH_API_URL: url,
+        DELEGATE_DATA_DIR: workDir,
+      }),
+      { http: true },
+    );
     const devAlice = client("dev-alice", offline.apiUrl);
     const devBob = client("dev-bob", offline.apiUrl);
     const thread = await devAlice.threads.create();
@@ -709,8 +725,11 @@ describe("with nothing configured (npm run serve offline)", () => {
     expect(offline.log()).toContain("OPENAI_MODEL (gpt-4.1-mini) has no effect without OPENAI_API_KEY");
     await expectHttpError(devBob.threads.get(thread.thread_id), [404]);
 
+    // After Allow the browser goes to the server's own /delegate/verify, which connects the account.
     const consent = await fetch(url!, { method: "POST", body: new URLSearchParams({ decision: "allow" }) });
     expect(consent.status).toBe(200);
+    expect(new URL(consent.url).pathname).toBe("/delegate/verify");
+    expect(await consent.text()).toContain("Gmail connected");
     await collect(
       devAlice.runs.stream(thread.thread_id, "delegate", {
         command: { resume: { action: "recheck" } },
@@ -734,6 +753,26 @@ describe("with nothing configured (npm run serve offline)", () => {
   });
 });
 
+describe("with user verification on but no URL for its route", () => {
+  it("refuses to start, naming DELEGATE_VERIFY_URL and DELEGATE_VERIFY=off, rather than hand out bearer links", async () => {
+    // No LANGGRAPH_API_URL (`langgraphjs dev` would set it) and no DELEGATE_VERIFY_URL.
+    const failed = await startLangGraphServer({ DELEGATE_TIMEZONE: "Europe/Berlin" }).then(
+      async (started) => {
+        await started.stop();
+        return undefined;
+      },
+      (error: unknown) => error,
+    );
+    const log = String((failed as Error | undefined)?.message);
+    expect(log).toContain("server exited early");
+    expect(log).toContain("CONFIG_INVALID");
+    expect(log).toContain(
+      "Set DELEGATE_VERIFY_URL to it (e.g. https://delegate.example.com/delegate/verify)",
+    );
+    expect(log).toContain("DELEGATE_VERIFY=off");
+  });
+});
+
 describe("without the auth handler (misconfigured server)", () => {
   let bare: RunningServer | undefined;
 
@@ -742,7 +781,10 @@ describe("without the auth handler (misconfigured server)", () => {
   });
 
   it("refuses to run rather than trust a client-supplied user or context", async () => {
-    bare = await startLangGraphServer({ DELEGATE_TIMEZONE: "Europe/Berlin" }, { auth: false });
+    bare = await startLangGraphServer(
+      { DELEGATE_TIMEZONE: "Europe/Berlin", DELEGATE_VERIFY: "off" },
+      { auth: false },
+    );
     const anyone = client(undefined, bare.apiUrl);
     const thread = await anyone.threads.create();
     const chunks = await collect(

@@ -13,6 +13,7 @@ import { connectionLines } from "../../src/cli/chat/banner.js";
 import { terminalStyle } from "../../src/cli/chat/render.js";
 import { loadConfig } from "../../src/config/env-config.js";
 import { isDelegateError } from "../../src/errors.js";
+import { resolveServerSettings } from "../../src/server/server-settings.js";
 import {
   signPayload,
   statePayload,
@@ -114,6 +115,32 @@ describe("configuration", () => {
         code: "CONFIG_INVALID",
         message: expect.stringMatching(
           /DELEGATE_VERIFY must be on[\s\S]*DELEGATE_VERIFY_URL must be an http/,
+        ),
+      }),
+    );
+  });
+});
+
+describe("the LangGraph server's verify URL", () => {
+  it("follows LANGGRAPH_API_URL or DELEGATE_VERIFY_URL; with verification on and neither, the server refuses to start", () => {
+    expect(resolveServerSettings(loadConfig({ LANGGRAPH_API_URL: "http://127.0.0.1:2124/" })).verifyUrl).toBe(
+      "http://127.0.0.1:2124/delegate/verify",
+    );
+    expect(
+      resolveServerSettings(
+        loadConfig({
+          LANGGRAPH_API_URL: "http://127.0.0.1:2124",
+          DELEGATE_VERIFY_URL: "https://delegate.example.com/delegate/verify",
+        }),
+      ).verifyUrl,
+    ).toBe("https://delegate.example.com/delegate/verify");
+    expect(resolveServerSettings(loadConfig({ DELEGATE_VERIFY: "off" })).verifyUrl).toBeUndefined();
+    // Not a silent fall-back to bearer links: one clear error, naming the variable and the way out.
+    expect(() => resolveServerSettings(loadConfig({}))).toThrow(
+      expect.objectContaining({
+        code: "CONFIG_INVALID",
+        message: expect.stringMatching(
+          /Set DELEGATE_VERIFY_URL to it \(e\.g\. https:\/\/[^)]+\/delegate\/verify\), or set DELEGATE_VERIFY=off/,
         ),
       }),
     );
