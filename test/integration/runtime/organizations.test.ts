@@ -3,6 +3,7 @@
  * crosses between them — accounts, threads, caches, links, webhooks, pending authorizations —
  * with 200 users talking at once.
  */
+import { ScalekitClient } from "@scalekit-sdk/node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Identity, RuntimeEvent } from "../../../src/index.js";
 import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
@@ -86,6 +87,27 @@ describe("three organizations, 200 users with the same ids", () => {
       }
     });
     expect(links.size).toBe(2 * PER_ORG);
+
+    // The accounts Delegate created carry Scalekit's own organization and user fields, so
+    // Scalekit itself (not only the identifier) tells the tenants apart.
+    const scalekit = new ScalekitClient(
+      sandbox.settings.environmentUrl,
+      sandbox.settings.clientId,
+      sandbox.settings.clientSecret,
+    );
+    for (const org of ["globex", "initech"]) {
+      const listed = await scalekit.actions.listConnectedAccounts({
+        organizationId: org,
+        connectionName: "gmail",
+        pageSize: 100,
+      });
+      expect(listed.connectedAccounts).toHaveLength(PER_ORG);
+      for (const account of listed.connectedAccounts) {
+        expect(account.identifier.startsWith(`${org}/`), account.identifier).toBe(true);
+      }
+      const one = await scalekit.actions.listConnectedAccounts({ organizationId: org, userId: "user-3" });
+      expect(one.connectedAccounts.map((account) => account.identifier)).toEqual([`${org}/user-3`]);
+    }
 
     // Accounts and mailboxes: acme's user-0 sent from acme's mailbox only.
     const sentBy = (who: Identity) =>
