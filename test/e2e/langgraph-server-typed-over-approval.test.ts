@@ -41,6 +41,8 @@ beforeAll(async () => {
     DELEGATE_SERVER_TOKENS: `${TOKEN}=uma`,
     DELEGATE_TIMEZONE: "Europe/Berlin",
     DELEGATE_APPROVALS: "write=ask",
+    // Plain links: this test never consents, and the server only knows its URL behind `langgraphjs`.
+    DELEGATE_VERIFY: "off",
     OPENAI_BASE_URL: openai.url,
     OPENAI_API_KEY: "sk-test",
   });
