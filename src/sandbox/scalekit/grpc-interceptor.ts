@@ -10,18 +10,26 @@ export interface CallGateDependencies {
 }
 
 /**
- * Runs before every RPC: records it, applies injected latency and faults (ahead of auth, like a
- * failing load balancer), then demands the M2M bearer so the SDK's lazy token fetch really runs.
+ * Runs around every RPC: records it, applies injected faults (ahead of auth, like a failing load
+ * balancer), demands the M2M bearer so the SDK's lazy token fetch really runs, and holds answers
+ * back by the injected latency.
  */
 export function callGate({ calls, faults, credentials }: CallGateDependencies): Interceptor {
   return (next) => async (request) => {
     const method = request.method.name;
     const authorized = credentials.isAuthorized(request.header.get("authorization"));
     calls.record(method, authorized);
-    await delay(faults.latencyFor(method), request.signal);
+    const latency = faults.latencyFor(method);
     const fault = faults.take(method);
-    if (fault !== undefined) throw new ConnectError(fault.message, fault.code);
-    if (!authorized) throw new ConnectError("missing or invalid bearer token", Code.Unauthenticated);
-    return next(request);
+    if (fault !== undefined || !authorized) {
+      await delay(latency, request.signal);
+      if (fault !== undefined) throw new ConnectError(fault.message, fault.code);
+      throw new ConnectError("missing or invalid bearer token", Code.Unauthenticated);
+    }
+    // The handler reads the state now and its answer travels slowly, so a slow answer is also a
+    // stale one, as on a real network.
+    const response = await next(request);
+    await delay(latency, request.signal);
+    return response;
   };
 }

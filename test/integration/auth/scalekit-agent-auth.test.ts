@@ -289,6 +289,8 @@ describe("CachedAgentAuth", () => {
     const cached = new CachedAgentAuth(auth);
     const user = nextUser();
     await emulator.approve(user.userId, "gmail", user);
+    // The client holds its token already, so each look-up below is one call.
+    await auth.getStatuses(nextUser(), ["gmail"]);
     emulator.setLatency(300, "ListConnectedAccounts");
     try {
       const calls = emulator.calls.count("ListConnectedAccounts");
@@ -297,12 +299,16 @@ describe("CachedAgentAuth", () => {
       while (emulator.calls.count("ListConnectedAccounts") === calls) {
         await new Promise((resolve) => setImmediate(resolve));
       }
+      // Scalekit has read the account (ACTIVE); its answer is still on the way back.
       emulator.revokeAccount(user.userId, "gmail", user);
       cached.invalidate(user, "gmail");
       const after = await cached.getStatuses(user, ["gmail"]);
       expect(after.get("gmail")?.status).toBe("DISCONNECTED");
-      await before;
-      // The stale answer of the earlier look-up did not land in the cache either.
+      // The later look-up asked Scalekit itself rather than joining the earlier one…
+      expect(emulator.calls.count("ListConnectedAccounts")).toBe(calls + 2);
+      // …whose answer is the stale one,
+      expect((await before).get("gmail")?.status).toBe("ACTIVE");
+      // and it did not land in the cache either.
       expect((await cached.getStatuses(user, ["gmail"])).get("gmail")?.status).toBe("DISCONNECTED");
     } finally {
       emulator.setLatency(0, "ListConnectedAccounts");
