@@ -233,9 +233,9 @@ export class DelegateRuntime implements AgentRuntime {
     return this.#control(input, { decisions });
   }
 
-  async deleteThread(input: ThreadRef): Promise<boolean> {
+  async deleteThread(input: ThreadRef | Identity, threadId?: string): Promise<boolean> {
     this.#assertOpen();
-    const target = parseThreadRef(input);
+    const target = parseThreadRef(threadId === undefined ? (input as ThreadRef) : { ...input, threadId });
     return this.#erasure.erase(target.key, target.threadId);
   }
 

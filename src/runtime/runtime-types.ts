@@ -202,9 +202,11 @@ export interface AgentRuntime {
   /**
    * Deletes a thread for good: its messages (every checkpoint), any pending authorization and
    * the thread itself. Waits for a run of it in this process to finish. Resolves to false when
-   * there was no such thread (deleting twice is fine).
+   * there was no such thread (deleting twice is fine). Takes `{...identity, threadId}` like the
+   * other calls, or `(identity, threadId)`.
    */
   deleteThread(input: ThreadRef): Promise<boolean>;
+  deleteThread(identity: Identity, threadId: string): Promise<boolean>;
   /**
    * A user's right to erasure in one call: deletes every thread of this user (only this
    * organization's) and, with `disconnect`, disconnects their accounts of the enabled connectors

@@ -475,7 +475,9 @@ describe.concurrent("delegate chat with piped input", { timeout: 240_000 }, () =
       const out = result.stdout;
       expect(out).not.toMatch(ANSI_ESCAPE);
       expect(out).not.toContain("\u0007");
-      expect(out).toContain("you › hi[2J]8;;https://evil.examplethere");
+      // The sequences go whole: neither they nor their parameters are echoed.
+      expect(out).toContain("you › hithere\n");
+      expect(out).not.toContain("evil.example");
       expect(out).toMatch(/^! That line is 1,024 KB; a message can be at most 16 KB\. Nothing was sent\.$/m);
       // Neither echoed nor sent: the next line is handled as usual.
       expect(out).not.toContain("aaaaaaaa");

@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from "node:util";
 import type { AuthorizationRequest } from "../../agent/authorization-request.js";
 import type { TerminalSettings } from "../../config/env-config.js";
 import { type Colors, colorsFor } from "../terminal-colors.js";
@@ -102,11 +103,13 @@ function isControl(code: number): boolean {
 }
 
 /**
- * Removes terminal control characters (keeping newlines and tabs) from text that came from
- * outside — an email, a Slack message, the model — so it cannot clear the screen, fake a link
- * or write the clipboard (OSC 52).
+ * Removes terminal control sequences whole (Node's `stripVTControlCharacters`), then any control
+ * character left (keeping newlines and tabs), from text that came from outside — an email, a
+ * Slack message, the model — so it cannot clear the screen, fake a link or write the clipboard
+ * (OSC 52), and leaves none of a sequence's parameters behind as text.
  */
 export function stripControls(text: string): string {
+  text = stripVTControlCharacters(text);
   let out = "";
   for (const char of text) if (!isControl(char.codePointAt(0) ?? 0)) out += char;
   return out;

@@ -224,6 +224,10 @@ describe("deleting threads", () => {
     await expect(env.runtime.deleteThread({ ...ALICE, threadId: "bad id" })).rejects.toMatchObject({
       code: "INVALID_INPUT",
     });
+    // Also as (identity, threadId): acme's alice only.
+    expect(await env.runtime.deleteThread(ACME_ALICE, "inbox")).toBe(true);
+    expect(stored(file, threadKey(ACME_ALICE, "inbox")).checkpoints).toBe(0);
+    expect((await env.runtime.getThread({ ...ALICE, threadId: "inbox" })).messages).toHaveLength(4);
   });
 
   it("a deleted thread's words are nowhere in the database's files", async () => {

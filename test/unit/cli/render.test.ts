@@ -19,6 +19,10 @@ describe("terminal output from outside text", () => {
     expect(clean).toContain("\n");
     expect(clean).toContain("\t");
     expect(clean).toContain("click");
+    // Whole sequences go, parameters and all: no payload or link is left as text.
+    expect(clean).toBe("hi thereclick\nok\tdone");
+    expect(clean).not.toContain("evil.example");
+    expect(clean).not.toContain("ZXZpbA");
   });
 
   it("keeps Delegate's own colours in styled lines", () => {
