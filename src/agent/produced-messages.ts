@@ -46,7 +46,8 @@ export function withoutForeignResults<T>(messages: readonly T[]): T[] {
       view.push(
         isProduced(message)
           ? message
-          : (notRun(message.tool_call_id, message.name ?? name, NOT_RUN_TEXT, message.id) as T),
+          : // The call's own name: a foreign message's name is the writer's text, not a tool's.
+            (notRun(message.tool_call_id, name, NOT_RUN_TEXT, message.id) as T),
       );
       continue;
     }

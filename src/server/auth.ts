@@ -237,23 +237,31 @@ function ownedBy(value: unknown, owner: string): { owner: string } {
 
 export const auth = new Auth()
   .authenticate(async (request: Request) => {
+    const path = new URL(request.url).pathname;
+    // The checks below read the path as written, while the server routes on it percent-decoded
+    // (so `/%69nternal/truncate` would reach `/internal/truncate`): a path that decoding or
+    // collapsing slashes could change is refused, so no check sees another route than the one
+    // served. Delegate's paths (thread and run UUIDs, `delegate`) never need either.
+    if (path.includes("%") || path.includes("//")) {
+      throw new HTTPException(400, {
+        message: "Delegate's server takes paths as written, without percent-encoding or empty segments.",
+      });
+    }
     // The liveness probe answers without credentials (it reveals nothing and runs nothing).
-    if (request.method === "GET" && new URL(request.url).pathname === "/ok") return HEALTH_CHECK_USER;
+    if (request.method === "GET" && path === "/ok") return HEALTH_CHECK_USER;
     // Scalekit's user-verify redirect: a browser without a token; the signed state authorizes it
     // (src/server/verify-route.ts), and the anonymous user can do nothing else.
-    if (request.method === "GET" && new URL(request.url).pathname === "/delegate/verify")
-      return HEALTH_CHECK_USER;
+    if (request.method === "GET" && path === "/delegate/verify") return HEALTH_CHECK_USER;
     // Scalekit's webhooks carry no token: their signature authorizes them (webhook-route.ts).
-    if (request.method === "POST" && new URL(request.url).pathname === "/delegate/webhooks/scalekit")
-      return HEALTH_CHECK_USER;
+    if (request.method === "POST" && path === "/delegate/webhooks/scalekit") return HEALTH_CHECK_USER;
     const user = toServerUser(authenticateRequest(request));
-    refuseUnguardedRoute(request.method, new URL(request.url).pathname);
-    refuseForeignRunStream(request.method, new URL(request.url).pathname);
-    if (request.method === "POST" && new URL(request.url).pathname === "/threads") {
+    refuseUnguardedRoute(request.method, path);
+    refuseForeignRunStream(request.method, path);
+    if (request.method === "POST" && path === "/threads") {
       await checkNewThread(request);
     }
-    const threadRun = request.method === "POST" ? THREAD_RUN.exec(new URL(request.url).pathname) : null;
-    if (threadRun) await checkUiAnswers(request, decodeURIComponent(threadRun[1] as string));
+    const threadRun = request.method === "POST" ? THREAD_RUN.exec(path) : null;
+    if (threadRun) await checkUiAnswers(request, threadRun[1] as string);
     return user;
   })
   // Threads, runs and crons: stamp the owner on create, filter by owner on everything.

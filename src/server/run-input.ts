@@ -81,6 +81,13 @@ const UI_ANSWER_ID_PREFIX = "do-not-render-";
  */
 const UI_ANSWER_FIELDS = new Set(["type", "role", "id", "tool_call_id", "name", "content"]);
 
+/** Ids and names are short; the UI's content is one sentence. */
+const UI_ANSWER_MAX_CHARS = 200;
+
+function shortString(value: unknown): value is string {
+  return typeof value === "string" && value.length > 0 && value.length <= UI_ANSWER_MAX_CHARS;
+}
+
 /**
  * The message as a placeholder answer Agent Chat UI writes for a waiting call when the person
  * types instead of deciding: `{ type: "tool", id: "do-not-render-…", tool_call_id, name,
@@ -90,9 +97,11 @@ export function uiAnswerOf(message: unknown): ToolMessage | undefined {
   if (typeof message !== "object" || message === null || Array.isArray(message)) return undefined;
   const fields = message as Record<string, unknown>;
   if (Object.keys(fields).some((key) => !UI_ANSWER_FIELDS.has(key))) return undefined;
-  if (typeof fields.id !== "string" || !fields.id.startsWith(UI_ANSWER_ID_PREFIX)) return undefined;
-  if (typeof fields.tool_call_id !== "string" || !fields.tool_call_id) return undefined;
-  if (typeof fields.content !== "string") return undefined;
+  if (!shortString(fields.id) || !fields.id.startsWith(UI_ANSWER_ID_PREFIX)) return undefined;
+  if (!shortString(fields.tool_call_id)) return undefined;
+  // The UI copies the call's tool name; anything else is text the client wants kept.
+  if (fields.name !== undefined && !shortString(fields.name)) return undefined;
+  if (typeof fields.content !== "string" || fields.content.length > UI_ANSWER_MAX_CHARS) return undefined;
   const coerced = coerce(message);
   return coerced && ToolMessage.isInstance(coerced) ? coerced : undefined;
 }

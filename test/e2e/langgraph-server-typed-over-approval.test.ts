@@ -136,6 +136,16 @@ describe("typing instead of answering an approval, as Agent Chat UI sends it", (
         "takes the person's messages only",
       ],
       [{ messages: [{ ...placeholder, status: "success" }, human] }, "takes the person's messages only"],
+      // Text smuggled in the fields the UI copies: a name is a tool's name, an id an id.
+      [
+        { messages: [{ ...placeholder, name: "x".repeat(5_000) }, human] },
+        "takes the person's messages only",
+      ],
+      [{ messages: [{ ...placeholder, name: { evil: 1 } }, human] }, "takes the person's messages only"],
+      [
+        { messages: [{ ...placeholder, id: `do-not-render-${"y".repeat(5_000)}` }, human] },
+        "takes the person's messages only",
+      ],
       // After the person's message, twice for one call, or with no message from the person.
       [{ messages: [human, placeholder] }, "takes the person's messages only"],
       [{ messages: [placeholder, { ...placeholder, id: "do-not-render-2" }, human] }, "same tool call"],

@@ -202,6 +202,21 @@ describe("Delegate on LangGraph's server", () => {
       });
     const truncate = await asBob("POST", "/internal/truncate", { threads: true, checkpointer: true });
     expect(truncate.status).toBe(403);
+    // Nor spelled so the checks would read another path than the one the server routes to.
+    for (const [method, path] of [
+      ["POST", "/%69nternal/truncate"],
+      ["POST", "//internal/truncate"],
+      ["GET", `/run%73/${runId}/stream`],
+      ["POST", `/threads/${aliceThread}/%63opy`],
+    ] as const) {
+      const disguised = await asBob(
+        method,
+        path,
+        method === "POST" ? { threads: true, checkpointer: true } : undefined,
+      );
+      expect(disguised.status, path).toBe(400);
+      expect(await disguised.text(), path).not.toContain("show my unread email");
+    }
     const protocol = await asBob("POST", `/threads/${aliceThread}/commands`, {
       id: 1,
       method: "state.get",
