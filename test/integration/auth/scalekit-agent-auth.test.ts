@@ -331,6 +331,36 @@ describe("CachedAgentAuth", () => {
     expect(emulator.calls.count("GetConnectedAccountAuth")).toBe(1);
   });
 
+  it("issues one account's links one at a time, each recorded as the latest before the next is made", async () => {
+    const events: string[] = [];
+    // The real adapter, with its link calls noted.
+    const noting = new Proxy(auth, {
+      get(target, property) {
+        if (property === "getAuthorizationLink") {
+          return (...args: Parameters<ScalekitAgentAuth["getAuthorizationLink"]>) => {
+            events.push(`make ${args[2]?.scope}`);
+            return target.getAuthorizationLink(...args);
+          };
+        }
+        const value = Reflect.get(target, property, target);
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+    const cached = new CachedAgentAuth(noting);
+    const user = nextUser();
+    const issue = (scope: string) =>
+      cached.getAuthorizationLink(user, "gmail", {
+        scope,
+        issued: async () => {
+          events.push(`latest ${scope}`);
+        },
+      });
+    // Two threads (scopes) ask at once.
+    const [a, b] = await Promise.all([issue("thread-a"), issue("thread-b")]);
+    expect(a.url).not.toBe(b.url);
+    expect(events).toEqual(["make thread-a", "latest thread-a", "make thread-b", "latest thread-b"]);
+  });
+
   it("reuses an unexpired link and makes a fresh one once it lapses", async () => {
     let now = Date.now();
     const cached = new CachedAgentAuth(auth, { now: () => now });
