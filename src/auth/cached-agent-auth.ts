@@ -70,8 +70,6 @@ export class CachedAgentAuth implements AgentAuth {
   readonly #credentials = new Map<string, Entry<Credentials>>();
   readonly #links: LinkCache;
   readonly #ledger: LookupLedger;
-  /** Per account, the link being issued now: the next waits for it (see getAuthorizationLink). */
-  readonly #issuing = new Map<string, Promise<unknown>>();
 
   constructor(inner: AgentAuth, options: CacheOptions = {}) {
     this.#inner = inner;
@@ -238,10 +236,8 @@ export class CachedAgentAuth implements AgentAuth {
       cached?.stateNonce !== undefined && options?.isLatest && !(await options.isLatest(cached.stateNonce));
     if (cached && !retired) return cached;
     const link = await this.#ledger.single(`link:${this.#links.flightKey(cacheKey, options)}`, () =>
-      // One account's links are issued one at a time, so they are recorded as the latest in the
-      // order Scalekit made them: two at once (two threads, a /connect) could otherwise record
-      // the older one last, and each side would refuse the link the other keeps.
-      this.#oneAtATime(cacheKey, async () => {
+      // One account's links one at a time, each recorded as the latest before the next is made.
+      this.#links.inTurn(cacheKey, async () => {
         const made = await this.#inner.getAuthorizationLink(identity, connection, options);
         // Recorded before it is handed out: a link shown is never older than the latest on record.
         await options?.issued?.();
@@ -250,16 +246,6 @@ export class CachedAgentAuth implements AgentAuth {
     );
     this.#links.set(cacheKey, options, link);
     return link;
-  }
-
-  async #oneAtATime<T>(account: string, issue: () => Promise<T>): Promise<T> {
-    const next = (this.#issuing.get(account) ?? Promise.resolve()).then(issue, issue);
-    this.#issuing.set(account, next);
-    try {
-      return await next;
-    } finally {
-      if (this.#issuing.get(account) === next) this.#issuing.delete(account);
-    }
   }
 
   /**

@@ -14,6 +14,8 @@ export class LinkCache {
   readonly #margin: number;
   readonly #now: () => number;
   readonly #links = new Map<string, Map<string, CachedLink>>();
+  /** Per account, the link being issued now: the next waits for it (see `inTurn`). */
+  readonly #issuing = new Map<string, Promise<unknown>>();
 
   /** @param marginMs links are reused until this long before they expire. */
   constructor(marginMs: number, now: () => number) {
@@ -23,6 +25,22 @@ export class LinkCache {
 
   get size(): number {
     return this.#links.size;
+  }
+
+  /**
+   * Runs `issue` once the account's link being issued before it (any scope) is done. One
+   * account's links are then recorded as the latest in the order Scalekit made them: two at once
+   * (two threads, a /connect) could otherwise record the older one last, and each side would
+   * refuse the link the other keeps.
+   */
+  async inTurn<T>(accountKey: string, issue: () => Promise<T>): Promise<T> {
+    const next = (this.#issuing.get(accountKey) ?? Promise.resolve()).then(issue, issue);
+    this.#issuing.set(accountKey, next);
+    try {
+      return await next;
+    } finally {
+      if (this.#issuing.get(accountKey) === next) this.#issuing.delete(accountKey);
+    }
   }
 
   /** The scope-qualified key of a link, for sharing one link request among concurrent callers. */
