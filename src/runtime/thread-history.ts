@@ -50,9 +50,9 @@ export class ThreadHistory {
 
   /**
    * Deletes the thread: its owner row and pending authorization first (so no replica can claim a
-   * resume any more), then every checkpoint. True when the thread existed.
+   * resume any more), then every checkpoint; with `idleBefore`, only if it is still idle then.
+   * True when the thread existed.
    */
-  /** Deletes the thread and its checkpoints; with `idleBefore`, only if it is still idle then. */
   async delete(key: string, idleBefore?: number): Promise<boolean> {
     const existed = await this.#options.store.deleteThread(key, idleBefore);
     if (idleBefore !== undefined && !existed) return false;
