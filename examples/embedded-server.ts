@@ -35,6 +35,7 @@ import {
   loadConfig,
   MAX_WEBHOOK_BYTES,
   type RuntimeEvent,
+  refusalStatus,
 } from "../src/index.js";
 
 const MAX_MESSAGE_BYTES = 64 * 1024;
@@ -477,10 +478,4 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
   };
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
-}
-
-/** A used link is a conflict; one a newer link replaced is gone; any other refusal is forbidden. */
-function refusalStatus(reason: string): number {
-  if (reason === "replayed") return 409;
-  return reason === "superseded" ? 410 : 403;
 }

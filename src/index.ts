@@ -46,7 +46,7 @@ export {
   verifyScalekitWebhook,
 } from "./auth/scalekit/scalekit-agent-auth.js";
 export { loadVerificationKey } from "./auth/verification-key.js";
-export type { VerificationRefusal } from "./auth/verification-state.js";
+export { refusalStatus, type VerificationRefusal } from "./auth/verification-state.js";
 export { type DelegateConfig, loadConfig } from "./config/env-config.js";
 export type { ConnectorDefinition, ConnectorToolSpec } from "./connectors/connector-tool.js";
 export { ALL_CONNECTORS } from "./connectors/index.js";

@@ -182,6 +182,15 @@ export function peekVerificationState(
   }
 }
 
+/**
+ * The HTTP status of a verify page that shows a refusal: a used link is a conflict, one a newer
+ * link replaced is gone, any other refusal is forbidden.
+ */
+export function refusalStatus(reason: VerificationRefusal): number {
+  if (reason === "replayed") return 409;
+  return reason === "superseded" ? 410 : 403;
+}
+
 /** What a person is told about a refusal (no detail that would help forging). */
 export function refusalMessage(reason: VerificationRefusal): string {
   switch (reason) {

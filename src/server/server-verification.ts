@@ -57,15 +57,11 @@ class UsedStates {
   ): Promise<void> {
     const now = Date.now();
     for (const [key, latest] of this.#latest) if (latest.expiresAt + 60_000 < now) this.#latest.delete(key);
-    this.#latest.set(JSON.stringify([identity.organizationId ?? "", identity.userId, connection]), {
-      nonce,
-      expiresAt,
-    });
+    this.#latest.set(accountKey(identity, connection), { nonce, expiresAt });
   }
 
   async latestVerificationState(identity: Identity, connection: string): Promise<string | undefined> {
-    return this.#latest.get(JSON.stringify([identity.organizationId ?? "", identity.userId, connection]))
-      ?.nonce;
+    return this.#latest.get(accountKey(identity, connection))?.nonce;
   }
 
   async consumeVerificationState(nonce: string, expiresAt: number): Promise<boolean> {
@@ -83,4 +79,9 @@ class UsedStates {
   async getPending(): Promise<undefined> {
     return undefined;
   }
+}
+
+/** One account of one user, as the SQL store's primary key has it. */
+function accountKey(identity: Identity, connection: string): string {
+  return JSON.stringify([identity.organizationId ?? "", identity.userId, connection]);
 }

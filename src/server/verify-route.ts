@@ -10,6 +10,7 @@
  * recheck (`{ action: "recheck" }`, or "approve" in Agent Chat UI) then goes on.
  */
 import { Hono } from "hono";
+import { refusalStatus } from "../auth/verification-state.js";
 import { errorMessage } from "../errors.js";
 import { serverEnvironment } from "./server-environment.js";
 import { VERIFY_PATH } from "./server-settings.js";
@@ -75,10 +76,4 @@ function page(status: number, heading: string, message: string, title = heading)
       },
     },
   );
-}
-
-/** A used link is a conflict; one a newer link replaced is gone; any other refusal is forbidden. */
-function refusalStatus(reason: string): number {
-  if (reason === "replayed") return 409;
-  return reason === "superseded" ? 410 : 403;
 }

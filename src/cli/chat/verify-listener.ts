@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { escapeUTF8 } from "entities";
-import { refusalMessage } from "../../auth/verification-state.js";
+import { refusalMessage, refusalStatus } from "../../auth/verification-state.js";
 import {
   ConsentBindings,
   type ConsentLink,
@@ -301,10 +301,4 @@ export function page(heading: string, message: string, title = heading): string 
 <style>body{font-family:system-ui,sans-serif;max-width:34rem;margin:4rem auto;padding:0 1rem;color:#1f2328}h1{font-size:1.5rem}</style>
 </head><body><main><h1>${h}</h1><p>${escapeUTF8(message)}</p></main></body></html>
 `;
-}
-
-/** A used link is a conflict; one a newer link replaced is gone; any other refusal is forbidden. */
-function refusalStatus(reason: string): number {
-  if (reason === "replayed") return 409;
-  return reason === "superseded" ? 410 : 403;
 }
