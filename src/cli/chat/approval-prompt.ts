@@ -13,12 +13,14 @@ export type Decision = Parameters<AgentRuntime["decide"]>[0]["decisions"][number
  * would read as letting that target through, which it never does.
  */
 const ALWAYS = "[a]lways in this thread (unless it names a target you did not)";
-export const APPROVE_QUESTION = `Approve? [y]es / [n]o / ${ALWAYS} / [e]dit`;
-/** For a call with nothing to edit (e.g. a delete by id): `e` would only be refused. */
-export const APPROVE_QUESTION_NO_EDIT = `Approve? [y]es / [n]o / ${ALWAYS}`;
-/** For a call that names a target the person did not name: no "always". */
-export const APPROVE_QUESTION_FOREIGN = "Approve? [y]es / [n]o / [e]dit";
-export const APPROVE_QUESTION_FOREIGN_NO_EDIT = "Approve? [y]es / [n]o";
+
+/**
+ * `Approve? [y]es / [n]o / [a]lways … / [e]dit`, without "always" for a call naming a target the
+ * person did not name, and without "edit" for a call with nothing to edit (e.g. a delete by id).
+ */
+function approveQuestion(always: boolean, edit: boolean): string {
+  return ["Approve? [y]es", "[n]o", ...(always ? [ALWAYS] : []), ...(edit ? ["[e]dit"] : [])].join(" / ");
+}
 
 /** Arguments a person can edit line by line: text and lists of text (recipients, channel, body…). */
 const EDITABLE =
@@ -127,8 +129,7 @@ export class ApprovalPrompt {
     const preview = bodyPreview(approval.args);
     if (preview) for (const line of preview) lines.push(colors.dim(`  │ ${stripControls(line)}`));
     if (approval.error) lines.push(colors.red(`  (your edit was not accepted: ${clean(approval.error)})`));
-    if (this.offersAlways) lines.push(this.editable ? APPROVE_QUESTION : APPROVE_QUESTION_NO_EDIT);
-    else lines.push(this.editable ? APPROVE_QUESTION_FOREIGN : APPROVE_QUESTION_FOREIGN_NO_EDIT);
+    lines.push(approveQuestion(this.offersAlways, this.editable));
     return lines;
   }
 
