@@ -21,10 +21,15 @@ export function callGate({ calls, faults, credentials }: CallGateDependencies): 
     calls.record(method, authorized);
     const latency = faults.latencyFor(method);
     const fault = faults.take(method);
-    if (fault !== undefined || !authorized) {
+    const refusal =
+      fault !== undefined
+        ? new ConnectError(fault.message, fault.code)
+        : authorized
+          ? undefined
+          : new ConnectError("missing or invalid bearer token", Code.Unauthenticated);
+    if (refusal) {
       await delay(latency, request.signal);
-      if (fault !== undefined) throw new ConnectError(fault.message, fault.code);
-      throw new ConnectError("missing or invalid bearer token", Code.Unauthenticated);
+      throw refusal;
     }
     // The handler reads the state now and its answer travels slowly, so a slow answer is also a
     // stale one, as on a real network.
