@@ -7,6 +7,7 @@ import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
+import { externalSandboxEnv } from "../helpers/sandbox-env.js";
 import {
   collect,
   errorsOf,
@@ -55,9 +56,8 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
   server = await startLangGraphServer({
-    SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
-    SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
-    SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
+    ...externalSandboxEnv(sandbox),
+    // The providers behind this test's proxy.
     DELEGATE_PROVIDER_BASE_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
     DELEGATE_SERVER_TOKENS: `${TOKEN}=alice`,
     DELEGATE_TIMEZONE: "Europe/Berlin",

@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { NOT_RUN_TEXT } from "../../src/agent/produced-messages.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
 import { type FakeOpenAI, startFakeOpenAI } from "../helpers/fake-openai-server.js";
+import { externalSandboxEnv } from "../helpers/sandbox-env.js";
 import {
   client,
   collect,
@@ -34,10 +35,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ timeZone: "Europe/Berlin" });
   openai = await startFakeOpenAI();
   server = await startLangGraphServer({
-    SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
-    SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
-    SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
-    DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
+    ...externalSandboxEnv(sandbox),
     DELEGATE_SERVER_TOKENS: `${TOKEN}=uma`,
     DELEGATE_TIMEZONE: "Europe/Berlin",
     DELEGATE_APPROVALS: "write=ask",

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { WebhookDelivery } from "../../src/sandbox/scalekit/webhooks.js";
 import { generateWebhookSecret, signWebhook } from "../../src/sandbox/scalekit/webhooks.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
+import { externalSandboxEnv } from "../helpers/sandbox-env.js";
 import {
   client,
   collect,
@@ -32,11 +33,8 @@ beforeAll(async () => {
   sandbox = await startSandbox({ timeZone: "Europe/Berlin" });
   server = await startLangGraphServer(
     {
-      SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
-      SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
-      SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
+      ...externalSandboxEnv(sandbox),
       SCALEKIT_WEBHOOK_SECRET: sandbox.webhookSecret,
-      DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
       DELEGATE_SERVER_TOKENS: `${TOKEN}=dana`,
       DELEGATE_TIMEZONE: "Europe/Berlin",
       // Plain links: user verification on the server is user-verification-server.test.ts's.

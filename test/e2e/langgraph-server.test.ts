@@ -10,6 +10,7 @@ import { isDelegateError } from "../../src/errors.js";
 import { type Sandbox, startSandbox } from "../../src/sandbox/start-sandbox.js";
 import { delegate } from "../../src/server/graph.js";
 import { toServerUser } from "../../src/server/server-user.js";
+import { externalSandboxEnv } from "../helpers/sandbox-env.js";
 import {
   collect,
   errorsOf,
@@ -38,10 +39,7 @@ let apiUrl: string;
 beforeAll(async () => {
   sandbox = await startSandbox({ timeZone: "Europe/Berlin" });
   server = await startLangGraphServer({
-    SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
-    SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
-    SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
-    DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
+    ...externalSandboxEnv(sandbox),
     DELEGATE_SERVER_TOKENS: `${TOKENS.alice}=alice,${TOKENS.bob}=bob`,
     DELEGATE_TIMEZONE: "Europe/Berlin",
     // Plain links: user verification on the server is user-verification-server.test.ts's.

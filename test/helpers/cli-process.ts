@@ -14,6 +14,8 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll } from "vitest";
 import { CookieJar, consentInBrowser } from "./browser-binding.js";
 
+export { externalSandboxEnv } from "./sandbox-env.js";
+
 /**
  * How long output may take to appear, and a whole run to end, before a test gives up. Generous:
  * each CLI compiles its sources through tsx, and on a loaded 2-core CI machine a start alone can
@@ -212,22 +214,6 @@ export async function runCli(
   } finally {
     clearTimeout(timer);
   }
-}
-
-/**
- * The environment that points the CLI at a sandbox running elsewhere (here: in the test process)
- * as if it were a real Scalekit environment: the CLI then embeds no sandbox of its own.
- */
-export function externalSandboxEnv(sandbox: {
-  settings: { environmentUrl: string; clientId: string; clientSecret: string };
-  providers: { url: string };
-}): Record<string, string> {
-  return {
-    SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
-    SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
-    SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
-    DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
-  };
 }
 
 /**

@@ -11,6 +11,7 @@ import { Client } from "@langchain/langgraph-sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
 import { type RunningServer, startLangGraphServer } from "../../e2e/langgraph-server-harness.js";
+import { externalSandboxEnv } from "../../helpers/sandbox-env.js";
 import { consentRedirect, statePayload, tamperedState } from "../../helpers/user-verification.js";
 
 const TOKENS = {
@@ -36,10 +37,7 @@ beforeAll(async () => {
   sandbox = await startSandbox({ timeZone: "Europe/Berlin" });
   server = await startLangGraphServer(
     ({ apiUrl: url, workDir }) => ({
-      SCALEKIT_ENV_URL: sandbox.settings.environmentUrl,
-      SCALEKIT_CLIENT_ID: sandbox.settings.clientId,
-      SCALEKIT_CLIENT_SECRET: sandbox.settings.clientSecret,
-      DELEGATE_PROVIDER_BASE_URL: sandbox.providers.url,
+      ...externalSandboxEnv(sandbox),
       DELEGATE_SERVER_TOKENS: Object.entries(TOKENS)
         .map(([user, token]) => `${token}=${user}`)
         .join(","),
