@@ -52,6 +52,21 @@ export async function startSandboxRuntime(
   };
 }
 
+/**
+ * A runtime on a sandbox the test started, so several (replicas, a restart) can share it and a
+ * database: the offline demo model and UTC unless given. Webhooks, polling and the rest are the
+ * caller's choice.
+ */
+export function runtimeOn(sandbox: Sandbox, options: Partial<AgentRuntimeOptions>): Promise<AgentRuntime> {
+  return createAgentRuntime({
+    model: new DemoChatModel({ timeZone: options.timeZone ?? "UTC" }),
+    scalekit: sandbox.settings,
+    providerBaseUrls: sandbox.providerBaseUrls,
+    timeZone: "UTC",
+    ...options,
+  });
+}
+
 /** Collects a stream until it ends, optionally acting on each event. */
 export async function collect(
   stream: AsyncIterable<RuntimeEvent>,

@@ -9,11 +9,11 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { ToolAuditRecord } from "../../../src/agent/authorization-middleware.js";
 import { createChatModel } from "../../../src/agent/model.js";
-import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
+import type { AgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/index.js";
 import { startFakeOpenAI } from "../../helpers/fake-openai-server.js";
-import { collect, waitFor } from "../../helpers/sandbox-runtime.js";
+import { collect, runtimeOn, waitFor } from "../../helpers/sandbox-runtime.js";
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -49,13 +49,10 @@ async function setUp() {
   const events: RuntimeEvent[] = [];
   const audits: ToolAuditRecord[] = [];
   const open = async (): Promise<AgentRuntime> => {
-    const runtime = await createAgentRuntime({
+    const runtime = await runtimeOn(sandbox, {
       model: (await createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 })).model,
-      scalekit: sandbox.settings,
-      providerBaseUrls: sandbox.providerBaseUrls,
       webhookSecret: sandbox.webhookSecret,
       databaseUrl,
-      timeZone: "UTC",
       poll: { initialIntervalMs: 20, maxIntervalMs: 50, backoff: 1.5 },
       onEvent: (event) => events.push(event),
       onToolAudit: (record) => audits.push(record),

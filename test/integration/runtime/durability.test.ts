@@ -9,16 +9,15 @@ import Database from "better-sqlite3";
 import { afterEach, describe, expect, it } from "vitest";
 import { createChatModel } from "../../../src/agent/model.js";
 import { isDelegateError } from "../../../src/errors.js";
-import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
+import type { AgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
-import { DemoChatModel } from "../../../src/sandbox/index.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
 import {
   type FakeOpenAI,
   type ParsedRequestBody,
   startFakeOpenAI,
 } from "../../helpers/fake-openai-server.js";
-import { collect, waitFor } from "../../helpers/sandbox-runtime.js";
+import { collect, runtimeOn, waitFor } from "../../helpers/sandbox-runtime.js";
 
 const cleanups: (() => Promise<unknown> | unknown)[] = [];
 afterEach(async () => {
@@ -63,14 +62,11 @@ describe("durability and exactly-once resume", () => {
     const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-race-")), "delegate.sqlite");
     const events: RuntimeEvent[] = [];
     const replica = async (poll: { initialIntervalMs: number; maxIntervalMs: number }) =>
-      createAgentRuntime({
-        scalekit: sandbox.settings,
-        providerBaseUrls: sandbox.providerBaseUrls,
+      runtimeOn(sandbox, {
         webhookSecret: sandbox.webhookSecret,
         model: (await createChatModel({ baseUrl: openai.url, apiKey: "sk", model: "m", maxRetries: 0 }))
           .model,
         databaseUrl,
-        timeZone: "UTC",
         poll: { ...poll, backoff: 1 },
         onEvent: (event) => events.push(event),
       });
@@ -175,12 +171,8 @@ describe("durability and exactly-once resume", () => {
     cleanups.push(() => sandbox.close());
     const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-lease-")), "delegate.sqlite");
     const events: RuntimeEvent[] = [];
-    const runtime = await createAgentRuntime({
-      model: new DemoChatModel({ timeZone: "UTC" }),
-      scalekit: sandbox.settings,
-      providerBaseUrls: sandbox.providerBaseUrls,
+    const runtime = await runtimeOn(sandbox, {
       databaseUrl,
-      timeZone: "UTC",
       poll: { initialIntervalMs: 20, maxIntervalMs: 50, backoff: 1.5 },
       onEvent: (event) => events.push(event),
     });
@@ -213,12 +205,8 @@ describe("durability and exactly-once resume", () => {
     const sandbox = await startSandbox({ timeZone: "UTC" });
     cleanups.push(() => sandbox.close());
     const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-resuming-")), "delegate.sqlite");
-    const runtime = await createAgentRuntime({
-      model: new DemoChatModel({ timeZone: "UTC" }),
-      scalekit: sandbox.settings,
-      providerBaseUrls: sandbox.providerBaseUrls,
+    const runtime = await runtimeOn(sandbox, {
       databaseUrl,
-      timeZone: "UTC",
     });
     cleanups.push(() => runtime.close());
     const thread = { userId: "rue", threadId: "t-resuming" };
@@ -242,12 +230,8 @@ describe("durability and exactly-once resume", () => {
     cleanups.push(() => sandbox.close());
     const databaseUrl = join(mkdtempSync(join(tmpdir(), "delegate-fanout-")), "delegate.sqlite");
     const replica = (initialIntervalMs: number) =>
-      createAgentRuntime({
-        model: new DemoChatModel({ timeZone: "UTC" }),
-        scalekit: sandbox.settings,
-        providerBaseUrls: sandbox.providerBaseUrls,
+      runtimeOn(sandbox, {
         databaseUrl,
-        timeZone: "UTC",
         poll: { initialIntervalMs, maxIntervalMs: initialIntervalMs, backoff: 1 },
       });
     const a = await replica(3_600_000);
@@ -270,12 +254,8 @@ describe("durability and exactly-once resume", () => {
     const sandbox = await startSandbox({ timeZone: "UTC" });
     cleanups.push(() => sandbox.close());
     const events: RuntimeEvent[] = [];
-    const runtime: AgentRuntime = await createAgentRuntime({
-      model: new DemoChatModel({ timeZone: "UTC" }),
-      scalekit: sandbox.settings,
-      providerBaseUrls: sandbox.providerBaseUrls,
+    const runtime: AgentRuntime = await runtimeOn(sandbox, {
       databaseUrl: ":memory:",
-      timeZone: "UTC",
       poll: { initialIntervalMs: 20, maxIntervalMs: 100, backoff: 1.5 },
       onEvent: (event) => events.push(event),
     });

@@ -6,12 +6,11 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Logger } from "../../../src/logger.js";
-import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
+import type { AgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
-import { DemoChatModel } from "../../../src/sandbox/index.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
 import { postgresBin, startPostgres, type TestPostgres } from "../../helpers/postgres.js";
-import { collect, ofType, waitFor } from "../../helpers/sandbox-runtime.js";
+import { collect, ofType, runtimeOn, waitFor } from "../../helpers/sandbox-runtime.js";
 import { consentRedirect, TEST_VERIFY_SECRET } from "../../helpers/user-verification.js";
 
 const ITERATIONS = 50;
@@ -113,13 +112,9 @@ describe("user verification resumes exactly once", () => {
   it(`racing the poll and the webhook, ${ITERATIONS} times (SQLite)`, async () => {
     const events: RuntimeEvent[] = [];
     const { logger, resumes } = resumeLog();
-    const runtime = await createAgentRuntime({
-      model: new DemoChatModel({ timeZone: "UTC" }),
-      scalekit: sandbox.settings,
-      providerBaseUrls: sandbox.providerBaseUrls,
+    const runtime = await runtimeOn(sandbox, {
       webhookSecret: sandbox.webhookSecret,
       databaseUrl: ":memory:",
-      timeZone: "UTC",
       poll: { initialIntervalMs: 1, maxIntervalMs: 2, backoff: 1 },
       verification: { url: "http://127.0.0.1:9/verify", secret: TEST_VERIFY_SECRET },
       logger,
@@ -151,13 +146,9 @@ describe("user verification resumes exactly once", () => {
       const events: RuntimeEvent[] = [];
       const { logger, resumes } = resumeLog();
       const replica = (front: boolean) =>
-        createAgentRuntime({
-          model: new DemoChatModel({ timeZone: "UTC" }),
-          scalekit: sandbox.settings,
-          providerBaseUrls: sandbox.providerBaseUrls,
+        runtimeOn(sandbox, {
           webhookSecret: sandbox.webhookSecret,
           databaseUrl: (postgres as TestPostgres).url,
-          timeZone: "UTC",
           poll: front
             ? { initialIntervalMs: 3_600_000, maxIntervalMs: 3_600_000 }
             : { initialIntervalMs: 1, maxIntervalMs: 2, backoff: 1 },

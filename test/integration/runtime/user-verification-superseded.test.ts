@@ -9,13 +9,12 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AgentRuntime, createAgentRuntime } from "../../../src/runtime/agent-runtime.js";
+import type { AgentRuntime } from "../../../src/runtime/agent-runtime.js";
 import type { RuntimeEvent } from "../../../src/runtime/events.js";
 import { openStorage } from "../../../src/runtime/storage.js";
-import { DemoChatModel } from "../../../src/sandbox/index.js";
 import { type Sandbox, startSandbox } from "../../../src/sandbox/start-sandbox.js";
 import { postgresBin, startPostgres, type TestPostgres } from "../../helpers/postgres.js";
-import { collect, ofType } from "../../helpers/sandbox-runtime.js";
+import { collect, ofType, runtimeOn } from "../../helpers/sandbox-runtime.js";
 import { consentRedirect, TEST_VERIFY_SECRET } from "../../helpers/user-verification.js";
 
 const hasPostgres = postgresBin() !== undefined;
@@ -47,12 +46,8 @@ const databases: { name: string; url: () => string }[] = [
 async function replicas(databaseUrl: string) {
   const events: RuntimeEvent[] = [];
   const replica = () =>
-    createAgentRuntime({
-      model: new DemoChatModel({ timeZone: "UTC" }),
-      scalekit: sandbox.settings,
-      providerBaseUrls: sandbox.providerBaseUrls,
+    runtimeOn(sandbox, {
       databaseUrl,
-      timeZone: "UTC",
       poll: { initialIntervalMs: 3_600_000, maxIntervalMs: 3_600_000 },
       verification: { url: VERIFY_URL, secret: TEST_VERIFY_SECRET },
       onEvent: (event) => events.push(event),
